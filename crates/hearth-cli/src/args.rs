@@ -1,0 +1,125 @@
+//! The command line, as clap types. Help texts are written for a person reading
+//! `hearth --help` for the first time.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hearth",
+    version,
+    about = "A private AI assistant that runs open models on this computer",
+    long_about = "Hearth runs quantized open models (GGUF) on this computer with llama.cpp. \
+Nothing you type leaves the machine.\n\nStart with `hearth run \"your question\"` or `hearth chat`.",
+    after_help = "Folders: set HEARTH_HOME to keep models, history and settings in one folder.\n\
+Exit codes: 0 ok, 1 error, 2 bad usage, 3 model missing, 4 model file invalid, 5 input too large, 130 interrupted."
+)]
+pub struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More log output on stderr (-v info, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Answer one prompt and stream the answer to stdout.
+    Run(RunArgs),
+    /// Talk with a model interactively (/help inside for commands).
+    Chat(ChatArgs),
+    /// Measure prompt processing and generation speed, optionally beside llama-bench.
+    Bench(BenchArgs),
+    /// Serve a model to the app over stdin/stdout (started by Hearth itself).
+    #[command(hide = true)]
+    Worker,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ModelArgs {
+    /// Model to use: a path to a .gguf file, or a name from `hearth models list`.
+    #[arg(short, long)]
+    pub model: Option<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SamplingArgs {
+    /// Randomness; 0 always picks the most likely word.
+    #[arg(long)]
+    pub temperature: Option<f32>,
+    /// Stop after this many tokens.
+    #[arg(long, short = 'n')]
+    pub max_tokens: Option<u32>,
+    /// Same seed, same answer.
+    #[arg(long)]
+    pub seed: Option<u32>,
+    #[arg(long)]
+    pub top_k: Option<i32>,
+    #[arg(long)]
+    pub top_p: Option<f32>,
+    #[arg(long)]
+    pub min_p: Option<f32>,
+    #[arg(long)]
+    pub repeat_penalty: Option<f32>,
+    /// End the answer when this text appears (repeatable).
+    #[arg(long = "stop")]
+    pub stop: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The prompt; `-` reads it from stdin.
+    pub prompt: String,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// A system prompt that sets the assistant's role.
+    #[arg(long, short)]
+    pub system: Option<String>,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+    /// Answer with JSON that follows this JSON Schema file.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// Print timing figures to stderr after the answer.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// A system prompt that sets the assistant's role.
+    #[arg(long, short)]
+    pub system: Option<String>,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Prompt tokens to process (llama-bench's pp test).
+    #[arg(long, default_value_t = 512)]
+    pub prompt_tokens: u32,
+    /// Tokens to generate (llama-bench's tg test).
+    #[arg(long, default_value_t = 128)]
+    pub gen_tokens: u32,
+    /// Repetitions of each test; the table shows the mean.
+    #[arg(long, short = 'r', default_value_t = 5)]
+    pub repetitions: u32,
+    /// CPU threads (default: one per physical core).
+    #[arg(long, short = 't')]
+    pub threads: Option<u32>,
+    /// Path to llama.cpp's llama-bench, to run it on the same model and print ratios.
+    #[arg(long, value_name = "PATH")]
+    pub llama_bench: Option<PathBuf>,
+    /// Also measure through the isolated worker process.
+    #[arg(long)]
+    pub worker: bool,
+}

@@ -1,0 +1,80 @@
+//! `hearth run PROMPT`: one answer, streamed to stdout as it is written.
+
+use std::io::{Read, Write};
+
+use anyhow::{bail, Context};
+use hearth_core::Hearth;
+use hearth_llm::{Completion, StopReason};
+
+use super::{apply_sampling, spinner};
+use crate::args::RunArgs;
+use crate::exit;
+use crate::interrupt::Interrupts;
+
+pub fn run(args: RunArgs, json: bool) -> anyhow::Result<i32> {
+    let prompt = if args.prompt == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).context("reading the prompt from stdin")?;
+        text
+    } else {
+        args.prompt.clone()
+    };
+    if prompt.trim().is_empty() {
+        bail!("the prompt is empty; pass some text, or `-` to read it from stdin");
+    }
+    let interrupts = Interrupts::install(None);
+    let hearth = Hearth::open_default()?;
+    let mut options = apply_sampling(hearth.default_options(), &args.sampling);
+    if let Some(path) = &args.schema {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading the schema {}", path.display()))?;
+        let schema = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON; a JSON Schema file is expected", path.display()))?;
+        options.json_schema = Some(schema);
+    }
+
+    let loading = spinner("loading the model", json);
+    let started = hearth.ask_once(args.model.model.as_deref(), args.system.as_deref(), &prompt, options);
+    loading.finish_and_clear();
+    let (generation, _template) = started?;
+    interrupts.watch(generation.cancel_token());
+
+    let completion = if json {
+        generation.wait()?
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        let completion = generation.stream(|text| {
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+        })?;
+        let _ = writeln!(stdout);
+        completion
+    };
+    interrupts.clear();
+
+    if json {
+        println!("{}", serde_json::to_string(&completion_json(&completion))?);
+    }
+    if args.stats {
+        eprintln!(
+            "{} prompt tokens in {:.0} ms, {} answer tokens at {:.1} tokens/s, stopped: {:?}",
+            completion.prompt_tokens,
+            completion.prompt_ms,
+            completion.completion_tokens,
+            completion.tokens_per_second(),
+            completion.stop_reason
+        );
+    }
+    Ok(if completion.stop_reason == StopReason::Cancelled { exit::INTERRUPTED } else { exit::OK })
+}
+
+pub fn completion_json(completion: &Completion) -> serde_json::Value {
+    serde_json::json!({
+        "text": completion.text,
+        "stop_reason": completion.stop_reason,
+        "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens,
+        "prompt_ms": completion.prompt_ms,
+        "generation_ms": completion.generation_ms,
+        "tokens_per_second": completion.tokens_per_second(),
+    })
+}

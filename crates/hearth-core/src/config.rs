@@ -1,0 +1,137 @@
+//! The user's settings file (`config.toml`): default model, threads, context size and
+//! sampling defaults. A missing file means defaults; a broken one is an error that
+//! names the file, never a silent reset.
+
+use std::path::Path;
+
+use hearth_llm::{EngineSettings, GenerationOptions};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// A library id, a file name in the models folder, or a path to a .gguf file.
+    pub default_model: Option<String>,
+    /// CPU threads; unset means one per physical core.
+    pub threads: Option<u32>,
+    /// Tokens per conversation (prompt and answer); 0 means the model's own, capped at 4096.
+    pub context_length: u32,
+    /// Answers generated at once.
+    pub parallel: u32,
+    /// Run models in a separate `hearth worker` process so a llama.cpp crash cannot
+    /// take the app down.
+    pub isolate_models: bool,
+    pub sampling: Sampling,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sampling {
+    pub temperature: f32,
+    pub top_k: i32,
+    pub top_p: f32,
+    pub min_p: f32,
+    pub repeat_penalty: f32,
+    pub max_tokens: Option<u32>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self { default_model: None, threads: None, context_length: 4096, parallel: 2, isolate_models: true, sampling: Sampling::default() }
+    }
+}
+
+impl Default for Sampling {
+    fn default() -> Self {
+        let o = GenerationOptions::default();
+        Self {
+            temperature: o.temperature,
+            top_k: o.top_k,
+            top_p: o.top_p,
+            min_p: o.min_p,
+            repeat_penalty: o.repeat_penalty,
+            max_tokens: Some(1024),
+        }
+    }
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(source) => return Err(CoreError::Io { what: format!("reading {}", path.display()), source }),
+        };
+        toml::from_str(&text).map_err(|e| CoreError::Config { path: path.to_path_buf(), reason: e.message().to_owned() })
+    }
+
+    /// Writes atomically (temporary file, then rename) so a crash never leaves half a file.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let text = toml::to_string_pretty(self).map_err(|e| CoreError::Config { path: path.to_path_buf(), reason: e.to_string() })?;
+        let tmp = path.with_extension("toml.tmp");
+        let io = |what: &str, source| CoreError::Io { what: format!("{what} {}", path.display()), source };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io("creating the folder of", e))?;
+        }
+        std::fs::write(&tmp, text).map_err(|e| io("writing", e))?;
+        std::fs::rename(&tmp, path).map_err(|e| io("replacing", e))
+    }
+
+    pub fn engine_settings(&self) -> EngineSettings {
+        EngineSettings {
+            context_length: self.context_length,
+            parallel: self.parallel.max(1),
+            threads: self.threads,
+            ..EngineSettings::default()
+        }
+    }
+
+    pub fn generation_options(&self) -> GenerationOptions {
+        GenerationOptions {
+            temperature: self.sampling.temperature,
+            top_k: self.sampling.top_k,
+            top_p: self.sampling.top_p,
+            min_p: self.sampling.min_p,
+            repeat_penalty: self.sampling.repeat_penalty,
+            max_tokens: self.sampling.max_tokens,
+            ..GenerationOptions::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_means_defaults_and_save_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        assert_eq!(Config::load(&path).unwrap(), Config::default());
+        let mut config = Config::default();
+        config.default_model = Some("smollm2-135m".into());
+        config.threads = Some(3);
+        config.save(&path).unwrap();
+        assert_eq!(Config::load(&path).unwrap(), config);
+    }
+
+    #[test]
+    fn broken_file_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "threads = \"many\"").unwrap();
+        let err = Config::load(&path).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("config.toml") && message.contains("delete it"), "{message}");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_not_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "treads = 4").unwrap();
+        assert!(matches!(Config::load(&path), Err(CoreError::Config { .. })));
+    }
+}

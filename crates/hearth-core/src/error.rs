@@ -1,0 +1,36 @@
+//! Errors of the assistant layer: model runtime failures pass through unchanged, the
+//! rest say which file or setting is wrong and what to do.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Llm(#[from] hearth_llm::LlmError),
+    #[error("no model is set up; run `scripts/setup.sh` to install the default model, or `hearth models add FILE`")]
+    NoDefaultModel,
+    #[error("no model named `{name}`; see `hearth models list`, or give a path to a .gguf file")]
+    UnknownModel { name: String },
+    #[error("the config file {path} is not valid: {reason}; fix it or delete it to get the defaults back")]
+    Config { path: PathBuf, reason: String },
+    #[error("{reason}")]
+    Paths { reason: String },
+    #[error("{what}: {source}")]
+    Io { what: String, #[source] source: std::io::Error },
+}
+
+impl CoreError {
+    /// A stable SCREAMING_SNAKE_CASE code for wire formats and exit codes.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CoreError::Llm(e) => e.code(),
+            CoreError::NoDefaultModel => "NO_DEFAULT_MODEL",
+            CoreError::UnknownModel { .. } => "UNKNOWN_MODEL",
+            CoreError::Config { .. } => "INVALID_CONFIG",
+            CoreError::Paths { .. } => "NO_HOME",
+            CoreError::Io { .. } => "IO_ERROR",
+        }
+    }
+}
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;

@@ -1,0 +1,150 @@
+//! The `Hearth` facade: the one API the CLI, the server and the desktop app call.
+//! It owns the folders, the settings and the loaded models, so a feature written here
+//! exists in every front end at once.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use hearth_llm::{
+    ChatMessage, Engine, EngineExt, GenerationOptions, Generation, LlamaEngine, TemplateSource, WorkerEngine,
+    WorkerSettings,
+};
+
+use crate::config::Config;
+use crate::error::{CoreError, Result};
+use crate::paths::Paths;
+
+/// How models are run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Isolation {
+    /// In this process: fastest start, but a llama.cpp abort ends the process.
+    InProcess,
+    /// In a child process started as `program args...` (by default `hearth worker`).
+    Worker { program: PathBuf, args: Vec<String> },
+}
+
+/// Options for opening Hearth.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    pub paths: Paths,
+    /// Overrides `isolate_models` from the config file.
+    pub isolation: Option<Isolation>,
+}
+
+pub struct Hearth {
+    paths: Paths,
+    config: Config,
+    isolation: Isolation,
+    engines: Mutex<HashMap<PathBuf, Arc<dyn Engine>>>,
+}
+
+impl Hearth {
+    /// Opens with the folders from the environment (`HEARTH_HOME` or the platform's).
+    pub fn open_default() -> Result<Self> {
+        Self::open(OpenOptions { paths: Paths::from_env()?, isolation: None })
+    }
+
+    pub fn open(options: OpenOptions) -> Result<Self> {
+        options.paths.create_all()?;
+        let config = Config::load(&options.paths.config_file())?;
+        let isolation = match options.isolation {
+            Some(isolation) => isolation,
+            None if config.isolate_models => {
+                let program = std::env::current_exe()
+                    .map_err(|source| CoreError::Io { what: "finding this program's path".into(), source })?;
+                Isolation::Worker { program, args: vec!["worker".into()] }
+            }
+            None => Isolation::InProcess,
+        };
+        Ok(Self { paths: options.paths, config, isolation, engines: Mutex::default() })
+    }
+
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Changes and saves the settings. Loaded models keep their settings until reloaded.
+    pub fn update_config(&mut self, change: impl FnOnce(&mut Config)) -> Result<()> {
+        let mut config = self.config.clone();
+        change(&mut config);
+        config.save(&self.paths.config_file())?;
+        self.config = config;
+        Ok(())
+    }
+
+    /// Sampling defaults from the settings, for a caller to adjust.
+    pub fn default_options(&self) -> GenerationOptions {
+        self.config.generation_options()
+    }
+
+    /// Finds a model file from a path, a file name in the models folder, or the default.
+    pub fn resolve_model(&self, spec: Option<&str>) -> Result<PathBuf> {
+        let spec = match spec.or(self.config.default_model.as_deref()) {
+            Some(spec) => spec,
+            None => return Err(CoreError::NoDefaultModel),
+        };
+        let direct = Path::new(spec);
+        if direct.is_file() || direct.is_absolute() || spec.contains(std::path::MAIN_SEPARATOR) {
+            return Ok(direct.to_path_buf());
+        }
+        let models = self.paths.models_dir();
+        for candidate in [models.join(spec), models.join(format!("{spec}.gguf"))] {
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
+        Err(CoreError::UnknownModel { name: spec.to_owned() })
+    }
+
+    /// The engine for a model, loading it on first use.
+    pub fn engine(&self, model: Option<&str>) -> Result<Arc<dyn Engine>> {
+        let path = self.resolve_model(model)?;
+        let mut engines = self.engines.lock().map_err(|_| CoreError::Paths { reason: "engine table poisoned".into() })?;
+        if let Some(engine) = engines.get(&path) {
+            return Ok(engine.clone());
+        }
+        let settings = self.config.engine_settings();
+        let engine: Arc<dyn Engine> = match &self.isolation {
+            Isolation::InProcess => Arc::new(LlamaEngine::load(&path, &settings)?),
+            Isolation::Worker { program, args } => Arc::new(WorkerEngine::start(WorkerSettings {
+                program: program.clone(),
+                args: args.iter().map(Into::into).collect(),
+                model: path.clone(),
+                engine: settings,
+            })?),
+        };
+        engines.insert(path, engine.clone());
+        Ok(engine)
+    }
+
+    /// Answers a conversation with a model (the default when `model` is `None`).
+    pub fn chat(
+        &self,
+        model: Option<&str>,
+        messages: &[ChatMessage],
+        options: GenerationOptions,
+    ) -> Result<(Generation, TemplateSource)> {
+        Ok(self.engine(model)?.chat(messages, options)?)
+    }
+
+    /// One question, one answer: the `hearth run` job.
+    pub fn ask_once(
+        &self,
+        model: Option<&str>,
+        system: Option<&str>,
+        prompt: &str,
+        options: GenerationOptions,
+    ) -> Result<(Generation, TemplateSource)> {
+        let mut messages = Vec::new();
+        if let Some(system) = system {
+            messages.push(ChatMessage::system(system));
+        }
+        messages.push(ChatMessage::user(prompt));
+        self.chat(model, &messages, options)
+    }
+}

@@ -1,0 +1,18 @@
+//! The Hearth assistant.
+//!
+//! [`Hearth`] is the facade every front end calls: it resolves models, loads them
+//! (isolated in a worker process by default), and runs the assistant's tasks. The
+//! CLI, the HTTP server and the desktop shell only translate their inputs into these
+//! calls and the results back.
+
+pub mod config;
+pub mod error;
+mod hearth;
+mod session;
+pub mod paths;
+
+pub use config::Config;
+pub use error::{CoreError, Result};
+pub use hearth::{Hearth, Isolation, OpenOptions};
+pub use paths::Paths;
+pub use session::ChatSession;

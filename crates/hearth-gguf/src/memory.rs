@@ -1,0 +1,290 @@
+//! How much memory llama.cpp will use to run a model on the CPU at a given context
+//! length, how much the machine has free, and whether the one fits in the other.
+//!
+//! The estimate follows what llama.cpp (as vendored by llama-cpp-sys-2 0.1.161) allocates
+//! with its default context parameters, split into parts so the UI can say why a model
+//! does not fit:
+//!
+//! * **weights**: the tensor data. llama.cpp maps the file and, on Linux, asks the kernel
+//!   to populate the whole mapping (`MAP_POPULATE`), and generation reads every weight
+//!   for every token anyway, so all of it is resident.
+//! * **KV cache**: for each layer, `n_ctx * (n_embd_k_gqa + n_embd_v_gqa)` elements of
+//!   the cache type (F16 by default), where `n_embd_k_gqa = key_length * head_count_kv`
+//!   (`key_length` defaults to `embedding_length / head_count`). `n_ctx` is rounded up
+//!   to a multiple of 256 as llama.cpp does. llama.cpp clears the cache buffer when it
+//!   creates the context, so all of it is resident from the start. Sliding-window layers
+//!   count in full because llama.cpp's default (`swa_full = true`) sizes them in full.
+//! * **compute**: the scratch buffer for one micro-batch of `n_ubatch` tokens, see
+//!   [`compute_bytes`].
+//! * **overhead**: what loading adds beyond those buffers: the tokenizer's tables
+//!   (about [`PER_TOKEN_BYTES`] per vocabulary entry), the logits buffer, and a fixed
+//!   [`BASE_OVERHEAD_BYTES`] for the runtime, thread stacks and allocator slack.
+//!
+//! Not modelled: recurrent state (Mamba, RWKV), DeepSeek's compressed (MLA) cache, and
+//! GPU offload. For those the estimate is the weights plus a standard KV cache, which
+//! overstates rather than understates.
+
+use crate::file::GgufFile;
+use crate::types::GgmlType;
+
+/// llama.cpp rounds the context up to a multiple of this (`GGML_PAD(n_ctx, 256)`).
+const CTX_PAD: u64 = 256;
+/// Fixed cost of having a model loaded besides its buffers.
+pub const BASE_OVERHEAD_BYTES: u64 = 24 << 20;
+/// Memory per vocabulary entry in llama.cpp's tokenizer (token text, score, attributes,
+/// the text-to-id hash map, and for BPE vocabularies the merge ranks).
+pub const PER_TOKEN_BYTES: u64 = 200;
+/// Fraction of available memory up to which a model [`Verdict::Fits`]: the rest is left
+/// for the operating system, the app and the user's other programs.
+pub const FITS_FRACTION: f64 = 0.70;
+
+/// The context settings the estimate is for; defaults match llama.cpp's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryParams {
+    /// Context length in tokens; 0 means the model's training context, as in llama.cpp.
+    pub n_ctx: u32,
+    /// Logical batch size (`n_batch`, default 2048).
+    pub n_batch: u32,
+    /// Physical micro-batch size (`n_ubatch`, default 512): what one compute pass holds.
+    pub n_ubatch: u32,
+    /// Element type of the KV cache (default F16).
+    pub kv_type: GgmlType,
+    /// Whether flash attention is used. llama.cpp's default ("auto") turns it on for the
+    /// CPU, which never materialises the attention score matrix.
+    pub flash_attention: bool,
+}
+
+impl Default for MemoryParams {
+    fn default() -> Self {
+        MemoryParams { n_ctx: 0, n_batch: 2048, n_ubatch: 512, kv_type: GgmlType::F16, flash_attention: true }
+    }
+}
+
+impl MemoryParams {
+    /// llama.cpp's defaults with the context length set to `n_ctx`.
+    pub fn with_context(n_ctx: u32) -> Self {
+        MemoryParams { n_ctx, ..MemoryParams::default() }
+    }
+}
+
+/// Estimated memory use in bytes, by part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MemoryEstimate {
+    /// The context length the estimate is for, after defaulting and rounding.
+    pub n_ctx: u64,
+    /// Tensor data.
+    pub weights: u64,
+    /// KV cache at `n_ctx`.
+    pub kv_cache: u64,
+    /// Compute scratch buffer.
+    pub compute: u64,
+    /// Tokenizer tables, logits buffer and fixed runtime cost.
+    pub overhead: u64,
+    /// Sum of the parts.
+    pub total: u64,
+}
+
+/// Whether a model is expected to fit in the available memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Verdict {
+    /// Needs at most [`FITS_FRACTION`] of the available memory.
+    Fits,
+    /// Needs more than [`FITS_FRACTION`] but no more than all of it: it will load, but
+    /// other programs may be pushed to swap.
+    Tight,
+    /// Needs more than is available: loading would swap heavily or be killed.
+    WillNotFit,
+}
+
+impl Verdict {
+    /// The verdict for needing `needed` bytes when `available` are free.
+    pub fn for_sizes(needed: u64, available: u64) -> Verdict {
+        if needed as f64 <= available as f64 * FITS_FRACTION {
+            Verdict::Fits
+        } else if needed <= available {
+            Verdict::Tight
+        } else {
+            Verdict::WillNotFit
+        }
+    }
+}
+
+impl MemoryEstimate {
+    /// Estimates the memory to run `file` with `params`.
+    pub fn for_model(file: &GgufFile, params: &MemoryParams) -> MemoryEstimate {
+        let hp = HyperParams::read(file);
+        let n_ctx_requested = if params.n_ctx == 0 { hp.n_ctx_train } else { u64::from(params.n_ctx) };
+        let n_ctx = n_ctx_requested.max(1).div_ceil(CTX_PAD).saturating_mul(CTX_PAD);
+        // llama.cpp: n_batch = min(n_ctx, n_batch) for causal models, n_ubatch <= n_batch.
+        let n_batch = u64::from(params.n_batch.max(1)).min(n_ctx);
+        let n_ubatch = u64::from(params.n_ubatch.max(1)).min(n_batch);
+
+        let weights = file.tensor_data_bytes();
+        let kv_cache = kv_cache_bytes(&hp, n_ctx, params.kv_type);
+        let compute = compute_bytes(&hp, n_ctx, n_ubatch, params.flash_attention);
+        let overhead = BASE_OVERHEAD_BYTES
+            .saturating_add(hp.n_vocab.saturating_mul(PER_TOKEN_BYTES))
+            // Logits for one output row, kept by the context between decodes.
+            .saturating_add(hp.n_vocab.saturating_mul(4));
+        let total = weights.saturating_add(kv_cache).saturating_add(compute).saturating_add(overhead);
+        MemoryEstimate { n_ctx, weights, kv_cache, compute, overhead, total }
+    }
+
+    /// The verdict for this estimate when `available` bytes are free.
+    pub fn verdict(&self, available: u64) -> Verdict {
+        Verdict::for_sizes(self.total, available)
+    }
+}
+
+/// The hyper-parameters the estimate needs, per layer where they can vary.
+struct HyperParams {
+    n_ctx_train: u64,
+    n_embd: u64,
+    n_vocab: u64,
+    n_ff: u64,
+    /// Query heads of the widest layer.
+    n_head: u64,
+    n_embd_head_k: u64,
+    n_embd_head_v: u64,
+    /// KV heads of each layer (0 for layers without attention).
+    n_head_kv: Vec<u64>,
+}
+
+impl HyperParams {
+    fn read(file: &GgufFile) -> HyperParams {
+        let md = file.metadata();
+        let arch = file.architecture().unwrap_or_default();
+        let key = |suffix: &str| format!("{arch}.{suffix}");
+        let n_layer = md.get_u64(&key("block_count")).unwrap_or(0);
+        let n_embd = md.get_u64(&key("embedding_length")).unwrap_or(0);
+        let head_count = key("attention.head_count");
+        let head_count_kv = key("attention.head_count_kv");
+        // llama.cpp derives the head size from layer 0's head count.
+        let n_head0 = md.get_u64_for_layer(&head_count, 0).unwrap_or(0);
+        let default_head = if n_head0 == 0 { 0 } else { n_embd / n_head0 };
+        let n_embd_head_k = md.get_u64(&key("attention.key_length")).unwrap_or(default_head);
+        let n_embd_head_v = md.get_u64(&key("attention.value_length")).unwrap_or(default_head);
+        // A count from a corrupt-but-parseable file must not drive a huge loop; no real
+        // model has anywhere near 65536 layers.
+        let n_head_kv = (0..n_layer.min(1 << 16) as usize)
+            .map(|il| {
+                md.get_u64_for_layer(&head_count_kv, il)
+                    // Without head_count_kv, llama.cpp uses head_count (no GQA).
+                    .or_else(|| md.get_u64_for_layer(&head_count, il))
+                    .unwrap_or(0)
+            })
+            .collect();
+        let n_vocab = md
+            .array_len("tokenizer.ggml.tokens")
+            .or_else(|| md.get_u64(&key("vocab_size")))
+            .or_else(|| file.tensor("token_embd.weight").and_then(|t| t.dims.get(1).copied()))
+            .unwrap_or(0);
+        HyperParams {
+            n_ctx_train: md.get_u64(&key("context_length")).unwrap_or(4096),
+            n_embd,
+            n_vocab,
+            n_ff: md.get_u64_max_over_layers(&key("feed_forward_length")).unwrap_or(4 * n_embd),
+            n_head: md.get_u64_max_over_layers(&head_count).unwrap_or(0),
+            n_embd_head_k,
+            n_embd_head_v,
+            n_head_kv,
+        }
+    }
+}
+
+/// KV cache bytes: K and V rows of `n_embd_{k,v}_gqa` elements for each of `n_ctx` cells
+/// in every layer, in the cache's element type.
+fn kv_cache_bytes(hp: &HyperParams, n_ctx: u64, kv_type: GgmlType) -> u64 {
+    hp.n_head_kv.iter().fold(0u64, |acc, &n_head_kv| {
+        let k = kv_type.bytes_for(hp.n_embd_head_k.saturating_mul(n_head_kv).saturating_mul(n_ctx)).unwrap_or(u64::MAX);
+        let v = kv_type.bytes_for(hp.n_embd_head_v.saturating_mul(n_head_kv).saturating_mul(n_ctx)).unwrap_or(u64::MAX);
+        acc.saturating_add(k).saturating_add(v)
+    })
+}
+
+/// Compute scratch: the activations of one micro-batch of `n_ubatch` tokens at their
+/// peak. llama.cpp sizes its buffer for the worst case (all `n_ubatch` rows of logits),
+/// but a chat asks for logits of the last token only, and the buffer's pages are only
+/// resident once written; so this counts what a prompt-processing pass writes:
+///
+/// * one layer's live tensors, in f32: the residual stream and its norm (`2 * n_embd`),
+///   Q, K and V, the attention output, and the feed-forward up, gate and activation
+///   (`3 * n_ff`), per token;
+/// * the attention mask, `n_ctx x n_ubatch` in f16 with flash attention, f32 without;
+/// * without flash attention, the `n_head x n_ctx x n_ubatch` f32 score matrix.
+fn compute_bytes(hp: &HyperParams, n_ctx: u64, n_ubatch: u64, flash_attention: bool) -> u64 {
+    let max_kv = hp.n_head_kv.iter().copied().max().unwrap_or(0);
+    let q = hp.n_embd_head_k.saturating_mul(hp.n_head);
+    let kv = hp.n_embd_head_k.saturating_add(hp.n_embd_head_v).saturating_mul(max_kv);
+    let attn_out = hp.n_embd_head_v.saturating_mul(hp.n_head);
+    let per_token = hp
+        .n_embd
+        .saturating_mul(2)
+        .saturating_add(q)
+        .saturating_add(kv)
+        .saturating_add(attn_out)
+        .saturating_add(hp.n_ff.saturating_mul(3));
+    let activations = per_token.saturating_mul(n_ubatch).saturating_mul(4);
+    let mask_elem = if flash_attention { 2 } else { 4 };
+    let mask = n_ctx.saturating_mul(n_ubatch).saturating_mul(mask_elem);
+    let scores = if flash_attention { 0 } else { hp.n_head.saturating_mul(n_ctx).saturating_mul(n_ubatch).saturating_mul(4) };
+    activations.saturating_add(mask).saturating_add(scores)
+}
+
+/// Memory the system can give to a new program without swapping (`MemAvailable` in
+/// `/proc/meminfo`), in bytes. `None` where that is not known (non-Linux systems, or a
+/// kernel older than 3.14).
+pub fn available_memory() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+        parse_mem_available(&text)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// Reads `MemAvailable:  12345 kB` from the text of `/proc/meminfo`.
+fn parse_mem_available(meminfo: &str) -> Option<u64> {
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let mut fields = line["MemAvailable:".len()..].split_whitespace();
+    let value: u64 = fields.next()?.parse().ok()?;
+    match fields.next() {
+        Some("kB") => value.checked_mul(1024),
+        None => Some(value),
+        Some(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mem_available_is_read_in_bytes() {
+        let text = "MemTotal:       24576000 kB\nMemFree:         1000 kB\nMemAvailable:   20000000 kB\n";
+        assert_eq!(parse_mem_available(text), Some(20_000_000 * 1024));
+        assert_eq!(parse_mem_available("MemTotal: 5 kB\n"), None);
+        assert_eq!(parse_mem_available("MemAvailable: lots kB\n"), None);
+        assert_eq!(parse_mem_available("MemAvailable: 5 MB\n"), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn this_machine_reports_some_available_memory() {
+        let avail = available_memory().expect("/proc/meminfo has MemAvailable on Linux 3.14+");
+        assert!(avail > 16 << 20, "implausibly little memory available: {avail}");
+    }
+
+    #[test]
+    fn verdict_thresholds() {
+        let gib = 1u64 << 30;
+        assert_eq!(Verdict::for_sizes(7 * gib, 10 * gib), Verdict::Fits);
+        assert_eq!(Verdict::for_sizes(7 * gib + 1, 10 * gib), Verdict::Tight);
+        assert_eq!(Verdict::for_sizes(10 * gib, 10 * gib), Verdict::Tight);
+        assert_eq!(Verdict::for_sizes(10 * gib + 1, 10 * gib), Verdict::WillNotFit);
+        assert_eq!(Verdict::for_sizes(1, 0), Verdict::WillNotFit);
+    }
+}

@@ -1,0 +1,207 @@
+//! The one interface every model runtime implements — the in-process llama.cpp engine,
+//! the supervised worker process, and the scripted fake — and the handle a caller
+//! holds while a generation streams.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{LlmError, Result};
+use crate::request::{ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt};
+use crate::template::{ChatFormatter, TemplateSource};
+
+/// What a loaded model is, as reported once it is ready.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    pub path: PathBuf,
+    pub name: String,
+    pub architecture: String,
+    pub chat_template: Option<String>,
+    /// Tokens each sequence can hold (prompt + answer).
+    pub context_length: u32,
+    /// The context length the model was trained with.
+    pub train_context_length: u32,
+    /// Sequences the engine decodes together.
+    pub parallel: u32,
+    pub parameters: u64,
+    pub size_bytes: u64,
+    pub vocab_size: u32,
+    pub threads: u32,
+    /// The ggml CPU variant in use, such as "haswell" or "zen4".
+    pub cpu_backend: String,
+    pub load_ms: f64,
+}
+
+/// A loaded model that takes requests. Implementations own their threads or
+/// processes; the trait object is shared between callers.
+pub trait Engine: Send + Sync {
+    fn info(&self) -> ModelInfo;
+    /// Queues a prepared request; events stream back through the returned handle.
+    fn submit(&self, request: EngineRequest) -> Result<Generation>;
+    fn tokenize(&self, text: &str, add_special: bool) -> Result<Vec<u32>>;
+    fn detokenize(&self, tokens: &[u32]) -> Result<String>;
+}
+
+/// Convenience calls every engine gets: chat formatting and schema-to-grammar
+/// conversion on the caller's thread, then `submit`.
+pub trait EngineExt: Engine {
+    /// Formats the conversation with the model's template and starts the answer.
+    fn chat(&self, messages: &[ChatMessage], options: GenerationOptions) -> Result<(Generation, TemplateSource)> {
+        let info = self.info();
+        let (prompt, source) = ChatFormatter::new(info.chat_template.as_deref(), &info.architecture).format(messages)?;
+        Ok((self.complete(prompt, options)?, source))
+    }
+
+    /// Continues raw text with no template.
+    fn complete(&self, prompt: String, options: GenerationOptions) -> Result<Generation> {
+        self.submit(prepare_request(Prompt::Text(prompt), options)?)
+    }
+
+    fn count_tokens(&self, text: &str) -> Result<usize> {
+        Ok(self.tokenize(text, false)?.len())
+    }
+}
+
+impl<E: Engine + ?Sized> EngineExt for E {}
+
+/// Validates options and turns a JSON schema into the GBNF grammar llama.cpp samples with.
+pub fn prepare_request(prompt: Prompt, options: GenerationOptions) -> Result<EngineRequest> {
+    options.validate()?;
+    let grammar = match &options.json_schema {
+        Some(schema) => Some(schema_to_grammar(schema)?),
+        None => None,
+    };
+    Ok(EngineRequest { prompt, options, grammar })
+}
+
+fn schema_to_grammar(schema: &serde_json::Value) -> Result<String> {
+    if !schema.is_object() && !schema.is_boolean() {
+        return Err(LlmError::InvalidSchema { reason: "a JSON schema must be an object".into() });
+    }
+    let text = serde_json::to_string(schema).map_err(|e| LlmError::InvalidSchema { reason: e.to_string() })?;
+    // llama.cpp's converter throws C++ exceptions on schemas it cannot express; the
+    // binding turns them into errors, so a bad schema never aborts the process.
+    llama_cpp_2::json_schema_to_grammar(&text).map_err(|e| LlmError::InvalidSchema { reason: e.to_string() })
+}
+
+/// Cancels a generation. Setting the flag is enough for the in-process engine; the
+/// worker handle also forwards it to the child process through `notify`.
+#[derive(Clone, Default)]
+pub struct CancelToken {
+    flag: Arc<AtomicBool>,
+    notify: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl std::fmt::Debug for CancelToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CancelToken").field("cancelled", &self.is_cancelled()).finish()
+    }
+}
+
+impl CancelToken {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn with_notify(notify: impl Fn() + Send + Sync + 'static) -> Self {
+        Self { flag: Arc::default(), notify: Some(Arc::new(notify)) }
+    }
+    pub fn cancel(&self) {
+        if !self.flag.swap(true, Ordering::SeqCst) {
+            if let Some(notify) = &self.notify {
+                notify();
+            }
+        }
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+    /// The shared flag, for an engine loop that polls it.
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        self.flag.clone()
+    }
+}
+
+/// A running generation. Read events with [`Generation::next_event`] or iterate;
+/// dropping the handle cancels the request.
+#[derive(Debug)]
+pub struct Generation {
+    events: flume::Receiver<GenerationEvent>,
+    cancel: CancelToken,
+    finished: bool,
+}
+
+impl Generation {
+    pub fn new(events: flume::Receiver<GenerationEvent>, cancel: CancelToken) -> Self {
+        Self { events, cancel, finished: false }
+    }
+
+    /// Blocks for the next event; `None` once the final event has been read.
+    pub fn next_event(&mut self) -> Option<GenerationEvent> {
+        if self.finished {
+            return None;
+        }
+        let event = self.events.recv().unwrap_or_else(|_| {
+            GenerationEvent::Failed { error: LlmError::EngineStopped }
+        });
+        if !matches!(event, GenerationEvent::Delta { .. }) {
+            self.finished = true;
+        }
+        Some(event)
+    }
+
+    /// The async form of [`Generation::next_event`], for tokio front ends.
+    pub async fn next_event_async(&mut self) -> Option<GenerationEvent> {
+        if self.finished {
+            return None;
+        }
+        let event = self.events.recv_async().await.unwrap_or_else(|_| {
+            GenerationEvent::Failed { error: LlmError::EngineStopped }
+        });
+        if !matches!(event, GenerationEvent::Delta { .. }) {
+            self.finished = true;
+        }
+        Some(event)
+    }
+
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    pub fn cancel_token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+
+    /// Streams every delta to `on_text` and returns the completion.
+    pub fn stream(mut self, mut on_text: impl FnMut(&str)) -> Result<Completion> {
+        while let Some(event) = self.next_event() {
+            match event {
+                GenerationEvent::Delta { text } => on_text(&text),
+                GenerationEvent::Done { completion } => return Ok(completion),
+                GenerationEvent::Failed { error } => return Err(error),
+            }
+        }
+        Err(LlmError::EngineStopped)
+    }
+
+    /// Waits for the whole answer.
+    pub fn wait(self) -> Result<Completion> {
+        self.stream(|_| {})
+    }
+}
+
+impl Iterator for Generation {
+    type Item = GenerationEvent;
+    fn next(&mut self) -> Option<GenerationEvent> {
+        self.next_event()
+    }
+}
+
+impl Drop for Generation {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.cancel.cancel();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The errors of running models: what went wrong, in terms a user can act on.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything that can go wrong while loading or running a model.
+///
+/// The enum is plain data (serde) so the worker process can send it to the app
+/// unchanged; front ends map it to `{ code, message, details }`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LlmError {
+    #[error("model file {path} does not exist; check the path or run `hearth models list`")]
+    ModelNotFound { path: PathBuf },
+    #[error("{message}")]
+    InvalidModelFile { path: PathBuf, message: String },
+    #[error("llama.cpp could not load {path}: {reason}; the file may be corrupt or use an architecture this build does not support")]
+    LoadFailed { path: PathBuf, reason: String },
+    #[error("no usable CPU backend for llama.cpp: {reason}")]
+    BackendUnavailable { reason: String },
+    #[error("the prompt has {tokens} tokens but the context holds {limit}; shorten it or raise the context size (--ctx-size)")]
+    PromptTooLarge { tokens: usize, limit: usize },
+    #[error("the JSON schema cannot be turned into a grammar: {reason}")]
+    InvalidSchema { reason: String },
+    #[error("invalid generation options: {reason}")]
+    InvalidOptions { reason: String },
+    #[error("the chat could not be formatted: {reason}")]
+    Template { reason: String },
+    #[error("llama.cpp failed while generating: {reason}")]
+    Decode { reason: String },
+    #[error("the model worker stopped unexpectedly ({reason}); the next request starts a fresh one")]
+    WorkerCrashed { reason: String },
+    #[error("could not start the model worker: {reason}")]
+    WorkerSpawn { reason: String },
+    #[error("the worker sent a malformed message: {reason}")]
+    Protocol { reason: String },
+    #[error("the engine has shut down; load the model again")]
+    EngineStopped,
+    #[error("the request was cancelled")]
+    Cancelled,
+}
+
+impl LlmError {
+    /// A stable SCREAMING_SNAKE_CASE code for wire formats and scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LlmError::ModelNotFound { .. } => "MODEL_NOT_FOUND",
+            LlmError::InvalidModelFile { .. } => "INVALID_MODEL_FILE",
+            LlmError::LoadFailed { .. } => "MODEL_LOAD_FAILED",
+            LlmError::BackendUnavailable { .. } => "BACKEND_UNAVAILABLE",
+            LlmError::PromptTooLarge { .. } => "PROMPT_TOO_LARGE",
+            LlmError::InvalidSchema { .. } => "INVALID_SCHEMA",
+            LlmError::InvalidOptions { .. } => "INVALID_OPTIONS",
+            LlmError::Template { .. } => "TEMPLATE_ERROR",
+            LlmError::Decode { .. } => "DECODE_FAILED",
+            LlmError::WorkerCrashed { .. } => "WORKER_CRASHED",
+            LlmError::WorkerSpawn { .. } => "WORKER_SPAWN_FAILED",
+            LlmError::Protocol { .. } => "WORKER_PROTOCOL",
+            LlmError::EngineStopped => "ENGINE_STOPPED",
+            LlmError::Cancelled => "CANCELLED",
+        }
+    }
+}
+
+pub type Result<T, E = LlmError> = std::result::Result<T, E>;

@@ -1,0 +1,219 @@
+//! The in-process llama.cpp engine: one thread owns a loaded model and its context;
+//! requests reach it over a bounded channel and carry their own reply channel.
+//!
+//! The context never leaves that thread. Callers hold an [`LlamaEngine`] handle, which
+//! is cheap to share; the thread serves several sequences at once (like llama-server's
+//! slots), batching their decode steps together.
+
+mod sampler;
+mod scheduler;
+
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::LlamaModel;
+use serde::{Deserialize, Serialize};
+
+use crate::cpu;
+use crate::engine::{CancelToken, Engine, Generation, ModelInfo};
+use crate::error::{LlmError, Result};
+use crate::request::{EngineRequest, GenerationEvent};
+
+/// How a model is loaded and served.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EngineSettings {
+    /// Tokens each sequence can hold; 0 means the model's training length, capped at 4096.
+    pub context_length: u32,
+    /// Sequences decoded together; each gets its own `context_length`.
+    pub parallel: u32,
+    /// Tokens per decode call (llama.cpp's n_batch and n_ubatch).
+    pub batch_size: u32,
+    /// CPU threads; `None` means one per physical core.
+    pub threads: Option<u32>,
+    /// Requests that may wait for a free sequence; beyond this, `submit` blocks.
+    pub queue_capacity: usize,
+    /// Map the weights instead of reading them into memory.
+    pub use_mmap: bool,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        Self { context_length: 0, parallel: 2, batch_size: 512, threads: None, queue_capacity: 64, use_mmap: true }
+    }
+}
+
+/// The default thread count: one per physical core, since llama.cpp's matrix kernels
+/// gain nothing from hyper-threads and lose to contention.
+pub fn default_threads() -> u32 {
+    num_cpus::get_physical().max(1) as u32
+}
+
+pub(crate) enum Command {
+    Generate { request: EngineRequest, events: flume::Sender<GenerationEvent>, cancel: CancelToken, enqueued: Instant },
+    Tokenize { text: String, add_special: bool, reply: SyncSender<Result<Vec<u32>>> },
+    Detokenize { tokens: Vec<u32>, reply: SyncSender<Result<String>> },
+    Shutdown,
+}
+
+/// A model loaded in this process.
+pub struct LlamaEngine {
+    commands: SyncSender<Command>,
+    info: ModelInfo,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl LlamaEngine {
+    /// Validates the file, loads it on a new engine thread and waits until it is ready.
+    pub fn load(path: &Path, settings: &EngineSettings) -> Result<Self> {
+        crate::validate::check_model_file(path)?;
+        let runtime = cpu::runtime()?;
+        let (ready_tx, ready_rx) = sync_channel::<Result<ModelInfo>>(1);
+        let (commands, command_rx) = sync_channel::<Command>(settings.queue_capacity.max(1));
+        let path = path.to_path_buf();
+        let settings = settings.clone();
+        let thread = std::thread::Builder::new()
+            .name("hearth-engine".into())
+            .spawn(move || {
+                let started = Instant::now();
+                let model = match load_model(&path, &settings, runtime) {
+                    Ok(model) => model,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let (ctx, mut info) = match new_context(&model, &path, &settings, runtime) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                info.load_ms = started.elapsed().as_secs_f64() * 1000.0;
+                let limits = scheduler::Limits {
+                    context_length: info.context_length,
+                    parallel: info.parallel as usize,
+                    batch_size: settings.batch_size.max(1) as usize,
+                    queue_capacity: settings.queue_capacity.max(1),
+                };
+                if ready_tx.send(Ok(info)).is_err() {
+                    return;
+                }
+                scheduler::Scheduler::new(&model, ctx, limits).run(command_rx);
+            })
+            .map_err(|e| LlmError::LoadFailed { path: PathBuf::new(), reason: format!("cannot start engine thread: {e}") })?;
+        match ready_rx.recv() {
+            Ok(Ok(info)) => Ok(Self { commands, info, thread: Mutex::new(Some(thread)) }),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => {
+                let _ = thread.join();
+                Err(LlmError::EngineStopped)
+            }
+        }
+    }
+
+    fn send(&self, command: Command) -> Result<()> {
+        self.commands.send(command).map_err(|_| LlmError::EngineStopped)
+    }
+}
+
+fn load_model(path: &Path, settings: &EngineSettings, runtime: &cpu::Runtime) -> Result<LlamaModel> {
+    let params = LlamaModelParams::default().with_use_mmap(settings.use_mmap);
+    LlamaModel::load_from_file(&runtime.backend, path, &params).map_err(|e| LlmError::LoadFailed {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+fn new_context<'m>(
+    model: &'m LlamaModel,
+    path: &Path,
+    settings: &EngineSettings,
+    runtime: &cpu::Runtime,
+) -> Result<(llama_cpp_2::context::LlamaContext<'m>, ModelInfo)> {
+    let train = model.n_ctx_train();
+    let per_sequence = match settings.context_length {
+        0 => train.min(4096),
+        n => n,
+    }
+    .max(64);
+    let parallel = settings.parallel.max(1);
+    let threads = settings.threads.unwrap_or_else(default_threads).max(1);
+    let batch = settings.batch_size.max(1);
+    let params = LlamaContextParams::default()
+        .with_n_ctx(NonZeroU32::new(per_sequence * parallel))
+        .with_n_batch(batch)
+        .with_n_ubatch(batch)
+        .with_n_seq_max(parallel)
+        .with_kv_unified(false)
+        .with_n_threads(threads as i32)
+        .with_n_threads_batch(threads as i32);
+    let ctx = model.new_context(&runtime.backend, params).map_err(|e| LlmError::LoadFailed {
+        path: path.to_path_buf(),
+        reason: format!("cannot create a context of {} tokens: {e}", per_sequence * parallel),
+    })?;
+    let meta = |key: &str| model.meta_val_str(key).ok().filter(|v| !v.is_empty());
+    let info = ModelInfo {
+        path: path.to_path_buf(),
+        name: meta("general.name")
+            .unwrap_or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()),
+        architecture: meta("general.architecture").unwrap_or_else(|| "unknown".into()),
+        chat_template: model.chat_template(None).ok().and_then(|t| t.to_string().ok()),
+        context_length: per_sequence,
+        train_context_length: train,
+        parallel,
+        parameters: model.n_params(),
+        size_bytes: model.size(),
+        vocab_size: model.n_vocab().max(0) as u32,
+        threads,
+        cpu_backend: runtime.cpu_variant.clone(),
+        load_ms: 0.0,
+    };
+    Ok((ctx, info))
+}
+
+impl Engine for LlamaEngine {
+    fn info(&self) -> ModelInfo {
+        self.info.clone()
+    }
+
+    fn submit(&self, request: EngineRequest) -> Result<Generation> {
+        let (events, receiver) = flume::unbounded();
+        let cancel = CancelToken::new();
+        self.send(Command::Generate { request, events, cancel: cancel.clone(), enqueued: Instant::now() })?;
+        Ok(Generation::new(receiver, cancel))
+    }
+
+    fn tokenize(&self, text: &str, add_special: bool) -> Result<Vec<u32>> {
+        let (reply, answer) = sync_channel(1);
+        self.send(Command::Tokenize { text: text.to_owned(), add_special, reply })?;
+        answer.recv().map_err(|_| LlmError::EngineStopped)?
+    }
+
+    fn detokenize(&self, tokens: &[u32]) -> Result<String> {
+        let (reply, answer) = sync_channel(1);
+        self.send(Command::Detokenize { tokens: tokens.to_vec(), reply })?;
+        answer.recv().map_err(|_| LlmError::EngineStopped)?
+    }
+}
+
+impl Drop for LlamaEngine {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Shutdown);
+        if let Ok(mut thread) = self.thread.lock() {
+            if let Some(thread) = thread.take() {
+                let _ = thread.join();
+            }
+        }
+    }
+}

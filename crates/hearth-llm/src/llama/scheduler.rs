@@ -1,0 +1,344 @@
+//! The engine thread's loop: takes requests into sequence slots, builds one batch per
+//! step from every slot (one token for each answering slot, a chunk of prompt for each
+//! slot still reading its prompt), decodes it, and samples each slot's next token.
+//!
+//! Slots follow llama-server's states: a slot is reading its prompt until its last
+//! prompt token is decoded, then generating until it stops; a free slot takes the next
+//! waiting request in arrival order, so the queue is fair.
+
+use std::collections::VecDeque;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::Instant;
+
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::LlamaModel;
+use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::LlamaToken;
+
+use super::{sampler, Command};
+use crate::engine::CancelToken;
+use crate::error::{LlmError, Result};
+use crate::request::{Completion, EngineRequest, GenerationEvent, Prompt, StopReason};
+use crate::stream::TextStream;
+
+pub(crate) struct Limits {
+    pub context_length: u32,
+    pub parallel: usize,
+    pub batch_size: usize,
+    pub queue_capacity: usize,
+}
+
+struct Waiting {
+    request: EngineRequest,
+    events: flume::Sender<GenerationEvent>,
+    cancel: CancelToken,
+    enqueued: Instant,
+}
+
+struct Slot {
+    seq: i32,
+    events: flume::Sender<GenerationEvent>,
+    cancel: CancelToken,
+    sampler: LlamaSampler,
+    prompt: Vec<LlamaToken>,
+    /// Prompt tokens already sent to the context.
+    prefilled: usize,
+    /// Position of the next token in this sequence.
+    n_past: i32,
+    /// The last sampled token, to be decoded in the next step.
+    next_token: Option<LlamaToken>,
+    /// Index in the current batch whose logits this slot samples from.
+    logits_at: Option<i32>,
+    stream: TextStream,
+    output: String,
+    generated: usize,
+    max_tokens: Option<usize>,
+    ignore_eos: bool,
+    queue_ms: f64,
+    started: Instant,
+    first_token: Option<Instant>,
+}
+
+pub(crate) struct Scheduler<'m> {
+    model: &'m LlamaModel,
+    ctx: LlamaContext<'m>,
+    batch: LlamaBatch<'static>,
+    limits: Limits,
+    slots: Vec<Option<Slot>>,
+    waiting: VecDeque<Waiting>,
+}
+
+impl<'m> Scheduler<'m> {
+    pub fn new(model: &'m LlamaModel, ctx: LlamaContext<'m>, limits: Limits) -> Self {
+        let batch = LlamaBatch::new(limits.batch_size.max(limits.parallel), limits.parallel as i32);
+        let slots = (0..limits.parallel).map(|_| None).collect();
+        Self { model, ctx, batch, limits, slots, waiting: VecDeque::new() }
+    }
+
+    pub fn run(mut self, commands: Receiver<Command>) {
+        let mut senders_gone = false;
+        loop {
+            if self.is_idle() {
+                if senders_gone {
+                    return;
+                }
+                match commands.recv() {
+                    Ok(command) => {
+                        if !self.handle(command) {
+                            return;
+                        }
+                    }
+                    Err(_) => return,
+                }
+            }
+            while self.waiting.len() < self.limits.queue_capacity {
+                match commands.try_recv() {
+                    Ok(command) => {
+                        if !self.handle(command) {
+                            return;
+                        }
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        senders_gone = true;
+                        break;
+                    }
+                }
+            }
+            self.start_waiting();
+            self.stop_cancelled();
+            if self.slots.iter().any(Option::is_some) {
+                self.step();
+            }
+        }
+    }
+
+    fn is_idle(&self) -> bool {
+        self.waiting.is_empty() && self.slots.iter().all(Option::is_none)
+    }
+
+    /// Returns false when the engine must stop.
+    fn handle(&mut self, command: Command) -> bool {
+        match command {
+            Command::Generate { request, events, cancel, enqueued } => {
+                self.waiting.push_back(Waiting { request, events, cancel, enqueued });
+            }
+            Command::Tokenize { text, add_special, reply } => {
+                let tokens = self.tokenize(&text, add_special).into_iter().map(|t| t.0 as u32).collect();
+                let _ = reply.send(Ok(tokens));
+            }
+            Command::Detokenize { tokens, reply } => {
+                let _ = reply.send(self.detokenize(&tokens));
+            }
+            Command::Shutdown => {
+                for waiting in self.waiting.drain(..) {
+                    let _ = waiting.events.send(GenerationEvent::Failed { error: LlmError::EngineStopped });
+                }
+                for slot in self.slots.iter_mut().filter_map(Option::take) {
+                    let _ = slot.events.send(GenerationEvent::Failed { error: LlmError::EngineStopped });
+                }
+                return false;
+            }
+        }
+        true
+    }
+
+    fn tokenize(&self, text: &str, add_special: bool) -> Vec<LlamaToken> {
+        self.model.vocab().tokenize(text.as_bytes(), add_special, true)
+    }
+
+    fn detokenize(&self, tokens: &[u32]) -> Result<String> {
+        let tokens = self.checked_tokens(tokens)?;
+        let bytes = self.model.vocab().detokenize(&tokens, false, false);
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Token ids from outside are checked: llama.cpp aborts on an id past the vocabulary.
+    fn checked_tokens(&self, tokens: &[u32]) -> Result<Vec<LlamaToken>> {
+        let vocab = self.model.n_vocab().max(0) as u32;
+        match tokens.iter().find(|&&t| t >= vocab) {
+            Some(bad) => Err(LlmError::InvalidOptions {
+                reason: format!("token id {bad} is outside the vocabulary of {vocab} tokens"),
+            }),
+            None => Ok(tokens.iter().map(|&t| LlamaToken(t as i32)).collect()),
+        }
+    }
+
+    fn start_waiting(&mut self) {
+        while let Some(free) = self.slots.iter().position(Option::is_none) {
+            let Some(waiting) = self.waiting.pop_front() else { return };
+            if waiting.cancel.is_cancelled() || waiting.events.is_disconnected() {
+                continue;
+            }
+            match self.new_slot(free as i32, &waiting) {
+                Ok(slot) => self.slots[free] = Some(slot),
+                Err(error) => {
+                    let _ = waiting.events.send(GenerationEvent::Failed { error });
+                }
+            }
+        }
+    }
+
+    fn new_slot(&mut self, seq: i32, waiting: &Waiting) -> Result<Slot> {
+        let request = &waiting.request;
+        let prompt = match &request.prompt {
+            Prompt::Text(text) => self.tokenize(text, true),
+            Prompt::Tokens(tokens) => self.checked_tokens(tokens)?,
+        };
+        if prompt.is_empty() {
+            return Err(LlmError::InvalidOptions { reason: "the prompt is empty".into() });
+        }
+        let limit = self.limits.context_length as usize;
+        if prompt.len() >= limit {
+            return Err(LlmError::PromptTooLarge { tokens: prompt.len(), limit });
+        }
+        let sampler = sampler::build(self.model, &request.options, request.grammar.as_deref())?;
+        self.ctx.clear_kv_cache_seq(Some(seq as u32), None, None).map_err(|e| LlmError::Decode { reason: e.to_string() })?;
+        let started = Instant::now();
+        Ok(Slot {
+            seq,
+            events: waiting.events.clone(),
+            cancel: waiting.cancel.clone(),
+            sampler,
+            prompt,
+            prefilled: 0,
+            n_past: 0,
+            next_token: None,
+            logits_at: None,
+            stream: TextStream::new(request.options.stop.clone()),
+            output: String::new(),
+            generated: 0,
+            max_tokens: request.options.max_tokens.map(|n| n as usize),
+            ignore_eos: request.options.ignore_eos,
+            queue_ms: started.duration_since(waiting.enqueued).as_secs_f64() * 1000.0,
+            started,
+            first_token: None,
+        })
+    }
+
+    fn stop_cancelled(&mut self) {
+        for index in 0..self.slots.len() {
+            let cancelled = self.slots[index].as_ref().is_some_and(|s| s.cancel.is_cancelled() || s.events.is_disconnected());
+            if cancelled {
+                self.finish(index, StopReason::Cancelled);
+            }
+        }
+    }
+
+    /// One decode call covering every active slot.
+    fn step(&mut self) {
+        self.batch.clear();
+        let capacity = self.limits.batch_size.max(self.limits.parallel);
+        let mut used = 0usize;
+        // Answering slots first: one token each keeps every stream moving.
+        for slot in self.slots.iter_mut().flatten() {
+            slot.logits_at = None;
+            if let Some(token) = slot.next_token.take() {
+                if self.batch.add(token, slot.n_past, &[slot.seq], true).is_ok() {
+                    slot.logits_at = Some(used as i32);
+                    slot.n_past += 1;
+                    used += 1;
+                }
+            }
+        }
+        // Then prompt chunks in slot order, as much as the batch holds.
+        for slot in self.slots.iter_mut().flatten() {
+            let remaining = slot.prompt.len() - slot.prefilled;
+            if remaining == 0 || used >= capacity {
+                continue;
+            }
+            let take = remaining.min(capacity - used);
+            for k in slot.prefilled..slot.prefilled + take {
+                let last = k + 1 == slot.prompt.len();
+                if self.batch.add(slot.prompt[k], slot.n_past, &[slot.seq], last).is_err() {
+                    break;
+                }
+                if last {
+                    slot.logits_at = Some(used as i32);
+                }
+                slot.n_past += 1;
+                used += 1;
+            }
+            slot.prefilled += take;
+        }
+        if used == 0 {
+            return;
+        }
+        if let Err(e) = self.ctx.decode(&mut self.batch) {
+            let reason = e.to_string();
+            for index in 0..self.slots.len() {
+                if let Some(slot) = self.slots[index].take() {
+                    let _ = slot.events.send(GenerationEvent::Failed { error: LlmError::Decode { reason: reason.clone() } });
+                    let _ = self.ctx.clear_kv_cache_seq(Some(slot.seq as u32), None, None);
+                }
+            }
+            return;
+        }
+        for index in 0..self.slots.len() {
+            let Some(slot) = self.slots[index].as_mut() else { continue };
+            let Some(at) = slot.logits_at.take() else { continue };
+            let token = slot.sampler.sample(&self.ctx, at);
+            if slot.first_token.is_none() {
+                slot.first_token = Some(Instant::now());
+            }
+            if let Some(reason) = self.accept(index, token) {
+                self.finish(index, reason);
+            }
+        }
+    }
+
+    /// Streams a sampled token; returns why the slot stops, if it does.
+    fn accept(&mut self, index: usize, token: LlamaToken) -> Option<StopReason> {
+        let model = self.model;
+        let context_length = self.limits.context_length as i32;
+        let slot = self.slots[index].as_mut()?;
+        if model.vocab().is_eog(token) && !slot.ignore_eos {
+            return Some(StopReason::EndOfGeneration);
+        }
+        slot.generated += 1;
+        let bytes = model.vocab().token_to_piece(token, false, None);
+        let step = slot.stream.push(&bytes);
+        if !step.text.is_empty() {
+            slot.output.push_str(&step.text);
+            if slot.events.send(GenerationEvent::Delta { text: step.text }).is_err() {
+                return Some(StopReason::Cancelled);
+            }
+        }
+        if let Some(stop) = step.stopped_by {
+            return Some(StopReason::StopString { stop });
+        }
+        if slot.max_tokens.is_some_and(|max| slot.generated >= max) {
+            return Some(StopReason::MaxTokens);
+        }
+        if slot.n_past + 1 >= context_length {
+            return Some(StopReason::ContextFull);
+        }
+        slot.next_token = Some(token);
+        None
+    }
+
+    fn finish(&mut self, index: usize, reason: StopReason) {
+        let Some(mut slot) = self.slots[index].take() else { return };
+        if !matches!(reason, StopReason::Cancelled | StopReason::StopString { .. }) {
+            let rest = slot.stream.finish();
+            if !rest.is_empty() {
+                slot.output.push_str(&rest);
+                let _ = slot.events.send(GenerationEvent::Delta { text: rest });
+            }
+        }
+        let now = Instant::now();
+        let first = slot.first_token.unwrap_or(now);
+        let completion = Completion {
+            text: std::mem::take(&mut slot.output),
+            stop_reason: reason,
+            prompt_tokens: slot.prompt.len(),
+            completion_tokens: slot.generated,
+            prompt_ms: first.duration_since(slot.started).as_secs_f64() * 1000.0,
+            generation_ms: now.duration_since(first).as_secs_f64() * 1000.0,
+            queue_ms: slot.queue_ms,
+        };
+        let _ = slot.events.send(GenerationEvent::Done { completion });
+        let _ = self.ctx.clear_kv_cache_seq(Some(slot.seq as u32), None, None);
+    }
+}

