@@ -32,6 +32,11 @@ pub enum Command {
     Run(RunArgs),
     /// Talk with a model interactively (/help inside for commands).
     Chat(ChatArgs),
+    /// Manage models: list, add, scan other apps, info, pull, rm, default.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
     /// Measure prompt processing and generation speed, optionally beside llama-bench.
     Bench(BenchArgs),
     /// Serve a model to the app over stdin/stdout (started by Hearth itself).
@@ -122,4 +127,60 @@ pub struct BenchArgs {
     /// Also measure through the isolated worker process.
     #[arg(long)]
     pub worker: bool,
+    /// Print the ggml CPU variant this machine uses, and exit.
+    #[arg(long)]
+    pub print_cpu_variant: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// List the models in the library.
+    List,
+    /// Add a GGUF file to the library (its header is checked first).
+    Add {
+        path: PathBuf,
+        /// A short name to use instead of one made from the file name.
+        #[arg(long)]
+        id: Option<String>,
+        /// Copy the file into Hearth's models folder instead of linking to it.
+        #[arg(long)]
+        copy: bool,
+        /// Also make it the default model.
+        #[arg(long)]
+        default: bool,
+    },
+    /// Find models other apps keep (Hugging Face cache, LM Studio, Ollama, Jan).
+    Scan {
+        /// Add every model found to the library (by path, nothing is copied).
+        #[arg(long)]
+        add: bool,
+    },
+    /// What a model file says about itself, and whether it fits in memory.
+    Info {
+        /// Library id or path (default: the default model).
+        model: Option<String>,
+        /// Context length to estimate memory for (default: from the settings).
+        #[arg(long)]
+        ctx_size: Option<u32>,
+    },
+    /// Download a model: a catalog id (see --catalog) or ORG/REPO/FILE.gguf from Hugging Face.
+    Pull {
+        #[arg(required_unless_present = "catalog")]
+        source: Option<String>,
+        /// Also make it the default model.
+        #[arg(long)]
+        default: bool,
+        /// List the catalog of well-known models instead.
+        #[arg(long)]
+        catalog: bool,
+    },
+    /// Remove a model from the library.
+    Rm {
+        model: String,
+        /// Also delete the file, if Hearth copied or downloaded it.
+        #[arg(long)]
+        delete: bool,
+    },
+    /// Show the default model, or set it.
+    Default { model: Option<String> },
 }

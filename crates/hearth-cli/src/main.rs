@@ -17,6 +17,7 @@ fn main() {
     let result = match cli.command {
         Command::Run(args) => commands::run::run(args, json),
         Command::Chat(args) => commands::chat::run(args),
+        Command::Models { command } => commands::models::run(command, json),
         Command::Bench(args) => commands::bench::run(args, json),
         Command::Worker => hearth_llm::worker::serve_stdio().map(|_| exit::OK).map_err(Into::into),
     };

@@ -7,6 +7,14 @@ use std::path::PathBuf;
 pub enum CoreError {
     #[error(transparent)]
     Llm(#[from] hearth_llm::LlmError),
+    #[error(transparent)]
+    Models(#[from] hearth_models::ModelsError),
+    #[error("{path}: {message}")]
+    InvalidModelFile { path: PathBuf, message: String },
+    #[error("the model library {path} is damaged: {reason}; move it aside and add your models again")]
+    Library { path: PathBuf, reason: String },
+    #[error("`{id}` is already in the library for {path}")]
+    DuplicateModel { id: String, path: PathBuf },
     #[error("no model is set up; run `scripts/setup.sh` to install the default model, or `hearth models add FILE`")]
     NoDefaultModel,
     #[error("no model named `{name}`; see `hearth models list`, or give a path to a .gguf file")]
@@ -15,6 +23,8 @@ pub enum CoreError {
     Config { path: PathBuf, reason: String },
     #[error("{reason}")]
     Paths { reason: String },
+    #[error("benchmark failed: {reason}")]
+    Bench { reason: String },
     #[error("{what}: {source}")]
     Io { what: String, #[source] source: std::io::Error },
 }
@@ -24,10 +34,15 @@ impl CoreError {
     pub fn code(&self) -> &'static str {
         match self {
             CoreError::Llm(e) => e.code(),
+            CoreError::Models(e) => e.code(),
+            CoreError::InvalidModelFile { .. } => "INVALID_MODEL_FILE",
+            CoreError::Library { .. } => "LIBRARY_DAMAGED",
+            CoreError::DuplicateModel { .. } => "DUPLICATE_MODEL",
             CoreError::NoDefaultModel => "NO_DEFAULT_MODEL",
             CoreError::UnknownModel { .. } => "UNKNOWN_MODEL",
             CoreError::Config { .. } => "INVALID_CONFIG",
             CoreError::Paths { .. } => "NO_HOME",
+            CoreError::Bench { .. } => "BENCH_FAILED",
             CoreError::Io { .. } => "IO_ERROR",
         }
     }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use hearth_llm::{
     ChatMessage, Engine, EngineExt, GenerationOptions, Generation, LlamaEngine, TemplateSource, WorkerEngine,
@@ -13,6 +13,7 @@ use hearth_llm::{
 
 use crate::config::Config;
 use crate::error::{CoreError, Result};
+use crate::library::Library;
 use crate::paths::Paths;
 
 /// How models are run.
@@ -33,8 +34,9 @@ pub struct OpenOptions {
 }
 
 pub struct Hearth {
-    paths: Paths,
-    config: Config,
+    pub(crate) paths: Paths,
+    pub(crate) config: RwLock<Config>,
+    pub(crate) library: Mutex<Library>,
     isolation: Isolation,
     engines: Mutex<HashMap<PathBuf, Arc<dyn Engine>>>,
 }
@@ -57,37 +59,50 @@ impl Hearth {
             }
             None => Isolation::InProcess,
         };
-        Ok(Self { paths: options.paths, config, isolation, engines: Mutex::default() })
+        let library = Library::load(&options.paths.library_file())?;
+        Ok(Self {
+            paths: options.paths,
+            config: RwLock::new(config),
+            library: Mutex::new(library),
+            isolation,
+            engines: Mutex::default(),
+        })
     }
 
     pub fn paths(&self) -> &Paths {
         &self.paths
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
+    pub fn config(&self) -> Config {
+        self.config.read().map(|c| c.clone()).unwrap_or_default()
     }
 
     /// Changes and saves the settings. Loaded models keep their settings until reloaded.
-    pub fn update_config(&mut self, change: impl FnOnce(&mut Config)) -> Result<()> {
-        let mut config = self.config.clone();
-        change(&mut config);
-        config.save(&self.paths.config_file())?;
-        self.config = config;
+    pub fn update_config(&self, change: impl FnOnce(&mut Config)) -> Result<()> {
+        let mut config = self.config.write().map_err(|_| poisoned())?;
+        let mut changed = config.clone();
+        change(&mut changed);
+        changed.save(&self.paths.config_file())?;
+        *config = changed;
         Ok(())
     }
 
     /// Sampling defaults from the settings, for a caller to adjust.
     pub fn default_options(&self) -> GenerationOptions {
-        self.config.generation_options()
+        self.config().generation_options()
     }
 
-    /// Finds a model file from a path, a file name in the models folder, or the default.
+    /// Finds a model file: a library id, a path, a file name in the models folder, or
+    /// (with `None`) the default model.
     pub fn resolve_model(&self, spec: Option<&str>) -> Result<PathBuf> {
-        let spec = match spec.or(self.config.default_model.as_deref()) {
+        let default = self.config().default_model;
+        let spec = match spec.or(default.as_deref()) {
             Some(spec) => spec,
             None => return Err(CoreError::NoDefaultModel),
         };
+        if let Some(entry) = self.library.lock().map_err(|_| poisoned())?.find(spec) {
+            return Ok(entry.path.clone());
+        }
         let direct = Path::new(spec);
         if direct.is_file() || direct.is_absolute() || spec.contains(std::path::MAIN_SEPARATOR) {
             return Ok(direct.to_path_buf());
@@ -104,11 +119,11 @@ impl Hearth {
     /// The engine for a model, loading it on first use.
     pub fn engine(&self, model: Option<&str>) -> Result<Arc<dyn Engine>> {
         let path = self.resolve_model(model)?;
-        let mut engines = self.engines.lock().map_err(|_| CoreError::Paths { reason: "engine table poisoned".into() })?;
+        let mut engines = self.engines.lock().map_err(|_| poisoned())?;
         if let Some(engine) = engines.get(&path) {
             return Ok(engine.clone());
         }
-        let settings = self.config.engine_settings();
+        let settings = self.config().engine_settings();
         let engine: Arc<dyn Engine> = match &self.isolation {
             Isolation::InProcess => Arc::new(LlamaEngine::load(&path, &settings)?),
             Isolation::Worker { program, args } => Arc::new(WorkerEngine::start(WorkerSettings {
@@ -147,4 +162,9 @@ impl Hearth {
         messages.push(ChatMessage::user(prompt));
         self.chat(model, &messages, options)
     }
+}
+
+/// A lock was poisoned by a panic elsewhere; report it instead of panicking again.
+pub(crate) fn poisoned() -> CoreError {
+    CoreError::Paths { reason: "internal state is unusable after an earlier failure; restart Hearth".into() }
 }

@@ -5,14 +5,18 @@
 //! CLI, the HTTP server and the desktop shell only translate their inputs into these
 //! calls and the results back.
 
+pub mod bench;
 pub mod config;
 pub mod error;
 mod hearth;
+pub mod library;
+mod models;
 mod session;
 pub mod paths;
 
 pub use config::Config;
 pub use error::{CoreError, Result};
 pub use hearth::{Hearth, Isolation, OpenOptions};
+pub use models::{ModelDetails, ModelView, PullSource};
 pub use paths::Paths;
 pub use session::ChatSession;

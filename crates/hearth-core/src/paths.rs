@@ -48,6 +48,10 @@ impl Paths {
         self.data.join("models")
     }
 
+    pub fn library_file(&self) -> PathBuf {
+        self.data.join("library.json")
+    }
+
     pub fn config_file(&self) -> PathBuf {
         self.config.join("config.toml")
     }

@@ -23,10 +23,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("version {} alignment {} data at {} of {} bytes", file.version(), file.alignment(), file.data_offset(), file.file_len());
+    println!(
+        "version {} alignment {} data at {} of {} bytes",
+        file.version(),
+        file.alignment(),
+        file.data_offset(),
+        file.file_len()
+    );
     for (k, v) in file.metadata().iter() {
         let shown = match v {
-            MetadataValue::Array(a) => format!("array<{}> len {}{}", a.elem_type, a.len, if a.is_elided() { " (not kept)" } else { "" }),
+            MetadataValue::Array(a) => format!(
+                "array<{}> len {}{}",
+                a.elem_type,
+                a.len,
+                if a.is_elided() { " (not kept)" } else { "" }
+            ),
             MetadataValue::String(s) if s.len() > 80 => format!("string of {} bytes", s.len()),
             other => format!("{other:?}"),
         };

@@ -43,7 +43,12 @@ pub enum GgufError {
     UnsupportedVersion { path: PathBuf, version: u32 },
 
     #[error("{}: file ends at byte {file_len} while reading {what} (at byte {offset}); the download is probably incomplete — download it again", .path.display())]
-    Truncated { path: PathBuf, offset: u64, file_len: u64, what: String },
+    Truncated {
+        path: PathBuf,
+        offset: u64,
+        file_len: u64,
+        what: String,
+    },
 
     #[error("{}: the header claims {count} tensors, more than the {max} any real model has; {REDOWNLOAD}", .path.display())]
     TooManyTensors { path: PathBuf, count: u64, max: u64 },
@@ -52,16 +57,36 @@ pub enum GgufError {
     TooManyKeys { path: PathBuf, count: u64, max: u64 },
 
     #[error("{}: {what} at byte {offset} claims a length of {len} bytes, over the limit of {max}; {REDOWNLOAD}", .path.display())]
-    StringTooLong { path: PathBuf, offset: u64, what: String, len: u64, max: u64 },
+    StringTooLong {
+        path: PathBuf,
+        offset: u64,
+        what: String,
+        len: u64,
+        max: u64,
+    },
 
     #[error("{}: metadata '{key}' claims an array of {len} elements, over the limit of {max}; {REDOWNLOAD}", .path.display())]
-    ArrayTooLong { path: PathBuf, key: String, len: u64, max: u64 },
+    ArrayTooLong {
+        path: PathBuf,
+        key: String,
+        len: u64,
+        max: u64,
+    },
 
     #[error("{}: metadata '{key}' nests arrays more than {max_depth} deep; {REDOWNLOAD}", .path.display())]
-    ArrayTooDeep { path: PathBuf, key: String, max_depth: u32 },
+    ArrayTooDeep {
+        path: PathBuf,
+        key: String,
+        max_depth: u32,
+    },
 
     #[error("{}: metadata '{key}' has value type {type_id} (at byte {offset}), which GGUF does not define; {REDOWNLOAD}", .path.display())]
-    BadValueType { path: PathBuf, key: String, type_id: u32, offset: u64 },
+    BadValueType {
+        path: PathBuf,
+        key: String,
+        type_id: u32,
+        offset: u64,
+    },
 
     #[error("{}: metadata entry {index} has an empty name; {REDOWNLOAD}", .path.display())]
     EmptyKey { path: PathBuf, index: u64 },
@@ -79,31 +104,70 @@ pub enum GgufError {
     DuplicateTensor { path: PathBuf, tensor: String },
 
     #[error("{}: tensor '{tensor}' has {n_dims} dimensions, but llama.cpp needs 1 to 4; {REDOWNLOAD}", .path.display())]
-    BadDimensionCount { path: PathBuf, tensor: String, n_dims: u32 },
+    BadDimensionCount {
+        path: PathBuf,
+        tensor: String,
+        n_dims: u32,
+    },
 
     #[error("{}: tensor '{tensor}' dimension {dim} is {value}, which is negative or too large; {REDOWNLOAD}", .path.display())]
-    BadDimension { path: PathBuf, tensor: String, dim: usize, value: u64 },
+    BadDimension {
+        path: PathBuf,
+        tensor: String,
+        dim: usize,
+        value: u64,
+    },
 
     #[error("{}: tensor '{tensor}' uses ggml type {type_id}, which this version of Hearth does not know (a newer or retired quantization); update Hearth or use a different quantization of the model", .path.display())]
-    UnknownTensorType { path: PathBuf, tensor: String, type_id: u32 },
+    UnknownTensorType {
+        path: PathBuf,
+        tensor: String,
+        type_id: u32,
+    },
 
     #[error("{}: tensor '{tensor}' has rows of {row} elements, not a multiple of the {ggml_type} block size {block}; {REDOWNLOAD}", .path.display())]
-    BadRowSize { path: PathBuf, tensor: String, ggml_type: String, row: u64, block: u64 },
+    BadRowSize {
+        path: PathBuf,
+        tensor: String,
+        ggml_type: String,
+        row: u64,
+        block: u64,
+    },
 
     #[error("{}: tensor '{tensor}' is too large to address (its size overflows 64 bits); {REDOWNLOAD}", .path.display())]
     TensorTooLarge { path: PathBuf, tensor: String },
 
     #[error("{}: tensor '{tensor}' has data offset {offset}, which overflows when added to the data start; {REDOWNLOAD}", .path.display())]
-    OffsetOverflow { path: PathBuf, tensor: String, offset: u64 },
+    OffsetOverflow {
+        path: PathBuf,
+        tensor: String,
+        offset: u64,
+    },
 
     #[error("{}: tensor '{tensor}' needs bytes {start}..{end} but the file has only {file_len} bytes; the download is probably incomplete — download it again", .path.display())]
-    TensorOutOfBounds { path: PathBuf, tensor: String, start: u64, end: u64, file_len: u64 },
+    TensorOutOfBounds {
+        path: PathBuf,
+        tensor: String,
+        start: u64,
+        end: u64,
+        file_len: u64,
+    },
 
     #[error("{}: tensor '{tensor}' has data offset {offset}, not a multiple of the alignment {alignment}; {REDOWNLOAD}", .path.display())]
-    MisalignedTensor { path: PathBuf, tensor: String, offset: u64, alignment: u64 },
+    MisalignedTensor {
+        path: PathBuf,
+        tensor: String,
+        offset: u64,
+        alignment: u64,
+    },
 
     #[error("{}: tensor '{tensor}' has data offset {offset} but llama.cpp expects {expected} (tensors must be stored in order, without gaps or overlaps); {REDOWNLOAD}", .path.display())]
-    TensorOffsetMismatch { path: PathBuf, tensor: String, offset: u64, expected: u64 },
+    TensorOffsetMismatch {
+        path: PathBuf,
+        tensor: String,
+        offset: u64,
+        expected: u64,
+    },
 }
 
 impl GgufError {
@@ -201,19 +265,45 @@ mod tests {
     fn messages_name_the_file_are_lowercase_and_say_what_to_do() {
         let path = PathBuf::from("/models/x.gguf");
         let errors = [
-            GgufError::Truncated { path: path.clone(), offset: 1200, file_len: 1234, what: "tensor info 7".into() },
-            GgufError::NotGguf { path: path.clone(), found: b"PK\x03\x04".to_vec() },
-            GgufError::UnsupportedVersion { path: path.clone(), version: 1 },
-            GgufError::UnsupportedVersion { path: path.clone(), version: 0x0300_0000 },
-            GgufError::UnsupportedVersion { path: path.clone(), version: 99 },
-            GgufError::TensorOutOfBounds { path: path.clone(), tensor: "output.weight".into(), start: 10, end: 20, file_len: 15 },
+            GgufError::Truncated {
+                path: path.clone(),
+                offset: 1200,
+                file_len: 1234,
+                what: "tensor info 7".into(),
+            },
+            GgufError::NotGguf {
+                path: path.clone(),
+                found: b"PK\x03\x04".to_vec(),
+            },
+            GgufError::UnsupportedVersion {
+                path: path.clone(),
+                version: 1,
+            },
+            GgufError::UnsupportedVersion {
+                path: path.clone(),
+                version: 0x0300_0000,
+            },
+            GgufError::UnsupportedVersion {
+                path: path.clone(),
+                version: 99,
+            },
+            GgufError::TensorOutOfBounds {
+                path: path.clone(),
+                tensor: "output.weight".into(),
+                start: 10,
+                end: 20,
+                file_len: 15,
+            },
         ];
         for e in &errors {
             let msg = e.to_string();
             assert!(msg.starts_with("/models/x.gguf: "), "{msg}");
             assert!(!msg.ends_with('.'), "{msg}");
             let after_path = &msg["/models/x.gguf: ".len()..];
-            assert!(after_path.chars().next().is_some_and(|c| !c.is_uppercase()), "{msg}");
+            assert!(
+                after_path.chars().next().is_some_and(|c| !c.is_uppercase()),
+                "{msg}"
+            );
             assert!(
                 msg.contains("download") || msg.contains("update") || msg.contains("convert"),
                 "no advice in: {msg}"
@@ -225,9 +315,21 @@ mod tests {
             "/models/x.gguf: file ends at byte 1234 while reading tensor info 7 (at byte 1200); \
              the download is probably incomplete — download it again"
         );
-        assert!(errors[1].to_string().contains("bytes 50 4b 03 04"), "{}", errors[1]);
-        assert!(errors[3].to_string().contains("big-endian"), "{}", errors[3]);
-        assert!(errors[4].to_string().contains("update Hearth"), "{}", errors[4]);
+        assert!(
+            errors[1].to_string().contains("bytes 50 4b 03 04"),
+            "{}",
+            errors[1]
+        );
+        assert!(
+            errors[3].to_string().contains("big-endian"),
+            "{}",
+            errors[3]
+        );
+        assert!(
+            errors[4].to_string().contains("update Hearth"),
+            "{}",
+            errors[4]
+        );
     }
 
     #[test]

@@ -74,12 +74,16 @@ impl GgufFile {
     pub fn parameter_count(&self) -> u64 {
         // Each count is below 2^63 and the data fits in the file, so the sum cannot
         // overflow for a real file; saturate anyway rather than trust that.
-        self.tensors.iter().fold(0u64, |acc, t| acc.saturating_add(t.n_elements))
+        self.tensors
+            .iter()
+            .fold(0u64, |acc, t| acc.saturating_add(t.n_elements))
     }
 
     /// Bytes of tensor data (without padding): what llama.cpp maps as weights.
     pub fn tensor_data_bytes(&self) -> u64 {
-        self.tensors.iter().fold(0u64, |acc, t| acc.saturating_add(t.n_bytes))
+        self.tensors
+            .iter()
+            .fold(0u64, |acc, t| acc.saturating_add(t.n_bytes))
     }
 
     /// `general.architecture` (`llama`, `gemma3`, `qwen2`, ...).

@@ -29,8 +29,8 @@ pub use file::{GgufFile, TensorInfo};
 pub use memory::{available_memory, MemoryEstimate, MemoryParams, Verdict};
 pub use metadata::{Metadata, MetadataArray, MetadataValue, ValueType};
 pub use reader::{
-    DEFAULT_ALIGNMENT, GGUF_MAGIC, MAX_ARRAY_DEPTH, MAX_ARRAY_LEN, MAX_DIMS, MAX_KEYS, MAX_KEY_LEN, MAX_STRING_LEN,
-    MAX_TENSORS, MAX_TENSOR_NAME_LEN, MAX_VERSION, MIN_VERSION,
+    DEFAULT_ALIGNMENT, GGUF_MAGIC, MAX_ARRAY_DEPTH, MAX_ARRAY_LEN, MAX_DIMS, MAX_KEYS, MAX_KEY_LEN,
+    MAX_STRING_LEN, MAX_TENSORS, MAX_TENSOR_NAME_LEN, MAX_VERSION, MIN_VERSION,
 };
 pub use summary::{file_type_name, ModelSummary};
 pub use types::GgmlType;
@@ -48,10 +48,14 @@ pub fn read_header(path: &Path) -> Result<GgufFile, GgufError> {
     // succeeds on Linux and only fails on the first read.
     let meta = std::fs::metadata(path).map_err(io_err)?;
     if meta.is_dir() {
-        return Err(GgufError::IsADirectory { path: path.to_path_buf() });
+        return Err(GgufError::IsADirectory {
+            path: path.to_path_buf(),
+        });
     }
     if !meta.is_file() {
-        return Err(GgufError::NotARegularFile { path: path.to_path_buf() });
+        return Err(GgufError::NotARegularFile {
+            path: path.to_path_buf(),
+        });
     }
     let file = File::open(path).map_err(io_err)?;
     // The length of the file actually opened, in case the path was replaced meanwhile.

@@ -207,7 +207,11 @@ pub struct Metadata {
 
 impl Metadata {
     /// Adds a key; returns the value back if the key was already present.
-    pub(crate) fn insert(&mut self, key: String, value: MetadataValue) -> Result<(), MetadataValue> {
+    pub(crate) fn insert(
+        &mut self,
+        key: String,
+        value: MetadataValue,
+    ) -> Result<(), MetadataValue> {
         use std::collections::btree_map::Entry;
         match self.entries.entry(key) {
             Entry::Occupied(_) => Err(value),
@@ -267,7 +271,12 @@ impl Metadata {
     /// [`Metadata::get_u64_for_layer`]); for a scalar, the scalar.
     pub fn get_u64_max_over_layers(&self, key: &str) -> Option<u64> {
         match self.get(key)? {
-            MetadataValue::Array(a) => a.values.as_ref()?.iter().filter_map(MetadataValue::as_u64).max(),
+            MetadataValue::Array(a) => a
+                .values
+                .as_ref()?
+                .iter()
+                .filter_map(MetadataValue::as_u64)
+                .max(),
             scalar => scalar.as_u64(),
         }
     }
@@ -311,7 +320,10 @@ mod tests {
     fn duplicate_keys_are_refused() {
         let mut m = Metadata::default();
         assert!(m.insert("a".into(), MetadataValue::U8(1)).is_ok());
-        assert_eq!(m.insert("a".into(), MetadataValue::U8(2)), Err(MetadataValue::U8(2)));
+        assert_eq!(
+            m.insert("a".into(), MetadataValue::U8(2)),
+            Err(MetadataValue::U8(2))
+        );
         assert_eq!(m.get_u64("a"), Some(1));
     }
 
@@ -321,10 +333,18 @@ mod tests {
         let arr = MetadataArray {
             elem_type: ValueType::I32,
             len: 3,
-            values: Some(vec![MetadataValue::I32(2), MetadataValue::I32(4), MetadataValue::I32(0)]),
+            values: Some(vec![
+                MetadataValue::I32(2),
+                MetadataValue::I32(4),
+                MetadataValue::I32(0),
+            ]),
         };
-        assert!(m.insert("x.head_count_kv".into(), MetadataValue::Array(arr)).is_ok());
-        assert!(m.insert("x.head_count".into(), MetadataValue::U32(9)).is_ok());
+        assert!(m
+            .insert("x.head_count_kv".into(), MetadataValue::Array(arr))
+            .is_ok());
+        assert!(m
+            .insert("x.head_count".into(), MetadataValue::U32(9))
+            .is_ok());
         assert_eq!(m.get_u64_for_layer("x.head_count_kv", 1), Some(4));
         assert_eq!(m.get_u64_for_layer("x.head_count_kv", 3), None);
         assert_eq!(m.get_u64_max_over_layers("x.head_count_kv"), Some(4));

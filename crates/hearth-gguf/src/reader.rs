@@ -172,11 +172,14 @@ impl<R: Read> Input<'_, R> {
         if len > self.remaining() {
             return Err(self.truncated(what));
         }
-        let mut bytes = vec![0u8; len as usize];
+        // Only fails on a 32-bit target for a length no caller lets through.
+        let len = usize::try_from(len).map_err(|_| self.truncated(what))?;
+        let mut bytes = vec![0u8; len];
         self.fill(&mut bytes, what)?;
         // GGUF says UTF-8, but llama.cpp does not check and some vocabularies contain
         // stray bytes; refusing those files would refuse models llama.cpp runs.
-        Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+        Ok(String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }
 
     /// Reads a length-prefixed string of at most `max` bytes.
@@ -238,7 +241,12 @@ impl<R: Read> Input<'_, R> {
 
     /// Reads an array (element type, length, elements). `depth` counts this array;
     /// `keep` is false when an enclosing array is being skipped.
-    fn array_value(&mut self, key: &str, depth: u32, keep: bool) -> Result<MetadataArray, GgufError> {
+    fn array_value(
+        &mut self,
+        key: &str,
+        depth: u32,
+        keep: bool,
+    ) -> Result<MetadataArray, GgufError> {
         if depth > MAX_ARRAY_DEPTH {
             return Err(GgufError::ArrayTooDeep {
                 path: self.path.to_path_buf(),
@@ -260,7 +268,13 @@ impl<R: Read> Input<'_, R> {
         // Every element takes at least this many bytes in the file (a string its 8-byte
         // length, an array its type and length), so a length the file cannot hold is
         // refused here, before any loop or allocation. No overflow: len <= 2^30.
-        let min_elem = elem_type.fixed_size().unwrap_or(if elem_type == ValueType::String { 8 } else { 12 });
+        let min_elem = elem_type
+            .fixed_size()
+            .unwrap_or(if elem_type == ValueType::String {
+                8
+            } else {
+                12
+            });
         if len * min_elem > self.remaining() {
             return Err(self.truncated(&what));
         }
@@ -272,7 +286,11 @@ impl<R: Read> Input<'_, R> {
         }
         if !keep {
             self.skip_elements(key, elem_type, len, depth)?;
-            return Ok(MetadataArray { elem_type, len, values: None });
+            return Ok(MetadataArray {
+                elem_type,
+                len,
+                values: None,
+            });
         }
         self.array_budget -= slots;
 
@@ -285,7 +303,11 @@ impl<R: Read> Input<'_, R> {
                     if cost > self.array_budget {
                         // Out of budget part-way: drop what was kept and skip the rest.
                         self.skip_elements(key, elem_type, len - i - 1, depth)?;
-                        return Ok(MetadataArray { elem_type, len, values: None });
+                        return Ok(MetadataArray {
+                            elem_type,
+                            len,
+                            values: None,
+                        });
                     }
                     self.array_budget -= cost;
                     MetadataValue::String(s)
@@ -295,11 +317,21 @@ impl<R: Read> Input<'_, R> {
             };
             values.push(value);
         }
-        Ok(MetadataArray { elem_type, len, values: Some(values) })
+        Ok(MetadataArray {
+            elem_type,
+            len,
+            values: Some(values),
+        })
     }
 
     /// Reads past `len` elements of type `elem_type` without keeping them.
-    fn skip_elements(&mut self, key: &str, elem_type: ValueType, len: u64, depth: u32) -> Result<(), GgufError> {
+    fn skip_elements(
+        &mut self,
+        key: &str,
+        elem_type: ValueType,
+        len: u64,
+        depth: u32,
+    ) -> Result<(), GgufError> {
         let what = What::Value(key);
         match elem_type.fixed_size() {
             // The caller checked len * size against the bytes left; checked_mul keeps
@@ -329,12 +361,18 @@ impl<R: Read> Input<'_, R> {
         for index in 0..n_kv {
             let key = self.string(MAX_KEY_LEN, &What::Key(index))?;
             if key.is_empty() {
-                return Err(GgufError::EmptyKey { path: self.path.to_path_buf(), index });
+                return Err(GgufError::EmptyKey {
+                    path: self.path.to_path_buf(),
+                    index,
+                });
             }
             let ty = self.value_type(&key)?;
             let value = self.value(&key, ty, 0)?;
             if metadata.contains(&key) {
-                return Err(GgufError::DuplicateKey { path: self.path.to_path_buf(), key });
+                return Err(GgufError::DuplicateKey {
+                    path: self.path.to_path_buf(),
+                    key,
+                });
             }
             // Cannot fail: the key was just checked to be absent.
             let _ = metadata.insert(key, value);
@@ -342,30 +380,50 @@ impl<R: Read> Input<'_, R> {
         Ok(metadata)
     }
 
-    fn tensor_info(&mut self, index: u64, names: &mut HashSet<String>) -> Result<TensorInfo, GgufError> {
+    fn tensor_info(
+        &mut self,
+        index: u64,
+        names: &mut HashSet<String>,
+    ) -> Result<TensorInfo, GgufError> {
         let p: &Path = self.path;
         let path = || p.to_path_buf();
         let name_what = What::TensorName(index);
         let len = self.u64(&name_what)?;
         if len > MAX_TENSOR_NAME_LEN {
-            return Err(GgufError::TensorNameTooLong { path: path(), index, len });
+            return Err(GgufError::TensorNameTooLong {
+                path: path(),
+                index,
+                len,
+            });
         }
         let name = self.text(len, &name_what)?;
         if names.contains(&name) {
-            return Err(GgufError::DuplicateTensor { path: path(), tensor: name });
+            return Err(GgufError::DuplicateTensor {
+                path: path(),
+                tensor: name,
+            });
         }
         let what = What::TensorInfo(index, &name);
 
         let n_dims = self.u32(&what)?;
         if n_dims == 0 || n_dims > MAX_DIMS {
-            return Err(GgufError::BadDimensionCount { path: path(), tensor: name, n_dims });
+            return Err(GgufError::BadDimensionCount {
+                path: path(),
+                tensor: name,
+                n_dims,
+            });
         }
         let mut dims = Vec::with_capacity(n_dims as usize);
         for dim in 0..n_dims as usize {
             let value = self.u64(&what)?;
             // ggml stores dimensions as int64_t; llama.cpp refuses negative ones.
             if value > i64::MAX as u64 {
-                return Err(GgufError::BadDimension { path: path(), tensor: name, dim, value });
+                return Err(GgufError::BadDimension {
+                    path: path(),
+                    tensor: name,
+                    dim,
+                    value,
+                });
             }
             dims.push(value);
         }
@@ -374,14 +432,20 @@ impl<R: Read> Input<'_, R> {
         let mut n_elements = dims[0];
         for &d in &dims[1..] {
             if d > 1 && (i64::MAX as u64) / d < n_elements {
-                return Err(GgufError::TensorTooLarge { path: path(), tensor: name });
+                return Err(GgufError::TensorTooLarge {
+                    path: path(),
+                    tensor: name,
+                });
             }
             n_elements *= d;
         }
 
         let type_id = self.u32(&what)?;
-        let ggml_type = GgmlType::from_id(type_id)
-            .ok_or_else(|| GgufError::UnknownTensorType { path: path(), tensor: name.clone(), type_id })?;
+        let ggml_type = GgmlType::from_id(type_id).ok_or_else(|| GgufError::UnknownTensorType {
+            path: path(),
+            tensor: name.clone(),
+            type_id,
+        })?;
         let block = ggml_type.block_size();
         if dims[0] % block != 0 {
             return Err(GgufError::BadRowSize {
@@ -395,11 +459,21 @@ impl<R: Read> Input<'_, R> {
         // Whole blocks per row (checked above), so this is exact, as ggml_nbytes is.
         let n_bytes = (n_elements / block)
             .checked_mul(ggml_type.type_size())
-            .ok_or_else(|| GgufError::TensorTooLarge { path: path(), tensor: name.clone() })?;
+            .ok_or_else(|| GgufError::TensorTooLarge {
+                path: path(),
+                tensor: name.clone(),
+            })?;
         let offset = self.u64(&what)?;
 
         names.insert(name.clone());
-        Ok(TensorInfo { name, dims, ggml_type, offset, n_elements, n_bytes })
+        Ok(TensorInfo {
+            name,
+            dims,
+            ggml_type,
+            offset,
+            n_elements,
+            n_bytes,
+        })
     }
 }
 
@@ -411,7 +485,13 @@ fn align_up(n: u64, alignment: u64) -> Option<u64> {
 /// Parses and checks a GGUF header from `reader`, which must be positioned at the start
 /// of a file `file_len` bytes long. `path` only labels errors.
 pub(crate) fn parse<R: Read>(reader: R, file_len: u64, path: &Path) -> Result<GgufFile, GgufError> {
-    let mut input = Input { inner: reader, pos: 0, file_len, path, array_budget: KEPT_ARRAY_BUDGET };
+    let mut input = Input {
+        inner: reader,
+        pos: 0,
+        file_len,
+        path,
+        array_budget: KEPT_ARRAY_BUDGET,
+    };
     let path_buf = || path.to_path_buf();
 
     if file_len == 0 {
@@ -423,7 +503,10 @@ pub(crate) fn parse<R: Read>(reader: R, file_len: u64, path: &Path) -> Result<Gg
     let mut magic = [0u8; 4];
     input.fill(&mut magic[..have], &What::Magic)?;
     if magic[..have] != GGUF_MAGIC[..have] {
-        return Err(GgufError::NotGguf { path: path_buf(), found: magic[..have].to_vec() });
+        return Err(GgufError::NotGguf {
+            path: path_buf(),
+            found: magic[..have].to_vec(),
+        });
     }
     if have < 4 {
         return Err(input.truncated(&What::Magic));
@@ -431,16 +514,27 @@ pub(crate) fn parse<R: Read>(reader: R, file_len: u64, path: &Path) -> Result<Gg
 
     let version = input.u32(&What::Version)?;
     if !(MIN_VERSION..=MAX_VERSION).contains(&version) {
-        return Err(GgufError::UnsupportedVersion { path: path_buf(), version });
+        return Err(GgufError::UnsupportedVersion {
+            path: path_buf(),
+            version,
+        });
     }
 
     let n_tensors = input.u64(&What::TensorCount)?;
     if n_tensors > MAX_TENSORS {
-        return Err(GgufError::TooManyTensors { path: path_buf(), count: n_tensors, max: MAX_TENSORS });
+        return Err(GgufError::TooManyTensors {
+            path: path_buf(),
+            count: n_tensors,
+            max: MAX_TENSORS,
+        });
     }
     let n_kv = input.u64(&What::KeyCount)?;
     if n_kv > MAX_KEYS {
-        return Err(GgufError::TooManyKeys { path: path_buf(), count: n_kv, max: MAX_KEYS });
+        return Err(GgufError::TooManyKeys {
+            path: path_buf(),
+            count: n_kv,
+            max: MAX_KEYS,
+        });
     }
 
     let metadata = input.metadata(n_kv)?;
@@ -450,7 +544,10 @@ pub(crate) fn parse<R: Read>(reader: R, file_len: u64, path: &Path) -> Result<Gg
         None => DEFAULT_ALIGNMENT,
         Some(MetadataValue::U32(a)) if *a != 0 && a.is_power_of_two() => u64::from(*a),
         Some(MetadataValue::U32(a)) => {
-            return Err(GgufError::BadAlignment { path: path_buf(), detail: format!("is {a}, not a power of two") })
+            return Err(GgufError::BadAlignment {
+                path: path_buf(),
+                detail: format!("is {a}, not a power of two"),
+            })
         }
         Some(other) => {
             return Err(GgufError::BadAlignment {
@@ -481,11 +578,21 @@ pub(crate) fn parse<R: Read>(reader: R, file_len: u64, path: &Path) -> Result<Gg
     // order with padding to the alignment (gguf.cpp's check).
     let mut expected: u64 = 0;
     for t in &tensors {
-        let overflow = || GgufError::OffsetOverflow { path: path_buf(), tensor: t.name.clone(), offset: t.offset };
+        let overflow = || GgufError::OffsetOverflow {
+            path: path_buf(),
+            tensor: t.name.clone(),
+            offset: t.offset,
+        };
         let start = data_offset.checked_add(t.offset).ok_or_else(overflow)?;
         let end = start.checked_add(t.n_bytes).ok_or_else(overflow)?;
         if end > file_len {
-            return Err(GgufError::TensorOutOfBounds { path: path_buf(), tensor: t.name.clone(), start, end, file_len });
+            return Err(GgufError::TensorOutOfBounds {
+                path: path_buf(),
+                tensor: t.name.clone(),
+                start,
+                end,
+                file_len,
+            });
         }
         if t.offset % alignment != 0 {
             return Err(GgufError::MisalignedTensor {
@@ -507,7 +614,14 @@ pub(crate) fn parse<R: Read>(reader: R, file_len: u64, path: &Path) -> Result<Gg
         expected = align_up(t.offset + t.n_bytes, alignment).ok_or_else(overflow)?;
     }
 
-    Ok(GgufFile { version, alignment, file_len, data_offset, metadata, tensors })
+    Ok(GgufFile {
+        version,
+        alignment,
+        file_len,
+        data_offset,
+        metadata,
+        tensors,
+    })
 }
 
 #[cfg(test)]
@@ -525,7 +639,13 @@ mod tests {
 
     #[test]
     fn what_descriptions_read_naturally() {
-        assert_eq!(What::TensorInfo(7, "output.weight").to_string(), "tensor info 7 ('output.weight')");
-        assert_eq!(What::Value("general.name").to_string(), "the value of metadata 'general.name'");
+        assert_eq!(
+            What::TensorInfo(7, "output.weight").to_string(),
+            "tensor info 7 ('output.weight')"
+        );
+        assert_eq!(
+            What::Value("general.name").to_string(),
+            "the value of metadata 'general.name'"
+        );
     }
 }

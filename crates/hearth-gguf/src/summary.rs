@@ -69,7 +69,10 @@ impl ModelSummary {
             .array_len("tokenizer.ggml.tokens")
             .or_else(|| arch_u64("vocab_size"))
             // token_embd is [n_embd, n_vocab] in ggml order.
-            .or_else(|| file.tensor("token_embd.weight").and_then(|t| t.dims.get(1).copied()));
+            .or_else(|| {
+                file.tensor("token_embd.weight")
+                    .and_then(|t| t.dims.get(1).copied())
+            });
 
         ModelSummary {
             architecture: arch.clone(),
@@ -99,16 +102,26 @@ impl ModelSummary {
 /// otherwise the type of most weight elements (1-D tensors are norms and biases, kept
 /// in F32 whatever the quantization, so they are left out when there is anything else).
 fn quantization(file: &GgufFile) -> String {
-    if let Some(name) = file.metadata().get_u64("general.file_type").and_then(file_type_name) {
+    if let Some(name) = file
+        .metadata()
+        .get_u64("general.file_type")
+        .and_then(file_type_name)
+    {
         return name.to_string();
     }
-    dominant_type(file).map(|t| t.name().to_string()).unwrap_or_else(|| "unknown".to_string())
+    dominant_type(file)
+        .map(|t| t.name().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 fn dominant_type(file: &GgufFile) -> Option<GgmlType> {
     let mut by_type: BTreeMap<GgmlType, u64> = BTreeMap::new();
     let has_matrices = file.tensors().iter().any(|t| t.dims.len() >= 2);
-    for t in file.tensors().iter().filter(|t| !has_matrices || t.dims.len() >= 2) {
+    for t in file
+        .tensors()
+        .iter()
+        .filter(|t| !has_matrices || t.dims.len() >= 2)
+    {
         *by_type.entry(t.ggml_type).or_default() += t.n_elements;
     }
     by_type.into_iter().max_by_key(|&(_, n)| n).map(|(t, _)| t)

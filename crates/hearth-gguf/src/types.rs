@@ -59,8 +59,20 @@ struct TypeInfo {
     type_size: u64,
 }
 
-const fn row(ty: GgmlType, id: u32, name: &'static str, block_size: u64, type_size: u64) -> TypeInfo {
-    TypeInfo { ty, id, name, block_size, type_size }
+const fn row(
+    ty: GgmlType,
+    id: u32,
+    name: &'static str,
+    block_size: u64,
+    type_size: u64,
+) -> TypeInfo {
+    TypeInfo {
+        ty,
+        id,
+        name,
+        block_size,
+        type_size,
+    }
 }
 
 /// Super-block size of the k-quants and i-quants (`QK_K` in ggml-common.h).
@@ -170,7 +182,11 @@ mod tests {
         let tys: HashSet<GgmlType> = TYPES.iter().map(|t| t.ty).collect();
         assert_eq!(tys.len(), TYPES.len(), "a type appears twice in the table");
         for t in TYPES {
-            assert!(t.block_size > 0 && t.type_size > 0, "{} has a zero size", t.name);
+            assert!(
+                t.block_size > 0 && t.type_size > 0,
+                "{} has a zero size",
+                t.name
+            );
             assert_eq!(GgmlType::from_id(t.id), Some(t.ty));
             assert_eq!(t.ty.id(), t.id);
             assert_eq!(t.ty.name(), t.name);

@@ -128,7 +128,11 @@ impl HubClient {
                 actual: size,
             });
         }
-        if let Some(expected) = metadata.sha256.as_ref().filter(|&expected| *expected != sha256) {
+        if let Some(expected) = metadata
+            .sha256
+            .as_ref()
+            .filter(|&expected| *expected != sha256)
+        {
             discard(part);
             return Err(ModelsError::HashMismatch {
                 file: file.to_string(),
@@ -138,7 +142,8 @@ impl HubClient {
         }
         drop(part);
         create_parent(&final_path)?;
-        fs::rename(&part_path, &final_path).map_err(|e| ModelsError::io("move into place", &final_path, e))?;
+        fs::rename(&part_path, &final_path)
+            .map_err(|e| ModelsError::io("move into place", &final_path, e))?;
         sync_parent(&final_path);
         remove_empty_dirs(part_path.parent(), &dest_dir.join(PARTIAL_DIR));
         Ok(Downloaded {
@@ -186,7 +191,11 @@ impl HubClient {
                         return Err(error);
                     }
                     tracing::warn!(%error, failures, resume_at = part.len, "download interrupted, resuming");
-                    hub::sleep_unless_cancelled(self.retry.backoff(failures), cancel, &request.file)?;
+                    hub::sleep_unless_cancelled(
+                        self.retry.backoff(failures),
+                        cancel,
+                        &request.file,
+                    )?;
                 }
             }
         }
@@ -206,7 +215,8 @@ impl HubClient {
         let (response, url) = self.request("GET", &url, (from > 0).then_some(from), |_| false)?;
         let status = response.status();
         let headers = response.headers();
-        let content_length: Option<u64> = hub::header(headers, "content-length").and_then(|v| v.parse().ok());
+        let content_length: Option<u64> =
+            hub::header(headers, "content-length").and_then(|v| v.parse().ok());
         match status {
             StatusCode::OK => {
                 if from > 0 {
@@ -279,7 +289,10 @@ impl HubClient {
         if let Some(expected) = total.filter(|&expected| part.len < expected) {
             return Err(Failure::Retry(ModelsError::Network {
                 url,
-                reason: format!("the connection closed after {} of {expected} bytes", part.len),
+                reason: format!(
+                    "the connection closed after {} of {expected} bytes",
+                    part.len
+                ),
             }));
         }
         Ok(())
@@ -310,7 +323,8 @@ impl PartFile {
             hasher: Sha256::new(),
             len: 0,
         };
-        let (len, hasher) = hash_reader(&mut part.file).map_err(|e| ModelsError::io("read", path, e))?;
+        let (len, hasher) =
+            hash_reader(&mut part.file).map_err(|e| ModelsError::io("read", path, e))?;
         part.len = len;
         part.hasher = hasher;
         Ok(part)
@@ -361,7 +375,10 @@ fn discard(part: PartFile) {
 }
 
 /// The finished download, when `path` already holds the file the hub describes.
-fn already_present(path: &Path, metadata: &FileMetadata) -> Result<Option<Downloaded>, ModelsError> {
+fn already_present(
+    path: &Path,
+    metadata: &FileMetadata,
+) -> Result<Option<Downloaded>, ModelsError> {
     let Ok(info) = fs::metadata(path) else {
         return Ok(None);
     };
@@ -375,7 +392,11 @@ fn already_present(path: &Path, metadata: &FileMetadata) -> Result<Option<Downlo
     let mut file = File::open(path).map_err(|e| ModelsError::io("open", path, e))?;
     let (size, hasher) = hash_reader(&mut file).map_err(|e| ModelsError::io("read", path, e))?;
     let sha256 = hex(&hasher.finalize());
-    if metadata.sha256.as_ref().is_some_and(|expected| *expected != sha256) {
+    if metadata
+        .sha256
+        .as_ref()
+        .is_some_and(|expected| *expected != sha256)
+    {
         return Ok(None);
     }
     Ok(Some(Downloaded {
@@ -431,7 +452,9 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 fn create_parent(path: &Path) -> Result<(), ModelsError> {
     match path.parent() {
-        Some(parent) => fs::create_dir_all(parent).map_err(|e| ModelsError::io("create the folder", parent, e)),
+        Some(parent) => {
+            fs::create_dir_all(parent).map_err(|e| ModelsError::io("create the folder", parent, e))
+        }
         None => Ok(()),
     }
 }
@@ -469,7 +492,10 @@ mod tests {
 
     #[test]
     fn content_range_is_parsed() {
-        assert_eq!(parse_content_range("bytes 100-199/200"), Some((100, Some(200))));
+        assert_eq!(
+            parse_content_range("bytes 100-199/200"),
+            Some((100, Some(200)))
+        );
         assert_eq!(parse_content_range("bytes 5-9/*"), Some((5, None)));
         assert_eq!(parse_content_range("items 1-2/3"), None);
         assert_eq!(parse_content_range("bytes x-2/3"), None);

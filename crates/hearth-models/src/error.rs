@@ -69,7 +69,9 @@ pub enum ModelsError {
     },
     #[error("the download of {file} was cancelled; start it again to resume where it stopped")]
     Cancelled { file: String },
-    #[error("could not {action} {path}: {source}; check that the folder is writable and has free space")]
+    #[error(
+        "could not {action} {path}: {source}; check that the folder is writable and has free space"
+    )]
     Io {
         action: &'static str,
         path: PathBuf,
@@ -131,7 +133,9 @@ mod tests {
                 expected: "00".into(),
                 actual: "11".into(),
             },
-            ModelsError::Cancelled { file: "c.gguf".into() },
+            ModelsError::Cancelled {
+                file: "c.gguf".into(),
+            },
         ];
         for error in samples {
             let message = error.to_string();

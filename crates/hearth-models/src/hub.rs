@@ -58,7 +58,11 @@ impl DownloadRequest {
         validate_repo(&self.repo)?;
         validate_file(&self.file)?;
         if self.revision.is_empty() || self.revision.chars().any(char::is_control) {
-            return Err(invalid("revision", &self.revision, "it must be a branch, tag or commit"));
+            return Err(invalid(
+                "revision",
+                &self.revision,
+                "it must be a branch, tag or commit",
+            ));
         }
         Ok(())
     }
@@ -89,7 +93,9 @@ impl RetryPolicy {
     /// The wait after the `failures`-th failure in a row (1-based).
     pub fn backoff(&self, failures: u32) -> Duration {
         let factor = 1u32 << failures.saturating_sub(1).min(16);
-        self.first_backoff.saturating_mul(factor).min(self.max_backoff)
+        self.first_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff)
     }
 }
 
@@ -158,7 +164,11 @@ impl HubClient {
 
     /// Like [`HubClient::from_env`], reading variables through `var` (tests pass a map).
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
-        let set = |name: &str| var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let set = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let endpoint = set(ENDPOINT_ENV).unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
         Self::new(endpoint).with_token(set(TOKEN_ENV))
     }
@@ -206,7 +216,10 @@ impl HubClient {
     }
 
     /// One try at [`HubClient::file_metadata`], for callers that run their own retries.
-    pub(crate) fn file_metadata_once(&self, request: &DownloadRequest) -> Result<FileMetadata, Failure> {
+    pub(crate) fn file_metadata_once(
+        &self,
+        request: &DownloadRequest,
+    ) -> Result<FileMetadata, Failure> {
         let url = self.resolve_url(request);
         // Stop at the hub's redirect to the CDN: that response carries the LFS headers,
         // while the CDN's own ETag is not the file's hash.
@@ -228,7 +241,8 @@ impl HubClient {
             if metadata.size.is_none() && status.is_success() {
                 metadata.size = header(headers, "content-length").and_then(|v| v.parse().ok());
             }
-        } else if status != StatusCode::METHOD_NOT_ALLOWED && status != StatusCode::NOT_IMPLEMENTED {
+        } else if status != StatusCode::METHOD_NOT_ALLOWED && status != StatusCode::NOT_IMPLEMENTED
+        {
             // A server without HEAD still serves the GET; anything else is an answer.
             return Err(self.status_failure(status, headers, request, &final_url));
         }
@@ -263,7 +277,9 @@ impl HubClient {
             url.push('/');
             url.push_str(&percent_encode(dir, true));
         }
-        let (mut response, final_url) = self.request("GET", &url, None, |_| false).map_err(Failure::into_error)?;
+        let (mut response, final_url) = self
+            .request("GET", &url, None, |_| false)
+            .map_err(Failure::into_error)?;
         if !response.status().is_success() {
             return Ok(None);
         }
@@ -271,10 +287,11 @@ impl HubClient {
             .body_mut()
             .read_to_string()
             .map_err(|e| network(&final_url, &e))?;
-        let entries: Vec<TreeEntry> = serde_json::from_str(&text).map_err(|e| ModelsError::BadResponse {
-            url: final_url,
-            reason: format!("the tree listing is not valid json ({e})"),
-        })?;
+        let entries: Vec<TreeEntry> =
+            serde_json::from_str(&text).map_err(|e| ModelsError::BadResponse {
+                url: final_url,
+                reason: format!("the tree listing is not valid json ({e})"),
+            })?;
         Ok(entries.into_iter().find(|entry| entry.path == request.file))
     }
 
@@ -292,7 +309,9 @@ impl HubClient {
         let endpoint_origin = origin(&self.endpoint);
         let mut url = url.to_string();
         for _ in 0..=MAX_REDIRECTS {
-            let mut builder = ureq::http::Request::builder().method(method).uri(url.as_str());
+            let mut builder = ureq::http::Request::builder()
+                .method(method)
+                .uri(url.as_str());
             if let Some(from) = range_from {
                 builder = builder.header("Range", format!("bytes={from}-"));
             }
@@ -307,7 +326,10 @@ impl HubClient {
                     reason: format!("cannot build a request for this url ({e})"),
                 })
             })?;
-            let response = self.agent.run(request).map_err(|e| classify_transport(&url, e))?;
+            let response = self
+                .agent
+                .run(request)
+                .map_err(|e| classify_transport(&url, e))?;
             let status = response.status();
             if !status.is_redirection() || stop_at(response.headers()) {
                 return Ok((response, url));
@@ -399,7 +421,9 @@ pub(crate) fn sleep_unless_cancelled(
     let mut left = duration;
     loop {
         if cancel.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(ModelsError::Cancelled { file: file.to_string() });
+            return Err(ModelsError::Cancelled {
+                file: file.to_string(),
+            });
         }
         if left.is_zero() {
             return Ok(());
@@ -464,9 +488,7 @@ fn classify_transport(url: &str, error: ureq::Error) -> Failure {
         | ureq::Error::Timeout(_)
         | ureq::Error::ConnectionFailed
         | ureq::Error::Protocol(_)
-        | ureq::Error::BodyStalled => {
-            Failure::Retry(network(url, &error))
-        }
+        | ureq::Error::BodyStalled => Failure::Retry(network(url, &error)),
         other => Failure::Fatal(network(url, &other)),
     }
 }
@@ -534,7 +556,9 @@ fn name_part_ok(part: &str) -> bool {
     !part.is_empty()
         && part != "."
         && part != ".."
-        && part.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && part
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 fn validate_repo(repo: &str) -> Result<(), ModelsError> {
@@ -550,7 +574,8 @@ fn validate_repo(repo: &str) -> Result<(), ModelsError> {
 }
 
 fn validate_file(file: &str) -> Result<(), ModelsError> {
-    let bad_segment = |s: &str| s.is_empty() || s == "." || s == ".." || s.chars().any(char::is_control);
+    let bad_segment =
+        |s: &str| s.is_empty() || s == "." || s == ".." || s.chars().any(char::is_control);
     if file.contains('\\') || file.split('/').any(bad_segment) {
         return Err(invalid(
             "file name",
@@ -560,7 +585,11 @@ fn validate_file(file: &str) -> Result<(), ModelsError> {
     }
     // Downloads are staged in DEST/.partial; a file of that name would collide with it.
     if file.split('/').next() == Some(".partial") {
-        return Err(invalid("file name", file, "'.partial' is reserved for unfinished downloads"));
+        return Err(invalid(
+            "file name",
+            file,
+            "'.partial' is reserved for unfinished downloads",
+        ));
     }
     Ok(())
 }
@@ -573,7 +602,8 @@ mod tests {
     #[test]
     fn resolve_url_escapes_revision_and_file() {
         let client = HubClient::new("https://hub.example/");
-        let request = DownloadRequest::new("org/repo", "sub dir/model+1.gguf").with_revision("refs/pr/1");
+        let request =
+            DownloadRequest::new("org/repo", "sub dir/model+1.gguf").with_revision("refs/pr/1");
         assert_eq!(
             client.resolve_url(&request),
             "https://hub.example/org/repo/resolve/refs%2Fpr%2F1/sub%20dir/model%2B1.gguf"
@@ -582,7 +612,8 @@ mod tests {
 
     #[test]
     fn env_selects_endpoint_and_token() {
-        let vars: HashMap<&str, &str> = [(ENDPOINT_ENV, "http://127.0.0.1:9/"), (TOKEN_ENV, " hf_x ")].into();
+        let vars: HashMap<&str, &str> =
+            [(ENDPOINT_ENV, "http://127.0.0.1:9/"), (TOKEN_ENV, " hf_x ")].into();
         let client = HubClient::from_vars(|k| vars.get(k).map(|v| v.to_string()));
         assert_eq!(client.endpoint(), "http://127.0.0.1:9");
         assert!(client.has_token());
@@ -603,8 +634,14 @@ mod tests {
     #[test]
     fn etags_yield_sha256_only() {
         let sha = "A".repeat(64);
-        assert_eq!(sha256_from_etag(&format!("\"{sha}\"")), Some("a".repeat(64)));
-        assert_eq!(sha256_from_etag(&format!("W/\"{}\"", "b".repeat(64))), Some("b".repeat(64)));
+        assert_eq!(
+            sha256_from_etag(&format!("\"{sha}\"")),
+            Some("a".repeat(64))
+        );
+        assert_eq!(
+            sha256_from_etag(&format!("W/\"{}\"", "b".repeat(64))),
+            Some("b".repeat(64))
+        );
         assert_eq!(sha256_from_etag(&format!("\"{}\"", "c".repeat(40))), None);
         assert_eq!(sha256_from_etag("\"not-hex\""), None);
     }
@@ -612,9 +649,18 @@ mod tests {
     #[test]
     fn locations_resolve_like_a_browser() {
         let base = "http://127.0.0.1:8080/org/repo/resolve/main/a.gguf";
-        assert_eq!(resolve_location(base, "https://cdn.example/x").as_deref(), Some("https://cdn.example/x"));
-        assert_eq!(resolve_location(base, "/api/x").as_deref(), Some("http://127.0.0.1:8080/api/x"));
-        assert_eq!(resolve_location(base, "//cdn.example/y").as_deref(), Some("http://cdn.example/y"));
+        assert_eq!(
+            resolve_location(base, "https://cdn.example/x").as_deref(),
+            Some("https://cdn.example/x")
+        );
+        assert_eq!(
+            resolve_location(base, "/api/x").as_deref(),
+            Some("http://127.0.0.1:8080/api/x")
+        );
+        assert_eq!(
+            resolve_location(base, "//cdn.example/y").as_deref(),
+            Some("http://cdn.example/y")
+        );
         assert_eq!(
             resolve_location(base, "b.gguf").as_deref(),
             Some("http://127.0.0.1:8080/org/repo/resolve/main/b.gguf")
@@ -623,21 +669,54 @@ mod tests {
 
     #[test]
     fn origins_compare_scheme_host_and_port() {
-        assert_eq!(origin("https://HF.co/a/b"), Some("https://hf.co".to_string()));
-        assert_ne!(origin("http://127.0.0.1:1/a"), origin("http://127.0.0.1:2/a"));
+        assert_eq!(
+            origin("https://HF.co/a/b"),
+            Some("https://hf.co".to_string())
+        );
+        assert_ne!(
+            origin("http://127.0.0.1:1/a"),
+            origin("http://127.0.0.1:2/a")
+        );
     }
 
     #[test]
     fn names_that_escape_the_destination_are_rejected() {
-        for file in ["../x.gguf", "/etc/passwd", "a//b.gguf", "a\\b.gguf", ".partial/x", ""] {
+        for file in [
+            "../x.gguf",
+            "/etc/passwd",
+            "a//b.gguf",
+            "a\\b.gguf",
+            ".partial/x",
+            "",
+        ] {
             let error = DownloadRequest::new("org/repo", file).validate();
-            assert!(matches!(error, Err(ModelsError::InvalidName { what: "file name", .. })), "{file}");
+            assert!(
+                matches!(
+                    error,
+                    Err(ModelsError::InvalidName {
+                        what: "file name",
+                        ..
+                    })
+                ),
+                "{file}"
+            );
         }
         for repo in ["", "a/b/c", "../b", "org/re po"] {
             let error = DownloadRequest::new(repo, "x.gguf").validate();
-            assert!(matches!(error, Err(ModelsError::InvalidName { what: "repository", .. })), "{repo}");
+            assert!(
+                matches!(
+                    error,
+                    Err(ModelsError::InvalidName {
+                        what: "repository",
+                        ..
+                    })
+                ),
+                "{repo}"
+            );
         }
-        assert!(DownloadRequest::new("gpt2", "sub/model.Q4_K_M.gguf").validate().is_ok());
+        assert!(DownloadRequest::new("gpt2", "sub/model.Q4_K_M.gguf")
+            .validate()
+            .is_ok());
     }
 
     #[test]

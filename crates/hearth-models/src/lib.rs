@@ -1,1 +1,20 @@
-//! placeholder
+//! Hearth's model library where it meets the file system and the network: downloading
+//! GGUF files from a Hugging Face hub (resumable, retried, verified), finding the models
+//! other apps already keep (Hugging Face cache, LM Studio, Ollama, Jan), and the built-in
+//! catalog of models worth offering.
+//!
+//! Pure Rust and independent of llama.cpp: nothing here reads model weights. Everything
+//! is blocking; async front ends call it from `spawn_blocking`. The only network access
+//! is [`HubClient::download`] and [`HubClient::file_metadata`], both on explicit request.
+
+pub mod catalog;
+pub mod download;
+pub mod error;
+pub mod hub;
+pub mod scan;
+
+pub use catalog::{Catalog, CatalogEntry, ModelKind};
+pub use download::{download, DownloadProgress, Downloaded};
+pub use error::ModelsError;
+pub use hub::{DownloadRequest, FileMetadata, HubClient, RetryPolicy};
+pub use scan::{scan, FoundModel, ScanReport, ScanRoots, Skipped, SourceApp};

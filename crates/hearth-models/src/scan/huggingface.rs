@@ -41,8 +41,14 @@ mod tests {
 
     #[test]
     fn folder_names_map_to_repo_ids() {
-        assert_eq!(repo_id(Path::new("/c/models--Qwen--Qwen2.5-0.5B-Instruct-GGUF")).as_deref(), Some("Qwen/Qwen2.5-0.5B-Instruct-GGUF"));
-        assert_eq!(repo_id(Path::new("/c/models--gpt2")).as_deref(), Some("gpt2"));
+        assert_eq!(
+            repo_id(Path::new("/c/models--Qwen--Qwen2.5-0.5B-Instruct-GGUF")).as_deref(),
+            Some("Qwen/Qwen2.5-0.5B-Instruct-GGUF")
+        );
+        assert_eq!(
+            repo_id(Path::new("/c/models--gpt2")).as_deref(),
+            Some("gpt2")
+        );
         assert_eq!(repo_id(Path::new("/c/datasets--a--b")), None);
         assert_eq!(repo_id(Path::new("/c/version.txt")), None);
     }

@@ -19,7 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The app whose files a model was found among.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum SourceApp {
     /// The `huggingface_hub` cache (`huggingface-cli download`, transformers, llama.cpp's `-hf`).
     HuggingFace,
@@ -47,7 +47,7 @@ impl fmt::Display for SourceApp {
 }
 
 /// A GGUF file another app keeps.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FoundModel {
     /// How the app names it: `org/repo/file.gguf`, `publisher/repo/file.gguf`, `model:tag`.
     pub name: String,
@@ -61,7 +61,7 @@ pub struct FoundModel {
 }
 
 /// Something the scan saw but could not use, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Skipped {
     pub source: SourceApp,
     pub path: PathBuf,
@@ -69,7 +69,7 @@ pub struct Skipped {
 }
 
 /// What a scan found.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ScanReport {
     /// Models found, sorted by source app and name.
     pub models: Vec<FoundModel>,
@@ -102,10 +102,16 @@ impl ScanRoots {
         let mut roots = Self::for_home(dirs.home_dir(), |name| std::env::var(name).ok());
         // The platform's own data folder (macOS Application Support, Windows AppData).
         push_unique(&mut roots.jan, dirs.data_dir().join("Jan/data/models"));
-        push_unique(&mut roots.jan, dirs.data_dir().join("Jan/data/llamacpp/models"));
+        push_unique(
+            &mut roots.jan,
+            dirs.data_dir().join("Jan/data/llamacpp/models"),
+        );
         if cfg!(target_os = "linux") && std::env::var_os("OLLAMA_MODELS").is_none() {
             // Where Ollama's Linux installer runs the service as its own user.
-            push_unique(&mut roots.ollama, PathBuf::from("/usr/share/ollama/.ollama/models"));
+            push_unique(
+                &mut roots.ollama,
+                PathBuf::from("/usr/share/ollama/.ollama/models"),
+            );
         }
         roots
     }
@@ -113,7 +119,11 @@ impl ScanRoots {
     /// The usual places under `home`, reading environment variables through `var`
     /// (tests pass a map and a temporary folder).
     pub fn for_home(home: &Path, var: impl Fn(&str) -> Option<String>) -> Self {
-        let var_path = |name: &str| var(name).filter(|v| !v.trim().is_empty()).map(PathBuf::from);
+        let var_path = |name: &str| {
+            var(name)
+                .filter(|v| !v.trim().is_empty())
+                .map(PathBuf::from)
+        };
         let huggingface = if let Some(cache) = var_path("HF_HUB_CACHE") {
             cache
         } else if let Some(hf_home) = var_path("HF_HOME") {
@@ -127,7 +137,10 @@ impl ScanRoots {
         let data_home = var_path("XDG_DATA_HOME").unwrap_or_else(|| home.join(".local/share"));
         ScanRoots {
             huggingface: vec![huggingface],
-            lm_studio: vec![home.join(".lmstudio/models"), home.join(".cache/lm-studio/models")],
+            lm_studio: vec![
+                home.join(".lmstudio/models"),
+                home.join(".cache/lm-studio/models"),
+            ],
             ollama: vec![ollama],
             jan: vec![
                 home.join("jan/models"),
@@ -177,7 +190,11 @@ impl Collector {
         let real_path = match fs::canonicalize(&path) {
             Ok(real) => real,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return self.skip(source, path, "it points to a file that no longer exists".to_string());
+                return self.skip(
+                    source,
+                    path,
+                    "it points to a file that no longer exists".to_string(),
+                );
             }
             Err(error) => return self.skip(source, path, format!("cannot resolve it: {error}")),
         };
@@ -199,14 +216,20 @@ impl Collector {
 
     fn skip(&mut self, source: SourceApp, path: PathBuf, reason: String) {
         tracing::debug!(%source, path = %path.display(), %reason, "skipped while scanning for models");
-        self.report.skipped.push(Skipped { source, path, reason });
+        self.report.skipped.push(Skipped {
+            source,
+            path,
+            reason,
+        });
     }
 
     fn finish(mut self) -> ScanReport {
         self.report
             .models
             .sort_by(|a, b| (a.source, &a.name, &a.path).cmp(&(b.source, &b.name, &b.path)));
-        self.report.skipped.sort_by(|a, b| (a.source, &a.path).cmp(&(b.source, &b.path)));
+        self.report
+            .skipped
+            .sort_by(|a, b| (a.source, &a.path).cmp(&(b.source, &b.path)));
         self.report
     }
 }

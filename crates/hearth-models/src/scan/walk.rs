@@ -18,24 +18,32 @@ pub(super) fn is_gguf(path: &Path) -> bool {
 /// Symlinks are followed (the Hugging Face cache is made of them); the depth bound is
 /// what keeps a symlink loop from running forever. Folders that cannot be read are
 /// reported to `found` as skipped. A missing `root` yields nothing.
-pub(super) fn gguf_files(root: &Path, max_depth: usize, source: SourceApp, found: &mut Collector) -> Vec<PathBuf> {
+pub(super) fn gguf_files(
+    root: &Path,
+    max_depth: usize,
+    source: SourceApp,
+    found: &mut Collector,
+) -> Vec<PathBuf> {
     let mut files = Vec::new();
     walk(root, max_depth, source, found, &mut files);
     files
 }
 
-fn walk(dir: &Path, depth_left: usize, source: SourceApp, found: &mut Collector, files: &mut Vec<PathBuf>) {
+fn walk(
+    dir: &Path,
+    depth_left: usize,
+    source: SourceApp,
+    found: &mut Collector,
+    files: &mut Vec<PathBuf>,
+) {
     for entry in sorted_entries(dir, source, found) {
         // `metadata` follows symlinks, so a link to a file or a folder counts as that;
         // a dangling link is left to the collector, which reports it.
-        match fs::metadata(&entry) {
-            Ok(info) if info.is_dir() => {
-                if depth_left > 0 {
-                    walk(&entry, depth_left - 1, source, found, files);
-                }
-            }
-            _ if is_gguf(&entry) => files.push(entry),
-            _ => {}
+        let is_dir = fs::metadata(&entry).is_ok_and(|info| info.is_dir());
+        if is_dir && depth_left > 0 {
+            walk(&entry, depth_left - 1, source, found, files);
+        } else if !is_dir && is_gguf(&entry) {
+            files.push(entry);
         }
     }
 }
@@ -47,7 +55,11 @@ pub(super) fn sorted_entries(dir: &Path, source: SourceApp, found: &mut Collecto
         Ok(reader) => reader,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
         Err(error) => {
-            found.skip(source, dir.to_path_buf(), format!("cannot list this folder: {error}"));
+            found.skip(
+                source,
+                dir.to_path_buf(),
+                format!("cannot list this folder: {error}"),
+            );
             return Vec::new();
         }
     };
@@ -55,7 +67,11 @@ pub(super) fn sorted_entries(dir: &Path, source: SourceApp, found: &mut Collecto
     for entry in reader {
         match entry {
             Ok(entry) => entries.push(entry.path()),
-            Err(error) => found.skip(source, dir.to_path_buf(), format!("cannot list this folder: {error}")),
+            Err(error) => found.skip(
+                source,
+                dir.to_path_buf(),
+                format!("cannot list this folder: {error}"),
+            ),
         }
     }
     entries.sort();

@@ -1,0 +1,197 @@
+//! `hearth models ...`: the model library on the command line.
+
+use std::io::IsTerminal;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use hearth_core::{Hearth, ModelDetails, ModelView, PullSource};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::args::ModelsCommand;
+use crate::exit;
+
+pub fn run(command: ModelsCommand, json: bool) -> anyhow::Result<i32> {
+    let hearth = Hearth::open_default()?;
+    match command {
+        ModelsCommand::List => {
+            let models = hearth.models()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&models)?);
+            } else if models.is_empty() {
+                eprintln!("No models yet. Run scripts/setup.sh, `hearth models add FILE`, `hearth models scan --add` or `hearth models pull ID`.");
+            } else {
+                for model in &models {
+                    println!("{}", one_line(model));
+                }
+            }
+        }
+        ModelsCommand::Add { path, id, copy, default } => {
+            let model = hearth.add_model(&path, id.as_deref(), copy, default)?;
+            print_model(&model, json, "added")?;
+        }
+        ModelsCommand::Scan { add } => {
+            let report = hearth.scan_models();
+            let added = if add { hearth.add_scanned_models(&report)? } else { Vec::new() };
+            if json {
+                println!("{}", serde_json::json!({ "found": report.models, "skipped": report.skipped, "added": added }));
+            } else {
+                if report.models.is_empty() {
+                    eprintln!("No models found in the Hugging Face cache, LM Studio, Ollama or Jan folders.");
+                }
+                for found in &report.models {
+                    println!("{:<10} {:<50} {:>9}  {}", found.source.label(), found.name, size(found.size), found.path.display());
+                }
+                for skipped in &report.skipped {
+                    eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
+                }
+                if add {
+                    eprintln!("added {} model(s) to the library", added.len());
+                } else if !report.models.is_empty() {
+                    eprintln!("(run `hearth models scan --add` to add them; nothing is copied)");
+                }
+            }
+        }
+        ModelsCommand::Info { model, ctx_size } => {
+            let details = hearth.model_info(model.as_deref(), ctx_size)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&details)?);
+            } else {
+                print_details(&details);
+            }
+        }
+        ModelsCommand::Pull { source: _, catalog: true, .. } => {
+            let catalog = hearth.model_catalog()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&catalog.models)?);
+            } else {
+                for entry in &catalog.models {
+                    println!("{:<22} {:<34} {:>9}  needs ~{:>9}  {}", entry.id, entry.name, size(entry.size_bytes), size(entry.ram_bytes), entry.license);
+                }
+            }
+        }
+        ModelsCommand::Pull { source, default, .. } => {
+            let source = PullSource::parse(source.as_deref().unwrap_or_default());
+            let bar = download_bar(json);
+            let cancel = Arc::new(AtomicBool::new(false));
+            let stop = cancel.clone();
+            let _ = ctrlc::set_handler(move || stop.store(true, std::sync::atomic::Ordering::SeqCst));
+            let result = hearth.pull_model(&source, &cancel, |p| {
+                if let Some(total) = p.total {
+                    bar.set_length(total);
+                }
+                bar.set_position(p.downloaded);
+            });
+            bar.finish_and_clear();
+            let model = result?;
+            if default {
+                hearth.set_default_model(&model.id)?;
+            }
+            print_model(&model, json, "downloaded")?;
+        }
+        ModelsCommand::Rm { model, delete } => {
+            let removed = hearth.remove_model(&model, delete)?;
+            print_model(&removed, json, "removed")?;
+        }
+        ModelsCommand::Default { model: Some(model) } => {
+            hearth.set_default_model(&model)?;
+            let current = hearth.models()?.into_iter().find(|m| m.is_default);
+            match current {
+                Some(m) => print_model(&m, json, "default")?,
+                None => eprintln!("default set to {model}"),
+            }
+        }
+        ModelsCommand::Default { model: None } => match hearth.models()?.into_iter().find(|m| m.is_default) {
+            Some(m) => print_model(&m, json, "default")?,
+            None => {
+                if json {
+                    println!("null");
+                } else {
+                    eprintln!("No default model; set one with `hearth models default ID`.");
+                }
+            }
+        },
+    }
+    Ok(exit::OK)
+}
+
+fn download_bar(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    let style = ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+fn print_model(model: &ModelView, json: bool, verb: &str) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(model)?);
+    } else {
+        eprintln!("{verb}:");
+        println!("{}", one_line(model));
+    }
+    Ok(())
+}
+
+fn one_line(model: &ModelView) -> String {
+    let mark = if model.is_default { "*" } else { " " };
+    match (&model.summary, &model.problem) {
+        (Some(s), _) => format!(
+            "{mark} {:<32} {:<10} {:>8} params  {:<7} ctx {:>6}  {:>9}  {}",
+            model.id,
+            s.architecture.as_deref().unwrap_or("?"),
+            params(s.parameter_count),
+            s.quantization,
+            s.context_length.map(|c| c.to_string()).unwrap_or_else(|| "?".into()),
+            size(s.file_size),
+            model.path.display()
+        ),
+        (None, problem) => format!("{mark} {:<32} unusable: {}", model.id, problem.as_deref().unwrap_or("unknown")),
+    }
+}
+
+fn print_details(details: &ModelDetails) {
+    let model = &details.model;
+    println!("id:            {}", model.id);
+    println!("path:          {}", model.path.display());
+    if let Some(s) = &model.summary {
+        println!("name:          {}", s.name.as_deref().unwrap_or("-"));
+        println!("architecture:  {}", s.architecture.as_deref().unwrap_or("-"));
+        println!("parameters:    {} ({})", params(s.parameter_count), s.parameter_count);
+        println!("quantization:  {}", s.quantization);
+        println!("context:       {}", s.context_length.map(|c| c.to_string()).unwrap_or_else(|| "-".into()));
+        println!("file size:     {}", size(s.file_size));
+        println!("chat template: {}", if s.has_chat_template { "yes" } else { "no (a fallback for the architecture is used)" });
+        println!("license:       {}", s.license.as_deref().unwrap_or("-"));
+    }
+    let m = &details.memory;
+    println!("memory at {} tokens of context:", m.n_ctx);
+    println!("  weights {}  + repacked {}  + KV cache {}  + compute {}  + other {}  = {}",
+        size(m.weights), size(m.repacked_weights), size(m.kv_cache), size(m.compute), size(m.overhead), size(m.total));
+    match (details.available_memory, details.verdict) {
+        (Some(available), Some(verdict)) => println!("  available now: {}  ->  {:?}", size(available), verdict),
+        _ => println!("  available memory unknown on this system"),
+    }
+}
+
+fn size(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1e9 {
+        format!("{:.2} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else {
+        format!("{:.0} kB", b / 1e3)
+    }
+}
+
+fn params(n: u64) -> String {
+    let n = n as f64;
+    if n >= 1e9 {
+        format!("{:.1}B", n / 1e9)
+    } else {
+        format!("{:.0}M", n / 1e6)
+    }
+}

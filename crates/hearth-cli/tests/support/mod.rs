@@ -1,0 +1,26 @@
+//! Shared helpers for the end-to-end tests of the `hearth` binary.
+#![allow(dead_code)]
+
+pub mod models;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn hearth_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_hearth"))
+}
+
+/// A `hearth` command with its own empty HEARTH_HOME.
+pub fn hearth(home: &Path) -> Command {
+    let mut command = Command::new(hearth_bin());
+    command.env("HEARTH_HOME", home).env_remove("HEARTH_LOG").stdin(Stdio::null());
+    command
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+pub fn describe(output: &Output) -> String {
+    format!("status {:?}\nstdout:\n{}\nstderr:\n{}", output.status, text(&output.stdout), text(&output.stderr))
+}

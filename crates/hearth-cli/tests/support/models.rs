@@ -1,0 +1,26 @@
+//! Where the test models are. They are fetched by `scripts/fetch-models.sh` (the test
+//! command runs it); a missing model is a failure that says how to get it.
+
+use std::path::PathBuf;
+
+fn model(env: &str, file: &str, fetch_arg: &str) -> PathBuf {
+    let path = std::env::var_os(env).map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models").join(file)
+    });
+    assert!(
+        path.is_file(),
+        "test model {} is missing: run `scripts/fetch-models.sh {fetch_arg}` (or set {env})",
+        path.display()
+    );
+    path
+}
+
+/// SmolLM2-135M-Instruct Q4_1: the default chat model, ChatML template.
+pub fn smollm2() -> PathBuf {
+    model("HEARTH_TEST_MODEL", "SmolLM2-135M-Instruct.Q4_1.gguf", "smollm2")
+}
+
+/// Gemma 3 270M base Q4_K_M: no chat template in the file.
+pub fn gemma3() -> PathBuf {
+    model("HEARTH_TEST_GEMMA", "gemma-3-270m-q4_k_m.gguf", "gemma3")
+}

@@ -1,0 +1,197 @@
+//! The model library: which GGUF files Hearth knows, under which short id, and where
+//! they came from. Kept in `library.json` in the data folder (written atomically) until
+//! the SQLite store takes it over. Files found in other apps' folders are listed by
+//! path and never copied.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ModelSource {
+    /// Added by path; Hearth does not own the file.
+    Linked,
+    /// Copied into Hearth's models folder.
+    Copied { from: PathBuf },
+    /// Downloaded from Hugging Face into Hearth's models folder.
+    Downloaded { repo: String, file: String, sha256: String },
+    /// Found in another app's folder.
+    Found { app: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryEntry {
+    pub id: String,
+    pub path: PathBuf,
+    pub source: ModelSource,
+    /// Seconds since the Unix epoch.
+    pub added_at: u64,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct LibraryFile {
+    version: u32,
+    models: Vec<LibraryEntry>,
+}
+
+pub struct Library {
+    file: PathBuf,
+    entries: Vec<LibraryEntry>,
+}
+
+impl Library {
+    pub fn load(file: &Path) -> Result<Self> {
+        let entries = match std::fs::read(file) {
+            Ok(bytes) => {
+                let parsed: LibraryFile = serde_json::from_slice(&bytes)
+                    .map_err(|e| CoreError::Library { path: file.to_path_buf(), reason: e.to_string() })?;
+                parsed.models
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(source) => return Err(CoreError::Io { what: format!("reading {}", file.display()), source }),
+        };
+        Ok(Self { file: file.to_path_buf(), entries })
+    }
+
+    pub fn entries(&self) -> &[LibraryEntry] {
+        &self.entries
+    }
+
+    /// By id, or by path (as given or canonical).
+    pub fn find(&self, spec: &str) -> Option<&LibraryEntry> {
+        if let Some(entry) = self.entries.iter().find(|e| e.id == spec) {
+            return Some(entry);
+        }
+        let path = Path::new(spec);
+        let canonical = path.canonicalize().ok();
+        self.entries.iter().find(|e| e.path == path || canonical.as_ref().is_some_and(|c| *c == e.path))
+    }
+
+    /// Registers a checked model file. The id defaults to a slug of the file name and is
+    /// made unique; adding a path that is already there returns the existing entry.
+    pub fn add(&mut self, path: &Path, id: Option<&str>, source: ModelSource) -> Result<LibraryEntry> {
+        let path = path.canonicalize().map_err(|source| CoreError::Io { what: format!("opening {}", path.display()), source })?;
+        if let Some(existing) = self.entries.iter().find(|e| e.path == path) {
+            return Ok(existing.clone());
+        }
+        let id = match id {
+            Some(id) => {
+                let id = slug(id);
+                if let Some(other) = self.entries.iter().find(|e| e.id == id) {
+                    return Err(CoreError::DuplicateModel { id, path: other.path.clone() });
+                }
+                id
+            }
+            None => self.unique_id(&slug(&path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default())),
+        };
+        let entry = LibraryEntry { id, path, source, added_at: now() };
+        self.entries.push(entry.clone());
+        self.save()?;
+        Ok(entry)
+    }
+
+    pub fn remove(&mut self, spec: &str) -> Result<LibraryEntry> {
+        let id = self.find(spec).map(|e| e.id.clone()).ok_or_else(|| CoreError::UnknownModel { name: spec.to_owned() })?;
+        let index = self.entries.iter().position(|e| e.id == id).ok_or_else(|| CoreError::UnknownModel { name: spec.to_owned() })?;
+        let entry = self.entries.remove(index);
+        self.save()?;
+        Ok(entry)
+    }
+
+    fn unique_id(&self, base: &str) -> String {
+        let base = if base.is_empty() { "model" } else { base };
+        let mut id = base.to_owned();
+        let mut n = 2;
+        while self.entries.iter().any(|e| e.id == id) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        id
+    }
+
+    fn save(&self) -> Result<()> {
+        let body = LibraryFile { version: 1, models: self.entries.clone() };
+        let bytes = serde_json::to_vec_pretty(&body).map_err(|e| CoreError::Library { path: self.file.clone(), reason: e.to_string() })?;
+        write_atomically(&self.file, &bytes)
+    }
+}
+
+/// Lowercase ASCII letters, digits, dots, underscores and dashes: ids a person can type.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Temporary file, fsync, rename: a crash or a full disk never leaves half a file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let io = |what: &str, source| CoreError::Io { what: format!("{what} {}", path.display()), source };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| io("creating the folder of", e))?;
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&tmp).map_err(|e| io("writing", e))?;
+    file.write_all(bytes).and_then(|_| file.sync_all()).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io("writing", e)
+    })?;
+    std::fs::rename(&tmp, path).map_err(|e| io("replacing", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_typeable() {
+        assert_eq!(slug("SmolLM2-135M-Instruct.Q4_1"), "smollm2-135m-instruct.q4_1");
+        assert_eq!(slug("  Hello, World!  "), "hello-world");
+    }
+
+    #[test]
+    fn add_find_remove_persist() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("library.json");
+        let model = dir.path().join("My Model!.gguf");
+        std::fs::write(&model, b"x").unwrap();
+        let mut library = Library::load(&file).unwrap();
+        let entry = library.add(&model, None, ModelSource::Linked).unwrap();
+        assert_eq!(entry.id, "my-model");
+        // The same file again is the same entry.
+        assert_eq!(library.add(&model, None, ModelSource::Linked).unwrap(), entry);
+        let other = dir.path().join("my model.gguf");
+        std::fs::write(&other, b"y").unwrap();
+        assert_eq!(library.add(&other, None, ModelSource::Linked).unwrap().id, "my-model-2");
+        assert!(matches!(library.add(&other, Some("my-model"), ModelSource::Linked), Ok(_)));
+        let reloaded = Library::load(&file).unwrap();
+        assert_eq!(reloaded.entries().len(), 2);
+        assert_eq!(reloaded.find("my-model").unwrap().path, model.canonicalize().unwrap());
+        assert!(reloaded.find(model.to_str().unwrap()).is_some());
+        let mut reloaded = reloaded;
+        reloaded.remove("my-model").unwrap();
+        assert_eq!(Library::load(&file).unwrap().entries().len(), 1);
+        assert!(matches!(reloaded.remove("nope"), Err(CoreError::UnknownModel { .. })));
+    }
+
+    #[test]
+    fn a_damaged_library_file_is_an_error_not_an_empty_library() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("library.json");
+        std::fs::write(&file, b"{not json").unwrap();
+        assert!(matches!(Library::load(&file), Err(CoreError::Library { .. })));
+    }
+}

@@ -1,0 +1,259 @@
+//! The model library on the facade: list, add, scan, info, pull, remove, default.
+//! Every front end's "models" screen or command is these calls.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use hearth_gguf::{MemoryEstimate, MemoryParams, ModelSummary, Verdict};
+use hearth_models::{DownloadProgress, DownloadRequest, HubClient, ScanReport, ScanRoots};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+use crate::hearth::{poisoned, Hearth};
+use crate::library::{LibraryEntry, ModelSource};
+
+/// A library entry with what its file's header says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelView {
+    pub id: String,
+    pub path: PathBuf,
+    pub source: ModelSource,
+    pub is_default: bool,
+    pub summary: Option<ModelSummary>,
+    /// Why the file cannot be used (missing, not a valid GGUF), if it cannot.
+    pub problem: Option<String>,
+}
+
+/// `hearth models info`: the summary and whether the model fits in memory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelDetails {
+    pub model: ModelView,
+    pub memory: MemoryEstimate,
+    pub available_memory: Option<u64>,
+    pub verdict: Option<Verdict>,
+}
+
+/// Where `pull` gets a model: a catalog id, or a Hugging Face repository and file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PullSource {
+    Catalog(String),
+    Hub(DownloadRequest),
+}
+
+impl PullSource {
+    /// `smollm2-360m` (catalog) or `org/repo/file.gguf` or `org/repo:file.gguf`.
+    pub fn parse(spec: &str) -> PullSource {
+        if let Some((repo, file)) = spec.split_once(':') {
+            return PullSource::Hub(DownloadRequest::new(repo, file));
+        }
+        let parts: Vec<&str> = spec.splitn(3, '/').collect();
+        match parts.as_slice() {
+            [org, repo, file] => PullSource::Hub(DownloadRequest::new(format!("{org}/{repo}"), *file)),
+            _ => PullSource::Catalog(spec.to_owned()),
+        }
+    }
+}
+
+impl Hearth {
+    /// Every model in the library, with its header summary.
+    pub fn models(&self) -> Result<Vec<ModelView>> {
+        let entries = self.library.lock().map_err(|_| poisoned())?.entries().to_vec();
+        let default = self.default_model_id();
+        Ok(entries.into_iter().map(|e| view(e, default.as_deref())).collect())
+    }
+
+    /// Adds a GGUF file after checking its header. With `copy` the file is copied into
+    /// Hearth's models folder first (so it survives the original being moved).
+    pub fn add_model(&self, path: &Path, id: Option<&str>, copy: bool, make_default: bool) -> Result<ModelView> {
+        check_gguf(path)?;
+        let (path, source) = if copy {
+            (self.copy_into_models(path)?, ModelSource::Copied { from: path.to_path_buf() })
+        } else {
+            (path.to_path_buf(), ModelSource::Linked)
+        };
+        let entry = self.library.lock().map_err(|_| poisoned())?.add(&path, id, source)?;
+        if make_default {
+            self.set_default_model(&entry.id)?;
+        }
+        Ok(view(entry, self.default_model_id().as_deref()))
+    }
+
+    /// The catalog of well-known models `pull` accepts by id.
+    pub fn model_catalog(&self) -> Result<&'static hearth_models::Catalog> {
+        Ok(hearth_models::catalog::builtin()?)
+    }
+
+    /// Lists the GGUF files other apps keep (Hugging Face cache, LM Studio, Ollama, Jan).
+    pub fn scan_models(&self) -> ScanReport {
+        hearth_models::scan(&ScanRoots::from_env())
+    }
+
+    /// Scans and adds every valid file found, by path; returns what was added.
+    pub fn add_scanned_models(&self, report: &ScanReport) -> Result<Vec<ModelView>> {
+        let mut added = Vec::new();
+        for found in &report.models {
+            if check_gguf(&found.path).is_err() {
+                continue;
+            }
+            let source = ModelSource::Found { app: found.source.label().to_owned() };
+            let mut library = self.library.lock().map_err(|_| poisoned())?;
+            let wanted = crate::library::slug(&found.name);
+            let id = library.find(&wanted).is_none().then_some(wanted);
+            let entry = library.add(&found.path, id.as_deref(), source)?;
+            drop(library);
+            added.push(view(entry, self.default_model_id().as_deref()));
+        }
+        Ok(added)
+    }
+
+    /// Header summary and memory estimate at `context_length` tokens (the configured
+    /// context times the parallel sequences when `None`).
+    pub fn model_info(&self, spec: Option<&str>, context_length: Option<u32>) -> Result<ModelDetails> {
+        let path = self.resolve_model(spec)?;
+        let entry = self.library.lock().map_err(|_| poisoned())?.find(&path.to_string_lossy()).cloned();
+        let entry = entry.unwrap_or(LibraryEntry { id: "-".into(), path: path.clone(), source: ModelSource::Linked, added_at: 0 });
+        let file = check_gguf(&path)?;
+        let config = self.config();
+        let n_ctx = context_length.unwrap_or_else(|| {
+            let per_sequence = if config.context_length == 0 { 4096 } else { config.context_length };
+            per_sequence * config.parallel.max(1)
+        });
+        let memory = file.memory_estimate(&MemoryParams::with_context(n_ctx));
+        let available_memory = hearth_gguf::available_memory();
+        Ok(ModelDetails {
+            model: view(entry, self.default_model_id().as_deref()),
+            memory,
+            available_memory,
+            verdict: available_memory.map(|a| memory.verdict(a)),
+        })
+    }
+
+    /// Makes a library model (by id or path) the default; a path not yet in the library
+    /// is added first.
+    pub fn set_default_model(&self, spec: &str) -> Result<()> {
+        let known = self.library.lock().map_err(|_| poisoned())?.find(spec).cloned();
+        let entry = match known {
+            Some(entry) => entry,
+            None if Path::new(spec).is_file() => {
+                check_gguf(Path::new(spec))?;
+                self.library.lock().map_err(|_| poisoned())?.add(Path::new(spec), None, ModelSource::Linked)?
+            }
+            None => return Err(CoreError::UnknownModel { name: spec.to_owned() }),
+        };
+        self.update_config(|c| c.default_model = Some(entry.id.clone()))
+    }
+
+    /// Removes a model from the library. With `delete_file`, a file Hearth copied or
+    /// downloaded into its own models folder is deleted too; other apps' files never are.
+    pub fn remove_model(&self, spec: &str, delete_file: bool) -> Result<ModelView> {
+        let default = self.default_model_id();
+        let entry = self.library.lock().map_err(|_| poisoned())?.remove(spec)?;
+        if default.as_deref() == Some(entry.id.as_str()) {
+            self.update_config(|c| c.default_model = None)?;
+        }
+        let owned = matches!(entry.source, ModelSource::Copied { .. } | ModelSource::Downloaded { .. })
+            && entry.path.starts_with(self.paths.models_dir().canonicalize().unwrap_or_else(|_| self.paths.models_dir()));
+        if delete_file && owned {
+            std::fs::remove_file(&entry.path)
+                .map_err(|source| CoreError::Io { what: format!("deleting {}", entry.path.display()), source })?;
+        }
+        Ok(view(entry, None))
+    }
+
+    /// Downloads a model into the models folder (resuming a partial download), checks
+    /// it and adds it to the library.
+    pub fn pull_model(
+        &self,
+        source: &PullSource,
+        cancel: &AtomicBool,
+        progress: impl FnMut(DownloadProgress),
+    ) -> Result<ModelView> {
+        let (request, id) = match source {
+            PullSource::Catalog(id) => {
+                let entry = hearth_models::catalog::lookup(id)?;
+                (entry.download_request(), Some(entry.id.clone()))
+            }
+            PullSource::Hub(request) => (request.clone(), None),
+        };
+        let models = self.paths.models_dir();
+        let downloaded = HubClient::from_env().download(&request, &models, cancel, progress)?;
+        check_gguf(&downloaded.path)?;
+        let source = ModelSource::Downloaded { repo: request.repo.clone(), file: request.file.clone(), sha256: downloaded.sha256 };
+        let mut library = self.library.lock().map_err(|_| poisoned())?;
+        let entry = match id.as_deref().filter(|id| library.find(id).is_none()) {
+            Some(id) => library.add(&downloaded.path, Some(id), source)?,
+            None => library.add(&downloaded.path, None, source)?,
+        };
+        drop(library);
+        Ok(view(entry, self.default_model_id().as_deref()))
+    }
+
+    fn default_model_id(&self) -> Option<String> {
+        let spec = self.config().default_model?;
+        let library = self.library.lock().ok()?;
+        Some(library.find(&spec).map(|e| e.id.clone()).unwrap_or(spec))
+    }
+
+    fn copy_into_models(&self, path: &Path) -> Result<PathBuf> {
+        let name = path.file_name().ok_or_else(|| CoreError::InvalidModelFile {
+            path: path.to_path_buf(),
+            message: "not a file name".into(),
+        })?;
+        let target = self.paths.models_dir().join(name);
+        let io = |what: String, source| CoreError::Io { what, source };
+        if target.exists() {
+            let same_size = std::fs::metadata(&target).map(|m| m.len()).ok() == std::fs::metadata(path).map(|m| m.len()).ok();
+            if same_size {
+                return Ok(target);
+            }
+            return Err(CoreError::DuplicateModel { id: name.to_string_lossy().into_owned(), path: target });
+        }
+        let partial = target.with_extension("gguf.part");
+        std::fs::copy(path, &partial).map_err(|e| {
+            let _ = std::fs::remove_file(&partial);
+            io(format!("copying {} into {}", path.display(), self.paths.models_dir().display()), e)
+        })?;
+        std::fs::rename(&partial, &target).map_err(|e| io(format!("moving {} into place", target.display()), e))?;
+        Ok(target)
+    }
+}
+
+fn check_gguf(path: &Path) -> Result<hearth_gguf::GgufFile> {
+    if !path.exists() {
+        return Err(hearth_llm::LlmError::ModelNotFound { path: path.to_path_buf() }.into());
+    }
+    hearth_gguf::read_header(path).map_err(|e| CoreError::InvalidModelFile { path: path.to_path_buf(), message: e.to_string() })
+}
+
+fn view(entry: LibraryEntry, default: Option<&str>) -> ModelView {
+    let (summary, problem) = match hearth_gguf::read_header(&entry.path) {
+        Ok(file) => (Some(file.summary()), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    ModelView {
+        is_default: default == Some(entry.id.as_str()),
+        id: entry.id,
+        path: entry.path,
+        source: entry.source,
+        summary,
+        problem,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pull_sources_parse() {
+        assert_eq!(PullSource::parse("smollm2-360m"), PullSource::Catalog("smollm2-360m".into()));
+        assert_eq!(
+            PullSource::parse("Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf"),
+            PullSource::Hub(DownloadRequest::new("Qwen/Qwen2.5-0.5B-Instruct-GGUF", "qwen2.5-0.5b-instruct-q4_k_m.gguf"))
+        );
+        assert_eq!(
+            PullSource::parse("org/repo:sub/file.gguf"),
+            PullSource::Hub(DownloadRequest::new("org/repo", "sub/file.gguf"))
+        );
+    }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds llama.cpp's own llama-bench from the full llama.cpp source vendored in the
+# PyPI sdist of llama-cpp-python (the llama-cpp-sys-2 crate ships only the library
+# sources), with the instruction sets of the ggml CPU variant Hearth picks on this
+# machine, so `hearth bench --llama-bench` compares like with like.
+#
+#   scripts/build-llama-bench.sh [VARIANT]   (default: the variant `hearth bench` reports)
+#
+# Prints the path of the built llama-bench. Needs cmake and a C++ compiler.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+sdist_version="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
+work="$root/target/llama-cpp-python-$sdist_version"
+if [ ! -d "$work/src" ]; then
+  mkdir -p "$work"
+  python3 -m pip download --quiet --no-deps --no-binary :all: "llama-cpp-python==$sdist_version" -d "$work" >&2
+  mkdir -p "$work/src" && tar xzf "$work"/llama_cpp_python-*.tar.gz -C "$work/src" --strip-components=1
+fi
+src="$work/src/vendor/llama.cpp"
+
+variant="${1:-}"
+if [ -z "$variant" ]; then
+  variant="$("$root/target/release/hearth" bench --print-cpu-variant)"
+fi
+
+base="-DGGML_SSE42=ON -DGGML_AVX=ON -DGGML_F16C=ON -DGGML_FMA=ON -DGGML_AVX2=ON -DGGML_BMI2=ON"
+case "$variant" in
+  x64) flags="" ;;
+  haswell) flags="$base" ;;
+  alderlake) flags="$base -DGGML_AVX_VNNI=ON" ;;
+  skylakex) flags="$base -DGGML_AVX512=ON" ;;
+  icelake) flags="$base -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON" ;;
+  zen4) flags="$base -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON" ;;
+  sapphirerapids) flags="$base -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AMX_TILE=ON -DGGML_AMX_INT8=ON" ;;
+  *) echo "error: no flag set for variant '$variant'; add it to this script" >&2; exit 2 ;;
+esac
+
+build="${LLAMA_BENCH_BUILD:-$root/target/llama-bench-$variant}"
+# shellcheck disable=SC2086
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF $flags \
+  -DGGML_OPENMP=ON -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
+  -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF >&2
+cmake --build "$build" --target llama-bench -j"$(nproc)" >&2
+echo "$build/bin/llama-bench"

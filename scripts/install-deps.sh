@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing Hearth needs on Debian/Ubuntu: a C/C++ toolchain,
+# cmake and clang (llama.cpp and its bindgen), Python with pip (model packages).
+# Runs apt-get only when something is missing, with sudo when not root.
+set -euo pipefail
+
+need=()
+command -v cmake >/dev/null || need+=(cmake)
+command -v clang >/dev/null || need+=(clang)
+ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || need+=(libclang-dev)
+command -v c++ >/dev/null || need+=(build-essential)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v python3 >/dev/null || need+=(python3)
+python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+command -v unzip >/dev/null || need+=(unzip)
+
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "installing: ${need[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "error: Rust is not installed; install it from https://rustup.rs (rustup), then run this again" >&2
+  exit 1
+fi
