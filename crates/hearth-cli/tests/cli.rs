@@ -162,7 +162,7 @@ fn chat_over_piped_stdin_handles_commands_and_turns() {
 fn ctrl_c_stops_the_answer_but_not_the_chat() {
     let home = tempfile::tempdir().unwrap();
     let mut child = hearth(home.path())
-        .args(["chat", "--model", &model(), "--temperature", "0", "-n", "2000"])
+        .args(["chat", "--model", &model(), "--temperature", "0", "-n", "300"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

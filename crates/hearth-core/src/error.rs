@@ -9,7 +9,8 @@ pub enum CoreError {
     Llm(#[from] hearth_llm::LlmError),
     #[error(transparent)]
     Models(#[from] hearth_models::ModelsError),
-    #[error("{path}: {message}")]
+    /// `message` already names the file (hearth-gguf's messages start with the path).
+    #[error("{message}")]
     InvalidModelFile { path: PathBuf, message: String },
     #[error("the model library {path} is damaged: {reason}; move it aside and add your models again")]
     Library { path: PathBuf, reason: String },

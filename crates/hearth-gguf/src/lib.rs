@@ -26,7 +26,10 @@ use std::path::Path;
 
 pub use error::GgufError;
 pub use file::{GgufFile, TensorInfo};
-pub use memory::{available_memory, MemoryEstimate, MemoryParams, Verdict};
+pub use memory::{
+    available_memory, MemoryEstimate, MemoryParams, Verdict, BASE_OVERHEAD_BYTES, FITS_FRACTION,
+    PER_MERGE_BYTES, PER_TOKEN_BYTES,
+};
 pub use metadata::{Metadata, MetadataArray, MetadataValue, ValueType};
 pub use reader::{
     DEFAULT_ALIGNMENT, GGUF_MAGIC, MAX_ARRAY_DEPTH, MAX_ARRAY_LEN, MAX_DIMS, MAX_KEYS, MAX_KEY_LEN,
@@ -40,8 +43,8 @@ const IN_MEMORY: &str = "<in-memory GGUF>";
 
 /// Opens `path` and checks its GGUF header and tensor layout.
 ///
-/// Only the header is read (for a typical model, well under 1% of the file); tensor data
-/// is not touched beyond checking that it lies inside the file.
+/// Only the header is read (metadata, vocabulary and tensor infos: a few megabytes even for
+/// large models); tensor data is not read, only checked to lie inside the file.
 pub fn read_header(path: &Path) -> Result<GgufFile, GgufError> {
     let io_err = |e| GgufError::from_io(path.to_path_buf(), e);
     // Look before opening: opening a FIFO would block, and opening a directory

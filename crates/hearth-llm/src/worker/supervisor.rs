@@ -49,6 +49,8 @@ struct Routes {
 
 struct WorkerProcess {
     child: Mutex<Child>,
+    /// Set before a deliberate shutdown, so the worker's exit is not reported as a crash.
+    stopping: AtomicBool,
     stdin: Mutex<BufWriter<ChildStdin>>,
     routes: Mutex<Routes>,
     alive: AtomicBool,
@@ -157,6 +159,7 @@ fn spawn(settings: &WorkerSettings) -> Result<(Arc<WorkerProcess>, ModelInfo)> {
         stdin: Mutex::new(stdin),
         routes: Mutex::new(Routes::default()),
         alive: AtomicBool::new(true),
+        stopping: AtomicBool::new(false),
         next_id: AtomicU64::new(1),
         pid,
     });
@@ -187,7 +190,11 @@ fn read_events(mut stdout: BufReader<ChildStdout>, process: Weak<WorkerProcess>)
         Some(protocol_error) => format!("{status}; last read failed: {protocol_error}"),
         None => status,
     };
-    tracing::error!(pid = process.pid, %reason, "model worker stopped");
+    if process.stopping.load(Ordering::SeqCst) {
+        tracing::debug!(pid = process.pid, %reason, "model worker shut down");
+    } else {
+        tracing::error!(pid = process.pid, %reason, "model worker stopped");
+    }
     let error = LlmError::WorkerCrashed { reason };
     let pending = match process.routes.lock() {
         Ok(mut routes) => std::mem::take(&mut *routes),
@@ -332,6 +339,7 @@ impl Drop for WorkerEngine {
     fn drop(&mut self) {
         let Ok(mut current) = self.current.lock() else { return };
         let Some(process) = current.take() else { return };
+        process.stopping.store(true, Ordering::SeqCst);
         let _ = process.send(&ToWorker::Shutdown);
         if let Ok(mut stdin) = process.stdin.lock() {
             let _ = stdin.flush();
