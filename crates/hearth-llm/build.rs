@@ -9,13 +9,27 @@ use std::path::{Path, PathBuf};
 fn main() {
     println!("cargo:rerun-if-env-changed=DEP_LLAMA_BACKENDS_DIR");
     println!("cargo:rerun-if-changed=build.rs");
-    let Ok(backends) = std::env::var("DEP_LLAMA_BACKENDS_DIR") else { return };
+    let Ok(backends) = std::env::var("DEP_LLAMA_BACKENDS_DIR") else {
+        return;
+    };
     println!("cargo:rustc-env=HEARTH_BUILD_BACKENDS_DIR={backends}");
     let backends = PathBuf::from(backends);
-    let Some(profile_dir) = profile_dir() else { return };
+    let Some(profile_dir) = profile_dir() else {
+        return;
+    };
+    // Also into deps/ and examples/, where llama-cpp-sys-2 links its unversioned
+    // `lib*.so` symlinks: with their targets beside them those links resolve, and a
+    // later rebuild of llama-cpp-sys-2 does not trip over dangling links there.
+    let destinations = [
+        profile_dir.clone(),
+        profile_dir.join("deps"),
+        profile_dir.join("examples"),
+    ];
     if let Some(out) = backends.parent() {
         for dir in [out.join("lib"), out.join("lib64"), backends.clone()] {
-            place_libraries(&dir, &profile_dir);
+            for destination in destinations.iter().filter(|d| d.is_dir()) {
+                place_libraries(&dir, destination);
+            }
         }
     }
 }
@@ -27,11 +41,16 @@ fn profile_dir() -> Option<PathBuf> {
 }
 
 fn place_libraries(from: &Path, to: &Path) {
-    let Ok(entries) = std::fs::read_dir(from) else { return };
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        let shared = name.ends_with(".so") || name.contains(".so.") || name.ends_with(".dylib") || name.ends_with(".dll");
+        let shared = name.ends_with(".so")
+            || name.contains(".so.")
+            || name.ends_with(".dylib")
+            || name.ends_with(".dll");
         if !shared || !path.is_file() {
             continue;
         }

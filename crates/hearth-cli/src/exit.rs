@@ -10,7 +10,9 @@ pub const INPUT_TOO_LARGE: i32 = 5;
 pub const INTERRUPTED: i32 = 130;
 
 pub fn code_for(error: &anyhow::Error) -> i32 {
-    let Some(core) = error.downcast_ref::<CoreError>() else { return ERROR };
+    let Some(core) = error.downcast_ref::<CoreError>() else {
+        return ERROR;
+    };
     match core.code() {
         "MODEL_NOT_FOUND" | "NO_DEFAULT_MODEL" | "UNKNOWN_MODEL" => MODEL_MISSING,
         "INVALID_MODEL_FILE" | "MODEL_LOAD_FAILED" => MODEL_INVALID,
@@ -22,5 +24,8 @@ pub fn code_for(error: &anyhow::Error) -> i32 {
 
 /// The error's code for `--json` output.
 pub fn error_code(error: &anyhow::Error) -> &'static str {
-    error.downcast_ref::<CoreError>().map(CoreError::code).unwrap_or("ERROR")
+    error
+        .downcast_ref::<CoreError>()
+        .map(CoreError::code)
+        .unwrap_or("ERROR")
 }

@@ -19,7 +19,9 @@ fn main() {
         Command::Chat(args) => commands::chat::run(args),
         Command::Models { command } => commands::models::run(command, json),
         Command::Bench(args) => commands::bench::run(args, json),
-        Command::Worker => hearth_llm::worker::serve_stdio().map(|_| exit::OK).map_err(Into::into),
+        Command::Worker => hearth_llm::worker::serve_stdio()
+            .map(|_| exit::OK)
+            .map_err(Into::into),
     };
     let code = match result {
         Ok(code) => code,
@@ -46,5 +48,11 @@ fn init_logging(verbose: u8, worker: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("HEARTH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    // Colour codes only for a person at a terminal, never into a file or a pipe.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
 }

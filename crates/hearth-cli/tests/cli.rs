@@ -20,41 +20,85 @@ fn help_lists_the_commands() {
     for word in ["run", "chat", "bench", "HEARTH_HOME", "Exit codes"] {
         assert!(help.contains(word), "--help lacks {word}:\n{help}");
     }
-    assert!(!help.contains("worker"), "the internal worker command should be hidden");
+    assert!(
+        !help.contains("worker"),
+        "the internal worker command should be hidden"
+    );
 }
 
 #[test]
 fn run_streams_an_answer_to_stdout() {
     let home = tempfile::tempdir().unwrap();
     let output = hearth(home.path())
-        .args(["run", "--model", &model(), "--temperature", "0", "-n", "24", "What is the capital of France?"])
+        .args([
+            "run",
+            "--model",
+            &model(),
+            "--temperature",
+            "0",
+            "-n",
+            "24",
+            "What is the capital of France?",
+        ])
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", describe(&output));
-    assert!(text(&output.stdout).contains("Paris"), "{}", describe(&output));
+    assert!(
+        text(&output.stdout).contains("Paris"),
+        "{}",
+        describe(&output)
+    );
 }
 
 #[test]
 fn run_reads_the_prompt_from_stdin() {
     let home = tempfile::tempdir().unwrap();
     let mut child = hearth(home.path())
-        .args(["run", "--model", &model(), "--temperature", "0", "-n", "16", "-"])
+        .args([
+            "run",
+            "--model",
+            &model(),
+            "--temperature",
+            "0",
+            "-n",
+            "16",
+            "-",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"What is the capital of France?").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"What is the capital of France?")
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", describe(&output));
-    assert!(text(&output.stdout).contains("Paris"), "{}", describe(&output));
+    assert!(
+        text(&output.stdout).contains("Paris"),
+        "{}",
+        describe(&output)
+    );
 }
 
 #[test]
 fn json_output_is_one_parseable_object() {
     let home = tempfile::tempdir().unwrap();
     let output = hearth(home.path())
-        .args(["--json", "run", "--model", &model(), "--temperature", "0", "-n", "5", "Say hello"])
+        .args([
+            "--json",
+            "run",
+            "--model",
+            &model(),
+            "--temperature",
+            "0",
+            "-n",
+            "5",
+            "Say hello",
+        ])
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", describe(&output));
@@ -68,15 +112,29 @@ fn json_output_is_one_parseable_object() {
 fn schema_constrained_output_is_valid_json() {
     let home = tempfile::tempdir().unwrap();
     let schema = home.path().join("schema.json");
-    std::fs::write(&schema, r#"{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}"#).unwrap();
+    std::fs::write(
+        &schema,
+        r#"{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}"#,
+    )
+    .unwrap();
     let output = hearth(home.path())
-        .args(["run", "--model", &model(), "--temperature", "0", "-n", "40", "--schema"])
+        .args([
+            "run",
+            "--model",
+            &model(),
+            "--temperature",
+            "0",
+            "-n",
+            "40",
+            "--schema",
+        ])
         .arg(&schema)
         .arg("Which city is the capital of France? Answer in JSON.")
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", describe(&output));
-    let value: serde_json::Value = serde_json::from_str(text(&output.stdout).trim()).expect("answer is JSON");
+    let value: serde_json::Value =
+        serde_json::from_str(text(&output.stdout).trim()).expect("answer is JSON");
     assert!(value["city"].is_string(), "{value}");
 }
 
@@ -84,8 +142,15 @@ fn schema_constrained_output_is_valid_json() {
 fn the_configured_default_model_is_used() {
     let home = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(home.path().join("config")).unwrap();
-    std::fs::write(home.path().join("config/config.toml"), format!("default_model = {:?}\n", model())).unwrap();
-    let output = hearth(home.path()).args(["run", "-n", "4", "Hi"]).output().unwrap();
+    std::fs::write(
+        home.path().join("config/config.toml"),
+        format!("default_model = {:?}\n", model()),
+    )
+    .unwrap();
+    let output = hearth(home.path())
+        .args(["run", "-n", "4", "Hi"])
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", describe(&output));
 }
 
@@ -94,21 +159,39 @@ fn no_model_exits_3_with_advice() {
     let home = tempfile::tempdir().unwrap();
     let output = hearth(home.path()).args(["run", "Hi"]).output().unwrap();
     assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
-    assert!(text(&output.stderr).contains("setup"), "{}", describe(&output));
+    assert!(
+        text(&output.stderr).contains("setup"),
+        "{}",
+        describe(&output)
+    );
 
-    let output = hearth(home.path()).args(["run", "--model", "/no/such/model.gguf", "Hi"]).output().unwrap();
+    let output = hearth(home.path())
+        .args(["run", "--model", "/no/such/model.gguf", "Hi"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
-    assert!(text(&output.stderr).contains("/no/such/model.gguf"), "{}", describe(&output));
+    assert!(
+        text(&output.stderr).contains("/no/such/model.gguf"),
+        "{}",
+        describe(&output)
+    );
 }
 
 #[test]
 fn json_errors_have_a_code_and_message() {
     let home = tempfile::tempdir().unwrap();
-    let output = hearth(home.path()).args(["--json", "run", "--model", "nonexistent-model", "Hi"]).output().unwrap();
+    let output = hearth(home.path())
+        .args(["--json", "run", "--model", "nonexistent-model", "Hi"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(3));
-    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON error on stdout");
+    let value: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("JSON error on stdout");
     assert_eq!(value["error"]["code"], "UNKNOWN_MODEL");
-    assert!(value["error"]["message"].as_str().unwrap().contains("nonexistent-model"));
+    assert!(value["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("nonexistent-model"));
 }
 
 #[test]
@@ -117,16 +200,27 @@ fn a_corrupt_model_exits_4_naming_the_file() {
     let bad = home.path().join("half.gguf");
     let bytes = std::fs::read(support::models::smollm2()).unwrap();
     std::fs::write(&bad, &bytes[..4096]).unwrap();
-    let output = hearth(home.path()).args(["run", "--model"]).arg(&bad).arg("Hi").output().unwrap();
+    let output = hearth(home.path())
+        .args(["run", "--model"])
+        .arg(&bad)
+        .arg("Hi")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(4), "{}", describe(&output));
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("half.gguf") && stderr.contains("download it again"), "{stderr}");
+    assert!(
+        stderr.contains("half.gguf") && stderr.contains("download it again"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn an_empty_prompt_is_refused() {
     let home = tempfile::tempdir().unwrap();
-    let output = hearth(home.path()).args(["run", "--model", &model(), "  "]).output().unwrap();
+    let output = hearth(home.path())
+        .args(["run", "--model", &model(), "  "])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("prompt is empty"));
 }
@@ -135,7 +229,15 @@ fn an_empty_prompt_is_refused() {
 fn chat_over_piped_stdin_handles_commands_and_turns() {
     let home = tempfile::tempdir().unwrap();
     let mut child = hearth(home.path())
-        .args(["chat", "--model", &model(), "--temperature", "0", "-n", "24"])
+        .args([
+            "chat",
+            "--model",
+            &model(),
+            "--temperature",
+            "0",
+            "-n",
+            "24",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -150,19 +252,39 @@ fn chat_over_piped_stdin_handles_commands_and_turns() {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", describe(&output));
     let stderr = text(&output.stderr);
-    for expected in ["Commands:", "system prompt set", "system prompt: You are terse.", "unknown command /bogus", "conversation cleared"] {
-        assert!(stderr.contains(expected), "stderr lacks {expected:?}:\n{stderr}");
+    for expected in [
+        "Commands:",
+        "system prompt set",
+        "system prompt: You are terse.",
+        "unknown command /bogus",
+        "conversation cleared",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "stderr lacks {expected:?}:\n{stderr}"
+        );
     }
     let stdout = text(&output.stdout);
     assert!(stdout.contains("Paris"), "{stdout}");
-    assert!(stdout.lines().filter(|l| !l.trim().is_empty()).count() >= 2, "two answers expected:\n{stdout}");
+    assert!(
+        stdout.lines().filter(|l| !l.trim().is_empty()).count() >= 2,
+        "two answers expected:\n{stdout}"
+    );
 }
 
 #[test]
 fn ctrl_c_stops_the_answer_but_not_the_chat() {
     let home = tempfile::tempdir().unwrap();
     let mut child = hearth(home.path())
-        .args(["chat", "--model", &model(), "--temperature", "0", "-n", "300"])
+        .args([
+            "chat",
+            "--model",
+            &model(),
+            "--temperature",
+            "0",
+            "-n",
+            "300",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -170,21 +292,35 @@ fn ctrl_c_stops_the_answer_but_not_the_chat() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    stdin.write_all(b"Write a very long essay about the history of Europe.\n").unwrap();
+    stdin
+        .write_all(b"Write a very long essay about the history of Europe.\n")
+        .unwrap();
     stdin.flush().unwrap();
     // Wait until the answer is streaming, then press Ctrl-C.
     let mut first = Vec::new();
     stdout.read_until(b' ', &mut first).unwrap();
     assert!(!first.is_empty());
     let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
     stdin.write_all(b"Say hello.\n/exit\n").unwrap();
     drop(stdin);
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     let status = child.wait().unwrap();
-    assert!(status.success(), "chat died on Ctrl-C: {status:?}\n{stderr}");
+    assert!(
+        status.success(),
+        "chat died on Ctrl-C: {status:?}\n{stderr}"
+    );
     assert!(stderr.contains("(stopped)"), "{stderr}");
 }

@@ -3,12 +3,17 @@
 mod support;
 
 use hearth_llm::{
-    ChatMessage, Engine, EngineExt, EngineSettings, GenerationEvent, GenerationOptions, LlamaEngine, LlmError,
-    StopReason, WorkerEngine, WorkerSettings,
+    ChatMessage, Engine, EngineExt, EngineSettings, GenerationEvent, GenerationOptions,
+    LlamaEngine, LlmError, StopReason, WorkerEngine, WorkerSettings,
 };
 
 fn settings() -> EngineSettings {
-    EngineSettings { context_length: 512, parallel: 1, threads: Some(2), ..Default::default() }
+    EngineSettings {
+        context_length: 512,
+        parallel: 1,
+        threads: Some(2),
+        ..Default::default()
+    }
 }
 
 fn start_worker() -> WorkerEngine {
@@ -22,7 +27,10 @@ fn start_worker() -> WorkerEngine {
 }
 
 fn greedy(n: u32) -> GenerationOptions {
-    GenerationOptions { max_tokens: Some(n), ..GenerationOptions::greedy() }
+    GenerationOptions {
+        max_tokens: Some(n),
+        ..GenerationOptions::greedy()
+    }
 }
 
 fn ask(q: &str) -> Vec<ChatMessage> {
@@ -34,35 +42,70 @@ fn the_worker_answers_exactly_like_the_in_process_engine() {
     let worker = start_worker();
     let local = LlamaEngine::load(&support::models::smollm2(), &settings()).unwrap();
     let question = ask("Name three colours of the rainbow.");
-    let remote = worker.chat(&question, greedy(32)).unwrap().0.wait().unwrap();
+    let remote = worker
+        .chat(&question, greedy(32))
+        .unwrap()
+        .0
+        .wait()
+        .unwrap();
     let here = local.chat(&question, greedy(32)).unwrap().0.wait().unwrap();
     assert_eq!(remote.text, here.text);
     assert_eq!(remote.completion_tokens, here.completion_tokens);
     assert_eq!(worker.info().name, local.info().name);
     let text = "Grüße 🔥 日本語";
-    assert_eq!(worker.tokenize(text, false).unwrap(), local.tokenize(text, false).unwrap());
-    assert_eq!(worker.detokenize(&worker.tokenize(text, false).unwrap()).unwrap(), text);
+    assert_eq!(
+        worker.tokenize(text, false).unwrap(),
+        local.tokenize(text, false).unwrap()
+    );
+    assert_eq!(
+        worker
+            .detokenize(&worker.tokenize(text, false).unwrap())
+            .unwrap(),
+        text
+    );
 }
 
 #[test]
 fn killing_the_worker_mid_answer_is_an_error_and_the_next_request_restarts_it() {
     let worker = start_worker();
     let first_pid = worker.worker_pid().expect("worker running");
-    let options = GenerationOptions { ignore_eos: true, ..greedy(400) };
-    let mut generation = worker.chat(&ask("Tell me a long story."), options).unwrap().0;
-    assert!(matches!(generation.next_event(), Some(GenerationEvent::Delta { .. })));
+    let options = GenerationOptions {
+        ignore_eos: true,
+        ..greedy(400)
+    };
+    let mut generation = worker
+        .chat(&ask("Tell me a long story."), options)
+        .unwrap()
+        .0;
+    assert!(matches!(
+        generation.next_event(),
+        Some(GenerationEvent::Delta { .. })
+    ));
 
-    let status = std::process::Command::new("kill").args(["-9", &first_pid.to_string()]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-9", &first_pid.to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let error = generation.wait().unwrap_err();
     match &error {
         LlmError::WorkerCrashed { reason } => assert!(reason.contains("signal 9"), "{reason}"),
         other => panic!("expected WorkerCrashed, got {other:?}"),
     }
-    assert!(error.to_string().contains("next request starts a fresh one"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("next request starts a fresh one"),
+        "{error}"
+    );
 
     // This process is fine, and the next request brings up a new worker.
-    let completion = worker.chat(&ask("Say hello."), greedy(8)).unwrap().0.wait().unwrap();
+    let completion = worker
+        .chat(&ask("Say hello."), greedy(8))
+        .unwrap()
+        .0
+        .wait()
+        .unwrap();
     assert!(completion.completion_tokens > 0);
     let second_pid = worker.worker_pid().expect("worker running again");
     assert_ne!(first_pid, second_pid);
@@ -73,11 +116,23 @@ fn killing_the_worker_mid_answer_is_an_error_and_the_next_request_restarts_it() 
 fn an_aborting_worker_is_reported_as_such() {
     let worker = start_worker();
     let pid = worker.worker_pid().unwrap();
-    let options = GenerationOptions { ignore_eos: true, ..greedy(400) };
-    let mut generation = worker.chat(&ask("Tell me a long story."), options).unwrap().0;
-    assert!(matches!(generation.next_event(), Some(GenerationEvent::Delta { .. })));
+    let options = GenerationOptions {
+        ignore_eos: true,
+        ..greedy(400)
+    };
+    let mut generation = worker
+        .chat(&ask("Tell me a long story."), options)
+        .unwrap()
+        .0;
+    assert!(matches!(
+        generation.next_event(),
+        Some(GenerationEvent::Delta { .. })
+    ));
     // SIGABRT is what a GGML_ASSERT raises.
-    std::process::Command::new("kill").args(["-ABRT", &pid.to_string()]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-ABRT", &pid.to_string()])
+        .status()
+        .unwrap();
     match generation.wait() {
         Err(LlmError::WorkerCrashed { reason }) => assert!(reason.contains("SIGABRT"), "{reason}"),
         other => panic!("expected WorkerCrashed, got {other:?}"),
@@ -88,10 +143,19 @@ fn an_aborting_worker_is_reported_as_such() {
 #[test]
 fn cancelling_through_the_worker_stops_the_answer() {
     let worker = start_worker();
-    let options = GenerationOptions { ignore_eos: true, ..greedy(400) };
-    let mut generation = worker.chat(&ask("Tell me a long story."), options).unwrap().0;
+    let options = GenerationOptions {
+        ignore_eos: true,
+        ..greedy(400)
+    };
+    let mut generation = worker
+        .chat(&ask("Tell me a long story."), options)
+        .unwrap()
+        .0;
     for _ in 0..3 {
-        assert!(matches!(generation.next_event(), Some(GenerationEvent::Delta { .. })));
+        assert!(matches!(
+            generation.next_event(),
+            Some(GenerationEvent::Delta { .. })
+        ));
     }
     generation.cancel();
     let completion = generation.wait().unwrap();

@@ -8,7 +8,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use hearth_llm::{
-    prepare_request, Engine, EngineSettings, GenerationOptions, LlamaEngine, Prompt, WorkerEngine, WorkerSettings,
+    prepare_request, Engine, EngineSettings, GenerationOptions, LlamaEngine, Prompt, WorkerEngine,
+    WorkerSettings,
 };
 use serde::{Deserialize, Serialize};
 
@@ -48,7 +49,11 @@ pub struct BenchReport {
 impl BenchReport {
     /// `runner`'s speed on `test` divided by llama-bench's, when both were measured.
     pub fn ratio(&self, runner: &str, test: &str) -> Option<f64> {
-        let find = |r: &str| self.rows.iter().find(|row| row.runner == r && row.test == test);
+        let find = |r: &str| {
+            self.rows
+                .iter()
+                .find(|row| row.runner == r && row.test == test)
+        };
         Some(find(runner)?.tokens_per_second / find(LLAMA_BENCH)?.tokens_per_second)
     }
 }
@@ -98,18 +103,36 @@ pub fn run(settings: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<B
     })
 }
 
-fn measure(engine: &dyn Engine, runner: &str, settings: &BenchSettings, progress: &mut impl FnMut(&str)) -> Result<Vec<BenchRow>> {
+fn measure(
+    engine: &dyn Engine,
+    runner: &str,
+    settings: &BenchSettings,
+    progress: &mut impl FnMut(&str),
+) -> Result<Vec<BenchRow>> {
     let vocab = engine.info().vocab_size.max(2);
     // Like llama-bench: arbitrary (here fixed) tokens, since speed does not depend on meaning.
-    let prompt: Vec<u32> = (0..settings.prompt_tokens).map(|i| 1 + (i * 7919) % (vocab - 1)).collect();
+    let prompt: Vec<u32> = (0..settings.prompt_tokens)
+        .map(|i| 1 + (i * 7919) % (vocab - 1))
+        .collect();
     let pp_once = || -> Result<f64> {
-        let options = GenerationOptions { max_tokens: Some(1), ..GenerationOptions::greedy() };
-        let completion = engine.submit(prepare_request(Prompt::Tokens(prompt.clone()), options)?)?.wait()?;
+        let options = GenerationOptions {
+            max_tokens: Some(1),
+            ..GenerationOptions::greedy()
+        };
+        let completion = engine
+            .submit(prepare_request(Prompt::Tokens(prompt.clone()), options)?)?
+            .wait()?;
         Ok(settings.prompt_tokens as f64 * 1000.0 / completion.prompt_ms)
     };
     let tg_once = || -> Result<f64> {
-        let options = GenerationOptions { max_tokens: Some(settings.gen_tokens + 1), ignore_eos: true, ..GenerationOptions::greedy() };
-        let completion = engine.submit(prepare_request(Prompt::Tokens(vec![prompt[0]]), options)?)?.wait()?;
+        let options = GenerationOptions {
+            max_tokens: Some(settings.gen_tokens + 1),
+            ignore_eos: true,
+            ..GenerationOptions::greedy()
+        };
+        let completion = engine
+            .submit(prepare_request(Prompt::Tokens(vec![prompt[0]]), options)?)?
+            .wait()?;
         Ok(completion.tokens_per_second())
     };
     progress(&format!("{runner}: warming up"));
@@ -118,12 +141,20 @@ fn measure(engine: &dyn Engine, runner: &str, settings: &BenchSettings, progress
     let mut rows = Vec::new();
     if settings.prompt_tokens > 0 {
         progress(&format!("{runner}: pp{}", settings.prompt_tokens));
-        let samples = (0..settings.repetitions).map(|_| pp_once()).collect::<Result<Vec<_>>>()?;
-        rows.push(row(runner, format!("pp{}", settings.prompt_tokens), &samples));
+        let samples = (0..settings.repetitions)
+            .map(|_| pp_once())
+            .collect::<Result<Vec<_>>>()?;
+        rows.push(row(
+            runner,
+            format!("pp{}", settings.prompt_tokens),
+            &samples,
+        ));
     }
     if settings.gen_tokens > 0 {
         progress(&format!("{runner}: tg{}", settings.gen_tokens));
-        let samples = (0..settings.repetitions).map(|_| tg_once()).collect::<Result<Vec<_>>>()?;
+        let samples = (0..settings.repetitions)
+            .map(|_| tg_once())
+            .collect::<Result<Vec<_>>>()?;
         rows.push(row(runner, format!("tg{}", settings.gen_tokens), &samples));
     }
     Ok(rows)
@@ -133,7 +164,12 @@ fn row(runner: &str, test: String, samples: &[f64]) -> BenchRow {
     let n = samples.len().max(1) as f64;
     let mean = samples.iter().sum::<f64>() / n;
     let var = samples.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    BenchRow { runner: runner.to_owned(), test, tokens_per_second: mean, stddev: var.sqrt() }
+    BenchRow {
+        runner: runner.to_owned(),
+        test,
+        tokens_per_second: mean,
+        stddev: var.sqrt(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -148,22 +184,52 @@ fn run_llama_bench(program: &Path, settings: &BenchSettings) -> Result<Vec<Bench
     let output = Command::new(program)
         .arg("-m")
         .arg(&settings.model)
-        .args(["-p", &settings.prompt_tokens.to_string(), "-n", &settings.gen_tokens.to_string()])
-        .args(["-t", &settings.threads.to_string(), "-r", &settings.repetitions.to_string(), "-o", "json"])
+        .args([
+            "-p",
+            &settings.prompt_tokens.to_string(),
+            "-n",
+            &settings.gen_tokens.to_string(),
+        ])
+        .args([
+            "-t",
+            &settings.threads.to_string(),
+            "-r",
+            &settings.repetitions.to_string(),
+            "-o",
+            "json",
+        ])
         .output()
-        .map_err(|source| CoreError::Io { what: format!("running {}", program.display()), source })?;
+        .map_err(|source| CoreError::Io {
+            what: format!("running {}", program.display()),
+            source,
+        })?;
     if !output.status.success() {
         return Err(CoreError::Bench {
-            reason: format!("{} failed: {}", program.display(), String::from_utf8_lossy(&output.stderr).trim()),
+            reason: format!(
+                "{} failed: {}",
+                program.display(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
         });
     }
-    let results: Vec<LlamaBenchResult> = serde_json::from_slice(&output.stdout)
-        .map_err(|e| CoreError::Bench { reason: format!("cannot read llama-bench's JSON output: {e}") })?;
+    let results: Vec<LlamaBenchResult> =
+        serde_json::from_slice(&output.stdout).map_err(|e| CoreError::Bench {
+            reason: format!("cannot read llama-bench's JSON output: {e}"),
+        })?;
     Ok(results
         .into_iter()
         .map(|r| {
-            let test = if r.n_gen == 0 { format!("pp{}", r.n_prompt) } else { format!("tg{}", r.n_gen) };
-            BenchRow { runner: LLAMA_BENCH.into(), test, tokens_per_second: r.avg_ts, stddev: r.stddev_ts }
+            let test = if r.n_gen == 0 {
+                format!("pp{}", r.n_prompt)
+            } else {
+                format!("tg{}", r.n_gen)
+            };
+            BenchRow {
+                runner: LLAMA_BENCH.into(),
+                test,
+                tokens_per_second: r.avg_ts,
+                stddev: r.stddev_ts,
+            }
         })
         .collect())
 }
@@ -193,8 +259,18 @@ mod tests {
             load_ms: 1.0,
             peak_rss_bytes: None,
             rows: vec![
-                BenchRow { runner: IN_PROCESS.into(), test: "tg128".into(), tokens_per_second: 95.0, stddev: 0.0 },
-                BenchRow { runner: LLAMA_BENCH.into(), test: "tg128".into(), tokens_per_second: 100.0, stddev: 0.0 },
+                BenchRow {
+                    runner: IN_PROCESS.into(),
+                    test: "tg128".into(),
+                    tokens_per_second: 95.0,
+                    stddev: 0.0,
+                },
+                BenchRow {
+                    runner: LLAMA_BENCH.into(),
+                    test: "tg128".into(),
+                    tokens_per_second: 100.0,
+                    stddev: 0.0,
+                },
             ],
         };
         assert_eq!(report.ratio(IN_PROCESS, "tg128"), Some(0.95));

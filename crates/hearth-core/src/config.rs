@@ -39,7 +39,14 @@ pub struct Sampling {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { default_model: None, threads: None, context_length: 4096, parallel: 2, isolate_models: true, sampling: Sampling::default() }
+        Self {
+            default_model: None,
+            threads: None,
+            context_length: 4096,
+            parallel: 2,
+            isolate_models: true,
+            sampling: Sampling::default(),
+        }
     }
 }
 
@@ -62,16 +69,30 @@ impl Config {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(source) => return Err(CoreError::Io { what: format!("reading {}", path.display()), source }),
+            Err(source) => {
+                return Err(CoreError::Io {
+                    what: format!("reading {}", path.display()),
+                    source,
+                })
+            }
         };
-        toml::from_str(&text).map_err(|e| CoreError::Config { path: path.to_path_buf(), reason: e.message().to_owned() })
+        toml::from_str(&text).map_err(|e| CoreError::Config {
+            path: path.to_path_buf(),
+            reason: e.message().to_owned(),
+        })
     }
 
     /// Writes atomically (temporary file, then rename) so a crash never leaves half a file.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let text = toml::to_string_pretty(self).map_err(|e| CoreError::Config { path: path.to_path_buf(), reason: e.to_string() })?;
+        let text = toml::to_string_pretty(self).map_err(|e| CoreError::Config {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         let tmp = path.with_extension("toml.tmp");
-        let io = |what: &str, source| CoreError::Io { what: format!("{what} {}", path.display()), source };
+        let io = |what: &str, source| CoreError::Io {
+            what: format!("{what} {}", path.display()),
+            source,
+        };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| io("creating the folder of", e))?;
         }
@@ -124,7 +145,10 @@ mod tests {
         std::fs::write(&path, "threads = \"many\"").unwrap();
         let err = Config::load(&path).unwrap_err();
         let message = err.to_string();
-        assert!(message.contains("config.toml") && message.contains("delete it"), "{message}");
+        assert!(
+            message.contains("config.toml") && message.contains("delete it"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ pub enum CoreError {
     /// `message` already names the file (hearth-gguf's messages start with the path).
     #[error("{message}")]
     InvalidModelFile { path: PathBuf, message: String },
-    #[error("the model library {path} is damaged: {reason}; move it aside and add your models again")]
+    #[error(
+        "the model library {path} is damaged: {reason}; move it aside and add your models again"
+    )]
     Library { path: PathBuf, reason: String },
     #[error("`{id}` is already in the library for {path}")]
     DuplicateModel { id: String, path: PathBuf },
@@ -27,7 +29,11 @@ pub enum CoreError {
     #[error("benchmark failed: {reason}")]
     Bench { reason: String },
     #[error("{what}: {source}")]
-    Io { what: String, #[source] source: std::io::Error },
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl CoreError {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use hearth_llm::{
-    ChatMessage, Engine, EngineExt, GenerationOptions, Generation, LlamaEngine, TemplateSource, WorkerEngine,
-    WorkerSettings,
+    ChatMessage, Engine, EngineExt, Generation, GenerationOptions, LlamaEngine, TemplateSource,
+    WorkerEngine, WorkerSettings,
 };
 
 use crate::config::Config;
@@ -44,7 +44,10 @@ pub struct Hearth {
 impl Hearth {
     /// Opens with the folders from the environment (`HEARTH_HOME` or the platform's).
     pub fn open_default() -> Result<Self> {
-        Self::open(OpenOptions { paths: Paths::from_env()?, isolation: None })
+        Self::open(OpenOptions {
+            paths: Paths::from_env()?,
+            isolation: None,
+        })
     }
 
     pub fn open(options: OpenOptions) -> Result<Self> {
@@ -53,9 +56,14 @@ impl Hearth {
         let isolation = match options.isolation {
             Some(isolation) => isolation,
             None if config.isolate_models => {
-                let program = std::env::current_exe()
-                    .map_err(|source| CoreError::Io { what: "finding this program's path".into(), source })?;
-                Isolation::Worker { program, args: vec!["worker".into()] }
+                let program = std::env::current_exe().map_err(|source| CoreError::Io {
+                    what: "finding this program's path".into(),
+                    source,
+                })?;
+                Isolation::Worker {
+                    program,
+                    args: vec!["worker".into()],
+                }
             }
             None => Isolation::InProcess,
         };
@@ -113,7 +121,9 @@ impl Hearth {
                 return Ok(candidate);
             }
         }
-        Err(CoreError::UnknownModel { name: spec.to_owned() })
+        Err(CoreError::UnknownModel {
+            name: spec.to_owned(),
+        })
     }
 
     /// The engine for a model, loading it on first use.
@@ -166,5 +176,7 @@ impl Hearth {
 
 /// A lock was poisoned by a panic elsewhere; report it instead of panicking again.
 pub(crate) fn poisoned() -> CoreError {
-    CoreError::Paths { reason: "internal state is unusable after an earlier failure; restart Hearth".into() }
+    CoreError::Paths {
+        reason: "internal state is unusable after an earlier failure; restart Hearth".into(),
+    }
 }

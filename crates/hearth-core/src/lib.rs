@@ -11,8 +11,8 @@ pub mod error;
 mod hearth;
 pub mod library;
 mod models;
-mod session;
 pub mod paths;
+mod session;
 
 pub use config::Config;
 pub use error::{CoreError, Result};

@@ -18,7 +18,11 @@ pub enum ModelSource {
     /// Copied into Hearth's models folder.
     Copied { from: PathBuf },
     /// Downloaded from Hugging Face into Hearth's models folder.
-    Downloaded { repo: String, file: String, sha256: String },
+    Downloaded {
+        repo: String,
+        file: String,
+        sha256: String,
+    },
     /// Found in another app's folder.
     Found { app: String },
 }
@@ -47,14 +51,25 @@ impl Library {
     pub fn load(file: &Path) -> Result<Self> {
         let entries = match std::fs::read(file) {
             Ok(bytes) => {
-                let parsed: LibraryFile = serde_json::from_slice(&bytes)
-                    .map_err(|e| CoreError::Library { path: file.to_path_buf(), reason: e.to_string() })?;
+                let parsed: LibraryFile =
+                    serde_json::from_slice(&bytes).map_err(|e| CoreError::Library {
+                        path: file.to_path_buf(),
+                        reason: e.to_string(),
+                    })?;
                 parsed.models
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(source) => return Err(CoreError::Io { what: format!("reading {}", file.display()), source }),
+            Err(source) => {
+                return Err(CoreError::Io {
+                    what: format!("reading {}", file.display()),
+                    source,
+                })
+            }
         };
-        Ok(Self { file: file.to_path_buf(), entries })
+        Ok(Self {
+            file: file.to_path_buf(),
+            entries,
+        })
     }
 
     pub fn entries(&self) -> &[LibraryEntry] {
@@ -68,13 +83,23 @@ impl Library {
         }
         let path = Path::new(spec);
         let canonical = path.canonicalize().ok();
-        self.entries.iter().find(|e| e.path == path || canonical.as_ref().is_some_and(|c| *c == e.path))
+        self.entries
+            .iter()
+            .find(|e| e.path == path || canonical.as_ref().is_some_and(|c| *c == e.path))
     }
 
     /// Registers a checked model file. The id defaults to a slug of the file name and is
     /// made unique; adding a path that is already there returns the existing entry.
-    pub fn add(&mut self, path: &Path, id: Option<&str>, source: ModelSource) -> Result<LibraryEntry> {
-        let path = path.canonicalize().map_err(|source| CoreError::Io { what: format!("opening {}", path.display()), source })?;
+    pub fn add(
+        &mut self,
+        path: &Path,
+        id: Option<&str>,
+        source: ModelSource,
+    ) -> Result<LibraryEntry> {
+        let path = path.canonicalize().map_err(|source| CoreError::Io {
+            what: format!("opening {}", path.display()),
+            source,
+        })?;
         if let Some(existing) = self.entries.iter().find(|e| e.path == path) {
             return Ok(existing.clone());
         }
@@ -82,21 +107,45 @@ impl Library {
             Some(id) => {
                 let id = slug(id);
                 if let Some(other) = self.entries.iter().find(|e| e.id == id) {
-                    return Err(CoreError::DuplicateModel { id, path: other.path.clone() });
+                    return Err(CoreError::DuplicateModel {
+                        id,
+                        path: other.path.clone(),
+                    });
                 }
                 id
             }
-            None => self.unique_id(&slug(&path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default())),
+            None => self.unique_id(&slug(
+                &path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy())
+                    .unwrap_or_default(),
+            )),
         };
-        let entry = LibraryEntry { id, path, source, added_at: now() };
+        let entry = LibraryEntry {
+            id,
+            path,
+            source,
+            added_at: now(),
+        };
         self.entries.push(entry.clone());
         self.save()?;
         Ok(entry)
     }
 
     pub fn remove(&mut self, spec: &str) -> Result<LibraryEntry> {
-        let id = self.find(spec).map(|e| e.id.clone()).ok_or_else(|| CoreError::UnknownModel { name: spec.to_owned() })?;
-        let index = self.entries.iter().position(|e| e.id == id).ok_or_else(|| CoreError::UnknownModel { name: spec.to_owned() })?;
+        let id = self
+            .find(spec)
+            .map(|e| e.id.clone())
+            .ok_or_else(|| CoreError::UnknownModel {
+                name: spec.to_owned(),
+            })?;
+        let index = self
+            .entries
+            .iter()
+            .position(|e| e.id == id)
+            .ok_or_else(|| CoreError::UnknownModel {
+                name: spec.to_owned(),
+            })?;
         let entry = self.entries.remove(index);
         self.save()?;
         Ok(entry)
@@ -114,8 +163,14 @@ impl Library {
     }
 
     fn save(&self) -> Result<()> {
-        let body = LibraryFile { version: 1, models: self.entries.clone() };
-        let bytes = serde_json::to_vec_pretty(&body).map_err(|e| CoreError::Library { path: self.file.clone(), reason: e.to_string() })?;
+        let body = LibraryFile {
+            version: 1,
+            models: self.entries.clone(),
+        };
+        let bytes = serde_json::to_vec_pretty(&body).map_err(|e| CoreError::Library {
+            path: self.file.clone(),
+            reason: e.to_string(),
+        })?;
         write_atomically(&self.file, &bytes)
     }
 }
@@ -134,21 +189,29 @@ pub fn slug(name: &str) -> String {
 }
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Temporary file, fsync, rename: a crash or a full disk never leaves half a file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    let io = |what: &str, source| CoreError::Io { what: format!("{what} {}", path.display()), source };
+    let io = |what: &str, source| CoreError::Io {
+        what: format!("{what} {}", path.display()),
+        source,
+    };
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| io("creating the folder of", e))?;
     let tmp = path.with_extension("tmp");
     let mut file = std::fs::File::create(&tmp).map_err(|e| io("writing", e))?;
-    file.write_all(bytes).and_then(|_| file.sync_all()).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io("writing", e)
-    })?;
+    file.write_all(bytes)
+        .and_then(|_| file.sync_all())
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            io("writing", e)
+        })?;
     std::fs::rename(&tmp, path).map_err(|e| io("replacing", e))
 }
 
@@ -158,7 +221,10 @@ mod tests {
 
     #[test]
     fn slugs_are_typeable() {
-        assert_eq!(slug("SmolLM2-135M-Instruct.Q4_1"), "smollm2-135m-instruct.q4_1");
+        assert_eq!(
+            slug("SmolLM2-135M-Instruct.Q4_1"),
+            "smollm2-135m-instruct.q4_1"
+        );
         assert_eq!(slug("  Hello, World!  "), "hello-world");
     }
 
@@ -172,19 +238,34 @@ mod tests {
         let entry = library.add(&model, None, ModelSource::Linked).unwrap();
         assert_eq!(entry.id, "my-model");
         // The same file again is the same entry.
-        assert_eq!(library.add(&model, None, ModelSource::Linked).unwrap(), entry);
+        assert_eq!(
+            library.add(&model, None, ModelSource::Linked).unwrap(),
+            entry
+        );
         let other = dir.path().join("my model.gguf");
         std::fs::write(&other, b"y").unwrap();
-        assert_eq!(library.add(&other, None, ModelSource::Linked).unwrap().id, "my-model-2");
-        assert!(matches!(library.add(&other, Some("my-model"), ModelSource::Linked), Ok(_)));
+        assert_eq!(
+            library.add(&other, None, ModelSource::Linked).unwrap().id,
+            "my-model-2"
+        );
+        assert!(matches!(
+            library.add(&other, Some("my-model"), ModelSource::Linked),
+            Ok(_)
+        ));
         let reloaded = Library::load(&file).unwrap();
         assert_eq!(reloaded.entries().len(), 2);
-        assert_eq!(reloaded.find("my-model").unwrap().path, model.canonicalize().unwrap());
+        assert_eq!(
+            reloaded.find("my-model").unwrap().path,
+            model.canonicalize().unwrap()
+        );
         assert!(reloaded.find(model.to_str().unwrap()).is_some());
         let mut reloaded = reloaded;
         reloaded.remove("my-model").unwrap();
         assert_eq!(Library::load(&file).unwrap().entries().len(), 1);
-        assert!(matches!(reloaded.remove("nope"), Err(CoreError::UnknownModel { .. })));
+        assert!(matches!(
+            reloaded.remove("nope"),
+            Err(CoreError::UnknownModel { .. })
+        ));
     }
 
     #[test]
@@ -192,6 +273,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("library.json");
         std::fs::write(&file, b"{not json").unwrap();
-        assert!(matches!(Library::load(&file), Err(CoreError::Library { .. })));
+        assert!(matches!(
+            Library::load(&file),
+            Err(CoreError::Library { .. })
+        ));
     }
 }

@@ -48,7 +48,9 @@ impl PullSource {
         }
         let parts: Vec<&str> = spec.splitn(3, '/').collect();
         match parts.as_slice() {
-            [org, repo, file] => PullSource::Hub(DownloadRequest::new(format!("{org}/{repo}"), *file)),
+            [org, repo, file] => {
+                PullSource::Hub(DownloadRequest::new(format!("{org}/{repo}"), *file))
+            }
             _ => PullSource::Catalog(spec.to_owned()),
         }
     }
@@ -57,21 +59,44 @@ impl PullSource {
 impl Hearth {
     /// Every model in the library, with its header summary.
     pub fn models(&self) -> Result<Vec<ModelView>> {
-        let entries = self.library.lock().map_err(|_| poisoned())?.entries().to_vec();
+        let entries = self
+            .library
+            .lock()
+            .map_err(|_| poisoned())?
+            .entries()
+            .to_vec();
         let default = self.default_model_id();
-        Ok(entries.into_iter().map(|e| view(e, default.as_deref())).collect())
+        Ok(entries
+            .into_iter()
+            .map(|e| view(e, default.as_deref()))
+            .collect())
     }
 
     /// Adds a GGUF file after checking its header. With `copy` the file is copied into
     /// Hearth's models folder first (so it survives the original being moved).
-    pub fn add_model(&self, path: &Path, id: Option<&str>, copy: bool, make_default: bool) -> Result<ModelView> {
+    pub fn add_model(
+        &self,
+        path: &Path,
+        id: Option<&str>,
+        copy: bool,
+        make_default: bool,
+    ) -> Result<ModelView> {
         check_gguf(path)?;
         let (path, source) = if copy {
-            (self.copy_into_models(path)?, ModelSource::Copied { from: path.to_path_buf() })
+            (
+                self.copy_into_models(path)?,
+                ModelSource::Copied {
+                    from: path.to_path_buf(),
+                },
+            )
         } else {
             (path.to_path_buf(), ModelSource::Linked)
         };
-        let entry = self.library.lock().map_err(|_| poisoned())?.add(&path, id, source)?;
+        let entry = self
+            .library
+            .lock()
+            .map_err(|_| poisoned())?
+            .add(&path, id, source)?;
         if make_default {
             self.set_default_model(&entry.id)?;
         }
@@ -95,7 +120,9 @@ impl Hearth {
             if check_gguf(&found.path).is_err() {
                 continue;
             }
-            let source = ModelSource::Found { app: found.source.label().to_owned() };
+            let source = ModelSource::Found {
+                app: found.source.label().to_owned(),
+            };
             let mut library = self.library.lock().map_err(|_| poisoned())?;
             let wanted = crate::library::slug(&found.name);
             let id = library.find(&wanted).is_none().then_some(wanted);
@@ -108,14 +135,32 @@ impl Hearth {
 
     /// Header summary and memory estimate at `context_length` tokens (the configured
     /// context times the parallel sequences when `None`).
-    pub fn model_info(&self, spec: Option<&str>, context_length: Option<u32>) -> Result<ModelDetails> {
+    pub fn model_info(
+        &self,
+        spec: Option<&str>,
+        context_length: Option<u32>,
+    ) -> Result<ModelDetails> {
         let path = self.resolve_model(spec)?;
-        let entry = self.library.lock().map_err(|_| poisoned())?.find(&path.to_string_lossy()).cloned();
-        let entry = entry.unwrap_or(LibraryEntry { id: "-".into(), path: path.clone(), source: ModelSource::Linked, added_at: 0 });
+        let entry = self
+            .library
+            .lock()
+            .map_err(|_| poisoned())?
+            .find(&path.to_string_lossy())
+            .cloned();
+        let entry = entry.unwrap_or(LibraryEntry {
+            id: "-".into(),
+            path: path.clone(),
+            source: ModelSource::Linked,
+            added_at: 0,
+        });
         let file = check_gguf(&path)?;
         let config = self.config();
         let n_ctx = context_length.unwrap_or_else(|| {
-            let per_sequence = if config.context_length == 0 { 4096 } else { config.context_length };
+            let per_sequence = if config.context_length == 0 {
+                4096
+            } else {
+                config.context_length
+            };
             per_sequence * config.parallel.max(1)
         });
         let memory = file.memory_estimate(&MemoryParams::with_context(n_ctx));
@@ -131,14 +176,27 @@ impl Hearth {
     /// Makes a library model (by id or path) the default; a path not yet in the library
     /// is added first.
     pub fn set_default_model(&self, spec: &str) -> Result<()> {
-        let known = self.library.lock().map_err(|_| poisoned())?.find(spec).cloned();
+        let known = self
+            .library
+            .lock()
+            .map_err(|_| poisoned())?
+            .find(spec)
+            .cloned();
         let entry = match known {
             Some(entry) => entry,
             None if Path::new(spec).is_file() => {
                 check_gguf(Path::new(spec))?;
-                self.library.lock().map_err(|_| poisoned())?.add(Path::new(spec), None, ModelSource::Linked)?
+                self.library.lock().map_err(|_| poisoned())?.add(
+                    Path::new(spec),
+                    None,
+                    ModelSource::Linked,
+                )?
             }
-            None => return Err(CoreError::UnknownModel { name: spec.to_owned() }),
+            None => {
+                return Err(CoreError::UnknownModel {
+                    name: spec.to_owned(),
+                })
+            }
         };
         self.update_config(|c| c.default_model = Some(entry.id.clone()))
     }
@@ -151,11 +209,20 @@ impl Hearth {
         if default.as_deref() == Some(entry.id.as_str()) {
             self.update_config(|c| c.default_model = None)?;
         }
-        let owned = matches!(entry.source, ModelSource::Copied { .. } | ModelSource::Downloaded { .. })
-            && entry.path.starts_with(self.paths.models_dir().canonicalize().unwrap_or_else(|_| self.paths.models_dir()));
+        let owned = matches!(
+            entry.source,
+            ModelSource::Copied { .. } | ModelSource::Downloaded { .. }
+        ) && entry.path.starts_with(
+            self.paths
+                .models_dir()
+                .canonicalize()
+                .unwrap_or_else(|_| self.paths.models_dir()),
+        );
         if delete_file && owned {
-            std::fs::remove_file(&entry.path)
-                .map_err(|source| CoreError::Io { what: format!("deleting {}", entry.path.display()), source })?;
+            std::fs::remove_file(&entry.path).map_err(|source| CoreError::Io {
+                what: format!("deleting {}", entry.path.display()),
+                source,
+            })?;
         }
         Ok(view(entry, None))
     }
@@ -178,7 +245,11 @@ impl Hearth {
         let models = self.paths.models_dir();
         let downloaded = HubClient::from_env().download(&request, &models, cancel, progress)?;
         check_gguf(&downloaded.path)?;
-        let source = ModelSource::Downloaded { repo: request.repo.clone(), file: request.file.clone(), sha256: downloaded.sha256 };
+        let source = ModelSource::Downloaded {
+            repo: request.repo.clone(),
+            file: request.file.clone(),
+            sha256: downloaded.sha256,
+        };
         let mut library = self.library.lock().map_err(|_| poisoned())?;
         let entry = match id.as_deref().filter(|id| library.find(id).is_none()) {
             Some(id) => library.add(&downloaded.path, Some(id), source)?,
@@ -195,34 +266,54 @@ impl Hearth {
     }
 
     fn copy_into_models(&self, path: &Path) -> Result<PathBuf> {
-        let name = path.file_name().ok_or_else(|| CoreError::InvalidModelFile {
-            path: path.to_path_buf(),
-            message: "not a file name".into(),
-        })?;
+        let name = path
+            .file_name()
+            .ok_or_else(|| CoreError::InvalidModelFile {
+                path: path.to_path_buf(),
+                message: "not a file name".into(),
+            })?;
         let target = self.paths.models_dir().join(name);
         let io = |what: String, source| CoreError::Io { what, source };
         if target.exists() {
-            let same_size = std::fs::metadata(&target).map(|m| m.len()).ok() == std::fs::metadata(path).map(|m| m.len()).ok();
+            let same_size = std::fs::metadata(&target).map(|m| m.len()).ok()
+                == std::fs::metadata(path).map(|m| m.len()).ok();
             if same_size {
                 return Ok(target);
             }
-            return Err(CoreError::DuplicateModel { id: name.to_string_lossy().into_owned(), path: target });
+            return Err(CoreError::DuplicateModel {
+                id: name.to_string_lossy().into_owned(),
+                path: target,
+            });
         }
         let partial = target.with_extension("gguf.part");
         std::fs::copy(path, &partial).map_err(|e| {
             let _ = std::fs::remove_file(&partial);
-            io(format!("copying {} into {}", path.display(), self.paths.models_dir().display()), e)
+            io(
+                format!(
+                    "copying {} into {}",
+                    path.display(),
+                    self.paths.models_dir().display()
+                ),
+                e,
+            )
         })?;
-        std::fs::rename(&partial, &target).map_err(|e| io(format!("moving {} into place", target.display()), e))?;
+        std::fs::rename(&partial, &target)
+            .map_err(|e| io(format!("moving {} into place", target.display()), e))?;
         Ok(target)
     }
 }
 
 fn check_gguf(path: &Path) -> Result<hearth_gguf::GgufFile> {
     if !path.exists() {
-        return Err(hearth_llm::LlmError::ModelNotFound { path: path.to_path_buf() }.into());
+        return Err(hearth_llm::LlmError::ModelNotFound {
+            path: path.to_path_buf(),
+        }
+        .into());
     }
-    hearth_gguf::read_header(path).map_err(|e| CoreError::InvalidModelFile { path: path.to_path_buf(), message: e.to_string() })
+    hearth_gguf::read_header(path).map_err(|e| CoreError::InvalidModelFile {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
 }
 
 fn view(entry: LibraryEntry, default: Option<&str>) -> ModelView {
@@ -246,10 +337,16 @@ mod tests {
 
     #[test]
     fn pull_sources_parse() {
-        assert_eq!(PullSource::parse("smollm2-360m"), PullSource::Catalog("smollm2-360m".into()));
+        assert_eq!(
+            PullSource::parse("smollm2-360m"),
+            PullSource::Catalog("smollm2-360m".into())
+        );
         assert_eq!(
             PullSource::parse("Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf"),
-            PullSource::Hub(DownloadRequest::new("Qwen/Qwen2.5-0.5B-Instruct-GGUF", "qwen2.5-0.5b-instruct-q4_k_m.gguf"))
+            PullSource::Hub(DownloadRequest::new(
+                "Qwen/Qwen2.5-0.5B-Instruct-GGUF",
+                "qwen2.5-0.5b-instruct-q4_k_m.gguf"
+            ))
         );
         assert_eq!(
             PullSource::parse("org/repo:sub/file.gguf"),

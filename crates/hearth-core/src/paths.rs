@@ -33,8 +33,11 @@ impl Paths {
     }
 
     fn platform() -> Result<Self, CoreError> {
-        let dirs = directories::ProjectDirs::from("org", "Hearth", "Hearth").ok_or_else(|| CoreError::Paths {
-            reason: "cannot find the home folder; set HEARTH_HOME to a folder Hearth may use".into(),
+        let dirs = directories::ProjectDirs::from("org", "Hearth", "Hearth").ok_or_else(|| {
+            CoreError::Paths {
+                reason: "cannot find the home folder; set HEARTH_HOME to a folder Hearth may use"
+                    .into(),
+            }
         })?;
         Ok(Self {
             data: dirs.data_dir().to_path_buf(),
@@ -58,7 +61,13 @@ impl Paths {
 
     /// Creates every folder; a read-only or full disk is reported with the folder named.
     pub fn create_all(&self) -> Result<(), CoreError> {
-        for dir in [&self.data, &self.config, &self.cache, &self.logs, &self.models_dir()] {
+        for dir in [
+            &self.data,
+            &self.config,
+            &self.cache,
+            &self.logs,
+            &self.models_dir(),
+        ] {
             std::fs::create_dir_all(dir).map_err(|source| CoreError::Io {
                 what: format!("creating folder {}", dir.display()),
                 source,

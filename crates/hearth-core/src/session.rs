@@ -2,7 +2,7 @@
 //! every front end's chat behaves the same. (The persistent history store builds on
 //! this shape.)
 
-use hearth_llm::{ChatMessage, GenerationOptions, Generation};
+use hearth_llm::{ChatMessage, Generation, GenerationOptions};
 
 use crate::error::Result;
 use crate::hearth::Hearth;
@@ -16,8 +16,19 @@ pub struct ChatSession<'h> {
 }
 
 impl<'h> ChatSession<'h> {
-    pub fn new(hearth: &'h Hearth, model: Option<String>, system: Option<String>, options: GenerationOptions) -> Self {
-        Self { hearth, model, system, turns: Vec::new(), options }
+    pub fn new(
+        hearth: &'h Hearth,
+        model: Option<String>,
+        system: Option<String>,
+        options: GenerationOptions,
+    ) -> Self {
+        Self {
+            hearth,
+            model,
+            system,
+            turns: Vec::new(),
+            options,
+        }
     }
 
     pub fn model(&self) -> Option<&str> {
@@ -57,7 +68,10 @@ impl<'h> ChatSession<'h> {
             messages.push(ChatMessage::system(system.clone()));
         }
         messages.extend(self.turns.iter().cloned());
-        match self.hearth.chat(self.model.as_deref(), &messages, self.options.clone()) {
+        match self
+            .hearth
+            .chat(self.model.as_deref(), &messages, self.options.clone())
+        {
             Ok((generation, _)) => Ok(generation),
             Err(e) => {
                 self.turns.pop();

@@ -27,14 +27,19 @@ pub fn runtime() -> Result<&'static Runtime, LlmError> {
     RUNTIME
         .get_or_init(init_runtime)
         .as_ref()
-        .map_err(|reason| LlmError::BackendUnavailable { reason: reason.clone() })
+        .map_err(|reason| LlmError::BackendUnavailable {
+            reason: reason.clone(),
+        })
 }
 
 fn init_runtime() -> Result<Runtime, String> {
     crate::logging::route_llama_logs();
     let cpu_variant = load_cpu_backend()?;
     let backend = LlamaBackend::init().map_err(|e| e.to_string())?;
-    Ok(Runtime { backend, cpu_variant })
+    Ok(Runtime {
+        backend,
+        cpu_variant,
+    })
 }
 
 /// Variants in ascending order of preference, with the target features each needs.
@@ -46,14 +51,114 @@ const VARIANTS: &[(&str, &[&str])] = &[
     ("ivybridge", &["sse4.2", "avx", "f16c"]),
     ("piledriver", &["sse4.2", "avx", "f16c", "fma"]),
     ("haswell", &["sse4.2", "avx", "f16c", "fma", "avx2", "bmi2"]),
-    ("alderlake", &["sse4.2", "avx", "f16c", "fma", "avx2", "bmi2", "avxvnni"]),
-    ("skylakex", &["avx2", "fma", "f16c", "bmi2", "avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw"]),
-    ("cannonlake", &["avx2", "fma", "f16c", "bmi2", "avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw", "avx512vbmi"]),
-    ("cascadelake", &["avx2", "fma", "f16c", "bmi2", "avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw", "avx512vnni"]),
-    ("icelake", &["avx2", "fma", "f16c", "bmi2", "avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw", "avx512vbmi", "avx512vnni"]),
-    ("cooperlake", &["avx2", "fma", "f16c", "bmi2", "avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw", "avx512vnni", "avx512bf16"]),
-    ("zen4", &["avx2", "fma", "f16c", "bmi2", "avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw", "avx512vbmi", "avx512vnni", "avx512bf16"]),
-    ("sapphirerapids", &["avx2", "fma", "f16c", "bmi2", "avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw", "avx512vbmi", "avx512vnni", "avx512bf16", "amx"]),
+    (
+        "alderlake",
+        &["sse4.2", "avx", "f16c", "fma", "avx2", "bmi2", "avxvnni"],
+    ),
+    (
+        "skylakex",
+        &[
+            "avx2", "fma", "f16c", "bmi2", "avx512f", "avx512cd", "avx512vl", "avx512dq",
+            "avx512bw",
+        ],
+    ),
+    (
+        "cannonlake",
+        &[
+            "avx2",
+            "fma",
+            "f16c",
+            "bmi2",
+            "avx512f",
+            "avx512cd",
+            "avx512vl",
+            "avx512dq",
+            "avx512bw",
+            "avx512vbmi",
+        ],
+    ),
+    (
+        "cascadelake",
+        &[
+            "avx2",
+            "fma",
+            "f16c",
+            "bmi2",
+            "avx512f",
+            "avx512cd",
+            "avx512vl",
+            "avx512dq",
+            "avx512bw",
+            "avx512vnni",
+        ],
+    ),
+    (
+        "icelake",
+        &[
+            "avx2",
+            "fma",
+            "f16c",
+            "bmi2",
+            "avx512f",
+            "avx512cd",
+            "avx512vl",
+            "avx512dq",
+            "avx512bw",
+            "avx512vbmi",
+            "avx512vnni",
+        ],
+    ),
+    (
+        "cooperlake",
+        &[
+            "avx2",
+            "fma",
+            "f16c",
+            "bmi2",
+            "avx512f",
+            "avx512cd",
+            "avx512vl",
+            "avx512dq",
+            "avx512bw",
+            "avx512vnni",
+            "avx512bf16",
+        ],
+    ),
+    (
+        "zen4",
+        &[
+            "avx2",
+            "fma",
+            "f16c",
+            "bmi2",
+            "avx512f",
+            "avx512cd",
+            "avx512vl",
+            "avx512dq",
+            "avx512bw",
+            "avx512vbmi",
+            "avx512vnni",
+            "avx512bf16",
+        ],
+    ),
+    (
+        "sapphirerapids",
+        &[
+            "avx2",
+            "fma",
+            "f16c",
+            "bmi2",
+            "avx512f",
+            "avx512cd",
+            "avx512vl",
+            "avx512dq",
+            "avx512bw",
+            "avx512vbmi",
+            "avx512vnni",
+            "avx512bf16",
+            "amx",
+        ],
+    ),
 ];
 
 #[cfg(target_arch = "aarch64")]
@@ -126,7 +231,13 @@ fn request_amx_permission() -> bool {
     const XFEATURE_XTILEDATA: libc::c_long = 18;
     // SAFETY: arch_prctl with these arguments only changes this process's permitted
     // extended state; it returns 0 on success and -1 when AMX is not allowed.
-    unsafe { libc::syscall(libc::SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0 }
+    unsafe {
+        libc::syscall(
+            libc::SYS_arch_prctl,
+            ARCH_REQ_XCOMP_PERM,
+            XFEATURE_XTILEDATA,
+        ) == 0
+    }
 }
 
 #[cfg(all(target_arch = "x86_64", not(target_os = "linux")))]
@@ -153,7 +264,12 @@ fn cpu_has(_feature: &str) -> bool {
 
 /// The variants this machine can run, best first.
 pub fn supported_variants() -> Vec<&'static str> {
-    VARIANTS.iter().rev().filter(|(_, needs)| needs.iter().all(|f| cpu_has(f))).map(|(name, _)| *name).collect()
+    VARIANTS
+        .iter()
+        .rev()
+        .filter(|(_, needs)| needs.iter().all(|f| cpu_has(f)))
+        .map(|(name, _)| *name)
+        .collect()
 }
 
 /// Folders searched for `libggml-cpu-*` libraries, in order: `HEARTH_GGML_BACKENDS`,
@@ -177,7 +293,11 @@ pub fn backend_dirs() -> Vec<PathBuf> {
 }
 
 fn library_file(dir: &Path, variant: &str) -> PathBuf {
-    dir.join(format!("{}ggml-cpu-{variant}{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX))
+    dir.join(format!(
+        "{}ggml-cpu-{variant}{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ))
 }
 
 /// Finds and loads the best supported CPU variant; returns its name.
@@ -188,12 +308,18 @@ fn load_cpu_backend() -> Result<String, String> {
             .iter()
             .map(|d| library_file(d, &forced))
             .find(|p| p.is_file())
-            .ok_or_else(|| format!("HEARTH_CPU_VARIANT={forced} but no libggml-cpu-{forced} was found"))?;
+            .ok_or_else(|| {
+                format!("HEARTH_CPU_VARIANT={forced} but no libggml-cpu-{forced} was found")
+            })?;
         load_library(&path)?;
         return Ok(forced);
     }
     for variant in supported_variants() {
-        if let Some(path) = dirs.iter().map(|d| library_file(d, variant)).find(|p| p.is_file()) {
+        if let Some(path) = dirs
+            .iter()
+            .map(|d| library_file(d, variant))
+            .find(|p| p.is_file())
+        {
             load_library(&path)?;
             tracing::info!(variant, path = %path.display(), "loaded ggml CPU backend");
             return Ok(variant.to_owned());
@@ -206,7 +332,8 @@ fn load_cpu_backend() -> Result<String, String> {
 }
 
 fn load_library(path: &Path) -> Result<(), String> {
-    let c_path = std::ffi::CString::new(path.to_string_lossy().as_bytes()).map_err(|e| e.to_string())?;
+    let c_path =
+        std::ffi::CString::new(path.to_string_lossy().as_bytes()).map_err(|e| e.to_string())?;
     // SAFETY: a valid NUL-terminated path; ggml registers the backend in its global
     // registry and returns null on failure.
     let reg = unsafe { llama_cpp_sys_2::ggml_backend_load(c_path.as_ptr()) };
@@ -237,7 +364,9 @@ mod tests {
                 assert!(!supported.contains(&"sapphirerapids"));
             }
             if !std::arch::is_x86_feature_detected!("avx512f") {
-                assert!(supported.iter().all(|v| !matches!(*v, "skylakex" | "icelake" | "zen4" | "cooperlake")));
+                assert!(supported
+                    .iter()
+                    .all(|v| !matches!(*v, "skylakex" | "icelake" | "zen4" | "cooperlake")));
             }
         }
     }
@@ -245,7 +374,13 @@ mod tests {
     #[test]
     fn the_build_ships_a_library_for_the_best_variant() {
         let best = supported_variants()[0];
-        let found = backend_dirs().iter().any(|d| library_file(d, best).is_file());
-        assert!(found, "libggml-cpu-{best} not found in {:?}", backend_dirs());
+        let found = backend_dirs()
+            .iter()
+            .any(|d| library_file(d, best).is_file());
+        assert!(
+            found,
+            "libggml-cpu-{best} not found in {:?}",
+            backend_dirs()
+        );
     }
 }

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{LlmError, Result};
-use crate::request::{ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt};
+use crate::request::{
+    ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt,
+};
 use crate::template::{ChatFormatter, TemplateSource};
 
 /// What a loaded model is, as reported once it is ready.
@@ -48,9 +50,15 @@ pub trait Engine: Send + Sync {
 /// conversion on the caller's thread, then `submit`.
 pub trait EngineExt: Engine {
     /// Formats the conversation with the model's template and starts the answer.
-    fn chat(&self, messages: &[ChatMessage], options: GenerationOptions) -> Result<(Generation, TemplateSource)> {
+    fn chat(
+        &self,
+        messages: &[ChatMessage],
+        options: GenerationOptions,
+    ) -> Result<(Generation, TemplateSource)> {
         let info = self.info();
-        let (prompt, source) = ChatFormatter::new(info.chat_template.as_deref(), &info.architecture).format(messages)?;
+        let (prompt, source) =
+            ChatFormatter::new(info.chat_template.as_deref(), &info.architecture)
+                .format(messages)?;
         Ok((self.complete(prompt, options)?, source))
     }
 
@@ -73,17 +81,27 @@ pub fn prepare_request(prompt: Prompt, options: GenerationOptions) -> Result<Eng
         Some(schema) => Some(schema_to_grammar(schema)?),
         None => None,
     };
-    Ok(EngineRequest { prompt, options, grammar })
+    Ok(EngineRequest {
+        prompt,
+        options,
+        grammar,
+    })
 }
 
 fn schema_to_grammar(schema: &serde_json::Value) -> Result<String> {
     if !schema.is_object() && !schema.is_boolean() {
-        return Err(LlmError::InvalidSchema { reason: "a JSON schema must be an object".into() });
+        return Err(LlmError::InvalidSchema {
+            reason: "a JSON schema must be an object".into(),
+        });
     }
-    let text = serde_json::to_string(schema).map_err(|e| LlmError::InvalidSchema { reason: e.to_string() })?;
+    let text = serde_json::to_string(schema).map_err(|e| LlmError::InvalidSchema {
+        reason: e.to_string(),
+    })?;
     // llama.cpp's converter throws C++ exceptions on schemas it cannot express; the
     // binding turns them into errors, so a bad schema never aborts the process.
-    llama_cpp_2::json_schema_to_grammar(&text).map_err(|e| LlmError::InvalidSchema { reason: e.to_string() })
+    llama_cpp_2::json_schema_to_grammar(&text).map_err(|e| LlmError::InvalidSchema {
+        reason: e.to_string(),
+    })
 }
 
 /// Cancels a generation. Setting the flag is enough for the in-process engine; the
@@ -96,7 +114,9 @@ pub struct CancelToken {
 
 impl std::fmt::Debug for CancelToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CancelToken").field("cancelled", &self.is_cancelled()).finish()
+        f.debug_struct("CancelToken")
+            .field("cancelled", &self.is_cancelled())
+            .finish()
     }
 }
 
@@ -105,7 +125,10 @@ impl CancelToken {
         Self::default()
     }
     pub fn with_notify(notify: impl Fn() + Send + Sync + 'static) -> Self {
-        Self { flag: Arc::default(), notify: Some(Arc::new(notify)) }
+        Self {
+            flag: Arc::default(),
+            notify: Some(Arc::new(notify)),
+        }
     }
     pub fn cancel(&self) {
         if !self.flag.swap(true, Ordering::SeqCst) {
@@ -134,7 +157,11 @@ pub struct Generation {
 
 impl Generation {
     pub fn new(events: flume::Receiver<GenerationEvent>, cancel: CancelToken) -> Self {
-        Self { events, cancel, finished: false }
+        Self {
+            events,
+            cancel,
+            finished: false,
+        }
     }
 
     /// Blocks for the next event; `None` once the final event has been read.
@@ -142,9 +169,12 @@ impl Generation {
         if self.finished {
             return None;
         }
-        let event = self.events.recv().unwrap_or_else(|_| {
-            GenerationEvent::Failed { error: LlmError::EngineStopped }
-        });
+        let event = self
+            .events
+            .recv()
+            .unwrap_or_else(|_| GenerationEvent::Failed {
+                error: LlmError::EngineStopped,
+            });
         if !matches!(event, GenerationEvent::Delta { .. }) {
             self.finished = true;
         }
@@ -156,9 +186,13 @@ impl Generation {
         if self.finished {
             return None;
         }
-        let event = self.events.recv_async().await.unwrap_or_else(|_| {
-            GenerationEvent::Failed { error: LlmError::EngineStopped }
-        });
+        let event = self
+            .events
+            .recv_async()
+            .await
+            .unwrap_or_else(|_| GenerationEvent::Failed {
+                error: LlmError::EngineStopped,
+            });
         if !matches!(event, GenerationEvent::Delta { .. }) {
             self.finished = true;
         }

@@ -29,7 +29,9 @@ pub enum LlmError {
     Template { reason: String },
     #[error("llama.cpp failed while generating: {reason}")]
     Decode { reason: String },
-    #[error("the model worker stopped unexpectedly ({reason}); the next request starts a fresh one")]
+    #[error(
+        "the model worker stopped unexpectedly ({reason}); the next request starts a fresh one"
+    )]
     WorkerCrashed { reason: String },
     #[error("could not start the model worker: {reason}")]
     WorkerSpawn { reason: String },

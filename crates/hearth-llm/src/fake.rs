@@ -27,7 +27,11 @@ impl FakeStream {
     pub fn push(&mut self, text: &str) -> bool {
         self.text.push_str(text);
         self.chunks += 1;
-        self.events.send(GenerationEvent::Delta { text: text.to_owned() }).is_ok()
+        self.events
+            .send(GenerationEvent::Delta {
+                text: text.to_owned(),
+            })
+            .is_ok()
     }
 
     pub fn is_cancelled(&self) -> bool {
@@ -93,26 +97,38 @@ impl FakeEngine {
             cpu_backend: "none".into(),
             load_ms: 0.0,
         };
-        Self { info, state: Mutex::default(), arrived: Condvar::new() }
+        Self {
+            info,
+            state: Mutex::default(),
+            arrived: Condvar::new(),
+        }
     }
 
     /// Queues an answer, streamed as the given chunks to the next request.
     pub fn reply_with<S: Into<String>>(&self, chunks: impl IntoIterator<Item = S>) {
         if let Ok(mut state) = self.state.lock() {
-            state.scripted.push_back(chunks.into_iter().map(Into::into).collect());
+            state
+                .scripted
+                .push_back(chunks.into_iter().map(Into::into).collect());
         }
     }
 
     /// Waits up to `timeout` for an unscripted request and hands it to the test.
     pub fn next_request(&self, timeout: Duration) -> Option<FakeStream> {
         let state = self.state.lock().ok()?;
-        let (mut state, _) = self.arrived.wait_timeout_while(state, timeout, |s| s.waiting.is_empty()).ok()?;
+        let (mut state, _) = self
+            .arrived
+            .wait_timeout_while(state, timeout, |s| s.waiting.is_empty())
+            .ok()?;
         state.waiting.pop_front()
     }
 
     /// Every request received so far, in order.
     pub fn received(&self) -> Vec<EngineRequest> {
-        self.state.lock().map(|s| s.received.clone()).unwrap_or_default()
+        self.state
+            .lock()
+            .map(|s| s.received.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -126,7 +142,13 @@ impl Engine for FakeEngine {
         let cancel = CancelToken::new();
         let mut state = self.state.lock().map_err(|_| LlmError::EngineStopped)?;
         state.received.push(request.clone());
-        let mut stream = FakeStream { request, events, cancel: cancel.clone(), text: String::new(), chunks: 0 };
+        let mut stream = FakeStream {
+            request,
+            events,
+            cancel: cancel.clone(),
+            text: String::new(),
+            chunks: 0,
+        };
         match state.scripted.pop_front() {
             Some(chunks) => {
                 for chunk in &chunks {
@@ -163,21 +185,29 @@ mod tests {
     fn scripted_reply_streams_in_order() {
         let fake = FakeEngine::new();
         fake.reply_with(["Hel", "lo"]);
-        let (generation, _) = fake.chat(&[ChatMessage::user("hi")], GenerationOptions::greedy()).unwrap();
+        let (generation, _) = fake
+            .chat(&[ChatMessage::user("hi")], GenerationOptions::greedy())
+            .unwrap();
         let mut seen = Vec::new();
         let completion = generation.stream(|t| seen.push(t.to_owned())).unwrap();
         assert_eq!(seen, ["Hel", "lo"]);
         assert_eq!(completion.text, "Hello");
         assert_eq!(completion.stop_reason, StopReason::EndOfGeneration);
-        let Prompt::Text(prompt) = &fake.received()[0].prompt else { panic!("text prompt expected") };
+        let Prompt::Text(prompt) = &fake.received()[0].prompt else {
+            panic!("text prompt expected")
+        };
         assert!(prompt.contains("<|im_start|>user\nhi"), "{prompt}");
     }
 
     #[test]
     fn manual_stream_sees_cancellation_when_caller_drops() {
         let fake = FakeEngine::new();
-        let generation = fake.complete("x".into(), GenerationOptions::default()).unwrap();
-        let mut stream = fake.next_request(Duration::from_secs(5)).expect("request arrives");
+        let generation = fake
+            .complete("x".into(), GenerationOptions::default())
+            .unwrap();
+        let mut stream = fake
+            .next_request(Duration::from_secs(5))
+            .expect("request arrives");
         assert!(stream.push("a"));
         assert!(!stream.is_cancelled());
         drop(generation);
@@ -188,9 +218,20 @@ mod tests {
     #[test]
     fn failure_reaches_the_caller() {
         let fake = FakeEngine::new();
-        let generation = fake.complete("x".into(), GenerationOptions::default()).unwrap();
-        let stream = fake.next_request(Duration::from_secs(5)).expect("request arrives");
-        stream.fail(LlmError::Decode { reason: "boom".into() });
-        assert_eq!(generation.wait().unwrap_err(), LlmError::Decode { reason: "boom".into() });
+        let generation = fake
+            .complete("x".into(), GenerationOptions::default())
+            .unwrap();
+        let stream = fake
+            .next_request(Duration::from_secs(5))
+            .expect("request arrives");
+        stream.fail(LlmError::Decode {
+            reason: "boom".into(),
+        });
+        assert_eq!(
+            generation.wait().unwrap_err(),
+            LlmError::Decode {
+                reason: "boom".into()
+            }
+        );
     }
 }

@@ -26,7 +26,8 @@ pub use engine::{prepare_request, CancelToken, Engine, EngineExt, Generation, Mo
 pub use error::{LlmError, Result};
 pub use llama::{default_threads, EngineSettings, LlamaEngine};
 pub use request::{
-    ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt, Role, StopReason,
+    ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt, Role,
+    StopReason,
 };
 pub use template::{ChatFormatter, TemplateSource};
 pub use worker::{WorkerEngine, WorkerSettings};

@@ -33,7 +33,10 @@ pub struct ChatMessage {
 
 impl ChatMessage {
     pub fn new(role: Role, content: impl Into<String>) -> Self {
-        Self { role, content: content.into() }
+        Self {
+            role,
+            content: content.into(),
+        }
     }
     pub fn system(content: impl Into<String>) -> Self {
         Self::new(Role::System, content)
@@ -98,14 +101,20 @@ impl Default for GenerationOptions {
 impl GenerationOptions {
     /// Deterministic, most-likely-token decoding.
     pub fn greedy() -> Self {
-        Self { temperature: 0.0, ..Self::default() }
+        Self {
+            temperature: 0.0,
+            ..Self::default()
+        }
     }
 
     /// Rejects values llama.cpp would misbehave on, with the field named.
     pub fn validate(&self) -> Result<(), LlmError> {
         let bad = |reason: String| Err(LlmError::InvalidOptions { reason });
         if !self.temperature.is_finite() || self.temperature < 0.0 {
-            return bad(format!("temperature must be 0 or more, got {}", self.temperature));
+            return bad(format!(
+                "temperature must be 0 or more, got {}",
+                self.temperature
+            ));
         }
         if !(0.0..=1.0).contains(&self.top_p) {
             return bad(format!("top_p must be between 0 and 1, got {}", self.top_p));
@@ -117,7 +126,10 @@ impl GenerationOptions {
             return bad(format!("top_k must be 0 (off) or more, got {}", self.top_k));
         }
         if !self.repeat_penalty.is_finite() || self.repeat_penalty <= 0.0 {
-            return bad(format!("repeat_penalty must be above 0, got {}", self.repeat_penalty));
+            return bad(format!(
+                "repeat_penalty must be above 0, got {}",
+                self.repeat_penalty
+            ));
         }
         if self.max_tokens == Some(0) {
             return bad("max_tokens must be at least 1".into());

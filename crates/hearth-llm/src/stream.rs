@@ -26,7 +26,10 @@ pub struct TextStream {
 
 impl TextStream {
     pub fn new(stops: Vec<String>) -> Self {
-        Self { stops, ..Self::default() }
+        Self {
+            stops,
+            ..Self::default()
+        }
     }
 
     /// Adds the bytes of one token and returns what can be shown.
@@ -63,7 +66,8 @@ impl TextStream {
                 Err(err) => {
                     let valid = err.valid_up_to();
                     // Safe: `valid_up_to` bytes are valid UTF-8 by definition.
-                    self.held.push_str(&String::from_utf8_lossy(&self.bytes[..valid]));
+                    self.held
+                        .push_str(&String::from_utf8_lossy(&self.bytes[..valid]));
                     match err.error_len() {
                         // Incomplete character at the end: wait for the next token.
                         None => {
@@ -85,13 +89,19 @@ impl TextStream {
         if let Some((at, stop)) = self.earliest_stop() {
             self.held.truncate(at);
             self.stopped = true;
-            return StreamStep { text: std::mem::take(&mut self.held), stopped_by: Some(stop) };
+            return StreamStep {
+                text: std::mem::take(&mut self.held),
+                stopped_by: Some(stop),
+            };
         }
         let keep = self.partial_stop_suffix_len();
         let cut = self.held.len() - keep;
         let text = self.held[..cut].to_string();
         self.held.drain(..cut);
-        StreamStep { text, stopped_by: None }
+        StreamStep {
+            text,
+            stopped_by: None,
+        }
     }
 
     fn earliest_stop(&self) -> Option<(usize, String)> {
@@ -190,7 +200,10 @@ mod tests {
 
     #[test]
     fn multibyte_stop_string() {
-        let (shown, stop, _) = run(&["。"], &[b"fin", &"。".as_bytes()[..2], &"。".as_bytes()[2..]]);
+        let (shown, stop, _) = run(
+            &["。"],
+            &[b"fin", &"。".as_bytes()[..2], &"。".as_bytes()[2..]],
+        );
         assert_eq!(shown.concat(), "fin");
         assert_eq!(stop.as_deref(), Some("。"));
     }

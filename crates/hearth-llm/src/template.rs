@@ -33,7 +33,9 @@ pub struct ChatFormatter {
 impl ChatFormatter {
     pub fn new(model_template: Option<&str>, architecture: &str) -> Self {
         Self {
-            model_template: model_template.filter(|t| !t.trim().is_empty()).map(str::to_owned),
+            model_template: model_template
+                .filter(|t| !t.trim().is_empty())
+                .map(str::to_owned),
             fallback: fallback_for_architecture(architecture),
             architecture: architecture.to_owned(),
         }
@@ -42,7 +44,9 @@ impl ChatFormatter {
     /// Turns messages into prompt text that ends with the assistant's turn opened.
     pub fn format(&self, messages: &[ChatMessage]) -> Result<(String, TemplateSource), LlmError> {
         if messages.is_empty() {
-            return Err(LlmError::Template { reason: "the conversation has no messages".into() });
+            return Err(LlmError::Template {
+                reason: "the conversation has no messages".into(),
+            });
         }
         if let Some(template) = &self.model_template {
             match apply_template(template, messages) {
@@ -54,13 +58,27 @@ impl ChatFormatter {
                 }
             }
         }
-        let why = format!("the model file has no chat template; chosen for architecture `{}`", self.architecture);
+        let why = format!(
+            "the model file has no chat template; chosen for architecture `{}`",
+            self.architecture
+        );
         self.format_fallback(messages, why)
     }
 
-    fn format_fallback(&self, messages: &[ChatMessage], why: String) -> Result<(String, TemplateSource), LlmError> {
-        let text = apply_template(self.fallback, messages).map_err(|reason| LlmError::Template { reason })?;
-        Ok((text, TemplateSource::Fallback { name: self.fallback.to_owned(), why }))
+    fn format_fallback(
+        &self,
+        messages: &[ChatMessage],
+        why: String,
+    ) -> Result<(String, TemplateSource), LlmError> {
+        let text = apply_template(self.fallback, messages)
+            .map_err(|reason| LlmError::Template { reason })?;
+        Ok((
+            text,
+            TemplateSource::Fallback {
+                name: self.fallback.to_owned(),
+                why,
+            },
+        ))
     }
 }
 
@@ -82,23 +100,31 @@ pub fn fallback_for_architecture(architecture: &str) -> &'static str {
 /// Runs `llama_chat_apply_template` with `add_ass` set. The template may be a full
 /// Jinja string (llama.cpp detects the family) or a built-in name such as "chatml".
 fn apply_template(template: &str, messages: &[ChatMessage]) -> Result<String, String> {
-    let template = CString::new(template).map_err(|_| "template contains a NUL byte".to_string())?;
+    let template =
+        CString::new(template).map_err(|_| "template contains a NUL byte".to_string())?;
     let owned: Vec<(CString, CString)> = messages
         .iter()
         .map(|m| {
             let content = CString::new(m.content.replace('\0', ""))
                 .map_err(|_| "message contains a NUL byte".to_string())?;
-            Ok((CString::new(m.role.as_str()).map_err(|e| e.to_string())?, content))
+            Ok((
+                CString::new(m.role.as_str()).map_err(|e| e.to_string())?,
+                content,
+            ))
         })
         .collect::<Result<_, String>>()?;
     let raw: Vec<llama_cpp_sys_2::llama_chat_message> = owned
         .iter()
-        .map(|(role, content)| llama_cpp_sys_2::llama_chat_message { role: role.as_ptr(), content: content.as_ptr() })
+        .map(|(role, content)| llama_cpp_sys_2::llama_chat_message {
+            role: role.as_ptr(),
+            content: content.as_ptr(),
+        })
         .collect();
     let total: usize = messages.iter().map(|m| m.content.len() + 16).sum();
     let mut buffer: Vec<u8> = vec![0; (total * 2).max(1024)];
     for _ in 0..2 {
-        let capacity = i32::try_from(buffer.len()).map_err(|_| "conversation too large to format".to_string())?;
+        let capacity = i32::try_from(buffer.len())
+            .map_err(|_| "conversation too large to format".to_string())?;
         // SAFETY: every pointer stays alive in `owned`/`template`/`buffer` during the call,
         // and llama.cpp writes at most `capacity` bytes into `buffer`.
         let written = unsafe {
@@ -141,7 +167,9 @@ mod tests {
 
     #[test]
     fn model_template_is_used_when_present() {
-        let (text, source) = ChatFormatter::new(Some(CHATML_JINJA), "llama").format(&chat()).unwrap();
+        let (text, source) = ChatFormatter::new(Some(CHATML_JINJA), "llama")
+            .format(&chat())
+            .unwrap();
         assert_eq!(source, TemplateSource::Model);
         assert_eq!(
             text,
@@ -161,14 +189,21 @@ mod tests {
 
     #[test]
     fn unknown_architecture_falls_back_to_chatml() {
-        let (text, source) = ChatFormatter::new(None, "mystery").format(&[ChatMessage::user("x")]).unwrap();
+        let (text, source) = ChatFormatter::new(None, "mystery")
+            .format(&[ChatMessage::user("x")])
+            .unwrap();
         assert!(matches!(source, TemplateSource::Fallback { ref name, .. } if name == "chatml"));
-        assert_eq!(text, "<|im_start|>user\nx<|im_end|>\n<|im_start|>assistant\n");
+        assert_eq!(
+            text,
+            "<|im_start|>user\nx<|im_end|>\n<|im_start|>assistant\n"
+        );
     }
 
     #[test]
     fn unrecognised_model_template_falls_back_with_reason() {
-        let (_, source) = ChatFormatter::new(Some("{{ nonsense }}"), "llama").format(&chat()).unwrap();
+        let (_, source) = ChatFormatter::new(Some("{{ nonsense }}"), "llama")
+            .format(&chat())
+            .unwrap();
         match source {
             TemplateSource::Fallback { name, why } => {
                 assert_eq!(name, "chatml");

@@ -8,9 +8,14 @@ use crate::error::LlmError;
 
 pub fn check_model_file(path: &Path) -> Result<(), LlmError> {
     if !path.exists() {
-        return Err(LlmError::ModelNotFound { path: path.to_path_buf() });
+        return Err(LlmError::ModelNotFound {
+            path: path.to_path_buf(),
+        });
     }
     hearth_gguf::read_header(path)
         .map(|_| ())
-        .map_err(|e| LlmError::InvalidModelFile { path: path.to_path_buf(), message: e.to_string() })
+        .map_err(|e| LlmError::InvalidModelFile {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
 }

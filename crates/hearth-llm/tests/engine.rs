@@ -6,22 +6,32 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use hearth_llm::{
-    ChatMessage, Engine, EngineExt, EngineSettings, GenerationEvent, GenerationOptions, LlamaEngine, LlmError,
-    Prompt, StopReason, TemplateSource,
+    ChatMessage, Engine, EngineExt, EngineSettings, GenerationEvent, GenerationOptions,
+    LlamaEngine, LlmError, Prompt, StopReason, TemplateSource,
 };
 
 /// A shared engine for tests that do not depend on batch composition.
 fn shared() -> &'static LlamaEngine {
     static ENGINE: OnceLock<LlamaEngine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let settings = EngineSettings { context_length: 1024, parallel: 4, threads: Some(2), ..Default::default() };
+        let settings = EngineSettings {
+            context_length: 1024,
+            parallel: 4,
+            threads: Some(2),
+            ..Default::default()
+        };
         LlamaEngine::load(&support::smollm2(), &settings).expect("default model loads")
     })
 }
 
 /// A private single-sequence engine, for exact-reproducibility tests.
 fn solo(context_length: u32) -> LlamaEngine {
-    let settings = EngineSettings { context_length, parallel: 1, threads: Some(2), ..Default::default() };
+    let settings = EngineSettings {
+        context_length,
+        parallel: 1,
+        threads: Some(2),
+        ..Default::default()
+    };
     LlamaEngine::load(&support::smollm2(), &settings).expect("default model loads")
 }
 
@@ -30,40 +40,66 @@ fn ask(question: &str) -> Vec<ChatMessage> {
 }
 
 fn greedy(max_tokens: u32) -> GenerationOptions {
-    GenerationOptions { max_tokens: Some(max_tokens), ..GenerationOptions::greedy() }
+    GenerationOptions {
+        max_tokens: Some(max_tokens),
+        ..GenerationOptions::greedy()
+    }
 }
 
 #[test]
 fn model_info_comes_from_the_file() {
     let info = shared().info();
     assert_eq!(info.architecture, "llama");
-    assert!(info.chat_template.as_deref().is_some_and(|t| t.contains("<|im_start|>")));
+    assert!(info
+        .chat_template
+        .as_deref()
+        .is_some_and(|t| t.contains("<|im_start|>")));
     assert_eq!(info.train_context_length, 8192);
     assert_eq!(info.context_length, 1024);
     assert_eq!(info.parallel, 4);
-    assert!(info.parameters > 100_000_000 && info.parameters < 200_000_000, "{}", info.parameters);
+    assert!(
+        info.parameters > 100_000_000 && info.parameters < 200_000_000,
+        "{}",
+        info.parameters
+    );
     assert!(!info.cpu_backend.is_empty());
 }
 
 #[test]
 fn streams_deltas_that_add_up_to_the_completion() {
-    let (generation, source) = shared().chat(&ask("What is the capital of France?"), greedy(40)).unwrap();
+    let (generation, source) = shared()
+        .chat(&ask("What is the capital of France?"), greedy(40))
+        .unwrap();
     assert_eq!(source, TemplateSource::Model);
     let mut deltas = Vec::new();
     let completion = generation.stream(|t| deltas.push(t.to_owned())).unwrap();
-    assert!(deltas.len() > 1, "expected a stream of several deltas, got {deltas:?}");
+    assert!(
+        deltas.len() > 1,
+        "expected a stream of several deltas, got {deltas:?}"
+    );
     assert_eq!(deltas.concat(), completion.text);
     assert!(completion.text.contains("Paris"), "{:?}", completion.text);
     assert!(completion.prompt_tokens > 5);
     assert!(completion.completion_tokens > 0 && completion.completion_tokens <= 40);
-    assert!(matches!(completion.stop_reason, StopReason::EndOfGeneration | StopReason::MaxTokens));
+    assert!(matches!(
+        completion.stop_reason,
+        StopReason::EndOfGeneration | StopReason::MaxTokens
+    ));
     assert!(completion.prompt_ms > 0.0 && completion.generation_ms > 0.0);
 }
 
 #[test]
 fn max_tokens_is_respected() {
-    let options = GenerationOptions { ignore_eos: true, ..greedy(7) };
-    let completion = shared().chat(&ask("Count to one hundred."), options).unwrap().0.wait().unwrap();
+    let options = GenerationOptions {
+        ignore_eos: true,
+        ..greedy(7)
+    };
+    let completion = shared()
+        .chat(&ask("Count to one hundred."), options)
+        .unwrap()
+        .0
+        .wait()
+        .unwrap();
     assert_eq!(completion.stop_reason, StopReason::MaxTokens);
     assert_eq!(completion.completion_tokens, 7);
 }
@@ -72,13 +108,33 @@ fn max_tokens_is_respected() {
 fn stop_string_ends_the_answer_before_it() {
     let engine = solo(1024);
     let question = ask("List three fruits, separated by commas.");
-    let full = engine.chat(&question, greedy(48)).unwrap().0.wait().unwrap().text;
+    let full = engine
+        .chat(&question, greedy(48))
+        .unwrap()
+        .0
+        .wait()
+        .unwrap()
+        .text;
     // Stop at the second word of the greedy answer: the same greedy run must end right before it.
     let words: Vec<&str> = full.split_whitespace().collect();
     assert!(words.len() >= 3, "answer too short to test stops: {full:?}");
     let stop = words[1].to_owned();
-    let cut = engine.chat(&question, GenerationOptions { stop: vec![stop.clone()], ..greedy(48) }).unwrap().0.wait().unwrap();
-    assert_eq!(cut.stop_reason, StopReason::StopString { stop: stop.clone() });
+    let cut = engine
+        .chat(
+            &question,
+            GenerationOptions {
+                stop: vec![stop.clone()],
+                ..greedy(48)
+            },
+        )
+        .unwrap()
+        .0
+        .wait()
+        .unwrap();
+    assert_eq!(
+        cut.stop_reason,
+        StopReason::StopString { stop: stop.clone() }
+    );
     assert_eq!(cut.text, full[..full.find(&stop).unwrap()]);
 }
 
@@ -86,13 +142,29 @@ fn stop_string_ends_the_answer_before_it() {
 fn greedy_and_seeded_sampling_are_reproducible() {
     let engine = solo(1024);
     let question = ask("Write one sentence about the sea.");
-    let run = |options: GenerationOptions| engine.chat(&question, options).unwrap().0.wait().unwrap().text;
+    let run = |options: GenerationOptions| {
+        engine
+            .chat(&question, options)
+            .unwrap()
+            .0
+            .wait()
+            .unwrap()
+            .text
+    };
     assert_eq!(run(greedy(24)), run(greedy(24)));
-    let seeded = |seed| GenerationOptions { temperature: 1.0, seed: Some(seed), max_tokens: Some(24), ..Default::default() };
+    let seeded = |seed| GenerationOptions {
+        temperature: 1.0,
+        seed: Some(seed),
+        max_tokens: Some(24),
+        ..Default::default()
+    };
     let first = run(seeded(42));
     assert_eq!(first, run(seeded(42)), "same seed must give the same text");
     let others: HashSet<String> = (1..=4).map(|s| run(seeded(s))).collect();
-    assert!(others.len() > 1 || !others.contains(&first), "different seeds always gave {first:?}");
+    assert!(
+        others.len() > 1 || !others.contains(&first),
+        "different seeds always gave {first:?}"
+    );
 }
 
 #[test]
@@ -107,25 +179,44 @@ fn json_schema_output_parses_and_validates() {
         "required": ["name", "age", "languages"],
         "additionalProperties": false
     });
-    let options = GenerationOptions { json_schema: Some(schema.clone()), ..greedy(120) };
-    let completion = shared().chat(&ask("Describe a programmer named Ada as JSON."), options).unwrap().0.wait().unwrap();
+    let options = GenerationOptions {
+        json_schema: Some(schema.clone()),
+        ..greedy(120)
+    };
+    let completion = shared()
+        .chat(&ask("Describe a programmer named Ada as JSON."), options)
+        .unwrap()
+        .0
+        .wait()
+        .unwrap();
     let value: serde_json::Value = serde_json::from_str(&completion.text)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", completion.text));
     let validator = jsonschema::validator_for(&schema).unwrap();
-    assert!(validator.is_valid(&value), "does not match the schema: {value}");
+    assert!(
+        validator.is_valid(&value),
+        "does not match the schema: {value}"
+    );
 }
 
 #[test]
 fn an_invalid_schema_is_a_clear_error() {
-    let options = GenerationOptions { json_schema: Some(serde_json::json!("not a schema")), ..greedy(8) };
+    let options = GenerationOptions {
+        json_schema: Some(serde_json::json!("not a schema")),
+        ..greedy(8)
+    };
     let err = shared().complete("x".into(), options).unwrap_err();
     assert!(matches!(err, LlmError::InvalidSchema { .. }), "{err:?}");
 }
 
 #[test]
 fn cancel_stops_within_a_decode_step() {
-    let options = GenerationOptions { ignore_eos: true, ..greedy(400) };
-    let mut generation = shared().chat(&ask("Tell me a very long story."), options).unwrap();
+    let options = GenerationOptions {
+        ignore_eos: true,
+        ..greedy(400)
+    };
+    let mut generation = shared()
+        .chat(&ask("Tell me a very long story."), options)
+        .unwrap();
     let mut deltas = 0;
     while deltas < 3 {
         match generation.0.next_event() {
@@ -137,31 +228,64 @@ fn cancel_stops_within_a_decode_step() {
     let completion = generation.0.wait().unwrap();
     assert_eq!(completion.stop_reason, StopReason::Cancelled);
     // Tokens already in flight may finish: at most one more decode step per sequence.
-    assert!(completion.completion_tokens <= 3 + 2, "{} tokens after cancel", completion.completion_tokens);
+    assert!(
+        completion.completion_tokens <= 3 + 2,
+        "{} tokens after cancel",
+        completion.completion_tokens
+    );
 }
 
 #[test]
 fn dropping_the_handle_frees_the_sequence() {
     let engine = solo(512);
-    let options = GenerationOptions { ignore_eos: true, ..greedy(400) };
-    let mut generation = engine.chat(&ask("Tell me a long story."), options).unwrap().0;
-    assert!(matches!(generation.next_event(), Some(GenerationEvent::Delta { .. })));
+    let options = GenerationOptions {
+        ignore_eos: true,
+        ..greedy(400)
+    };
+    let mut generation = engine
+        .chat(&ask("Tell me a long story."), options)
+        .unwrap()
+        .0;
+    assert!(matches!(
+        generation.next_event(),
+        Some(GenerationEvent::Delta { .. })
+    ));
     drop(generation);
     // With one sequence slot, this only completes if the dropped one was released.
-    let completion = engine.chat(&ask("Say hi."), greedy(8)).unwrap().0.wait().unwrap();
+    let completion = engine
+        .chat(&ask("Say hi."), greedy(8))
+        .unwrap()
+        .0
+        .wait()
+        .unwrap();
     assert!(completion.completion_tokens > 0);
 }
 
 #[test]
 fn concurrent_requests_each_get_their_own_answer() {
-    let settings = EngineSettings { context_length: 512, parallel: 2, queue_capacity: 16, threads: Some(2), ..Default::default() };
+    let settings = EngineSettings {
+        context_length: 512,
+        parallel: 2,
+        queue_capacity: 16,
+        threads: Some(2),
+        ..Default::default()
+    };
     let engine = LlamaEngine::load(&support::smollm2(), &settings).unwrap();
     // Six requests, two slots: four wait in the queue. Each asks for a different number
     // of tokens, so a reply delivered to the wrong requester shows in the count.
     let generations: Vec<_> = (1..=6u32)
         .map(|n| {
-            let options = GenerationOptions { ignore_eos: true, ..greedy(3 * n) };
-            (n, engine.chat(&ask(&format!("Say the number {n}.")), options).unwrap().0)
+            let options = GenerationOptions {
+                ignore_eos: true,
+                ..greedy(3 * n)
+            };
+            (
+                n,
+                engine
+                    .chat(&ask(&format!("Say the number {n}.")), options)
+                    .unwrap()
+                    .0,
+            )
         })
         .collect();
     let handles: Vec<_> = generations
@@ -190,17 +314,35 @@ fn multibyte_text_streams_without_broken_characters() {
     let options = GenerationOptions { ..greedy(48) };
     let messages = ask("Repeat exactly: 🔥🌍 日本語 中文 한국어");
     let mut deltas = Vec::new();
-    let completion = shared().chat(&messages, options).unwrap().0.stream(|t| deltas.push(t.to_owned())).unwrap();
+    let completion = shared()
+        .chat(&messages, options)
+        .unwrap()
+        .0
+        .stream(|t| deltas.push(t.to_owned()))
+        .unwrap();
     assert_eq!(deltas.concat(), completion.text);
-    assert!(!completion.text.contains('\u{FFFD}'), "broken character in {:?}", completion.text);
-    assert!(completion.text.chars().any(|c| !c.is_ascii()), "expected non-ASCII output: {:?}", completion.text);
+    assert!(
+        !completion.text.contains('\u{FFFD}'),
+        "broken character in {:?}",
+        completion.text
+    );
+    assert!(
+        completion.text.chars().any(|c| !c.is_ascii()),
+        "expected non-ASCII output: {:?}",
+        completion.text
+    );
 }
 
 #[test]
 fn a_prompt_longer_than_the_context_is_refused_with_numbers() {
     let engine = solo(128);
     let long = "word ".repeat(400);
-    let err = engine.chat(&ask(&long), greedy(4)).unwrap().0.wait().unwrap_err();
+    let err = engine
+        .chat(&ask(&long), greedy(4))
+        .unwrap()
+        .0
+        .wait()
+        .unwrap_err();
     match err {
         LlmError::PromptTooLarge { tokens, limit } => {
             assert_eq!(limit, 128);
@@ -215,22 +357,34 @@ fn a_prompt_longer_than_the_context_is_refused_with_numbers() {
 #[test]
 fn the_answer_stops_when_the_sequence_is_full() {
     let engine = solo(96);
-    let options = GenerationOptions { ignore_eos: true, ..GenerationOptions::greedy() };
-    let completion = engine.chat(&ask("Tell me a story."), options).unwrap().0.wait().unwrap();
+    let options = GenerationOptions {
+        ignore_eos: true,
+        ..GenerationOptions::greedy()
+    };
+    let completion = engine
+        .chat(&ask("Tell me a story."), options)
+        .unwrap()
+        .0
+        .wait()
+        .unwrap();
     assert_eq!(completion.stop_reason, StopReason::ContextFull);
     assert!(completion.prompt_tokens + completion.completion_tokens <= 96);
 }
 
 #[test]
 fn out_of_vocabulary_tokens_are_rejected_not_fed_to_llama() {
-    let request = hearth_llm::prepare_request(Prompt::Tokens(vec![1, 2, 999_999]), greedy(4)).unwrap();
+    let request =
+        hearth_llm::prepare_request(Prompt::Tokens(vec![1, 2, 999_999]), greedy(4)).unwrap();
     let err = shared().submit(request).unwrap().wait().unwrap_err();
     assert!(matches!(err, LlmError::InvalidOptions { .. }), "{err:?}");
 }
 
 #[test]
 fn invalid_options_are_rejected_before_the_engine() {
-    let options = GenerationOptions { top_p: 3.0, ..Default::default() };
+    let options = GenerationOptions {
+        top_p: 3.0,
+        ..Default::default()
+    };
     let err = shared().complete("x".into(), options).unwrap_err();
     assert!(err.to_string().contains("top_p"), "{err}");
 }
@@ -238,8 +392,13 @@ fn invalid_options_are_rejected_before_the_engine() {
 #[test]
 fn missing_and_corrupt_files_are_refused_before_llama_cpp() {
     let settings = EngineSettings::default();
-    let missing = LlamaEngine::load(std::path::Path::new("/nonexistent/model.gguf"), &settings).err().unwrap();
-    assert!(matches!(missing, LlmError::ModelNotFound { .. }), "{missing:?}");
+    let missing = LlamaEngine::load(std::path::Path::new("/nonexistent/model.gguf"), &settings)
+        .err()
+        .unwrap();
+    assert!(
+        matches!(missing, LlmError::ModelNotFound { .. }),
+        "{missing:?}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let truncated = dir.path().join("truncated.gguf");
@@ -257,14 +416,28 @@ fn missing_and_corrupt_files_are_refused_before_llama_cpp() {
 
 #[test]
 fn a_model_without_a_template_gets_the_architecture_fallback() {
-    let settings = EngineSettings { context_length: 512, parallel: 1, threads: Some(2), ..Default::default() };
+    let settings = EngineSettings {
+        context_length: 512,
+        parallel: 1,
+        threads: Some(2),
+        ..Default::default()
+    };
     let engine = LlamaEngine::load(&support::gemma3(), &settings).unwrap();
     let info = engine.info();
     assert_eq!(info.architecture, "gemma3");
-    assert!(info.chat_template.is_none(), "the Gemma 3 base GGUF carries no template");
-    let messages = vec![ChatMessage::system("Answer briefly."), ChatMessage::user("What is 2 + 2?")];
+    assert!(
+        info.chat_template.is_none(),
+        "the Gemma 3 base GGUF carries no template"
+    );
+    let messages = vec![
+        ChatMessage::system("Answer briefly."),
+        ChatMessage::user("What is 2 + 2?"),
+    ];
     let (generation, source) = engine.chat(&messages, greedy(12)).unwrap();
-    assert!(matches!(source, TemplateSource::Fallback { ref name, .. } if name == "gemma"), "{source:?}");
+    assert!(
+        matches!(source, TemplateSource::Fallback { ref name, .. } if name == "gemma"),
+        "{source:?}"
+    );
     let completion = generation.wait().unwrap();
     assert!(completion.prompt_tokens > 10);
     assert!(completion.completion_tokens > 0);

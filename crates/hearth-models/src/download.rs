@@ -372,6 +372,13 @@ fn discard(part: PartFile) {
     if let Err(error) = fs::remove_file(&path) {
         tracing::warn!(%error, path = %path.display(), "could not delete a corrupt partial download");
     }
+    // Leave no empty `.partial/` folder behind either, as a successful download does.
+    if let Some(partial_root) = path
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == PARTIAL_DIR))
+    {
+        remove_empty_dirs(path.parent(), partial_root);
+    }
 }
 
 /// The finished download, when `path` already holds the file the hub describes.

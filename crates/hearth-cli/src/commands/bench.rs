@@ -9,13 +9,20 @@ use crate::exit;
 
 pub fn run(args: BenchArgs, json: bool) -> anyhow::Result<i32> {
     if args.print_cpu_variant {
-        let best = hearth_llm::cpu::supported_variants().first().copied().unwrap_or("none");
+        let best = hearth_llm::cpu::supported_variants()
+            .first()
+            .copied()
+            .unwrap_or("none");
         println!("{best}");
         return Ok(exit::OK);
     }
     let hearth = Hearth::open_default()?;
     let model = hearth.resolve_model(args.model.model.as_deref())?;
-    let worker = if args.worker { Some((std::env::current_exe()?, vec!["worker".to_owned()])) } else { None };
+    let worker = if args.worker {
+        Some((std::env::current_exe()?, vec!["worker".to_owned()]))
+    } else {
+        None
+    };
     let settings = BenchSettings {
         model,
         prompt_tokens: args.prompt_tokens,
@@ -33,18 +40,26 @@ pub fn run(args: BenchArgs, json: bool) -> anyhow::Result<i32> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(exit::OK);
     }
-    println!("model: {}   cpu backend: {}   threads: {}", report.model, report.cpu_backend, report.threads);
+    println!(
+        "model: {}   cpu backend: {}   threads: {}",
+        report.model, report.cpu_backend, report.threads
+    );
     println!(
         "load: {:.0} ms   peak RSS (in-process run): {}",
         report.load_ms,
-        report.peak_rss_bytes.map(|b| format!("{:.1} MiB", b as f64 / 1048576.0)).unwrap_or_else(|| "n/a".into())
+        report
+            .peak_rss_bytes
+            .map(|b| format!("{:.1} MiB", b as f64 / 1048576.0))
+            .unwrap_or_else(|| "n/a".into())
     );
     println!();
     println!("| runner        | test   |        t/s | ± stddev | vs llama-bench |");
     println!("|---------------|--------|-----------:|---------:|---------------:|");
     for row in &report.rows {
         let ratio = match row.runner.as_str() {
-            IN_PROCESS | WORKER => report.ratio(&row.runner, &row.test).map(|r| format!("{r:.3}x")),
+            IN_PROCESS | WORKER => report
+                .ratio(&row.runner, &row.test)
+                .map(|r| format!("{r:.3}x")),
             LLAMA_BENCH => Some("1.000x".into()),
             _ => None,
         };

@@ -21,17 +21,27 @@ Ctrl-C stops the answer being written.";
 
 pub fn run(args: ChatArgs) -> anyhow::Result<i32> {
     let interactive = std::io::stdin().is_terminal();
-    let interrupts = Interrupts::install(Some("(the answer is done; type /exit or press Ctrl-D to quit)"));
+    let interrupts = Interrupts::install(Some(
+        "(the answer is done; type /exit or press Ctrl-D to quit)",
+    ));
     let hearth = Hearth::open_default()?;
     let options = apply_sampling(hearth.default_options(), &args.sampling);
-    let mut session = ChatSession::new(&hearth, args.model.model.clone(), args.system.clone(), options);
+    let mut session = ChatSession::new(
+        &hearth,
+        args.model.model.clone(),
+        args.system.clone(),
+        options,
+    );
 
     let loading = spinner("loading the model", false);
     let loaded = hearth.engine(session.model());
     loading.finish_and_clear();
     let engine = loaded?;
     if interactive {
-        eprintln!("Chatting with {}. Type /help for commands.", engine.info().name);
+        eprintln!(
+            "Chatting with {}. Type /help for commands.",
+            engine.info().name
+        );
     }
 
     let stdin = std::io::stdin();
@@ -93,7 +103,9 @@ enum Flow {
 }
 
 fn handle_command(command: &str, session: &mut ChatSession) -> Flow {
-    let (name, rest) = command.split_once(char::is_whitespace).unwrap_or((command, ""));
+    let (name, rest) = command
+        .split_once(char::is_whitespace)
+        .unwrap_or((command, ""));
     let rest = rest.trim();
     match name {
         "help" | "?" => eprintln!("{HELP}"),
@@ -102,12 +114,16 @@ fn handle_command(command: &str, session: &mut ChatSession) -> Flow {
             session.clear();
             eprintln!("(conversation cleared)");
         }
-        "system" if rest.is_empty() => eprintln!("system prompt: {}", session.system().unwrap_or("(none)")),
+        "system" if rest.is_empty() => {
+            eprintln!("system prompt: {}", session.system().unwrap_or("(none)"))
+        }
         "system" => {
             session.set_system(Some(rest.to_owned()));
             eprintln!("(system prompt set)");
         }
-        "model" if rest.is_empty() => eprintln!("model: {}", session.model().unwrap_or("(default)")),
+        "model" if rest.is_empty() => {
+            eprintln!("model: {}", session.model().unwrap_or("(default)"))
+        }
         "model" => match session.set_model(Some(rest.to_owned())) {
             Ok(()) => eprintln!("(model set to {rest}; it loads with the next message)"),
             Err(e) => eprintln!("error: {e}"),

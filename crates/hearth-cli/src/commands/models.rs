@@ -25,21 +25,39 @@ pub fn run(command: ModelsCommand, json: bool) -> anyhow::Result<i32> {
                 }
             }
         }
-        ModelsCommand::Add { path, id, copy, default } => {
+        ModelsCommand::Add {
+            path,
+            id,
+            copy,
+            default,
+        } => {
             let model = hearth.add_model(&path, id.as_deref(), copy, default)?;
             print_model(&model, json, "added")?;
         }
         ModelsCommand::Scan { add } => {
             let report = hearth.scan_models();
-            let added = if add { hearth.add_scanned_models(&report)? } else { Vec::new() };
+            let added = if add {
+                hearth.add_scanned_models(&report)?
+            } else {
+                Vec::new()
+            };
             if json {
-                println!("{}", serde_json::json!({ "found": report.models, "skipped": report.skipped, "added": added }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "found": report.models, "skipped": report.skipped, "added": added })
+                );
             } else {
                 if report.models.is_empty() {
                     eprintln!("No models found in the Hugging Face cache, LM Studio, Ollama or Jan folders.");
                 }
                 for found in &report.models {
-                    println!("{:<10} {:<50} {:>9}  {}", found.source.label(), found.name, size(found.size), found.path.display());
+                    println!(
+                        "{:<10} {:<50} {:>9}  {}",
+                        found.source.label(),
+                        found.name,
+                        size(found.size),
+                        found.path.display()
+                    );
                 }
                 for skipped in &report.skipped {
                     eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
@@ -59,22 +77,36 @@ pub fn run(command: ModelsCommand, json: bool) -> anyhow::Result<i32> {
                 print_details(&details);
             }
         }
-        ModelsCommand::Pull { source: _, catalog: true, .. } => {
+        ModelsCommand::Pull {
+            source: _,
+            catalog: true,
+            ..
+        } => {
             let catalog = hearth.model_catalog()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&catalog.models)?);
             } else {
                 for entry in &catalog.models {
-                    println!("{:<22} {:<34} {:>9}  needs ~{:>9}  {}", entry.id, entry.name, size(entry.size_bytes), size(entry.ram_bytes), entry.license);
+                    println!(
+                        "{:<22} {:<34} {:>9}  needs ~{:>9}  {}",
+                        entry.id,
+                        entry.name,
+                        size(entry.size_bytes),
+                        size(entry.ram_bytes),
+                        entry.license
+                    );
                 }
             }
         }
-        ModelsCommand::Pull { source, default, .. } => {
+        ModelsCommand::Pull {
+            source, default, ..
+        } => {
             let source = PullSource::parse(source.as_deref().unwrap_or_default());
             let bar = download_bar(json);
             let cancel = Arc::new(AtomicBool::new(false));
             let stop = cancel.clone();
-            let _ = ctrlc::set_handler(move || stop.store(true, std::sync::atomic::Ordering::SeqCst));
+            let _ =
+                ctrlc::set_handler(move || stop.store(true, std::sync::atomic::Ordering::SeqCst));
             let result = hearth.pull_model(&source, &cancel, |p| {
                 if let Some(total) = p.total {
                     bar.set_length(total);
@@ -100,16 +132,18 @@ pub fn run(command: ModelsCommand, json: bool) -> anyhow::Result<i32> {
                 None => eprintln!("default set to {model}"),
             }
         }
-        ModelsCommand::Default { model: None } => match hearth.models()?.into_iter().find(|m| m.is_default) {
-            Some(m) => print_model(&m, json, "default")?,
-            None => {
-                if json {
-                    println!("null");
-                } else {
-                    eprintln!("No default model; set one with `hearth models default ID`.");
+        ModelsCommand::Default { model: None } => {
+            match hearth.models()?.into_iter().find(|m| m.is_default) {
+                Some(m) => print_model(&m, json, "default")?,
+                None => {
+                    if json {
+                        println!("null");
+                    } else {
+                        eprintln!("No default model; set one with `hearth models default ID`.");
+                    }
                 }
             }
-        },
+        }
     }
     Ok(exit::OK)
 }
@@ -119,8 +153,9 @@ fn download_bar(quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(0);
-    let style = ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style =
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar
 }
@@ -144,11 +179,17 @@ fn one_line(model: &ModelView) -> String {
             s.architecture.as_deref().unwrap_or("?"),
             params(s.parameter_count),
             s.quantization,
-            s.context_length.map(|c| c.to_string()).unwrap_or_else(|| "?".into()),
+            s.context_length
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "?".into()),
             size(s.file_size),
             model.path.display()
         ),
-        (None, problem) => format!("{mark} {:<32} unusable: {}", model.id, problem.as_deref().unwrap_or("unknown")),
+        (None, problem) => format!(
+            "{mark} {:<32} unusable: {}",
+            model.id,
+            problem.as_deref().unwrap_or("unknown")
+        ),
     }
 }
 
@@ -158,20 +199,48 @@ fn print_details(details: &ModelDetails) {
     println!("path:          {}", model.path.display());
     if let Some(s) = &model.summary {
         println!("name:          {}", s.name.as_deref().unwrap_or("-"));
-        println!("architecture:  {}", s.architecture.as_deref().unwrap_or("-"));
-        println!("parameters:    {} ({})", params(s.parameter_count), s.parameter_count);
+        println!(
+            "architecture:  {}",
+            s.architecture.as_deref().unwrap_or("-")
+        );
+        println!(
+            "parameters:    {} ({})",
+            params(s.parameter_count),
+            s.parameter_count
+        );
         println!("quantization:  {}", s.quantization);
-        println!("context:       {}", s.context_length.map(|c| c.to_string()).unwrap_or_else(|| "-".into()));
+        println!(
+            "context:       {}",
+            s.context_length
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "-".into())
+        );
         println!("file size:     {}", size(s.file_size));
-        println!("chat template: {}", if s.has_chat_template { "yes" } else { "no (a fallback for the architecture is used)" });
+        println!(
+            "chat template: {}",
+            if s.has_chat_template {
+                "yes"
+            } else {
+                "no (a fallback for the architecture is used)"
+            }
+        );
         println!("license:       {}", s.license.as_deref().unwrap_or("-"));
     }
     let m = &details.memory;
     println!("memory at {} tokens of context:", m.n_ctx);
-    println!("  weights {}  + repacked {}  + KV cache {}  + compute {}  + other {}  = {}",
-        size(m.weights), size(m.repacked_weights), size(m.kv_cache), size(m.compute), size(m.overhead), size(m.total));
+    println!(
+        "  weights {}  + repacked {}  + KV cache {}  + compute {}  + other {}  = {}",
+        size(m.weights),
+        size(m.repacked_weights),
+        size(m.kv_cache),
+        size(m.compute),
+        size(m.overhead),
+        size(m.total)
+    );
     match (details.available_memory, details.verdict) {
-        (Some(available), Some(verdict)) => println!("  available now: {}  ->  {:?}", size(available), verdict),
+        (Some(available), Some(verdict)) => {
+            println!("  available now: {}  ->  {:?}", size(available), verdict)
+        }
         _ => println!("  available memory unknown on this system"),
     }
 }

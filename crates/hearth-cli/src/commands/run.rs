@@ -14,7 +14,9 @@ use crate::interrupt::Interrupts;
 pub fn run(args: RunArgs, json: bool) -> anyhow::Result<i32> {
     let prompt = if args.prompt == "-" {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).context("reading the prompt from stdin")?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading the prompt from stdin")?;
         text
     } else {
         args.prompt.clone()
@@ -26,14 +28,24 @@ pub fn run(args: RunArgs, json: bool) -> anyhow::Result<i32> {
     let hearth = Hearth::open_default()?;
     let mut options = apply_sampling(hearth.default_options(), &args.sampling);
     if let Some(path) = &args.schema {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading the schema {}", path.display()))?;
-        let schema = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not valid JSON; a JSON Schema file is expected", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the schema {}", path.display()))?;
+        let schema = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not valid JSON; a JSON Schema file is expected",
+                path.display()
+            )
+        })?;
         options.json_schema = Some(schema);
     }
 
     let loading = spinner("loading the model", json);
-    let started = hearth.ask_once(args.model.model.as_deref(), args.system.as_deref(), &prompt, options);
+    let started = hearth.ask_once(
+        args.model.model.as_deref(),
+        args.system.as_deref(),
+        &prompt,
+        options,
+    );
     loading.finish_and_clear();
     let (generation, _template) = started?;
     interrupts.watch(generation.cancel_token());
@@ -64,7 +76,11 @@ pub fn run(args: RunArgs, json: bool) -> anyhow::Result<i32> {
             completion.stop_reason
         );
     }
-    Ok(if completion.stop_reason == StopReason::Cancelled { exit::INTERRUPTED } else { exit::OK })
+    Ok(if completion.stop_reason == StopReason::Cancelled {
+        exit::INTERRUPTED
+    } else {
+        exit::OK
+    })
 }
 
 pub fn completion_json(completion: &Completion) -> serde_json::Value {

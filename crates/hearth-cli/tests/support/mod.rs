@@ -1,6 +1,9 @@
 //! Shared helpers for the end-to-end tests of the `hearth` binary.
 #![allow(dead_code)]
 
+pub mod hub;
+/// The test models, located the same way as in hearth-llm's tests.
+#[path = "../../../hearth-llm/tests/support/mod.rs"]
 pub mod models;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +16,10 @@ pub fn hearth_bin() -> PathBuf {
 /// A `hearth` command with its own empty HEARTH_HOME.
 pub fn hearth(home: &Path) -> Command {
     let mut command = Command::new(hearth_bin());
-    command.env("HEARTH_HOME", home).env_remove("HEARTH_LOG").stdin(Stdio::null());
+    command
+        .env("HEARTH_HOME", home)
+        .env_remove("HEARTH_LOG")
+        .stdin(Stdio::null());
     command
 }
 
@@ -22,5 +28,10 @@ pub fn text(bytes: &[u8]) -> String {
 }
 
 pub fn describe(output: &Output) -> String {
-    format!("status {:?}\nstdout:\n{}\nstderr:\n{}", output.status, text(&output.stdout), text(&output.stderr))
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        text(&output.stdout),
+        text(&output.stderr)
+    )
 }

@@ -45,7 +45,14 @@ pub struct EngineSettings {
 
 impl Default for EngineSettings {
     fn default() -> Self {
-        Self { context_length: 0, parallel: 2, batch_size: 512, threads: None, queue_capacity: 64, use_mmap: true }
+        Self {
+            context_length: 0,
+            parallel: 2,
+            batch_size: 512,
+            threads: None,
+            queue_capacity: 64,
+            use_mmap: true,
+        }
     }
 }
 
@@ -56,9 +63,21 @@ pub fn default_threads() -> u32 {
 }
 
 pub(crate) enum Command {
-    Generate { request: EngineRequest, events: flume::Sender<GenerationEvent>, cancel: CancelToken, enqueued: Instant },
-    Tokenize { text: String, add_special: bool, reply: SyncSender<Result<Vec<u32>>> },
-    Detokenize { tokens: Vec<u32>, reply: SyncSender<Result<String>> },
+    Generate {
+        request: EngineRequest,
+        events: flume::Sender<GenerationEvent>,
+        cancel: CancelToken,
+        enqueued: Instant,
+    },
+    Tokenize {
+        text: String,
+        add_special: bool,
+        reply: SyncSender<Result<Vec<u32>>>,
+    },
+    Detokenize {
+        tokens: Vec<u32>,
+        reply: SyncSender<Result<String>>,
+    },
     Shutdown,
 }
 
@@ -108,9 +127,16 @@ impl LlamaEngine {
                 }
                 scheduler::Scheduler::new(&model, ctx, limits).run(command_rx);
             })
-            .map_err(|e| LlmError::LoadFailed { path: PathBuf::new(), reason: format!("cannot start engine thread: {e}") })?;
+            .map_err(|e| LlmError::LoadFailed {
+                path: PathBuf::new(),
+                reason: format!("cannot start engine thread: {e}"),
+            })?;
         match ready_rx.recv() {
-            Ok(Ok(info)) => Ok(Self { commands, info, thread: Mutex::new(Some(thread)) }),
+            Ok(Ok(info)) => Ok(Self {
+                commands,
+                info,
+                thread: Mutex::new(Some(thread)),
+            }),
             Ok(Err(e)) => {
                 let _ = thread.join();
                 Err(e)
@@ -123,11 +149,17 @@ impl LlamaEngine {
     }
 
     fn send(&self, command: Command) -> Result<()> {
-        self.commands.send(command).map_err(|_| LlmError::EngineStopped)
+        self.commands
+            .send(command)
+            .map_err(|_| LlmError::EngineStopped)
     }
 }
 
-fn load_model(path: &Path, settings: &EngineSettings, runtime: &cpu::Runtime) -> Result<LlamaModel> {
+fn load_model(
+    path: &Path,
+    settings: &EngineSettings,
+    runtime: &cpu::Runtime,
+) -> Result<LlamaModel> {
     let params = LlamaModelParams::default().with_use_mmap(settings.use_mmap);
     LlamaModel::load_from_file(&runtime.backend, path, &params).map_err(|e| LlmError::LoadFailed {
         path: path.to_path_buf(),
@@ -158,17 +190,28 @@ fn new_context<'m>(
         .with_kv_unified(false)
         .with_n_threads(threads as i32)
         .with_n_threads_batch(threads as i32);
-    let ctx = model.new_context(&runtime.backend, params).map_err(|e| LlmError::LoadFailed {
-        path: path.to_path_buf(),
-        reason: format!("cannot create a context of {} tokens: {e}", per_sequence * parallel),
-    })?;
+    let ctx = model
+        .new_context(&runtime.backend, params)
+        .map_err(|e| LlmError::LoadFailed {
+            path: path.to_path_buf(),
+            reason: format!(
+                "cannot create a context of {} tokens: {e}",
+                per_sequence * parallel
+            ),
+        })?;
     let meta = |key: &str| model.meta_val_str(key).ok().filter(|v| !v.is_empty());
     let info = ModelInfo {
         path: path.to_path_buf(),
-        name: meta("general.name")
-            .unwrap_or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()),
+        name: meta("general.name").unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        }),
         architecture: meta("general.architecture").unwrap_or_else(|| "unknown".into()),
-        chat_template: model.chat_template(None).ok().and_then(|t| t.to_string().ok()),
+        chat_template: model
+            .chat_template(None)
+            .ok()
+            .and_then(|t| t.to_string().ok()),
         context_length: per_sequence,
         train_context_length: train,
         parallel,
@@ -190,19 +233,31 @@ impl Engine for LlamaEngine {
     fn submit(&self, request: EngineRequest) -> Result<Generation> {
         let (events, receiver) = flume::unbounded();
         let cancel = CancelToken::new();
-        self.send(Command::Generate { request, events, cancel: cancel.clone(), enqueued: Instant::now() })?;
+        self.send(Command::Generate {
+            request,
+            events,
+            cancel: cancel.clone(),
+            enqueued: Instant::now(),
+        })?;
         Ok(Generation::new(receiver, cancel))
     }
 
     fn tokenize(&self, text: &str, add_special: bool) -> Result<Vec<u32>> {
         let (reply, answer) = sync_channel(1);
-        self.send(Command::Tokenize { text: text.to_owned(), add_special, reply })?;
+        self.send(Command::Tokenize {
+            text: text.to_owned(),
+            add_special,
+            reply,
+        })?;
         answer.recv().map_err(|_| LlmError::EngineStopped)?
     }
 
     fn detokenize(&self, tokens: &[u32]) -> Result<String> {
         let (reply, answer) = sync_channel(1);
-        self.send(Command::Detokenize { tokens: tokens.to_vec(), reply })?;
+        self.send(Command::Detokenize {
+            tokens: tokens.to_vec(),
+            reply,
+        })?;
         answer.recv().map_err(|_| LlmError::EngineStopped)?
     }
 }

@@ -11,15 +11,27 @@ use crate::request::GenerationOptions;
 /// llama.cpp treats this seed as "choose one at random".
 const RANDOM_SEED: u32 = u32::MAX;
 
-pub fn build(model: &LlamaModel, options: &GenerationOptions, grammar: Option<&str>) -> Result<LlamaSampler, LlmError> {
+pub fn build(
+    model: &LlamaModel,
+    options: &GenerationOptions,
+    grammar: Option<&str>,
+) -> Result<LlamaSampler, LlmError> {
     let mut chain = Vec::new();
     if let Some(grammar) = grammar {
-        let sampler = LlamaSampler::grammar(model, grammar, "root")
-            .map_err(|e| LlmError::InvalidSchema { reason: format!("llama.cpp rejected the grammar: {e}") })?;
+        let sampler =
+            LlamaSampler::grammar(model, grammar, "root").map_err(|e| LlmError::InvalidSchema {
+                reason: format!("llama.cpp rejected the grammar: {e}"),
+            })?;
         chain.push(sampler);
     }
     if options.repeat_penalty != 1.0 {
-        chain.push(LlamaSampler::penalties(model.n_vocab(), options.repeat_last_n, options.repeat_penalty, 0.0, 0.0));
+        chain.push(LlamaSampler::penalties(
+            model.n_vocab(),
+            options.repeat_last_n,
+            options.repeat_penalty,
+            0.0,
+            0.0,
+        ));
     }
     if options.temperature <= 0.0 {
         chain.push(LlamaSampler::greedy());

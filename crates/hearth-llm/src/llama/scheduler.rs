@@ -71,9 +71,19 @@ pub(crate) struct Scheduler<'m> {
 
 impl<'m> Scheduler<'m> {
     pub fn new(model: &'m LlamaModel, ctx: LlamaContext<'m>, limits: Limits) -> Self {
-        let batch = LlamaBatch::new(limits.batch_size.max(limits.parallel), limits.parallel as i32);
+        let batch = LlamaBatch::new(
+            limits.batch_size.max(limits.parallel),
+            limits.parallel as i32,
+        );
         let slots = (0..limits.parallel).map(|_| None).collect();
-        Self { model, ctx, batch, limits, slots, waiting: VecDeque::new() }
+        Self {
+            model,
+            ctx,
+            batch,
+            limits,
+            slots,
+            waiting: VecDeque::new(),
+        }
     }
 
     pub fn run(mut self, commands: Receiver<Command>) {
@@ -121,11 +131,29 @@ impl<'m> Scheduler<'m> {
     /// Returns false when the engine must stop.
     fn handle(&mut self, command: Command) -> bool {
         match command {
-            Command::Generate { request, events, cancel, enqueued } => {
-                self.waiting.push_back(Waiting { request, events, cancel, enqueued });
+            Command::Generate {
+                request,
+                events,
+                cancel,
+                enqueued,
+            } => {
+                self.waiting.push_back(Waiting {
+                    request,
+                    events,
+                    cancel,
+                    enqueued,
+                });
             }
-            Command::Tokenize { text, add_special, reply } => {
-                let tokens = self.tokenize(&text, add_special).into_iter().map(|t| t.0 as u32).collect();
+            Command::Tokenize {
+                text,
+                add_special,
+                reply,
+            } => {
+                let tokens = self
+                    .tokenize(&text, add_special)
+                    .into_iter()
+                    .map(|t| t.0 as u32)
+                    .collect();
                 let _ = reply.send(Ok(tokens));
             }
             Command::Detokenize { tokens, reply } => {
@@ -133,10 +161,14 @@ impl<'m> Scheduler<'m> {
             }
             Command::Shutdown => {
                 for waiting in self.waiting.drain(..) {
-                    let _ = waiting.events.send(GenerationEvent::Failed { error: LlmError::EngineStopped });
+                    let _ = waiting.events.send(GenerationEvent::Failed {
+                        error: LlmError::EngineStopped,
+                    });
                 }
                 for slot in self.slots.iter_mut().filter_map(Option::take) {
-                    let _ = slot.events.send(GenerationEvent::Failed { error: LlmError::EngineStopped });
+                    let _ = slot.events.send(GenerationEvent::Failed {
+                        error: LlmError::EngineStopped,
+                    });
                 }
                 return false;
             }
@@ -145,7 +177,9 @@ impl<'m> Scheduler<'m> {
     }
 
     fn tokenize(&self, text: &str, add_special: bool) -> Vec<LlamaToken> {
-        self.model.vocab().tokenize(text.as_bytes(), add_special, true)
+        self.model
+            .vocab()
+            .tokenize(text.as_bytes(), add_special, true)
     }
 
     fn detokenize(&self, tokens: &[u32]) -> Result<String> {
@@ -167,7 +201,9 @@ impl<'m> Scheduler<'m> {
 
     fn start_waiting(&mut self) {
         while let Some(free) = self.slots.iter().position(Option::is_none) {
-            let Some(waiting) = self.waiting.pop_front() else { return };
+            let Some(waiting) = self.waiting.pop_front() else {
+                return;
+            };
             if waiting.cancel.is_cancelled() || waiting.events.is_disconnected() {
                 continue;
             }
@@ -187,14 +223,23 @@ impl<'m> Scheduler<'m> {
             Prompt::Tokens(tokens) => self.checked_tokens(tokens)?,
         };
         if prompt.is_empty() {
-            return Err(LlmError::InvalidOptions { reason: "the prompt is empty".into() });
+            return Err(LlmError::InvalidOptions {
+                reason: "the prompt is empty".into(),
+            });
         }
         let limit = self.limits.context_length as usize;
         if prompt.len() >= limit {
-            return Err(LlmError::PromptTooLarge { tokens: prompt.len(), limit });
+            return Err(LlmError::PromptTooLarge {
+                tokens: prompt.len(),
+                limit,
+            });
         }
         let sampler = sampler::build(self.model, &request.options, request.grammar.as_deref())?;
-        self.ctx.clear_kv_cache_seq(Some(seq as u32), None, None).map_err(|e| LlmError::Decode { reason: e.to_string() })?;
+        self.ctx
+            .clear_kv_cache_seq(Some(seq as u32), None, None)
+            .map_err(|e| LlmError::Decode {
+                reason: e.to_string(),
+            })?;
         let started = Instant::now();
         Ok(Slot {
             seq,
@@ -219,7 +264,9 @@ impl<'m> Scheduler<'m> {
 
     fn stop_cancelled(&mut self) {
         for index in 0..self.slots.len() {
-            let cancelled = self.slots[index].as_ref().is_some_and(|s| s.cancel.is_cancelled() || s.events.is_disconnected());
+            let cancelled = self.slots[index]
+                .as_ref()
+                .is_some_and(|s| s.cancel.is_cancelled() || s.events.is_disconnected());
             if cancelled {
                 self.finish(index, StopReason::Cancelled);
             }
@@ -235,7 +282,11 @@ impl<'m> Scheduler<'m> {
         for slot in self.slots.iter_mut().flatten() {
             slot.logits_at = None;
             if let Some(token) = slot.next_token.take() {
-                if self.batch.add(token, slot.n_past, &[slot.seq], true).is_ok() {
+                if self
+                    .batch
+                    .add(token, slot.n_past, &[slot.seq], true)
+                    .is_ok()
+                {
                     slot.logits_at = Some(used as i32);
                     slot.n_past += 1;
                     used += 1;
@@ -251,7 +302,11 @@ impl<'m> Scheduler<'m> {
             let take = remaining.min(capacity - used);
             for k in slot.prefilled..slot.prefilled + take {
                 let last = k + 1 == slot.prompt.len();
-                if self.batch.add(slot.prompt[k], slot.n_past, &[slot.seq], last).is_err() {
+                if self
+                    .batch
+                    .add(slot.prompt[k], slot.n_past, &[slot.seq], last)
+                    .is_err()
+                {
                     break;
                 }
                 if last {
@@ -269,15 +324,25 @@ impl<'m> Scheduler<'m> {
             let reason = e.to_string();
             for index in 0..self.slots.len() {
                 if let Some(slot) = self.slots[index].take() {
-                    let _ = slot.events.send(GenerationEvent::Failed { error: LlmError::Decode { reason: reason.clone() } });
-                    let _ = self.ctx.clear_kv_cache_seq(Some(slot.seq as u32), None, None);
+                    let _ = slot.events.send(GenerationEvent::Failed {
+                        error: LlmError::Decode {
+                            reason: reason.clone(),
+                        },
+                    });
+                    let _ = self
+                        .ctx
+                        .clear_kv_cache_seq(Some(slot.seq as u32), None, None);
                 }
             }
             return;
         }
         for index in 0..self.slots.len() {
-            let Some(slot) = self.slots[index].as_mut() else { continue };
-            let Some(at) = slot.logits_at.take() else { continue };
+            let Some(slot) = self.slots[index].as_mut() else {
+                continue;
+            };
+            let Some(at) = slot.logits_at.take() else {
+                continue;
+            };
             let token = slot.sampler.sample(&self.ctx, at);
             if slot.first_token.is_none() {
                 slot.first_token = Some(Instant::now());
@@ -301,7 +366,11 @@ impl<'m> Scheduler<'m> {
         let step = slot.stream.push(&bytes);
         if !step.text.is_empty() {
             slot.output.push_str(&step.text);
-            if slot.events.send(GenerationEvent::Delta { text: step.text }).is_err() {
+            if slot
+                .events
+                .send(GenerationEvent::Delta { text: step.text })
+                .is_err()
+            {
                 return Some(StopReason::Cancelled);
             }
         }
@@ -319,8 +388,13 @@ impl<'m> Scheduler<'m> {
     }
 
     fn finish(&mut self, index: usize, reason: StopReason) {
-        let Some(mut slot) = self.slots[index].take() else { return };
-        if !matches!(reason, StopReason::Cancelled | StopReason::StopString { .. }) {
+        let Some(mut slot) = self.slots[index].take() else {
+            return;
+        };
+        if !matches!(
+            reason,
+            StopReason::Cancelled | StopReason::StopString { .. }
+        ) {
             let rest = slot.stream.finish();
             if !rest.is_empty() {
                 slot.output.push_str(&rest);
@@ -339,6 +413,8 @@ impl<'m> Scheduler<'m> {
             queue_ms: slot.queue_ms,
         };
         let _ = slot.events.send(GenerationEvent::Done { completion });
-        let _ = self.ctx.clear_kv_cache_seq(Some(slot.seq as u32), None, None);
+        let _ = self
+            .ctx
+            .clear_kv_cache_seq(Some(slot.seq as u32), None, None);
     }
 }

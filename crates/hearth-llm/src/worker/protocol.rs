@@ -21,22 +21,50 @@ pub const MAX_FRAME: usize = 256 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
-    Load { path: PathBuf, settings: EngineSettings },
-    Generate { id: u64, request: EngineRequest },
-    Cancel { id: u64 },
-    Tokenize { id: u64, text: String, add_special: bool },
-    Detokenize { id: u64, tokens: Vec<u32> },
+    Load {
+        path: PathBuf,
+        settings: EngineSettings,
+    },
+    Generate {
+        id: u64,
+        request: EngineRequest,
+    },
+    Cancel {
+        id: u64,
+    },
+    Tokenize {
+        id: u64,
+        text: String,
+        add_special: bool,
+    },
+    Detokenize {
+        id: u64,
+        tokens: Vec<u32>,
+    },
     Shutdown,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromWorker {
-    Ready { info: ModelInfo },
-    LoadFailed { error: LlmError },
-    Event { id: u64, event: GenerationEvent },
-    Tokens { id: u64, result: Result<Vec<u32>, LlmError> },
-    Text { id: u64, result: Result<String, LlmError> },
+    Ready {
+        info: ModelInfo,
+    },
+    LoadFailed {
+        error: LlmError,
+    },
+    Event {
+        id: u64,
+        event: GenerationEvent,
+    },
+    Tokens {
+        id: u64,
+        result: Result<Vec<u32>, LlmError>,
+    },
+    Text {
+        id: u64,
+        result: Result<String, LlmError>,
+    },
 }
 
 pub fn write_frame<W: Write, T: Serialize>(writer: &mut W, message: &T) -> io::Result<()> {
@@ -57,11 +85,16 @@ pub fn read_frame<R: Read, T: DeserializeOwned>(reader: &mut R) -> io::Result<Op
     }
     let len = u32::from_le_bytes(len) as usize;
     if len > MAX_FRAME {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("frame of {len} bytes exceeds the limit")));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("frame of {len} bytes exceeds the limit"),
+        ));
     }
     let mut body = vec![0u8; len];
     reader.read_exact(&mut body)?;
-    serde_json::from_slice(&body).map(Some).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    serde_json::from_slice(&body)
+        .map(Some)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
 #[cfg(test)]

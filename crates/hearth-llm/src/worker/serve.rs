@@ -22,20 +22,26 @@ pub fn serve(input: impl Read, output: impl Write + Send + 'static) -> std::io::
     let mut input = BufReader::new(input);
     let writer: SharedWriter = Arc::new(Mutex::new(Box::new(BufWriter::new(output))));
     let send = |message: &FromWorker| -> std::io::Result<()> {
-        let mut w = writer.lock().map_err(|_| std::io::Error::other("writer poisoned"))?;
+        let mut w = writer
+            .lock()
+            .map_err(|_| std::io::Error::other("writer poisoned"))?;
         write_frame(&mut *w, message)
     };
 
     let engine = match read_frame::<_, ToWorker>(&mut input)? {
         Some(ToWorker::Load { path, settings }) => match LlamaEngine::load(&path, &settings) {
             Ok(engine) => {
-                send(&FromWorker::Ready { info: engine.info() })?;
+                send(&FromWorker::Ready {
+                    info: engine.info(),
+                })?;
                 engine
             }
             Err(error) => return send(&FromWorker::LoadFailed { error }),
         },
         Some(other) => {
-            let error = LlmError::Protocol { reason: format!("expected a load message first, got {other:?}") };
+            let error = LlmError::Protocol {
+                reason: format!("expected a load message first, got {other:?}"),
+            };
             return send(&FromWorker::LoadFailed { error });
         }
         None => return Ok(()),
@@ -53,21 +59,36 @@ pub fn serve(input: impl Read, output: impl Write + Send + 'static) -> std::io::
                     let running = running.clone();
                     std::thread::spawn(move || forward(id, generation, writer, running));
                 }
-                Err(error) => send(&FromWorker::Event { id, event: crate::GenerationEvent::Failed { error } })?,
+                Err(error) => send(&FromWorker::Event {
+                    id,
+                    event: crate::GenerationEvent::Failed { error },
+                })?,
             },
             ToWorker::Cancel { id } => {
                 if let Some(token) = running.lock().ok().and_then(|m| m.get(&id).cloned()) {
                     token.cancel();
                 }
             }
-            ToWorker::Tokenize { id, text, add_special } => {
-                send(&FromWorker::Tokens { id, result: engine.tokenize(&text, add_special) })?;
+            ToWorker::Tokenize {
+                id,
+                text,
+                add_special,
+            } => {
+                send(&FromWorker::Tokens {
+                    id,
+                    result: engine.tokenize(&text, add_special),
+                })?;
             }
             ToWorker::Detokenize { id, tokens } => {
-                send(&FromWorker::Text { id, result: engine.detokenize(&tokens) })?;
+                send(&FromWorker::Text {
+                    id,
+                    result: engine.detokenize(&tokens),
+                })?;
             }
             ToWorker::Load { .. } => {
-                tracing::warn!("ignoring a second load message; start a new worker for another model");
+                tracing::warn!(
+                    "ignoring a second load message; start a new worker for another model"
+                );
             }
             ToWorker::Shutdown => break,
         }

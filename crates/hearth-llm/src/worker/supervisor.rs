@@ -35,8 +35,15 @@ pub struct WorkerSettings {
 impl WorkerSettings {
     /// Runs `<this executable> worker`.
     pub fn current_exe(model: PathBuf, engine: EngineSettings) -> Result<Self> {
-        let program = std::env::current_exe().map_err(|e| LlmError::WorkerSpawn { reason: format!("cannot find this program's path: {e}") })?;
-        Ok(Self { program, args: vec!["worker".into()], model, engine })
+        let program = std::env::current_exe().map_err(|e| LlmError::WorkerSpawn {
+            reason: format!("cannot find this program's path: {e}"),
+        })?;
+        Ok(Self {
+            program,
+            args: vec!["worker".into()],
+            model,
+            engine,
+        })
     }
 }
 
@@ -66,7 +73,9 @@ impl WorkerProcess {
         };
         result.map_err(|e| {
             self.alive.store(false, Ordering::SeqCst);
-            LlmError::WorkerCrashed { reason: format!("cannot write to the worker: {e}") }
+            LlmError::WorkerCrashed {
+                reason: format!("cannot write to the worker: {e}"),
+            }
         })
     }
 
@@ -88,13 +97,21 @@ impl WorkerEngine {
     pub fn start(settings: WorkerSettings) -> Result<Self> {
         let process = spawn(&settings)?;
         let info = process.1;
-        Ok(Self { settings, info, current: Mutex::new(Some(process.0)), restarts: AtomicU32::new(0) })
+        Ok(Self {
+            settings,
+            info,
+            current: Mutex::new(Some(process.0)),
+            restarts: AtomicU32::new(0),
+        })
     }
 
     /// The running worker's process id, if one is running.
     pub fn worker_pid(&self) -> Option<u32> {
         let current = self.current.lock().ok()?;
-        current.as_ref().filter(|p| p.alive.load(Ordering::SeqCst)).map(|p| p.pid)
+        current
+            .as_ref()
+            .filter(|p| p.alive.load(Ordering::SeqCst))
+            .map(|p| p.pid)
     }
 
     /// How many times a crashed worker has been replaced.
@@ -128,16 +145,24 @@ fn spawn(settings: &WorkerSettings) -> Result<(Arc<WorkerProcess>, ModelInfo)> {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| LlmError::WorkerSpawn { reason: format!("{}: {e}", settings.program.display()) })?;
+        .map_err(|e| LlmError::WorkerSpawn {
+            reason: format!("{}: {e}", settings.program.display()),
+        })?;
     let pid = child.id();
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         let _ = child.kill();
-        return Err(LlmError::WorkerSpawn { reason: "the worker's pipes were not created".into() });
+        return Err(LlmError::WorkerSpawn {
+            reason: "the worker's pipes were not created".into(),
+        });
     };
     let mut stdin = BufWriter::new(stdin);
     let mut stdout = BufReader::new(stdout);
-    let load = ToWorker::Load { path: settings.model.clone(), settings: settings.engine.clone() };
-    let handshake = write_frame(&mut stdin, &load).and_then(|_| read_frame::<_, FromWorker>(&mut stdout));
+    let load = ToWorker::Load {
+        path: settings.model.clone(),
+        settings: settings.engine.clone(),
+    };
+    let handshake =
+        write_frame(&mut stdin, &load).and_then(|_| read_frame::<_, FromWorker>(&mut stdout));
     let info = match handshake {
         Ok(Some(FromWorker::Ready { info })) => info,
         Ok(Some(FromWorker::LoadFailed { error })) => {
@@ -147,11 +172,18 @@ fn spawn(settings: &WorkerSettings) -> Result<(Arc<WorkerProcess>, ModelInfo)> {
         Ok(Some(other)) => {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(LlmError::Protocol { reason: format!("expected ready, got {other:?}") });
+            return Err(LlmError::Protocol {
+                reason: format!("expected ready, got {other:?}"),
+            });
         }
         Ok(None) | Err(_) => {
-            let status = child.wait().map(describe_exit).unwrap_or_else(|e| e.to_string());
-            return Err(LlmError::WorkerCrashed { reason: format!("the worker died while loading the model: {status}") });
+            let status = child
+                .wait()
+                .map(describe_exit)
+                .unwrap_or_else(|e| e.to_string());
+            return Err(LlmError::WorkerCrashed {
+                reason: format!("the worker died while loading the model: {status}"),
+            });
         }
     };
     let process = Arc::new(WorkerProcess {
@@ -167,7 +199,9 @@ fn spawn(settings: &WorkerSettings) -> Result<(Arc<WorkerProcess>, ModelInfo)> {
     std::thread::Builder::new()
         .name("hearth-worker-reader".into())
         .spawn(move || read_events(stdout, reader))
-        .map_err(|e| LlmError::WorkerSpawn { reason: e.to_string() })?;
+        .map_err(|e| LlmError::WorkerSpawn {
+            reason: e.to_string(),
+        })?;
     Ok((process, info))
 }
 
@@ -176,14 +210,18 @@ fn spawn(settings: &WorkerSettings) -> Result<(Arc<WorkerProcess>, ModelInfo)> {
 fn read_events(mut stdout: BufReader<ChildStdout>, process: Weak<WorkerProcess>) {
     let ended = loop {
         let frame = read_frame::<_, FromWorker>(&mut stdout);
-        let Some(process) = process.upgrade() else { return };
+        let Some(process) = process.upgrade() else {
+            return;
+        };
         match frame {
             Ok(Some(message)) => route(&process, message),
             Ok(None) => break None,
             Err(e) => break Some(e.to_string()),
         }
     };
-    let Some(process) = process.upgrade() else { return };
+    let Some(process) = process.upgrade() else {
+        return;
+    };
     process.alive.store(false, Ordering::SeqCst);
     let status = wait_briefly(&process);
     let reason = match ended {
@@ -201,7 +239,9 @@ fn read_events(mut stdout: BufReader<ChildStdout>, process: Weak<WorkerProcess>)
         Err(_) => return,
     };
     for (_, events) in pending.generations {
-        let _ = events.send(GenerationEvent::Failed { error: error.clone() });
+        let _ = events.send(GenerationEvent::Failed {
+            error: error.clone(),
+        });
     }
     for (_, reply) in pending.tokens {
         let _ = reply.send(Err(error.clone()));
@@ -212,7 +252,9 @@ fn read_events(mut stdout: BufReader<ChildStdout>, process: Weak<WorkerProcess>)
 }
 
 fn route(process: &WorkerProcess, message: FromWorker) {
-    let Ok(mut routes) = process.routes.lock() else { return };
+    let Ok(mut routes) = process.routes.lock() else {
+        return;
+    };
     match message {
         FromWorker::Event { id, event } => {
             let last = !matches!(event, GenerationEvent::Delta { .. });
@@ -239,7 +281,9 @@ fn route(process: &WorkerProcess, message: FromWorker) {
 
 /// The exit status of a worker whose output ended, waiting a moment for it to exit.
 fn wait_briefly(process: &WorkerProcess) -> String {
-    let Ok(mut child) = process.child.lock() else { return "unknown exit".into() };
+    let Ok(mut child) = process.child.lock() else {
+        return "unknown exit".into();
+    };
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         match child.try_wait() {
@@ -319,8 +363,14 @@ impl Engine for WorkerEngine {
         if let Ok(mut routes) = process.routes.lock() {
             routes.tokens.insert(id, reply);
         }
-        process.send(&ToWorker::Tokenize { id, text: text.to_owned(), add_special })?;
-        answer.recv().map_err(|_| LlmError::WorkerCrashed { reason: "no reply to tokenize".into() })?
+        process.send(&ToWorker::Tokenize {
+            id,
+            text: text.to_owned(),
+            add_special,
+        })?;
+        answer.recv().map_err(|_| LlmError::WorkerCrashed {
+            reason: "no reply to tokenize".into(),
+        })?
     }
 
     fn detokenize(&self, tokens: &[u32]) -> Result<String> {
@@ -330,22 +380,33 @@ impl Engine for WorkerEngine {
         if let Ok(mut routes) = process.routes.lock() {
             routes.texts.insert(id, reply);
         }
-        process.send(&ToWorker::Detokenize { id, tokens: tokens.to_vec() })?;
-        answer.recv().map_err(|_| LlmError::WorkerCrashed { reason: "no reply to detokenize".into() })?
+        process.send(&ToWorker::Detokenize {
+            id,
+            tokens: tokens.to_vec(),
+        })?;
+        answer.recv().map_err(|_| LlmError::WorkerCrashed {
+            reason: "no reply to detokenize".into(),
+        })?
     }
 }
 
 impl Drop for WorkerEngine {
     fn drop(&mut self) {
-        let Ok(mut current) = self.current.lock() else { return };
-        let Some(process) = current.take() else { return };
+        let Ok(mut current) = self.current.lock() else {
+            return;
+        };
+        let Some(process) = current.take() else {
+            return;
+        };
         process.stopping.store(true, Ordering::SeqCst);
         let _ = process.send(&ToWorker::Shutdown);
         if let Ok(mut stdin) = process.stdin.lock() {
             let _ = stdin.flush();
         }
         let deadline = Instant::now() + Duration::from_secs(5);
-        let Ok(mut child) = process.child.lock() else { return };
+        let Ok(mut child) = process.child.lock() else {
+            return;
+        };
         while Instant::now() < deadline {
             if let Ok(Some(_)) = child.try_wait() {
                 return;

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 fn model(env: &str, file: &str, fetch_arg: &str) -> PathBuf {
     let path = std::env::var_os(env).map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models").join(file)
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../.models")
+            .join(file)
     });
     assert!(
         path.is_file(),
@@ -17,7 +19,11 @@ fn model(env: &str, file: &str, fetch_arg: &str) -> PathBuf {
 
 /// SmolLM2-135M-Instruct Q4_1: the default chat model, ChatML template.
 pub fn smollm2() -> PathBuf {
-    model("HEARTH_TEST_MODEL", "SmolLM2-135M-Instruct.Q4_1.gguf", "smollm2")
+    model(
+        "HEARTH_TEST_MODEL",
+        "SmolLM2-135M-Instruct.Q4_1.gguf",
+        "smollm2",
+    )
 }
 
 /// Gemma 3 270M base Q4_K_M: no chat template in the file.

@@ -1,0 +1,362 @@
+//! The database schema as an ordered list of migrations, and the code that brings any
+//! older history up to date.
+//!
+//! `PRAGMA user_version` holds the number of migrations applied. Each migration runs in
+//! its own transaction together with the bump of `user_version`, so a crash mid-upgrade
+//! leaves the database at the previous version, never half-way. Migrations are only ever
+//! appended: a released step is never edited, because histories in the wild were built
+//! from it.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Result, StoreError};
+
+/// Marks the file as Hearth's ("HRTH"), so that pointing Hearth at some other
+/// application's SQLite file is refused instead of adding tables to it.
+pub(crate) const APPLICATION_ID: i32 = 0x4852_5448;
+
+/// Version 1: conversations, tags and the message tree.
+const V1_CORE: &str = r#"
+CREATE TABLE conversations (
+    id             TEXT PRIMARY KEY NOT NULL,
+    title          TEXT NOT NULL DEFAULT '',
+    title_source   TEXT NOT NULL DEFAULT 'auto' CHECK (title_source IN ('auto', 'user')),
+    model          TEXT,
+    system_prompt  TEXT,
+    settings       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(settings)),
+    pinned         INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)),
+    archived       INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1)),
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    -- Deferred: an import inserts the conversation before the messages it points at.
+    active_leaf_id TEXT REFERENCES messages(id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED
+);
+CREATE INDEX conversations_order ON conversations(pinned DESC, updated_at DESC);
+
+CREATE TABLE conversation_tags (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    tag             TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX conversation_tags_tag ON conversation_tags(tag);
+
+CREATE TABLE messages (
+    -- An INTEGER PRIMARY KEY survives VACUUM unchanged, which the full-text index (keyed
+    -- by rowid) relies on; the public id is the UUID below.
+    seq             INTEGER PRIMARY KEY,
+    id              TEXT NOT NULL UNIQUE,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    parent_id       TEXT REFERENCES messages(id) ON DELETE CASCADE,
+    role            TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+    kind            TEXT NOT NULL DEFAULT 'message' CHECK (kind IN ('message', 'summary')),
+    content         TEXT NOT NULL,
+    state           TEXT NOT NULL
+                    CHECK (state IN ('streaming', 'done', 'stopped', 'failed', 'interrupted')),
+    error           TEXT,
+    model           TEXT,
+    token_count     INTEGER CHECK (token_count IS NULL OR token_count >= 0),
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+CREATE INDEX messages_conversation ON messages(conversation_id, created_at);
+CREATE INDEX messages_parent ON messages(parent_id);
+-- Startup looks for answers a crash left streaming; this keeps that instant.
+CREATE INDEX messages_streaming ON messages(state) WHERE state = 'streaming';
+
+-- The code checks this too; the trigger keeps a bug or a hand-edited import from ever
+-- linking two conversations' trees.
+CREATE TRIGGER messages_parent_same_conversation
+BEFORE INSERT ON messages
+WHEN NEW.parent_id IS NOT NULL AND EXISTS (
+    SELECT 1 FROM messages p WHERE p.id = NEW.parent_id AND p.conversation_id <> NEW.conversation_id
+)
+BEGIN
+    SELECT RAISE(ABORT, 'parent message belongs to another conversation');
+END;
+"#;
+
+/// Version 2: full-text search.
+///
+/// Two FTS5 indexes over message text, both "external content" (they keep no copy of the
+/// text, only the index): `unicode61` with diacritics folded for words, and `trigram` for
+/// scripts written without spaces (Chinese, Japanese, Thai...), where unicode61 sees a
+/// whole sentence as one token.
+///
+/// Streaming answers are left out of both indexes until they finish: a checkpoint then
+/// costs one row update instead of re-indexing a growing text several times a second. The
+/// content "table" is therefore a view of the non-streaming messages, and the triggers
+/// below index and unindex exactly what that view shows (FTS5 requires a delete to
+/// repeat the values that were indexed).
+///
+/// `secure-delete` makes FTS5 remove a deleted message's terms from the index pages
+/// themselves instead of recording a tombstone that leaves them on disk until the next
+/// merge; with `PRAGMA secure_delete` the freed bytes are then zeroed.
+const V2_SEARCH: &str = r#"
+CREATE VIEW messages_indexed AS
+    SELECT seq, content FROM messages WHERE state <> 'streaming';
+
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    content,
+    content = 'messages_indexed',
+    content_rowid = 'seq',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE messages_trigram USING fts5(
+    content,
+    content = 'messages_indexed',
+    content_rowid = 'seq',
+    tokenize = 'trigram case_sensitive 0 remove_diacritics 1'
+);
+INSERT INTO messages_fts(messages_fts, rank) VALUES ('secure-delete', 1);
+INSERT INTO messages_trigram(messages_trigram, rank) VALUES ('secure-delete', 1);
+
+CREATE TRIGGER messages_search_insert AFTER INSERT ON messages
+WHEN NEW.state <> 'streaming'
+BEGIN
+    INSERT INTO messages_fts(rowid, content) VALUES (NEW.seq, NEW.content);
+    INSERT INTO messages_trigram(rowid, content) VALUES (NEW.seq, NEW.content);
+END;
+
+CREATE TRIGGER messages_search_delete AFTER DELETE ON messages
+WHEN OLD.state <> 'streaming'
+BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', OLD.seq, OLD.content);
+    INSERT INTO messages_trigram(messages_trigram, rowid, content)
+        VALUES ('delete', OLD.seq, OLD.content);
+END;
+
+-- One trigger, not two, so that the old text is always unindexed before the new text is
+-- indexed (SQLite does not promise an order between triggers).
+CREATE TRIGGER messages_search_update AFTER UPDATE OF content, state ON messages
+BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content)
+        SELECT 'delete', OLD.seq, OLD.content WHERE OLD.state <> 'streaming';
+    INSERT INTO messages_trigram(messages_trigram, rowid, content)
+        SELECT 'delete', OLD.seq, OLD.content WHERE OLD.state <> 'streaming';
+    INSERT INTO messages_fts(rowid, content)
+        SELECT NEW.seq, NEW.content WHERE NEW.state <> 'streaming';
+    INSERT INTO messages_trigram(rowid, content)
+        SELECT NEW.seq, NEW.content WHERE NEW.state <> 'streaming';
+END;
+
+-- Index what version 1 already holds.
+INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+INSERT INTO messages_trigram(messages_trigram) VALUES ('rebuild');
+"#;
+
+/// Version 3: personas, and a conversation's link to the one it started from.
+const V3_PERSONAS: &str = r#"
+CREATE TABLE personas (
+    id            TEXT PRIMARY KEY NOT NULL,
+    name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    system_prompt TEXT NOT NULL,
+    settings      TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(settings)),
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+ALTER TABLE conversations ADD COLUMN persona_id TEXT REFERENCES personas(id) ON DELETE SET NULL;
+"#;
+
+/// Every migration in order; migration `i` takes the database to version `i + 1`.
+pub(crate) const MIGRATIONS: &[&str] = &[V1_CORE, V2_SEARCH, V3_PERSONAS];
+
+/// The schema version this code writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Brings the database up to [`SCHEMA_VERSION`], refusing databases from a newer Hearth and
+/// databases that are not Hearth's.
+pub(crate) fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<()> {
+    let found = user_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    check_ownership(conn, found, path)?;
+    for (index, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let version = index as u32 + 1;
+        // Immediate: take the write lock before reading anything, so two processes that
+        // open an old history at once upgrade it one after the other.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have upgraded between our read and our lock.
+        if user_version(&tx)? >= version {
+            continue;
+        }
+        tx.execute_batch(step)?;
+        if version == 1 {
+            tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        }
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+        tracing::info!(version, "history database schema upgraded");
+    }
+    Ok(())
+}
+
+pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(StoreError::from_sqlite)?;
+    // user_version is a signed 32-bit header field; a negative one was not written by us.
+    u32::try_from(version).map_err(|_| StoreError::Corrupt {
+        detail: format!("schema version {version} is negative"),
+    })
+}
+
+fn check_ownership(conn: &Connection, version: u32, path: &std::path::Path) -> Result<()> {
+    let not_hearth = || StoreError::NotHearth {
+        path: path.to_path_buf(),
+    };
+    if version == 0 {
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+            .map_err(StoreError::from_sqlite)?;
+        if tables > 0 {
+            return Err(not_hearth());
+        }
+        return Ok(());
+    }
+    let app_id: i32 = conn.query_row("PRAGMA application_id", [], |row| row.get(0))?;
+    if app_id != APPLICATION_ID {
+        return Err(not_hearth());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{NewConversation, NewMessage, SearchQuery, Store};
+
+    /// An old history (made with the version 1 SQL alone, as Hearth 1 did) opens with the
+    /// current code: its data is intact, later tables and columns exist, and old messages
+    /// are searchable.
+    #[test]
+    fn version_1_database_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(V1_CORE).unwrap();
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute_batch(
+                "BEGIN;
+                 INSERT INTO conversations (id, title, title_source, model, settings, created_at, updated_at, active_leaf_id)
+                   VALUES ('c1', 'Old talk', 'user', 'smollm2', '{\"temperature\":0.5}', 1000, 2000, 'm2');
+                 INSERT INTO conversation_tags VALUES ('c1', 'work');
+                 INSERT INTO messages (id, conversation_id, parent_id, role, content, state, created_at, updated_at)
+                   VALUES ('m1', 'c1', NULL, 'user', 'what is a héron', 'done', 1000, 1000),
+                          ('m2', 'c1', 'm1', 'assistant', 'a wading bird', 'done', 1500, 1500);
+                 COMMIT;",
+            )
+            .unwrap();
+        }
+
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let conversation = store.conversation(&"c1".into()).unwrap();
+        assert_eq!(conversation.title, "Old talk");
+        assert_eq!(conversation.tags, vec!["work".to_string()]);
+        assert_eq!(
+            conversation.persona_id, None,
+            "new column, empty for old rows"
+        );
+        assert_eq!(conversation.settings["temperature"], 0.5);
+        let branch = store.active_branch(&"c1".into()).unwrap();
+        let texts: Vec<&str> = branch.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(texts, ["what is a héron", "a wading bird"]);
+
+        // New table usable, old messages indexed by the upgrade.
+        let persona = store
+            .create_persona(crate::NewPersona {
+                name: "Birder".into(),
+                system_prompt: "You know birds.".into(),
+                settings: serde_json::Value::Null,
+            })
+            .unwrap();
+        let mut settings = crate::ConversationSettings::default();
+        settings.persona_id = Some(persona.id.clone());
+        store.update_settings(&"c1".into(), &settings).unwrap();
+        let hits = store.search(&SearchQuery::text("heron")).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].message_id.as_str(), "m1");
+
+        // And the upgraded history takes new writes.
+        let c = store
+            .create_conversation(NewConversation::default())
+            .unwrap();
+        store
+            .add_message(&c.id, NewMessage::user(None, "hello"))
+            .unwrap();
+        store.check_integrity().unwrap();
+    }
+
+    #[test]
+    fn newer_database_is_refused_with_its_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        drop(Store::open(&path).unwrap());
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION + 7)
+                .unwrap();
+        }
+        match Store::open(&path) {
+            Err(StoreError::TooNew { found, supported }) => {
+                assert_eq!(found, SCHEMA_VERSION + 7);
+                assert_eq!(supported, SCHEMA_VERSION);
+            }
+            other => panic!("expected TooNew, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn another_applications_database_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("CREATE TABLE notes (body TEXT)")
+                .unwrap();
+        }
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::NotHearth { .. })
+        ));
+        let conn = Connection::open(&path).unwrap();
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tables, 1, "nothing was added to the other app's file");
+    }
+
+    #[test]
+    fn a_file_that_is_not_sqlite_is_reported_as_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        std::fs::write(&path, vec![0x5a; 8192]).unwrap();
+        match Store::open(&path) {
+            Err(StoreError::Corrupt { .. }) => {}
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reopening_a_current_database_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        let id = {
+            let store = Store::open(&path).unwrap();
+            store
+                .create_conversation(NewConversation::default())
+                .unwrap()
+                .id
+        };
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(store.conversation(&id).unwrap().id, id);
+    }
+}

@@ -1,0 +1,219 @@
+//! Opening the history database: the connection settings that make it durable, and the
+//! one connection every operation goes through.
+//!
+//! The store is synchronous. SQLite calls block, so async callers run them on a
+//! dedicated thread or `spawn_blocking`. One connection behind a mutex serializes the
+//! writers of this process, which is all SQLite allows anyway; other processes (the CLI
+//! next to the app) wait on the busy timeout.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::error::{Result, StoreError};
+use crate::schema;
+
+/// How long a write waits for another process holding the write lock before giving up
+/// with "database is locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The conversation history: one SQLite database.
+///
+/// `Store` is `Send + Sync`; share it in an `Arc`. Every write that matters commits before
+/// the call returns.
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the history at `path` and upgrades its schema.
+    ///
+    /// The parent folder is created if missing.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(StoreError::from_sqlite)?;
+        Store::setup(conn, path, Some(path.to_path_buf()))
+    }
+
+    /// A history that lives in memory only, for tests and throwaway sessions.
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory()?;
+        Store::setup(conn, Path::new(":memory:"), None)
+    }
+
+    fn setup(mut conn: Connection, shown_path: &Path, path: Option<PathBuf>) -> Result<Store> {
+        configure(&conn).map_err(StoreError::from_sqlite)?;
+        schema::migrate(&mut conn, shown_path)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path,
+        })
+    }
+
+    /// The database file, or `None` for an in-memory store.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The schema version of the open database (always [`crate::SCHEMA_VERSION`] once open).
+    pub fn schema_version(&self) -> Result<u32> {
+        schema::user_version(&self.conn())
+    }
+
+    /// Checks the whole file and both search indexes; [`StoreError::Corrupt`] says what is
+    /// wrong. Reads everything, so it is for a "check my history" command, not for every
+    /// start.
+    pub fn check_integrity(&self) -> Result<()> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+        let problems: Vec<String> = stmt
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(StoreError::from_sqlite)?;
+        if problems != ["ok"] {
+            return Err(StoreError::Corrupt {
+                detail: problems.join("; "),
+            });
+        }
+        let foreign: i64 =
+            conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
+                row.get(0)
+            })?;
+        if foreign > 0 {
+            return Err(StoreError::Corrupt {
+                detail: format!("{foreign} rows point at missing rows"),
+            });
+        }
+        for table in ["messages_fts", "messages_trigram"] {
+            // rank = 1 also compares the index against the message text it was built from.
+            let sql = format!("INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)");
+            conn.execute(&sql, []).map_err(|err| StoreError::Corrupt {
+                detail: format!("search index {table}: {err}"),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The connection. A panic while it was held leaves SQLite consistent (an unfinished
+    /// transaction rolls back when its guard drops), so a poisoned lock is still usable.
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` in a write transaction and commits it.
+    ///
+    /// Immediate: the write lock is taken at BEGIN, so a transaction that reads and then
+    /// writes never fails half-way with "busy" because another process wrote in between.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Write-ahead log: readers never block the writer, and a commit appends to the log
+    // instead of rewriting pages in place.
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if mode != "wal" && mode != "memory" {
+        tracing::warn!(mode, "history database is not in WAL mode");
+    }
+    // NORMAL in WAL mode syncs at checkpoints, not at every commit. A committed
+    // transaction is already in the WAL file, which the OS keeps after our process dies,
+    // so a crash or `kill -9` of Hearth loses nothing (the crash test proves it); only a
+    // power cut or OS crash can lose the last commits, and never corrupts the file. FULL
+    // would fsync on every streaming checkpoint, several times a second.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    // Deleted rows are overwritten with zeros, so "delete" removes the words from the file.
+    conn.pragma_update(None, "secure_delete", true)?;
+    Ok(())
+}
+
+/// Milliseconds since the Unix epoch. A clock set before 1970 counts as 0.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn store_can_be_shared_between_threads() {
+        assert_send_sync::<Store>();
+        let store = std::sync::Arc::new(Store::open_in_memory().unwrap());
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    store
+                        .create_conversation(crate::NewConversation {
+                            title: Some(format!("thread {i}")),
+                            ..Default::default()
+                        })
+                        .map(|c| c.id)
+                })
+            })
+            .collect();
+        for handle in handles {
+            assert!(handle.join().unwrap().is_ok());
+        }
+        let all = store
+            .list_conversations(&crate::ConversationFilter::default())
+            .unwrap();
+        assert_eq!(all.len(), 4);
+    }
+
+    #[test]
+    fn file_store_uses_wal_foreign_keys_and_secure_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("nested/history.db")).unwrap();
+        let conn = store.conn();
+        let get = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(get("PRAGMA foreign_keys"), 1);
+        assert_eq!(get("PRAGMA secure_delete"), 1);
+        assert_eq!(get("PRAGMA synchronous"), 1, "NORMAL");
+        assert!(get("PRAGMA busy_timeout") > 0);
+    }
+
+    #[test]
+    fn fresh_store_passes_integrity_check() {
+        let store = Store::open_in_memory().unwrap();
+        store.check_integrity().unwrap();
+        assert_eq!(store.schema_version().unwrap(), crate::SCHEMA_VERSION);
+        assert!(store.path().is_none());
+    }
+}
