@@ -9,6 +9,16 @@ pub enum CoreError {
     Llm(#[from] hearth_llm::LlmError),
     #[error(transparent)]
     Models(#[from] hearth_models::ModelsError),
+    #[error(transparent)]
+    Store(#[from] hearth_store::StoreError),
+    #[error("the message is empty; type something to send")]
+    EmptyMessage,
+    #[error("message {id} is not an answer; only answers can be regenerated")]
+    NotAnAnswer { id: String },
+    #[error("message {id} is not a question; only your own messages can be edited")]
+    NotAQuestion { id: String },
+    #[error("the writer of answer {id} stopped before finishing; the answer so far is saved in the history")]
+    TurnLost { id: String },
     /// `message` already names the file (hearth-gguf's messages start with the path).
     #[error("{message}")]
     InvalidModelFile { path: PathBuf, message: String },
@@ -42,6 +52,11 @@ impl CoreError {
         match self {
             CoreError::Llm(e) => e.code(),
             CoreError::Models(e) => e.code(),
+            CoreError::Store(_) => "STORE_ERROR",
+            CoreError::EmptyMessage => "EMPTY_MESSAGE",
+            CoreError::NotAnAnswer { .. } => "NOT_AN_ANSWER",
+            CoreError::NotAQuestion { .. } => "NOT_A_QUESTION",
+            CoreError::TurnLost { .. } => "TURN_LOST",
             CoreError::InvalidModelFile { .. } => "INVALID_MODEL_FILE",
             CoreError::Library { .. } => "LIBRARY_DAMAGED",
             CoreError::DuplicateModel { .. } => "DUPLICATE_MODEL",

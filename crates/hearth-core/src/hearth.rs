@@ -15,18 +15,21 @@ use crate::config::Config;
 use crate::error::{CoreError, Result};
 use crate::library::Library;
 use crate::paths::Paths;
+use hearth_store::Store;
 
 /// How models are run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum Isolation {
     /// In this process: fastest start, but a llama.cpp abort ends the process.
     InProcess,
     /// In a child process started as `program args...` (by default `hearth worker`).
     Worker { program: PathBuf, args: Vec<String> },
+    /// This engine for every model (tests use the scripted fake).
+    Provided(Arc<dyn Engine>),
 }
 
 /// Options for opening Hearth.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct OpenOptions {
     pub paths: Paths,
     /// Overrides `isolate_models` from the config file.
@@ -37,6 +40,7 @@ pub struct Hearth {
     pub(crate) paths: Paths,
     pub(crate) config: RwLock<Config>,
     pub(crate) library: Mutex<Library>,
+    pub(crate) store: Arc<Store>,
     isolation: Isolation,
     engines: Mutex<HashMap<PathBuf, Arc<dyn Engine>>>,
 }
@@ -68,10 +72,17 @@ impl Hearth {
             None => Isolation::InProcess,
         };
         let library = Library::load(&options.paths.library_file())?;
+        let store = Arc::new(Store::open(options.paths.database_file())?);
+        // Answers that were streaming when the app last stopped can never finish now.
+        let interrupted = store.mark_interrupted()?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "answers cut off by the last shutdown are marked interrupted");
+        }
         Ok(Self {
             paths: options.paths,
             config: RwLock::new(config),
             library: Mutex::new(library),
+            store,
             isolation,
             engines: Mutex::default(),
         })
@@ -128,6 +139,9 @@ impl Hearth {
 
     /// The engine for a model, loading it on first use.
     pub fn engine(&self, model: Option<&str>) -> Result<Arc<dyn Engine>> {
+        if let Isolation::Provided(engine) = &self.isolation {
+            return Ok(engine.clone());
+        }
         let path = self.resolve_model(model)?;
         let mut engines = self.engines.lock().map_err(|_| poisoned())?;
         if let Some(engine) = engines.get(&path) {
@@ -135,6 +149,7 @@ impl Hearth {
         }
         let settings = self.config().engine_settings();
         let engine: Arc<dyn Engine> = match &self.isolation {
+            Isolation::Provided(engine) => engine.clone(),
             Isolation::InProcess => Arc::new(LlamaEngine::load(&path, &settings)?),
             Isolation::Worker { program, args } => Arc::new(WorkerEngine::start(WorkerSettings {
                 program: program.clone(),

@@ -6,6 +6,7 @@
 //! calls and the results back.
 
 pub mod bench;
+pub mod chat;
 pub mod config;
 pub mod error;
 mod hearth;
@@ -14,6 +15,7 @@ mod models;
 pub mod paths;
 mod session;
 
+pub use chat::{ChatTurn, TurnEvent};
 pub use config::Config;
 pub use error::{CoreError, Result};
 pub use hearth::{Hearth, Isolation, OpenOptions};

@@ -51,6 +51,11 @@ impl Paths {
         self.data.join("models")
     }
 
+    /// The history database.
+    pub fn database_file(&self) -> PathBuf {
+        self.data.join("hearth.db")
+    }
+
     pub fn library_file(&self) -> PathBuf {
         self.data.join("library.json")
     }

@@ -141,7 +141,16 @@ fn parse(bytes: &[u8], max_bytes: usize) -> Result<ExportDocument> {
     }
     // serde_json refuses nesting deeper than 128 levels, so hostile nesting in `settings`
     // is an error here, not a stack overflow.
-    serde_json::from_str(text).map_err(|err| StoreError::import(err.to_string()))
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if path == "." {
+            StoreError::import(inner.to_string())
+        } else {
+            StoreError::import(format!("{path}: {inner}"))
+        }
+    })
 }
 
 fn check_id(what: &str, id: &str) -> Result<()> {

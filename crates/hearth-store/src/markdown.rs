@@ -57,12 +57,20 @@ fn render_conversation(conn: &Connection, id: &ConversationId, out: &mut String)
         .unwrap_or(0)
         .saturating_sub(branch.len());
     if hidden > 0 {
-        let messages = if hidden == 1 { "message" } else { "messages" };
+        let what = if hidden == 1 {
+            "1 message on another branch (an earlier version of an edited question or a \
+             regenerated answer) is"
+                .to_owned()
+        } else {
+            format!(
+                "{hidden} messages on other branches (earlier versions of edited questions and \
+                 regenerated answers) are"
+            )
+        };
         let _ = writeln!(
             out,
-            "> This file shows the branch that was open in Hearth. {hidden} {messages} on other \
-             branches (earlier versions of edited questions and regenerated answers) are not \
-             included; export as JSON to keep every branch.\n"
+            "> This file shows the branch that was open in Hearth. {what} not included; export \
+             as JSON to keep every branch.\n"
         );
     }
     if let Some(prompt) = c.system_prompt.as_deref().filter(|p| !p.trim().is_empty()) {

@@ -163,9 +163,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[V1_CORE, V2_SEARCH, V3_PERSONAS];
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-/// Brings the database up to [`SCHEMA_VERSION`], refusing databases from a newer Hearth and
-/// databases that are not Hearth's.
-pub(crate) fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<()> {
+/// Refuses databases from a newer Hearth and databases that are not Hearth's.
+pub(crate) fn check_openable(conn: &Connection, path: &std::path::Path) -> Result<()> {
     let found = user_version(conn)?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::TooNew {
@@ -173,7 +172,19 @@ pub(crate) fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<(
             supported: SCHEMA_VERSION,
         });
     }
-    check_ownership(conn, found, path)?;
+    check_ownership(conn, found, path)
+}
+
+/// Brings the database up to [`SCHEMA_VERSION`]; call [`check_openable`] first.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let found = user_version(conn)?;
+    if found > SCHEMA_VERSION {
+        // A newer Hearth upgraded it since the check.
+        return Err(StoreError::TooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
     for (index, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let version = index as u32 + 1;
         // Immediate: take the write lock before reading anything, so two processes that
@@ -277,8 +288,10 @@ mod tests {
                 settings: serde_json::Value::Null,
             })
             .unwrap();
-        let mut settings = crate::ConversationSettings::default();
-        settings.persona_id = Some(persona.id.clone());
+        let settings = crate::ConversationSettings {
+            persona_id: Some(persona.id.clone()),
+            ..Default::default()
+        };
         store.update_settings(&"c1".into(), &settings).unwrap();
         let hits = store.search(&SearchQuery::text("heron")).unwrap();
         assert_eq!(hits.len(), 1);
@@ -322,15 +335,17 @@ mod tests {
             conn.execute_batch("CREATE TABLE notes (body TEXT)")
                 .unwrap();
         }
+        let before = std::fs::read(&path).unwrap();
         assert!(matches!(
             Store::open(&path),
             Err(StoreError::NotHearth { .. })
         ));
-        let conn = Connection::open(&path).unwrap();
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(tables, 1, "nothing was added to the other app's file");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "the other app's file changed"
+        );
+        assert!(!dir.path().join("other.db-wal").exists());
     }
 
     #[test]

@@ -36,7 +36,7 @@ const SNIPPET_CHARS: i64 = 48;
 /// A search and its filters. `Default` plus `text` searches everything.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SearchQuery {
-    /// What the person typed (see the module docs of `query` for the rules).
+    /// What the person typed (see [`Store::search`] for how it is read).
     pub text: String,
     /// Only messages created at or after this time (ms since the epoch).
     pub from: Option<i64>,
@@ -94,8 +94,19 @@ pub struct SnippetSegment {
 }
 
 impl Store {
-    /// Searches message text. An empty query (nothing but spaces and punctuation) finds
-    /// nothing. No input can cause a query syntax error.
+    /// Searches message text. No input can cause a query syntax error.
+    ///
+    /// How `text` is read:
+    /// - words separated by spaces must all match; `"two words"` is a phrase;
+    /// - `term*` matches words starting with `term`, and so does the last word, so results
+    ///   appear while typing;
+    /// - case and Latin accents are ignored (`cafe` finds "Café"); accents of other
+    ///   scripts (Greek tonos, for one) are not folded;
+    /// - text in scripts written without spaces (Chinese, Japanese, Korean, Thai, ...) is
+    ///   matched anywhere inside words (`日本語` finds "私は日本語を話します");
+    /// - FTS5 operators (`AND`, `OR`, `NOT`, `NEAR`, `-`, `^`, `:`) are plain text;
+    /// - nothing but spaces and punctuation finds nothing, and terms after the
+    ///   [`crate::MAX_SEARCH_TERMS`]th are ignored.
     pub fn search(&self, search: &SearchQuery) -> Result<Vec<SearchHit>> {
         let parsed = query::parse(&search.text);
         if parsed.is_empty() {
@@ -434,6 +445,7 @@ mod tests {
         let (store, _) = store_with(&["Привет, как дела?", "Καλημέρα κόσμε"]);
         assert_eq!(found(&store, "привет"), ["Привет, как дела?"]);
         assert_eq!(found(&store, "дел"), ["Привет, как дела?"]);
+        // Case folds in Greek; accents do not (unicode61 folds Latin diacritics only).
         assert_eq!(found(&store, "καλημέρα"), ["Καλημέρα κόσμε"]);
         assert_eq!(found(&store, "ΚΌΣΜΕ"), ["Καλημέρα κόσμε"]);
     }
@@ -621,7 +633,7 @@ mod tests {
                 tag: Some("job".into()),
                 ..base.clone()
             }),
-            [w.id.clone()]
+            vec![w.id.clone()]
         );
         assert_eq!(
             ids(SearchQuery {
@@ -635,14 +647,14 @@ mod tests {
                 model: Some("qwen".into()),
                 ..base.clone()
             }),
-            [w.id.clone()]
+            vec![w.id.clone()]
         );
         assert_eq!(
             ids(SearchQuery {
                 model: Some("smollm".into()),
                 ..base.clone()
             }),
-            [a.id.clone()]
+            vec![a.id.clone()]
         );
         assert_eq!(
             ids(SearchQuery {
@@ -650,7 +662,7 @@ mod tests {
                 to: Some(3_000),
                 ..base.clone()
             }),
-            [h.id.clone()]
+            vec![h.id.clone()]
         );
         store.set_archived(&work, true).unwrap();
         assert_eq!(
@@ -666,7 +678,7 @@ mod tests {
                 archived: Some(true),
                 ..base.clone()
             }),
-            [w.id.clone()]
+            vec![w.id.clone()]
         );
         assert_eq!(
             ids(SearchQuery {

@@ -62,8 +62,12 @@ impl Store {
     }
 
     fn setup(mut conn: Connection, shown_path: &Path, path: Option<PathBuf>) -> Result<Store> {
-        configure(&conn).map_err(StoreError::from_sqlite)?;
-        schema::migrate(&mut conn, shown_path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Before any setting that writes to the file: a newer Hearth's history or another
+        // application's database is refused untouched.
+        schema::check_openable(&conn, shown_path)?;
+        configure(&conn)?;
+        schema::migrate(&mut conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
             path,
@@ -134,7 +138,6 @@ impl Store {
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(BUSY_TIMEOUT)?;
     // Write-ahead log: readers never block the writer, and a commit appends to the log
     // instead of rewriting pages in place.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;

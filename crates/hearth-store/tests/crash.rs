@@ -101,6 +101,8 @@ fn write_history(path: &Path, rounds: Option<usize>, out: &mut dyn Write) {
 /// What the writer reported.
 #[derive(Default)]
 struct Reports {
+    /// Report lines read.
+    lines: usize,
     conversations: Vec<ConversationId>,
     messages: Vec<MessageId>,
     /// The last checkpoint reported for each answer, in characters.
@@ -113,6 +115,7 @@ impl Reports {
         let Some(rest) = line.strip_prefix(PREFIX) else {
             return;
         };
+        self.lines += 1;
         let parts: Vec<&str> = rest.split_whitespace().collect();
         match parts.as_slice() {
             ["conversation", id] => self.conversations.push((*id).into()),
@@ -260,7 +263,12 @@ fn killed_writer_loses_nothing_it_reported() {
         }
 
         total_conversations += reports.conversations.len();
-        total_interrupted += verify(&path, &reports);
+        let interrupted = verify(&path, &reports);
+        total_interrupted += interrupted;
+        eprintln!(
+            "run {run}: killed after {} reported commits, {interrupted} answer(s) cut mid-stream",
+            reports.lines
+        );
     }
 
     // The runs did exercise the crash path: some answers were cut mid-stream.

@@ -420,10 +420,9 @@ fn hostile_import_files_are_refused_and_write_nothing() {
         with("/conversations/0/messages/0/content", json!(7)),
         "content",
     );
-    refused(
-        with("/conversations/0/messages/0/surprise", json!(1)),
-        "surprise",
-    );
+    let mut unknown_field = base_doc();
+    unknown_field["conversations"][0]["messages"][0]["surprise"] = json!(1);
+    refused(unknown_field, "surprise");
     refused(
         with(
             "/conversations/0/title",
@@ -535,7 +534,55 @@ fn markdown_shows_the_active_branch_and_says_what_it_leaves_out() {
     let markdown = store
         .export_markdown(&ExportScope::Conversation(report.conversations[0].clone()))
         .unwrap();
-    expect![[r#""#]].assert_eq(&markdown);
+    expect![[r##"
+        # Lease review
+
+        - Created: 2024-05-01 14:03 UTC
+        - Updated: 2024-05-01 15:03 UTC
+        - Model: qwen2.5
+        - Persona: Lawyer
+        - Tags: legal, work
+        - Settings: `{"temperature":0.7}`
+        - Pinned
+        - Conversation id: c1
+
+        > This file shows the branch that was open in Hearth. 1 message on another branch (an earlier version of an edited question or a regenerated answer) is not included; export as JSON to keep every branch.
+
+        ## System prompt
+
+        You review contracts.
+        Be brief.
+
+        ## Summary of earlier messages
+
+        *2024-05-01 14:03 UTC*
+
+        Earlier: deposits.
+
+        ## User
+
+        *2024-05-01 14:04 UTC*
+
+        Is **clause 4** fair?
+
+        ## Assistant (qwen2.5)
+
+        *2024-05-01 14:06 UTC*
+
+        Mostly:
+
+        - the deposit is capped
+        - notice is 30 days
+
+        > Stopped before the end.
+
+        ## User
+
+        *2024-05-01 15:03 UTC*
+
+        And clause 5?
+
+    "##]].assert_eq(&markdown);
 
     // Switching branch changes what the file shows.
     store.switch_branch(&"c1".into(), &"m2".into()).unwrap();

@@ -1,0 +1,293 @@
+//! Conversations that are never lost: the user's message is committed before the
+//! answer starts, the answer is checkpointed while it streams (at least every second)
+//! and finished with its state (done, stopped, failed), and a conversation gets a short
+//! title from the model in the background after its first exchange.
+//!
+//! Each answer is written by a "turn" thread that reads the engine's events, forwards
+//! them to the caller and writes checkpoints, so a slow reader never delays the
+//! database and a crash loses at most the last second of an answer.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hearth_llm::{CancelToken, ChatMessage, Engine, EngineExt, GenerationEvent, GenerationOptions, StopReason};
+use hearth_store::{
+    Conversation, ConversationId, Message, MessageFinish, MessageId, MessageKind, MessageState, NewConversation,
+    NewMessage, Role, Store,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+use crate::hearth::Hearth;
+
+/// How often a streaming answer is written to the database.
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
+
+/// What a conversation turn streams to its caller.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TurnEvent {
+    Delta { text: String },
+    /// The final state of the answer, as stored.
+    Finished { message: Message },
+}
+
+/// An answer being written. Read events with [`ChatTurn::next_event`]; dropping the
+/// turn or calling [`ChatTurn::stop`] stops the answer, which is kept as `stopped`.
+pub struct ChatTurn {
+    /// The user's message, already committed (absent when regenerating).
+    pub user_message: Option<Message>,
+    /// The answer's id; the message exists from the start, in state `streaming`.
+    pub answer_id: MessageId,
+    events: flume::Receiver<TurnEvent>,
+    cancel: CancelToken,
+}
+
+impl ChatTurn {
+    /// The next event; `None` after `Finished`.
+    pub fn next_event(&self) -> Option<TurnEvent> {
+        self.events.recv().ok()
+    }
+
+    pub async fn next_event_async(&self) -> Option<TurnEvent> {
+        self.events.recv_async().await.ok()
+    }
+
+    pub fn stop(&self) {
+        self.cancel.cancel();
+    }
+
+    pub fn cancel_token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+
+    /// Streams the answer's text to `on_text` and returns the stored answer.
+    pub fn stream(self, mut on_text: impl FnMut(&str)) -> Result<Message> {
+        while let Some(event) = self.next_event() {
+            match event {
+                TurnEvent::Delta { text } => on_text(&text),
+                TurnEvent::Finished { message } => return Ok(message),
+            }
+        }
+        Err(CoreError::TurnLost { id: self.answer_id.to_string() })
+    }
+}
+
+impl Drop for ChatTurn {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+impl Hearth {
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Starts a conversation; the model and system prompt default to the settings.
+    pub fn new_conversation(&self, model: Option<&str>, system_prompt: Option<&str>) -> Result<Conversation> {
+        Ok(self.store.create_conversation(NewConversation {
+            model: model.map(str::to_owned),
+            system_prompt: system_prompt.map(str::to_owned),
+            ..NewConversation::default()
+        })?)
+    }
+
+    /// Adds the user's message at the end of the active branch and starts the answer.
+    pub fn send_message(&self, conversation: &ConversationId, text: &str, options: GenerationOptions) -> Result<ChatTurn> {
+        if text.trim().is_empty() {
+            return Err(CoreError::EmptyMessage);
+        }
+        let parent = self.store.active_branch(conversation)?.last().map(|m| m.id.clone());
+        let user = self.store.add_message(conversation, NewMessage::user(parent, text))?;
+        let mut turn = self.answer(conversation, &user.id, options)?;
+        turn.user_message = Some(user);
+        Ok(turn)
+    }
+
+    /// Writes a new answer to the same question, as a sibling of `answer`.
+    pub fn regenerate(&self, answer: &MessageId, options: GenerationOptions) -> Result<ChatTurn> {
+        let old = self.store.message(answer)?;
+        let question = old.parent_id.ok_or_else(|| CoreError::NotAnAnswer { id: answer.to_string() })?;
+        self.answer(&old.conversation_id, &question, options)
+    }
+
+    /// Replaces a question with new text as a sibling branch and answers it.
+    pub fn edit_message(&self, message: &MessageId, text: &str, options: GenerationOptions) -> Result<ChatTurn> {
+        let old = self.store.message(message)?;
+        if old.role != Role::User {
+            return Err(CoreError::NotAQuestion { id: message.to_string() });
+        }
+        let user = self.store.add_message(&old.conversation_id, NewMessage::user(old.parent_id.clone(), text))?;
+        let mut turn = self.answer(&old.conversation_id, &user.id, options)?;
+        turn.user_message = Some(user);
+        Ok(turn)
+    }
+
+    /// Answers the branch that ends at `question`.
+    fn answer(&self, conversation: &ConversationId, question: &MessageId, options: GenerationOptions) -> Result<ChatTurn> {
+        let details = self.store.conversation(conversation)?;
+        self.store.switch_branch(conversation, question)?;
+        let branch = self.store.active_branch(conversation)?;
+        let prompt = prompt_messages(details.system_prompt.as_deref(), &branch);
+        let engine = self.engine(details.model.as_deref())?;
+        let model_name = engine.info().name;
+        let answer = self.store.add_message(conversation, NewMessage::assistant_streaming(Some(question.clone()), Some(model_name)))?;
+        let generation = match engine.chat(&prompt, options) {
+            Ok((generation, _template)) => generation,
+            Err(error) => {
+                self.store.finish_message(&answer.id, &finish(String::new(), MessageState::Failed, Some(error.to_string()), None))?;
+                return Err(error.into());
+            }
+        };
+        let cancel = generation.cancel_token();
+        let (events, receiver) = flume::unbounded();
+        let store = self.store.clone();
+        let answer_id = answer.id.clone();
+        let first_exchange = branch.iter().filter(|m| m.role == Role::User).count() == 1;
+        let title_job = (first_exchange && details.title.is_empty()).then(|| TitleJob {
+            engine: engine.clone(),
+            conversation: conversation.clone(),
+            question: branch.last().map(|m| m.content.clone()).unwrap_or_default(),
+        });
+        std::thread::Builder::new()
+            .name("hearth-turn".into())
+            .spawn(move || write_answer(store, answer_id, generation, events, title_job))
+            .map_err(|source| CoreError::Io { what: "starting the answer writer".into(), source })?;
+        Ok(ChatTurn { user_message: None, answer_id: answer.id, events: receiver, cancel })
+    }
+}
+
+/// The model's view of a branch: the system prompt, then every finished or partial
+/// turn. Failed answers are left out: they hold an error, not something the model said.
+fn prompt_messages(system_prompt: Option<&str>, branch: &[Message]) -> Vec<ChatMessage> {
+    let mut messages = Vec::with_capacity(branch.len() + 1);
+    if let Some(system) = system_prompt.filter(|s| !s.trim().is_empty()) {
+        messages.push(ChatMessage::system(system));
+    }
+    for message in branch {
+        if message.state == MessageState::Failed || message.content.is_empty() {
+            continue;
+        }
+        let chat = match (message.kind, message.role) {
+            (MessageKind::Summary, _) => ChatMessage::system(format!("Summary of the earlier conversation: {}", message.content)),
+            (_, Role::System) => ChatMessage::system(message.content.clone()),
+            (_, Role::User) => ChatMessage::user(message.content.clone()),
+            (_, Role::Assistant) => ChatMessage::assistant(message.content.clone()),
+        };
+        messages.push(chat);
+    }
+    messages
+}
+
+fn finish(content: String, state: MessageState, error: Option<String>, tokens: Option<usize>) -> MessageFinish {
+    MessageFinish { content, state, error, token_count: tokens.and_then(|t| u32::try_from(t).ok()) }
+}
+
+/// The turn thread: forwards deltas, checkpoints, and stores the final state.
+fn write_answer(
+    store: Arc<Store>,
+    answer: MessageId,
+    mut generation: hearth_llm::Generation,
+    events: flume::Sender<TurnEvent>,
+    title_job: Option<TitleJob>,
+) {
+    let mut text = String::new();
+    let mut last_checkpoint = Instant::now();
+    let outcome = loop {
+        match generation.next_event() {
+            Some(GenerationEvent::Delta { text: delta }) => {
+                text.push_str(&delta);
+                // A caller that went away does not stop the answer being saved; dropping
+                // the turn cancels it through the token instead.
+                let _ = events.send(TurnEvent::Delta { text: delta });
+                if last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
+                    if let Err(e) = store.checkpoint_message(&answer, &text, MessageState::Streaming) {
+                        tracing::error!(error = %e, "could not checkpoint the answer");
+                    }
+                    last_checkpoint = Instant::now();
+                }
+            }
+            Some(GenerationEvent::Done { completion }) => {
+                let state = if completion.stop_reason == StopReason::Cancelled { MessageState::Stopped } else { MessageState::Done };
+                break finish(completion.text, state, None, Some(completion.completion_tokens));
+            }
+            Some(GenerationEvent::Failed { error }) => break finish(text.clone(), MessageState::Failed, Some(error.to_string()), None),
+            None => break finish(text.clone(), MessageState::Failed, Some("the engine stopped".into()), None),
+        }
+    };
+    let finished_ok = outcome.state == MessageState::Done;
+    match store.finish_message(&answer, &outcome) {
+        Ok(message) => {
+            let _ = events.send(TurnEvent::Finished { message });
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not store the finished answer");
+            if let Ok(message) = store.message(&answer) {
+                let _ = events.send(TurnEvent::Finished { message });
+            }
+        }
+    }
+    drop(events);
+    if let (Some(job), true) = (title_job, finished_ok) {
+        job.run(&store, &outcome.content);
+    }
+}
+
+/// Asks the model for a short title after the first exchange.
+struct TitleJob {
+    engine: Arc<dyn Engine>,
+    conversation: ConversationId,
+    question: String,
+}
+
+impl TitleJob {
+    fn run(self, store: &Store, answer: &str) {
+        let excerpt: String = answer.chars().take(400).collect();
+        let messages = [
+            ChatMessage::system("You write titles. Reply with a title of at most six words for the conversation, and nothing else."),
+            ChatMessage::user(format!("Question: {}\nAnswer: {}\n\nTitle:", self.question, excerpt)),
+        ];
+        let options = GenerationOptions { max_tokens: Some(16), stop: vec!["\n".into()], ..GenerationOptions::greedy() };
+        let title = match self.engine.chat(&messages, options).and_then(|(g, _)| g.wait()) {
+            Ok(completion) => clean_title(&completion.text),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not generate a title");
+                None
+            }
+        };
+        let title = title.unwrap_or_else(|| fallback_title(&self.question));
+        if let Err(e) = store.set_auto_title(&self.conversation, &title) {
+            tracing::warn!(error = %e, "could not store the generated title");
+        }
+    }
+}
+
+/// Strips quotes, a "Title:" prefix and trailing punctuation; `None` when nothing is left.
+pub fn clean_title(raw: &str) -> Option<String> {
+    let mut title = raw.trim().trim_start_matches("Title:").trim();
+    title = title.trim_matches(|c: char| c == '"' || c == '\'' || c == '*' || c == '#' || c.is_whitespace());
+    let title = title.trim_end_matches(['.', ':', ';', ',']).trim();
+    let title: String = title.chars().take(80).collect();
+    (!title.is_empty()).then_some(title)
+}
+
+/// The first words of the question, when the model gives no usable title.
+fn fallback_title(question: &str) -> String {
+    let words: Vec<&str> = question.split_whitespace().take(6).collect();
+    let title = words.join(" ");
+    if title.is_empty() { "New conversation".into() } else { title }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_cleaned() {
+        assert_eq!(clean_title("  \"Why the sky is blue.\"  "), Some("Why the sky is blue".into()));
+        assert_eq!(clean_title("Title: **Rust errors**"), Some("Rust errors".into()));
+        assert_eq!(clean_title(" \"\" "), None);
+        assert_eq!(fallback_title("what is the capital of france and why"), "what is the capital of france");
+    }
+}
