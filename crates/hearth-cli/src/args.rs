@@ -32,6 +32,11 @@ pub enum Command {
     Run(RunArgs),
     /// Talk with a model interactively (/help inside for commands).
     Chat(ChatArgs),
+    /// Saved conversations: list, show, search, export, import, rename, rm.
+    History {
+        #[command(subcommand)]
+        command: HistoryCommand,
+    },
     /// Manage models: list, add, scan other apps, info, pull, rm, default.
     Models {
         #[command(subcommand)]
@@ -96,6 +101,9 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ChatArgs {
+    /// Continue a saved conversation (its id from `hearth history list`; no id: the latest).
+    #[arg(long = "continue", value_name = "ID", num_args = 0..=1, default_missing_value = "")]
+    pub resume: Option<String>,
     #[command(flatten)]
     pub model: ModelArgs,
     /// A system prompt that sets the assistant's role.
@@ -183,4 +191,44 @@ pub enum ModelsCommand {
     },
     /// Show the default model, or set it.
     Default { model: Option<String> },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// List conversations, pinned first, then the most recent.
+    List {
+        /// Include archived conversations.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Print a conversation's active branch.
+    Show { id: String },
+    /// Search every message (accents and case ignored; `word*` for prefixes).
+    Search {
+        query: String,
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Export one conversation (or all) as Markdown or JSON.
+    Export {
+        /// Conversation id; all conversations when absent.
+        id: Option<String>,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: ExportFormat,
+        /// Write to this file instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Import a JSON export (all or nothing).
+    Import { file: PathBuf },
+    /// Rename a conversation.
+    Rename { id: String, title: String },
+    /// Delete a conversation for good.
+    Rm { id: String },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Markdown,
+    Json,
 }

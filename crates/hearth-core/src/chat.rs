@@ -10,10 +10,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hearth_llm::{CancelToken, ChatMessage, Engine, EngineExt, GenerationEvent, GenerationOptions, StopReason};
+use hearth_llm::{
+    CancelToken, ChatMessage, Engine, EngineExt, GenerationEvent, GenerationOptions, StopReason,
+};
 use hearth_store::{
-    Conversation, ConversationId, Message, MessageFinish, MessageId, MessageKind, MessageState, NewConversation,
-    NewMessage, Role, Store,
+    Conversation, ConversationId, Message, MessageFinish, MessageId, MessageKind, MessageState,
+    NewConversation, NewMessage, Role, Store,
 };
 use serde::{Deserialize, Serialize};
 
@@ -27,9 +29,13 @@ pub const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TurnEvent {
-    Delta { text: String },
+    Delta {
+        text: String,
+    },
     /// The final state of the answer, as stored.
-    Finished { message: Message },
+    Finished {
+        message: Message,
+    },
 }
 
 /// An answer being written. Read events with [`ChatTurn::next_event`]; dropping the
@@ -69,7 +75,9 @@ impl ChatTurn {
                 TurnEvent::Finished { message } => return Ok(message),
             }
         }
-        Err(CoreError::TurnLost { id: self.answer_id.to_string() })
+        Err(CoreError::TurnLost {
+            id: self.answer_id.to_string(),
+        })
     }
 }
 
@@ -85,7 +93,11 @@ impl Hearth {
     }
 
     /// Starts a conversation; the model and system prompt default to the settings.
-    pub fn new_conversation(&self, model: Option<&str>, system_prompt: Option<&str>) -> Result<Conversation> {
+    pub fn new_conversation(
+        &self,
+        model: Option<&str>,
+        system_prompt: Option<&str>,
+    ) -> Result<Conversation> {
         Ok(self.store.create_conversation(NewConversation {
             model: model.map(str::to_owned),
             system_prompt: system_prompt.map(str::to_owned),
@@ -94,12 +106,23 @@ impl Hearth {
     }
 
     /// Adds the user's message at the end of the active branch and starts the answer.
-    pub fn send_message(&self, conversation: &ConversationId, text: &str, options: GenerationOptions) -> Result<ChatTurn> {
+    pub fn send_message(
+        &self,
+        conversation: &ConversationId,
+        text: &str,
+        options: GenerationOptions,
+    ) -> Result<ChatTurn> {
         if text.trim().is_empty() {
             return Err(CoreError::EmptyMessage);
         }
-        let parent = self.store.active_branch(conversation)?.last().map(|m| m.id.clone());
-        let user = self.store.add_message(conversation, NewMessage::user(parent, text))?;
+        let parent = self
+            .store
+            .active_branch(conversation)?
+            .last()
+            .map(|m| m.id.clone());
+        let user = self
+            .store
+            .add_message(conversation, NewMessage::user(parent, text))?;
         let mut turn = self.answer(conversation, &user.id, options)?;
         turn.user_message = Some(user);
         Ok(turn)
@@ -108,35 +131,63 @@ impl Hearth {
     /// Writes a new answer to the same question, as a sibling of `answer`.
     pub fn regenerate(&self, answer: &MessageId, options: GenerationOptions) -> Result<ChatTurn> {
         let old = self.store.message(answer)?;
-        let question = old.parent_id.ok_or_else(|| CoreError::NotAnAnswer { id: answer.to_string() })?;
+        let question = old.parent_id.ok_or_else(|| CoreError::NotAnAnswer {
+            id: answer.to_string(),
+        })?;
         self.answer(&old.conversation_id, &question, options)
     }
 
     /// Replaces a question with new text as a sibling branch and answers it.
-    pub fn edit_message(&self, message: &MessageId, text: &str, options: GenerationOptions) -> Result<ChatTurn> {
+    pub fn edit_message(
+        &self,
+        message: &MessageId,
+        text: &str,
+        options: GenerationOptions,
+    ) -> Result<ChatTurn> {
         let old = self.store.message(message)?;
         if old.role != Role::User {
-            return Err(CoreError::NotAQuestion { id: message.to_string() });
+            return Err(CoreError::NotAQuestion {
+                id: message.to_string(),
+            });
         }
-        let user = self.store.add_message(&old.conversation_id, NewMessage::user(old.parent_id.clone(), text))?;
+        let user = self.store.add_message(
+            &old.conversation_id,
+            NewMessage::user(old.parent_id.clone(), text),
+        )?;
         let mut turn = self.answer(&old.conversation_id, &user.id, options)?;
         turn.user_message = Some(user);
         Ok(turn)
     }
 
     /// Answers the branch that ends at `question`.
-    fn answer(&self, conversation: &ConversationId, question: &MessageId, options: GenerationOptions) -> Result<ChatTurn> {
+    fn answer(
+        &self,
+        conversation: &ConversationId,
+        question: &MessageId,
+        options: GenerationOptions,
+    ) -> Result<ChatTurn> {
         let details = self.store.conversation(conversation)?;
         self.store.switch_branch(conversation, question)?;
         let branch = self.store.active_branch(conversation)?;
         let prompt = prompt_messages(details.system_prompt.as_deref(), &branch);
         let engine = self.engine(details.model.as_deref())?;
         let model_name = engine.info().name;
-        let answer = self.store.add_message(conversation, NewMessage::assistant_streaming(Some(question.clone()), Some(model_name)))?;
+        let answer = self.store.add_message(
+            conversation,
+            NewMessage::assistant_streaming(Some(question.clone()), Some(model_name)),
+        )?;
         let generation = match engine.chat(&prompt, options) {
             Ok((generation, _template)) => generation,
             Err(error) => {
-                self.store.finish_message(&answer.id, &finish(String::new(), MessageState::Failed, Some(error.to_string()), None))?;
+                self.store.finish_message(
+                    &answer.id,
+                    &finish(
+                        String::new(),
+                        MessageState::Failed,
+                        Some(error.to_string()),
+                        None,
+                    ),
+                )?;
                 return Err(error.into());
             }
         };
@@ -153,8 +204,16 @@ impl Hearth {
         std::thread::Builder::new()
             .name("hearth-turn".into())
             .spawn(move || write_answer(store, answer_id, generation, events, title_job))
-            .map_err(|source| CoreError::Io { what: "starting the answer writer".into(), source })?;
-        Ok(ChatTurn { user_message: None, answer_id: answer.id, events: receiver, cancel })
+            .map_err(|source| CoreError::Io {
+                what: "starting the answer writer".into(),
+                source,
+            })?;
+        Ok(ChatTurn {
+            user_message: None,
+            answer_id: answer.id,
+            events: receiver,
+            cancel,
+        })
     }
 }
 
@@ -170,7 +229,10 @@ fn prompt_messages(system_prompt: Option<&str>, branch: &[Message]) -> Vec<ChatM
             continue;
         }
         let chat = match (message.kind, message.role) {
-            (MessageKind::Summary, _) => ChatMessage::system(format!("Summary of the earlier conversation: {}", message.content)),
+            (MessageKind::Summary, _) => ChatMessage::system(format!(
+                "Summary of the earlier conversation: {}",
+                message.content
+            )),
             (_, Role::System) => ChatMessage::system(message.content.clone()),
             (_, Role::User) => ChatMessage::user(message.content.clone()),
             (_, Role::Assistant) => ChatMessage::assistant(message.content.clone()),
@@ -180,8 +242,18 @@ fn prompt_messages(system_prompt: Option<&str>, branch: &[Message]) -> Vec<ChatM
     messages
 }
 
-fn finish(content: String, state: MessageState, error: Option<String>, tokens: Option<usize>) -> MessageFinish {
-    MessageFinish { content, state, error, token_count: tokens.and_then(|t| u32::try_from(t).ok()) }
+fn finish(
+    content: String,
+    state: MessageState,
+    error: Option<String>,
+    tokens: Option<usize>,
+) -> MessageFinish {
+    MessageFinish {
+        content,
+        state,
+        error,
+        token_count: tokens.and_then(|t| u32::try_from(t).ok()),
+    }
 }
 
 /// The turn thread: forwards deltas, checkpoints, and stores the final state.
@@ -202,18 +274,43 @@ fn write_answer(
                 // the turn cancels it through the token instead.
                 let _ = events.send(TurnEvent::Delta { text: delta });
                 if last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
-                    if let Err(e) = store.checkpoint_message(&answer, &text, MessageState::Streaming) {
+                    if let Err(e) =
+                        store.checkpoint_message(&answer, &text, MessageState::Streaming)
+                    {
                         tracing::error!(error = %e, "could not checkpoint the answer");
                     }
                     last_checkpoint = Instant::now();
                 }
             }
             Some(GenerationEvent::Done { completion }) => {
-                let state = if completion.stop_reason == StopReason::Cancelled { MessageState::Stopped } else { MessageState::Done };
-                break finish(completion.text, state, None, Some(completion.completion_tokens));
+                let state = if completion.stop_reason == StopReason::Cancelled {
+                    MessageState::Stopped
+                } else {
+                    MessageState::Done
+                };
+                break finish(
+                    completion.text,
+                    state,
+                    None,
+                    Some(completion.completion_tokens),
+                );
             }
-            Some(GenerationEvent::Failed { error }) => break finish(text.clone(), MessageState::Failed, Some(error.to_string()), None),
-            None => break finish(text.clone(), MessageState::Failed, Some("the engine stopped".into()), None),
+            Some(GenerationEvent::Failed { error }) => {
+                break finish(
+                    text.clone(),
+                    MessageState::Failed,
+                    Some(error.to_string()),
+                    None,
+                )
+            }
+            None => {
+                break finish(
+                    text.clone(),
+                    MessageState::Failed,
+                    Some("the engine stopped".into()),
+                    None,
+                )
+            }
         }
     };
     let finished_ok = outcome.state == MessageState::Done;
@@ -248,8 +345,16 @@ impl TitleJob {
             ChatMessage::system("You write titles. Reply with a title of at most six words for the conversation, and nothing else."),
             ChatMessage::user(format!("Question: {}\nAnswer: {}\n\nTitle:", self.question, excerpt)),
         ];
-        let options = GenerationOptions { max_tokens: Some(16), stop: vec!["\n".into()], ..GenerationOptions::greedy() };
-        let title = match self.engine.chat(&messages, options).and_then(|(g, _)| g.wait()) {
+        let options = GenerationOptions {
+            max_tokens: Some(16),
+            stop: vec!["\n".into()],
+            ..GenerationOptions::greedy()
+        };
+        let title = match self
+            .engine
+            .chat(&messages, options)
+            .and_then(|(g, _)| g.wait())
+        {
             Ok(completion) => clean_title(&completion.text),
             Err(e) => {
                 tracing::warn!(error = %e, "could not generate a title");
@@ -266,7 +371,8 @@ impl TitleJob {
 /// Strips quotes, a "Title:" prefix and trailing punctuation; `None` when nothing is left.
 pub fn clean_title(raw: &str) -> Option<String> {
     let mut title = raw.trim().trim_start_matches("Title:").trim();
-    title = title.trim_matches(|c: char| c == '"' || c == '\'' || c == '*' || c == '#' || c.is_whitespace());
+    title = title
+        .trim_matches(|c: char| c == '"' || c == '\'' || c == '*' || c == '#' || c.is_whitespace());
     let title = title.trim_end_matches(['.', ':', ';', ',']).trim();
     let title: String = title.chars().take(80).collect();
     (!title.is_empty()).then_some(title)
@@ -276,7 +382,11 @@ pub fn clean_title(raw: &str) -> Option<String> {
 fn fallback_title(question: &str) -> String {
     let words: Vec<&str> = question.split_whitespace().take(6).collect();
     let title = words.join(" ");
-    if title.is_empty() { "New conversation".into() } else { title }
+    if title.is_empty() {
+        "New conversation".into()
+    } else {
+        title
+    }
 }
 
 #[cfg(test)]
@@ -285,9 +395,18 @@ mod tests {
 
     #[test]
     fn titles_are_cleaned() {
-        assert_eq!(clean_title("  \"Why the sky is blue.\"  "), Some("Why the sky is blue".into()));
-        assert_eq!(clean_title("Title: **Rust errors**"), Some("Rust errors".into()));
+        assert_eq!(
+            clean_title("  \"Why the sky is blue.\"  "),
+            Some("Why the sky is blue".into())
+        );
+        assert_eq!(
+            clean_title("Title: **Rust errors**"),
+            Some("Rust errors".into())
+        );
         assert_eq!(clean_title(" \"\" "), None);
-        assert_eq!(fallback_title("what is the capital of france and why"), "what is the capital of france");
+        assert_eq!(
+            fallback_title("what is the capital of france and why"),
+            "what is the capital of france"
+        );
     }
 }

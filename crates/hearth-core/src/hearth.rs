@@ -76,7 +76,10 @@ impl Hearth {
         // Answers that were streaming when the app last stopped can never finish now.
         let interrupted = store.mark_interrupted()?;
         if interrupted > 0 {
-            tracing::warn!(interrupted, "answers cut off by the last shutdown are marked interrupted");
+            tracing::warn!(
+                interrupted,
+                "answers cut off by the last shutdown are marked interrupted"
+            );
         }
         Ok(Self {
             paths: options.paths,

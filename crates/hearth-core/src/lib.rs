@@ -13,7 +13,6 @@ mod hearth;
 pub mod library;
 mod models;
 pub mod paths;
-mod session;
 
 pub use chat::{ChatTurn, TurnEvent};
 pub use config::Config;
@@ -21,4 +20,3 @@ pub use error::{CoreError, Result};
 pub use hearth::{Hearth, Isolation, OpenOptions};
 pub use models::{ModelDetails, ModelView, PullSource};
 pub use paths::Paths;
-pub use session::ChatSession;

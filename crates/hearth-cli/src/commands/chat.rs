@@ -1,10 +1,15 @@
-//! `hearth chat`: an interactive conversation on the terminal. Lines starting with
-//! `/` are commands; Ctrl-C stops the answer being written; Ctrl-D or /exit quits.
+//! `hearth chat`: an interactive conversation on the terminal, saved as it goes.
+//! Lines starting with `/` are commands; Ctrl-C stops the answer being written;
+//! Ctrl-D or /exit quits.
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use hearth_core::{ChatSession, Hearth};
-use hearth_llm::StopReason;
+use anyhow::Context;
+use hearth_core::Hearth;
+use hearth_llm::GenerationOptions;
+use hearth_store::{
+    Conversation, ConversationFilter, ConversationId, ConversationSettings, MessageState, Role,
+};
 
 use super::{apply_sampling, spinner};
 use crate::args::ChatArgs;
@@ -13,36 +18,52 @@ use crate::interrupt::Interrupts;
 
 const HELP: &str = "Commands:
   /help            show this help
-  /clear           forget the conversation so far
+  /new             start a new conversation (this one stays in the history)
+  /regen           write the last answer again
+  /title TEXT      rename this conversation
   /system [TEXT]   set the system prompt (no text: show it)
   /model [NAME]    switch model (no name: show the current one)
   /exit            quit (or Ctrl-D)
-Ctrl-C stops the answer being written.";
+Ctrl-C stops the answer being written. Conversations are saved; see `hearth history`.";
+
+struct Chat<'h> {
+    hearth: &'h Hearth,
+    conversation: Conversation,
+    options: GenerationOptions,
+    interrupts: Interrupts,
+}
 
 pub fn run(args: ChatArgs) -> anyhow::Result<i32> {
     let interactive = std::io::stdin().is_terminal();
     let interrupts = Interrupts::install(Some(
-        "(the answer is done; type /exit or press Ctrl-D to quit)",
+        "(no answer is being written; type /exit or press Ctrl-D to quit)",
     ));
     let hearth = Hearth::open_default()?;
     let options = apply_sampling(hearth.default_options(), &args.sampling);
-    let mut session = ChatSession::new(
-        &hearth,
-        args.model.model.clone(),
-        args.system.clone(),
-        options,
-    );
-
+    let conversation = match args.resume.as_deref() {
+        Some("") => latest(&hearth)?,
+        Some(id) => hearth
+            .store()
+            .conversation(&ConversationId::from(id.to_owned()))?,
+        None => hearth.new_conversation(args.model.model.as_deref(), args.system.as_deref())?,
+    };
     let loading = spinner("loading the model", false);
-    let loaded = hearth.engine(session.model());
+    let loaded = hearth.engine(conversation.model.as_deref());
     loading.finish_and_clear();
     let engine = loaded?;
     if interactive {
         eprintln!(
-            "Chatting with {}. Type /help for commands.",
-            engine.info().name
+            "Chatting with {} (conversation {}). Type /help for commands.",
+            engine.info().name,
+            conversation.id
         );
     }
+    let mut chat = Chat {
+        hearth: &hearth,
+        conversation,
+        options,
+        interrupts,
+    };
 
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
@@ -58,43 +79,35 @@ pub fn run(args: ChatArgs) -> anyhow::Result<i32> {
             continue;
         }
         if let Some(command) = input.strip_prefix('/') {
-            match handle_command(command, &mut session) {
-                Flow::Continue => continue,
-                Flow::Quit => break,
-            }
-        }
-        let generation = match session.send(input) {
-            Ok(g) => g,
-            Err(e) => {
-                eprintln!("error: {e}");
-                continue;
-            }
-        };
-        interrupts.watch(generation.cancel_token());
-        let mut shown = String::new();
-        let mut stdout = std::io::stdout().lock();
-        let result = generation.stream(|text| {
-            shown.push_str(text);
-            let _ = stdout.write_all(text.as_bytes());
-            let _ = stdout.flush();
-        });
-        interrupts.clear();
-        let _ = writeln!(stdout);
-        drop(stdout);
-        match result {
-            Ok(completion) => {
-                session.record_answer(&shown);
-                if completion.stop_reason == StopReason::Cancelled {
-                    eprintln!("(stopped)");
+            match chat.command(command) {
+                Ok(Flow::Continue) => continue,
+                Ok(Flow::Quit) => break,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    continue;
                 }
             }
-            Err(e) => {
-                session.abandon();
-                eprintln!("error: {e}");
-            }
         }
+        let turn = chat
+            .hearth
+            .send_message(&chat.conversation.id, input, chat.options.clone());
+        chat.show(turn.map_err(Into::into));
     }
     Ok(exit::OK)
+}
+
+fn latest(hearth: &Hearth) -> anyhow::Result<Conversation> {
+    let filter = ConversationFilter {
+        archived: Some(false),
+        limit: Some(1),
+        ..Default::default()
+    };
+    hearth
+        .store()
+        .list_conversations(&filter)?
+        .into_iter()
+        .max_by_key(|c| c.updated_at)
+        .context("there is no saved conversation to continue; start one with `hearth chat`")
 }
 
 enum Flow {
@@ -102,33 +115,109 @@ enum Flow {
     Quit,
 }
 
-fn handle_command(command: &str, session: &mut ChatSession) -> Flow {
-    let (name, rest) = command
-        .split_once(char::is_whitespace)
-        .unwrap_or((command, ""));
-    let rest = rest.trim();
-    match name {
-        "help" | "?" => eprintln!("{HELP}"),
-        "exit" | "quit" | "bye" => return Flow::Quit,
-        "clear" => {
-            session.clear();
-            eprintln!("(conversation cleared)");
+impl Chat<'_> {
+    /// Streams an answer to stdout and reports how it ended.
+    fn show(&self, turn: anyhow::Result<hearth_core::ChatTurn>) {
+        let turn = match turn {
+            Ok(turn) => turn,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return;
+            }
+        };
+        self.interrupts.watch(turn.cancel_token());
+        let mut stdout = std::io::stdout().lock();
+        let result = turn.stream(|text| {
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+        });
+        self.interrupts.clear();
+        let _ = writeln!(stdout);
+        match result {
+            Ok(answer) if answer.state == MessageState::Stopped => eprintln!("(stopped)"),
+            Ok(answer) if answer.state == MessageState::Failed => {
+                eprintln!(
+                    "error: {}",
+                    answer.error.as_deref().unwrap_or("the answer failed")
+                )
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("error: {e:#}"),
         }
-        "system" if rest.is_empty() => {
-            eprintln!("system prompt: {}", session.system().unwrap_or("(none)"))
-        }
-        "system" => {
-            session.set_system(Some(rest.to_owned()));
-            eprintln!("(system prompt set)");
-        }
-        "model" if rest.is_empty() => {
-            eprintln!("model: {}", session.model().unwrap_or("(default)"))
-        }
-        "model" => match session.set_model(Some(rest.to_owned())) {
-            Ok(()) => eprintln!("(model set to {rest}; it loads with the next message)"),
-            Err(e) => eprintln!("error: {e}"),
-        },
-        other => eprintln!("unknown command /{other}; type /help"),
     }
-    Flow::Continue
+
+    fn command(&mut self, command: &str) -> anyhow::Result<Flow> {
+        let (name, rest) = command
+            .split_once(char::is_whitespace)
+            .unwrap_or((command, ""));
+        let rest = rest.trim();
+        let store = self.hearth.store();
+        match name {
+            "help" | "?" => eprintln!("{HELP}"),
+            "exit" | "quit" | "bye" => return Ok(Flow::Quit),
+            "new" | "clear" => {
+                self.conversation = self.hearth.new_conversation(
+                    self.conversation.model.as_deref(),
+                    self.conversation.system_prompt.as_deref(),
+                )?;
+                eprintln!("(new conversation {})", self.conversation.id);
+            }
+            "regen" => {
+                let branch = store.active_branch(&self.conversation.id)?;
+                match branch.iter().rev().find(|m| m.role == Role::Assistant) {
+                    Some(answer) => self.show(
+                        self.hearth
+                            .regenerate(&answer.id, self.options.clone())
+                            .map_err(Into::into),
+                    ),
+                    None => eprintln!("there is no answer to write again yet"),
+                }
+            }
+            "title" if rest.is_empty() => eprintln!(
+                "title: {}",
+                store.conversation(&self.conversation.id)?.title
+            ),
+            "title" => {
+                store.rename(&self.conversation.id, rest)?;
+                eprintln!("(renamed)");
+            }
+            "system" if rest.is_empty() => {
+                eprintln!(
+                    "system prompt: {}",
+                    self.conversation
+                        .system_prompt
+                        .as_deref()
+                        .unwrap_or("(none)")
+                )
+            }
+            "system" => {
+                self.update(|s| s.system_prompt = Some(rest.to_owned()))?;
+                eprintln!("(system prompt set)");
+            }
+            "model" if rest.is_empty() => eprintln!(
+                "model: {}",
+                self.conversation.model.as_deref().unwrap_or("(default)")
+            ),
+            "model" => {
+                self.hearth.resolve_model(Some(rest))?;
+                self.update(|s| s.model = Some(rest.to_owned()))?;
+                eprintln!("(model set to {rest}; it loads with the next message)");
+            }
+            other => eprintln!("unknown command /{other}; type /help"),
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn update(&mut self, change: impl FnOnce(&mut ConversationSettings)) -> anyhow::Result<()> {
+        let c = &self.conversation;
+        let mut settings = ConversationSettings {
+            model: c.model.clone(),
+            system_prompt: c.system_prompt.clone(),
+            persona_id: c.persona_id.clone(),
+            settings: c.settings.clone(),
+        };
+        change(&mut settings);
+        self.conversation = self.hearth.store().update_settings(&c.id, &settings)?;
+        Ok(())
+    }
 }

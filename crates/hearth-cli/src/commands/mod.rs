@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod chat;
+pub mod history;
 pub mod models;
 pub mod run;
 
