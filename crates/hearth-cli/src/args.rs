@@ -123,9 +123,12 @@ pub struct BenchArgs {
     /// Tokens to generate (llama-bench's tg test).
     #[arg(long, default_value_t = 128)]
     pub gen_tokens: u32,
-    /// Repetitions of each test; the table shows the mean.
+    /// Repetitions of each test in a round.
     #[arg(long, short = 'r', default_value_t = 5)]
     pub repetitions: u32,
+    /// Rounds, alternating the runners; the table shows the median round.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: u32,
     /// CPU threads (default: one per physical core).
     #[arg(long, short = 't')]
     pub threads: Option<u32>,

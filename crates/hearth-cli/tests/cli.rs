@@ -257,7 +257,7 @@ fn chat_over_piped_stdin_handles_commands_and_turns() {
         "system prompt set",
         "system prompt: You are terse.",
         "unknown command /bogus",
-        "conversation cleared",
+        "new conversation",
     ] {
         assert!(
             stderr.contains(expected),

@@ -21,6 +21,8 @@ pub struct BenchSettings {
     pub prompt_tokens: u32,
     pub gen_tokens: u32,
     pub repetitions: u32,
+    /// Rounds of every runner in turn; the report gives the median round.
+    pub rounds: u32,
     pub threads: u32,
     /// Also measure through a worker process started as `program args...`.
     pub worker: Option<(PathBuf, Vec<String>)>,
@@ -75,40 +77,92 @@ pub fn run(settings: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<B
     let engine = LlamaEngine::load(&settings.model, &engine_settings)?;
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     let info = engine.info();
-    let mut rows = measure(&engine, IN_PROCESS, settings, &mut progress)?;
-    let peak_rss_bytes = peak_rss(None);
-    drop(engine);
-
-    if let Some((program, args)) = &settings.worker {
-        progress("starting the worker process");
-        let worker = WorkerEngine::start(WorkerSettings {
-            program: program.clone(),
-            args: args.iter().map(Into::into).collect(),
-            model: settings.model.clone(),
-            engine: engine_settings.clone(),
-        })?;
-        rows.extend(measure(&worker, WORKER, settings, &mut progress)?);
+    let worker = match &settings.worker {
+        Some((program, args)) => {
+            progress("starting the worker process");
+            Some(WorkerEngine::start(WorkerSettings {
+                program: program.clone(),
+                args: args.iter().map(Into::into).collect(),
+                model: settings.model.clone(),
+                engine: engine_settings.clone(),
+            })?)
+        }
+        None => None,
+    };
+    let mut runners: Vec<(&str, &dyn Engine)> = vec![(IN_PROCESS, &engine)];
+    if let Some(worker) = &worker {
+        runners.push((WORKER, worker));
     }
-    if let Some(llama_bench) = &settings.llama_bench {
-        progress("running llama-bench");
-        rows.extend(run_llama_bench(llama_bench, settings)?);
+    for (name, engine) in &runners {
+        progress(&format!("{name}: warming up"));
+        measure_once(*engine, settings)?;
     }
+    // Rounds alternate the runners, so a noisy minute on a shared machine hits them
+    // all alike; each figure is the median of the per-round means.
+    let mut samples: Vec<(String, String, Vec<f64>)> = Vec::new();
+    let mut record = |runner: &str, test: String, value: f64| match samples
+        .iter_mut()
+        .find(|(r, t, _)| r == runner && *t == test)
+    {
+        Some((_, _, values)) => values.push(value),
+        None => samples.push((runner.to_owned(), test, vec![value])),
+    };
+    for round in 1..=settings.rounds.max(1) {
+        for (name, engine) in &runners {
+            progress(&format!("round {round}: {name}"));
+            for row in measure(*engine, name, settings)? {
+                record(name, row.test, row.tokens_per_second);
+            }
+        }
+        if let Some(llama_bench) = &settings.llama_bench {
+            progress(&format!("round {round}: llama-bench"));
+            for row in run_llama_bench(llama_bench, settings)? {
+                record(LLAMA_BENCH, row.test, row.tokens_per_second);
+            }
+        }
+    }
+    let rows = samples
+        .into_iter()
+        .map(|(runner, test, values)| median_row(&runner, test, &values))
+        .collect();
     Ok(BenchReport {
         model: info.name,
         cpu_backend: info.cpu_backend,
         threads: settings.threads,
         load_ms,
-        peak_rss_bytes,
+        peak_rss_bytes: peak_rss(None),
         rows,
     })
 }
 
-fn measure(
-    engine: &dyn Engine,
-    runner: &str,
-    settings: &BenchSettings,
-    progress: &mut impl FnMut(&str),
-) -> Result<Vec<BenchRow>> {
+fn measure_once(engine: &dyn Engine, settings: &BenchSettings) -> Result<()> {
+    let once = BenchSettings {
+        repetitions: 1,
+        ..settings.clone()
+    };
+    measure(engine, "warm-up", &once).map(|_| ())
+}
+
+/// The median of the round means, with the spread of those means.
+fn median_row(runner: &str, test: String, values: &[f64]) -> BenchRow {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let n = sorted.len();
+    let median = if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    };
+    BenchRow {
+        stddev: row(runner, test.clone(), values).stddev,
+        tokens_per_second: median,
+        runner: runner.to_owned(),
+        test,
+    }
+}
+
+/// One mean per test over `repetitions` runs.
+fn measure(engine: &dyn Engine, runner: &str, settings: &BenchSettings) -> Result<Vec<BenchRow>> {
     let vocab = engine.info().vocab_size.max(2);
     // Like llama-bench: arbitrary (here fixed) tokens, since speed does not depend on meaning.
     let prompt: Vec<u32> = (0..settings.prompt_tokens)
@@ -135,12 +189,8 @@ fn measure(
             .wait()?;
         Ok(completion.tokens_per_second())
     };
-    progress(&format!("{runner}: warming up"));
-    pp_once()?;
-    tg_once()?;
     let mut rows = Vec::new();
     if settings.prompt_tokens > 0 {
-        progress(&format!("{runner}: pp{}", settings.prompt_tokens));
         let samples = (0..settings.repetitions)
             .map(|_| pp_once())
             .collect::<Result<Vec<_>>>()?;
@@ -151,7 +201,6 @@ fn measure(
         ));
     }
     if settings.gen_tokens > 0 {
-        progress(&format!("{runner}: tg{}", settings.gen_tokens));
         let samples = (0..settings.repetitions)
             .map(|_| tg_once())
             .collect::<Result<Vec<_>>>()?;
@@ -275,6 +324,18 @@ mod tests {
         };
         assert_eq!(report.ratio(IN_PROCESS, "tg128"), Some(0.95));
         assert_eq!(report.ratio(IN_PROCESS, "pp512"), None);
+    }
+
+    #[test]
+    fn median_of_rounds() {
+        assert_eq!(
+            median_row("r", "t".into(), &[3.0, 1.0, 2.0]).tokens_per_second,
+            2.0
+        );
+        assert_eq!(
+            median_row("r", "t".into(), &[4.0, 1.0, 2.0, 3.0]).tokens_per_second,
+            2.5
+        );
     }
 
     #[test]

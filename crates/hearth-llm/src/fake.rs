@@ -47,6 +47,7 @@ impl FakeStream {
             text: self.text,
             stop_reason,
             prompt_tokens,
+            cached_tokens: 0,
             completion_tokens: self.chunks,
             prompt_ms: 0.0,
             generation_ms: 0.0,

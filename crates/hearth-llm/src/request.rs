@@ -184,6 +184,10 @@ pub struct Completion {
     pub text: String,
     pub stop_reason: StopReason,
     pub prompt_tokens: usize,
+    /// Prompt tokens found already evaluated in the sequence's cache (a shared prefix
+    /// with what that sequence held before), so not evaluated again.
+    #[serde(default)]
+    pub cached_tokens: usize,
     pub completion_tokens: usize,
     /// Time from accepting the request to the first sampled token (prompt processing).
     pub prompt_ms: f64,

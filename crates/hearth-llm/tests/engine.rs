@@ -442,3 +442,75 @@ fn a_model_without_a_template_gets_the_architecture_fallback() {
     assert!(completion.prompt_tokens > 10);
     assert!(completion.completion_tokens > 0);
 }
+
+#[test]
+fn the_next_turn_of_a_chat_evaluates_only_what_is_new() {
+    let engine = solo(2048);
+    let first_question = ask("What is the capital of France?");
+    let first = engine
+        .chat(&first_question, greedy(24))
+        .unwrap()
+        .0
+        .wait()
+        .unwrap();
+    assert_eq!(
+        first.cached_tokens, 0,
+        "a fresh sequence has nothing cached"
+    );
+    let second_turn = vec![
+        ChatMessage::user("What is the capital of France?"),
+        ChatMessage::assistant(first.text.clone()),
+        ChatMessage::user("And of Germany?"),
+    ];
+    let second = engine
+        .chat(&second_turn, greedy(24))
+        .unwrap()
+        .0
+        .wait()
+        .unwrap();
+    assert!(
+        second.cached_tokens >= first.prompt_tokens,
+        "only {} of {} prompt tokens reused; the first prompt alone had {}",
+        second.cached_tokens,
+        second.prompt_tokens,
+        first.prompt_tokens
+    );
+    assert!(second.cached_tokens < second.prompt_tokens);
+    assert!(!second.text.is_empty());
+
+    // The same prompt again reuses all but the last token, whose logits start the answer.
+    let again = engine
+        .chat(&second_turn, greedy(4))
+        .unwrap()
+        .0
+        .wait()
+        .unwrap();
+    assert_eq!(again.cached_tokens, again.prompt_tokens - 1);
+    // An unrelated prompt reuses at most the shared template opening.
+    let other = engine
+        .complete("Once upon a time".into(), greedy(4))
+        .unwrap()
+        .wait()
+        .unwrap();
+    assert!(other.cached_tokens < 3, "{}", other.cached_tokens);
+}
+
+#[test]
+fn requests_go_to_the_sequence_that_already_holds_their_prefix() {
+    let settings = EngineSettings {
+        context_length: 512,
+        parallel: 2,
+        threads: Some(2),
+        ..Default::default()
+    };
+    let engine = LlamaEngine::load(&support::smollm2(), &settings).unwrap();
+    let a = ask("Tell me about the ocean and its tides.");
+    let b = ask("Explain how a bicycle stays upright.");
+    engine.chat(&a, greedy(4)).unwrap().0.wait().unwrap();
+    engine.chat(&b, greedy(4)).unwrap().0.wait().unwrap();
+    // Each conversation finds its own sequence again, whichever is first in line.
+    let again_a = engine.chat(&a, greedy(4)).unwrap().0.wait().unwrap();
+    let again_b = engine.chat(&b, greedy(4)).unwrap().0.wait().unwrap();
+    assert_eq!(again_a.cached_tokens, again_a.prompt_tokens - 1);
+    assert_eq!(again_b.cached_tokens, again_b.prompt_tokens - 1);
+}

@@ -28,6 +28,7 @@ pub fn run(args: BenchArgs, json: bool) -> anyhow::Result<i32> {
         prompt_tokens: args.prompt_tokens,
         gen_tokens: args.gen_tokens,
         repetitions: args.repetitions.max(1),
+        rounds: args.rounds.max(1),
         threads: args.threads.unwrap_or_else(hearth_llm::default_threads),
         worker,
         llama_bench: args.llama_bench.clone(),
@@ -53,8 +54,8 @@ pub fn run(args: BenchArgs, json: bool) -> anyhow::Result<i32> {
             .unwrap_or_else(|| "n/a".into())
     );
     println!();
-    println!("| runner        | test   |        t/s | ± stddev | vs llama-bench |");
-    println!("|---------------|--------|-----------:|---------:|---------------:|");
+    println!("| runner        | test   |  t/s (median round) | ± stddev | vs llama-bench |");
+    println!("|---------------|--------|--------------------:|---------:|---------------:|");
     for row in &report.rows {
         let ratio = match row.runner.as_str() {
             IN_PROCESS | WORKER => report
@@ -64,7 +65,7 @@ pub fn run(args: BenchArgs, json: bool) -> anyhow::Result<i32> {
             _ => None,
         };
         println!(
-            "| {:<13} | {:<6} | {:>10.2} | {:>8.2} | {:>14} |",
+            "| {:<13} | {:<6} | {:>19.2} | {:>8.2} | {:>14} |",
             row.runner,
             row.test,
             row.tokens_per_second,

@@ -5,6 +5,10 @@
 //! Slots follow llama-server's states: a slot is reading its prompt until its last
 //! prompt token is decoded, then generating until it stops; a free slot takes the next
 //! waiting request in arrival order, so the queue is fair.
+//!
+//! A sequence keeps its KV cache after a request ends. The next request goes to the free
+//! sequence whose cached tokens share the longest prefix with its prompt, and only the
+//! rest is evaluated: the next turn of a chat re-reads nothing but the new message.
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, TryRecvError};
@@ -44,6 +48,8 @@ struct Slot {
     prompt: Vec<LlamaToken>,
     /// Prompt tokens already sent to the context.
     prefilled: usize,
+    /// Prompt tokens that were already in the cache.
+    reused: usize,
     /// Position of the next token in this sequence.
     n_past: i32,
     /// The last sampled token, to be decoded in the next step.
@@ -66,6 +72,11 @@ pub(crate) struct Scheduler<'m> {
     batch: LlamaBatch<'static>,
     limits: Limits,
     slots: Vec<Option<Slot>>,
+    /// The tokens each sequence's KV cache holds, position by position.
+    cached: Vec<Vec<LlamaToken>>,
+    /// When each sequence was last given a request (a counter, not a time).
+    last_used: Vec<u64>,
+    clock: u64,
     waiting: VecDeque<Waiting>,
 }
 
@@ -76,12 +87,17 @@ impl<'m> Scheduler<'m> {
             limits.parallel as i32,
         );
         let slots = (0..limits.parallel).map(|_| None).collect();
+        let cached = vec![Vec::new(); limits.parallel];
+        let last_used = vec![0; limits.parallel];
         Self {
             model,
             ctx,
             batch,
             limits,
             slots,
+            cached,
+            last_used,
+            clock: 0,
             waiting: VecDeque::new(),
         }
     }
@@ -200,15 +216,23 @@ impl<'m> Scheduler<'m> {
     }
 
     fn start_waiting(&mut self) {
-        while let Some(free) = self.slots.iter().position(Option::is_none) {
+        while self.slots.iter().any(Option::is_none) {
             let Some(waiting) = self.waiting.pop_front() else {
                 return;
             };
             if waiting.cancel.is_cancelled() || waiting.events.is_disconnected() {
                 continue;
             }
-            match self.new_slot(free as i32, &waiting) {
-                Ok(slot) => self.slots[free] = Some(slot),
+            let prompt = match &waiting.request.prompt {
+                Prompt::Text(text) => Ok(self.tokenize(text, true)),
+                Prompt::Tokens(tokens) => self.checked_tokens(tokens),
+            };
+            let started = prompt.and_then(|prompt| {
+                let seq = self.best_free_sequence(&prompt);
+                self.new_slot(seq, prompt, &waiting).map(|slot| (seq, slot))
+            });
+            match started {
+                Ok((seq, slot)) => self.slots[seq] = Some(slot),
                 Err(error) => {
                     let _ = waiting.events.send(GenerationEvent::Failed { error });
                 }
@@ -216,12 +240,53 @@ impl<'m> Scheduler<'m> {
         }
     }
 
-    fn new_slot(&mut self, seq: i32, waiting: &Waiting) -> Result<Slot> {
-        let request = &waiting.request;
-        let prompt = match &request.prompt {
-            Prompt::Text(text) => self.tokenize(text, true),
-            Prompt::Tokens(tokens) => self.checked_tokens(tokens)?,
+    /// The free sequence whose cache shares most of `prompt` (at least half of it, as
+    /// llama-server's slot similarity); otherwise the least recently used free one, so a
+    /// shared template opening never evicts another conversation's cache.
+    fn best_free_sequence(&mut self, prompt: &[LlamaToken]) -> usize {
+        let free: Vec<usize> = (0..self.slots.len())
+            .filter(|&seq| self.slots[seq].is_none())
+            .collect();
+        let best = free
+            .iter()
+            .copied()
+            .max_by_key(|&seq| common_prefix(&self.cached[seq], prompt));
+        let chosen = match best {
+            Some(seq) if common_prefix(&self.cached[seq], prompt) * 2 >= prompt.len() => seq,
+            _ => free
+                .iter()
+                .copied()
+                .min_by_key(|&seq| self.last_used[seq])
+                .unwrap_or(0),
         };
+        self.clock += 1;
+        self.last_used[chosen] = self.clock;
+        chosen
+    }
+
+    /// Drops the cache of `seq` from position `keep` on; returns how much was kept.
+    fn truncate_cache(&mut self, seq: usize, keep: usize) -> Result<usize> {
+        // Some caches (sliding-window attention) cannot drop only a tail; then start over.
+        let kept = match self
+            .ctx
+            .clear_kv_cache_seq(Some(seq as u32), Some(keep as u32), None)
+        {
+            Ok(true) if keep > 0 => keep,
+            _ => 0,
+        };
+        if kept == 0 {
+            self.ctx
+                .clear_kv_cache_seq(Some(seq as u32), None, None)
+                .map_err(|e| LlmError::Decode {
+                    reason: e.to_string(),
+                })?;
+        }
+        self.cached[seq].truncate(kept);
+        Ok(kept)
+    }
+
+    fn new_slot(&mut self, seq: usize, prompt: Vec<LlamaToken>, waiting: &Waiting) -> Result<Slot> {
+        let request = &waiting.request;
         if prompt.is_empty() {
             return Err(LlmError::InvalidOptions {
                 reason: "the prompt is empty".into(),
@@ -235,20 +300,20 @@ impl<'m> Scheduler<'m> {
             });
         }
         let sampler = sampler::build(self.model, &request.options, request.grammar.as_deref())?;
-        self.ctx
-            .clear_kv_cache_seq(Some(seq as u32), None, None)
-            .map_err(|e| LlmError::Decode {
-                reason: e.to_string(),
-            })?;
+        // Reuse the shared prefix, but always evaluate the last prompt token: its logits
+        // give the first answer token.
+        let reusable = common_prefix(&self.cached[seq], &prompt).min(prompt.len() - 1);
+        let reused = self.truncate_cache(seq, reusable)?;
         let started = Instant::now();
         Ok(Slot {
-            seq,
+            seq: seq as i32,
             events: waiting.events.clone(),
             cancel: waiting.cancel.clone(),
             sampler,
             prompt,
-            prefilled: 0,
-            n_past: 0,
+            prefilled: reused,
+            n_past: reused as i32,
+            reused,
             next_token: None,
             logits_at: None,
             stream: TextStream::new(request.options.stop.clone()),
@@ -290,6 +355,7 @@ impl<'m> Scheduler<'m> {
                     slot.logits_at = Some(used as i32);
                     slot.n_past += 1;
                     used += 1;
+                    self.cached[slot.seq as usize].push(token);
                 }
             }
         }
@@ -315,6 +381,8 @@ impl<'m> Scheduler<'m> {
                 slot.n_past += 1;
                 used += 1;
             }
+            self.cached[slot.seq as usize]
+                .extend_from_slice(&slot.prompt[slot.prefilled..slot.prefilled + take]);
             slot.prefilled += take;
         }
         if used == 0 {
@@ -332,6 +400,7 @@ impl<'m> Scheduler<'m> {
                     let _ = self
                         .ctx
                         .clear_kv_cache_seq(Some(slot.seq as u32), None, None);
+                    self.cached[slot.seq as usize].clear();
                 }
             }
             return;
@@ -407,14 +476,17 @@ impl<'m> Scheduler<'m> {
             text: std::mem::take(&mut slot.output),
             stop_reason: reason,
             prompt_tokens: slot.prompt.len(),
+            cached_tokens: slot.reused,
             completion_tokens: slot.generated,
             prompt_ms: first.duration_since(slot.started).as_secs_f64() * 1000.0,
             generation_ms: now.duration_since(first).as_secs_f64() * 1000.0,
             queue_ms: slot.queue_ms,
         };
+        // The sequence keeps its cache for the next request with the same beginning.
         let _ = slot.events.send(GenerationEvent::Done { completion });
-        let _ = self
-            .ctx
-            .clear_kv_cache_seq(Some(slot.seq as u32), None, None);
     }
+}
+
+fn common_prefix(a: &[LlamaToken], b: &[LlamaToken]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
