@@ -32,6 +32,11 @@ pub enum Command {
     Run(RunArgs),
     /// Talk with a model interactively (/help inside for commands).
     Chat(ChatArgs),
+    /// Saved system prompts: list, add, show, rm.
+    Persona {
+        #[command(subcommand)]
+        command: PersonaCommand,
+    },
     /// Saved conversations: list, show, search, export, import, rename, rm.
     History {
         #[command(subcommand)]
@@ -102,8 +107,11 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct ChatArgs {
     /// Continue a saved conversation (its id from `hearth history list`; no id: the latest).
-    #[arg(long = "continue", value_name = "ID", num_args = 0..=1, default_missing_value = "")]
+    #[arg(long = "continue", visible_alias = "conversation", value_name = "ID", num_args = 0..=1, default_missing_value = "")]
     pub resume: Option<String>,
+    /// Start with a saved persona's system prompt (see `hearth persona list`).
+    #[arg(long, conflicts_with = "system")]
+    pub persona: Option<String>,
     #[command(flatten)]
     pub model: ModelArgs,
     /// A system prompt that sets the assistant's role.
@@ -234,4 +242,16 @@ pub enum HistoryCommand {
 pub enum ExportFormat {
     Markdown,
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PersonaCommand {
+    /// List saved personas.
+    List,
+    /// Save a persona: a name and the system prompt it sets.
+    Add { name: String, system_prompt: String },
+    /// Show one persona.
+    Show { name: String },
+    /// Delete a persona.
+    Rm { name: String },
 }

@@ -197,3 +197,72 @@ fn a_malformed_import_is_refused_and_writes_nothing() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn personas_are_saved_and_start_a_chat_with_their_prompt() {
+    let home = tempfile::tempdir().unwrap();
+    with_default_model(home.path());
+    let add = hearth(home.path())
+        .args(["persona", "add", "Pirate", "You talk like a pirate."])
+        .output()
+        .unwrap();
+    assert!(add.status.success(), "{}", describe(&add));
+    let duplicate = hearth(home.path())
+        .args(["persona", "add", "pirate", "Again."])
+        .output()
+        .unwrap();
+    assert!(
+        !duplicate.status.success(),
+        "names are unique regardless of case"
+    );
+    let list = json(home.path(), &["persona", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let persona_id = list[0]["id"].as_str().unwrap().to_owned();
+
+    chat(home.path(), "/exit\n");
+    let mut child = hearth(home.path())
+        .args([
+            "chat",
+            "--persona",
+            "pirate",
+            "--temperature",
+            "0",
+            "-n",
+            "8",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"Hello!\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    let conversations = json(home.path(), &["history", "list"]);
+    let with_persona = conversations
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["persona_id"] == persona_id.as_str());
+    let with_persona = with_persona.expect("the chat records its persona");
+    assert_eq!(with_persona["system_prompt"], "You talk like a pirate.");
+
+    let missing = hearth(home.path())
+        .args(["chat", "--persona", "ghost"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing.stderr).contains("no persona named"),
+        "{}",
+        describe(&missing)
+    );
+    assert!(hearth(home.path())
+        .args(["persona", "rm", "Pirate"])
+        .status()
+        .unwrap()
+        .success());
+    assert!(json(home.path(), &["persona", "list"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+}

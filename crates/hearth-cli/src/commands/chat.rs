@@ -45,7 +45,29 @@ pub fn run(args: ChatArgs) -> anyhow::Result<i32> {
         Some(id) => hearth
             .store()
             .conversation(&ConversationId::from(id.to_owned()))?,
-        None => hearth.new_conversation(args.model.model.as_deref(), args.system.as_deref())?,
+        None => {
+            let persona = match &args.persona {
+                Some(name) => Some(super::persona::find(&hearth, name)?),
+                None => None,
+            };
+            let system = persona
+                .as_ref()
+                .map(|p| p.system_prompt.as_str())
+                .or(args.system.as_deref());
+            let conversation = hearth.new_conversation(args.model.model.as_deref(), system)?;
+            match persona {
+                Some(p) => hearth.store().update_settings(
+                    &conversation.id,
+                    &ConversationSettings {
+                        model: conversation.model.clone(),
+                        system_prompt: conversation.system_prompt.clone(),
+                        persona_id: Some(p.id),
+                        settings: conversation.settings.clone(),
+                    },
+                )?,
+                None => conversation,
+            }
+        }
     };
     let loading = spinner("loading the model", false);
     let loaded = hearth.engine(conversation.model.as_deref());

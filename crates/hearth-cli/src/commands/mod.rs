@@ -4,6 +4,7 @@ pub mod bench;
 pub mod chat;
 pub mod history;
 pub mod models;
+pub mod persona;
 pub mod run;
 
 use std::io::IsTerminal;
