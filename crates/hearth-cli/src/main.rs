@@ -12,7 +12,7 @@ use args::{Cli, Command};
 
 fn main() {
     let cli = Cli::parse();
-    init_logging(cli.verbose, matches!(cli.command, Command::Worker));
+    let log_guard = init_logging(cli.verbose);
     let json = cli.json;
     let result = match cli.command {
         Command::Run(args) => commands::run::run(args, json),
@@ -37,24 +37,48 @@ fn main() {
             exit::code_for(&error)
         }
     };
+    // process::exit skips destructors: flush the log file first.
+    drop(log_guard);
     std::process::exit(code);
 }
 
-/// Logs go to stderr so stdout carries only answers. llama.cpp's own chatter is
-/// routed into tracing and shown only with -vv.
-fn init_logging(verbose: u8, worker: bool) {
-    let default = match (verbose, worker) {
-        (0, _) => "warn,llama_cpp_2=error,llama-cpp-2=error",
-        (1, _) => "info,llama_cpp_2=warn",
+/// Logs go to stderr so stdout carries only answers (warnings only, unless -v), and to
+/// a daily file in the log folder (info and up) so a problem can be looked into after
+/// the fact. llama.cpp's own chatter is routed into tracing and kept out of both unless
+/// asked for with -vv. The returned guard flushes the file when dropped.
+fn init_logging(verbose: u8) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{fmt, EnvFilter, Layer};
+
+    let stderr_level = match verbose {
+        0 => "warn,llama_cpp_2=error,llama-cpp-2=error",
+        1 => "info,llama_cpp_2=warn",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("HEARTH_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let stderr_filter =
+        EnvFilter::try_from_env("HEARTH_LOG").unwrap_or_else(|_| EnvFilter::new(stderr_level));
     // Colour codes only for a person at a terminal, never into a file or a pipe.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let stderr = fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
+        .with_filter(stderr_filter);
+    let (file, guard) = match hearth_core::Paths::from_env() {
+        Ok(paths) if std::fs::create_dir_all(&paths.logs).is_ok() => {
+            let appender = tracing_appender::rolling::daily(&paths.logs, "hearth.log");
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let layer = fmt::layer()
+                .with_writer(writer)
+                .with_ansi(false)
+                .with_filter(EnvFilter::new("info,llama_cpp_2=error,llama-cpp-2=error"));
+            (Some(layer), Some(guard))
+        }
+        _ => (None, None),
+    };
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(file)
         .try_init();
+    guard
 }
