@@ -131,9 +131,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
         assert_eq!(Config::load(&path).unwrap(), Config::default());
-        let mut config = Config::default();
-        config.default_model = Some("smollm2-135m".into());
-        config.threads = Some(3);
+        let config = Config {
+            default_model: Some("smollm2-135m".into()),
+            threads: Some(3),
+            ..Config::default()
+        };
         config.save(&path).unwrap();
         assert_eq!(Config::load(&path).unwrap(), config);
     }

@@ -248,9 +248,12 @@ mod tests {
             library.add(&other, None, ModelSource::Linked).unwrap().id,
             "my-model-2"
         );
+        // A chosen id that is taken is refused, naming the file that has it.
+        let third = dir.path().join("third.gguf");
+        std::fs::write(&third, b"z").unwrap();
         assert!(matches!(
-            library.add(&other, Some("my-model"), ModelSource::Linked),
-            Ok(_)
+            library.add(&third, Some("My Model"), ModelSource::Linked),
+            Err(CoreError::DuplicateModel { ref id, .. }) if id == "my-model"
         ));
         let reloaded = Library::load(&file).unwrap();
         assert_eq!(reloaded.entries().len(), 2);

@@ -169,16 +169,8 @@ impl Generation {
         if self.finished {
             return None;
         }
-        let event = self
-            .events
-            .recv()
-            .unwrap_or_else(|_| GenerationEvent::Failed {
-                error: LlmError::EngineStopped,
-            });
-        if !matches!(event, GenerationEvent::Delta { .. }) {
-            self.finished = true;
-        }
-        Some(event)
+        let received = self.events.recv().ok();
+        Some(self.settle(received))
     }
 
     /// The async form of [`Generation::next_event`], for tokio front ends.
@@ -186,17 +178,20 @@ impl Generation {
         if self.finished {
             return None;
         }
-        let event = self
-            .events
-            .recv_async()
-            .await
-            .unwrap_or_else(|_| GenerationEvent::Failed {
-                error: LlmError::EngineStopped,
-            });
+        let received = self.events.recv_async().await.ok();
+        Some(self.settle(received))
+    }
+
+    /// A closed channel means the engine went away before a final event; any event but
+    /// a delta ends the stream.
+    fn settle(&mut self, received: Option<GenerationEvent>) -> GenerationEvent {
+        let event = received.unwrap_or(GenerationEvent::Failed {
+            error: LlmError::EngineStopped,
+        });
         if !matches!(event, GenerationEvent::Delta { .. }) {
             self.finished = true;
         }
-        Some(event)
+        event
     }
 
     pub fn cancel(&self) {

@@ -327,7 +327,7 @@ fn multibyte_text_streams_without_broken_characters() {
         completion.text
     );
     assert!(
-        completion.text.chars().any(|c| !c.is_ascii()),
+        !completion.text.is_ascii(),
         "expected non-ASCII output: {:?}",
         completion.text
     );

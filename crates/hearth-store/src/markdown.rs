@@ -155,7 +155,7 @@ fn render_message(m: &Message, out: &mut String) {
 
 /// `2024-05-01 14:03 UTC` for milliseconds since the epoch. UTC because the file may be
 /// read anywhere; the store has no notion of the user's time zone.
-pub(crate) fn format_utc(ms: i64) -> String {
+pub fn format_utc(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use hearth_core::Hearth;
-use hearth_store::{ConversationFilter, ConversationId, ExportScope, ImportOptions, SearchQuery};
+use hearth_store::{format_utc, ConversationFilter, ConversationId, ExportScope, ImportOptions, SearchQuery};
 
 use crate::args::{ExportFormat, HistoryCommand};
 use crate::exit;
@@ -31,7 +31,7 @@ pub fn run(command: HistoryCommand, json: bool) -> anyhow::Result<i32> {
                     } else {
                         c.title.as_str()
                     };
-                    println!("{pin} {}  {}  {}", c.id, date(c.updated_at), title);
+                    println!("{pin} {}  {}  {}", c.id, format_utc(c.updated_at), title);
                 }
             }
         }
@@ -86,7 +86,7 @@ pub fn run(command: HistoryCommand, json: bool) -> anyhow::Result<i32> {
                     println!(
                         "{}  {}  {}: {}",
                         hit.conversation_id,
-                        date(hit.created_at),
+                        format_utc(hit.created_at),
                         hit.role,
                         snippet.replace('\n', " ")
                     );
@@ -136,35 +136,4 @@ pub fn run(command: HistoryCommand, json: bool) -> anyhow::Result<i32> {
         }
     }
     Ok(exit::OK)
-}
-
-/// `YYYY-MM-DD HH:MM` in UTC from milliseconds since the epoch.
-fn date(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dates() {
-        assert_eq!(super::date(0), "1970-01-01 00:00");
-        assert_eq!(super::date(1_795_000_000_000), "2026-11-18 11:06");
-    }
 }
