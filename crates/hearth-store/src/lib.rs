@@ -35,6 +35,7 @@ pub use export::{
     EXPORT_VERSION,
 };
 pub use import::{ImportMode, ImportOptions, ImportReport, MAX_IMPORT_BYTES};
+pub use markdown::format_utc;
 pub use limits::{
     MAX_PERSONA_NAME_BYTES, MAX_SETTINGS_BYTES, MAX_SHORT_BYTES, MAX_TAGS_PER_CONVERSATION,
     MAX_TAG_BYTES, MAX_TEXT_BYTES, MAX_TITLE_BYTES,
