@@ -14,12 +14,13 @@ use hearth_llm::{
     CancelToken, ChatMessage, Engine, EngineExt, GenerationEvent, GenerationOptions, StopReason,
 };
 use hearth_store::{
-    Conversation, ConversationId, Message, MessageFinish, MessageId, MessageKind, MessageState,
-    NewConversation, NewMessage, Role, Store,
+    ContextSummary, Conversation, ConversationId, Message, MessageFinish, MessageId, MessageKind,
+    MessageState, NewConversation, NewMessage, Role, Store,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
+use crate::fold::{fit_prompt, Budget};
 use crate::hearth::Hearth;
 
 /// How often a streaming answer is written to the database.
@@ -29,6 +30,11 @@ pub const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TurnEvent {
+    /// Older turns were folded into this summary (now stored) so the conversation fits
+    /// the model's context; sent before the first delta.
+    Folded {
+        summary: ContextSummary,
+    },
     Delta {
         text: String,
     },
@@ -72,6 +78,7 @@ impl ChatTurn {
         while let Some(event) = self.next_event() {
             match event {
                 TurnEvent::Delta { text } => on_text(&text),
+                TurnEvent::Folded { .. } => {}
                 TurnEvent::Finished { message } => return Ok(message),
             }
         }
@@ -115,6 +122,7 @@ impl Hearth {
         if text.trim().is_empty() {
             return Err(CoreError::EmptyMessage);
         }
+        self.check_question_fits(conversation, text, &options)?;
         let parent = self
             .store
             .active_branch(conversation)?
@@ -150,6 +158,7 @@ impl Hearth {
                 id: message.to_string(),
             });
         }
+        self.check_question_fits(&old.conversation_id, text, &options)?;
         let user = self.store.add_message(
             &old.conversation_id,
             NewMessage::user(old.parent_id.clone(), text),
@@ -157,6 +166,22 @@ impl Hearth {
         let mut turn = self.answer(&old.conversation_id, &user.id, options)?;
         turn.user_message = Some(user);
         Ok(turn)
+    }
+
+    /// Refuses a question that could never fit the model's context, before it is
+    /// stored, so a refused message leaves nothing behind. When the model cannot be
+    /// loaded the check is skipped: the answer then reports that error itself.
+    fn check_question_fits(
+        &self,
+        conversation: &ConversationId,
+        text: &str,
+        options: &GenerationOptions,
+    ) -> Result<()> {
+        let details = self.store.conversation(conversation)?;
+        let Ok(engine) = self.engine(details.model.as_deref()) else {
+            return Ok(());
+        };
+        Budget::new(engine.as_ref(), options).check_question(details.system_prompt.as_deref(), text)
     }
 
     /// Answers the branch that ends at `question`.
@@ -168,9 +193,22 @@ impl Hearth {
     ) -> Result<ChatTurn> {
         let details = self.store.conversation(conversation)?;
         self.store.switch_branch(conversation, question)?;
-        let branch = self.store.active_branch(conversation)?;
-        let prompt = prompt_messages(details.system_prompt.as_deref(), &branch);
+        let mut branch = self.store.active_branch(conversation)?;
+        // The shown branch continues past the question when it was answered before
+        // (regenerating); the model must see the conversation only up to the question.
+        if let Some(end) = branch.iter().position(|m| &m.id == question) {
+            branch.truncate(end + 1);
+        }
         let engine = self.engine(details.model.as_deref())?;
+        let fitted = fit_prompt(
+            &self.store,
+            engine.as_ref(),
+            conversation,
+            details.system_prompt.as_deref(),
+            &branch,
+            &options,
+        )?;
+        let prompt = fitted.messages;
         let model_name = engine.info().name;
         let answer = self.store.add_message(
             conversation,
@@ -193,6 +231,10 @@ impl Hearth {
         };
         let cancel = generation.cancel_token();
         let (events, receiver) = flume::unbounded();
+        if let Some(summary) = fitted.folded {
+            // The receiver is still held here, so this cannot fail.
+            let _ = events.send(TurnEvent::Folded { summary });
+        }
         let store = self.store.clone();
         let answer_id = answer.id.clone();
         let first_exchange = branch.iter().filter(|m| m.role == Role::User).count() == 1;
@@ -219,7 +261,7 @@ impl Hearth {
 
 /// The model's view of a branch: the system prompt, then every finished or partial
 /// turn. Failed answers are left out: they hold an error, not something the model said.
-fn prompt_messages(system_prompt: Option<&str>, branch: &[Message]) -> Vec<ChatMessage> {
+pub(crate) fn prompt_messages(system_prompt: Option<&str>, branch: &[Message]) -> Vec<ChatMessage> {
     let mut messages = Vec::with_capacity(branch.len() + 1);
     if let Some(system) = system_prompt.filter(|s| !s.trim().is_empty()) {
         messages.push(ChatMessage::system(system));

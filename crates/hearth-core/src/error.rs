@@ -11,6 +11,15 @@ pub enum CoreError {
     Models(#[from] hearth_models::ModelsError),
     #[error(transparent)]
     Store(#[from] hearth_store::StoreError),
+    /// `tokens` counts the system prompt, the message and the room kept for the answer.
+    #[error("your message is {over} tokens too long for this model's context of {limit} tokens; shorten it, or raise context_length in the settings")]
+    MessageTooLong {
+        tokens: usize,
+        limit: usize,
+        over: usize,
+    },
+    #[error("could not summarize the earlier messages to fit the model's context: {reason}; start a new conversation or raise context_length in the settings")]
+    SummaryFailed { reason: String },
     #[error("the message is empty; type something to send")]
     EmptyMessage,
     #[error("message {id} is not an answer; only answers can be regenerated")]
@@ -53,6 +62,8 @@ impl CoreError {
             CoreError::Llm(e) => e.code(),
             CoreError::Models(e) => e.code(),
             CoreError::Store(_) => "STORE_ERROR",
+            CoreError::MessageTooLong { .. } => "MESSAGE_TOO_LONG",
+            CoreError::SummaryFailed { .. } => "SUMMARY_FAILED",
             CoreError::EmptyMessage => "EMPTY_MESSAGE",
             CoreError::NotAnAnswer { .. } => "NOT_AN_ANSWER",
             CoreError::NotAQuestion { .. } => "NOT_A_QUESTION",

@@ -9,6 +9,7 @@ pub mod bench;
 pub mod chat;
 pub mod config;
 pub mod error;
+mod fold;
 mod hearth;
 pub mod library;
 mod models;

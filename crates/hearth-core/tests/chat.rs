@@ -16,8 +16,12 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_with(FakeEngine::new())
+}
+
+fn fixture_with(fake: FakeEngine) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let fake = Arc::new(FakeEngine::new());
+    let fake = Arc::new(fake);
     let hearth = Hearth::open(OpenOptions {
         paths: Paths::under(dir.path()),
         isolation: Some(Isolation::Provided(fake.clone())),
@@ -324,4 +328,214 @@ fn answers_cut_off_by_a_crash_are_marked_interrupted_at_the_next_start() {
     let reopened = open();
     let answer = reopened.store().message(&answer_id).unwrap();
     assert_eq!(answer.state, MessageState::Interrupted);
+}
+
+/// What one exchange looked like from the fake model's side.
+struct Exchange {
+    summary_prompts: Vec<String>,
+    answer_prompt: String,
+    events: Vec<TurnEvent>,
+}
+
+fn prompt_text(request: &hearth_llm::EngineRequest) -> String {
+    match &request.prompt {
+        Prompt::Text(text) => text.clone(),
+        Prompt::Tokens(_) => panic!("text prompt expected"),
+    }
+}
+
+/// Sends `text` on another thread while this one plays the model: summaries are
+/// answered with "SUMMARY-n" (n counting every summary so far), titles with a title,
+/// and the answer with `answer`.
+fn exchange(
+    f: &Fixture,
+    conversation: &hearth_store::ConversationId,
+    text: &str,
+    answer: &str,
+    summaries_so_far: &mut usize,
+) -> Exchange {
+    std::thread::scope(|scope| {
+        let sending = scope.spawn(|| f.hearth.send_message(conversation, text, options()));
+        let mut summary_prompts = Vec::new();
+        loop {
+            let mut stream = f.fake.next_request(WAIT).expect("the model got a request");
+            let prompt = prompt_text(&stream.request);
+            if prompt.contains("running summary") {
+                *summaries_so_far += 1;
+                stream.push(&format!("SUMMARY-{summaries_so_far}"));
+                stream.finish(StopReason::EndOfGeneration);
+                summary_prompts.push(prompt);
+                continue;
+            }
+            if prompt.contains("You write titles") {
+                stream.push("A title");
+                stream.finish(StopReason::EndOfGeneration);
+                continue;
+            }
+            stream.push(answer);
+            stream.finish(StopReason::EndOfGeneration);
+            let turn = sending.join().unwrap().unwrap();
+            let mut events = Vec::new();
+            while let Some(event) = turn.next_event() {
+                events.push(event);
+            }
+            return Exchange {
+                summary_prompts,
+                answer_prompt: prompt,
+                events,
+            };
+        }
+    })
+}
+
+fn question(i: usize) -> String {
+    format!("question {i}: {}", "q".repeat(40))
+}
+
+fn answer_text(i: usize) -> String {
+    format!("answer {i}: {}", "a".repeat(40))
+}
+
+#[test]
+fn a_branch_that_outgrows_the_context_is_folded_into_a_stored_running_summary() {
+    let f = fixture_with(FakeEngine::new().with_context_length(1000));
+    let conversation = f.hearth.new_conversation(None, Some("Be brief.")).unwrap();
+    let store = f.hearth.store();
+    let mut summaries = 0;
+    let mut first_fold = None;
+    let mut second_fold = None;
+    for i in 1..=14 {
+        let ex = exchange(
+            &f,
+            &conversation.id,
+            &question(i),
+            &answer_text(i),
+            &mut summaries,
+        );
+        // The newest question and the system prompt are always there, verbatim.
+        assert!(
+            ex.answer_prompt.contains(&question(i)),
+            "turn {i}: {}",
+            ex.answer_prompt
+        );
+        assert!(ex.answer_prompt.contains("Be brief."), "turn {i}");
+        assert!(
+            ex.summary_prompts.len() <= 1,
+            "turn {i}: one summary at a time"
+        );
+        let folded: Vec<_> = ex
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                TurnEvent::Folded { summary } => Some(summary.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            folded.len(),
+            ex.summary_prompts.len(),
+            "turn {i}: the fold is announced"
+        );
+        if let Some(summary) = folded.first() {
+            assert!(
+                matches!(ex.events.first(), Some(TurnEvent::Folded { .. })),
+                "turn {i}: the fold comes before the answer"
+            );
+            assert!(ex.answer_prompt.contains(&summary.content), "turn {i}");
+        }
+        match (&ex.summary_prompts[..], first_fold, second_fold) {
+            ([], None, _) => {
+                // Before the first fold, everything is sent verbatim.
+                assert!(ex.answer_prompt.contains(&question(1)), "turn {i}");
+            }
+            ([], Some(_), None) => {
+                // Between folds, the stored summary is reused without asking the model.
+                assert!(ex.answer_prompt.contains("SUMMARY-1"), "turn {i}");
+                assert!(!ex.answer_prompt.contains(&question(1)), "turn {i}");
+            }
+            ([prompt], None, _) => {
+                assert!(i > 2, "folded too early, at turn {i}");
+                assert!(prompt.contains(&question(1)) && prompt.contains(&answer_text(1)));
+                assert!(
+                    !prompt.contains(&question(i)),
+                    "the newest question is never folded"
+                );
+                assert!(ex.answer_prompt.contains("SUMMARY-1"));
+                assert!(!ex.answer_prompt.contains(&question(1)));
+                let stored = store.context_summaries(&conversation.id).unwrap();
+                assert_eq!(stored, folded, "the summary is stored as announced");
+                assert_eq!(stored[0].model.as_deref(), Some("Fake"));
+                first_fold = Some(i);
+            }
+            ([prompt], Some(_), None) => {
+                // A running summary: the second one builds on the first.
+                assert!(prompt.contains("SUMMARY-1"), "{prompt}");
+                assert!(ex.answer_prompt.contains("SUMMARY-2"));
+                assert!(!ex.answer_prompt.contains("SUMMARY-1"));
+                second_fold = Some(i);
+            }
+            _ => {}
+        }
+    }
+    let (Some(first), Some(second)) = (first_fold, second_fold) else {
+        panic!("expected two folds in 14 turns, got {first_fold:?} and {second_fold:?}")
+    };
+    assert!(
+        second > first + 1,
+        "the first summary was reused at least once"
+    );
+    assert!(store.context_summaries(&conversation.id).unwrap().len() >= 2);
+    // The full text is still in the history: folding changes what the model sees only.
+    let branch = store.active_branch(&conversation.id).unwrap();
+    assert_eq!(branch[0].content, question(1));
+    assert_eq!(branch.len(), 28);
+}
+
+#[test]
+fn a_message_too_long_for_the_context_is_refused_with_the_overflow_and_not_stored() {
+    let f = fixture_with(FakeEngine::new().with_context_length(1000));
+    let conversation = f.hearth.new_conversation(None, Some("Be brief.")).unwrap();
+    let long = "x".repeat(1200);
+    let Err(error) = f.hearth.send_message(&conversation.id, &long, options()) else {
+        panic!("a message longer than the context was accepted")
+    };
+    match &error {
+        hearth_core::CoreError::MessageTooLong {
+            tokens,
+            limit,
+            over,
+        } => {
+            assert_eq!(*limit, 1000);
+            // At least the message itself and the answer's room (a quarter of 1000).
+            assert!(*tokens >= 1200 + 250, "{tokens}");
+            assert_eq!(*over, tokens - limit);
+            let text = error.to_string();
+            assert!(text.contains(&format!("{over} tokens too long")), "{text}");
+        }
+        other => panic!("expected MessageTooLong, got {other:?}"),
+    }
+    assert_eq!(error.code(), "MESSAGE_TOO_LONG");
+    assert!(
+        f.fake.received().is_empty(),
+        "nothing was sent to the model"
+    );
+    assert!(
+        f.hearth
+            .store()
+            .active_branch(&conversation.id)
+            .unwrap()
+            .is_empty(),
+        "nothing was stored"
+    );
+
+    // A message that fits is still answered in full.
+    f.fake.reply_with(["ok"]);
+    let turn = f
+        .hearth
+        .send_message(&conversation.id, &"y".repeat(600), options())
+        .unwrap();
+    let (text, _) = collect(turn);
+    assert_eq!(text, "ok");
+    let prompt = prompt_text(&f.fake.received()[0]);
+    assert!(prompt.contains(&"y".repeat(600)), "the message was not cut");
 }

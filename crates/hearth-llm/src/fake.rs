@@ -105,6 +105,13 @@ impl FakeEngine {
         }
     }
 
+    /// The same fake with a context of `tokens` (bytes, since a byte is a token here),
+    /// for tests of what happens when a conversation outgrows it.
+    pub fn with_context_length(mut self, tokens: u32) -> Self {
+        self.info.context_length = tokens;
+        self
+    }
+
     /// Queues an answer, streamed as the given chunks to the next request.
     pub fn reply_with<S: Into<String>>(&self, chunks: impl IntoIterator<Item = S>) {
         if let Ok(mut state) = self.state.lock() {

@@ -27,6 +27,7 @@ mod query;
 mod schema;
 mod search;
 mod store;
+mod summaries;
 mod types;
 
 pub use error::{Result, StoreError};
@@ -35,15 +36,16 @@ pub use export::{
     EXPORT_VERSION,
 };
 pub use import::{ImportMode, ImportOptions, ImportReport, MAX_IMPORT_BYTES};
-pub use markdown::format_utc;
 pub use limits::{
     MAX_PERSONA_NAME_BYTES, MAX_SETTINGS_BYTES, MAX_SHORT_BYTES, MAX_TAGS_PER_CONVERSATION,
     MAX_TAG_BYTES, MAX_TEXT_BYTES, MAX_TITLE_BYTES,
 };
+pub use markdown::format_utc;
 pub use query::MAX_TERMS as MAX_SEARCH_TERMS;
 pub use schema::SCHEMA_VERSION;
 pub use search::{SearchHit, SearchQuery, SnippetSegment, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT};
 pub use store::Store;
+pub use summaries::ContextSummary;
 pub use types::{
     Conversation, ConversationFilter, ConversationId, ConversationSettings, Message, MessageFinish,
     MessageId, MessageKind, MessageState, NewConversation, NewMessage, NewPersona, Persona,

@@ -157,8 +157,28 @@ CREATE TABLE personas (
 ALTER TABLE conversations ADD COLUMN persona_id TEXT REFERENCES personas(id) ON DELETE SET NULL;
 "#;
 
+/// Version 4: running summaries of the older turns of a conversation, written when its
+/// active branch no longer fits the model's context.
+///
+/// They live beside the message tree, not in it: a summary covers the turns up to and
+/// including `through_message_id`, and inserting it as a message would reparent the turns
+/// after it and break every other branch. Deleting the message or the conversation
+/// deletes the summary (its text is wiped with `secure_delete`).
+const V4_CONTEXT_SUMMARIES: &str = r#"
+CREATE TABLE context_summaries (
+    id                 TEXT PRIMARY KEY NOT NULL,
+    conversation_id    TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    through_message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    content            TEXT NOT NULL,
+    model              TEXT,
+    created_at         INTEGER NOT NULL
+);
+CREATE INDEX context_summaries_conversation ON context_summaries(conversation_id, created_at);
+CREATE INDEX context_summaries_through ON context_summaries(through_message_id);
+"#;
+
 /// Every migration in order; migration `i` takes the database to version `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1_CORE, V2_SEARCH, V3_PERSONAS];
+pub(crate) const MIGRATIONS: &[&str] = &[V1_CORE, V2_SEARCH, V3_PERSONAS, V4_CONTEXT_SUMMARIES];
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -296,6 +316,13 @@ mod tests {
         let hits = store.search(&SearchQuery::text("heron")).unwrap();
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].message_id.as_str(), "m1");
+        let summary = store
+            .add_context_summary(&"c1".into(), &"m2".into(), "herons were discussed", None)
+            .unwrap();
+        assert_eq!(
+            store.context_summaries(&"c1".into()).unwrap(),
+            vec![summary]
+        );
 
         // And the upgraded history takes new writes.
         let c = store

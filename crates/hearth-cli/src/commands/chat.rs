@@ -5,7 +5,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::Context;
-use hearth_core::Hearth;
+use hearth_core::{Hearth, TurnEvent};
 use hearth_llm::GenerationOptions;
 use hearth_store::{
     Conversation, ConversationFilter, ConversationId, ConversationSettings, MessageState, Role,
@@ -149,10 +149,23 @@ impl Chat<'_> {
         };
         self.interrupts.watch(turn.cancel_token());
         let mut stdout = std::io::stdout().lock();
-        let result = turn.stream(|text| {
-            let _ = stdout.write_all(text.as_bytes());
-            let _ = stdout.flush();
-        });
+        let result = loop {
+            match turn.next_event() {
+                Some(TurnEvent::Folded { .. }) => {
+                    eprintln!("(earlier messages were summarized to fit the model's context)")
+                }
+                Some(TurnEvent::Delta { text }) => {
+                    let _ = stdout.write_all(text.as_bytes());
+                    let _ = stdout.flush();
+                }
+                Some(TurnEvent::Finished { message }) => break Ok(message),
+                None => {
+                    break Err(hearth_core::CoreError::TurnLost {
+                        id: turn.answer_id.to_string(),
+                    })
+                }
+            }
+        };
         self.interrupts.clear();
         let _ = writeln!(stdout);
         match result {

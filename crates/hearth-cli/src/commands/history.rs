@@ -4,7 +4,9 @@ use std::io::Write;
 
 use anyhow::Context;
 use hearth_core::Hearth;
-use hearth_store::{format_utc, ConversationFilter, ConversationId, ExportScope, ImportOptions, SearchQuery};
+use hearth_store::{
+    format_utc, ConversationFilter, ConversationId, ExportScope, ImportOptions, SearchQuery,
+};
 
 use crate::args::{ExportFormat, HistoryCommand};
 use crate::exit;
@@ -39,10 +41,15 @@ pub fn run(command: HistoryCommand, json: bool) -> anyhow::Result<i32> {
             let id = ConversationId::from(id);
             let conversation = store.conversation(&id)?;
             let branch = store.active_branch(&id)?;
+            let summaries = store.context_summaries(&id)?;
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({ "conversation": conversation, "messages": branch })
+                    serde_json::json!({
+                        "conversation": conversation,
+                        "messages": branch,
+                        "summaries": summaries,
+                    })
                 );
             } else {
                 println!(
@@ -58,6 +65,14 @@ pub fn run(command: HistoryCommand, json: bool) -> anyhow::Result<i32> {
                         "\n[{} · {}]\n{}",
                         message.role, message.state, message.content
                     );
+                    // Shown where it was cut, so the reader sees what the model saw
+                    // in place of the messages above.
+                    for summary in summaries
+                        .iter()
+                        .filter(|s| s.through_message_id == message.id)
+                    {
+                        println!("\n[summary of earlier messages]\n{}", summary.content);
+                    }
                 }
             }
         }
