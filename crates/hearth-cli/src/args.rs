@@ -42,6 +42,11 @@ pub enum Command {
         #[command(subcommand)]
         command: HistoryCommand,
     },
+    /// The audit log of every generation: export.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Manage models: list, add, scan other apps, info, pull, rm, default.
     Models {
         #[command(subcommand)]
@@ -236,6 +241,20 @@ pub enum HistoryCommand {
     Rename { id: String, title: String },
     /// Delete a conversation for good.
     Rm { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Write every generation's record (model, file hash, parameters, token counts,
+    /// timings, and hashes of prompt and output, never their text) as JSON Lines.
+    Export {
+        /// Only records made at or after this time, in milliseconds since 1970 (UTC).
+        #[arg(long, value_name = "MS")]
+        since: Option<i64>,
+        /// Write to this file instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

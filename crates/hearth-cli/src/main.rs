@@ -19,6 +19,7 @@ fn main() {
         Command::Chat(args) => commands::chat::run(args),
         Command::Models { command } => commands::models::run(command, json),
         Command::History { command } => commands::history::run(command, json),
+        Command::Audit { command } => commands::audit::run(command),
         Command::Persona { command } => commands::persona::run(command, json),
         Command::Bench(args) => commands::bench::run(args, json),
         Command::Worker => hearth_llm::worker::serve_stdio()

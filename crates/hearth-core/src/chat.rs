@@ -14,11 +14,12 @@ use hearth_llm::{
     CancelToken, ChatMessage, Engine, EngineExt, GenerationEvent, GenerationOptions, StopReason,
 };
 use hearth_store::{
-    ContextSummary, Conversation, ConversationId, Message, MessageFinish, MessageId, MessageKind,
-    MessageState, NewConversation, NewMessage, Role, Store,
+    AuditPurpose, ContextSummary, Conversation, ConversationId, Message, MessageFinish, MessageId,
+    MessageKind, MessageState, NewConversation, NewMessage, Role, Store,
 };
 use serde::{Deserialize, Serialize};
 
+use crate::audit::AuditContext;
 use crate::error::{CoreError, Result};
 use crate::fold::{fit_prompt, Budget};
 use crate::hearth::Hearth;
@@ -199,10 +200,18 @@ impl Hearth {
         if let Some(end) = branch.iter().position(|m| &m.id == question) {
             branch.truncate(end + 1);
         }
-        let engine = self.engine(details.model.as_deref())?;
+        // One engine per purpose, so the audit log tells answers, summaries and titles
+        // apart; they share the loaded model.
+        let audited = |purpose| {
+            self.audited_engine(
+                details.model.as_deref(),
+                AuditContext::new(purpose, Some(conversation.as_str())),
+            )
+        };
+        let engine = audited(AuditPurpose::Answer)?;
         let fitted = fit_prompt(
             &self.store,
-            engine.as_ref(),
+            audited(AuditPurpose::Summary)?.as_ref(),
             conversation,
             details.system_prompt.as_deref(),
             &branch,
@@ -238,8 +247,12 @@ impl Hearth {
         let store = self.store.clone();
         let answer_id = answer.id.clone();
         let first_exchange = branch.iter().filter(|m| m.role == Role::User).count() == 1;
-        let title_job = (first_exchange && details.title.is_empty()).then(|| TitleJob {
-            engine: engine.clone(),
+        let title_engine = match first_exchange && details.title.is_empty() {
+            true => Some(audited(AuditPurpose::Title)?),
+            false => None,
+        };
+        let title_job = title_engine.map(|engine| TitleJob {
+            engine,
             conversation: conversation.clone(),
             question: branch.last().map(|m| m.content.clone()).unwrap_or_default(),
         });

@@ -11,11 +11,12 @@ use hearth_llm::{
     WorkerEngine, WorkerSettings,
 };
 
+use crate::audit::{AuditContext, AuditedEngine, ModelHash};
 use crate::config::Config;
 use crate::error::{CoreError, Result};
-use crate::library::Library;
+use crate::library::{Library, ModelSource};
 use crate::paths::Paths;
-use hearth_store::Store;
+use hearth_store::{AuditPurpose, Store};
 
 /// How models are run.
 #[derive(Clone)]
@@ -42,7 +43,14 @@ pub struct Hearth {
     pub(crate) library: Mutex<Library>,
     pub(crate) store: Arc<Store>,
     isolation: Isolation,
-    engines: Mutex<HashMap<PathBuf, Arc<dyn Engine>>>,
+    engines: Mutex<HashMap<PathBuf, LoadedModel>>,
+}
+
+/// A loaded model: its engine, unaudited, and its file's hash for the audit log.
+#[derive(Clone)]
+struct LoadedModel {
+    engine: Arc<dyn Engine>,
+    hash: Arc<ModelHash>,
 }
 
 impl Hearth {
@@ -140,16 +148,45 @@ impl Hearth {
         })
     }
 
-    /// The engine for a model, loading it on first use.
+    /// The engine for a model, loading it on first use. Every generation made through
+    /// it is recorded in the audit log (with purpose "other").
     pub fn engine(&self, model: Option<&str>) -> Result<Arc<dyn Engine>> {
+        self.audited_engine(model, AuditContext::default())
+    }
+
+    /// The engine for a model, recording its generations with `context`. This is the one
+    /// place engines are handed out, so no generation escapes the audit log.
+    pub(crate) fn audited_engine(
+        &self,
+        model: Option<&str>,
+        context: AuditContext,
+    ) -> Result<Arc<dyn Engine>> {
+        let loaded = self.loaded_model(model)?;
+        Ok(Arc::new(AuditedEngine::new(
+            loaded.engine,
+            loaded.hash,
+            self.store.clone(),
+            context,
+        )))
+    }
+
+    fn loaded_model(&self, model: Option<&str>) -> Result<LoadedModel> {
         if let Isolation::Provided(engine) = &self.isolation {
-            return Ok(engine.clone());
+            let path = engine.info().path;
+            let mut engines = self.engines.lock().map_err(|_| poisoned())?;
+            let loaded = engines.entry(path.clone()).or_insert_with(|| LoadedModel {
+                engine: engine.clone(),
+                hash: self.model_hash(&path),
+            });
+            return Ok(loaded.clone());
         }
         let path = self.resolve_model(model)?;
         let mut engines = self.engines.lock().map_err(|_| poisoned())?;
-        if let Some(engine) = engines.get(&path) {
-            return Ok(engine.clone());
+        if let Some(loaded) = engines.get(&path) {
+            return Ok(loaded.clone());
         }
+        // Started before loading, so the hash is often ready by the first answer.
+        let hash = self.model_hash(&path);
         let settings = self.config().engine_settings();
         let engine: Arc<dyn Engine> = match &self.isolation {
             Isolation::Provided(engine) => engine.clone(),
@@ -161,8 +198,30 @@ impl Hearth {
                 engine: settings,
             })?),
         };
-        engines.insert(path, engine.clone());
-        Ok(engine)
+        let loaded = LoadedModel { engine, hash };
+        engines.insert(path, loaded.clone());
+        Ok(loaded)
+    }
+
+    /// The model file's hash: the one checked at download when the library has it,
+    /// otherwise computed in the background. A path that is not a file (a test's fake
+    /// engine) gets none.
+    fn model_hash(&self, path: &Path) -> Arc<ModelHash> {
+        let downloaded = self.library.lock().ok().and_then(|library| {
+            library
+                .entries()
+                .iter()
+                .filter(|entry| entry.path == path)
+                .find_map(|entry| match &entry.source {
+                    ModelSource::Downloaded { sha256, .. } => Some(sha256.to_ascii_lowercase()),
+                    _ => None,
+                })
+        });
+        match downloaded {
+            Some(sha256) => ModelHash::known(sha256),
+            None if path.is_file() => ModelHash::compute(path.to_path_buf(), self.store.clone()),
+            None => Arc::default(),
+        }
     }
 
     /// Answers a conversation with a model (the default when `model` is `None`).
@@ -172,7 +231,18 @@ impl Hearth {
         messages: &[ChatMessage],
         options: GenerationOptions,
     ) -> Result<(Generation, TemplateSource)> {
-        Ok(self.engine(model)?.chat(messages, options)?)
+        self.chat_for(model, messages, options, AuditPurpose::Other)
+    }
+
+    fn chat_for(
+        &self,
+        model: Option<&str>,
+        messages: &[ChatMessage],
+        options: GenerationOptions,
+        purpose: AuditPurpose,
+    ) -> Result<(Generation, TemplateSource)> {
+        let engine = self.audited_engine(model, AuditContext::new(purpose, None))?;
+        Ok(engine.chat(messages, options)?)
     }
 
     /// One question, one answer: the `hearth run` job.
@@ -188,7 +258,7 @@ impl Hearth {
             messages.push(ChatMessage::system(system));
         }
         messages.push(ChatMessage::user(prompt));
-        self.chat(model, &messages, options)
+        self.chat_for(model, &messages, options, AuditPurpose::Run)
     }
 }
 

@@ -112,6 +112,13 @@ impl FakeEngine {
         self
     }
 
+    /// The same fake reporting `path` as its model file, for tests of what is done with
+    /// the file (hashing it for the audit log).
+    pub fn with_model_path(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.info.path = path.into();
+        self
+    }
+
     /// Queues an answer, streamed as the given chunks to the next request.
     pub fn reply_with<S: Into<String>>(&self, chunks: impl IntoIterator<Item = S>) {
         if let Ok(mut state) = self.state.lock() {

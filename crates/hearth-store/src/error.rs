@@ -49,6 +49,13 @@ pub enum StoreError {
     #[error("message {id} is already {state}, not streaming; start a new answer instead of updating this one")]
     NotStreaming { id: String, state: String },
 
+    /// Writing an export to its destination failed.
+    #[error("could not write the export: {source}; check that the destination is writable and has free space")]
+    Write {
+        #[source]
+        source: io::Error,
+    },
+
     /// Any other SQLite failure.
     #[error("history database error: {}; {}", .0, sqlite_advice(.0))]
     Sqlite(#[source] rusqlite::Error),

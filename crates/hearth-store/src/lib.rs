@@ -11,10 +11,13 @@
 //! - Export and import: Markdown for reading, a versioned JSON document for backups that
 //!   imports back exactly, with hostile files refused before anything is written.
 //! - Delete means gone: deleted text is wiped from the file and its log.
+//! - Audit log: one record per generation (model, parameters, counts, timings, and
+//!   hashes of prompt and output, never their text), exported as JSON Lines.
 //!
 //! The API is synchronous and [`Store`] is `Send + Sync`: async callers use a dedicated
 //! thread or `spawn_blocking`. The types are plain data (serde), with no wire format.
 
+mod audit;
 mod conversations;
 mod error;
 mod export;
@@ -30,6 +33,7 @@ mod store;
 mod summaries;
 mod types;
 
+pub use audit::{AuditPurpose, AuditRecord, NewAuditRecord};
 pub use error::{Result, StoreError};
 pub use export::{
     ExportDocument, ExportScope, ExportedConversation, ExportedMessage, EXPORT_FORMAT,

@@ -177,8 +177,43 @@ CREATE INDEX context_summaries_conversation ON context_summaries(conversation_id
 CREATE INDEX context_summaries_through ON context_summaries(through_message_id);
 "#;
 
+/// Version 5: the audit log, one row per generation.
+///
+/// It holds SHA-256 hashes of the prompt and the output, never their text, so the log can
+/// be handed to an auditor without handing over the conversations. `conversation_id` has
+/// no foreign key on purpose: the record of a generation outlives the conversation, and
+/// deleting a conversation leaves no words behind here to wipe.
+const V5_AUDIT_LOG: &str = r#"
+CREATE TABLE audit_log (
+    id                INTEGER PRIMARY KEY,
+    created_at        INTEGER NOT NULL,
+    model             TEXT NOT NULL,
+    model_sha256      TEXT,
+    provider          TEXT NOT NULL,
+    parameters        TEXT NOT NULL CHECK (json_valid(parameters)),
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    prompt_ms         REAL,
+    generation_ms     REAL,
+    stop_reason       TEXT,
+    error             TEXT,
+    prompt_sha256     TEXT NOT NULL,
+    output_sha256     TEXT NOT NULL,
+    conversation_id   TEXT,
+    purpose           TEXT NOT NULL
+                      CHECK (purpose IN ('answer', 'title', 'summary', 'run', 'other'))
+);
+CREATE INDEX audit_log_created ON audit_log(created_at);
+"#;
+
 /// Every migration in order; migration `i` takes the database to version `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1_CORE, V2_SEARCH, V3_PERSONAS, V4_CONTEXT_SUMMARIES];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    V1_CORE,
+    V2_SEARCH,
+    V3_PERSONAS,
+    V4_CONTEXT_SUMMARIES,
+    V5_AUDIT_LOG,
+];
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -323,6 +358,11 @@ mod tests {
             store.context_summaries(&"c1".into()).unwrap(),
             vec![summary]
         );
+
+        let record = store
+            .add_audit_record(&crate::NewAuditRecord::for_test())
+            .unwrap();
+        assert_eq!(store.audit_records(None).unwrap()[0].id, record);
 
         // And the upgraded history takes new writes.
         let c = store

@@ -1,5 +1,6 @@
 //! One module per subcommand; each turns its arguments into facade calls.
 
+pub mod audit;
 pub mod bench;
 pub mod chat;
 pub mod history;

@@ -1,0 +1,312 @@
+//! Records every generation made through the facade in the history's audit log.
+//!
+//! [`AuditedEngine`] wraps the engine a model runs on. Each `submit` hashes the prompt,
+//! starts the inner generation, and hands the caller a stream fed by a small recorder
+//! thread, which writes the audit record when the generation ends and only then passes
+//! the final event on: a caller that exits right after the answer (`hearth run`) still
+//! leaves its record behind.
+//!
+//! The log keeps SHA-256 hashes of the prompt and the output, never their text (see
+//! `hearth_store`'s audit module). The model file's hash is computed once per loaded
+//! model in a background thread, since files run to several gigabytes and a generation
+//! must never wait for it; records written before it is ready are filled in when it is.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use hearth_llm::{
+    Completion, Engine, EngineRequest, Generation, GenerationEvent, LlmError, ModelInfo, Prompt,
+    StopReason,
+};
+use hearth_store::{AuditPurpose, NewAuditRecord, Store};
+use sha2::{Digest, Sha256};
+
+/// Where generations run; every engine today is local.
+pub const PROVIDER_LOCAL: &str = "local";
+
+/// What the generations made through one [`AuditedEngine`] are for.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AuditContext {
+    pub purpose: AuditPurpose,
+    pub conversation_id: Option<String>,
+}
+
+impl AuditContext {
+    pub(crate) fn new(purpose: AuditPurpose, conversation_id: Option<&str>) -> Self {
+        Self {
+            purpose,
+            conversation_id: conversation_id.map(str::to_owned),
+        }
+    }
+}
+
+/// The SHA-256 of one loaded model's file, once known, and the records still waiting
+/// for it.
+#[derive(Debug, Default)]
+pub(crate) struct ModelHash {
+    value: OnceLock<String>,
+    /// Ids of records written without the hash. Held while a record is written, so the
+    /// hashing thread cannot fill in the waiting records between a recorder's look at
+    /// `value` and its id landing here.
+    waiting: Mutex<Vec<i64>>,
+}
+
+impl ModelHash {
+    /// A hash already known (a downloaded model's, checked at download).
+    pub(crate) fn known(sha256: String) -> Arc<Self> {
+        let hash = Arc::new(Self::default());
+        let _ = hash.value.set(sha256);
+        hash
+    }
+
+    /// Hashes `path` in a background thread. A file that cannot be read leaves the hash
+    /// unknown (logged), which only costs the records their `model_sha256`.
+    pub(crate) fn compute(path: PathBuf, store: Arc<Store>) -> Arc<Self> {
+        let hash = Arc::new(Self::default());
+        let shared = hash.clone();
+        let spawned = std::thread::Builder::new()
+            .name("hearth-model-hash".into())
+            .spawn(move || match sha256_file(&path) {
+                Ok(sha256) => shared.resolve(sha256, &store),
+                Err(error) => tracing::warn!(
+                    path = %path.display(),
+                    %error,
+                    "could not hash the model file; audit records will have no model hash"
+                ),
+            });
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "could not start hashing the model file");
+        }
+        hash
+    }
+
+    fn resolve(&self, sha256: String, store: &Store) {
+        let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ = self.value.set(sha256.clone());
+        let ids = std::mem::take(&mut *waiting);
+        drop(waiting);
+        if let Err(error) = store.set_audit_model_sha256(&ids, &sha256) {
+            tracing::warn!(%error, "could not add the model hash to earlier audit records");
+        }
+    }
+}
+
+/// An [`Engine`] that records each generation in the audit log.
+pub(crate) struct AuditedEngine {
+    inner: Arc<dyn Engine>,
+    hash: Arc<ModelHash>,
+    store: Arc<Store>,
+    context: AuditContext,
+    provider: &'static str,
+}
+
+impl AuditedEngine {
+    pub(crate) fn new(
+        inner: Arc<dyn Engine>,
+        hash: Arc<ModelHash>,
+        store: Arc<Store>,
+        context: AuditContext,
+    ) -> Self {
+        Self {
+            inner,
+            hash,
+            store,
+            context,
+            provider: PROVIDER_LOCAL,
+        }
+    }
+}
+
+impl Engine for AuditedEngine {
+    fn info(&self) -> ModelInfo {
+        self.inner.info()
+    }
+
+    fn submit(&self, request: EngineRequest) -> hearth_llm::Result<Generation> {
+        let recorder = Recorder {
+            store: self.store.clone(),
+            hash: self.hash.clone(),
+            context: self.context.clone(),
+            provider: self.provider,
+            model: self.inner.info().name,
+            parameters: serde_json::to_value(&request.options).unwrap_or_default(),
+            prompt_sha256: prompt_sha256(&request.prompt),
+        };
+        let inner = match self.inner.submit(request) {
+            Ok(generation) => generation,
+            Err(error) => {
+                recorder.write(Outcome::Failed(&error), "");
+                return Err(error);
+            }
+        };
+        // The same token: cancelling or dropping the caller's handle cancels the engine.
+        let cancel = inner.cancel_token();
+        let (events, receiver) = flume::unbounded();
+        std::thread::Builder::new()
+            .name("hearth-audit".into())
+            .spawn(move || recorder.follow(inner, events))
+            .map_err(|e| LlmError::Decode {
+                reason: format!(
+                    "could not start the audit recorder ({e}); close other programs and try again"
+                ),
+            })?;
+        Ok(Generation::new(receiver, cancel))
+    }
+
+    fn tokenize(&self, text: &str, add_special: bool) -> hearth_llm::Result<Vec<u32>> {
+        self.inner.tokenize(text, add_special)
+    }
+
+    fn detokenize(&self, tokens: &[u32]) -> hearth_llm::Result<String> {
+        self.inner.detokenize(tokens)
+    }
+}
+
+enum Outcome<'a> {
+    Done(&'a Completion),
+    Failed(&'a LlmError),
+}
+
+/// Everything a record needs that is known when the request is made.
+struct Recorder {
+    store: Arc<Store>,
+    hash: Arc<ModelHash>,
+    context: AuditContext,
+    provider: &'static str,
+    model: String,
+    parameters: serde_json::Value,
+    prompt_sha256: String,
+}
+
+impl Recorder {
+    /// Forwards every event, writing the record before the final one.
+    fn follow(self, mut inner: Generation, events: flume::Sender<GenerationEvent>) {
+        let mut output = String::new();
+        while let Some(event) = inner.next_event() {
+            match &event {
+                GenerationEvent::Delta { text } => output.push_str(text),
+                GenerationEvent::Done { completion } => {
+                    self.write(Outcome::Done(completion), &completion.text)
+                }
+                GenerationEvent::Failed { error } => self.write(Outcome::Failed(error), &output),
+            }
+            // A caller that went away has cancelled the shared token; keep reading so the
+            // cut-short generation is still recorded.
+            let _ = events.send(event);
+        }
+    }
+
+    fn write(&self, outcome: Outcome<'_>, output: &str) {
+        let mut record = NewAuditRecord {
+            model: self.model.clone(),
+            model_sha256: None,
+            provider: self.provider.to_owned(),
+            parameters: self.parameters.clone(),
+            prompt_tokens: None,
+            completion_tokens: None,
+            prompt_ms: None,
+            generation_ms: None,
+            stop_reason: None,
+            error: None,
+            prompt_sha256: self.prompt_sha256.clone(),
+            output_sha256: sha256_hex(output.as_bytes()),
+            conversation_id: self.context.conversation_id.clone(),
+            purpose: self.context.purpose,
+        };
+        match outcome {
+            Outcome::Done(completion) => {
+                record.prompt_tokens = i64::try_from(completion.prompt_tokens).ok();
+                record.completion_tokens = i64::try_from(completion.completion_tokens).ok();
+                record.prompt_ms = Some(completion.prompt_ms);
+                record.generation_ms = Some(completion.generation_ms);
+                record.stop_reason = Some(stop_reason(&completion.stop_reason).to_owned());
+            }
+            Outcome::Failed(error) => record.error = Some(error.to_string()),
+        }
+        let mut waiting = self
+            .hash
+            .waiting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        record.model_sha256 = self.hash.value.get().cloned();
+        match self.store.add_audit_record(&record) {
+            Ok(id) if record.model_sha256.is_none() => waiting.push(id),
+            Ok(_) => {}
+            // The answer matters more than its record: log and let the caller have it.
+            Err(error) => tracing::warn!(%error, "could not write the audit record"),
+        }
+    }
+}
+
+fn stop_reason(reason: &StopReason) -> &'static str {
+    match reason {
+        StopReason::EndOfGeneration => "end_of_generation",
+        StopReason::MaxTokens => "max_tokens",
+        StopReason::StopString { .. } => "stop_string",
+        StopReason::ContextFull => "context_full",
+        StopReason::Cancelled => "cancelled",
+    }
+}
+
+/// SHA-256 of the prompt text, or of the token ids as little-endian `u32`s.
+pub fn prompt_sha256(prompt: &Prompt) -> String {
+    match prompt {
+        Prompt::Text(text) => sha256_hex(text.as_bytes()),
+        Prompt::Tokens(tokens) => {
+            let mut hasher = Sha256::new();
+            for token in tokens {
+                hasher.update(token.to_le_bytes());
+            }
+            hex(&hasher.finalize())
+        }
+    }
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher)?;
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(64), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_lowercase_hex_sha256() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            prompt_sha256(&Prompt::Text("abc".into())),
+            sha256_hex(b"abc")
+        );
+        assert_eq!(
+            prompt_sha256(&Prompt::Tokens(vec![1, 0x0102_0304])),
+            sha256_hex(&[1, 0, 0, 0, 4, 3, 2, 1])
+        );
+    }
+
+    #[test]
+    fn file_hash_matches_the_bytes_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.gguf");
+        std::fs::write(&path, b"GGUF not really").unwrap();
+        assert_eq!(sha256_file(&path).unwrap(), sha256_hex(b"GGUF not really"));
+    }
+}

@@ -1,0 +1,376 @@
+//! The audit log: one record per generation, saying which model (and which exact file)
+//! produced what, with which parameters, how many tokens and how long it took.
+//!
+//! Privacy by construction: a record holds SHA-256 hashes of the prompt and the output,
+//! never their text. Whoever holds the conversation can prove that a record belongs to
+//! it (hash it again and compare); whoever holds only the log learns nothing of what was
+//! said. That is also why records have no foreign key to conversations: they outlive a
+//! deleted conversation without keeping any of its words.
+
+use std::io::Write;
+
+use rusqlite::{params, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, StoreError};
+use crate::limits::{self, MAX_SETTINGS_BYTES, MAX_SHORT_BYTES, MAX_TEXT_BYTES};
+use crate::store::{now_ms, Store};
+
+/// What a generation was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditPurpose {
+    /// The answer to a message in a conversation.
+    Answer,
+    /// A conversation's automatic title.
+    Title,
+    /// A summary of older turns, written to fit the context.
+    Summary,
+    /// A one-off question (`hearth run`).
+    Run,
+    /// Anything else made through the engine.
+    #[default]
+    Other,
+}
+
+impl AuditPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditPurpose::Answer => "answer",
+            AuditPurpose::Title => "title",
+            AuditPurpose::Summary => "summary",
+            AuditPurpose::Run => "run",
+            AuditPurpose::Other => "other",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "answer" => AuditPurpose::Answer,
+            "title" => AuditPurpose::Title,
+            "summary" => AuditPurpose::Summary,
+            "run" => AuditPurpose::Run,
+            // The CHECK constraint admits nothing else; a hand-edited row reads as other.
+            _ => AuditPurpose::Other,
+        }
+    }
+}
+
+/// One generation to record. Hashes are lowercase hex SHA-256.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewAuditRecord {
+    /// The model's name as the engine reports it.
+    pub model: String,
+    /// SHA-256 of the model file; `None` while it is still being computed.
+    pub model_sha256: Option<String>,
+    /// Where the model ran: "local" (remote providers come later).
+    pub provider: String,
+    /// The generation options, as JSON.
+    pub parameters: serde_json::Value,
+    pub prompt_tokens: Option<i64>,
+    pub completion_tokens: Option<i64>,
+    pub prompt_ms: Option<f64>,
+    pub generation_ms: Option<f64>,
+    /// Why generation ended (for a generation that finished).
+    pub stop_reason: Option<String>,
+    /// What went wrong (for a generation that failed).
+    pub error: Option<String>,
+    pub prompt_sha256: String,
+    pub output_sha256: String,
+    pub conversation_id: Option<String>,
+    pub purpose: AuditPurpose,
+}
+
+/// A stored audit record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub id: i64,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    pub model: String,
+    pub model_sha256: Option<String>,
+    pub provider: String,
+    pub parameters: serde_json::Value,
+    pub prompt_tokens: Option<i64>,
+    pub completion_tokens: Option<i64>,
+    pub prompt_ms: Option<f64>,
+    pub generation_ms: Option<f64>,
+    pub stop_reason: Option<String>,
+    pub error: Option<String>,
+    pub prompt_sha256: String,
+    pub output_sha256: String,
+    pub conversation_id: Option<String>,
+    pub purpose: AuditPurpose,
+}
+
+const COLUMNS: &str = "id, created_at, model, model_sha256, provider, parameters, prompt_tokens, \
+     completion_tokens, prompt_ms, generation_ms, stop_reason, error, prompt_sha256, \
+     output_sha256, conversation_id, purpose";
+
+fn record_from_row(row: &Row<'_>) -> rusqlite::Result<AuditRecord> {
+    let parameters: String = row.get(5)?;
+    let purpose: String = row.get(15)?;
+    Ok(AuditRecord {
+        id: row.get(0)?,
+        created_at: row.get(1)?,
+        model: row.get(2)?,
+        model_sha256: row.get(3)?,
+        provider: row.get(4)?,
+        // The column is CHECKed to be valid JSON; keep the text if that ever fails.
+        parameters: serde_json::from_str(&parameters)
+            .unwrap_or(serde_json::Value::String(parameters)),
+        prompt_tokens: row.get(6)?,
+        completion_tokens: row.get(7)?,
+        prompt_ms: row.get(8)?,
+        generation_ms: row.get(9)?,
+        stop_reason: row.get(10)?,
+        error: row.get(11)?,
+        prompt_sha256: row.get(12)?,
+        output_sha256: row.get(13)?,
+        conversation_id: row.get(14)?,
+        purpose: AuditPurpose::parse(&purpose),
+    })
+}
+
+impl Store {
+    /// Records one generation and returns the record's id.
+    pub fn add_audit_record(&self, record: &NewAuditRecord) -> Result<i64> {
+        limits::check_len("model name", &record.model, MAX_SHORT_BYTES)?;
+        limits::check_len("provider", &record.provider, MAX_SHORT_BYTES)?;
+        limits::check_opt_len(
+            "model hash",
+            record.model_sha256.as_deref(),
+            MAX_SHORT_BYTES,
+        )?;
+        limits::check_len("prompt hash", &record.prompt_sha256, MAX_SHORT_BYTES)?;
+        limits::check_len("output hash", &record.output_sha256, MAX_SHORT_BYTES)?;
+        limits::check_opt_len(
+            "stop reason",
+            record.stop_reason.as_deref(),
+            MAX_SHORT_BYTES,
+        )?;
+        limits::check_opt_len("error", record.error.as_deref(), MAX_TEXT_BYTES)?;
+        let parameters = serde_json::to_string(&record.parameters)
+            .map_err(|e| StoreError::invalid("parameters", e.to_string()))?;
+        limits::check_len("parameters", &parameters, MAX_SETTINGS_BYTES)?;
+        self.write(|tx| {
+            tx.execute(
+                &format!(
+                    "INSERT INTO audit_log ({}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                    COLUMNS
+                ),
+                params![
+                    now_ms(),
+                    record.model,
+                    record.model_sha256,
+                    record.provider,
+                    parameters,
+                    record.prompt_tokens,
+                    record.completion_tokens,
+                    record.prompt_ms,
+                    record.generation_ms,
+                    record.stop_reason,
+                    record.error,
+                    record.prompt_sha256,
+                    record.output_sha256,
+                    record.conversation_id,
+                    record.purpose.as_str(),
+                ],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    /// Fills in the model file's hash on records written before it was known; records
+    /// that already have one keep it. Returns how many changed.
+    pub fn set_audit_model_sha256(&self, ids: &[i64], sha256: &str) -> Result<usize> {
+        limits::check_len("model hash", sha256, MAX_SHORT_BYTES)?;
+        self.write(|tx| {
+            let mut stmt = tx.prepare(
+                "UPDATE audit_log SET model_sha256 = ?1 WHERE id = ?2 AND model_sha256 IS NULL",
+            )?;
+            let mut changed = 0;
+            for id in ids {
+                changed += stmt.execute(params![sha256, id])?;
+            }
+            Ok(changed)
+        })
+    }
+
+    /// Audit records, oldest first; with `since`, only those made at or after that time
+    /// (milliseconds since the Unix epoch).
+    pub fn audit_records(&self, since: Option<i64>) -> Result<Vec<AuditRecord>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE created_at >= ?1 ORDER BY created_at, id"
+        ))?;
+        let records = stmt
+            .query_map([since.unwrap_or(i64::MIN)], record_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(records)
+    }
+
+    /// Writes the audit records (see [`Store::audit_records`]) as JSON Lines, one object
+    /// per line, and returns how many were written.
+    pub fn export_audit_jsonl(&self, mut writer: impl Write, since: Option<i64>) -> Result<usize> {
+        let records = self.audit_records(since)?;
+        for record in &records {
+            // Serializing plain data with string keys cannot fail; report it if it does.
+            let line = serde_json::to_string(record)
+                .map_err(|e| StoreError::invalid("audit record", e.to_string()))?;
+            writer
+                .write_all(line.as_bytes())
+                .and_then(|()| writer.write_all(b"\n"))
+                .map_err(|source| StoreError::Write { source })?;
+        }
+        writer
+            .flush()
+            .map_err(|source| StoreError::Write { source })?;
+        Ok(records.len())
+    }
+}
+
+#[cfg(test)]
+impl NewAuditRecord {
+    pub(crate) fn for_test() -> Self {
+        NewAuditRecord {
+            model: "smollm2".into(),
+            model_sha256: None,
+            provider: "local".into(),
+            parameters: serde_json::json!({ "temperature": 0.0, "max_tokens": 4 }),
+            prompt_tokens: Some(12),
+            completion_tokens: Some(4),
+            prompt_ms: Some(3.5),
+            generation_ms: Some(20.25),
+            stop_reason: Some("max_tokens".into()),
+            error: None,
+            prompt_sha256: "a".repeat(64),
+            output_sha256: "b".repeat(64),
+            conversation_id: Some("c1".into()),
+            purpose: AuditPurpose::Answer,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_stored_and_listed_oldest_first() {
+        let store = Store::open_in_memory().unwrap();
+        let first = store.add_audit_record(&NewAuditRecord::for_test()).unwrap();
+        let second = store
+            .add_audit_record(&NewAuditRecord {
+                purpose: AuditPurpose::Title,
+                error: Some("the engine stopped".into()),
+                stop_reason: None,
+                ..NewAuditRecord::for_test()
+            })
+            .unwrap();
+        let records = store.audit_records(None).unwrap();
+        let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
+        assert_eq!(ids, [first, second]);
+        let stored = &records[0];
+        let expected = NewAuditRecord::for_test();
+        assert_eq!(stored.model, expected.model);
+        assert_eq!(stored.parameters, expected.parameters);
+        assert_eq!(stored.prompt_tokens, Some(12));
+        assert_eq!(stored.completion_tokens, Some(4));
+        assert_eq!(stored.prompt_ms, Some(3.5));
+        assert_eq!(stored.generation_ms, Some(20.25));
+        assert_eq!(stored.stop_reason.as_deref(), Some("max_tokens"));
+        assert_eq!(stored.prompt_sha256, expected.prompt_sha256);
+        assert_eq!(stored.conversation_id.as_deref(), Some("c1"));
+        assert_eq!(stored.purpose, AuditPurpose::Answer);
+        assert_eq!(records[1].purpose, AuditPurpose::Title);
+        assert_eq!(records[1].error.as_deref(), Some("the engine stopped"));
+    }
+
+    #[test]
+    fn since_leaves_out_older_records() {
+        let store = Store::open_in_memory().unwrap();
+        let old = store.add_audit_record(&NewAuditRecord::for_test()).unwrap();
+        let new = store.add_audit_record(&NewAuditRecord::for_test()).unwrap();
+        // Set the times by hand: two inserts in a row may share a millisecond.
+        store
+            .conn()
+            .execute(
+                "UPDATE audit_log SET created_at = CASE id WHEN ?1 THEN 1000 ELSE 5000 END",
+                [old],
+            )
+            .unwrap();
+        let ids = |since| -> Vec<i64> {
+            store
+                .audit_records(since)
+                .unwrap()
+                .iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        assert_eq!(ids(None), [old, new]);
+        assert_eq!(ids(Some(1000)), [old, new]);
+        assert_eq!(ids(Some(1001)), [new]);
+        assert_eq!(ids(Some(5001)), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn export_writes_one_parsable_json_object_per_line() {
+        let store = Store::open_in_memory().unwrap();
+        store.add_audit_record(&NewAuditRecord::for_test()).unwrap();
+        store
+            .add_audit_record(&NewAuditRecord {
+                purpose: AuditPurpose::Run,
+                conversation_id: None,
+                ..NewAuditRecord::for_test()
+            })
+            .unwrap();
+        let mut out = Vec::new();
+        assert_eq!(store.export_audit_jsonl(&mut out, None).unwrap(), 2);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.ends_with('\n'));
+        let lines: Vec<AuditRecord> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(lines, store.audit_records(None).unwrap());
+        let raw: serde_json::Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
+        assert_eq!(raw["purpose"], "run");
+        assert_eq!(raw["conversation_id"], serde_json::Value::Null);
+        assert_eq!(raw["parameters"]["max_tokens"], 4);
+    }
+
+    #[test]
+    fn a_late_model_hash_fills_only_records_without_one() {
+        let store = Store::open_in_memory().unwrap();
+        let missing = store.add_audit_record(&NewAuditRecord::for_test()).unwrap();
+        let known = store
+            .add_audit_record(&NewAuditRecord {
+                model_sha256: Some("c".repeat(64)),
+                ..NewAuditRecord::for_test()
+            })
+            .unwrap();
+        let changed = store
+            .set_audit_model_sha256(&[missing, known], &"d".repeat(64))
+            .unwrap();
+        assert_eq!(changed, 1);
+        let hashes: Vec<Option<String>> = store
+            .audit_records(None)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.model_sha256)
+            .collect();
+        assert_eq!(hashes, [Some("d".repeat(64)), Some("c".repeat(64))]);
+    }
+
+    #[test]
+    fn an_unknown_purpose_is_refused_by_the_schema() {
+        let store = Store::open_in_memory().unwrap();
+        let result = store.conn().execute(
+            "INSERT INTO audit_log (created_at, model, provider, parameters, prompt_sha256, output_sha256, purpose) \
+             VALUES (1, 'm', 'local', '{}', 'a', 'b', 'gossip')",
+            [],
+        );
+        assert!(result.is_err());
+    }
+}
