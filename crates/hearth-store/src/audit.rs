@@ -81,26 +81,22 @@ pub struct NewAuditRecord {
     pub purpose: AuditPurpose,
 }
 
-/// A stored audit record.
+/// A stored audit record: the recorded generation plus its id and time. Reads of the
+/// generation's fields go through `Deref`, and the JSON shape is flat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
     pub id: i64,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,
-    pub model: String,
-    pub model_sha256: Option<String>,
-    pub provider: String,
-    pub parameters: serde_json::Value,
-    pub prompt_tokens: Option<i64>,
-    pub completion_tokens: Option<i64>,
-    pub prompt_ms: Option<f64>,
-    pub generation_ms: Option<f64>,
-    pub stop_reason: Option<String>,
-    pub error: Option<String>,
-    pub prompt_sha256: String,
-    pub output_sha256: String,
-    pub conversation_id: Option<String>,
-    pub purpose: AuditPurpose,
+    #[serde(flatten)]
+    pub generation: NewAuditRecord,
+}
+
+impl std::ops::Deref for AuditRecord {
+    type Target = NewAuditRecord;
+    fn deref(&self) -> &NewAuditRecord {
+        &self.generation
+    }
 }
 
 const COLUMNS: &str = "id, created_at, model, model_sha256, provider, parameters, prompt_tokens, \
@@ -113,22 +109,24 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<AuditRecord> {
     Ok(AuditRecord {
         id: row.get(0)?,
         created_at: row.get(1)?,
-        model: row.get(2)?,
-        model_sha256: row.get(3)?,
-        provider: row.get(4)?,
-        // The column is CHECKed to be valid JSON; keep the text if that ever fails.
-        parameters: serde_json::from_str(&parameters)
-            .unwrap_or(serde_json::Value::String(parameters)),
-        prompt_tokens: row.get(6)?,
-        completion_tokens: row.get(7)?,
-        prompt_ms: row.get(8)?,
-        generation_ms: row.get(9)?,
-        stop_reason: row.get(10)?,
-        error: row.get(11)?,
-        prompt_sha256: row.get(12)?,
-        output_sha256: row.get(13)?,
-        conversation_id: row.get(14)?,
-        purpose: AuditPurpose::parse(&purpose),
+        generation: NewAuditRecord {
+            model: row.get(2)?,
+            model_sha256: row.get(3)?,
+            provider: row.get(4)?,
+            // The column is CHECKed to be valid JSON; keep the text if that ever fails.
+            parameters: serde_json::from_str(&parameters)
+                .unwrap_or(serde_json::Value::String(parameters)),
+            prompt_tokens: row.get(6)?,
+            completion_tokens: row.get(7)?,
+            prompt_ms: row.get(8)?,
+            generation_ms: row.get(9)?,
+            stop_reason: row.get(10)?,
+            error: row.get(11)?,
+            prompt_sha256: row.get(12)?,
+            output_sha256: row.get(13)?,
+            conversation_id: row.get(14)?,
+            purpose: AuditPurpose::parse(&purpose),
+        },
     })
 }
 
@@ -358,7 +356,7 @@ mod tests {
             .audit_records(None)
             .unwrap()
             .into_iter()
-            .map(|r| r.model_sha256)
+            .map(|r| r.generation.model_sha256)
             .collect();
         assert_eq!(hashes, [Some("d".repeat(64)), Some("c".repeat(64))]);
     }
