@@ -18,7 +18,7 @@ use hearth_llm::{
     Completion, Engine, EngineRequest, Generation, GenerationEvent, LlmError, ModelInfo, Prompt,
     StopReason,
 };
-use hearth_store::{AuditPurpose, NewAuditRecord, Store};
+use hearth_store::{AuditPurpose, FileStamp, NewAuditRecord, Store};
 use sha2::{Digest, Sha256};
 
 /// Where generations run; every engine today is local.
@@ -59,15 +59,32 @@ impl ModelHash {
         hash
     }
 
-    /// Hashes `path` in a background thread. A file that cannot be read leaves the hash
-    /// unknown (logged), which only costs the records their `model_sha256`.
+    /// Hashes `path` in a background thread, unless the store remembers the hash of this
+    /// very file (same path, size and modification time). A file that cannot be read
+    /// leaves the hash unknown (logged), which only costs the records their
+    /// `model_sha256`.
     pub(crate) fn compute(path: PathBuf, store: Arc<Store>) -> Arc<Self> {
+        let stamp = file_stamp(&path);
+        if let Some(stamp) = &stamp {
+            match store.cached_file_hash(stamp) {
+                Ok(Some(sha256)) => return Self::known(sha256),
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "could not read the model-hash cache"),
+            }
+        }
         let hash = Arc::new(Self::default());
         let shared = hash.clone();
         let spawned = std::thread::Builder::new()
             .name("hearth-model-hash".into())
             .spawn(move || match sha256_file(&path) {
-                Ok(sha256) => shared.resolve(sha256, &store),
+                Ok(sha256) => {
+                    if let Some(stamp) = &stamp {
+                        if let Err(error) = store.remember_file_hash(stamp, &sha256) {
+                            tracing::warn!(%error, "could not cache the model hash");
+                        }
+                    }
+                    shared.resolve(sha256, &store)
+                }
                 Err(error) => tracing::warn!(
                     path = %path.display(),
                     %error,
@@ -89,6 +106,21 @@ impl ModelHash {
             tracing::warn!(%error, "could not add the model hash to earlier audit records");
         }
     }
+}
+
+/// The path, size and modification time of a file, or `None` when it cannot be read.
+fn file_stamp(path: &std::path::Path) -> Option<FileStamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    let modified = meta.modified().ok()?;
+    let mtime_ns = modified
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_nanos()).ok())?;
+    Some(FileStamp {
+        path: path.to_string_lossy().into_owned(),
+        size: meta.len(),
+        mtime_ns,
+    })
 }
 
 /// An [`Engine`] that records each generation in the audit log.

@@ -147,3 +147,89 @@ fn a_model_file_is_hashed_and_late_records_are_filled_in() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Waits until the store remembers `path`'s hash (written by the hashing thread).
+fn wait_for_hash(hearth: &Hearth, expected: &str) {
+    let deadline = Instant::now() + WAIT;
+    while hearth.store().audit_records(None).unwrap()[0]
+        .model_sha256
+        .as_deref()
+        != Some(expected)
+    {
+        assert!(Instant::now() < deadline, "model hash never arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_linked_model_is_hashed_once_and_again_only_when_it_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("linked.gguf");
+    std::fs::write(&model, b"first contents of the model").unwrap();
+    let modified = std::fs::metadata(&model).unwrap().modified().unwrap();
+    let first = sha256_hex(b"first contents of the model");
+    let ask = |hearth: &Hearth, fake: &FakeEngine| {
+        fake.reply_with(["ok"]);
+        let (generation, _) = hearth
+            .ask_once(None, None, "q", GenerationOptions::greedy())
+            .unwrap();
+        generation.wait().unwrap();
+    };
+    {
+        let fake = Arc::new(FakeEngine::new().with_model_path(&model));
+        let hearth = open(dir.path(), &fake);
+        ask(&hearth, &fake);
+        wait_for_hash(&hearth, &first);
+    }
+
+    // Same size and time, other bytes: a later process trusts the cache and never reads
+    // the file, which the stale hash proves.
+    std::fs::write(&model, b"other contents of the model").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&model)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    {
+        let fake = Arc::new(FakeEngine::new().with_model_path(&model));
+        let hearth = open(dir.path(), &fake);
+        ask(&hearth, &fake);
+        let records = hearth.store().audit_records(None).unwrap();
+        let last = records.last().unwrap();
+        assert_eq!(
+            last.model_sha256.as_deref(),
+            Some(first.as_str()),
+            "hash was recomputed"
+        );
+    }
+
+    // A new modification time means new contents: hashed again.
+    std::fs::File::options()
+        .write(true)
+        .open(&model)
+        .unwrap()
+        .set_modified(modified + Duration::from_secs(60))
+        .unwrap();
+    let second = sha256_hex(b"other contents of the model");
+    let fake = Arc::new(FakeEngine::new().with_model_path(&model));
+    let hearth = open(dir.path(), &fake);
+    ask(&hearth, &fake);
+    let deadline = Instant::now() + WAIT;
+    while hearth
+        .store()
+        .audit_records(None)
+        .unwrap()
+        .last()
+        .unwrap()
+        .model_sha256
+        .as_deref()
+        != Some(second.as_str())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "changed model was not hashed again"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

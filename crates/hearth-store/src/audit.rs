@@ -9,7 +9,7 @@
 
 use std::io::Write;
 
-use rusqlite::{params, Row};
+use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, StoreError};
@@ -28,6 +28,10 @@ pub enum AuditPurpose {
     Summary,
     /// A one-off question (`hearth run`).
     Run,
+    /// A part of a document summary (map or reduce step).
+    DocumentSummary,
+    /// A part of a translation.
+    Translation,
     /// Anything else made through the engine.
     #[default]
     Other,
@@ -40,6 +44,8 @@ impl AuditPurpose {
             AuditPurpose::Title => "title",
             AuditPurpose::Summary => "summary",
             AuditPurpose::Run => "run",
+            AuditPurpose::DocumentSummary => "document_summary",
+            AuditPurpose::Translation => "translation",
             AuditPurpose::Other => "other",
         }
     }
@@ -50,6 +56,8 @@ impl AuditPurpose {
             "title" => AuditPurpose::Title,
             "summary" => AuditPurpose::Summary,
             "run" => AuditPurpose::Run,
+            "document_summary" => AuditPurpose::DocumentSummary,
+            "translation" => AuditPurpose::Translation,
             // The CHECK constraint admits nothing else; a hand-edited row reads as other.
             _ => AuditPurpose::Other,
         }
@@ -370,5 +378,46 @@ mod tests {
             [],
         );
         assert!(result.is_err());
+    }
+}
+
+/// What identifies a file's contents well enough to reuse its hash: the same path, size
+/// and modification time (nanoseconds since the Unix epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStamp {
+    pub path: String,
+    pub size: u64,
+    pub mtime_ns: i64,
+}
+
+impl Store {
+    /// The SHA-256 remembered for a file with exactly this stamp, if any.
+    pub fn cached_file_hash(&self, stamp: &FileStamp) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT sha256 FROM file_hashes WHERE path = ?1 AND size = ?2 AND mtime_ns = ?3",
+                params![stamp.path, stamp.size as i64, stamp.mtime_ns],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Remembers a file's SHA-256 for its stamp, replacing what was known for the path.
+    pub fn remember_file_hash(&self, stamp: &FileStamp, sha256: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO file_hashes (path, size, mtime_ns, sha256, hashed_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    stamp.path,
+                    stamp.size as i64,
+                    stamp.mtime_ns,
+                    sha256,
+                    now_ms()
+                ],
+            )?;
+            Ok(())
+        })
     }
 }

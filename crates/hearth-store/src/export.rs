@@ -13,6 +13,7 @@ use crate::error::{Result, StoreError};
 use crate::messages::load_messages;
 use crate::personas::{load_persona, persona_from_row, PERSONA_COLUMNS};
 use crate::store::{now_ms, Store};
+use crate::summaries::{load_summaries, ContextSummary};
 use crate::types::{
     Conversation, ConversationId, Message, MessageId, MessageKind, MessageState, Persona,
     PersonaId, Role, TitleSource,
@@ -20,8 +21,11 @@ use crate::types::{
 
 /// The `format` field of every export.
 pub const EXPORT_FORMAT: &str = "hearth-history";
-/// The version of the document's shape this code writes and reads.
-pub const EXPORT_VERSION: u32 = 1;
+/// The version of the document's shape this code writes. Version 2 added
+/// `context_summaries`; version 1 documents (without them) still import.
+pub const EXPORT_VERSION: u32 = 2;
+/// The oldest version this code reads.
+pub const EXPORT_VERSION_OLDEST: u32 = 1;
 
 /// What to export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +69,33 @@ pub struct ExportedConversation {
     pub tags: Vec<String>,
     /// Every branch; parents come before their children.
     pub messages: Vec<ExportedMessage>,
+    /// Running summaries of folded turns (see [`crate::ContextSummary`]), oldest first.
+    #[serde(default)]
+    pub context_summaries: Vec<ExportedSummary>,
+}
+
+/// A context summary; its conversation is the one it is listed under.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportedSummary {
+    pub id: String,
+    /// The last message the summary covers; one of the conversation's messages.
+    pub through_message_id: MessageId,
+    pub content: String,
+    pub model: Option<String>,
+    pub created_at: i64,
+}
+
+impl From<ContextSummary> for ExportedSummary {
+    fn from(s: ContextSummary) -> Self {
+        ExportedSummary {
+            id: s.id,
+            through_message_id: s.through_message_id,
+            content: s.content,
+            model: s.model,
+            created_at: s.created_at,
+        }
+    }
 }
 
 /// A message; its conversation is the one it is listed under.
@@ -85,7 +116,7 @@ pub struct ExportedMessage {
 }
 
 impl ExportedConversation {
-    fn new(c: Conversation, messages: Vec<Message>) -> Self {
+    fn new(c: Conversation, messages: Vec<Message>, summaries: Vec<ContextSummary>) -> Self {
         ExportedConversation {
             id: c.id,
             title: c.title,
@@ -101,6 +132,7 @@ impl ExportedConversation {
             active_leaf_id: c.active_leaf_id,
             tags: c.tags,
             messages: messages.into_iter().map(ExportedMessage::from).collect(),
+            context_summaries: summaries.into_iter().map(ExportedSummary::from).collect(),
         }
     }
 }
@@ -165,7 +197,8 @@ impl Store {
         let mut exported = Vec::with_capacity(conversations.len());
         for c in conversations {
             let messages = load_messages(&tx, &c.id)?;
-            exported.push(ExportedConversation::new(c, messages));
+            let summaries = load_summaries(&tx, &c.id)?;
+            exported.push(ExportedConversation::new(c, messages, summaries));
         }
         Ok(ExportDocument {
             format: EXPORT_FORMAT.to_owned(),

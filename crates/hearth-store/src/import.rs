@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::conversations::ensure_persona;
 use crate::error::{Result, StoreError};
-use crate::export::{ExportDocument, ExportedConversation, EXPORT_FORMAT, EXPORT_VERSION};
+use crate::export::{
+    ExportDocument, ExportedConversation, EXPORT_FORMAT, EXPORT_VERSION, EXPORT_VERSION_OLDEST,
+};
 use crate::limits::{
     self, MAX_SHORT_BYTES, MAX_TAGS_PER_CONVERSATION, MAX_TEXT_BYTES, MAX_TITLE_BYTES,
 };
@@ -126,7 +128,7 @@ fn parse(bytes: &[u8], max_bytes: usize) -> Result<ExportDocument> {
         )));
     }
     match header.version {
-        Some(v) if v == u64::from(EXPORT_VERSION) => {}
+        Some(v) if (u64::from(EXPORT_VERSION_OLDEST)..=u64::from(EXPORT_VERSION)).contains(&v) => {}
         Some(v) if v > u64::from(EXPORT_VERSION) => {
             return Err(StoreError::import(format!(
                 "it was made by a newer Hearth (format version {v}, this one reads version \
@@ -317,6 +319,26 @@ fn validate_conversation(c: &ExportedConversation, owner: &HashMap<&str, &str>) 
         }
     }
     check_acyclic(id, &parents)?;
+    for summary in &c.context_summaries {
+        let sid = summary.id.as_str();
+        check_id("context summary", sid)?;
+        let place = || format!("context summary {sid}");
+        at(
+            place,
+            limits::check_len("summary", &summary.content, MAX_TEXT_BYTES),
+        )?;
+        at(
+            place,
+            limits::check_opt_len("model name", summary.model.as_deref(), MAX_SHORT_BYTES),
+        )?;
+        check_time("context summary", sid, summary.created_at)?;
+        if !parents.contains_key(summary.through_message_id.as_str()) {
+            return Err(StoreError::import(format!(
+                "context summary {sid} ends at message {}, which is not one of conversation {id}'s messages",
+                summary.through_message_id
+            )));
+        }
+    }
     if let Some(leaf) = &c.active_leaf_id {
         if !parents.contains_key(leaf.as_str()) {
             return Err(StoreError::import(format!(
@@ -449,6 +471,35 @@ fn insert(tx: &Transaction<'_>, doc: &ExportDocument, mode: ImportMode) -> Resul
                 m.created_at,
                 m.updated_at,
             ])?;
+        }
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO context_summaries (id, conversation_id, through_message_id, content, \
+             model, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for summary in &c.context_summaries {
+            let id = match mode {
+                ImportMode::KeepIds => summary.id.clone(),
+                ImportMode::NewIds => uuid::Uuid::new_v4().to_string(),
+            };
+            stmt.execute(params![
+                id,
+                cid,
+                mid(&summary.through_message_id),
+                summary.content,
+                summary.model,
+                summary.created_at,
+            ])
+            .map_err(|err| match err {
+                rusqlite::Error::SqliteFailure(e, _)
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    StoreError::AlreadyExists {
+                        what: "context summary",
+                        id: summary.id.clone(),
+                    }
+                }
+                other => other.into(),
+            })?;
         }
         report.messages += c.messages.len();
         report.conversations.push(cid);

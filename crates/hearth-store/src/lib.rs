@@ -33,11 +33,11 @@ mod store;
 mod summaries;
 mod types;
 
-pub use audit::{AuditPurpose, AuditRecord, NewAuditRecord};
+pub use audit::{AuditPurpose, AuditRecord, FileStamp, NewAuditRecord};
 pub use error::{Result, StoreError};
 pub use export::{
-    ExportDocument, ExportScope, ExportedConversation, ExportedMessage, EXPORT_FORMAT,
-    EXPORT_VERSION,
+    ExportDocument, ExportScope, ExportedConversation, ExportedMessage, ExportedSummary,
+    EXPORT_FORMAT, EXPORT_VERSION, EXPORT_VERSION_OLDEST,
 };
 pub use import::{ImportMode, ImportOptions, ImportReport, MAX_IMPORT_BYTES};
 pub use limits::{

@@ -206,6 +206,52 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_created ON audit_log(created_at);
 "#;
 
+/// Version 6: summarize and translate jobs get their own audit purposes.
+///
+/// SQLite cannot change a CHECK constraint in place, so the audit table is rebuilt with
+/// the same columns and rows.
+const V6_DOCUMENT_PURPOSES: &str = r#"
+CREATE TABLE audit_log_v6 (
+    id                INTEGER PRIMARY KEY,
+    created_at        INTEGER NOT NULL,
+    model             TEXT NOT NULL,
+    model_sha256      TEXT,
+    provider          TEXT NOT NULL,
+    parameters        TEXT NOT NULL CHECK (json_valid(parameters)),
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    prompt_ms         REAL,
+    generation_ms     REAL,
+    stop_reason       TEXT,
+    error             TEXT,
+    prompt_sha256     TEXT NOT NULL,
+    output_sha256     TEXT NOT NULL,
+    conversation_id   TEXT,
+    purpose           TEXT NOT NULL
+                      CHECK (purpose IN ('answer', 'title', 'summary', 'run', 'other',
+                                         'document_summary', 'translation'))
+);
+INSERT INTO audit_log_v6 SELECT * FROM audit_log;
+DROP TABLE audit_log;
+ALTER TABLE audit_log_v6 RENAME TO audit_log;
+CREATE INDEX audit_log_created ON audit_log(created_at);
+"#;
+
+/// Version 7: model-file hashes are cached.
+///
+/// `file_hashes` remembers the SHA-256 of a model file by path, size and modification
+/// time, so a linked model (whose hash no download checked) is read in full once, not in
+/// every process that loads it.
+const V7_FILE_HASHES: &str = r#"
+CREATE TABLE file_hashes (
+    path      TEXT PRIMARY KEY,
+    size      INTEGER NOT NULL,
+    mtime_ns  INTEGER NOT NULL,
+    sha256    TEXT NOT NULL,
+    hashed_at INTEGER NOT NULL
+);
+"#;
+
 /// Every migration in order; migration `i` takes the database to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
     V1_CORE,
@@ -213,6 +259,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     V3_PERSONAS,
     V4_CONTEXT_SUMMARIES,
     V5_AUDIT_LOG,
+    V6_DOCUMENT_PURPOSES,
+    V7_FILE_HASHES,
 ];
 
 /// The schema version this code writes.
@@ -424,6 +472,48 @@ mod tests {
             Err(StoreError::Corrupt { .. }) => {}
             other => panic!("expected Corrupt, got {other:?}"),
         }
+    }
+
+    /// Version 6 rebuilds the audit log to widen its purposes; the rows survive and the
+    /// new purposes are accepted.
+    #[test]
+    fn version_5_audit_rows_survive_the_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for step in &MIGRATIONS[..5] {
+                conn.execute_batch(step).unwrap();
+            }
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            conn.pragma_update(None, "user_version", 5).unwrap();
+            conn.execute(
+                "INSERT INTO audit_log (created_at, model, provider, parameters, prompt_sha256, \
+                 output_sha256, purpose) VALUES (1000, 'smollm2', 'local', '{}', 'aa', 'bb', 'run')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let records = store.audit_records(None).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].generation.purpose, crate::AuditPurpose::Run);
+        let conn = store.conn();
+        conn.execute(
+            "INSERT INTO audit_log (created_at, model, provider, parameters, prompt_sha256, \
+             output_sha256, purpose) VALUES (2000, 'smollm2', 'local', '{}', 'cc', 'dd', 'translation')",
+            [],
+        )
+        .unwrap();
+        assert!(conn
+            .execute(
+                "INSERT INTO audit_log (created_at, model, provider, parameters, prompt_sha256, \
+                 output_sha256, purpose) VALUES (3000, 'm', 'local', '{}', 'e', 'f', 'bogus')",
+                [],
+            )
+            .is_err());
     }
 
     #[test]

@@ -85,15 +85,22 @@ impl Store {
 
     /// Every summary of `conversation`, oldest first.
     pub fn context_summaries(&self, conversation: &ConversationId) -> Result<Vec<ContextSummary>> {
-        let conn = self.conn();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM context_summaries WHERE conversation_id = ?1 \
-             ORDER BY created_at, rowid"
-        );
-        let mut statement = conn.prepare(&sql)?;
-        let rows = statement.query_map([conversation], summary_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        load_summaries(&self.conn(), conversation)
     }
+}
+
+/// Every summary of `conversation`, oldest first, on an open connection or transaction.
+pub(crate) fn load_summaries(
+    conn: &rusqlite::Connection,
+    conversation: &ConversationId,
+) -> Result<Vec<ContextSummary>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM context_summaries WHERE conversation_id = ?1 \
+         ORDER BY created_at, rowid"
+    );
+    let mut statement = conn.prepare(&sql)?;
+    let rows = statement.query_map([conversation], summary_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 #[cfg(test)]

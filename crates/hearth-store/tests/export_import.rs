@@ -57,6 +57,14 @@ fn rich_history() -> Store {
             NewMessage::user(Some(summary.id.clone()), "Is clause 4 fair?"),
         )
         .unwrap();
+    store
+        .add_context_summary(
+            &c.id,
+            &q1.id,
+            "The tenant asked about deposits and clause 4.",
+            Some("smollm2"),
+        )
+        .unwrap();
     let finish = |id, content: &str, state, error: Option<&str>| {
         store
             .finish_message(
@@ -630,5 +638,65 @@ fn settings_changes_survive_the_round_trip() {
     assert_eq!(
         target.conversation(&c.id).unwrap(),
         store.conversation(&c.id).unwrap()
+    );
+}
+
+#[test]
+fn context_summaries_travel_with_their_conversation() {
+    let source = rich_history();
+    let doc = source.export_json(&ExportScope::All).unwrap();
+    let with_summary: Vec<_> = doc
+        .conversations
+        .iter()
+        .filter(|c| !c.context_summaries.is_empty())
+        .collect();
+    assert_eq!(with_summary.len(), 1);
+    let exported = &with_summary[0].context_summaries[0];
+    assert_eq!(
+        exported.content,
+        "The tenant asked about deposits and clause 4."
+    );
+
+    // New ids: the copy's summary points at the copy's own message.
+    let target = Store::open_in_memory().unwrap();
+    let options = ImportOptions {
+        mode: hearth_store::ImportMode::NewIds,
+        ..ImportOptions::default()
+    };
+    let report = target
+        .import_json(doc.to_json().unwrap().as_bytes(), &options)
+        .unwrap();
+    let copies: Vec<_> = report
+        .conversations
+        .iter()
+        .map(|id| target.context_summaries(id).unwrap())
+        .filter(|s| !s.is_empty())
+        .collect();
+    assert_eq!(copies.len(), 1);
+    let copy = &copies[0][0];
+    assert_eq!(copy.content, exported.content);
+    assert_ne!(copy.through_message_id, exported.through_message_id);
+    let copied_message = target.message(&copy.through_message_id).unwrap();
+    assert_eq!(copied_message.content, "Is clause 4 fair?");
+}
+
+#[test]
+fn version_1_files_without_summaries_still_import_and_bad_summaries_are_refused() {
+    let store = Store::open_in_memory().unwrap();
+    let mut v1 = base_doc();
+    v1["version"] = json!(1);
+    import(&store, &v1).unwrap();
+
+    let store = Store::open_in_memory().unwrap();
+    let mut doc = base_doc();
+    doc["conversations"][0]["context_summaries"] = json!([{
+        "id": "s1", "through_message_id": "m3", "content": "x", "model": null,
+        "created_at": 1_714_572_180_000i64
+    }]);
+    assert_refused(
+        &store,
+        doc.to_string().as_bytes(),
+        &ImportOptions::default(),
+        "not one of conversation c1's messages",
     );
 }
