@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Hearth needs on Debian/Ubuntu: a C/C++ toolchain,
-# cmake and clang (llama.cpp and its bindgen), Python with pip (model packages).
+# cmake and clang (llama.cpp and its bindgen), Python with pip (model packages), npm
+# (test documents).
 # Runs apt-get only when something is missing, with sudo when not root.
 set -euo pipefail
 
@@ -13,6 +14,8 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v python3 >/dev/null || need+=(python3)
 python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 command -v unzip >/dev/null || need+=(unzip)
+# the test documents come from npm packages (`npm pack`) and Debian packages
+command -v npm >/dev/null || need+=(npm)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what the tests need, fetches the test
-# models, builds everything once in release mode, then runs every test stage on that
-# build.
+# models and documents, builds everything once in release mode, then runs every test
+# stage on that build.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -13,6 +13,9 @@ scripts/install-deps.sh
 
 stage "test models"
 scripts/fetch-models.sh smollm2 gemma3 >/dev/null
+
+stage "test documents"
+scripts/fetch-test-docs.sh
 
 stage "format"
 cargo fmt --all -- --check

@@ -32,6 +32,10 @@ pub enum Command {
     Run(RunArgs),
     /// Talk with a model interactively (/help inside for commands).
     Chat(ChatArgs),
+    /// Summarize a document (txt, md, html, pdf, docx, epub) of any length.
+    Summarize(SummarizeArgs),
+    /// Translate a document or text, keeping its structure.
+    Translate(TranslateArgs),
     /// Saved system prompts: list, add, show, rm.
     Persona {
         #[command(subcommand)]
@@ -107,6 +111,99 @@ pub struct RunArgs {
     /// Print timing figures to stderr after the answer.
     #[arg(long)]
     pub stats: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// The document; `-` reads text from stdin.
+    pub file: String,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// How the summary is written.
+    #[arg(long, value_enum, default_value = "paragraph")]
+    pub style: StyleArg,
+    /// short, medium, long, or a number of words.
+    #[arg(long, default_value = "medium", value_parser = parse_length)]
+    pub length: hearth_core::documents::SummaryLength,
+    /// The summary's language (name or code); default: the document's own.
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Write the summary to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Largest part of the document read in one step, in tokens.
+    #[arg(long, value_name = "TOKENS")]
+    pub part_tokens: Option<usize>,
+    /// Steps run at once (default: all the model's sequences; 1: one at a time).
+    #[arg(long, value_name = "N")]
+    pub parallel: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum StyleArg {
+    Paragraph,
+    Bullets,
+    Detailed,
+    Tldr,
+    KeyPoints,
+}
+
+impl From<StyleArg> for hearth_core::documents::SummaryStyle {
+    fn from(style: StyleArg) -> Self {
+        use hearth_core::documents::SummaryStyle;
+        match style {
+            StyleArg::Paragraph => SummaryStyle::Paragraph,
+            StyleArg::Bullets => SummaryStyle::Bullets,
+            StyleArg::Detailed => SummaryStyle::Detailed,
+            StyleArg::Tldr => SummaryStyle::Tldr,
+            StyleArg::KeyPoints => SummaryStyle::KeyPoints,
+        }
+    }
+}
+
+fn parse_length(text: &str) -> Result<hearth_core::documents::SummaryLength, String> {
+    use hearth_core::documents::SummaryLength;
+    match text {
+        "short" => Ok(SummaryLength::Short),
+        "medium" => Ok(SummaryLength::Medium),
+        "long" => Ok(SummaryLength::Long),
+        words => match words.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(SummaryLength::Words(n)),
+            _ => Err("expected short, medium, long or a number of words".into()),
+        },
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TranslateArgs {
+    /// The document or text file; `-` reads text from stdin.
+    pub file: String,
+    /// The language to translate into (name or code: German, de).
+    #[arg(long, value_name = "LANG")]
+    pub to: String,
+    /// The source language; detected when not given.
+    #[arg(long, value_name = "LANG")]
+    pub from: Option<String>,
+    /// Terms that must be translated a given way: `term = translation` per line.
+    #[arg(long, value_name = "FILE")]
+    pub glossary: Option<PathBuf>,
+    /// Write the translation to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// markdown keeps headings, lists and tables as Markdown; text drops the marks.
+    #[arg(long, value_enum)]
+    pub format: Option<TextFormatArg>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Units translated at once (default: all the model's sequences).
+    #[arg(long, value_name = "N")]
+    pub parallel: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextFormatArg {
+    Markdown,
+    Text,
 }
 
 #[derive(Debug, Args)]

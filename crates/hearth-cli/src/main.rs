@@ -17,6 +17,8 @@ fn main() {
     let result = match cli.command {
         Command::Run(args) => commands::run::run(args, json),
         Command::Chat(args) => commands::chat::run(args),
+        Command::Summarize(args) => commands::summarize::run(args, json),
+        Command::Translate(args) => commands::translate::run(args, json),
         Command::Models { command } => commands::models::run(command, json),
         Command::History { command } => commands::history::run(command, json),
         Command::Audit { command } => commands::audit::run(command),
@@ -52,13 +54,16 @@ fn init_logging(verbose: u8) -> Option<tracing_appender::non_blocking::WorkerGua
     use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::{fmt, EnvFilter, Layer};
 
+    // The PDF crates warn about every odd glyph of a damaged font; what matters reaches
+    // the user as the document's own warnings instead.
+    const QUIET: &str = "llama_cpp_2=error,llama-cpp-2=error,pdf_extract=error,lopdf=error";
     let stderr_level = match verbose {
-        0 => "warn,llama_cpp_2=error,llama-cpp-2=error",
-        1 => "info,llama_cpp_2=warn",
-        _ => "debug",
+        0 => format!("warn,{QUIET}"),
+        1 => "info,llama_cpp_2=warn,pdf_extract=error,lopdf=error".to_owned(),
+        _ => "debug".to_owned(),
     };
     let stderr_filter =
-        EnvFilter::try_from_env("HEARTH_LOG").unwrap_or_else(|_| EnvFilter::new(stderr_level));
+        EnvFilter::try_from_env("HEARTH_LOG").unwrap_or_else(|_| EnvFilter::new(&stderr_level));
     // Colour codes only for a person at a terminal, never into a file or a pipe.
     let stderr = fmt::layer()
         .with_writer(std::io::stderr)
@@ -72,7 +77,7 @@ fn init_logging(verbose: u8) -> Option<tracing_appender::non_blocking::WorkerGua
             let layer = fmt::layer()
                 .with_writer(writer)
                 .with_ansi(false)
-                .with_filter(EnvFilter::new("info,llama_cpp_2=error,llama-cpp-2=error"));
+                .with_filter(EnvFilter::new(format!("info,{QUIET}")));
             (Some(layer), Some(guard))
         }
         _ => (None, None),

@@ -47,6 +47,20 @@ pub enum CoreError {
     Paths { reason: String },
     #[error("benchmark failed: {reason}")]
     Bench { reason: String },
+    #[error(transparent)]
+    Document(#[from] hearth_docs::DocError),
+    #[error("the document has no text to work on")]
+    EmptyDocument,
+    #[error("cancelled")]
+    Cancelled,
+    #[error("the model's context of {context} tokens is too small for this task (it needs at least {needed}); raise context_length in the settings")]
+    ContextTooSmall { context: usize, needed: usize },
+    #[error("unknown language `{name}`; use an English name such as German or a code such as de")]
+    UnknownLanguage { name: String },
+    #[error("could not tell the source language; pass it with --from")]
+    LanguageNotDetected,
+    #[error("glossary line {line}: {reason}")]
+    InvalidGlossary { line: usize, reason: String },
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -77,6 +91,13 @@ impl CoreError {
             CoreError::Paths { .. } => "NO_HOME",
             CoreError::Bench { .. } => "BENCH_FAILED",
             CoreError::Io { .. } => "IO_ERROR",
+            CoreError::Document(e) => e.code(),
+            CoreError::EmptyDocument => "EMPTY_DOCUMENT",
+            CoreError::Cancelled => "CANCELLED",
+            CoreError::ContextTooSmall { .. } => "CONTEXT_TOO_SMALL",
+            CoreError::UnknownLanguage { .. } => "UNKNOWN_LANGUAGE",
+            CoreError::LanguageNotDetected => "LANGUAGE_NOT_DETECTED",
+            CoreError::InvalidGlossary { .. } => "INVALID_GLOSSARY",
         }
     }
 }

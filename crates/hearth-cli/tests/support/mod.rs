@@ -35,3 +35,17 @@ pub fn describe(output: &Output) -> String {
         text(&output.stderr)
     )
 }
+
+/// A file of the document corpus fetched by `scripts/fetch-test-docs.sh`; a missing one
+/// fails the test with the command that fetches it.
+pub fn test_doc(relative: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../.testdata")
+        .join(relative);
+    assert!(
+        path.is_file(),
+        "test document {} is missing: run `scripts/fetch-test-docs.sh`",
+        path.display()
+    );
+    path
+}

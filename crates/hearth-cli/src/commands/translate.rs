@@ -1,0 +1,101 @@
+//! `hearth translate FILE|- --to LANG`: a translation that keeps the document's
+//! structure, with a glossary check.
+
+use std::io::Read;
+
+use anyhow::Context;
+use hearth_core::documents::{
+    markdown_to_text, Cancellation, Glossary, Language, TranslateOptions,
+};
+use hearth_core::{Hearth, TranslationSource};
+
+use super::{job_bar, spinner, write_output};
+use crate::args::{TextFormatArg, TranslateArgs};
+use crate::exit;
+use crate::interrupt::Interrupts;
+
+pub fn run(args: TranslateArgs, json: bool) -> anyhow::Result<i32> {
+    let to = Language::parse(&args.to)?;
+    let from = args.from.as_deref().map(Language::parse).transpose()?;
+    let glossary = match &args.glossary {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the glossary {}", path.display()))?;
+            Glossary::parse(&text).with_context(|| format!("in the glossary {}", path.display()))?
+        }
+        None => Glossary::default(),
+    };
+    let interrupts = Interrupts::install(None);
+    let hearth = Hearth::open_default()?;
+    let source = if args.file == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading the text from stdin (it must be UTF-8)")?;
+        TranslationSource {
+            text,
+            markdown: true,
+            warnings: Vec::new(),
+        }
+    } else {
+        hearth.read_for_translation(std::path::Path::new(&args.file))?
+    };
+    let options = TranslateOptions {
+        to,
+        from,
+        glossary,
+        markdown: source.markdown,
+        parallel: args.parallel,
+    };
+    let cancel = Cancellation::new();
+    interrupts.watch(cancel.token());
+
+    let loading = spinner("loading the model", json);
+    let bar = job_bar(json);
+    bar.set_message("translating");
+    let result = hearth.translate(
+        args.model.model.as_deref(),
+        &source.text,
+        &options,
+        &mut |progress| {
+            loading.finish_and_clear();
+            bar.set_length(progress.total as u64);
+            bar.set_position(progress.done as u64);
+        },
+        &cancel,
+    );
+    loading.finish_and_clear();
+    bar.finish_and_clear();
+    interrupts.clear();
+    let translation = result?;
+
+    if json {
+        println!("{}", serde_json::to_string_pretty(&translation)?);
+        return Ok(exit::OK);
+    }
+    let text = match args.format {
+        Some(TextFormatArg::Text) if source.markdown => markdown_to_text(&translation.text),
+        _ => translation.text.clone(),
+    };
+    write_output(args.output.as_deref(), &text)?;
+    if let Some(found) = &translation.detected {
+        eprintln!(
+            "translated from {} (detected, {:.0}% sure) into {}",
+            found.language.name,
+            found.confidence * 100.0,
+            translation.to.name
+        );
+    }
+    for miss in &translation.glossary_misses {
+        eprintln!(
+            "glossary: unit {} has `{}` but not its required translation `{}`",
+            miss.unit + 1,
+            miss.term,
+            miss.expected
+        );
+    }
+    for warning in source.warnings.iter().chain(&translation.warnings) {
+        eprintln!("warning: {warning}");
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,94 @@
+//! The document tasks on the facade: reading a file, summarizing it, translating it.
+//! Each runs its model steps through the audited engine, so the audit log records every
+//! part of a job under the job's purpose.
+
+use std::path::Path;
+
+use hearth_docs::{Document, Format, Limits};
+use hearth_store::AuditPurpose;
+
+use crate::audit::AuditContext;
+use crate::documents::{
+    self, Cancellation, Summary, SummaryOptions, SummaryProgress, TranslateOptions,
+    TranslateProgress, Translation,
+};
+use crate::error::Result;
+use crate::hearth::Hearth;
+
+impl Hearth {
+    /// Reads a document with the default limits against hostile files.
+    pub fn read_document(&self, path: &Path) -> Result<Document> {
+        Ok(hearth_docs::read_path(path, &Limits::default())?)
+    }
+
+    /// Reads a document held in memory (pasted text, a file sent to the server).
+    pub fn read_document_bytes(&self, bytes: &[u8], format: Format) -> Result<Document> {
+        Ok(hearth_docs::read_bytes(bytes, format, &Limits::default())?)
+    }
+
+    /// The text of a file to translate and whether it is Markdown: .txt and .md files
+    /// exactly as written (line breaks and all), other formats as Markdown rebuilt
+    /// from their structure.
+    pub fn read_for_translation(&self, path: &Path) -> Result<TranslationSource> {
+        let extension = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        let markdown = !matches!(extension.as_str(), "txt" | "text" | "");
+        if matches!(extension.as_str(), "txt" | "text" | "md" | "markdown" | "") {
+            let decoded = hearth_docs::read_text(path, &Limits::default())?;
+            return Ok(TranslationSource {
+                text: decoded.text,
+                markdown,
+                warnings: Vec::new(),
+            });
+        }
+        let document = self.read_document(path)?;
+        Ok(TranslationSource {
+            text: document.to_markdown(),
+            markdown: true,
+            warnings: document.warnings,
+        })
+    }
+
+    /// Summarizes `document` with a model (the default when `None`). `progress` hears of
+    /// every finished step; `cancel` stops the job between and inside steps.
+    pub fn summarize(
+        &self,
+        model: Option<&str>,
+        document: &Document,
+        options: &SummaryOptions,
+        progress: &mut dyn FnMut(SummaryProgress),
+        cancel: &Cancellation,
+    ) -> Result<Summary> {
+        let engine = self.audited_engine(
+            model,
+            AuditContext::new(AuditPurpose::DocumentSummary, None),
+        )?;
+        documents::summarize(engine.as_ref(), document, options, progress, cancel)
+    }
+
+    /// Translates text (Markdown when `options.markdown`), keeping its structure.
+    pub fn translate(
+        &self,
+        model: Option<&str>,
+        text: &str,
+        options: &TranslateOptions,
+        progress: &mut dyn FnMut(TranslateProgress),
+        cancel: &Cancellation,
+    ) -> Result<Translation> {
+        let engine =
+            self.audited_engine(model, AuditContext::new(AuditPurpose::Translation, None))?;
+        documents::translate(engine.as_ref(), text, options, progress, cancel)
+    }
+}
+
+/// Text ready to translate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranslationSource {
+    pub text: String,
+    /// Read it as Markdown (code blocks, headings and tables kept out of the model).
+    pub markdown: bool,
+    /// What the reader skipped or could not read.
+    pub warnings: Vec<String>,
+}

@@ -1,0 +1,167 @@
+//! Choosing a reader for a file: the content decides when it is a known binary format
+//! (a PDF named .txt is still read as a PDF, a zip is looked inside to tell docx from
+//! epub), the extension decides between the text formats, and files with no or an
+//! unknown extension are read as HTML or plain text by their first bytes.
+
+use std::path::Path;
+
+use crate::zip_guard::ZipGuard;
+use crate::{DocError, Format, Limits};
+
+/// Extensions of formats Hearth does not read, with what to do instead.
+const UNSUPPORTED: &[(&str, &str)] = &[
+    ("doc", "the old Word format (.doc)"),
+    ("rtf", "rich text (.rtf)"),
+    ("odt", "OpenDocument text (.odt)"),
+    ("pages", "Apple Pages"),
+    ("xls", "a spreadsheet"),
+    ("xlsx", "a spreadsheet"),
+    ("ods", "a spreadsheet"),
+    ("ppt", "a presentation"),
+    ("pptx", "a presentation"),
+    ("odp", "a presentation"),
+    ("mobi", "a Kindle book (.mobi)"),
+    ("azw3", "a Kindle book (.azw3)"),
+];
+
+const EXPORT_HINT: &str = "save or export it as .docx, .pdf, .html, .md or .txt and try again";
+
+pub(crate) fn extension(path: &Path) -> Option<String> {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+}
+
+/// The format for `bytes` read from a file with extension `ext`.
+pub(crate) fn detect(ext: Option<&str>, bytes: &[u8], limits: &Limits) -> Result<Format, DocError> {
+    if is_pdf(bytes) {
+        return Ok(Format::Pdf);
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return zip_format(ext, bytes, limits);
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        // An OLE compound file: either a pre-2007 Office file or a password-protected
+        // modern one, which Office stores encrypted inside such a container.
+        if matches!(ext, Some("docx" | "xlsx" | "pptx")) {
+            return Err(DocError::Encrypted {
+                format: "docx",
+                what_to_do: "open it in Word, save a copy without a password, and try again",
+            });
+        }
+        return Err(unsupported(ext, "an old Microsoft Office file"));
+    }
+    match ext {
+        Some("txt" | "text" | "log" | "csv" | "tsv") => Ok(Format::Text),
+        Some("md" | "markdown" | "mdown" | "mkd" | "mkdn" | "mdx") => Ok(Format::Markdown),
+        Some("html" | "htm" | "xhtml" | "xht") => Ok(Format::Html),
+        // The name promises a binary format the content does not have.
+        Some("pdf") => Err(DocError::corrupt("pdf", "it does not start with %PDF-")),
+        Some("docx") => Err(DocError::corrupt("docx", "it is not a zip file")),
+        Some("epub") => Err(DocError::corrupt("epub", "it is not a zip file")),
+        Some(e) if UNSUPPORTED.iter().any(|(u, _)| *u == e) => Err(unsupported(Some(e), "")),
+        _ if looks_like_html(bytes) => Ok(Format::Html),
+        _ => Ok(Format::Text),
+    }
+}
+
+pub(crate) fn is_pdf(bytes: &[u8]) -> bool {
+    // The header may follow up to 1024 bytes of junk, as readers have always allowed.
+    bytes[..bytes.len().min(1024)]
+        .windows(5)
+        .any(|w| w == b"%PDF-")
+}
+
+fn zip_format(ext: Option<&str>, bytes: &[u8], limits: &Limits) -> Result<Format, DocError> {
+    match ext {
+        Some("docx") => return Ok(Format::Docx),
+        Some("epub") => return Ok(Format::Epub),
+        _ => {}
+    }
+    let zip = ZipGuard::open(bytes, "zip", limits)?;
+    if zip.contains("word/document.xml") {
+        return Ok(Format::Docx);
+    }
+    if zip.contains("META-INF/container.xml") {
+        return Ok(Format::Epub);
+    }
+    let names = zip.names();
+    if names.iter().any(|n| n.starts_with("word/")) {
+        return Ok(Format::Docx);
+    }
+    Err(unsupported(
+        ext,
+        "a zip archive that is not a Word document or an EPUB",
+    ))
+}
+
+fn unsupported(ext: Option<&str>, what: &str) -> DocError {
+    let what = UNSUPPORTED
+        .iter()
+        .find(|(e, _)| Some(*e) == ext)
+        .map_or(what, |(_, w)| *w);
+    DocError::Unsupported {
+        what: format!("hearth cannot read {what}; {EXPORT_HINT}"),
+    }
+}
+
+fn looks_like_html(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let start = head.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    start.starts_with("<!doctype html") || start.starts_with("<html") || head.contains("<html")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detect_as(ext: Option<&str>, bytes: &[u8]) -> Result<Format, DocError> {
+        detect(ext, bytes, &Limits::default())
+    }
+
+    #[test]
+    fn content_beats_extension_for_binary_formats() {
+        assert_eq!(
+            detect_as(Some("txt"), b"%PDF-1.4\n...").unwrap(),
+            Format::Pdf
+        );
+        assert_eq!(detect_as(None, b"junk\n%PDF-1.7\n").unwrap(), Format::Pdf);
+        let docx = crate::docx::tests::make_docx("<w:p/>", &[]);
+        assert_eq!(detect_as(Some("zip"), &docx).unwrap(), Format::Docx);
+        assert_eq!(detect_as(None, &docx).unwrap(), Format::Docx);
+        let epub = crate::epub::tests::make_epub(&[("a.xhtml", "<p>x</p>")], &[]);
+        assert_eq!(detect_as(Some("bin"), &epub).unwrap(), Format::Epub);
+    }
+
+    #[test]
+    fn text_formats_by_extension_and_sniffing() {
+        assert_eq!(detect_as(Some("md"), b"# hi").unwrap(), Format::Markdown);
+        assert_eq!(detect_as(Some("htm"), b"hi").unwrap(), Format::Html);
+        assert_eq!(
+            detect_as(None, b"  <!DOCTYPE html><p>x").unwrap(),
+            Format::Html
+        );
+        assert_eq!(
+            detect_as(Some("rs"), b"fn main() {}").unwrap(),
+            Format::Text
+        );
+    }
+
+    #[test]
+    fn lying_and_unsupported_extensions() {
+        let err = detect_as(Some("pdf"), b"hello").unwrap_err();
+        assert!(
+            matches!(err, DocError::Corrupt { format: "pdf", .. }),
+            "{err}"
+        );
+        let err = detect_as(
+            Some("docx"),
+            &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0],
+        )
+        .unwrap_err();
+        assert!(matches!(err, DocError::Encrypted { .. }), "{err}");
+        let err = detect_as(Some("odt"), b"x").unwrap_err();
+        assert_eq!(err.to_string(), "hearth cannot read OpenDocument text (.odt); save or export it as .docx, .pdf, .html, .md or .txt and try again");
+    }
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Summarizing speed for BENCHMARKS.md: `hearth summarize` on the R manual "An
+# Introduction to R" (a real PDF of about 100 pages) with the default model, the map
+# run as parallel sequences in one batch against one part at a time. Prints pages per
+# minute for each and the ratio.
+#
+#   scripts/bench-summarize.sh [PDF]
+# Run it on an otherwise idle machine: other load skews the figures.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+cargo build --release -p hearth-cli >&2
+scripts/fetch-test-docs.sh >/dev/null
+pdf="${1:-.testdata/r-doc-pdf/R-intro.pdf}"
+model="$(scripts/fetch-models.sh smollm2)"
+home="$(mktemp -d)"
+trap 'rm -rf "$home"' EXIT
+export HEARTH_HOME="$home"
+
+# The engine is the same in every run (4 sequences of 4096 tokens); only the number of
+# map steps submitted at once changes, so the difference is the batching alone.
+mkdir -p "$home/config"
+printf 'context_length = 4096\nparallel = 4\n' >"$home/config/config.toml"
+
+run() { # window
+  set -- 4 "$1"
+  local start end
+  start=$(date +%s.%N)
+  target/release/hearth --json summarize -m "$model" --style bullets --parallel "$2" "$pdf" >"$home/out.json"
+  end=$(date +%s.%N)
+  python3 - "$home/out.json" "$start" "$end" "$1" "$2" <<'PY'
+import json, sys
+summary = json.load(open(sys.argv[1]))
+seconds = float(sys.argv[3]) - float(sys.argv[2])
+pages = summary["parts"][-1]["last_page"]
+print(f"sequences={sys.argv[4]} window={sys.argv[5]}: {pages} pages, {len(summary['parts'])} parts, "
+      f"{summary['levels']} levels, {summary['steps']} steps, {summary['prompt_tokens']} prompt + "
+      f"{summary['completion_tokens']} generated tokens, {seconds:.1f} s, {pages * 60 / seconds:.1f} pages/min")
+print(f"RESULT {seconds:.3f}")
+PY
+}
+
+one=$(run 1 | tee /dev/stderr | sed -n 's/^RESULT //p')
+two=$(run 2 | tee /dev/stderr | sed -n 's/^RESULT //p')
+four=$(run 4 | tee /dev/stderr | sed -n 's/^RESULT //p')
+python3 -c "import sys; a,b,c=map(float,sys.argv[1:]); print(f'batched map speed-up over one part at a time: 2 at once {a/b:.2f}x, 4 at once {a/c:.2f}x')" "$one" "$two" "$four"
