@@ -41,7 +41,14 @@ print(f"RESULT {seconds:.3f}")
 PY
 }
 
-one=$(run 1 | tee /dev/stderr | sed -n 's/^RESULT //p')
-two=$(run 2 | tee /dev/stderr | sed -n 's/^RESULT //p')
-four=$(run 4 | tee /dev/stderr | sed -n 's/^RESULT //p')
-python3 -c "import sys; a,b,c=map(float,sys.argv[1:]); print(f'batched map speed-up over one part at a time: 2 at once {a/b:.2f}x, 4 at once {a/c:.2f}x')" "$one" "$two" "$four"
+# WINDOWS="1 2 4" by default; the first is the baseline the others are compared with.
+read -r -a windows <<<"${WINDOWS:-1 2 4}"
+base=""
+for window in "${windows[@]}"; do
+  seconds=$(run "$window" | tee /dev/stderr | sed -n 's/^RESULT //p')
+  if [ -z "$base" ]; then
+    base="$seconds"
+  else
+    python3 -c "import sys; a,b=map(float,sys.argv[1:3]); print(f'{sys.argv[3]} at once: {a/b:.2f}x the speed of {sys.argv[4]} at a time')" "$base" "$seconds" "$window" "${windows[0]}"
+  fi
+done

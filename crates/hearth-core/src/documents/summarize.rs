@@ -341,17 +341,19 @@ impl<'a> Job<'a> {
             SummaryStyle::Tldr => "Write a TL;DR: one or two sentences.".to_owned(),
             SummaryStyle::KeyPoints => format!("List the {points} key points as bullet points."),
         };
-        let source = if notes.len() == 1 && notes[0].parts.len() == 1 && self.chunks.len() == 1 {
-            "the text below".to_owned()
+        // One part: the model reads the document itself; more: the notes on all parts.
+        let whole_document = self.chunks.len() == 1;
+        let source = if whole_document {
+            "the text below"
         } else {
-            "the notes below, taken on the whole document in order".to_owned()
+            "the notes below, taken on the whole document in order"
         };
         let system = format!(
             "You summarize {} from {source}. {shape} {} Reply with the summary only.",
             self.document_name(),
             self.language_instruction()
         );
-        let user = if self.chunks.len() == 1 {
+        let user = if whole_document {
             notes[0].text.clone()
         } else {
             render_notes(notes)
