@@ -10,7 +10,7 @@
 //! sentences, with a warning. Every point of the result names the parts it came from.
 
 use hearth_docs::Document;
-use hearth_llm::{ChatMessage, Completion, Engine, EngineExt, GenerationOptions};
+use hearth_llm::{ChatMessage, Completion, Engine, EngineExt, GenerationOptions, StopReason};
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::chunk::{chunk_document, Chunk};
@@ -384,6 +384,18 @@ impl<'a> Job<'a> {
                 }
             }
         }
+        // An answer stopped by the length limit ends mid-sentence; a half sentence would
+        // read as a claim the document never made.
+        let cut_short = completion.stop_reason == StopReason::MaxTokens
+            && result.len() > 1
+            && result.last().is_some_and(|p| !ends_sentence(&p.text));
+        if cut_short {
+            result.pop();
+            self.stats.warnings.push(
+                "the summary reached its length limit; its unfinished last sentence is left out"
+                    .to_owned(),
+            );
+        }
         if result.is_empty() {
             return Err(CoreError::SummaryFailed {
                 reason: "the model wrote an empty summary; try another style or a larger model"
@@ -431,6 +443,11 @@ impl<'a> Job<'a> {
 fn answer_tokens(options: &SummaryOptions) -> u32 {
     // About 1.5 tokens per English word, more for other scripts, plus room to finish.
     (options.length.words(options.style) * 2 + 64).min(2048)
+}
+
+fn ends_sentence(text: &str) -> bool {
+    text.trim_end()
+        .ends_with(['.', '!', '?', '。', '！', '？', '…', ')', '"', '”', '»'])
 }
 
 fn render_notes(notes: &[Note]) -> String {
