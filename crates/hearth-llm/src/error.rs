@@ -19,7 +19,7 @@ pub enum LlmError {
     LoadFailed { path: PathBuf, reason: String },
     #[error("no usable CPU backend for llama.cpp: {reason}")]
     BackendUnavailable { reason: String },
-    #[error("the prompt has {tokens} tokens but the context holds {limit}; shorten it or raise the context size (--ctx-size)")]
+    #[error("the prompt has {tokens} tokens but the context holds {limit}; shorten it or raise context_length in the settings")]
     PromptTooLarge { tokens: usize, limit: usize },
     #[error("the JSON schema cannot be turned into a grammar: {reason}")]
     InvalidSchema { reason: String },
