@@ -203,28 +203,10 @@ impl<'a> Job<'a> {
                      conclusions of this part. {language} Reply with the bullet points only.",
                     i + 1
                 );
-                (
-                    vec![
-                        ChatMessage::system(system),
-                        ChatMessage::user(chunk.text.clone()),
-                    ],
-                    self.step_options(self.note_tokens),
-                )
+                (system, chunk.text.clone())
             })
             .collect();
-        let completions = run_all(
-            self.engine,
-            prompts,
-            self.window,
-            self.cancel,
-            &mut |done| {
-                progress(SummaryProgress::Step {
-                    level: 1,
-                    done,
-                    total,
-                })
-            },
-        )?;
+        let completions = self.run_level(1, prompts, progress)?;
         let mut notes = Vec::new();
         for (i, completion) in completions.iter().enumerate() {
             self.stats.add(completion);
@@ -254,7 +236,6 @@ impl<'a> Job<'a> {
         progress: &mut dyn FnMut(SummaryProgress),
     ) -> Result<Vec<Note>> {
         let groups = self.group(notes)?;
-        let total = groups.len();
         let system = format!(
             "You condense notes taken on {}. Merge the notes below into at most 6 short bullet \
              points that keep the most important facts, names and numbers. {} Reply with the \
@@ -264,23 +245,9 @@ impl<'a> Job<'a> {
         );
         let prompts = groups
             .iter()
-            .map(|group| {
-                (
-                    vec![
-                        ChatMessage::system(&system),
-                        ChatMessage::user(render_notes(group)),
-                    ],
-                    self.step_options(self.note_tokens),
-                )
-            })
+            .map(|group| (system.clone(), render_notes(group)))
             .collect();
-        let completions = run_all(
-            self.engine,
-            prompts,
-            self.window,
-            self.cancel,
-            &mut |done| progress(SummaryProgress::Step { level, done, total }),
-        )?;
+        let completions = self.run_level(level, prompts, progress)?;
         let mut condensed = Vec::new();
         for (group, completion) in groups.iter().zip(&completions) {
             self.stats.add(completion);
@@ -297,6 +264,33 @@ impl<'a> Job<'a> {
             }));
         }
         Ok(condensed)
+    }
+
+    /// Runs one level's steps (system prompt, user text) as parallel sequences, reporting
+    /// each finished step at `level`.
+    fn run_level(
+        &self,
+        level: u32,
+        prompts: Vec<(String, String)>,
+        progress: &mut dyn FnMut(SummaryProgress),
+    ) -> Result<Vec<Completion>> {
+        let total = prompts.len();
+        let prompts = prompts
+            .into_iter()
+            .map(|(system, user)| {
+                (
+                    vec![ChatMessage::system(system), ChatMessage::user(user)],
+                    self.step_options(self.note_tokens),
+                )
+            })
+            .collect();
+        run_all(
+            self.engine,
+            prompts,
+            self.window,
+            self.cancel,
+            &mut |done| progress(SummaryProgress::Step { level, done, total }),
+        )
     }
 
     /// Consecutive groups of notes, each within the input budget.
