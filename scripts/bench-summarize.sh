@@ -45,7 +45,7 @@ PY
 read -r -a windows <<<"${WINDOWS:-1 2 4}"
 base=""
 for window in "${windows[@]}"; do
-  seconds=$(run "$window" | tee /dev/stderr | sed -n 's/^RESULT //p')
+  seconds=$(run "$window" | tee -a /dev/stderr | sed -n 's/^RESULT //p')
   if [ -z "$base" ]; then
     base="$seconds"
   else

@@ -14,6 +14,9 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v python3 >/dev/null || need+=(python3)
 python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 command -v unzip >/dev/null || need+=(unzip)
+# the HTTP tests run the `openai` package in a virtual environment, and curl
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+command -v curl >/dev/null || need+=(curl)
 # the test documents come from npm packages (`npm pack`) and Debian packages
 command -v npm >/dev/null || need+=(npm)
 

@@ -17,6 +17,9 @@ scripts/fetch-models.sh smollm2 gemma3 >/dev/null
 stage "test documents"
 scripts/fetch-test-docs.sh
 
+stage "HTTP test clients"
+scripts/fetch-test-clients.sh >/dev/null
+
 stage "format"
 cargo fmt --all -- --check
 

@@ -58,6 +58,8 @@ pub enum Command {
     },
     /// Measure prompt processing and generation speed, optionally beside llama-bench.
     Bench(BenchArgs),
+    /// Serve the web UI, the app API and an OpenAI-compatible API on this computer.
+    Serve(ServeArgs),
     /// Serve a model to the app over stdin/stdout (started by Hearth itself).
     #[command(hide = true)]
     Worker,
@@ -221,6 +223,29 @@ pub struct ChatArgs {
     pub system: Option<String>,
     #[command(flatten)]
     pub sampling: SamplingArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Anything but 127.0.0.1 or ::1 lets other machines reach
+    /// your models and history (they still need the token).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on; 0 picks a free one (printed at start).
+    #[arg(long, short, default_value_t = 8765)]
+    pub port: u16,
+    /// The built web UI (default: ui/dist beside the program, or $HEARTH_UI_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub ui: Option<PathBuf>,
+    /// Let web pages from this origin call the APIs (repeatable); CORS is closed without it.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
+    /// Load the default model at start, so the first answer does not wait for it.
+    #[arg(long)]
+    pub preload: bool,
+    /// Print the API token and where it is kept, and exit.
+    #[arg(long)]
+    pub show_token: bool,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@ fn main() {
         Command::Audit { command } => commands::audit::run(command),
         Command::Persona { command } => commands::persona::run(command, json),
         Command::Bench(args) => commands::bench::run(args, json),
+        Command::Serve(args) => commands::serve::run(args, json),
         Command::Worker => hearth_llm::worker::serve_stdio()
             .map(|_| exit::OK)
             .map_err(Into::into),

@@ -7,6 +7,7 @@ pub mod history;
 pub mod models;
 pub mod persona;
 pub mod run;
+pub mod serve;
 pub mod summarize;
 pub mod translate;
 

@@ -1,0 +1,194 @@
+//! `hearth serve` as users run it: the real binary (models in the isolated worker)
+//! driven by real clients — the official `openai` Python package (streaming and not)
+//! and curl — plus the token file's permissions and a clean stop on SIGTERM.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+use support::{hearth, models, text};
+
+struct Served {
+    child: Child,
+    url: String,
+    token: String,
+    token_file: PathBuf,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(home: &Path) -> Served {
+    std::fs::create_dir_all(home.join("config")).unwrap();
+    std::fs::write(
+        home.join("config/config.toml"),
+        format!(
+            "default_model = {:?}\ncontext_length = 2048\nparallel = 2\n",
+            models::smollm2().display().to_string()
+        ),
+    )
+    .unwrap();
+    let add = hearth(home)
+        .args(["models", "add"])
+        .arg(models::smollm2())
+        .args(["--id", "smollm2"])
+        .output()
+        .unwrap();
+    assert!(add.status.success(), "{}", support::describe(&add));
+    let mut child = hearth(home)
+        .args(["--json", "serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let started: Value = serde_json::from_str(&first)
+        .unwrap_or_else(|e| panic!("`hearth serve` did not print its address ({e}): {first:?}"));
+    let token_file = PathBuf::from(started["token_file"].as_str().unwrap());
+    let token = std::fs::read_to_string(&token_file)
+        .unwrap()
+        .trim()
+        .to_owned();
+    Served {
+        child,
+        url: started["url"].as_str().unwrap().to_owned(),
+        token,
+        token_file,
+    }
+}
+
+fn client_python() -> PathBuf {
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv-clients/bin/python");
+    assert!(
+        python.is_file(),
+        "the openai package for the HTTP tests is missing: run `scripts/fetch-test-clients.sh`"
+    );
+    python
+}
+
+fn curl(args: &[&str]) -> (String, String) {
+    let output = Command::new("curl")
+        .args(["--silent", "--show-error", "--no-buffer"])
+        .args(args)
+        .output()
+        .expect("curl is missing: run scripts/install-deps.sh");
+    (text(&output.stdout), text(&output.stderr))
+}
+
+#[test]
+fn the_openai_python_package_and_curl_talk_to_hearth_serve() {
+    let home = tempfile::tempdir().unwrap();
+    let served = serve(home.path());
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&served.token_file)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the token file is for its owner only");
+    }
+
+    let output = Command::new(client_python())
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/http/openai_client.py"))
+        .env("HEARTH_URL", &served.url)
+        .env("HEARTH_TOKEN", &served.token)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", support::describe(&output));
+    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(seen["models"][0], "smollm2");
+    assert_eq!(seen["whole"], seen["streamed"]);
+
+    let auth = format!("Authorization: Bearer {}", served.token);
+    let body = r#"{"model":"smollm2","messages":[{"role":"user","content":"Say hello."}],"max_tokens":12,"temperature":0}"#;
+    let (whole, stderr) = curl(&[
+        "-H",
+        &auth,
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        body,
+        &format!("{}/v1/chat/completions", served.url),
+    ]);
+    let whole: Value =
+        serde_json::from_str(&whole).unwrap_or_else(|e| panic!("{e}: {whole} {stderr}"));
+    let answer = whole["choices"][0]["message"]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!answer.is_empty());
+
+    let streaming = body.replacen('{', r#"{"stream":true,"#, 1);
+    let (stream, _) = curl(&[
+        "-H",
+        &auth,
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        &streaming,
+        &format!("{}/v1/chat/completions", served.url),
+    ]);
+    let data: Vec<&str> = stream
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .collect();
+    assert_eq!(data.last(), Some(&"[DONE]"));
+    let streamed: String = data[..data.len() - 1]
+        .iter()
+        .map(|d| serde_json::from_str::<Value>(d).unwrap())
+        .filter_map(|c| {
+            c["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(streamed, answer, "curl's stream and whole answer agree");
+
+    let (refused, _) = curl(&[&format!("{}/v1/models", served.url)]);
+    let refused: Value = serde_json::from_str(&refused).unwrap();
+    assert_eq!(refused["error"]["type"], "authentication_error");
+}
+
+#[test]
+fn serve_stops_cleanly_on_sigterm_and_keeps_the_token() {
+    let home = tempfile::tempdir().unwrap();
+    let mut served = serve(home.path());
+    let first_token = served.token.clone();
+    let (health, _) = curl(&[&format!("{}/api/health", served.url)]);
+    assert!(health.contains("\"ok\""), "{health}");
+
+    #[cfg(unix)]
+    {
+        let pid = served.child.id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(status.success());
+        let exit = served.child.wait().unwrap();
+        assert!(
+            exit.success(),
+            "hearth serve exited with {exit:?} on SIGTERM"
+        );
+    }
+
+    let shown = hearth(home.path())
+        .args(["serve", "--show-token"])
+        .output()
+        .unwrap();
+    assert!(shown.status.success());
+    assert_eq!(
+        text(&shown.stdout).trim(),
+        first_token,
+        "the token survives restarts"
+    );
+}

@@ -1,0 +1,433 @@
+//! Conversations and their messages: list, open (the shown branch with its siblings for
+//! the branch switcher), create, rename, pin, archive, delete, switch branch; and the
+//! turns (send, regenerate, edit), streamed as server-sent events.
+//!
+//! A turn streams `started` (the stored question and the answer's id), `folded` when
+//! older turns were summarized to fit the context, `delta`s, then `finished` with the
+//! answer as stored, or `error`. Closing the stream stops the answer, which is kept as
+//! `stopped`, like `POST /api/jobs/{answer_id}/cancel`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use hearth_core::{ChatTurn, TurnEvent};
+use hearth_llm::GenerationOptions;
+use hearth_store::{
+    ContextSummary, Conversation, ConversationFilter, ConversationId, ConversationSettings,
+    Message, MessageId, PersonaId,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, ApiResult};
+use crate::events;
+use crate::json::{ValidJson, ValidQuery};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// `false` hides archived conversations (the default), `true` shows only them.
+    pub archived: Option<bool>,
+    pub pinned: Option<bool>,
+    pub tag: Option<String>,
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub offset: u32,
+}
+
+#[utoipa::path(get, path = "/api/conversations", tag = "conversations",
+    params(ListQuery),
+    responses((status = 200, description = "Conversations, pinned first, then the most recently updated", body = Vec<Object>)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    ValidQuery(query): ValidQuery<ListQuery>,
+) -> ApiResult<Json<Vec<Conversation>>> {
+    let filter = ConversationFilter {
+        archived: Some(query.archived.unwrap_or(false)),
+        pinned: query.pinned,
+        tag: query.tag,
+        limit: query.limit,
+        offset: query.offset,
+    };
+    blocking(&state, move |hearth| {
+        Ok(hearth.store().list_conversations(&filter)?)
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewConversationBody {
+    pub title: Option<String>,
+    /// A model id; the default model when left out.
+    pub model: Option<String>,
+    pub system_prompt: Option<String>,
+    /// Starts from a persona's system prompt.
+    pub persona_id: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/conversations", tag = "conversations",
+    request_body = NewConversationBody,
+    responses((status = 201, description = "The new conversation", body = Object)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    ValidJson(body): ValidJson<NewConversationBody>,
+) -> ApiResult<Response> {
+    let conversation = blocking(&state, move |hearth| {
+        let store = hearth.store();
+        let persona = match &body.persona_id {
+            Some(id) => Some(store.persona(&PersonaId::from(id.as_str()))?),
+            None => None,
+        };
+        let system_prompt = body
+            .system_prompt
+            .or_else(|| persona.as_ref().map(|p| p.system_prompt.clone()));
+        Ok(store.create_conversation(hearth_store::NewConversation {
+            title: body.title,
+            model: body.model,
+            system_prompt,
+            persona_id: persona.map(|p| p.id),
+            settings: serde_json::Value::Null,
+        })?)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(conversation)).into_response())
+}
+
+/// A conversation as the chat screen shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationView {
+    #[schema(value_type = Object)]
+    pub conversation: Conversation,
+    /// The branch being shown, first message first.
+    #[schema(value_type = Vec<Object>)]
+    pub messages: Vec<Message>,
+    /// For each shown message that has siblings (edits, regenerations): every sibling's
+    /// id, oldest first.
+    pub siblings: HashMap<String, Vec<String>>,
+    /// Running summaries that stand in for turns folded out of the model's context.
+    #[schema(value_type = Vec<Object>)]
+    pub summaries: Vec<ContextSummary>,
+}
+
+#[utoipa::path(get, path = "/api/conversations/{id}", tag = "conversations",
+    params(("id" = String, Path)),
+    responses((status = 200, body = ConversationView), (status = 404, description = "No such conversation")),
+    security(("bearer" = [])))]
+pub async fn open(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ConversationView>> {
+    blocking(&state, move |hearth| {
+        let store = hearth.store();
+        let id = ConversationId::from(id);
+        let conversation = store.conversation(&id)?;
+        let messages = store.active_branch(&id)?;
+        let mut children: HashMap<Option<MessageId>, Vec<&Message>> = HashMap::new();
+        let all = store.messages(&id)?;
+        for message in &all {
+            children
+                .entry(message.parent_id.clone())
+                .or_default()
+                .push(message);
+        }
+        let mut siblings = HashMap::new();
+        for message in &messages {
+            if let Some(group) = children.get(&message.parent_id) {
+                if group.len() > 1 {
+                    let mut group = group.clone();
+                    group.sort_by_key(|m| (m.created_at, m.id.clone()));
+                    siblings.insert(
+                        message.id.to_string(),
+                        group.iter().map(|m| m.id.to_string()).collect(),
+                    );
+                }
+            }
+        }
+        let summaries = store.context_summaries(&id)?;
+        Ok(ConversationView {
+            conversation,
+            messages,
+            siblings,
+            summaries,
+        })
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationChange {
+    pub title: Option<String>,
+    pub pinned: Option<bool>,
+    pub archived: Option<bool>,
+    /// Replaces the model (null keeps it; "" clears it back to the default).
+    pub model: Option<String>,
+    pub system_prompt: Option<String>,
+}
+
+#[utoipa::path(patch, path = "/api/conversations/{id}", tag = "conversations",
+    params(("id" = String, Path)), request_body = ConversationChange,
+    responses((status = 200, description = "The conversation after the change", body = Object)),
+    security(("bearer" = [])))]
+pub async fn change(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ValidJson(change): ValidJson<ConversationChange>,
+) -> ApiResult<Json<Conversation>> {
+    if change.title.as_ref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(ApiError::invalid(
+            "title",
+            "the title is empty; type a title",
+        ));
+    }
+    blocking(&state, move |hearth| {
+        let store = hearth.store();
+        let id = ConversationId::from(id);
+        let current = store.conversation(&id)?;
+        if let Some(title) = &change.title {
+            store.rename(&id, title.trim())?;
+        }
+        if let Some(pinned) = change.pinned {
+            store.set_pinned(&id, pinned)?;
+        }
+        if let Some(archived) = change.archived {
+            store.set_archived(&id, archived)?;
+        }
+        if change.model.is_some() || change.system_prompt.is_some() {
+            let empty_is_none = |v: String| (!v.trim().is_empty()).then_some(v);
+            store.update_settings(
+                &id,
+                &ConversationSettings {
+                    model: match change.model {
+                        Some(model) => empty_is_none(model),
+                        None => current.model,
+                    },
+                    system_prompt: match change.system_prompt {
+                        Some(prompt) => empty_is_none(prompt),
+                        None => current.system_prompt,
+                    },
+                    persona_id: current.persona_id,
+                    settings: current.settings,
+                },
+            )?;
+        }
+        Ok(store.conversation(&id)?)
+    })
+    .await
+    .map(Json)
+}
+
+#[utoipa::path(delete, path = "/api/conversations/{id}", tag = "conversations",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Deleted, with its messages (overwritten on disk)")),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    blocking(&state, move |hearth| {
+        Ok(hearth
+            .store()
+            .delete_conversation(&ConversationId::from(id))?)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BranchBody {
+    /// The message to show: the branch through it, down to its latest answer.
+    pub message_id: String,
+}
+
+#[utoipa::path(post, path = "/api/conversations/{id}/branch", tag = "conversations",
+    params(("id" = String, Path)), request_body = BranchBody,
+    responses((status = 200, body = ConversationView)),
+    security(("bearer" = [])))]
+pub async fn switch_branch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ValidJson(body): ValidJson<BranchBody>,
+) -> ApiResult<Json<ConversationView>> {
+    let conversation = id.clone();
+    blocking(&state, move |hearth| {
+        Ok(hearth.store().switch_branch(
+            &ConversationId::from(conversation),
+            &MessageId::from(body.message_id),
+        )?)
+    })
+    .await?;
+    open(State(state), Path(id)).await
+}
+
+/// Sampling for one answer; what is left out comes from the settings.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerOptions {
+    pub temperature: Option<f32>,
+    pub top_p: Option<f32>,
+    pub top_k: Option<i32>,
+    pub max_tokens: Option<u32>,
+    pub seed: Option<u32>,
+}
+
+impl AnswerOptions {
+    fn apply(&self, mut options: GenerationOptions) -> ApiResult<GenerationOptions> {
+        if let Some(v) = self.temperature {
+            options.temperature = v;
+        }
+        if let Some(v) = self.top_p {
+            options.top_p = v;
+        }
+        if let Some(v) = self.top_k {
+            options.top_k = v;
+        }
+        if let Some(v) = self.max_tokens {
+            options.max_tokens = Some(v);
+        }
+        if let Some(v) = self.seed {
+            options.seed = Some(v);
+        }
+        options.validate().map_err(|e| {
+            let message = e.to_string();
+            let field = ["temperature", "top_p", "top_k", "max_tokens"]
+                .into_iter()
+                .find(|f| message.contains(f))
+                .unwrap_or("options");
+            ApiError::invalid(format!("options.{field}"), message)
+        })?;
+        Ok(options)
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendBody {
+    pub content: String,
+    #[serde(default)]
+    pub options: AnswerOptions,
+}
+
+#[utoipa::path(post, path = "/api/conversations/{id}/messages", tag = "conversations",
+    params(("id" = String, Path)), request_body = SendBody,
+    responses((status = 200, description = "Server-sent events: started, folded, delta..., finished (or error)", content_type = "text/event-stream")),
+    security(("bearer" = [])))]
+pub async fn send(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ValidJson(body): ValidJson<SendBody>,
+) -> ApiResult<Response> {
+    if body.content.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "content",
+            "the message is empty; type something to send",
+        ));
+    }
+    let options = body.options.apply(state.hearth.default_options())?;
+    let turn = blocking(&state, move |hearth| {
+        hearth.send_message(&ConversationId::from(id), &body.content, options)
+    })
+    .await?;
+    Ok(stream_turn(&state, turn))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegenerateBody {
+    #[serde(default)]
+    pub options: AnswerOptions,
+}
+
+#[utoipa::path(post, path = "/api/messages/{id}/regenerate", tag = "conversations",
+    params(("id" = String, Path, description = "The answer to write again")), request_body = RegenerateBody,
+    responses((status = 200, description = "Server-sent events, as for sending a message", content_type = "text/event-stream")),
+    security(("bearer" = [])))]
+pub async fn regenerate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ValidJson(body): ValidJson<RegenerateBody>,
+) -> ApiResult<Response> {
+    let options = body.options.apply(state.hearth.default_options())?;
+    let turn = blocking(&state, move |hearth| {
+        hearth.regenerate(&MessageId::from(id), options)
+    })
+    .await?;
+    Ok(stream_turn(&state, turn))
+}
+
+#[utoipa::path(post, path = "/api/messages/{id}/edit", tag = "conversations",
+    params(("id" = String, Path, description = "The question to replace")), request_body = SendBody,
+    responses((status = 200, description = "Server-sent events, as for sending a message", content_type = "text/event-stream")),
+    security(("bearer" = [])))]
+pub async fn edit(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ValidJson(body): ValidJson<SendBody>,
+) -> ApiResult<Response> {
+    if body.content.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "content",
+            "the message is empty; type something to send",
+        ));
+    }
+    let options = body.options.apply(state.hearth.default_options())?;
+    let turn = blocking(&state, move |hearth| {
+        hearth.edit_message(&MessageId::from(id), &body.content, options)
+    })
+    .await?;
+    Ok(stream_turn(&state, turn))
+}
+
+/// Streams a turn's events; the stream owns the turn, so closing it stops the answer.
+fn stream_turn(state: &AppState, turn: ChatTurn) -> Response {
+    let (sender, receiver) = events::channel();
+    let answer_id = turn.answer_id.to_string();
+    let token = turn.cancel_token();
+    let job = state
+        .jobs
+        .register(answer_id.clone(), move || token.cancel());
+    sender.send(
+        "started",
+        json!({ "user_message": turn.user_message, "answer_id": answer_id }),
+    );
+    let forward = sender.clone();
+    tokio::spawn(async move {
+        loop {
+            let event = tokio::select! {
+                _ = forward.closed() => break,
+                event = turn.next_event_async() => event,
+            };
+            let Some(event) = event else { break };
+            let (name, done) = match &event {
+                TurnEvent::Folded { .. } => ("folded", false),
+                TurnEvent::Delta { .. } => ("delta", false),
+                TurnEvent::Finished { .. } => ("finished", true),
+            };
+            forward.send(name, &event);
+            if done {
+                break;
+            }
+        }
+        // `turn` is dropped here; when the client left early that stops the answer.
+    });
+    events::respond(receiver, Some(job)).into_response()
+}
+
+/// Runs store and engine calls off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&hearth_core::Hearth) -> hearth_core::Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    let hearth = state.hearth.clone();
+    Ok(tokio::task::spawn_blocking(move || work(&hearth)).await??)
+}

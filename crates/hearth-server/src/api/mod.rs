@@ -1,0 +1,86 @@
+//! The app's own API under `/api`, which the web UI and the desktop app call: every
+//! screen's data and actions, each a thin call on the `Hearth` facade. Errors are
+//! `{ "code", "message", "details" }`.
+
+pub mod conversations;
+pub mod documents;
+pub mod history;
+pub mod models;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::state::AppState;
+
+/// Bodies larger than these are refused with 413 before they are read.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// Documents travel as base64 (4/3 of the file), under the reader's own size cap.
+pub const DOCUMENT_BODY_LIMIT: usize = 128 * 1024 * 1024;
+pub const IMPORT_BODY_LIMIT: usize = 256 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    use conversations as c;
+    let documents = Router::new()
+        .route("/api/documents/read", post(documents::read))
+        .route("/api/summarize", post(documents::summarize))
+        .route("/api/translate", post(documents::translate))
+        .layer(DefaultBodyLimit::max(DOCUMENT_BODY_LIMIT));
+    let import = Router::new()
+        .route("/api/import", post(history::import))
+        .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
+    Router::new()
+        .route("/api/health", get(health))
+        .route("/api/conversations", get(c::list).post(c::create))
+        .route(
+            "/api/conversations/{id}",
+            get(c::open).patch(c::change).delete(c::delete),
+        )
+        .route("/api/conversations/{id}/messages", post(c::send))
+        .route("/api/conversations/{id}/branch", post(c::switch_branch))
+        .route("/api/messages/{id}/regenerate", post(c::regenerate))
+        .route("/api/messages/{id}/edit", post(c::edit))
+        .route("/api/search", get(history::search))
+        .route("/api/export", get(history::export))
+        .route(
+            "/api/personas",
+            get(history::personas).post(history::create_persona),
+        )
+        .route(
+            "/api/personas/{id}",
+            put(history::update_persona).delete(history::delete_persona),
+        )
+        .route("/api/models", get(models::list).post(models::add))
+        .route("/api/models/scan", post(models::scan))
+        .route("/api/models/catalog", get(models::catalog))
+        .route("/api/models/pull", post(models::pull))
+        .route("/api/models/default", put(models::set_default))
+        .route("/api/models/{id}", get(models::info).delete(models::remove))
+        .route(
+            "/api/settings",
+            get(models::settings).put(models::save_settings),
+        )
+        .route("/api/jobs/{id}/cancel", post(documents::cancel))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .merge(documents)
+        .merge(import)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` when the server answers.
+    pub status: &'static str,
+    pub version: &'static str,
+}
+
+/// Whether the server is up; needs no token.
+#[utoipa::path(get, path = "/api/health", tag = "app",
+    responses((status = 200, body = Health)))]
+pub async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}

@@ -1,0 +1,311 @@
+//! The model library: list with header details and the memory verdict, add a file,
+//! scan other apps' folders, the catalog, downloads with progress, the default model,
+//! removal; and the settings file.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use hearth_core::{Config, ModelDetails, ModelView, PullSource};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use super::conversations::blocking;
+use crate::error::{ApiError, ApiResult};
+use crate::events;
+use crate::json::{ValidJson, ValidQuery};
+use crate::state::AppState;
+
+/// A library model with what the models page shows beside it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelEntry {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub model: ModelView,
+    /// The memory estimate and the fits / tight / won't-fit verdict, when the header reads.
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<ModelDetails>,
+}
+
+#[utoipa::path(get, path = "/api/models", tag = "models",
+    responses((status = 200, body = Vec<ModelEntry>)), security(("bearer" = [])))]
+pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<ModelEntry>>> {
+    blocking(&state, |hearth| {
+        let models = hearth.models()?;
+        Ok(models
+            .into_iter()
+            .map(|model| {
+                let details = model
+                    .problem
+                    .is_none()
+                    .then(|| hearth.model_info(Some(&model.id), None).ok())
+                    .flatten();
+                ModelEntry { model, details }
+            })
+            .collect())
+    })
+    .await
+    .map(Json)
+}
+
+#[utoipa::path(get, path = "/api/models/{id}", tag = "models", params(("id" = String, Path)),
+    responses((status = 200, body = Object), (status = 404, description = "No such model")),
+    security(("bearer" = [])))]
+pub async fn info(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ModelDetails>> {
+    blocking(&state, move |hearth| hearth.model_info(Some(&id), None))
+        .await
+        .map(Json)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddModelBody {
+    /// A .gguf file on this machine.
+    pub path: String,
+    pub id: Option<String>,
+    /// Copy the file into Hearth's models folder instead of linking to it.
+    #[serde(default)]
+    pub copy: bool,
+    #[serde(default)]
+    pub make_default: bool,
+}
+
+#[utoipa::path(post, path = "/api/models", tag = "models", request_body = AddModelBody,
+    responses((status = 201, body = Object), (status = 400, description = "Not a usable GGUF file")),
+    security(("bearer" = [])))]
+pub async fn add(
+    State(state): State<AppState>,
+    ValidJson(body): ValidJson<AddModelBody>,
+) -> ApiResult<Response> {
+    if body.path.trim().is_empty() {
+        return Err(ApiError::invalid("path", "give the path of a .gguf file"));
+    }
+    let model = blocking(&state, move |hearth| {
+        hearth.add_model(
+            &PathBuf::from(&body.path),
+            body.id.as_deref(),
+            body.copy,
+            body.make_default,
+        )
+    })
+    .await
+    .map_err(|mut e| {
+        // The file named in the body is wrong: a 400 about `path`, not a missing route.
+        if e.code == "INVALID_MODEL_FILE" || e.code == "MODEL_NOT_FOUND" {
+            e.status = StatusCode::BAD_REQUEST;
+            e.field = Some("path".into());
+        }
+        e
+    })?;
+    Ok((StatusCode::CREATED, Json(model)).into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RemoveParams {
+    /// Also delete the file when Hearth copied or downloaded it.
+    #[serde(default)]
+    pub delete_file: bool,
+}
+
+#[utoipa::path(delete, path = "/api/models/{id}", tag = "models",
+    params(("id" = String, Path), RemoveParams),
+    responses((status = 200, body = Object)), security(("bearer" = [])))]
+pub async fn remove(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ValidQuery(params): ValidQuery<RemoveParams>,
+) -> ApiResult<Json<ModelView>> {
+    blocking(&state, move |hearth| {
+        hearth.remove_model(&id, params.delete_file)
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultModelBody {
+    pub id: String,
+}
+
+#[utoipa::path(put, path = "/api/models/default", tag = "models", request_body = DefaultModelBody,
+    responses((status = 200, body = Object)), security(("bearer" = [])))]
+pub async fn set_default(
+    State(state): State<AppState>,
+    ValidJson(body): ValidJson<DefaultModelBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let id = body.id.clone();
+    blocking(&state, move |hearth| hearth.set_default_model(&id))
+        .await
+        .map_err(|mut e| {
+            e.field = Some("id".into());
+            e
+        })?;
+    Ok(Json(json!({ "default_model": body.id })))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScanBody {
+    /// Add every usable model found to the library.
+    #[serde(default)]
+    pub add: bool,
+}
+
+#[utoipa::path(post, path = "/api/models/scan", tag = "models", request_body = ScanBody,
+    responses((status = 200, description = "What was found, skipped and (with add) added", body = Object)),
+    security(("bearer" = [])))]
+pub async fn scan(
+    State(state): State<AppState>,
+    ValidJson(body): ValidJson<ScanBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    blocking(&state, move |hearth| {
+        let report = hearth.scan_models();
+        let added = if body.add {
+            hearth.add_scanned_models(&report)?
+        } else {
+            Vec::new()
+        };
+        Ok(json!({ "found": report.models, "skipped": report.skipped, "added": added }))
+    })
+    .await
+    .map(Json)
+}
+
+#[utoipa::path(get, path = "/api/models/catalog", tag = "models",
+    responses((status = 200, description = "Models `pull` accepts by id", body = Object)),
+    security(("bearer" = [])))]
+pub async fn catalog(State(state): State<AppState>) -> ApiResult<Json<serde_json::Value>> {
+    blocking(&state, |hearth| Ok(json!(hearth.model_catalog()?)))
+        .await
+        .map(Json)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PullBody {
+    /// A catalog id (`smollm2-360m`) or a Hugging Face file (`org/repo/file.gguf`).
+    pub source: String,
+}
+
+#[utoipa::path(post, path = "/api/models/pull", tag = "models", request_body = PullBody,
+    responses((status = 200, description = "Server-sent events: started {job_id}, progress {downloaded, total}, done {model} or error", content_type = "text/event-stream")),
+    security(("bearer" = [])))]
+pub async fn pull(
+    State(state): State<AppState>,
+    ValidJson(body): ValidJson<PullBody>,
+) -> ApiResult<Response> {
+    if body.source.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "source",
+            "name a catalog model or a Hugging Face file",
+        ));
+    }
+    let source = PullSource::parse(body.source.trim());
+    let (sender, receiver) = events::channel();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let job_id = format!("pull-{}", uuid::Uuid::new_v4().simple());
+    let job = state
+        .jobs
+        .register(job_id.clone(), move || flag.store(true, Ordering::SeqCst));
+    sender.send("started", json!({ "job_id": job_id }));
+    let hearth = state.hearth.clone();
+    tokio::task::spawn_blocking(move || {
+        let progress = sender.clone();
+        let mut last_sent = 0u64;
+        let result = hearth.pull_model(&source, &cancel, |p| {
+            // About one event per megabyte: enough for a smooth bar, few enough to read.
+            if p.downloaded >= last_sent + (1 << 20) || Some(p.downloaded) == p.total {
+                last_sent = p.downloaded;
+                progress.send(
+                    "progress",
+                    json!({ "downloaded": p.downloaded, "total": p.total }),
+                );
+            }
+        });
+        match result {
+            Ok(model) => sender.send("done", json!({ "model": model })),
+            Err(error) => sender.error(&error.into()),
+        }
+    });
+    Ok(events::respond(receiver, Some(job)).into_response())
+}
+
+#[utoipa::path(get, path = "/api/settings", tag = "settings",
+    responses((status = 200, description = "The settings file's contents", body = Object)),
+    security(("bearer" = [])))]
+pub async fn settings(State(state): State<AppState>) -> Json<Config> {
+    Json(state.hearth.config())
+}
+
+#[utoipa::path(put, path = "/api/settings", tag = "settings",
+    request_body(content = Object, description = "The whole settings object, as GET returns it"),
+    responses((status = 200, body = Object), (status = 400, description = "A setting is invalid; details.field names it")),
+    security(("bearer" = [])))]
+pub async fn save_settings(
+    State(state): State<AppState>,
+    ValidJson(config): ValidJson<Config>,
+) -> ApiResult<Json<Config>> {
+    check_config(&config)?;
+    blocking(&state, move |hearth| {
+        hearth.update_config(|c| *c = config)?;
+        Ok(hearth.config())
+    })
+    .await
+    .map(Json)
+}
+
+fn check_config(config: &Config) -> ApiResult<()> {
+    if config.parallel == 0 || config.parallel > 64 {
+        return Err(ApiError::invalid(
+            "parallel",
+            "parallel must be between 1 and 64",
+        ));
+    }
+    if config.context_length != 0 && config.context_length < 256 {
+        return Err(ApiError::invalid(
+            "context_length",
+            "context_length must be 0 (the model's own) or at least 256",
+        ));
+    }
+    if config.threads == Some(0) {
+        return Err(ApiError::invalid(
+            "threads",
+            "threads must be at least 1, or left out",
+        ));
+    }
+    let s = &config.sampling;
+    let options = hearth_llm::GenerationOptions {
+        temperature: s.temperature,
+        top_k: s.top_k,
+        top_p: s.top_p,
+        min_p: s.min_p,
+        repeat_penalty: s.repeat_penalty,
+        max_tokens: s.max_tokens,
+        ..Default::default()
+    };
+    options.validate().map_err(|e| {
+        let message = e.to_string();
+        let field = [
+            "temperature",
+            "top_k",
+            "top_p",
+            "min_p",
+            "repeat_penalty",
+            "max_tokens",
+        ]
+        .into_iter()
+        .find(|f| message.contains(f))
+        .unwrap_or("temperature");
+        ApiError::invalid(format!("sampling.{field}"), message)
+    })
+}

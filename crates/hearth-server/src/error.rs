@@ -1,0 +1,202 @@
+//! Errors on the wire. Every failure is an [`ApiError`]: an HTTP status, a stable code,
+//! a message that says what to do, and the request field at fault when there is one.
+//!
+//! The app's `/api` answers `{ "code", "message", "details" }`; the OpenAI-compatible
+//! `/v1` answers OpenAI's `{ "error": { "message", "type", "param", "code" } }`, because
+//! its clients (the `openai` packages, LangChain, editors) read only that shape. An
+//! error is rendered in the app's shape and tagged; [`openai_shape`] re-renders tagged
+//! errors on `/v1`, so extractors and middleware need not know which API they serve.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use hearth_core::CoreError;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// SCREAMING_SNAKE_CASE, stable across versions.
+    pub code: String,
+    pub message: String,
+    /// The request field at fault (`messages[0].role`), for validation errors.
+    pub field: Option<String>,
+}
+
+/// The app API's error body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable, machine-readable: `INVALID_REQUEST`, `UNKNOWN_MODEL`, `UNAUTHORIZED`...
+    pub code: String,
+    /// What went wrong and what to do about it.
+    pub message: String,
+    /// `{ "field": "messages[0].role" }` for validation errors, else null.
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// A 400 naming the field that is wrong.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.into()),
+            ..Self::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message)
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", what)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", message)
+    }
+
+    /// The OpenAI `type` for this status, as their API reports it.
+    fn openai_type(&self) -> &'static str {
+        match self.status {
+            StatusCode::UNAUTHORIZED => "authentication_error",
+            StatusCode::FORBIDDEN => "permission_error",
+            StatusCode::NOT_FOUND => "not_found_error",
+            StatusCode::TOO_MANY_REQUESTS => "rate_limit_error",
+            s if s.is_server_error() => "server_error",
+            _ => "invalid_request_error",
+        }
+    }
+
+    pub fn openai_body(&self) -> serde_json::Value {
+        json!({
+            "error": {
+                "message": self.message,
+                "type": self.openai_type(),
+                "param": self.field,
+                "code": self.code.to_ascii_lowercase(),
+            }
+        })
+    }
+
+    pub fn app_body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code.clone(),
+            message: self.message.clone(),
+            details: self.field.as_ref().map(|field| json!({ "field": field })),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.app_body())).into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Re-renders an error made by any layer in OpenAI's shape (a `map_response` layer on
+/// `/v1`).
+pub async fn openai_shape(response: Response) -> Response {
+    let Some(error) = response.extensions().get::<ApiError>().cloned() else {
+        return response;
+    };
+    // Status and headers (WWW-Authenticate...) stay; only the body changes shape.
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts.headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(
+        parts,
+        axum::body::Body::from(error.openai_body().to_string()),
+    )
+}
+
+impl From<CoreError> for ApiError {
+    fn from(error: CoreError) -> Self {
+        use hearth_store::StoreError;
+        let code = error.code();
+        let status = match &error {
+            // What the caller named does not exist or clashes: the caller's to fix.
+            CoreError::Store(StoreError::NotFound { .. }) => StatusCode::NOT_FOUND,
+            CoreError::Store(StoreError::AlreadyExists { .. } | StoreError::NameTaken { .. }) => {
+                StatusCode::CONFLICT
+            }
+            CoreError::Store(
+                StoreError::Invalid { .. }
+                | StoreError::InvalidImport { .. }
+                | StoreError::NotStreaming { .. },
+            ) => StatusCode::BAD_REQUEST,
+            CoreError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => match code {
+                "UNKNOWN_MODEL" | "MODEL_NOT_FOUND" => StatusCode::NOT_FOUND,
+                "NO_DEFAULT_MODEL" => StatusCode::SERVICE_UNAVAILABLE,
+                "DUPLICATE_MODEL" => StatusCode::CONFLICT,
+                "IO_ERROR"
+                | "TURN_LOST"
+                | "NO_HOME"
+                | "LIBRARY_DAMAGED"
+                | "INVALID_CONFIG"
+                | "BENCH_FAILED"
+                | "WORKER_CRASHED"
+                | "WORKER_SPAWN_FAILED"
+                | "WORKER_PROTOCOL"
+                | "ENGINE_STOPPED"
+                | "DECODE_FAILED"
+                | "MODEL_LOAD_FAILED"
+                | "BACKEND_UNAVAILABLE" => StatusCode::INTERNAL_SERVER_ERROR,
+                _ => StatusCode::BAD_REQUEST,
+            },
+        };
+        let code = match &error {
+            CoreError::Store(StoreError::NotFound { .. }) => "NOT_FOUND",
+            CoreError::Store(StoreError::AlreadyExists { .. } | StoreError::NameTaken { .. }) => {
+                "CONFLICT"
+            }
+            CoreError::Store(StoreError::Invalid { .. } | StoreError::InvalidImport { .. }) => {
+                "INVALID_REQUEST"
+            }
+            _ => code,
+        };
+        if status.is_server_error() {
+            tracing::error!(code, "{error}");
+        }
+        ApiError::new(status, code, error.to_string())
+    }
+}
+
+impl From<hearth_llm::LlmError> for ApiError {
+    fn from(error: hearth_llm::LlmError) -> Self {
+        CoreError::from(error).into()
+    }
+}
+
+impl From<hearth_store::StoreError> for ApiError {
+    fn from(error: hearth_store::StoreError) -> Self {
+        CoreError::from(error).into()
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        ApiError::internal(format!("a background task failed: {error}"))
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,185 @@
+//! Hearth's HTTP server, behind `hearth serve`: the OpenAI-compatible API under `/v1`
+//! (for scripts and other tools), the app's API under `/api` (for the web UI and the
+//! desktop app), the OpenAPI document at `/api/openapi.json`, and the web UI itself.
+//!
+//! Every handler is a thin call on the [`hearth_core::Hearth`] facade; the wire types
+//! (requests, responses, errors) live here and nowhere else. Blocking work (model
+//! loading, SQLite, document reading) runs on tokio's blocking threads; generation runs
+//! in the engine's own thread and streams back through channels.
+//!
+//! Safe by default (see [`auth`]): bound to 127.0.0.1, a bearer token on every API
+//! request, `Host` checked, CORS closed unless origins are configured, bodies capped.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+mod events;
+mod json;
+pub mod openai;
+pub mod openapi;
+pub mod state;
+mod ui;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Method};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub use auth::Token;
+pub use error::ApiError;
+pub use state::AppState;
+
+/// How the router is put together.
+#[derive(Clone, Default)]
+pub struct RouterOptions {
+    /// The built web UI (`ui/dist`); without it `/` explains how to build it.
+    pub ui_dir: Option<PathBuf>,
+    /// Web origins allowed to call the APIs from a browser (`http://localhost:5173`).
+    /// Empty keeps CORS closed.
+    pub cors_origins: Vec<String>,
+}
+
+/// The whole application for a server listening on `addr`.
+pub fn app(
+    state: AppState,
+    token: Token,
+    addr: SocketAddr,
+    options: &RouterOptions,
+) -> Result<Router, String> {
+    let gate = auth::Gate {
+        token: token.clone(),
+        hosts: Arc::new(allowed_hosts(addr)),
+    };
+    let v1 = openai::routes().layer(axum::middleware::map_response(error::openai_shape));
+    let router = Router::new()
+        .merge(v1)
+        .merge(api::routes())
+        .merge(openapi::routes())
+        .merge(ui::routes(options.ui_dir.clone(), token))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(gate, auth::guard));
+    Ok(match cors(&options.cors_origins)? {
+        Some(cors) => router.layer(cors),
+        None => router,
+    })
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves; streams in flight are cut
+/// (their generations cancelled and answers saved as stopped) when it does.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// `Host` values this server answers to: its own address, and the loopback names when
+/// it listens on loopback. Bound to every interface, it answers to any.
+fn allowed_hosts(addr: SocketAddr) -> Vec<String> {
+    let ip = addr.ip();
+    if ip.is_unspecified() {
+        return Vec::new();
+    }
+    let port = addr.port();
+    let mut hosts = vec![match ip {
+        std::net::IpAddr::V4(v4) => format!("{v4}:{port}"),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]:{port}"),
+    }];
+    if ip.is_loopback() {
+        hosts.extend([
+            format!("localhost:{port}"),
+            format!("127.0.0.1:{port}"),
+            format!("[::1]:{port}"),
+        ]);
+    }
+    hosts.dedup();
+    hosts
+}
+
+fn cors(origins: &[String]) -> Result<Option<CorsLayer>, String> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let origins = origins
+        .iter()
+        .map(|o| {
+            let origin = o.trim_end_matches('/');
+            let bad =
+                || format!("`{o}` is not a valid origin; write it like http://localhost:5173");
+            let uri: axum::http::Uri = origin.parse().map_err(|_| bad())?;
+            let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+            if !scheme_ok || uri.authority().is_none() || !matches!(uri.path(), "" | "/") {
+                return Err(bad());
+            }
+            HeaderValue::from_str(origin).map_err(|_| bad())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+    ))
+}
+
+pub(crate) async fn not_found(request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    let error = ApiError::not_found(format!(
+        "there is no {} {path}; see /api/openapi.json for the endpoints",
+        request.method()
+    ));
+    if path.starts_with("/v1") {
+        error::openai_shape(error.into_response()).await
+    } else {
+        error.into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_servers_answer_to_loopback_names_only() {
+        let hosts = allowed_hosts("127.0.0.1:8080".parse().unwrap());
+        assert!(hosts.contains(&"localhost:8080".to_owned()));
+        assert!(hosts.contains(&"127.0.0.1:8080".to_owned()));
+        assert!(!hosts.iter().any(|h| h.contains("evil")));
+        assert!(allowed_hosts("0.0.0.0:8080".parse().unwrap()).is_empty());
+        assert_eq!(
+            allowed_hosts("192.168.1.5:80".parse().unwrap()),
+            vec!["192.168.1.5:80".to_owned()]
+        );
+    }
+
+    #[test]
+    fn a_bad_cors_origin_is_refused_with_an_example() {
+        for bad in [
+            "http://exa mple",
+            "localhost:5173",
+            "http://host/path",
+            "ftp://host",
+        ] {
+            let error = cors(&[bad.into()]).unwrap_err();
+            assert!(error.contains("http://localhost:5173"), "{error}");
+        }
+        assert!(cors(&["http://localhost:5173/".into()]).unwrap().is_some());
+        assert!(cors(&[]).unwrap().is_none());
+    }
+}

@@ -1,0 +1,388 @@
+//! OpenAI's wire types, as far as Hearth implements them. Requests accept and ignore
+//! fields Hearth has no use for (`user`, `metadata`...), and refuse, with the field
+//! named, the ones it cannot honour (`n` above 1, `tools`, `logprobs`), so a client is
+//! never silently given something other than what it asked for.
+
+use hearth_llm::{Completion, GenerationOptions, StopReason};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+
+/// `POST /v1/chat/completions`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChatCompletionRequest {
+    /// A model id from `/v1/models` (or `default`).
+    pub model: String,
+    pub messages: Vec<ChatMessageIn>,
+    #[serde(flatten)]
+    pub sampling: SamplingFields,
+    /// `{"type": "text"}`, `{"type": "json_object"}` or `{"type": "json_schema",
+    /// "json_schema": {"name": ..., "schema": {...}}}`.
+    #[serde(default)]
+    pub response_format: Option<ResponseFormat>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub tools: Option<Vec<serde_json::Value>>,
+}
+
+/// `POST /v1/completions`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CompletionRequest {
+    pub model: String,
+    /// The text to continue: a string, or an array holding one string.
+    pub prompt: PromptField,
+    #[serde(flatten)]
+    pub sampling: SamplingFields,
+    #[serde(default)]
+    pub echo: Option<bool>,
+    #[serde(default)]
+    pub suffix: Option<String>,
+    #[serde(default)]
+    pub best_of: Option<u32>,
+}
+
+/// Sampling and streaming fields both endpoints share.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SamplingFields {
+    #[serde(default)]
+    pub stream: Option<bool>,
+    #[serde(default)]
+    pub stream_options: Option<StreamOptions>,
+    #[serde(default)]
+    pub temperature: Option<f32>,
+    #[serde(default)]
+    pub top_p: Option<f32>,
+    /// Not part of OpenAI's API; llama-server accepts it too.
+    #[serde(default)]
+    pub top_k: Option<i32>,
+    #[serde(default)]
+    pub min_p: Option<f32>,
+    #[serde(default)]
+    pub repeat_penalty: Option<f32>,
+    #[serde(default)]
+    pub max_tokens: Option<u32>,
+    #[serde(default)]
+    pub max_completion_tokens: Option<u32>,
+    #[serde(default)]
+    pub stop: Option<StopField>,
+    #[serde(default)]
+    pub seed: Option<i64>,
+    #[serde(default)]
+    pub n: Option<u32>,
+    #[serde(default)]
+    pub presence_penalty: Option<f32>,
+    #[serde(default)]
+    pub frequency_penalty: Option<f32>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub logprobs: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct StreamOptions {
+    /// Send a last chunk with the token counts.
+    #[serde(default)]
+    pub include_usage: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum StopField {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum PromptField {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChatMessageIn {
+    /// `system`, `developer`, `user` or `assistant`.
+    pub role: String,
+    #[serde(default)]
+    pub content: Option<MessageContent>,
+}
+
+/// A message's text, or its parts (only text parts are accepted).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum MessageContent {
+    Text(String),
+    Parts(Vec<ContentPart>),
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ContentPart {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ResponseFormat {
+    Text,
+    JsonObject,
+    JsonSchema { json_schema: JsonSchemaFormat },
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct JsonSchemaFormat {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub schema: Option<serde_json::Value>,
+    #[serde(default)]
+    pub strict: Option<bool>,
+}
+
+impl SamplingFields {
+    /// Applies the request's fields over the user's defaults, refusing what cannot be
+    /// honoured.
+    pub fn apply(&self, mut options: GenerationOptions) -> Result<GenerationOptions, ApiError> {
+        if let Some(n) = self.n {
+            if n != 1 {
+                return Err(ApiError::invalid(
+                    "n",
+                    "Hearth writes one choice per request; send n = 1 (or leave it out) and make several requests",
+                ));
+            }
+        }
+        for (field, value) in [
+            ("presence_penalty", self.presence_penalty),
+            ("frequency_penalty", self.frequency_penalty),
+        ] {
+            if value.is_some_and(|v| v != 0.0) {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("{field} is not supported; leave it out, or use repeat_penalty"),
+                ));
+            }
+        }
+        if self
+            .logprobs
+            .as_ref()
+            .is_some_and(|v| !(v.is_null() || v == &serde_json::Value::Bool(false)))
+        {
+            return Err(ApiError::invalid(
+                "logprobs",
+                "logprobs are not supported; leave the field out",
+            ));
+        }
+        if let Some(t) = self.temperature {
+            options.temperature = t;
+        }
+        if let Some(p) = self.top_p {
+            options.top_p = p;
+        }
+        if let Some(k) = self.top_k {
+            options.top_k = k;
+        }
+        if let Some(p) = self.min_p {
+            options.min_p = p;
+        }
+        if let Some(p) = self.repeat_penalty {
+            options.repeat_penalty = p;
+        }
+        if let Some(max) = self.max_completion_tokens.or(self.max_tokens) {
+            options.max_tokens = Some(max);
+        }
+        if let Some(seed) = self.seed {
+            let seed = u32::try_from(seed).map_err(|_| {
+                ApiError::invalid("seed", format!("seed must be between 0 and {}", u32::MAX))
+            })?;
+            options.seed = Some(seed);
+        }
+        options.stop = match &self.stop {
+            None => Vec::new(),
+            Some(StopField::One(stop)) => vec![stop.clone()],
+            Some(StopField::Many(stops)) => stops.clone(),
+        };
+        if options.stop.len() > 4 {
+            return Err(ApiError::invalid(
+                "stop",
+                "at most 4 stop sequences are allowed",
+            ));
+        }
+        options.validate().map_err(|e| {
+            let message = e.to_string();
+            let field = [
+                "temperature",
+                "top_p",
+                "top_k",
+                "min_p",
+                "repeat_penalty",
+                "max_tokens",
+                "stop",
+            ]
+            .into_iter()
+            .find(|f| message.contains(f))
+            .unwrap_or("body");
+            ApiError::invalid(field, message)
+        })?;
+        Ok(options)
+    }
+
+    pub fn streaming(&self) -> bool {
+        self.stream.unwrap_or(false)
+    }
+
+    pub fn include_usage(&self) -> bool {
+        self.stream_options
+            .as_ref()
+            .is_some_and(|o| o.include_usage)
+    }
+}
+
+impl ResponseFormat {
+    /// The JSON schema the answer must follow, if any.
+    pub fn schema(&self) -> Result<Option<serde_json::Value>, ApiError> {
+        match self {
+            ResponseFormat::Text => Ok(None),
+            ResponseFormat::JsonObject => Ok(Some(serde_json::json!({ "type": "object" }))),
+            ResponseFormat::JsonSchema { json_schema } => match &json_schema.schema {
+                Some(schema) if schema.is_object() => Ok(Some(schema.clone())),
+                _ => Err(ApiError::invalid(
+                    "response_format.json_schema.schema",
+                    "a json_schema response format needs a `schema` object",
+                )),
+            },
+        }
+    }
+}
+
+/// Token counts, as OpenAI reports them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Usage {
+    pub prompt_tokens: usize,
+    pub completion_tokens: usize,
+    pub total_tokens: usize,
+}
+
+/// Hearth's speed figures for one answer (llama-server reports the same as `timings`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Timings {
+    pub prompt_n: usize,
+    /// Prompt tokens found in the cache and not evaluated again.
+    pub cache_n: usize,
+    pub prompt_ms: f64,
+    pub predicted_n: usize,
+    pub predicted_ms: f64,
+    pub predicted_per_second: f64,
+    /// Time waiting for a free sequence.
+    pub queue_ms: f64,
+}
+
+impl From<&Completion> for Usage {
+    fn from(c: &Completion) -> Self {
+        Usage {
+            prompt_tokens: c.prompt_tokens,
+            completion_tokens: c.completion_tokens,
+            total_tokens: c.prompt_tokens + c.completion_tokens,
+        }
+    }
+}
+
+impl From<&Completion> for Timings {
+    fn from(c: &Completion) -> Self {
+        Timings {
+            prompt_n: c.prompt_tokens,
+            cache_n: c.cached_tokens,
+            prompt_ms: c.prompt_ms,
+            predicted_n: c.completion_tokens,
+            predicted_ms: c.generation_ms,
+            predicted_per_second: c.tokens_per_second(),
+            queue_ms: c.queue_ms,
+        }
+    }
+}
+
+/// OpenAI's `finish_reason` for why generation ended.
+pub fn finish_reason(reason: &StopReason) -> &'static str {
+    match reason {
+        StopReason::EndOfGeneration | StopReason::StopString { .. } => "stop",
+        StopReason::MaxTokens | StopReason::ContextFull => "length",
+        StopReason::Cancelled => "stop",
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatCompletion {
+    pub id: String,
+    /// Always `chat.completion`.
+    pub object: &'static str,
+    pub created: u64,
+    pub model: String,
+    pub system_fingerprint: String,
+    pub choices: Vec<ChatChoice>,
+    pub usage: Usage,
+    pub timings: Timings,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatChoice {
+    pub index: u32,
+    pub message: ChatMessageOut,
+    pub finish_reason: &'static str,
+    #[schema(value_type = Option<Object>)]
+    pub logprobs: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatMessageOut {
+    pub role: &'static str,
+    pub content: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TextCompletion {
+    pub id: String,
+    /// Always `text_completion`.
+    pub object: &'static str,
+    pub created: u64,
+    pub model: String,
+    pub system_fingerprint: String,
+    pub choices: Vec<TextChoice>,
+    pub usage: Usage,
+    pub timings: Timings,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TextChoice {
+    pub index: u32,
+    pub text: String,
+    pub finish_reason: Option<&'static str>,
+    #[schema(value_type = Option<Object>)]
+    pub logprobs: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelList {
+    /// Always `list`.
+    pub object: &'static str,
+    pub data: Vec<ModelObject>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelObject {
+    pub id: String,
+    /// Always `model`.
+    pub object: &'static str,
+    pub created: u64,
+    pub owned_by: String,
+}
+
+/// `POST /v1/embeddings`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EmbeddingRequest {
+    pub model: String,
+    #[schema(value_type = Object)]
+    pub input: serde_json::Value,
+}

@@ -1,0 +1,581 @@
+//! The app's `/api` on the real default model: a conversation streamed, stored, found
+//! by search, regenerated, edited and switched between branches; export and import;
+//! personas; settings validation; models; summarize and translate jobs with progress
+//! and cancellation; CORS; the OpenAPI document; the UI page with its token.
+
+mod support;
+
+use hearth_server::RouterOptions;
+use serde_json::{json, Value};
+use support::{read_events, start, Setup, SseEvent, TOKEN};
+
+fn named<'a>(events: &'a [SseEvent], name: &str) -> Vec<&'a SseEvent> {
+    events
+        .iter()
+        .filter(|e| e.name.as_deref() == Some(name))
+        .collect()
+}
+
+async fn turn(server: &support::Server, path: &str, body: Value) -> Vec<SseEvent> {
+    read_events(server.post(path, body).send().await.unwrap()).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conversation_streams_is_stored_found_regenerated_edited_and_branched() {
+    let server = start(Setup::default()).await;
+    let (status, conversation) = server
+        .post_json("/api/conversations", json!({ "title": "Geography" }))
+        .await;
+    assert_eq!(status, 201, "{conversation}");
+    let id = conversation["id"].as_str().unwrap().to_owned();
+
+    let events = turn(
+        &server,
+        &format!("/api/conversations/{id}/messages"),
+        json!({ "content": "What is the capital of Portugal?", "options": { "max_tokens": 24, "temperature": 0 } }),
+    )
+    .await;
+    let started = named(&events, "started")[0].json();
+    assert_eq!(
+        started["user_message"]["content"],
+        "What is the capital of Portugal?"
+    );
+    let answer_id = started["answer_id"].as_str().unwrap().to_owned();
+    let deltas: String = named(&events, "delta")
+        .iter()
+        .map(|e| e.json()["text"].as_str().unwrap().to_owned())
+        .collect();
+    let finished = named(&events, "finished")[0].json();
+    assert_eq!(finished["message"]["id"], answer_id.as_str());
+    assert_eq!(finished["message"]["state"], "done");
+    assert_eq!(finished["message"]["content"], deltas.as_str());
+
+    // Stored: reopening shows the question and the answer.
+    let (_, view) = server.get_json(&format!("/api/conversations/{id}")).await;
+    let messages = view["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1]["content"], deltas.as_str());
+
+    // Found by search, with the hit marked.
+    let (status, hits) = server.get_json("/api/search?q=Portugal").await;
+    assert_eq!(status, 200, "{hits}");
+    let hit = &hits[0];
+    assert_eq!(hit["conversation_id"], id.as_str());
+    assert!(
+        hit["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>Portugal</mark>"),
+        "{hit}"
+    );
+    let (status, error) = server.get_json("/api/search?q=").await;
+    assert_eq!(
+        (status, error["details"]["field"].as_str()),
+        (400, Some("q"))
+    );
+
+    // Regenerating makes a sibling answer; the view lists both for the switcher.
+    let events = turn(
+        &server,
+        &format!("/api/messages/{answer_id}/regenerate"),
+        json!({ "options": { "max_tokens": 12, "temperature": 0.9, "seed": 3 } }),
+    )
+    .await;
+    let second = named(&events, "finished")[0].json()["message"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, view) = server.get_json(&format!("/api/conversations/{id}")).await;
+    assert_eq!(view["messages"][1]["id"], second.as_str());
+    assert_eq!(
+        view["siblings"][&second],
+        json!([answer_id.clone(), second.clone()])
+    );
+
+    // Switching back shows the first answer again.
+    let (status, view) = server
+        .post_json(
+            &format!("/api/conversations/{id}/branch"),
+            json!({ "message_id": answer_id }),
+        )
+        .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["messages"][1]["id"], answer_id.as_str());
+
+    // Editing the question starts a new branch from it.
+    let question_id = view["messages"][0]["id"].as_str().unwrap().to_owned();
+    let events = turn(
+        &server,
+        &format!("/api/messages/{question_id}/edit"),
+        json!({ "content": "What is the capital of Spain?", "options": { "max_tokens": 12 } }),
+    )
+    .await;
+    assert_eq!(named(&events, "finished").len(), 1);
+    let (_, view) = server.get_json(&format!("/api/conversations/{id}")).await;
+    assert_eq!(
+        view["messages"][0]["content"],
+        "What is the capital of Spain?"
+    );
+    assert_eq!(
+        view["siblings"][view["messages"][0]["id"].as_str().unwrap()]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Rename, pin; the list shows it.
+    let (status, changed) = server
+        .client
+        .patch(server.url(&format!("/api/conversations/{id}")))
+        .bearer_auth(TOKEN)
+        .json(&json!({ "title": "Capitals", "pinned": true }))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), r))
+        .unwrap();
+    assert_eq!(status, 200);
+    let changed: Value = changed.json().await.unwrap();
+    assert_eq!(
+        (changed["title"].as_str(), changed["pinned"].as_bool()),
+        (Some("Capitals"), Some(true))
+    );
+    let (_, list) = server.get_json("/api/conversations").await;
+    assert_eq!(list[0]["title"], "Capitals");
+
+    // An empty message is refused before anything is stored.
+    let (status, error) = server
+        .post_json(
+            &format!("/api/conversations/{id}/messages"),
+            json!({ "content": "  " }),
+        )
+        .await;
+    assert_eq!(
+        (status, error["details"]["field"].as_str()),
+        (400, Some("content"))
+    );
+    let (status, error) = server
+        .post_json(
+            "/api/conversations/nope/messages",
+            json!({ "content": "hi" }),
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (404, Some("NOT_FOUND")),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closing_the_stream_stops_the_answer_and_keeps_what_was_written() {
+    let server = start(Setup::default()).await;
+    let (_, conversation) = server.post_json("/api/conversations", json!({})).await;
+    let id = conversation["id"].as_str().unwrap();
+    let mut response = server
+        .post(
+            &format!("/api/conversations/{id}/messages"),
+            json!({ "content": "Write a very long story about a lighthouse keeper.", "options": { "max_tokens": 400, "temperature": 0 } }),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut seen = String::new();
+    while seen.matches("event: delta").count() < 3 {
+        let chunk = response.chunk().await.unwrap().expect("stream ended early");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    drop(response);
+    // The answer's final state is written when the turn ends; wait for it.
+    let answer = loop {
+        let (_, view) = server.get_json(&format!("/api/conversations/{id}")).await;
+        let answer = view["messages"][1].clone();
+        if answer["state"] != "streaming" {
+            break answer;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(answer["state"], "stopped", "{answer}");
+    assert!(!answer["content"].as_str().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_import_personas_settings_and_models() {
+    let server = start(Setup::default()).await;
+    let (status, persona) = server
+        .post_json(
+            "/api/personas",
+            json!({ "name": "Pirate", "system_prompt": "You talk like a pirate." }),
+        )
+        .await;
+    assert_eq!(status, 201, "{persona}");
+    let (status, _) = server
+        .post_json(
+            "/api/personas",
+            json!({ "name": "pirate", "system_prompt": "again" }),
+        )
+        .await;
+    assert_eq!(status, 409, "persona names are unique");
+    let (_, conversation) = server
+        .post_json("/api/conversations", json!({ "persona_id": persona["id"] }))
+        .await;
+    assert_eq!(conversation["system_prompt"], "You talk like a pirate.");
+
+    let exported = server.get("/api/export?format=json").send().await.unwrap();
+    assert_eq!(exported.status(), 200);
+    assert!(exported.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let export_text = exported.text().await.unwrap();
+    let response = server
+        .client
+        .post(server.url("/api/import?new_ids=true"))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body(export_text.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let (_, list) = server.get_json("/api/conversations").await;
+    assert_eq!(list.as_array().unwrap().len(), 2, "the import made a copy");
+    let response = server
+        .client
+        .post(server.url("/api/import"))
+        .bearer_auth(TOKEN)
+        .body(export_text)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 409, "the same ids again are refused");
+    let markdown = server
+        .get("/api/export?format=markdown")
+        .send()
+        .await
+        .unwrap();
+    assert!(markdown.text().await.unwrap().starts_with('#'));
+    let (status, error) = server.get_json("/api/export?format=pdf").await;
+    assert_eq!(
+        (status, error["details"]["field"].as_str()),
+        (400, Some("format"))
+    );
+
+    let (status, settings) = server.get_json("/api/settings").await;
+    assert_eq!(status, 200);
+    assert_eq!(settings["parallel"], 2);
+    let mut bad = settings.clone();
+    bad["sampling"]["top_p"] = json!(7);
+    let response = server
+        .client
+        .put(server.url("/api/settings"))
+        .bearer_auth(TOKEN)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["details"]["field"], "sampling.top_p");
+    let mut unknown = settings.clone();
+    unknown["colour"] = json!("blue");
+    let response = server
+        .client
+        .put(server.url("/api/settings"))
+        .bearer_auth(TOKEN)
+        .json(&unknown)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let mut good = settings.clone();
+    good["sampling"]["temperature"] = json!(0.5);
+    let response = server
+        .client
+        .put(server.url("/api/settings"))
+        .bearer_auth(TOKEN)
+        .json(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(server.hearth.config().sampling.temperature, 0.5);
+
+    let (status, models) = server.get_json("/api/models").await;
+    assert_eq!(status, 200);
+    let model = &models[0];
+    assert_eq!(model["id"], "smollm2");
+    assert_eq!(model["is_default"], true);
+    assert_eq!(model["summary"]["architecture"], "llama");
+    assert!(model["details"]["memory"].is_object(), "{model}");
+    let (status, error) = server
+        .post_json("/api/models", json!({ "path": "/nonexistent/model.gguf" }))
+        .await;
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(error["details"]["field"], "path");
+    let (status, error) = server.get_json("/api/models/nope").await;
+    assert_eq!(status, 404, "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_is_summarized_with_references_and_text_is_translated() {
+    let server = start(Setup::default()).await;
+    let pdf = std::fs::read(support::repo_root().join(".testdata/pdf-parse/04-valid.pdf"))
+        .expect("the test PDFs are missing: run scripts/fetch-test-docs.sh");
+    use base64::Engine as _;
+    let data = base64::engine::general_purpose::STANDARD.encode(pdf);
+    let events = turn(
+        &server,
+        "/api/summarize",
+        json!({ "name": "report.pdf", "data_base64": data, "style": "bullets", "length": "short" }),
+    )
+    .await;
+    assert!(named(&events, "error").is_empty(), "{events:?}");
+    let document = named(&events, "document")[0].json();
+    assert_eq!(document["format"], "pdf");
+    assert!(document["pages"].as_u64().unwrap() >= 1);
+    assert!(!named(&events, "progress").is_empty());
+    let summary = &named(&events, "done")[0].json()["summary"];
+    let parts = summary["parts"].as_array().unwrap();
+    assert!(!parts.is_empty());
+    let points = summary["points"].as_array().unwrap();
+    assert!(!points.is_empty());
+    assert!(
+        points
+            .iter()
+            .all(|p| !p["parts"].as_array().unwrap().is_empty()),
+        "every point has a source"
+    );
+    let text = summary["text"].as_str().unwrap();
+    assert!(
+        text.contains("[p. ") || text.contains("[pp. "),
+        "page references: {text}"
+    );
+
+    let events = turn(
+        &server,
+        "/api/translate",
+        json!({ "text": "# Welcome\n\nThe weather is nice today.", "to": "fr", "from": "en",
+                "glossary": [{ "term": "weather", "translation": "temps" }] }),
+    )
+    .await;
+    assert!(named(&events, "error").is_empty(), "{events:?}");
+    let translation = &named(&events, "done")[0].json()["translation"];
+    assert!(
+        translation["text"].as_str().unwrap().starts_with("# "),
+        "the heading is kept"
+    );
+    let units = translation["units"].as_array().unwrap();
+    assert!(units
+        .iter()
+        .any(|u| u["source"].as_str().unwrap().contains("weather")));
+    assert_eq!(translation["to"]["code"], "fr");
+
+    for (body, field) in [
+        (json!({ "text": "hi", "to": "klingonese" }), "to"),
+        (
+            json!({ "name": "x.exe", "data_base64": "AAAA", "to": "fr" }),
+            "name",
+        ),
+        (
+            json!({ "data_base64": "!!!", "name": "a.pdf", "to": "fr" }),
+            "data_base64",
+        ),
+        (json!({ "to": "fr" }), "text"),
+        (
+            json!({ "text": "hi", "to": "fr", "glossary": [{ "term": "", "translation": "x" }] }),
+            "glossary[0]",
+        ),
+    ] {
+        let (status, error) = server.post_json("/api/translate", body.clone()).await;
+        assert_eq!(status, 400, "{body} -> {error}");
+        assert_eq!(error["details"]["field"], field, "{body} -> {error}");
+    }
+    let (status, error) = server
+        .post_json("/api/summarize", json!({ "text": "hi", "style": "haiku" }))
+        .await;
+    assert_eq!(
+        (status, error["details"]["field"].as_str()),
+        (400, Some("style"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_summary_job_can_be_cancelled_by_id() {
+    let server = start(Setup::default()).await;
+    let text = std::fs::read_to_string(support::repo_root().join("ARCHITECTURE.md")).unwrap();
+    let long = text.repeat(4);
+    let mut response = server
+        .post(
+            "/api/summarize",
+            json!({ "name": "notes.md", "text": long }),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut seen = String::new();
+    while !seen.contains("event: started") || !seen.contains("\n\n") {
+        let chunk = response.chunk().await.unwrap().unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let started = support::parse_events(&seen)
+        .into_iter()
+        .find(|e| e.name.as_deref() == Some("started"))
+        .unwrap()
+        .json();
+    let job = started["job_id"].as_str().unwrap();
+    let cancel = server
+        .post(&format!("/api/jobs/{job}/cancel"), json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancel.status(), 202);
+    let rest = response.text().await.unwrap();
+    let events = support::parse_events(&format!("{seen}{rest}"));
+    let error = named(&events, "error");
+    assert_eq!(error.len(), 1, "{events:?}");
+    assert_eq!(error[0].json()["code"], "CANCELLED");
+    assert!(named(&events, "done").is_empty());
+    let (status, _) = server
+        .post_json(&format!("/api/jobs/{job}/cancel"), json!({}))
+        .await;
+    assert_eq!(status, 404, "a finished job is gone");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cors_is_closed_unless_an_origin_is_configured() {
+    let closed = start(Setup::default()).await;
+    let preflight = closed
+        .client
+        .request(reqwest::Method::OPTIONS, closed.url("/api/conversations"))
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+
+    let open = start(Setup {
+        options: RouterOptions {
+            cors_origins: vec!["http://localhost:5173".into()],
+            ..RouterOptions::default()
+        },
+        ..Setup::default()
+    })
+    .await;
+    let preflight = open
+        .client
+        .request(reqwest::Method::OPTIONS, open.url("/api/conversations"))
+        .header("origin", "http://localhost:5173")
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "authorization")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "http://localhost:5173"
+    );
+    let other = open
+        .client
+        .request(reqwest::Method::OPTIONS, open.url("/api/conversations"))
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_document_lists_every_endpoint() {
+    let server = start(Setup::default()).await;
+    let (status, doc) = server.get_json("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/v1/chat/completions",
+        "/v1/completions",
+        "/v1/models",
+        "/v1/embeddings",
+        "/api/conversations",
+        "/api/conversations/{id}/messages",
+        "/api/search",
+        "/api/export",
+        "/api/import",
+        "/api/personas",
+        "/api/models",
+        "/api/models/pull",
+        "/api/summarize",
+        "/api/translate",
+        "/api/settings",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} is missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["schemas"]["ChatCompletionRequest"].is_object());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ui_page_carries_the_token_and_needs_no_login() {
+    let ui = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ui.path().join("index.html"),
+        "<!doctype html><html><head><title>Hearth</title></head><body></body></html>",
+    )
+    .unwrap();
+    std::fs::create_dir(ui.path().join("assets")).unwrap();
+    std::fs::write(ui.path().join("assets/app.js"), "console.log('hi')").unwrap();
+    let server = start(Setup {
+        options: RouterOptions {
+            ui_dir: Some(ui.path().to_path_buf()),
+            ..RouterOptions::default()
+        },
+        ..Setup::default()
+    })
+    .await;
+    for path in ["/", "/chat/123", "/index.html"] {
+        let page = server.client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{path}");
+        assert_eq!(page.headers()["cache-control"], "no-store");
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains(&format!(
+                r#"<meta name="hearth-token" content="{TOKEN}"></head>"#
+            )),
+            "{html}"
+        );
+    }
+    let script = server
+        .client
+        .get(server.url("/assets/app.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(script.status(), 200);
+    assert_eq!(script.text().await.unwrap(), "console.log('hi')");
+    let missing = server
+        .client
+        .get(server.url("/assets/nope.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    for escape in [
+        "/..%2f..%2f..%2fetc%2fpasswd.txt",
+        "/assets/..%2f..%2f..%2fetc%2fhostname.txt",
+    ] {
+        let response = server.client.get(server.url(escape)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{escape}");
+    }
+}
