@@ -5,8 +5,9 @@
 # machine, so `hearth bench --llama-bench` compares like with like.
 #
 #   scripts/build-llama-bench.sh [VARIANT]   (default: the variant `hearth bench` reports)
+#   LLAMA_TARGET=llama-server scripts/build-llama-bench.sh   (llama.cpp's HTTP server instead)
 #
-# Prints the path of the built llama-bench. Needs cmake and a C++ compiler.
+# Prints the path of the built program. Needs cmake and a C++ compiler.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sdist_version="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
@@ -35,10 +36,16 @@ case "$variant" in
   *) echo "error: no flag set for variant '$variant'; add it to this script" >&2; exit 2 ;;
 esac
 
+target="${LLAMA_TARGET:-llama-bench}"
+case "$target" in
+  llama-bench) server=OFF ;;
+  llama-server) server=ON ;;
+  *) echo "error: LLAMA_TARGET must be llama-bench or llama-server" >&2; exit 2 ;;
+esac
 build="${LLAMA_BENCH_BUILD:-$root/target/llama-bench-$variant}"
 # shellcheck disable=SC2086
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF $flags \
   -DGGML_OPENMP=ON -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
-  -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF >&2
-cmake --build "$build" --target llama-bench -j"$(nproc)" >&2
-echo "$build/bin/llama-bench"
+  -DLLAMA_BUILD_SERVER="$server" -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF >&2
+cmake --build "$build" --target "$target" -j"$(nproc)" >&2
+echo "$build/bin/$target"

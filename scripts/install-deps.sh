@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Hearth needs on Debian/Ubuntu: a C/C++ toolchain,
-# cmake and clang (llama.cpp and its bindgen), Python with pip (model packages), npm
-# (test documents).
+# cmake and clang (llama.cpp and its bindgen), Python with pip and venv (model packages,
+# the openai client the HTTP tests use), npm (the web UI, test documents), curl and
+# Chromium (HTTP and browser tests).
 # Runs apt-get only when something is missing, with sudo when not root.
 set -euo pipefail
 
@@ -17,6 +18,8 @@ command -v unzip >/dev/null || need+=(unzip)
 # the HTTP tests run the `openai` package in a virtual environment, and curl
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 command -v curl >/dev/null || need+=(curl)
+# the web UI's end-to-end tests drive Debian's Chromium (playwright cannot download one here)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 # the test documents come from npm packages (`npm pack`) and Debian packages
 command -v npm >/dev/null || need+=(npm)
 

@@ -23,8 +23,18 @@ scripts/fetch-test-clients.sh >/dev/null
 stage "format"
 cargo fmt --all -- --check
 
+stage "web UI: dependencies, type check and build"
+npm --prefix ui ci --no-audit --no-fund
+npm --prefix ui run build
+
 stage "build (release, all targets)"
 cargo build --release --workspace --all-targets --locked
 
 stage "tests"
 cargo test --release --workspace --locked
+
+stage "web UI: unit tests"
+npm --prefix ui test
+
+stage "web UI: end to end in Chromium on the real model"
+node ui/e2e/run.mjs

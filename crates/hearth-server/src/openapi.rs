@@ -22,6 +22,7 @@ use crate::{api, openai};
         openai::models::get,
         openai::models::embeddings,
         api::health,
+        api::about,
         api::conversations::list,
         api::conversations::create,
         api::conversations::open,

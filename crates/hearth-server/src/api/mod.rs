@@ -9,6 +9,7 @@ pub mod models;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
+use axum::extract::State;
 use axum::{Json, Router};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
     Router::new()
         .route("/api/health", get(health))
+        .route("/api/about", get(about))
         .route("/api/conversations", get(c::list).post(c::create))
         .route(
             "/api/conversations/{id}",
@@ -82,5 +84,27 @@ pub async fn health() -> Json<Health> {
     Json(Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct About {
+    pub version: &'static str,
+    /// History, models, the model library and the audit log.
+    pub data_folder: String,
+    pub config_file: String,
+    pub logs_folder: String,
+}
+
+/// Where Hearth keeps things, for the settings page.
+#[utoipa::path(get, path = "/api/about", tag = "app",
+    responses((status = 200, body = About)), security(("bearer" = [])))]
+pub async fn about(State(state): State<AppState>) -> Json<About> {
+    let paths = state.hearth.paths();
+    Json(About {
+        version: env!("CARGO_PKG_VERSION"),
+        data_folder: paths.data.display().to_string(),
+        config_file: paths.config_file().display().to_string(),
+        logs_folder: paths.logs.display().to_string(),
     })
 }

@@ -64,6 +64,10 @@ pub struct SamplingFields {
     pub max_tokens: Option<u32>,
     #[serde(default)]
     pub max_completion_tokens: Option<u32>,
+    /// Keep generating past end-of-generation tokens (llama-server's extension, for
+    /// benchmarks that need a fixed number of tokens).
+    #[serde(default)]
+    pub ignore_eos: Option<bool>,
     #[serde(default)]
     pub stop: Option<StopField>,
     #[serde(default)]
@@ -193,6 +197,15 @@ impl SamplingFields {
         }
         if let Some(max) = self.max_completion_tokens.or(self.max_tokens) {
             options.max_tokens = Some(max);
+        }
+        if let Some(ignore) = self.ignore_eos {
+            if ignore && options.max_tokens.is_none() {
+                return Err(ApiError::invalid(
+                    "ignore_eos",
+                    "ignore_eos needs max_tokens, or the answer would run until the context is full",
+                ));
+            }
+            options.ignore_eos = ignore;
         }
         if let Some(seed) = self.seed {
             let seed = u32::try_from(seed).map_err(|_| {

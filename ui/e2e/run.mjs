@@ -1,0 +1,241 @@
+// End-to-end tests of the web UI: Debian's Chromium, driven by playwright-core, against
+// a real `hearth serve` on the real default model (SmolLM2) with a fresh HEARTH_HOME.
+// A chat streams, is saved, and is found by search after a reload; a PDF is summarized
+// with page references; a paragraph is translated; the models page shows the default
+// model; XSS payloads in an answer and in a document never execute. Screenshots of
+// every page go to ui/e2e/screenshots/.
+//
+//   node ui/e2e/run.mjs            (after `cargo build --release` and `npm run build`)
+
+import { spawn, execFileSync } from "node:child_process";
+import { createInterface } from "node:readline";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const ui = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const root = resolve(ui, "..");
+const hearthBin = join(root, "target/release/hearth");
+const model = join(root, ".models/SmolLM2-135M-Instruct.Q4_1.gguf");
+const pdf = join(root, ".testdata/pdf-parse/04-valid.pdf");
+const browserPath = process.env.HEARTH_CHROMIUM ?? "/usr/bin/chromium";
+const shots = join(ui, "e2e/screenshots");
+
+for (const [path, how] of [
+  [hearthBin, "build it with `cargo build --release`"],
+  [join(ui, "dist/index.html"), "build the UI with `npm --prefix ui run build`"],
+  [model, "fetch it with `scripts/fetch-models.sh smollm2`"],
+  [pdf, "fetch it with `scripts/fetch-test-docs.sh`"],
+  [browserPath, "install Debian's chromium (`scripts/install-deps.sh`)"],
+]) {
+  if (!existsSync(path)) {
+    console.error(`missing ${path}: ${how}`);
+    process.exit(1);
+  }
+}
+mkdirSync(shots, { recursive: true });
+
+const home = mkdtempSync(join(tmpdir(), "hearth-e2e-"));
+const env = { ...process.env, HEARTH_HOME: home };
+mkdirSync(join(home, "config"), { recursive: true });
+writeFileSync(join(home, "config/config.toml"), `context_length = 2048\nparallel = 2\n\n[sampling]\ntemperature = 0.0\nmax_tokens = 48\n`);
+execFileSync(hearthBin, ["models", "add", model, "--id", "smollm2", "--default"], { env, stdio: "inherit" });
+
+const server = spawn(hearthBin, ["--json", "serve", "--port", "0", "--ui", join(ui, "dist")], { env, stdio: ["ignore", "pipe", "inherit"] });
+const started = await new Promise((ok, fail) => {
+  createInterface({ input: server.stdout }).once("line", (line) => ok(JSON.parse(line)));
+  server.once("exit", (code) => fail(new Error(`hearth serve exited with ${code} before listening`)));
+});
+const url = started.url;
+
+const browser = await chromium.launch({
+  executablePath: browserPath,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+const page = await context.newPage();
+const problems = [];
+page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+page.on("console", (message) => {
+  if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+});
+page.on("dialog", async (dialog) => {
+  // confirm() for deleting is expected; any alert/prompt means injected script ran.
+  if (dialog.type() === "confirm") return dialog.accept();
+  problems.push(`unexpected ${dialog.type()}: ${dialog.message()}`);
+  await dialog.dismiss();
+});
+
+const results = [];
+async function test(name, body) {
+  const start = Date.now();
+  try {
+    await body();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name} (${((Date.now() - start) / 1000).toFixed(1)} s)`);
+  } catch (error) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}\n${error.stack ?? error}`);
+    await page.screenshot({ path: join(shots, `failed-${name.replace(/\W+/g, "-")}.png`), fullPage: true }).catch(() => {});
+  }
+}
+const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+// Model work can take a while on a slow machine; these waits are for events, and the
+// test run as a whole has no time limit.
+const LONG = { timeout: 0 };
+
+async function noInjectedScript() {
+  const state = await page.evaluate(() => ({
+    xss: window.__xss,
+    handlers: [...document.querySelectorAll(".markdown *")].filter((el) => [...el.attributes].some((a) => a.name.startsWith("on"))).length,
+    scripts: document.querySelectorAll(".markdown script, .markdown iframe, .markdown svg").length,
+    jsLinks: [...document.querySelectorAll(".markdown a")].filter((a) => (a.getAttribute("href") ?? "").toLowerCase().startsWith("javascript:")).length,
+  }));
+  assert.deepEqual(state, { xss: undefined, handlers: 0, scripts: 0, jsLinks: 0 });
+}
+
+await test("a chat streams, is saved, and is found by search after a reload", async () => {
+  await page.goto(url);
+  await page.waitForSelector("text=Ask anything");
+  await shot("chat-empty");
+  await page.fill("#composer", "What is the capital of France?");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".message.assistant.streaming", LONG);
+  const answer = page.locator('.message.assistant[data-state="done"]').first();
+  await answer.waitFor(LONG);
+  const text = (await answer.innerText()).trim();
+  assert.ok(text.length > 0, "the answer is empty");
+  assert.match(page.url(), /#\/chat\/.+/);
+  await shot("chat");
+
+  await page.reload();
+  await page.locator('.message.assistant[data-state="done"]').first().waitFor();
+  await page.fill("#history-search", "France");
+  const hit = page.locator(".hits .hit").first();
+  await hit.waitFor();
+  assert.match(await hit.innerHTML(), /<mark>France<\/mark>/);
+  await shot("search");
+  await hit.click();
+  await page.locator(".message.user", { hasText: "capital of France" }).waitFor();
+});
+
+await test("a PDF is summarized with page references", async () => {
+  await page.goto(`${url}/#/summarize`);
+  await page.setInputFiles('input[aria-label="Document to summarize"]', pdf);
+  await page.selectOption("select >> nth=0", "bullets");
+  await page.click("button:has-text('Summarize')");
+  const result = page.locator('article[aria-label="Summary"]');
+  await result.waitFor(LONG);
+  const refs = result.locator("button.ref");
+  assert.ok((await refs.count()) > 0, "no source references");
+  assert.match(await refs.first().innerText(), /^pp?\. \d/);
+  await refs.first().click();
+  await page.locator('aside[aria-label="Source"]').waitFor();
+  await shot("summarize");
+});
+
+await test("a paragraph is translated side by side", async () => {
+  await page.goto(`${url}/#/translate`);
+  await page.fill("#translate-text", "The weather is nice today. We are going to the beach.");
+  await page.fill('input[aria-label="Target language"]', "French");
+  await page.click("button:has-text('Translate')");
+  const rows = page.locator("table.side-by-side tbody tr");
+  await rows.first().waitFor(LONG);
+  assert.match(await rows.first().locator("td").first().innerText(), /weather/);
+  assert.ok((await rows.first().locator("td").nth(1).innerText()).trim().length > 0);
+  assert.match(await page.locator(".result .meta").innerText(), /French/);
+  await shot("translate");
+});
+
+await test("the models page shows the default model with its details", async () => {
+  await page.goto(`${url}/#/models`);
+  const entry = page.locator('li[aria-label="Model smollm2"]');
+  await entry.waitFor();
+  assert.match(await entry.innerText(), /Default/);
+  assert.match(await entry.innerText(), /llama/);
+  assert.match(await entry.innerText(), /Fits in memory|Tight|Won't fit/);
+  await shot("models");
+});
+
+await test("settings save and the dark theme applies", async () => {
+  await page.goto(`${url}/#/settings`);
+  await page.locator("text=Sampling").waitFor();
+  await page.check("input[name=theme] >> nth=2");
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+  await page.click("button:has-text('Save')");
+  await page.locator("text=Saved.").waitFor();
+  await shot("settings-dark");
+  await page.check("input[name=theme] >> nth=1");
+});
+
+const payloads = [
+  "<img src=x onerror=\"window.__xss=1;alert('img')\">",
+  "<script>window.__xss=1;alert('script')</script>",
+  "[click me](javascript:window.__xss=1)",
+  "<svg onload=\"window.__xss=1\"></svg>",
+  "<iframe src=\"javascript:parent.__xss=1\"></iframe>",
+  "<details open ontoggle=\"window.__xss=1\">x</details>",
+];
+
+await test("XSS in a model's answer never runs", async () => {
+  await page.goto(`${url}/#/chat`);
+  // A real answer from the model to a prompt full of payloads (small models echo them).
+  await page.fill("#composer", `Repeat this exactly:\n${payloads.join("\n")}`);
+  await page.keyboard.press("Enter");
+  await page.locator('.message.assistant[data-state="done"]').first().waitFor(LONG);
+  await noInjectedScript();
+  // And an answer that certainly holds every payload, stored through the real import
+  // path and rendered like any answer.
+  const conversation = await page.evaluate(async (payloads) => {
+    const token = document.querySelector('meta[name="hearth-token"]').content;
+    const exported = await (await fetch("/api/export?format=json", { headers: { Authorization: `Bearer ${token}` } })).json();
+    const source = exported.conversations[0];
+    const answer = source.messages.find((m) => m.role === "assistant");
+    answer.content = `Here:\n\n${payloads.join("\n\n")}`;
+    source.title = "Payloads";
+    const response = await fetch("/api/import?new_ids=true", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ ...exported, conversations: [source] }),
+    });
+    if (!response.ok) throw new Error(await response.text());
+    const list = await (await fetch("/api/conversations", { headers: { Authorization: `Bearer ${token}` } })).json();
+    return list.find((c) => c.title === "Payloads").id;
+  }, payloads);
+  await page.goto(`${url}/#/chat/${conversation}`);
+  await page.locator(".message.assistant .markdown", { hasText: "Here:" }).waitFor();
+  await page.waitForTimeout(500);
+  await noInjectedScript();
+  await shot("xss-answer");
+});
+
+await test("XSS in a document never runs", async () => {
+  const hostile = join(home, "hostile.md");
+  writeFileSync(hostile, `# Notes\n\n${payloads.map((p) => `Important finding: ${p} is the result.`).join("\n\n")}\n`);
+  await page.goto(`${url}/#/summarize`);
+  await page.setInputFiles('input[aria-label="Document to summarize"]', hostile);
+  await page.selectOption("select >> nth=0", "key_points");
+  await page.click("button:has-text('Summarize')");
+  await page.locator('article[aria-label="Summary"]').waitFor(LONG);
+  await noInjectedScript();
+  await page.goto(`${url}/#/translate`);
+  await page.setInputFiles('input[aria-label="File to translate"]', hostile);
+  await page.fill('input[aria-label="Target language"]', "German");
+  await page.click("button:has-text('Translate')");
+  await page.locator("table.side-by-side tbody tr").first().waitFor(LONG);
+  await noInjectedScript();
+  await shot("xss-document");
+});
+
+await browser.close();
+server.kill("SIGTERM");
+await new Promise((ok) => server.once("exit", ok));
+rmSync(home, { recursive: true, force: true });
+
+for (const problem of problems) console.log(`problem: ${problem}`);
+const failed = results.filter((r) => !r.ok).length;
+console.log(`\n${results.length - failed} passed, ${failed} failed; screenshots in ${shots}`);
+process.exit(failed || problems.length ? 1 : 0);

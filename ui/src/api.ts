@@ -1,0 +1,263 @@
+// Typed calls on Hearth's app API. The shapes mirror the server's JSON (see
+// /api/openapi.json); every call goes through the Transport, so the same code runs in a
+// browser and in the desktop app.
+
+import type { Transport } from "./transport";
+import type { SseEvent } from "./sse";
+
+export interface Conversation {
+  id: string;
+  title: string;
+  title_source: "auto" | "user";
+  model: string | null;
+  system_prompt: string | null;
+  persona_id: string | null;
+  pinned: boolean;
+  archived: boolean;
+  created_at: number;
+  updated_at: number;
+  tags: string[];
+}
+
+export type MessageState = "streaming" | "done" | "stopped" | "failed" | "interrupted";
+
+export interface Message {
+  id: string;
+  conversation_id: string;
+  parent_id: string | null;
+  role: "system" | "user" | "assistant";
+  kind: "message" | "summary";
+  content: string;
+  state: MessageState;
+  error: string | null;
+  model: string | null;
+  token_count: number | null;
+  created_at: number;
+}
+
+export interface ContextSummary {
+  id: string;
+  content: string;
+  covers_until?: string;
+  [key: string]: unknown;
+}
+
+export interface ConversationView {
+  conversation: Conversation;
+  messages: Message[];
+  siblings: Record<string, string[]>;
+  summaries: ContextSummary[];
+}
+
+export interface SearchHit {
+  conversation_id: string;
+  conversation_title: string;
+  message_id: string;
+  role: string;
+  created_at: number;
+  snippet: string;
+}
+
+export interface ModelEntry {
+  id: string;
+  path: string;
+  is_default: boolean;
+  problem: string | null;
+  summary: {
+    architecture: string | null;
+    name: string | null;
+    license: string | null;
+    parameter_count: number;
+    quantization: string;
+    context_length: number | null;
+    has_chat_template: boolean;
+    file_size: number;
+  } | null;
+  details: {
+    memory: { n_ctx: number; total: number };
+    available_memory: number | null;
+    verdict: "Fits" | "Tight" | "WillNotFit" | null;
+  } | null;
+}
+
+export interface CatalogEntry {
+  id: string;
+  name: string;
+  kind: string;
+  repo: string;
+  file: string;
+  quantization: string;
+  size_bytes: number;
+  ram_bytes: number;
+}
+
+export interface Persona {
+  id: string;
+  name: string;
+  system_prompt: string;
+}
+
+export interface SourceRef {
+  part: number;
+  /** The headings above the part, outermost first. */
+  section: string[];
+  first_page: number | null;
+  last_page: number | null;
+}
+
+export interface Summary {
+  style: string;
+  text: string;
+  points: { text: string; parts: number[]; quote: string | null; paragraph: number }[];
+  parts: SourceRef[];
+  levels: number;
+  steps: number;
+  warnings: string[];
+}
+
+export interface Translation {
+  from: { code: string; name: string };
+  to: { code: string; name: string };
+  detected: { language: { code: string; name: string }; confidence: number } | null;
+  text: string;
+  units: { kind: string; source: string; target: string }[];
+  glossary_misses: { unit: number; term: string; expected: string }[];
+  warnings: string[];
+}
+
+export interface Settings {
+  default_model: string | null;
+  threads: number | null;
+  context_length: number;
+  parallel: number;
+  isolate_models: boolean;
+  sampling: {
+    temperature: number;
+    top_k: number;
+    top_p: number;
+    min_p: number;
+    repeat_penalty: number;
+    max_tokens: number | null;
+  };
+}
+
+export interface DocumentSource {
+  name?: string;
+  text?: string;
+  data_base64?: string;
+}
+
+/** An event of a streamed job, with its JSON data parsed. */
+export interface JobEvent {
+  event: string;
+  data: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+function parsed(onEvent: (event: JobEvent) => void) {
+  return (event: SseEvent) => {
+    let data: unknown = event.data;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      /* keep the text */
+    }
+    onEvent({ event: event.event, data });
+  };
+}
+
+const q = (params: Record<string, string | number | boolean | undefined>) => {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== "") search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : "";
+};
+
+export class Api {
+  constructor(private transport: Transport) {}
+
+  conversations(archived = false) {
+    return this.transport.request<Conversation[]>("GET", `/api/conversations${q({ archived })}`);
+  }
+  createConversation(body: { title?: string; model?: string; persona_id?: string; system_prompt?: string }) {
+    return this.transport.request<Conversation>("POST", "/api/conversations", body);
+  }
+  conversation(id: string) {
+    return this.transport.request<ConversationView>("GET", `/api/conversations/${encodeURIComponent(id)}`);
+  }
+  changeConversation(id: string, change: Partial<Pick<Conversation, "title" | "pinned" | "archived" | "model" | "system_prompt">>) {
+    return this.transport.request<Conversation>("PATCH", `/api/conversations/${encodeURIComponent(id)}`, change);
+  }
+  deleteConversation(id: string) {
+    return this.transport.request<void>("DELETE", `/api/conversations/${encodeURIComponent(id)}`);
+  }
+  switchBranch(conversationId: string, messageId: string) {
+    return this.transport.request<ConversationView>("POST", `/api/conversations/${encodeURIComponent(conversationId)}/branch`, {
+      message_id: messageId,
+    });
+  }
+  send(conversationId: string, content: string, onEvent: (e: JobEvent) => void, signal?: AbortSignal, options: Record<string, number> = {}) {
+    return this.transport.stream(`/api/conversations/${encodeURIComponent(conversationId)}/messages`, { content, options }, parsed(onEvent), signal);
+  }
+  regenerate(messageId: string, onEvent: (e: JobEvent) => void, signal?: AbortSignal) {
+    return this.transport.stream(`/api/messages/${encodeURIComponent(messageId)}/regenerate`, {}, parsed(onEvent), signal);
+  }
+  edit(messageId: string, content: string, onEvent: (e: JobEvent) => void, signal?: AbortSignal) {
+    return this.transport.stream(`/api/messages/${encodeURIComponent(messageId)}/edit`, { content }, parsed(onEvent), signal);
+  }
+  search(text: string) {
+    return this.transport.request<SearchHit[]>("GET", `/api/search${q({ q: text, limit: 30 })}`);
+  }
+  exportText(format: "json" | "markdown", conversationId?: string) {
+    return this.transport.text(`/api/export${q({ format, conversation_id: conversationId })}`);
+  }
+  import(json: string, newIds: boolean) {
+    return this.transport.request<unknown>("POST", `/api/import${q({ new_ids: newIds })}`, json);
+  }
+  personas() {
+    return this.transport.request<Persona[]>("GET", "/api/personas");
+  }
+  models() {
+    return this.transport.request<ModelEntry[]>("GET", "/api/models");
+  }
+  addModel(path: string, makeDefault: boolean, copy: boolean) {
+    return this.transport.request<ModelEntry>("POST", "/api/models", { path, make_default: makeDefault, copy });
+  }
+  setDefaultModel(id: string) {
+    return this.transport.request<unknown>("PUT", "/api/models/default", { id });
+  }
+  scanModels(add: boolean) {
+    return this.transport.request<{ found: { name: string; source: string; path: string; size: number }[]; skipped: unknown[]; added: unknown[] }>(
+      "POST",
+      "/api/models/scan",
+      { add },
+    );
+  }
+  catalog() {
+    return this.transport.request<{ models: CatalogEntry[] }>("GET", "/api/models/catalog");
+  }
+  pull(source: string, onEvent: (e: JobEvent) => void, signal?: AbortSignal) {
+    return this.transport.stream("/api/models/pull", { source }, parsed(onEvent), signal);
+  }
+  settings() {
+    return this.transport.request<Settings>("GET", "/api/settings");
+  }
+  saveSettings(settings: Settings) {
+    return this.transport.request<Settings>("PUT", "/api/settings", settings);
+  }
+  summarize(body: DocumentSource & { style: string; length: string; language?: string }, onEvent: (e: JobEvent) => void, signal?: AbortSignal) {
+    return this.transport.stream("/api/summarize", body, parsed(onEvent), signal);
+  }
+  translate(
+    body: DocumentSource & { to: string; from?: string; glossary: { term: string; translation: string }[] },
+    onEvent: (e: JobEvent) => void,
+    signal?: AbortSignal,
+  ) {
+    return this.transport.stream("/api/translate", body, parsed(onEvent), signal);
+  }
+  about() {
+    return this.transport.request<{ version: string; data_folder: string; config_file: string; logs_folder: string }>("GET", "/api/about");
+  }
+  cancelJob(id: string) {
+    return this.transport.request<void>("POST", `/api/jobs/${encodeURIComponent(id)}/cancel`, {});
+  }
+}

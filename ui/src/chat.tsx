@@ -1,0 +1,279 @@
+// The chat page: the shown branch of a conversation, streaming answers with stop,
+// regenerate, edit, branch switching, copy, a token and speed readout, the model and
+// persona pickers, and the summary that stands in for folded turns.
+
+import { useContext, useEffect, useRef, useState } from "preact/hooks";
+import type { ConversationView, Message, ModelEntry, Persona } from "./api";
+import { ErrorNote, HistoryContext, navigate, useApi } from "./app";
+import { CopyButton, MarkdownView } from "./markdown-view";
+
+interface Live {
+  answerId?: string;
+  question?: string;
+  text: string;
+  started: number;
+  firstDelta?: number;
+}
+
+export function ChatPage({ id }: { id?: string }) {
+  const api = useApi();
+  const { changed } = useContext(HistoryContext);
+  const [view, setView] = useState<ConversationView | null>(null);
+  const [models, setModels] = useState<ModelEntry[]>([]);
+  const [personas, setPersonas] = useState<Persona[]>([]);
+  const [model, setModel] = useState("");
+  const [persona, setPersona] = useState("");
+  const [draft, setDraft] = useState("");
+  const [live, setLive] = useState<Live | null>(null);
+  const [folded, setFolded] = useState<string | null>(null);
+  const [speeds, setSpeeds] = useState<Record<string, string>>({});
+  const [editing, setEditing] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const abort = useRef<AbortController | null>(null);
+  const end = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    api.models().then(setModels, () => {});
+    api.personas().then(setPersonas, () => {});
+  }, []);
+
+  const load = (conversationId: string) =>
+    api.conversation(conversationId).then((v) => {
+      setView(v);
+      setModel(v.conversation.model ?? "");
+    }, setError);
+
+  useEffect(() => {
+    setError(null);
+    setFolded(null);
+    if (id) load(id);
+    else setView(null);
+  }, [id]);
+
+  useEffect(() => end.current?.scrollIntoView?.({ block: "end" }), [live?.text, view]);
+
+  /** Runs a streamed turn and reloads the conversation when it ends. */
+  async function runTurn(conversationId: string, question: string | undefined, start: (onEvent: (e: { event: string; data: any }) => void, signal: AbortSignal) => Promise<void>) {
+    const controller = new AbortController();
+    abort.current = controller;
+    const state: Live = { text: "", question, started: performance.now() };
+    setLive({ ...state });
+    try {
+      await start((event) => {
+        if (event.event === "started") state.answerId = event.data.answer_id;
+        else if (event.event === "folded") setFolded(event.data.summary?.content ?? "");
+        else if (event.event === "delta") {
+          state.firstDelta ??= performance.now();
+          state.text += event.data.text;
+        } else if (event.event === "finished") {
+          const message: Message = event.data.message;
+          if (message.token_count && state.firstDelta) {
+            const seconds = (performance.now() - state.firstDelta) / 1000;
+            setSpeeds((s) => ({ ...s, [message.id]: `${message.token_count} tokens · ${(Math.max(message.token_count! - 1, 0) / Math.max(seconds, 0.001)).toFixed(1)} tokens/s` }));
+          }
+          if (message.state === "failed") setError(new Error(message.error ?? "the answer failed"));
+        } else if (event.event === "error") setError(new Error(event.data.message));
+        setLive({ ...state });
+      }, controller.signal);
+    } catch (e) {
+      setError(e);
+    } finally {
+      abort.current = null;
+      setLive(null);
+      await load(conversationId);
+      changed();
+    }
+  }
+
+  async function send(event?: Event) {
+    event?.preventDefault();
+    const text = draft.trim();
+    if (!text || live) return;
+    let conversationId = id;
+    try {
+      if (!conversationId) {
+        const conversation = await api.createConversation({ model: model || undefined, persona_id: persona || undefined });
+        conversationId = conversation.id;
+        navigate(`#/chat/${encodeURIComponent(conversationId)}`);
+      }
+    } catch (e) {
+      setError(e);
+      return;
+    }
+    setDraft("");
+    await runTurn(conversationId!, text, (onEvent, signal) => api.send(conversationId!, text, onEvent, signal));
+  }
+
+  const stop = () => abort.current?.abort();
+
+  const switchTo = async (messageId: string) => {
+    if (!id) return;
+    try {
+      setView(await api.switchBranch(id, messageId));
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  const changeModel = async (value: string) => {
+    setModel(value);
+    if (id) await api.changeConversation(id, { model: value }).catch(setError);
+  };
+
+  const messages = view?.messages ?? [];
+  const usable = models.filter((m) => !m.problem);
+  return (
+    <section class="chat" aria-label="Chat">
+      <header class="toolbar">
+        <h1>{view?.conversation.title || "New chat"}</h1>
+        <label>
+          Model{" "}
+          <select value={model} onChange={(e) => changeModel((e.target as HTMLSelectElement).value)} aria-label="Model">
+            <option value="">Default{usable.find((m) => m.is_default) ? ` (${usable.find((m) => m.is_default)!.id})` : ""}</option>
+            {usable.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.id}
+              </option>
+            ))}
+          </select>
+        </label>
+        {!id && (
+          <label>
+            Persona{" "}
+            <select value={persona} onChange={(e) => setPersona((e.target as HTMLSelectElement).value)} aria-label="Persona">
+              <option value="">None</option>
+              {personas.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </header>
+      <ErrorNote error={error} onDismiss={() => setError(null)} />
+      <div class="messages" aria-live="polite">
+        {!id && !live && <p class="empty">Ask anything. Your conversation stays on this computer. Press / to type, Ctrl+K to search.</p>}
+        {(folded !== null || (view?.summaries.length ?? 0) > 0) && (
+          <details class="folded">
+            <summary>Earlier messages were summarized to fit the model's context</summary>
+            <MarkdownView text={folded ?? view!.summaries[view!.summaries.length - 1].content} />
+          </details>
+        )}
+        {messages.map((m) => {
+          const siblings = view?.siblings[m.id];
+          const index = siblings?.indexOf(m.id) ?? 0;
+          return (
+            <article key={m.id} class={`message ${m.role} ${m.state}`} data-state={m.state} aria-label={m.role === "user" ? "You" : "Assistant"}>
+              {editing === m.id ? (
+                <form
+                  class="edit"
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    const text = (new FormData(e.currentTarget as HTMLFormElement).get("text") as string).trim();
+                    setEditing(null);
+                    if (text && id) runTurn(id, text, (onEvent, signal) => api.edit(m.id, text, onEvent, signal));
+                  }}
+                >
+                  <textarea name="text" aria-label="Edit your message" defaultValue={m.content} rows={3} />
+                  <button type="submit" class="primary">
+                    Send
+                  </button>
+                  <button type="button" onClick={() => setEditing(null)}>
+                    Cancel
+                  </button>
+                </form>
+              ) : m.role === "user" ? (
+                <div class="user-text">{m.content}</div>
+              ) : (
+                <MarkdownView text={m.content} />
+              )}
+              {m.state !== "done" && m.role === "assistant" && <p class="state">{stateNote(m)}</p>}
+              <footer>
+                {siblings && (
+                  <span class="branches" aria-label="Versions">
+                    <button type="button" class="ghost" aria-label="Previous version" disabled={index <= 0 || !!live} onClick={() => switchTo(siblings[index - 1])}>
+                      ‹
+                    </button>
+                    {index + 1} / {siblings.length}
+                    <button type="button" class="ghost" aria-label="Next version" disabled={index >= siblings.length - 1 || !!live} onClick={() => switchTo(siblings[index + 1])}>
+                      ›
+                    </button>
+                  </span>
+                )}
+                <CopyButton text={m.content} />
+                {m.role === "user" && !live && (
+                  <button type="button" class="ghost" onClick={() => setEditing(m.id)}>
+                    Edit
+                  </button>
+                )}
+                {m.role === "assistant" && !live && id && (
+                  <button type="button" class="ghost" onClick={() => runTurn(id, undefined, (onEvent, signal) => api.regenerate(m.id, onEvent, signal))}>
+                    Regenerate
+                  </button>
+                )}
+                {speeds[m.id] && <span class="readout">{speeds[m.id]}</span>}
+                {!speeds[m.id] && m.token_count != null && m.role === "assistant" && <span class="readout">{m.token_count} tokens</span>}
+              </footer>
+            </article>
+          );
+        })}
+        {live && (
+          <>
+            {live.question && !messages.some((m) => m.content === live.question && m.role === "user") && (
+              <article class="message user">
+                <div class="user-text">{live.question}</div>
+              </article>
+            )}
+            <article class="message assistant streaming" data-state="streaming" aria-busy="true">
+              {live.text ? <MarkdownView text={live.text} /> : <p class="state">Thinking…</p>}
+            </article>
+          </>
+        )}
+        <div ref={end} />
+      </div>
+      <form class="composer" onSubmit={send}>
+        <label class="visually-hidden" for="composer">
+          Message
+        </label>
+        <textarea
+          id="composer"
+          rows={3}
+          placeholder="Message Hearth (Enter to send, Shift+Enter for a new line)"
+          value={draft}
+          onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+              e.preventDefault();
+              send();
+            } else if (e.key === "Escape" && live) stop();
+          }}
+        />
+        {live ? (
+          <button type="button" class="danger" onClick={stop}>
+            Stop
+          </button>
+        ) : (
+          <button type="submit" class="primary" disabled={!draft.trim()}>
+            Send
+          </button>
+        )}
+      </form>
+    </section>
+  );
+}
+
+function stateNote(m: Message): string {
+  switch (m.state) {
+    case "stopped":
+      return "Stopped. Regenerate to get a whole answer.";
+    case "failed":
+      return `Failed: ${m.error ?? "unknown error"}. Regenerate to try again.`;
+    case "interrupted":
+      return "Cut off when Hearth stopped. Regenerate to finish it.";
+    case "streaming":
+      return "Still being written…";
+    default:
+      return "";
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { dateGroup, formatBytes, groupConversations, referenceLabel } from "./format";
+import type { Conversation } from "./api";
+
+const noon = new Date(2026, 10, 28, 12, 0, 0).getTime();
+const hour = 60 * 60 * 1000;
+
+function conversation(id: string, updated_at: number, pinned = false): Conversation {
+  return { id, title: id, title_source: "user", model: null, system_prompt: null, persona_id: null, pinned, archived: false, created_at: updated_at, updated_at, tags: [] };
+}
+
+describe("dateGroup", () => {
+  it("names recent days and falls back to the month", () => {
+    expect(dateGroup(noon - hour, noon)).toBe("Today");
+    expect(dateGroup(noon - 24 * hour, noon)).toBe("Yesterday");
+    expect(dateGroup(noon - 5 * 24 * hour, noon)).toBe("Previous 7 days");
+    expect(dateGroup(noon - 20 * 24 * hour, noon)).toBe("Previous 30 days");
+    expect(dateGroup(new Date(2025, 0, 5).getTime(), noon)).toMatch(/2025/);
+  });
+});
+
+describe("groupConversations", () => {
+  it("puts pinned first, then newest first by day", () => {
+    const groups = groupConversations(
+      [conversation("old", noon - 3 * 24 * hour), conversation("new", noon - hour), conversation("pin", noon - 90 * 24 * hour, true), conversation("newer", noon - 60_000)],
+      noon,
+    );
+    expect(groups.map(([name, list]) => [name, list.map((c) => c.id)])).toEqual([
+      ["Pinned", ["pin"]],
+      ["Today", ["newer", "new"]],
+      ["Previous 7 days", ["old"]],
+    ]);
+  });
+});
+
+describe("formatBytes and referenceLabel", () => {
+  it("formats sizes", () => {
+    expect(formatBytes(98_362_432)).toBe("93.8 MB");
+    expect(formatBytes(512)).toBe("512 B");
+    expect(formatBytes(null)).toBe("unknown");
+  });
+  it("labels references as the summary text does", () => {
+    const ref = { part: 0, section: [], first_page: null, last_page: null };
+    expect(referenceLabel({ ...ref, first_page: 4, last_page: 4 }, 0)).toBe("p. 4");
+    expect(referenceLabel({ ...ref, first_page: 4, last_page: 6 }, 0)).toBe("pp. 4–6");
+    expect(referenceLabel({ ...ref, section: ["Guide", "Intro"] }, 0)).toBe("§ Intro");
+    expect(referenceLabel(ref, 2)).toBe("part 3");
+  });
+});

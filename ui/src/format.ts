@@ -1,0 +1,60 @@
+// Small pure helpers for what the screens show: date groups, sizes, references.
+
+import type { Conversation, SourceRef } from "./api";
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** The sidebar's group for a conversation last touched at `at` (ms), seen at `now`. */
+export function dateGroup(at: number, now: number = Date.now()): string {
+  const startOfToday = new Date(now);
+  startOfToday.setHours(0, 0, 0, 0);
+  const today = startOfToday.getTime();
+  if (at >= today) return "Today";
+  if (at >= today - DAY) return "Yesterday";
+  if (at >= today - 7 * DAY) return "Previous 7 days";
+  if (at >= today - 30 * DAY) return "Previous 30 days";
+  return new Date(at).toLocaleDateString(undefined, { year: "numeric", month: "long" });
+}
+
+/** Pinned first, then groups by date, newest first within each. */
+export function groupConversations(list: Conversation[], now: number = Date.now()): [string, Conversation[]][] {
+  const groups = new Map<string, Conversation[]>();
+  const pinned = list.filter((c) => c.pinned);
+  if (pinned.length) groups.set("Pinned", pinned);
+  for (const conversation of [...list].filter((c) => !c.pinned).sort((a, b) => b.updated_at - a.updated_at)) {
+    const group = dateGroup(conversation.updated_at, now);
+    if (!groups.has(group)) groups.set(group, []);
+    groups.get(group)!.push(conversation);
+  }
+  return [...groups.entries()];
+}
+
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes == null) return "unknown";
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+/** "p. 4", "pp. 4–6", "§ Heading" or "part 3", as the summary text writes them. */
+export function referenceLabel(ref: SourceRef, index: number): string {
+  if (ref.first_page != null) {
+    return ref.last_page != null && ref.last_page !== ref.first_page
+      ? `pp. ${ref.first_page}–${ref.last_page}`
+      : `p. ${ref.first_page}`;
+  }
+  const heading = ref.section?.[ref.section.length - 1];
+  if (heading) return `§ ${heading}`;
+  return `part ${index + 1}`;
+}
+
+/** Tokens per second from a count and milliseconds. */
+export function speed(tokens: number, ms: number): string {
+  if (!ms || tokens < 2) return "";
+  return `${((tokens - 1) * 1000 / ms).toFixed(1)} tokens/s`;
+}

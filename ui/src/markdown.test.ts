@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { highlightCode, renderMarkdown, sanitizeSnippet } from "./markdown";
+
+const payloads = [
+  "<script>window.__xss = 1</script>",
+  '<img src=x onerror="window.__xss = 1">',
+  "[click](javascript:window.__xss=1)",
+  '<a href="javascript:window.__xss=1">x</a>',
+  '<iframe src="data:text/html,<script>parent.__xss=1</script>"></iframe>',
+  '<svg onload="window.__xss=1"><circle/></svg>',
+  "<details open ontoggle=window.__xss=1>",
+  '<form action="https://evil.example"><button>go</button></form>',
+  "![x](x\" onerror=\"window.__xss=1)",
+  '<div style="background:url(javascript:window.__xss=1)">x</div>',
+];
+
+describe("renderMarkdown", () => {
+  it("renders the Markdown a model writes", () => {
+    const html = renderMarkdown("# Title\n\n- **bold** item\n\n```rust\nfn main() {}\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |");
+    expect(html).toContain("<h1>Title</h1>");
+    expect(html).toContain("<strong>bold</strong>");
+    expect(html).toContain('<code class="language-rust">');
+    expect(html).toContain("<table>");
+  });
+
+  it.each(payloads)("strips script from %s", (payload) => {
+    const html = renderMarkdown(`Here you go:\n\n${payload}\n\nend`);
+    const host = document.createElement("div");
+    host.innerHTML = html;
+    expect(host.querySelector("script,iframe,svg,form,button,object,embed")).toBeNull();
+    for (const element of Array.from(host.querySelectorAll("*"))) {
+      for (const attribute of Array.from(element.attributes)) {
+        expect(attribute.name.startsWith("on")).toBe(false);
+        expect(attribute.value.toLowerCase()).not.toContain("javascript:");
+      }
+    }
+    expect((window as unknown as { __xss?: number }).__xss).toBeUndefined();
+  });
+
+  it("opens links outside the app", () => {
+    const host = document.createElement("div");
+    host.innerHTML = renderMarkdown("[Hearth](https://example.org)");
+    const link = host.querySelector("a")!;
+    expect(link.getAttribute("target")).toBe("_blank");
+    expect(link.getAttribute("rel")).toContain("noopener");
+  });
+
+  it("highlights code without trusting its text", () => {
+    const host = document.createElement("div");
+    host.innerHTML = renderMarkdown("```html\n<img src=x onerror=alert(1)>\n```");
+    highlightCode(host);
+    expect(host.querySelector("img")).toBeNull();
+    expect(host.textContent).toContain("<img src=x onerror=alert(1)>");
+    expect(host.querySelector("code")!.classList.contains("hljs")).toBe(true);
+  });
+});
+
+describe("sanitizeSnippet", () => {
+  it("keeps <mark> and nothing else", () => {
+    const clean = sanitizeSnippet('…the <mark>capital</mark> of <img src=x onerror=alert(1)> France');
+    expect(clean).toContain("<mark>capital</mark>");
+    expect(clean).not.toContain("<img");
+  });
+});

@@ -1,0 +1,141 @@
+// Settings: theme, default model, sampling, context and parallel answers, where the data
+// lives, and what stays private.
+
+import { useEffect, useState } from "preact/hooks";
+import type { ModelEntry, Settings } from "./api";
+import { ErrorNote, useApi } from "./app";
+import { applyTheme, storedTheme, type Theme } from "./theme";
+
+export function SettingsPage() {
+  const api = useApi();
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [models, setModels] = useState<ModelEntry[]>([]);
+  const [about, setAbout] = useState<{ data_folder: string; config_file: string; logs_folder: string } | null>(null);
+  const [theme, setTheme] = useState<Theme>(storedTheme());
+  const [saved, setSaved] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    api.settings().then(setSettings, setError);
+    api.models().then(setModels, () => {});
+    api.about().then(setAbout, () => {});
+  }, []);
+
+  if (!settings) return <section class="page">{error ? <ErrorNote error={error} /> : <p>Loading settings…</p>}</section>;
+
+  const number = (value: string) => (value.trim() === "" ? null : Number(value));
+  const set = (change: (s: Settings) => void) => {
+    const next = structuredClone(settings);
+    change(next);
+    setSettings(next);
+    setSaved(false);
+  };
+
+  async function save(event: Event) {
+    event.preventDefault();
+    try {
+      setSettings(await api.saveSettings(settings!));
+      setSaved(true);
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  return (
+    <section class="page settings" aria-label="Settings">
+      <h1>Settings</h1>
+      <fieldset>
+        <legend>Appearance</legend>
+        {(["system", "light", "dark"] as Theme[]).map((t) => (
+          <label key={t}>
+            <input
+              type="radio"
+              name="theme"
+              checked={theme === t}
+              onChange={() => {
+                setTheme(t);
+                applyTheme(t);
+              }}
+            />{" "}
+            {t[0].toUpperCase() + t.slice(1)}
+          </label>
+        ))}
+      </fieldset>
+      <form onSubmit={save}>
+        <fieldset>
+          <legend>Model</legend>
+          <label>
+            Default model{" "}
+            <select value={settings.default_model ?? ""} onChange={(e) => set((s) => (s.default_model = (e.target as HTMLSelectElement).value || null))}>
+              <option value="">None</option>
+              {models.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.id}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Context length (tokens per conversation, 0 = the model's own){" "}
+            <input type="number" min={0} value={settings.context_length} onInput={(e) => set((s) => (s.context_length = Number((e.target as HTMLInputElement).value)))} />
+          </label>
+          <label>
+            Answers at once{" "}
+            <input type="number" min={1} max={64} value={settings.parallel} onInput={(e) => set((s) => (s.parallel = Number((e.target as HTMLInputElement).value)))} />
+          </label>
+          <label>
+            CPU threads (empty = one per core){" "}
+            <input type="number" min={1} value={settings.threads ?? ""} onInput={(e) => set((s) => (s.threads = number((e.target as HTMLInputElement).value)))} />
+          </label>
+        </fieldset>
+        <fieldset>
+          <legend>Sampling</legend>
+          <label>
+            Temperature{" "}
+            <input type="number" step="0.05" min={0} value={settings.sampling.temperature} onInput={(e) => set((s) => (s.sampling.temperature = Number((e.target as HTMLInputElement).value)))} />
+          </label>
+          <label>
+            Top-p{" "}
+            <input type="number" step="0.05" min={0} max={1} value={settings.sampling.top_p} onInput={(e) => set((s) => (s.sampling.top_p = Number((e.target as HTMLInputElement).value)))} />
+          </label>
+          <label>
+            Top-k{" "}
+            <input type="number" min={0} value={settings.sampling.top_k} onInput={(e) => set((s) => (s.sampling.top_k = Number((e.target as HTMLInputElement).value)))} />
+          </label>
+          <label>
+            Longest answer (tokens){" "}
+            <input type="number" min={1} value={settings.sampling.max_tokens ?? ""} onInput={(e) => set((s) => (s.sampling.max_tokens = number((e.target as HTMLInputElement).value)))} />
+          </label>
+        </fieldset>
+        <fieldset>
+          <legend>Privacy</legend>
+          <p>Everything runs on this computer. Nothing you type or open is sent anywhere; no remote model provider is connected.</p>
+          <label>
+            <input type="checkbox" checked={settings.isolate_models} onChange={(e) => set((s) => (s.isolate_models = (e.target as HTMLInputElement).checked))} /> Run models in a separate process (a model crash cannot take Hearth down)
+          </label>
+        </fieldset>
+        <ErrorNote error={error} onDismiss={() => setError(null)} />
+        <button type="submit" class="primary">
+          Save
+        </button>
+        {saved && <span role="status"> Saved. Models already loaded keep their settings until Hearth restarts.</span>}
+      </form>
+      {about && (
+        <fieldset>
+          <legend>Data folder</legend>
+          <p>
+            History, models and the audit log: <code>{about.data_folder}</code>
+          </p>
+          <p>
+            Settings file: <code>{about.config_file}</code>
+          </p>
+          <p>
+            Logs: <code>{about.logs_folder}</code>
+          </p>
+          <p>Set HEARTH_HOME before starting Hearth to keep everything in another folder.</p>
+        </fieldset>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,158 @@
+// Translate: text or a file in, target language, optional source language (detected
+// otherwise) and glossary; the result side by side, unit by unit, with glossary misses
+// marked; copy or save the translation.
+
+import { useRef, useState } from "preact/hooks";
+import type { DocumentSource, Translation } from "./api";
+import { ErrorNote, useApi } from "./app";
+import { fileSource, parseGlossary } from "./files";
+import { CopyButton, download } from "./markdown-view";
+
+const TARGETS = ["English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Polish", "Japanese", "Chinese", "Korean", "Russian", "Arabic"];
+
+export function TranslatePage() {
+  const api = useApi();
+  const [text, setText] = useState("");
+  const [file, setFile] = useState<File | null>(null);
+  const [to, setTo] = useState("French");
+  const [from, setFrom] = useState("");
+  const [glossary, setGlossary] = useState("");
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const [result, setResult] = useState<Translation | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const abort = useRef<AbortController | null>(null);
+
+  async function run(event: Event) {
+    event.preventDefault();
+    setError(null);
+    setResult(null);
+    const parsed = parseGlossary(glossary);
+    if (parsed.errors.length) {
+      setError(new Error(`Glossary: ${parsed.errors.join("; ")}`));
+      return;
+    }
+    let input: DocumentSource;
+    if (file) input = await fileSource(file);
+    else if (text.trim()) input = { text, name: "pasted.md" };
+    else {
+      setError(new Error("Type or paste text, or choose a file, to translate."));
+      return;
+    }
+    const controller = new AbortController();
+    abort.current = controller;
+    setProgress({ done: 0, total: 1 });
+    try {
+      await api.translate({ ...input, to, from: from || undefined, glossary: parsed.entries }, (e) => {
+        if (e.event === "progress") setProgress(e.data);
+        else if (e.event === "done") setResult(e.data.translation);
+        else if (e.event === "error") setError(new Error(e.data.code === "CANCELLED" ? "Cancelled." : e.data.message));
+      }, controller.signal);
+    } catch (e) {
+      setError(e);
+    } finally {
+      abort.current = null;
+      setProgress(null);
+    }
+  }
+
+  const misses = new Set(result?.glossary_misses.map((m) => m.unit));
+  return (
+    <section class="page translate" aria-label="Translate">
+      <h1>Translate</h1>
+      <form class="job" onSubmit={run}>
+        <div class="options">
+          <label>
+            From{" "}
+            <input value={from} placeholder="detect" size={10} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} aria-label="Source language" />
+          </label>
+          <label>
+            To{" "}
+            <input list="targets" value={to} size={12} onInput={(e) => setTo((e.target as HTMLInputElement).value)} aria-label="Target language" />
+            <datalist id="targets">
+              {TARGETS.map((t) => (
+                <option key={t} value={t} />
+              ))}
+            </datalist>
+          </label>
+          <label class="button">
+            {file ? file.name : "Translate a file…"}
+            <input type="file" class="visually-hidden" accept=".pdf,.docx,.epub,.html,.htm,.md,.markdown,.txt" aria-label="File to translate" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} />
+          </label>
+          {file && (
+            <button type="button" class="ghost" onClick={() => setFile(null)}>
+              Clear file
+            </button>
+          )}
+          {progress ? (
+            <button type="button" class="danger" onClick={() => abort.current?.abort()}>
+              Cancel
+            </button>
+          ) : (
+            <button type="submit" class="primary">
+              Translate
+            </button>
+          )}
+        </div>
+        {!file && (
+          <>
+            <label for="translate-text">Text</label>
+            <textarea id="translate-text" rows={6} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
+          </>
+        )}
+        <details>
+          <summary>Glossary</summary>
+          <label for="glossary">One “term = translation” per line; Hearth checks the translation follows it.</label>
+          <textarea id="glossary" rows={3} value={glossary} onInput={(e) => setGlossary((e.target as HTMLTextAreaElement).value)} />
+        </details>
+      </form>
+      {progress && (
+        <div class="progress" role="status">
+          <progress value={progress.done} max={progress.total} aria-label="Translation progress" /> {progress.done} of {progress.total} pieces
+        </div>
+      )}
+      <ErrorNote error={error} onDismiss={() => setError(null)} />
+      {result && (
+        <article class="result" aria-label="Translation">
+          <header>
+            <span class="meta">
+              {result.detected
+                ? `Detected ${result.detected.language.name} (${Math.round(result.detected.confidence * 100)}% sure)`
+                : `From ${result.from.name}`}{" "}
+              → {result.to.name}
+            </span>
+            <CopyButton text={result.text} />
+            <button type="button" onClick={() => download(`translation.${result.to.code}.md`, result.text, "text/markdown")}>
+              Save
+            </button>
+          </header>
+          <table class="side-by-side">
+            <thead>
+              <tr>
+                <th scope="col">{result.from.name}</th>
+                <th scope="col">{result.to.name}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.units.map((unit, i) => (
+                <tr key={i} class={misses.has(i) ? "miss" : ""}>
+                  <td>{unit.source}</td>
+                  <td>{unit.target}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {result.glossary_misses.map((m, i) => (
+            <p class="warning" key={i}>
+              Piece {m.unit + 1} has “{m.term}” but not its required translation “{m.expected}”.
+            </p>
+          ))}
+          {result.warnings.map((w, i) => (
+            <p class="warning" key={`w${i}`}>
+              {w}
+            </p>
+          ))}
+        </article>
+      )}
+    </section>
+  );
+}
