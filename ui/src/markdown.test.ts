@@ -37,6 +37,21 @@ describe("renderMarkdown", () => {
     expect((window as unknown as { __xss?: number }).__xss).toBeUndefined();
   });
 
+  it("shows raw HTML as the text the model wrote", () => {
+    const host = document.createElement("div");
+    host.innerHTML = renderMarkdown('Try <b>this</b>:\n\n<img src=x onerror="alert(1)">');
+    expect(host.querySelector("b,img")).toBeNull();
+    expect(host.textContent).toContain("<b>this</b>");
+    expect(host.textContent).toContain('<img src=x onerror="alert(1)">');
+  });
+
+  it("never loads an image from the model's Markdown", () => {
+    const host = document.createElement("div");
+    host.innerHTML = renderMarkdown("![tracking pixel](https://evil.example/p.png)");
+    expect(host.querySelector("img")).toBeNull();
+    expect(host.textContent).toContain("[image: tracking pixel — https://evil.example/p.png]");
+  });
+
   it("opens links outside the app", () => {
     const host = document.createElement("div");
     host.innerHTML = renderMarkdown("[Hearth](https://example.org)");

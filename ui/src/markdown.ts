@@ -1,13 +1,24 @@
-// Model output and document text are untrusted. Markdown is rendered with `marked`,
-// then everything passes DOMPurify (no scripts, no event handlers, no javascript: links,
-// no forms or frames) before it reaches the page; links open outside the app. Code
-// blocks are highlighted after sanitizing, from their text only.
+// Model output and document text are untrusted. Markdown is rendered with `marked`
+// with raw HTML shown as the text it is (so the user sees exactly what the model wrote,
+// and no markup from it is ever parsed) and images shown as their description (a remote
+// image would be a request leaving the machine). Everything then passes DOMPurify (no
+// scripts, no event handlers, no javascript: links, no forms or frames) as a second
+// wall, and the page's Content-Security-Policy forbids inline script as a third. Links
+// open outside the app. Code blocks are highlighted after sanitizing, from their text.
 
 import DOMPurify from "dompurify";
 import { Marked } from "marked";
 import hljs from "highlight.js/lib/common";
 
-const marked = new Marked({ gfm: true, breaks: false, async: false });
+const marked = new Marked({
+  gfm: true,
+  breaks: false,
+  async: false,
+  renderer: {
+    html: ({ text }) => escapeHtml(text),
+    image: ({ text, href }) => escapeHtml(`[image: ${text || "no description"}${href ? ` — ${href}` : ""}]`),
+  },
+});
 
 const purifier = DOMPurify();
 purifier.addHook("afterSanitizeAttributes", (node) => {

@@ -17,7 +17,8 @@ use hearth_llm::{ChatMessage, GenerationEvent, GenerationOptions};
 use hearth_server::{AppState, RouterOptions, Token};
 use serde_json::json;
 
-const PROMPT: &str = "Write a long story about a lighthouse keeper who finds a message in a bottle.";
+const PROMPT: &str =
+    "Write a long story about a lighthouse keeper who finds a message in a bottle.";
 
 /// Every request gets a prompt of its own (a number in front), so no path is helped by a
 /// prompt cache and time to first token includes the whole prompt's evaluation.
@@ -106,7 +107,11 @@ fn measured(start: Instant, first: Instant, last: Instant, tokens: usize) -> Run
     let generating = last.duration_since(first).as_secs_f64();
     Run {
         ttft_ms: first.duration_since(start).as_secs_f64() * 1000.0,
-        tokens_per_s: if generating > 0.0 { (tokens.saturating_sub(1)) as f64 / generating } else { 0.0 },
+        tokens_per_s: if generating > 0.0 {
+            (tokens.saturating_sub(1)) as f64 / generating
+        } else {
+            0.0
+        },
         tokens,
     }
 }
@@ -123,7 +128,9 @@ async fn over_http(client: &reqwest::Client, base: &str, token: Option<&str>, to
         "stream": true,
         "stream_options": { "include_usage": true },
     });
-    let mut request = client.post(format!("{base}/v1/chat/completions")).json(&body);
+    let mut request = client
+        .post(format!("{base}/v1/chat/completions"))
+        .json(&body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -139,7 +146,9 @@ async fn over_http(client: &reqwest::Client, base: &str, token: Option<&str>, to
         buffer.push_str(&String::from_utf8_lossy(&chunk));
         while let Some(end) = buffer.find("\n\n") {
             let event: String = buffer.drain(..end + 2).collect();
-            let Some(data) = event.trim().strip_prefix("data: ") else { continue };
+            let Some(data) = event.trim().strip_prefix("data: ") else {
+                continue;
+            };
             if data == "[DONE]" {
                 continue;
             }
@@ -147,14 +156,22 @@ async fn over_http(client: &reqwest::Client, base: &str, token: Option<&str>, to
             if let Some(n) = value["usage"]["completion_tokens"].as_u64() {
                 usage = Some(n as usize);
             }
-            if value["choices"][0]["delta"]["content"].as_str().is_some_and(|t| !t.is_empty()) {
+            if value["choices"][0]["delta"]["content"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty())
+            {
                 first.get_or_insert_with(Instant::now);
                 last = Instant::now();
                 deltas += 1;
             }
         }
     }
-    measured(start, first.expect("no token"), last, usage.unwrap_or(deltas))
+    measured(
+        start,
+        first.expect("no token"),
+        last,
+        usage.unwrap_or(deltas),
+    )
 }
 
 #[tokio::main]
@@ -163,12 +180,18 @@ async fn main() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let paths = Paths::under(dir.path());
     std::fs::create_dir_all(dir.path().join("config")).unwrap();
-    let threads = args.threads.map(|t| format!("threads = {t}\n")).unwrap_or_default();
+    let threads = args
+        .threads
+        .map(|t| format!("threads = {t}\n"))
+        .unwrap_or_default();
     std::fs::write(
         paths.config_file(),
         format!(
             "default_model = {:?}\ncontext_length = 2048\nparallel = 1\n{threads}",
-            std::fs::canonicalize(&args.model).expect("the model file").display().to_string()
+            std::fs::canonicalize(&args.model)
+                .expect("the model file")
+                .display()
+                .to_string()
         ),
     )
     .unwrap();
@@ -181,7 +204,13 @@ async fn main() {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = hearth_server::app(AppState::new(hearth.clone()), Token::fixed("bench"), addr, &RouterOptions::default()).unwrap();
+    let app = hearth_server::app(
+        AppState::new(hearth.clone()),
+        Token::fixed("bench"),
+        addr,
+        &RouterOptions::default(),
+    )
+    .unwrap();
     tokio::spawn(hearth_server::serve(listener, app, std::future::pending()));
     let base = format!("http://{addr}");
     let client = reqwest::Client::new();
@@ -189,7 +218,9 @@ async fn main() {
     // Warm up every path once (model load, caches, connections).
     let warm = {
         let hearth = hearth.clone();
-        tokio::task::spawn_blocking(move || direct(&hearth, 8)).await.unwrap()
+        tokio::task::spawn_blocking(move || direct(&hearth, 8))
+            .await
+            .unwrap()
     };
     let _ = warm.tokens;
     over_http(&client, &base, Some("bench"), 8).await;
@@ -205,16 +236,27 @@ async fn main() {
         eprintln!("round {} of {}", round + 1, args.rounds);
         let hearth = hearth.clone();
         let tokens = args.tokens;
-        rows[0].1.push(tokio::task::spawn_blocking(move || direct(&hearth, tokens)).await.unwrap());
-        rows[1].1.push(over_http(&client, &base, Some("bench"), args.tokens).await);
+        rows[0].1.push(
+            tokio::task::spawn_blocking(move || direct(&hearth, tokens))
+                .await
+                .unwrap(),
+        );
+        rows[1]
+            .1
+            .push(over_http(&client, &base, Some("bench"), args.tokens).await);
         if let Some(url) = &args.llama_server {
-            rows[2].1.push(over_http(&client, url, None, args.tokens).await);
+            rows[2]
+                .1
+                .push(over_http(&client, url, None, args.tokens).await);
         }
     }
 
     let base_ttft = median(rows[0].1.iter().map(|r| r.ttft_ms).collect());
     let base_speed = median(rows[0].1.iter().map(|r| r.tokens_per_s).collect());
-    println!("model {}, {} tokens, greedy, {} rounds (medians)", args.model, args.tokens, args.rounds);
+    println!(
+        "model {}, {} tokens, greedy, {} rounds (medians)",
+        args.model, args.tokens, args.rounds
+    );
     println!("| path | time to first token (ms) | generation (tokens/s) | TTFT vs direct | speed vs direct |");
     println!("|---|---:|---:|---:|---:|");
     for (name, runs) in &rows {

@@ -170,12 +170,14 @@ fn summary_options(body: &SummarizeBody) -> ApiResult<SummaryOptions> {
             "long" => SummaryLength::Long,
             other => match other.parse::<u32>() {
                 Ok(words) if (10..=5000).contains(&words) => SummaryLength::Words(words),
-                _ => return Err(ApiError::invalid(
-                    "length",
-                    format!(
+                _ => {
+                    return Err(ApiError::invalid(
+                        "length",
+                        format!(
                         "unknown length `{other}`; use short, medium, long or a number of words"
                     ),
-                )),
+                    ))
+                }
             },
         },
         Some(_) => {

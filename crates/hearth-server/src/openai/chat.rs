@@ -199,12 +199,14 @@ fn chat_messages(messages: &[ChatMessageIn]) -> ApiResult<Vec<ChatMessage>> {
                 "system" | "developer" => Role::System,
                 "user" => Role::User,
                 "assistant" => Role::Assistant,
-                other => return Err(ApiError::invalid(
-                    format!("messages[{i}].role"),
-                    format!(
+                other => {
+                    return Err(ApiError::invalid(
+                        format!("messages[{i}].role"),
+                        format!(
                         "role `{other}` is not supported; use system, developer, user or assistant"
                     ),
-                )),
+                    ))
+                }
             };
             let content = match &message.content {
                 None => String::new(),
@@ -214,12 +216,14 @@ fn chat_messages(messages: &[ChatMessageIn]) -> ApiResult<Vec<ChatMessage>> {
                     for (j, part) in parts.iter().enumerate() {
                         match (part.kind.as_str(), &part.text) {
                             ("text", Some(t)) => text.push_str(t),
-                            (kind, _) => return Err(ApiError::invalid(
-                                format!("messages[{i}].content[{j}]"),
-                                format!(
+                            (kind, _) => {
+                                return Err(ApiError::invalid(
+                                    format!("messages[{i}].content[{j}]"),
+                                    format!(
                                     "content parts of type `{kind}` are not supported; send text"
                                 ),
-                            )),
+                                ))
+                            }
                         }
                     }
                     text
