@@ -23,5 +23,7 @@ for _ in $(seq 1 300); do
   curl -sf "http://127.0.0.1:$port/health" >/dev/null && break
   sleep 0.2
 done
-target/release/examples/http_bench --model "$model" --rounds "$rounds" --threads "$threads" \
+# Examples live one folder down from the llama.cpp libraries the build placed.
+LD_LIBRARY_PATH="$root/target/release" HEARTH_GGML_BACKENDS="$root/target/release" \
+  target/release/examples/http_bench --model "$model" --rounds "$rounds" --threads "$threads" \
   --llama-server "http://127.0.0.1:$port"
