@@ -131,6 +131,19 @@ await test("a chat streams, is saved, and is found by search after a reload", as
   await page.locator(".message.user", { hasText: "capital of France" }).waitFor();
 });
 
+await test("regenerating makes a second version and the switcher moves between them", async () => {
+  const answerText = () => page.locator('.message.assistant[data-state="done"] .markdown').first().innerText();
+  const first = await answerText();
+  await page.click(".message.assistant >> text=Regenerate");
+  const versions = page.locator('.message.assistant [aria-label="Versions"]');
+  await versions.waitFor(LONG);
+  assert.match(await versions.innerText(), /2 \/ 2/);
+  await page.click('.message.assistant [aria-label="Previous version"]');
+  await page.locator('.message.assistant [aria-label="Versions"]', { hasText: "1 / 2" }).waitFor();
+  assert.equal(await answerText(), first);
+  await shot("chat-versions");
+});
+
 await test("a PDF is summarized with page references", async () => {
   await page.goto(`${url}/#/summarize`);
   await page.setInputFiles('input[aria-label="Document to summarize"]', pdf);
@@ -178,6 +191,30 @@ await test("settings save and the dark theme applies", async () => {
   await page.locator("text=Saved.").waitFor();
   await shot("settings-dark");
   await page.check("input[name=theme] >> nth=1");
+});
+
+await test("on a phone-sized screen the history folds behind a menu button", async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${url}/#/chat`);
+  const toggle = page.locator('button[aria-label="Show history"]');
+  await toggle.waitFor();
+  assert.equal(await page.locator("nav.sidebar").isVisible(), false);
+  await shot("phone-chat");
+  await toggle.click();
+  await page.locator("nav.sidebar").waitFor({ state: "visible" });
+  assert.equal(await toggle.getAttribute("aria-expanded"), "true");
+  await shot("phone-history");
+  await page.setViewportSize({ width: 1280, height: 860 });
+});
+
+await test("keyboard: Ctrl+K searches, / types a message", async () => {
+  await page.goto(`${url}/#/chat`);
+  await page.locator("#composer").waitFor();
+  await page.keyboard.press("Control+k");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "history-search");
+  await page.locator("main").click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("/");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "composer");
 });
 
 const payloads = [

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
+use support::hub::FakeHub;
 use support::{hearth, models, text};
 
 struct Served {
@@ -26,6 +27,10 @@ impl Drop for Served {
 }
 
 fn serve(home: &Path) -> Served {
+    serve_with(home, &[])
+}
+
+fn serve_with(home: &Path, env: &[(&str, &str)]) -> Served {
     std::fs::create_dir_all(home.join("config")).unwrap();
     std::fs::write(
         home.join("config/config.toml"),
@@ -43,6 +48,7 @@ fn serve(home: &Path) -> Served {
         .unwrap();
     assert!(add.status.success(), "{}", support::describe(&add));
     let mut child = hearth(home)
+        .envs(env.iter().copied())
         .args(["--json", "serve", "--port", "0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -191,4 +197,49 @@ fn serve_stops_cleanly_on_sigterm_and_keeps_the_token() {
         first_token,
         "the token survives restarts"
     );
+}
+
+/// `POST /api/models/pull` downloads from a stand-in for the Hugging Face hub on a
+/// loopback port, streaming progress, and the model lands in the library.
+#[test]
+fn a_model_pull_streams_progress_and_adds_the_model() {
+    let bytes = std::fs::read(models::smollm2()).unwrap();
+    let sha256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
+    let hub = FakeHub::start("org/smol-GGUF", "smol.gguf", bytes, sha256);
+    let home = tempfile::tempdir().unwrap();
+    let served = serve_with(home.path(), &[("HEARTH_HF_ENDPOINT", hub.url())]);
+    let auth = format!("Authorization: Bearer {}", served.token);
+
+    let (events, stderr) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        &auth,
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"source":"org/smol-GGUF/smol.gguf"}"#,
+        &format!("{}/api/models/pull", served.url),
+    ]);
+    assert!(events.contains("event: started"), "{events} {stderr}");
+    assert!(events.contains("event: progress"), "{events}");
+    let done = events
+        .split("\n\n")
+        .find(|e| e.starts_with("event: done"))
+        .unwrap_or_else(|| panic!("no done event: {events}"));
+    let data: Value =
+        serde_json::from_str(done.lines().nth(1).unwrap().trim_start_matches("data: ")).unwrap();
+    let id = data["model"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(data["model"]["source"]["sha256"], sha256, "{data}");
+
+    let (listed, _) = curl(&["-H", &auth, &format!("{}/api/models", served.url)]);
+    let listed: Value = serde_json::from_str(&listed).unwrap();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&id.as_str()), "{ids:?}");
+    assert_eq!(hub.blob_gets().len(), 1, "the file was downloaded once");
 }

@@ -245,6 +245,31 @@ impl Hearth {
         Ok(engine.chat(messages, options)?)
     }
 
+    /// A chat completion another program asked for through the OpenAI-compatible API;
+    /// audited as `api`.
+    pub fn api_chat(
+        &self,
+        model: Option<&str>,
+        messages: &[ChatMessage],
+        options: GenerationOptions,
+    ) -> Result<Generation> {
+        Ok(self
+            .chat_for(model, messages, options, AuditPurpose::Api)?
+            .0)
+    }
+
+    /// A raw text continuation (no chat template) asked for through the API; audited as
+    /// `api`.
+    pub fn api_completion(
+        &self,
+        model: Option<&str>,
+        prompt: String,
+        options: GenerationOptions,
+    ) -> Result<Generation> {
+        let engine = self.audited_engine(model, AuditContext::new(AuditPurpose::Api, None))?;
+        Ok(engine.complete(prompt, options)?)
+    }
+
     /// One question, one answer: the `hearth run` job.
     pub fn ask_once(
         &self,

@@ -32,6 +32,8 @@ pub enum AuditPurpose {
     DocumentSummary,
     /// A part of a translation.
     Translation,
+    /// A request another program sent to the OpenAI-compatible API (`/v1`).
+    Api,
     /// Anything else made through the engine.
     #[default]
     Other,
@@ -46,6 +48,7 @@ impl AuditPurpose {
             AuditPurpose::Run => "run",
             AuditPurpose::DocumentSummary => "document_summary",
             AuditPurpose::Translation => "translation",
+            AuditPurpose::Api => "api",
             AuditPurpose::Other => "other",
         }
     }
@@ -58,6 +61,7 @@ impl AuditPurpose {
             "run" => AuditPurpose::Run,
             "document_summary" => AuditPurpose::DocumentSummary,
             "translation" => AuditPurpose::Translation,
+            "api" => AuditPurpose::Api,
             // The CHECK constraint admits nothing else; a hand-edited row reads as other.
             _ => AuditPurpose::Other,
         }

@@ -252,6 +252,36 @@ CREATE TABLE file_hashes (
 );
 "#;
 
+/// Version 8: requests from other programs through the OpenAI-compatible API get their
+/// own audit purpose, so the log tells them apart from the app's own work. The table is
+/// rebuilt as in version 6.
+const V8_API_PURPOSE: &str = r#"
+CREATE TABLE audit_log_v8 (
+    id                INTEGER PRIMARY KEY,
+    created_at        INTEGER NOT NULL,
+    model             TEXT NOT NULL,
+    model_sha256      TEXT,
+    provider          TEXT NOT NULL,
+    parameters        TEXT NOT NULL CHECK (json_valid(parameters)),
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    prompt_ms         REAL,
+    generation_ms     REAL,
+    stop_reason       TEXT,
+    error             TEXT,
+    prompt_sha256     TEXT NOT NULL,
+    output_sha256     TEXT NOT NULL,
+    conversation_id   TEXT,
+    purpose           TEXT NOT NULL
+                      CHECK (purpose IN ('answer', 'title', 'summary', 'run', 'other',
+                                         'document_summary', 'translation', 'api'))
+);
+INSERT INTO audit_log_v8 SELECT * FROM audit_log;
+DROP TABLE audit_log;
+ALTER TABLE audit_log_v8 RENAME TO audit_log;
+CREATE INDEX audit_log_created ON audit_log(created_at);
+"#;
+
 /// Every migration in order; migration `i` takes the database to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
     V1_CORE,
@@ -261,6 +291,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     V5_AUDIT_LOG,
     V6_DOCUMENT_PURPOSES,
     V7_FILE_HASHES,
+    V8_API_PURPOSE,
 ];
 
 /// The schema version this code writes.
@@ -514,6 +545,47 @@ mod tests {
                 [],
             )
             .is_err());
+    }
+
+    /// Version 8 rebuilds the audit log again for the `api` purpose; rows and the file
+    /// hash cache survive.
+    #[test]
+    fn version_7_audit_rows_survive_the_api_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for step in &MIGRATIONS[..7] {
+                conn.execute_batch(step).unwrap();
+            }
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            conn.pragma_update(None, "user_version", 7).unwrap();
+            conn.execute(
+                "INSERT INTO audit_log (created_at, model, provider, parameters, prompt_sha256, \
+                 output_sha256, purpose) VALUES (1000, 'smollm2', 'local', '{}', 'aa', 'bb', 'translation')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let records = store.audit_records(None).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(
+            records[0].generation.purpose,
+            crate::AuditPurpose::Translation
+        );
+        store
+            .conn()
+            .execute(
+                "INSERT INTO audit_log (created_at, model, provider, parameters, prompt_sha256, \
+                 output_sha256, purpose) VALUES (2000, 'smollm2', 'local', '{}', 'cc', 'dd', 'api')",
+                [],
+            )
+            .unwrap();
+        let records = store.audit_records(None).unwrap();
+        assert_eq!(records[1].generation.purpose, crate::AuditPurpose::Api);
     }
 
     #[test]

@@ -50,13 +50,10 @@ pub async fn chat_completions(
     }
     let model = model_spec(&request.model);
     let hearth = state.hearth.clone();
-    let generation = tokio::task::spawn_blocking(move || {
-        hearth
-            .chat(model.as_deref(), &messages, options)
-            .map(|(generation, _)| generation)
-    })
-    .await?
-    .map_err(|e| model_field(e.into()))?;
+    let generation =
+        tokio::task::spawn_blocking(move || hearth.api_chat(model.as_deref(), &messages, options))
+            .await?
+            .map_err(|e| model_field(e.into()))?;
 
     let reply = Reply::new("chatcmpl", &request.model);
     if request.sampling.streaming() {
@@ -136,10 +133,7 @@ pub async fn completions(
     let model = model_spec(&request.model);
     let hearth = state.hearth.clone();
     let generation = tokio::task::spawn_blocking(move || {
-        use hearth_llm::EngineExt;
-        hearth
-            .engine(model.as_deref())
-            .and_then(|engine| Ok(engine.complete(prompt, options)?))
+        hearth.api_completion(model.as_deref(), prompt, options)
     })
     .await?
     .map_err(|e| model_field(e.into()))?;
