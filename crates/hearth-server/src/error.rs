@@ -200,3 +200,33 @@ impl From<tokio::task::JoinError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Checks sampling options, naming the field at fault as `{prefix}{name}`
+/// (`temperature`, `options.top_p`, `sampling.max_tokens`...).
+pub fn check_options(options: &hearth_llm::GenerationOptions, prefix: &str) -> ApiResult<()> {
+    const FIELDS: [&str; 7] = [
+        "temperature",
+        "top_p",
+        "top_k",
+        "min_p",
+        "repeat_penalty",
+        "max_tokens",
+        "stop",
+    ];
+    options.validate().map_err(|e| {
+        let message = e.to_string();
+        let field = FIELDS
+            .into_iter()
+            .find(|f| message.contains(f))
+            .map(|f| format!("{prefix}{f}"))
+            .unwrap_or_else(|| prefix.trim_end_matches('.').to_owned());
+        ApiError::invalid(
+            if field.is_empty() {
+                "body".into()
+            } else {
+                field
+            },
+            message,
+        )
+    })
+}

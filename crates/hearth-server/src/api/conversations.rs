@@ -298,14 +298,7 @@ impl AnswerOptions {
         if let Some(v) = self.seed {
             options.seed = Some(v);
         }
-        options.validate().map_err(|e| {
-            let message = e.to_string();
-            let field = ["temperature", "top_p", "top_k", "max_tokens"]
-                .into_iter()
-                .find(|f| message.contains(f))
-                .unwrap_or("options");
-            ApiError::invalid(format!("options.{field}"), message)
-        })?;
+        crate::error::check_options(&options, "options.")?;
         Ok(options)
     }
 }
@@ -327,18 +320,11 @@ pub async fn send(
     Path(id): Path<String>,
     ValidJson(body): ValidJson<SendBody>,
 ) -> ApiResult<Response> {
-    if body.content.trim().is_empty() {
-        return Err(ApiError::invalid(
-            "content",
-            "the message is empty; type something to send",
-        ));
-    }
-    let options = body.options.apply(state.hearth.default_options())?;
-    let turn = blocking(&state, move |hearth| {
-        hearth.send_message(&ConversationId::from(id), &body.content, options)
+    let content = body.content()?;
+    start_turn(&state, &body.options, move |hearth, options| {
+        hearth.send_message(&ConversationId::from(id), &content, options)
     })
-    .await?;
-    Ok(stream_turn(&state, turn))
+    .await
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -357,12 +343,10 @@ pub async fn regenerate(
     Path(id): Path<String>,
     ValidJson(body): ValidJson<RegenerateBody>,
 ) -> ApiResult<Response> {
-    let options = body.options.apply(state.hearth.default_options())?;
-    let turn = blocking(&state, move |hearth| {
+    start_turn(&state, &body.options, move |hearth, options| {
         hearth.regenerate(&MessageId::from(id), options)
     })
-    .await?;
-    Ok(stream_turn(&state, turn))
+    .await
 }
 
 #[utoipa::path(post, path = "/api/messages/{id}/edit", tag = "conversations",
@@ -374,18 +358,38 @@ pub async fn edit(
     Path(id): Path<String>,
     ValidJson(body): ValidJson<SendBody>,
 ) -> ApiResult<Response> {
-    if body.content.trim().is_empty() {
-        return Err(ApiError::invalid(
-            "content",
-            "the message is empty; type something to send",
-        ));
-    }
-    let options = body.options.apply(state.hearth.default_options())?;
-    let turn = blocking(&state, move |hearth| {
-        hearth.edit_message(&MessageId::from(id), &body.content, options)
+    let content = body.content()?;
+    start_turn(&state, &body.options, move |hearth, options| {
+        hearth.edit_message(&MessageId::from(id), &content, options)
     })
-    .await?;
-    Ok(stream_turn(&state, turn))
+    .await
+}
+
+impl SendBody {
+    /// The message, refused when there is nothing in it.
+    fn content(&self) -> ApiResult<String> {
+        if self.content.trim().is_empty() {
+            return Err(ApiError::invalid(
+                "content",
+                "the message is empty; type something to send",
+            ));
+        }
+        Ok(self.content.clone())
+    }
+}
+
+/// Starts a turn (send, regenerate or edit) with the request's options over the
+/// settings, off the async workers, and streams it.
+async fn start_turn(
+    state: &AppState,
+    options: &AnswerOptions,
+    begin: impl FnOnce(&hearth_core::Hearth, GenerationOptions) -> hearth_core::Result<ChatTurn>
+        + Send
+        + 'static,
+) -> ApiResult<Response> {
+    let options = options.apply(state.hearth.default_options())?;
+    let turn = blocking(state, move |hearth| begin(hearth, options)).await?;
+    Ok(stream_turn(state, turn))
 }
 
 /// Streams a turn's events; the stream owns the turn, so closing it stops the answer.

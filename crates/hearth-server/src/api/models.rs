@@ -293,19 +293,5 @@ fn check_config(config: &Config) -> ApiResult<()> {
         max_tokens: s.max_tokens,
         ..Default::default()
     };
-    options.validate().map_err(|e| {
-        let message = e.to_string();
-        let field = [
-            "temperature",
-            "top_k",
-            "top_p",
-            "min_p",
-            "repeat_penalty",
-            "max_tokens",
-        ]
-        .into_iter()
-        .find(|f| message.contains(f))
-        .unwrap_or("temperature");
-        ApiError::invalid(format!("sampling.{field}"), message)
-    })
+    crate::error::check_options(&options, "sampling.")
 }

@@ -224,22 +224,7 @@ impl SamplingFields {
                 "at most 4 stop sequences are allowed",
             ));
         }
-        options.validate().map_err(|e| {
-            let message = e.to_string();
-            let field = [
-                "temperature",
-                "top_p",
-                "top_k",
-                "min_p",
-                "repeat_penalty",
-                "max_tokens",
-                "stop",
-            ]
-            .into_iter()
-            .find(|f| message.contains(f))
-            .unwrap_or("body");
-            ApiError::invalid(field, message)
-        })?;
+        crate::error::check_options(&options, "")?;
         Ok(options)
     }
 
