@@ -11,8 +11,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 rounds="${1:-5}"
 model="$(scripts/fetch-models.sh smollm2)"
-cargo build --release -p hearth-server --example http_bench >&2
-cargo build --release -p hearth-cli >&2
+cargo build --release --workspace --example http_bench >&2
+cargo build --release --workspace --bins >&2
 server="$(LLAMA_TARGET=llama-server scripts/build-llama-bench.sh)"
 threads="$(nproc)"
 port=18080

@@ -10,7 +10,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-cargo build --release -p hearth-cli >&2
+cargo build --release --workspace --bins >&2
 scripts/fetch-test-docs.sh >/dev/null
 pdf="${1:-.testdata/r-doc-pdf/R-intro.pdf}"
 model="$(scripts/fetch-models.sh smollm2)"

@@ -10,7 +10,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 reps="${1:-10}"
 
-cargo build --release -p hearth-cli >&2
+cargo build --release --workspace --bins >&2
 llama_bench="$(scripts/build-llama-bench.sh)"
 smollm2="$(scripts/fetch-models.sh smollm2)"
 gemma3="$(scripts/fetch-models.sh gemma3)"

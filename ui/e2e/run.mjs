@@ -187,8 +187,15 @@ await test("settings save and the dark theme applies", async () => {
   await page.locator("text=Sampling").waitFor();
   await page.check("input[name=theme] >> nth=2");
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+  await page.getByLabel(/Disk for resuming long chats/).fill("512");
   await page.click("button:has-text('Save')");
   await page.locator("text=Saved.").waitFor();
+  const stored = await page.evaluate(async () => {
+    const token = document.querySelector("meta[name=hearth-token]").content;
+    const response = await fetch("/api/settings", { headers: { Authorization: `Bearer ${token}` } });
+    return response.json();
+  });
+  assert.equal(stored.saved_contexts_mb, 512);
   await shot("settings-dark");
   await page.check("input[name=theme] >> nth=1");
 });

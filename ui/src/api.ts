@@ -131,6 +131,8 @@ export interface Settings {
   context_length: number;
   parallel: number;
   isolate_models: boolean;
+  /** Disk per model for conversation contexts kept across restarts, in MB; 0 = off. */
+  saved_contexts_mb: number;
   sampling: {
     temperature: number;
     top_k: number;

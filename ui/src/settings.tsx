@@ -88,6 +88,10 @@ export function SettingsPage() {
             CPU threads (empty = one per core){" "}
             <input type="number" min={1} value={settings.threads ?? ""} onInput={(e) => set((s) => (s.threads = number((e.target as HTMLInputElement).value)))} />
           </label>
+          <label>
+            Disk for resuming long chats quickly after a restart (MB per model, 0 = off){" "}
+            <input type="number" min={0} value={settings.saved_contexts_mb} onInput={(e) => set((s) => (s.saved_contexts_mb = Number((e.target as HTMLInputElement).value)))} />
+          </label>
         </fieldset>
         <fieldset>
           <legend>Sampling</legend>

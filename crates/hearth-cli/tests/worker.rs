@@ -197,3 +197,53 @@ fn a_missing_worker_program_is_a_spawn_error() {
     .unwrap();
     assert!(matches!(err, LlmError::WorkerSpawn { .. }), "{err:?}");
 }
+
+#[test]
+fn a_worker_saves_its_contexts_when_stopped_and_the_next_one_restores_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = || {
+        WorkerEngine::start(WorkerSettings {
+            program: support::hearth_bin(),
+            args: vec!["worker".into()],
+            model: support::models::smollm2(),
+            engine: EngineSettings {
+                saved_contexts: Some(dir.path().to_path_buf()),
+                ..settings()
+            },
+        })
+        .unwrap()
+    };
+    let mut messages = vec![
+        ChatMessage::system("You are a concise travel guide."),
+        ChatMessage::user(
+            "I have three days in Lisbon in November, I like walking, old trams, \
+             bookshops and fish, and I do not want to spend much. Plan the first day \
+             for me, from breakfast to a late dinner, in a few sentences.",
+        ),
+    ];
+    let first = {
+        let worker = start();
+        worker
+            .chat(&messages, greedy(24))
+            .unwrap()
+            .0
+            .wait()
+            .unwrap()
+        // Dropping the engine asks the worker to shut down, which saves its contexts.
+    };
+    messages.push(ChatMessage::assistant(first.text.clone()));
+    messages.push(ChatMessage::user("And the second day?"));
+    let worker = start();
+    let second = worker.chat(&messages, greedy(8)).unwrap().0.wait().unwrap();
+    assert!(
+        second.restored_tokens >= first.prompt_tokens,
+        "{} restored; the first prompt had {}",
+        second.restored_tokens,
+        first.prompt_tokens
+    );
+    worker.forget_contexts().unwrap();
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "forgetting through the worker empties the folder"
+    );
+}

@@ -192,6 +192,10 @@ impl Engine for AuditedEngine {
     fn detokenize(&self, tokens: &[u32]) -> hearth_llm::Result<String> {
         self.inner.detokenize(tokens)
     }
+
+    fn forget_contexts(&self) -> hearth_llm::Result<()> {
+        self.inner.forget_contexts()
+    }
 }
 
 enum Outcome<'a> {

@@ -100,6 +100,13 @@ impl Hearth {
         &self.store
     }
 
+    /// Deletes a conversation with its messages (overwritten in the database), and every
+    /// saved model context, since one may hold its tokens: delete means gone.
+    pub fn delete_conversation(&self, id: &ConversationId) -> Result<()> {
+        self.store.delete_conversation(id)?;
+        self.forget_contexts()
+    }
+
     /// Starts a conversation; the model and system prompt default to the settings.
     pub fn new_conversation(
         &self,

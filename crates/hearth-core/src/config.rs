@@ -23,6 +23,9 @@ pub struct Config {
     /// Run models in a separate `hearth worker` process so a llama.cpp crash cannot
     /// take the app down.
     pub isolate_models: bool,
+    /// Megabytes of disk each model may use for saved conversation contexts, restored
+    /// instead of re-read after a restart; 0 turns saving off.
+    pub saved_contexts_mb: u64,
     pub sampling: Sampling,
 }
 
@@ -45,6 +48,7 @@ impl Default for Config {
             context_length: 4096,
             parallel: 2,
             isolate_models: true,
+            saved_contexts_mb: 2048,
             sampling: Sampling::default(),
         }
     }
@@ -105,6 +109,7 @@ impl Config {
             context_length: self.context_length,
             parallel: self.parallel.max(1),
             threads: self.threads,
+            saved_contexts_budget: self.saved_contexts_mb.saturating_mul(1 << 20),
             ..EngineSettings::default()
         }
     }

@@ -187,7 +187,10 @@ impl Hearth {
         }
         // Started before loading, so the hash is often ready by the first answer.
         let hash = self.model_hash(&path);
-        let settings = self.config().engine_settings();
+        let mut settings = self.config().engine_settings();
+        if settings.saved_contexts_budget > 0 {
+            settings.saved_contexts = Some(self.paths.contexts_dir());
+        }
         let engine: Arc<dyn Engine> = match &self.isolation {
             Isolation::Provided(engine) => engine.clone(),
             Isolation::InProcess => Arc::new(LlamaEngine::load(&path, &settings)?),
@@ -201,6 +204,36 @@ impl Hearth {
         let loaded = LoadedModel { engine, hash };
         engines.insert(path, loaded.clone());
         Ok(loaded)
+    }
+
+    /// Drops every conversation context the loaded engines keep and every context saved
+    /// on disk, for all models. Costs only re-reading prompts later.
+    pub fn forget_contexts(&self) -> Result<()> {
+        let engines: Vec<Arc<dyn Engine>> = self
+            .engines
+            .lock()
+            .map_err(|_| poisoned())?
+            .values()
+            .map(|loaded| loaded.engine.clone())
+            .collect();
+        for engine in engines {
+            if let Err(error) = engine.forget_contexts() {
+                // A stopped engine keeps nothing in memory; its files go below.
+                tracing::warn!(%error, "an engine could not drop its contexts");
+            }
+        }
+        let dir = self.paths.contexts_dir();
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(CoreError::Io {
+                what: format!(
+                    "removing saved conversation contexts in {} (delete that folder by hand)",
+                    dir.display()
+                ),
+                source,
+            }),
+        }
     }
 
     /// The model file's hash: the one checked at download when the library has it,

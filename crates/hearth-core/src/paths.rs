@@ -56,6 +56,11 @@ impl Paths {
         self.data.join("hearth.db")
     }
 
+    /// Saved conversation contexts (llama.cpp KV states), one folder per model.
+    pub fn contexts_dir(&self) -> PathBuf {
+        self.cache.join("contexts")
+    }
+
     pub fn library_file(&self) -> PathBuf {
         self.data.join("library.json")
     }

@@ -44,6 +44,10 @@ pub trait Engine: Send + Sync {
     fn submit(&self, request: EngineRequest) -> Result<Generation>;
     fn tokenize(&self, text: &str, add_special: bool) -> Result<Vec<u32>>;
     fn detokenize(&self, tokens: &[u32]) -> Result<String>;
+    /// Drops every conversation context this engine keeps, in memory and on disk, so no
+    /// trace of a deleted conversation outlives it. A request running now keeps its own
+    /// until it ends.
+    fn forget_contexts(&self) -> Result<()>;
 }
 
 /// Convenience calls every engine gets: chat formatting and schema-to-grammar

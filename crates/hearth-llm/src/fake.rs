@@ -48,6 +48,7 @@ impl FakeStream {
             stop_reason,
             prompt_tokens,
             cached_tokens: 0,
+            restored_tokens: 0,
             completion_tokens: self.chunks,
             prompt_ms: 0.0,
             generation_ms: 0.0,
@@ -150,6 +151,11 @@ impl FakeEngine {
 impl Engine for FakeEngine {
     fn info(&self) -> ModelInfo {
         self.info.clone()
+    }
+
+    /// The fake keeps no contexts.
+    fn forget_contexts(&self) -> Result<()> {
+        Ok(())
     }
 
     fn submit(&self, request: EngineRequest) -> Result<Generation> {

@@ -188,6 +188,10 @@ pub struct Completion {
     /// with what that sequence held before), so not evaluated again.
     #[serde(default)]
     pub cached_tokens: usize,
+    /// Of the cached tokens, those loaded from a context saved on disk (after the
+    /// conversation lost its sequence or the app restarted).
+    #[serde(default)]
+    pub restored_tokens: usize,
     pub completion_tokens: usize,
     /// Time from accepting the request to the first sampled token (prompt processing).
     pub prompt_ms: f64,

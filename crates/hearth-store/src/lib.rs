@@ -32,6 +32,7 @@ mod search;
 mod store;
 mod summaries;
 mod types;
+mod unspaced;
 
 pub use audit::{AuditPurpose, AuditRecord, FileStamp, NewAuditRecord};
 pub use error::{Result, StoreError};

@@ -10,7 +10,7 @@
 //! - terms in scripts written without spaces (Chinese, Japanese, Korean, Thai, ...) are
 //!   matched as substrings through the trigram index, since the word index sees a whole
 //!   sentence of them as one token. Substrings shorter than three characters are too short
-//!   for trigrams and are matched by scanning the text.
+//!   for trigrams and go to the one-character index (`unspaced.rs`).
 
 /// Terms after the first this many are ignored, which bounds the cost of a query.
 pub const MAX_TERMS: usize = 32;
@@ -22,7 +22,7 @@ pub(crate) struct ParsedQuery {
     pub words: Option<String>,
     /// For the trigram index.
     pub substrings: Option<String>,
-    /// No-space-script terms of one or two characters, matched by scanning.
+    /// No-space-script terms of one or two characters, for the one-character index.
     pub short: Vec<String>,
 }
 

@@ -282,6 +282,45 @@ ALTER TABLE audit_log_v8 RENAME TO audit_log;
 CREATE INDEX audit_log_created ON audit_log(created_at);
 "#;
 
+/// Version 9: an index for one- and two-character terms in scripts written without
+/// spaces (see `unspaced.rs`), which the trigram index cannot serve and which were
+/// answered by reading every message. Contentless (it keeps only tokens), with deletes
+/// by rowid and `secure-delete` like the other indexes; `hearth_unspaced` is the store's
+/// own SQL function, registered on every connection before the schema is touched.
+const V9_UNSPACED_INDEX: &str = r#"
+CREATE VIRTUAL TABLE messages_unspaced USING fts5(
+    grams,
+    content = '',
+    contentless_delete = 1,
+    tokenize = "unicode61 categories 'L* N* Co M*' remove_diacritics 0"
+);
+INSERT INTO messages_unspaced(messages_unspaced, rank) VALUES ('secure-delete', 1);
+
+CREATE TRIGGER messages_unspaced_insert AFTER INSERT ON messages
+WHEN NEW.state <> 'streaming' AND hearth_unspaced(NEW.content) IS NOT NULL
+BEGIN
+    INSERT INTO messages_unspaced(rowid, grams) VALUES (NEW.seq, hearth_unspaced(NEW.content));
+END;
+
+CREATE TRIGGER messages_unspaced_delete AFTER DELETE ON messages
+BEGIN
+    DELETE FROM messages_unspaced WHERE rowid = OLD.seq;
+END;
+
+CREATE TRIGGER messages_unspaced_update AFTER UPDATE OF content, state ON messages
+BEGIN
+    DELETE FROM messages_unspaced WHERE rowid = OLD.seq;
+    INSERT INTO messages_unspaced(rowid, grams)
+        SELECT NEW.seq, hearth_unspaced(NEW.content)
+        WHERE NEW.state <> 'streaming' AND hearth_unspaced(NEW.content) IS NOT NULL;
+END;
+
+INSERT INTO messages_unspaced(rowid, grams)
+    SELECT seq, grams FROM (
+        SELECT seq, hearth_unspaced(content) AS grams FROM messages WHERE state <> 'streaming'
+    ) WHERE grams IS NOT NULL;
+"#;
+
 /// Every migration in order; migration `i` takes the database to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
     V1_CORE,
@@ -292,6 +331,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     V6_DOCUMENT_PURPOSES,
     V7_FILE_HASHES,
     V8_API_PURPOSE,
+    V9_UNSPACED_INDEX,
 ];
 
 /// The schema version this code writes.
@@ -586,6 +626,39 @@ mod tests {
             .unwrap();
         let records = store.audit_records(None).unwrap();
         assert_eq!(records[1].generation.purpose, crate::AuditPurpose::Api);
+    }
+
+    /// Version 9 indexes the short-term index from the messages already stored.
+    #[test]
+    fn version_8_messages_are_found_by_short_unspaced_terms_after_the_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        let id = {
+            let store = Store::open(&path).unwrap();
+            let c = store
+                .create_conversation(NewConversation::default())
+                .unwrap();
+            store
+                .add_message(&c.id, NewMessage::user(None, "東京の天気"))
+                .unwrap();
+            c.id
+        };
+        {
+            // Back to version 8, as an older Hearth left it.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "DROP TRIGGER messages_unspaced_insert; DROP TRIGGER messages_unspaced_delete; \
+                 DROP TRIGGER messages_unspaced_update; DROP TABLE messages_unspaced; \
+                 PRAGMA user_version = 8;",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let hits = store.search(&SearchQuery::text("天気")).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].conversation_id, id);
+        store.check_integrity().unwrap();
     }
 
     #[test]

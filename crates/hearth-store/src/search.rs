@@ -1,8 +1,11 @@
 //! Full-text search over message text, with filters and highlighted snippets.
 //!
 //! See [`crate::query`] for how the typed text is read. Results are ordered by relevance
-//! (FTS5's bm25), newest first among equals. Answers that are still streaming are not
-//! indexed yet and do not appear; everything else, including interrupted answers, does.
+//! (FTS5's bm25), newest first among equals; a query that matches 2,000 messages or more
+//! lists the newest first instead (bm25 would rank every match, tens of milliseconds for
+//! a phrase of common words, while newest first stops after one page). Answers that are
+//! still streaming are not indexed yet and do not appear; everything else, including
+//! interrupted answers, does.
 //!
 //! Snippets come two ways in each [`SearchHit`]: `segments`, plain text pieces flagged as
 //! hits or not, for front ends that draw their own highlighting; and `snippet`, the same
@@ -17,6 +20,7 @@ use crate::error::Result;
 use crate::query::{self, ParsedQuery};
 use crate::store::Store;
 use crate::types::{ConversationId, MessageId, MessageKind, Role};
+use crate::unspaced;
 
 /// Results per page when the query does not say.
 pub const DEFAULT_SEARCH_LIMIT: u32 = 50;
@@ -32,6 +36,10 @@ const ELLIPSIS: &str = "…";
 /// character, hence the larger figure).
 const SNIPPET_WORDS: i64 = 12;
 const SNIPPET_CHARS: i64 = 48;
+/// A query that matches at least this many messages lists the newest first: ranking
+/// every match (a phrase of common words matches most of a history) costs more than the
+/// order is worth, while newest first stops after one page.
+const BROAD_MATCHES: i64 = 2000;
 
 /// A search and its filters. `Default` plus `text` searches everything.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -112,8 +120,18 @@ impl Store {
         if parsed.is_empty() {
             return Ok(Vec::new());
         }
-        let (sql, args) = build_sql(&parsed, search);
         let conn = self.conn();
+        let newest_first = match primary_index(&parsed) {
+            Some((table, _, expression)) => {
+                let sql = format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ?1 LIMIT {BROAD_MATCHES})"
+                );
+                let matches: i64 = conn.query_row(&sql, [expression], |row| row.get(0))?;
+                matches >= BROAD_MATCHES
+            }
+            None => false,
+        };
+        let (sql, args) = build_sql(&parsed, search, newest_first);
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), |row| {
             Ok((
@@ -146,7 +164,22 @@ impl Store {
     }
 }
 
-fn build_sql(parsed: &ParsedQuery, search: &SearchQuery) -> (String, Vec<SqlValue>) {
+/// The index that ranks and makes the snippet, its snippet width, and its expression:
+/// words if any, else substrings; with only very short substrings, none (the
+/// one-character index finds candidates and the snippet is cut from the text).
+fn primary_index(parsed: &ParsedQuery) -> Option<(&'static str, i64, &str)> {
+    match (&parsed.words, &parsed.substrings) {
+        (Some(words), _) => Some(("messages_fts", SNIPPET_WORDS, words)),
+        (None, Some(substrings)) => Some(("messages_trigram", SNIPPET_CHARS, substrings)),
+        (None, None) => None,
+    }
+}
+
+fn build_sql(
+    parsed: &ParsedQuery,
+    search: &SearchQuery,
+    newest_first: bool,
+) -> (String, Vec<SqlValue>) {
     let mut args: Vec<SqlValue> = Vec::new();
     let mut arg = |value: SqlValue| {
         args.push(value);
@@ -155,15 +188,7 @@ fn build_sql(parsed: &ParsedQuery, search: &SearchQuery) -> (String, Vec<SqlValu
     let text = |s: &str| SqlValue::Text(s.to_owned());
     let mut conditions: Vec<String> = Vec::new();
 
-    // The index that ranks and makes the snippet: words if any, else substrings; with
-    // only very short substrings, no index can help and the text is scanned.
-    let primary = if parsed.words.is_some() {
-        Some(("messages_fts", SNIPPET_WORDS))
-    } else if parsed.substrings.is_some() {
-        Some(("messages_trigram", SNIPPET_CHARS))
-    } else {
-        None
-    };
+    let primary = primary_index(parsed).map(|(table, width, _)| (table, width));
     let (from, snippet, order) = match primary {
         Some((table, tokens)) => {
             let (start, end) = (
@@ -174,7 +199,12 @@ fn build_sql(parsed: &ParsedQuery, search: &SearchQuery) -> (String, Vec<SqlValu
             (
                 format!("{table} JOIN messages m ON m.seq = {table}.rowid"),
                 format!("snippet({table}, 0, {start}, {end}, {ellipsis}, {tokens})"),
-                format!("{table}.rank, m.created_at DESC, m.seq DESC"),
+                if newest_first {
+                    // The index's own row order, so no sort and an early stop.
+                    format!("{table}.rowid DESC")
+                } else {
+                    format!("{table}.rank, m.created_at DESC, m.seq DESC")
+                },
             )
         }
         None => {
@@ -199,8 +229,21 @@ fn build_sql(parsed: &ParsedQuery, search: &SearchQuery) -> (String, Vec<SqlValu
             ));
         }
     }
-    for short in &parsed.short {
-        conditions.push(format!("instr(m.content, {}) > 0", arg(text(short))));
+    if !parsed.short.is_empty() {
+        let phrases: Vec<String> = parsed
+            .short
+            .iter()
+            .filter_map(|term| unspaced::grams(term))
+            .map(|grams| format!("\"{grams}\""))
+            .collect();
+        conditions.push(format!(
+            "m.seq IN (SELECT rowid FROM messages_unspaced WHERE messages_unspaced MATCH {})",
+            arg(text(&phrases.join(" ")))
+        ));
+        // The index blurs what lies between those characters; the text decides.
+        for short in &parsed.short {
+            conditions.push(format!("instr(m.content, {}) > 0", arg(text(short))));
+        }
     }
     if let Some(from) = search.from {
         conditions.push(format!("m.created_at >= {}", arg(SqlValue::Integer(from))));
@@ -462,11 +505,129 @@ mod tests {
         assert_eq!(hits[0].snippet, "私は<mark>日本語</mark>を話します");
         assert_eq!(found(&store, "学习中文").len(), 1);
         assert_eq!(found(&store, "공부합").len(), 1);
-        // Two characters: too short for trigrams, found by scanning, still marked.
+        // Two characters: too short for trigrams, found through the one-character index,
+        // still marked.
         let hits = store.search(&SearchQuery::text("中文")).unwrap();
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].snippet, "我喜欢学习<mark>中文</mark>");
         assert!(found(&store, "英語").is_empty());
+    }
+
+    #[test]
+    fn short_unspaced_terms_come_from_their_own_index() {
+        let (store, c) = store_with(&[
+            "今日の天気は晴れです",
+            "天x気 is not the word",
+            "猫が好きです",
+            "สวัสดีครับ",
+        ]);
+        let indexed = |store: &Store, phrase: &str| -> i64 {
+            store
+                .conn()
+                .query_row(
+                    "SELECT count(*) FROM messages_unspaced WHERE messages_unspaced MATCH ?1",
+                    [phrase],
+                    |row| row.get(0),
+                )
+                .unwrap()
+        };
+        // The index finds both candidates; adjacency in the text decides.
+        assert_eq!(indexed(&store, "\"天 気\""), 1);
+        assert_eq!(indexed(&store, "天 気"), 2);
+        assert_eq!(found(&store, "天気"), ["今日の天気は晴れです"]);
+        assert_eq!(found(&store, "猫"), ["猫が好きです"]);
+        assert_eq!(found(&store, "ดี"), ["สวัสดีครับ"]);
+        assert_eq!(found(&store, "猫 天気").len(), 0, "every term must match");
+        let hits = store.search(&SearchQuery::text("天気")).unwrap();
+        assert_eq!(hits[0].snippet, "今日の<mark>天気</mark>は晴れです");
+
+        // A streamed answer is indexed when it finishes, not while it streams.
+        let answer = store
+            .add_message(&c, NewMessage::assistant_streaming(None, None))
+            .unwrap();
+        store
+            .checkpoint_message(&answer.id, "明日の天", MessageState::Streaming)
+            .unwrap();
+        assert_eq!(found(&store, "明日").len(), 0);
+        store
+            .finish_message(
+                &answer.id,
+                &MessageFinish {
+                    content: "明日の天気は雨".into(),
+                    state: MessageState::Done,
+                    error: None,
+                    token_count: None,
+                },
+            )
+            .unwrap();
+        assert_eq!(found(&store, "明日"), ["明日の天気は雨"]);
+        assert_eq!(found(&store, "天気").len(), 2);
+
+        // Deleting the conversation empties this index too.
+        store.delete_conversation(&c).unwrap();
+        assert_eq!(indexed(&store, "天"), 0);
+        assert!(found(&store, "天気").is_empty());
+        store.check_integrity().unwrap();
+    }
+
+    #[test]
+    fn broad_queries_list_the_newest_first_and_narrow_ones_by_relevance() {
+        let store = Store::open_in_memory().unwrap();
+        let c = store
+            .create_conversation(NewConversation::default())
+            .unwrap();
+        // An old message that says "breeze" most, then newer ones that say it once, and
+        // enough newer ones still to make "weather" broad.
+        let old = store
+            .add_message(
+                &c.id,
+                NewMessage::user(None, "a breeze, a breeze, a breeze"),
+            )
+            .unwrap();
+        for _ in 0..3 {
+            store
+                .add_message(
+                    &c.id,
+                    NewMessage::user(None, "one breeze and a long sentence after it"),
+                )
+                .unwrap();
+        }
+        store
+            .write(|tx| {
+                let mut insert = tx.prepare(
+                    "INSERT INTO messages (id, conversation_id, parent_id, role, kind, content, \
+                     state, created_at, updated_at) \
+                     VALUES (?1, ?2, NULL, 'user', 'message', ?3, 'done', ?4, ?4)",
+                )?;
+                for i in 0..BROAD_MATCHES {
+                    insert.execute(rusqlite::params![
+                        format!("filler-{i}"),
+                        c.id,
+                        format!("the weather on day {i} of a long and windy year"),
+                        4_000_000_000_000 + i
+                    ])?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let hits = store.search(&SearchQuery::text("weather")).unwrap();
+        assert_eq!(hits.len(), DEFAULT_SEARCH_LIMIT as usize);
+        assert_eq!(
+            hits[0]
+                .segments
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect::<String>(),
+            format!(
+                "the weather on day {} of a long and windy year",
+                BROAD_MATCHES - 1
+            ),
+            "broad: the newest first"
+        );
+        // Narrow: relevance puts the oldest first, since it says "breeze" most.
+        let hits = store.search(&SearchQuery::text("breeze")).unwrap();
+        assert_eq!(hits.len(), 4);
+        assert_eq!(hits[0].message_id, old.id);
     }
 
     #[test]

@@ -63,6 +63,8 @@ impl Store {
 
     fn setup(mut conn: Connection, shown_path: &Path, path: Option<PathBuf>) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // The search triggers call it, so it must exist before anything is written.
+        crate::unspaced::register(&conn)?;
         // Before any setting that writes to the file: a newer Hearth's history or another
         // application's database is refused untouched.
         schema::check_openable(&conn, shown_path)?;
@@ -108,9 +110,15 @@ impl Store {
                 detail: format!("{foreign} rows point at missing rows"),
             });
         }
-        for table in ["messages_fts", "messages_trigram"] {
-            // rank = 1 also compares the index against the message text it was built from.
-            let sql = format!("INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)");
+        // rank = 1 also compares an index against the message text it was built from; the
+        // contentless index has no text to compare.
+        for (table, rank) in [
+            ("messages_fts", 1),
+            ("messages_trigram", 1),
+            ("messages_unspaced", 0),
+        ] {
+            let sql =
+                format!("INSERT INTO {table}({table}, rank) VALUES ('integrity-check', {rank})");
             conn.execute(&sql, []).map_err(|err| StoreError::Corrupt {
                 detail: format!("search index {table}: {err}"),
             })?;

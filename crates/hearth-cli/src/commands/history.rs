@@ -146,7 +146,7 @@ pub fn run(command: HistoryCommand, json: bool) -> anyhow::Result<i32> {
             store.rename(&ConversationId::from(id), &title)?;
         }
         HistoryCommand::Rm { id } => {
-            store.delete_conversation(&ConversationId::from(id))?;
+            hearth.delete_conversation(&ConversationId::from(id))?;
             eprintln!("deleted");
         }
     }

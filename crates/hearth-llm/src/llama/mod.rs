@@ -6,6 +6,7 @@
 //! slots), batching their decode steps together.
 
 mod sampler;
+mod saved;
 mod scheduler;
 
 use std::num::NonZeroU32;
@@ -41,6 +42,12 @@ pub struct EngineSettings {
     pub queue_capacity: usize,
     /// Map the weights instead of reading them into memory.
     pub use_mmap: bool,
+    /// Where conversation contexts (KV states) are saved when they lose their sequence
+    /// or the engine stops, to be restored instead of evaluated again; `None` keeps
+    /// them in memory only.
+    pub saved_contexts: Option<PathBuf>,
+    /// The most bytes saved contexts may take per model; the least recently used go.
+    pub saved_contexts_budget: u64,
 }
 
 impl Default for EngineSettings {
@@ -52,6 +59,8 @@ impl Default for EngineSettings {
             threads: None,
             queue_capacity: 64,
             use_mmap: true,
+            saved_contexts: None,
+            saved_contexts_budget: 2 << 30,
         }
     }
 }
@@ -77,6 +86,9 @@ pub(crate) enum Command {
     Detokenize {
         tokens: Vec<u32>,
         reply: SyncSender<Result<String>>,
+    },
+    ForgetContexts {
+        reply: SyncSender<Result<()>>,
     },
     Shutdown,
 }
@@ -122,10 +134,17 @@ impl LlamaEngine {
                     batch_size: settings.batch_size.max(1) as usize,
                     queue_capacity: settings.queue_capacity.max(1),
                 };
+                let saved = settings.saved_contexts.as_ref().map(|root| {
+                    let settings = saved::SavedSettings {
+                        root: root.clone(),
+                        budget_bytes: settings.saved_contexts_budget,
+                    };
+                    saved::SavedStates::open(&settings, &path, info.context_length)
+                });
                 if ready_tx.send(Ok(info)).is_err() {
                     return;
                 }
-                scheduler::Scheduler::new(&model, ctx, limits).run(command_rx);
+                scheduler::Scheduler::new(&model, ctx, limits, saved).run(command_rx);
             })
             .map_err(|e| LlmError::LoadFailed {
                 path: PathBuf::new(),
@@ -258,6 +277,12 @@ impl Engine for LlamaEngine {
             tokens: tokens.to_vec(),
             reply,
         })?;
+        answer.recv().map_err(|_| LlmError::EngineStopped)?
+    }
+
+    fn forget_contexts(&self) -> Result<()> {
+        let (reply, answer) = sync_channel(1);
+        self.send(Command::ForgetContexts { reply })?;
         answer.recv().map_err(|_| LlmError::EngineStopped)?
     }
 }

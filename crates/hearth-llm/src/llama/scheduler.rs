@@ -9,6 +9,10 @@
 //! A sequence keeps its KV cache after a request ends. The next request goes to the free
 //! sequence whose cached tokens share the longest prefix with its prompt, and only the
 //! rest is evaluated: the next turn of a chat re-reads nothing but the new message.
+//! A cache about to be overwritten, and every cache when the engine stops, is saved to
+//! disk (`saved.rs`); a request whose prompt begins with a saved state loads it instead
+//! of evaluating those tokens again, so a conversation survives losing its sequence and
+//! restarting the app.
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, TryRecvError};
@@ -20,6 +24,7 @@ use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 
+use super::saved::{common_prefix, SavedStates, MIN_TOKENS};
 use super::{sampler, Command};
 use crate::engine::CancelToken;
 use crate::error::{LlmError, Result};
@@ -50,6 +55,8 @@ struct Slot {
     prefilled: usize,
     /// Prompt tokens that were already in the cache.
     reused: usize,
+    /// Of those, tokens loaded from a state saved on disk.
+    restored: usize,
     /// Position of the next token in this sequence.
     n_past: i32,
     /// The last sampled token, to be decoded in the next step.
@@ -76,12 +83,22 @@ pub(crate) struct Scheduler<'m> {
     cached: Vec<Vec<LlamaToken>>,
     /// When each sequence was last given a request (a counter, not a time).
     last_used: Vec<u64>,
+    /// Whether a sequence holds tokens no saved state has.
+    unsaved: Vec<bool>,
+    /// Sequences busy when their caches were to be forgotten: cleared when they finish.
+    forget_when_done: Vec<bool>,
+    saved: Option<SavedStates>,
     clock: u64,
     waiting: VecDeque<Waiting>,
 }
 
 impl<'m> Scheduler<'m> {
-    pub fn new(model: &'m LlamaModel, ctx: LlamaContext<'m>, limits: Limits) -> Self {
+    pub fn new(
+        model: &'m LlamaModel,
+        ctx: LlamaContext<'m>,
+        limits: Limits,
+        saved: Option<SavedStates>,
+    ) -> Self {
         let batch = LlamaBatch::new(
             limits.batch_size.max(limits.parallel),
             limits.parallel as i32,
@@ -89,6 +106,8 @@ impl<'m> Scheduler<'m> {
         let slots = (0..limits.parallel).map(|_| None).collect();
         let cached = vec![Vec::new(); limits.parallel];
         let last_used = vec![0; limits.parallel];
+        let unsaved = vec![false; limits.parallel];
+        let forget_when_done = vec![false; limits.parallel];
         Self {
             model,
             ctx,
@@ -97,6 +116,9 @@ impl<'m> Scheduler<'m> {
             slots,
             cached,
             last_used,
+            unsaved,
+            forget_when_done,
+            saved,
             clock: 0,
             waiting: VecDeque::new(),
         }
@@ -175,6 +197,10 @@ impl<'m> Scheduler<'m> {
             Command::Detokenize { tokens, reply } => {
                 let _ = reply.send(self.detokenize(&tokens));
             }
+            Command::ForgetContexts { reply } => {
+                self.forget_contexts();
+                let _ = reply.send(Ok(()));
+            }
             Command::Shutdown => {
                 for waiting in self.waiting.drain(..) {
                     let _ = waiting.events.send(GenerationEvent::Failed {
@@ -185,6 +211,10 @@ impl<'m> Scheduler<'m> {
                     let _ = slot.events.send(GenerationEvent::Failed {
                         error: LlmError::EngineStopped,
                     });
+                }
+                // Every conversation still cached survives the restart.
+                for seq in 0..self.cached.len() {
+                    self.save_sequence(seq);
                 }
                 return false;
             }
@@ -229,7 +259,9 @@ impl<'m> Scheduler<'m> {
             };
             let started = prompt.and_then(|prompt| {
                 let seq = self.best_free_sequence(&prompt);
-                self.new_slot(seq, prompt, &waiting).map(|slot| (seq, slot))
+                let restored = self.restore_saved(seq, &prompt);
+                self.new_slot(seq, prompt, &waiting, restored)
+                    .map(|slot| (seq, slot))
             });
             match started {
                 Ok((seq, slot)) => self.slots[seq] = Some(slot),
@@ -264,6 +296,60 @@ impl<'m> Scheduler<'m> {
         chosen
     }
 
+    /// Loads a saved state into `seq` when one shares more of `prompt` than the
+    /// sequence's own cache does; returns how many tokens it brought.
+    fn restore_saved(&mut self, seq: usize, prompt: &[LlamaToken]) -> usize {
+        let in_memory = common_prefix(&self.cached[seq], prompt);
+        let Some((index, on_disk)) = self.saved.as_ref().and_then(|s| s.best_match(prompt)) else {
+            return 0;
+        };
+        // Loading reads the whole file; a small gain is cheaper to evaluate.
+        if on_disk < in_memory + MIN_TOKENS {
+            return 0;
+        }
+        self.save_sequence(seq);
+        let _ = self.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
+        self.cached[seq].clear();
+        let Some(saved) = self.saved.as_mut() else {
+            return 0;
+        };
+        match saved.load(&mut self.ctx, seq as i32, index) {
+            Some(tokens) => {
+                self.cached[seq] = tokens;
+                self.unsaved[seq] = false;
+                on_disk
+            }
+            None => 0,
+        }
+    }
+
+    /// Writes `seq`'s cache to disk if it holds tokens no saved state has.
+    fn save_sequence(&mut self, seq: usize) {
+        if !self.unsaved[seq] || self.cached[seq].len() < MIN_TOKENS {
+            return;
+        }
+        if let Some(saved) = self.saved.as_mut() {
+            saved.save(&self.ctx, seq as i32, &self.cached[seq]);
+        }
+        self.unsaved[seq] = false;
+    }
+
+    /// Drops every cached context, in memory and on disk (a conversation was deleted).
+    fn forget_contexts(&mut self) {
+        for seq in 0..self.cached.len() {
+            self.unsaved[seq] = false;
+            if self.slots[seq].is_some() {
+                self.forget_when_done[seq] = true;
+            } else {
+                let _ = self.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
+                self.cached[seq].clear();
+            }
+        }
+        if let Some(saved) = self.saved.as_mut() {
+            saved.forget();
+        }
+    }
+
     /// Drops the cache of `seq` from position `keep` on; returns how much was kept.
     fn truncate_cache(&mut self, seq: usize, keep: usize) -> Result<usize> {
         // Some caches (sliding-window attention) cannot drop only a tail; then start over.
@@ -285,7 +371,13 @@ impl<'m> Scheduler<'m> {
         Ok(kept)
     }
 
-    fn new_slot(&mut self, seq: usize, prompt: Vec<LlamaToken>, waiting: &Waiting) -> Result<Slot> {
+    fn new_slot(
+        &mut self,
+        seq: usize,
+        prompt: Vec<LlamaToken>,
+        waiting: &Waiting,
+        restored: usize,
+    ) -> Result<Slot> {
         let request = &waiting.request;
         if prompt.is_empty() {
             return Err(LlmError::InvalidOptions {
@@ -303,6 +395,11 @@ impl<'m> Scheduler<'m> {
         // Reuse the shared prefix, but always evaluate the last prompt token: its logits
         // give the first answer token.
         let reusable = common_prefix(&self.cached[seq], &prompt).min(prompt.len() - 1);
+        // Overwriting most of another conversation: keep it on disk for its return. (A
+        // chat's next turn drops at most a token or two, and is not saved each time.)
+        if reusable * 2 < self.cached[seq].len() {
+            self.save_sequence(seq);
+        }
         let reused = self.truncate_cache(seq, reusable)?;
         let started = Instant::now();
         Ok(Slot {
@@ -314,6 +411,7 @@ impl<'m> Scheduler<'m> {
             prefilled: reused,
             n_past: reused as i32,
             reused,
+            restored: restored.min(reused),
             next_token: None,
             logits_at: None,
             stream: TextStream::new(request.options.stop.clone()),
@@ -356,6 +454,7 @@ impl<'m> Scheduler<'m> {
                     slot.n_past += 1;
                     used += 1;
                     self.cached[slot.seq as usize].push(token);
+                    self.unsaved[slot.seq as usize] = true;
                 }
             }
         }
@@ -383,6 +482,7 @@ impl<'m> Scheduler<'m> {
             }
             self.cached[slot.seq as usize]
                 .extend_from_slice(&slot.prompt[slot.prefilled..slot.prefilled + take]);
+            self.unsaved[slot.seq as usize] = true;
             slot.prefilled += take;
         }
         if used == 0 {
@@ -401,6 +501,7 @@ impl<'m> Scheduler<'m> {
                         .ctx
                         .clear_kv_cache_seq(Some(slot.seq as u32), None, None);
                     self.cached[slot.seq as usize].clear();
+                    self.unsaved[slot.seq as usize] = false;
                 }
             }
             return;
@@ -477,16 +578,20 @@ impl<'m> Scheduler<'m> {
             stop_reason: reason,
             prompt_tokens: slot.prompt.len(),
             cached_tokens: slot.reused,
+            restored_tokens: slot.restored,
             completion_tokens: slot.generated,
             prompt_ms: first.duration_since(slot.started).as_secs_f64() * 1000.0,
             generation_ms: now.duration_since(first).as_secs_f64() * 1000.0,
             queue_ms: slot.queue_ms,
         };
-        // The sequence keeps its cache for the next request with the same beginning.
+        // The sequence keeps its cache for the next request with the same beginning,
+        // unless its contexts were forgotten while it ran.
+        let seq = slot.seq as usize;
+        if std::mem::take(&mut self.forget_when_done[seq]) {
+            let _ = self.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
+            self.cached[seq].clear();
+            self.unsaved[seq] = false;
+        }
         let _ = slot.events.send(GenerationEvent::Done { completion });
     }
-}
-
-fn common_prefix(a: &[LlamaToken], b: &[LlamaToken]) -> usize {
-    a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }

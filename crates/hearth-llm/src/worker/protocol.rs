@@ -41,6 +41,10 @@ pub enum ToWorker {
         id: u64,
         tokens: Vec<u32>,
     },
+    /// Drop every saved and cached conversation context (answered by `Forgotten`).
+    ForgetContexts {
+        id: u64,
+    },
     Shutdown,
 }
 
@@ -64,6 +68,10 @@ pub enum FromWorker {
     Text {
         id: u64,
         result: Result<String, LlmError>,
+    },
+    Forgotten {
+        id: u64,
+        result: Result<(), LlmError>,
     },
 }
 
@@ -114,6 +122,7 @@ mod tests {
                 },
             },
             ToWorker::Cancel { id: 7 },
+            ToWorker::ForgetContexts { id: 8 },
             ToWorker::Shutdown,
         ];
         let mut bytes = Vec::new();

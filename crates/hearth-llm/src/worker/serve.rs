@@ -85,6 +85,12 @@ pub fn serve(input: impl Read, output: impl Write + Send + 'static) -> std::io::
                     result: engine.detokenize(&tokens),
                 })?;
             }
+            ToWorker::ForgetContexts { id } => {
+                send(&FromWorker::Forgotten {
+                    id,
+                    result: engine.forget_contexts(),
+                })?;
+            }
             ToWorker::Load { .. } => {
                 tracing::warn!(
                     "ignoring a second load message; start a new worker for another model"

@@ -52,6 +52,7 @@ struct Routes {
     generations: HashMap<u64, flume::Sender<GenerationEvent>>,
     tokens: HashMap<u64, SyncSender<Result<Vec<u32>>>>,
     texts: HashMap<u64, SyncSender<Result<String>>>,
+    forgotten: HashMap<u64, SyncSender<Result<()>>>,
 }
 
 struct WorkerProcess {
@@ -249,6 +250,9 @@ fn read_events(mut stdout: BufReader<ChildStdout>, process: Weak<WorkerProcess>)
     for (_, reply) in pending.texts {
         let _ = reply.send(Err(error.clone()));
     }
+    for (_, reply) in pending.forgotten {
+        let _ = reply.send(Err(error.clone()));
+    }
 }
 
 fn route(process: &WorkerProcess, message: FromWorker) {
@@ -270,6 +274,11 @@ fn route(process: &WorkerProcess, message: FromWorker) {
         }
         FromWorker::Text { id, result } => {
             if let Some(reply) = routes.texts.remove(&id) {
+                let _ = reply.send(result);
+            }
+        }
+        FromWorker::Forgotten { id, result } => {
+            if let Some(reply) = routes.forgotten.remove(&id) {
                 let _ = reply.send(result);
             }
         }
@@ -386,6 +395,27 @@ impl Engine for WorkerEngine {
         })?;
         answer.recv().map_err(|_| LlmError::WorkerCrashed {
             reason: "no reply to detokenize".into(),
+        })?
+    }
+
+    /// A worker that is not running keeps nothing in memory; its saved files are the
+    /// caller's to delete (they are all under `saved_contexts`).
+    fn forget_contexts(&self) -> Result<()> {
+        let process = match self.current.lock() {
+            Ok(current) => current.clone(),
+            Err(_) => return Err(LlmError::EngineStopped),
+        };
+        let Some(process) = process.filter(|p| p.alive.load(Ordering::SeqCst)) else {
+            return Ok(());
+        };
+        let id = process.id();
+        let (reply, answer) = sync_channel(1);
+        if let Ok(mut routes) = process.routes.lock() {
+            routes.forgotten.insert(id, reply);
+        }
+        process.send(&ToWorker::ForgetContexts { id })?;
+        answer.recv().map_err(|_| LlmError::WorkerCrashed {
+            reason: "no reply to forget contexts".into(),
         })?
     }
 }

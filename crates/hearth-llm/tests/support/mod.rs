@@ -27,6 +27,7 @@ pub fn smollm2() -> PathBuf {
 }
 
 /// Gemma 3 270M base Q4_K_M: no chat template in the file.
+#[allow(dead_code)] // not every test file uses it
 pub fn gemma3() -> PathBuf {
     model("HEARTH_TEST_GEMMA", "gemma-3-270m-q4_k_m.gguf", "gemma3")
 }

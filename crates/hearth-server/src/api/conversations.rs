@@ -235,9 +235,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     blocking(&state, move |hearth| {
-        Ok(hearth
-            .store()
-            .delete_conversation(&ConversationId::from(id))?)
+        Ok(hearth.delete_conversation(&ConversationId::from(id))?)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
