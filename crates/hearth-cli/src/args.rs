@@ -295,6 +295,14 @@ pub enum ModelsCommand {
         #[arg(long)]
         default: bool,
     },
+    /// Convert a sentence-transformers BERT folder (an embedding model such as
+    /// all-MiniLM-L6-v2: config.json, model.safetensors, vocab.txt) to GGUF and add it.
+    Convert {
+        dir: PathBuf,
+        /// A short name for the model (default: the folder's name).
+        #[arg(long)]
+        id: Option<String>,
+    },
     /// Find models other apps keep (Hugging Face cache, LM Studio, Ollama, Jan).
     Scan {
         /// Add every model found to the library (by path, nothing is copied).

@@ -15,7 +15,7 @@ pub fn code_for(error: &anyhow::Error) -> i32 {
     };
     match core.code() {
         "MODEL_NOT_FOUND" | "NO_DEFAULT_MODEL" | "UNKNOWN_MODEL" => MODEL_MISSING,
-        "INVALID_MODEL_FILE" | "MODEL_LOAD_FAILED" => MODEL_INVALID,
+        "INVALID_MODEL_FILE" | "MODEL_LOAD_FAILED" | "CONVERT_FAILED" => MODEL_INVALID,
         "PROMPT_TOO_LARGE" | "MESSAGE_TOO_LONG" | "DOCUMENT_TOO_LARGE" => INPUT_TOO_LARGE,
         "CANCELLED" => INTERRUPTED,
         _ => ERROR,

@@ -888,3 +888,46 @@ fn pull_catalog_lists_the_well_known_models() {
         "{human}"
     );
 }
+
+#[test]
+fn convert_makes_a_gguf_embedding_model_from_a_sentence_transformers_folder() {
+    let sandbox = Sandbox::new();
+    let minilm = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2");
+    assert!(
+        minilm.join("model.safetensors").is_file(),
+        "{} is missing: run `scripts/fetch-models.sh minilm`",
+        minilm.display()
+    );
+    let model = sandbox.json(&["models", "convert", path_str(&minilm), "--id", "minilm"]);
+    assert_eq!(model["id"], "minilm");
+    assert_eq!(model["summary"]["architecture"], "bert");
+    let file = sandbox.models_dir().join("minilm.gguf");
+    assert!(file.is_file());
+    assert_eq!(sandbox.ids(), ["minilm"]);
+
+    // The same name again is refused, and the file is left alone.
+    let again = sandbox.output(&["models", "convert", path_str(&minilm), "--id", "minilm"]);
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("minilm"),
+        "{}",
+        describe(&again)
+    );
+    assert!(file.is_file());
+
+    // A folder that is not a BERT model says what it is and writes nothing.
+    let other = sandbox.file("llama-folder/config.json");
+    fs::write(
+        &other,
+        r#"{"model_type": "llama", "hidden_size": 8, "num_hidden_layers": 1,
+            "num_attention_heads": 2, "intermediate_size": 16,
+            "max_position_embeddings": 8, "vocab_size": 4}"#,
+    )
+    .unwrap();
+    let stderr = sandbox.fails(
+        &["models", "convert", path_str(other.parent().unwrap())],
+        MODEL_INVALID,
+    );
+    assert!(stderr.contains("model_type"), "{stderr}");
+    assert!(!sandbox.models_dir().join("llama-folder.gguf").exists());
+}

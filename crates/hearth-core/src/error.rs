@@ -10,6 +10,8 @@ pub enum CoreError {
     #[error(transparent)]
     Models(#[from] hearth_models::ModelsError),
     #[error(transparent)]
+    Convert(#[from] hearth_models::ConvertError),
+    #[error(transparent)]
     Store(#[from] hearth_store::StoreError),
     /// `tokens` counts the system prompt, the message and the room kept for the answer.
     #[error("your message is {over} tokens too long for this model's context of {limit} tokens; shorten it, or raise context_length in the settings")]
@@ -75,6 +77,7 @@ impl CoreError {
         match self {
             CoreError::Llm(e) => e.code(),
             CoreError::Models(e) => e.code(),
+            CoreError::Convert(_) => "CONVERT_FAILED",
             CoreError::Store(_) => "STORE_ERROR",
             CoreError::MessageTooLong { .. } => "MESSAGE_TOO_LONG",
             CoreError::SummaryFailed { .. } => "SUMMARY_FAILED",

@@ -25,6 +25,8 @@ pub enum ModelSource {
     },
     /// Found in another app's folder.
     Found { app: String },
+    /// Converted into Hearth's models folder from a folder in another format.
+    Converted { from: PathBuf },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

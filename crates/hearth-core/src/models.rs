@@ -103,6 +103,35 @@ impl Hearth {
         Ok(view(entry, self.default_model_id().as_deref()))
     }
 
+    /// Converts a sentence-transformers BERT folder (an embedding model such as
+    /// all-MiniLM-L6-v2) into a GGUF file in Hearth's models folder and adds it to the
+    /// library; the file is named after the folder unless `id` says otherwise.
+    pub fn convert_model(&self, dir: &Path, id: Option<&str>) -> Result<ModelView> {
+        let name = id.map(str::to_owned).unwrap_or_else(|| {
+            let folder = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+            folder
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "embedding-model".into())
+        });
+        let target = self.paths.models_dir().join(format!("{name}.gguf"));
+        if target.exists() {
+            return Err(CoreError::DuplicateModel {
+                id: name,
+                path: target,
+            });
+        }
+        hearth_models::convert_bert(dir, &target)?;
+        let entry = self.library.lock().map_err(|_| poisoned())?.add(
+            &target,
+            id,
+            ModelSource::Converted {
+                from: dir.to_path_buf(),
+            },
+        )?;
+        Ok(view(entry, self.default_model_id().as_deref()))
+    }
+
     /// The catalog of well-known models `pull` accepts by id.
     pub fn model_catalog(&self) -> Result<&'static hearth_models::Catalog> {
         Ok(hearth_models::catalog::builtin()?)
@@ -211,7 +240,9 @@ impl Hearth {
         }
         let owned = matches!(
             entry.source,
-            ModelSource::Copied { .. } | ModelSource::Downloaded { .. }
+            ModelSource::Copied { .. }
+                | ModelSource::Downloaded { .. }
+                | ModelSource::Converted { .. }
         ) && entry.path.starts_with(
             self.paths
                 .models_dir()

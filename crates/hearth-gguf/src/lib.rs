@@ -9,6 +9,8 @@
 //! [`GgufFile::summary`] gives the model library its figures and
 //! [`GgufFile::memory_estimate`] tells whether the model fits in this machine's memory.
 //!
+//! [`GgufWriter`] writes the same format, for the model converter.
+//!
 //! This crate is pure Rust with no llama.cpp dependency, so it builds in seconds and can
 //! be fuzzed (`fuzz/` at the workspace root feeds arbitrary bytes to [`parse_header`]).
 
@@ -19,6 +21,7 @@ mod metadata;
 mod reader;
 mod summary;
 mod types;
+mod writer;
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -37,6 +40,7 @@ pub use reader::{
 };
 pub use summary::{file_type_name, ModelSummary};
 pub use types::GgmlType;
+pub use writer::{array, GgufWriter, WriteError, WRITE_VERSION};
 
 /// Label used in errors from [`parse_header`], which has no file name.
 const IN_MEMORY: &str = "<in-memory GGUF>";

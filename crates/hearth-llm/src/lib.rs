@@ -2,7 +2,8 @@
 //!
 //! - [`engine`]: the [`Engine`] trait every runtime implements and the streaming
 //!   [`Generation`] handle.
-//! - [`llama`]: the in-process llama.cpp engine (one thread owns model and context).
+//! - [`llama`]: the in-process llama.cpp engine (one thread owns model and context), and
+//!   [`LlamaEmbedder`] for embedding models.
 //! - [`worker`]: the same engine in a supervised child process, for crash isolation.
 //! - [`fake`]: a scripted engine for tests.
 //! - [`template`], [`stream`], [`cpu`], [`validate`]: chat formatting, streamed text,
@@ -24,7 +25,9 @@ pub mod worker;
 
 pub use engine::{prepare_request, CancelToken, Engine, EngineExt, Generation, ModelInfo};
 pub use error::{LlmError, Result};
-pub use llama::{default_threads, EngineSettings, LlamaEngine};
+pub use llama::{
+    default_threads, EmbedderInfo, Embedding, EngineSettings, LlamaEmbedder, LlamaEngine,
+};
 pub use request::{
     ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt, Role,
     StopReason,

@@ -3,17 +3,21 @@
 //! other apps already keep (Hugging Face cache, LM Studio, Ollama, Jan), and the built-in
 //! catalog of models worth offering.
 //!
-//! Pure Rust and independent of llama.cpp: nothing here reads model weights. Everything
+//! [`convert`] turns a sentence-transformers BERT folder into a GGUF embedding model.
+//!
+//! Pure Rust and independent of llama.cpp: only the converter reads weights. Everything
 //! is blocking; async front ends call it from `spawn_blocking`. The only network access
 //! is [`HubClient::download`] and [`HubClient::file_metadata`], both on explicit request.
 
 pub mod catalog;
+pub mod convert;
 pub mod download;
 pub mod error;
 pub mod hub;
 pub mod scan;
 
 pub use catalog::{Catalog, CatalogEntry, ModelKind};
+pub use convert::{convert_bert, ConvertError, Converted, Pooling};
 pub use download::{download, DownloadProgress, Downloaded};
 pub use error::ModelsError;
 pub use hub::{DownloadRequest, FileMetadata, HubClient, RetryPolicy};

@@ -7,8 +7,9 @@
 //! `--answer-tokens` greedy tokens; the history is the one Hearth's warm run produced,
 //! replayed for every other run, so each turn's prompt is the same everywhere. The warm,
 //! restarted and cached-server runs are repeated `--rounds` times (each round its own
-//! conversation, so no cache carries over) and each turn reports the median; the runs
-//! with nothing to reuse are slow and run once.
+//! conversation, so no cache carries over) and each turn reports the median; the cached
+//! server gets each turn right after Hearth's warm run answers it, so the pair sees the
+//! same moment of a shared machine. The runs with nothing to reuse are slow and run once.
 //!
 //!   cargo run --release -p hearth-server --example turns_bench -- \
 //!       --model .models/SmolLM2-135M-Instruct.Q4_1.gguf --threads 2 \
@@ -134,6 +135,8 @@ fn capitalize(s: &str) -> String {
 #[derive(Clone, Copy, Default)]
 struct Turn {
     ttft_ms: f64,
+    /// The engine's own prompt evaluation time (to the first sampled token).
+    prompt_ms: f64,
     prompt_tokens: usize,
     reused: usize,
 }
@@ -200,6 +203,7 @@ fn hearth_turn(hearth: &Hearth, messages: &[ChatMessage], tokens: u32) -> (Turn,
     (
         Turn {
             ttft_ms: first.duration_since(start).as_secs_f64() * 1000.0,
+            prompt_ms: completion.prompt_ms,
             prompt_tokens: completion.prompt_tokens,
             reused: completion.cached_tokens,
         },
@@ -260,6 +264,7 @@ async fn server_turn(
                 let cached = timings["cache_n"].as_u64().unwrap_or(0) as usize;
                 turn.prompt_tokens = evaluated + cached;
                 turn.reused = cached;
+                turn.prompt_ms = timings["prompt_ms"].as_f64().unwrap_or(0.0);
             }
         }
     }
@@ -278,8 +283,14 @@ struct Conversation {
 }
 
 /// Hearth, warm: one app for the whole conversation. Its answers become the history
-/// the other runs replay.
-fn warm_run(args: &Args, model: &Path, round: usize) -> (Conversation, Vec<Turn>) {
+/// the other runs replay. With a server, each turn is sent to it right after Hearth
+/// answers it, so the two are timed side by side on the same machine state.
+async fn warm_run(
+    args: &Args,
+    model: &Path,
+    round: usize,
+    server: Option<(&reqwest::Client, &str)>,
+) -> (Conversation, Vec<Turn>, Vec<Turn>) {
     let mut history = vec![ChatMessage::system(format!(
         "You are a helpful storyteller. (Round {}.)",
         round + 1
@@ -289,6 +300,7 @@ fn warm_run(args: &Args, model: &Path, round: usize) -> (Conversation, Vec<Turn>
         user_tokens: Vec::new(),
     };
     let mut turns = Vec::new();
+    let mut server_turns = Vec::new();
     let home = tempfile::tempdir().unwrap();
     let hearth = open_hearth(home.path(), model, args.context, args.threads, true);
     let engine = hearth.engine(None).unwrap();
@@ -307,9 +319,19 @@ fn warm_run(args: &Args, model: &Path, round: usize) -> (Conversation, Vec<Turn>
             figures.ttft_ms
         );
         turns.push(figures);
+        if let Some((client, base)) = server {
+            let figures = server_turn(client, base, &history, args.answer_tokens, true).await;
+            eprintln!(
+                "round {} server  turn {:2}: {:7.1} ms",
+                round + 1,
+                turn + 1,
+                figures.ttft_ms
+            );
+            server_turns.push(figures);
+        }
         history.push(ChatMessage::assistant(answer));
     }
-    (conversation, turns)
+    (conversation, turns, server_turns)
 }
 
 /// Hearth opened afresh before every turn: with `saving`, the context comes back from
@@ -347,14 +369,18 @@ async fn server_run(
     turns
 }
 
-/// Each turn's median over rounds (reuse counts from the first round).
+/// Each turn's medians over rounds (reuse counts from the first round).
 fn medians(rounds: &[Vec<Turn>]) -> Vec<Turn> {
     (0..rounds[0].len())
         .map(|turn| {
-            let mut times: Vec<f64> = rounds.iter().map(|r| r[turn].ttft_ms).collect();
-            times.sort_by(|a, b| a.total_cmp(b));
+            let median = |value: fn(&Turn) -> f64| {
+                let mut values: Vec<f64> = rounds.iter().map(|r| value(&r[turn])).collect();
+                values.sort_by(|a, b| a.total_cmp(b));
+                values[values.len() / 2]
+            };
             Turn {
-                ttft_ms: times[times.len() / 2],
+                ttft_ms: median(|t| t.ttft_ms),
+                prompt_ms: median(|t| t.prompt_ms),
                 ..rounds[0][turn]
             }
         })
@@ -378,12 +404,13 @@ async fn main() {
     let mut conversations = Vec::new();
     let (mut warm, mut restarted, mut server_cached) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..args.rounds.max(1) {
-        let (conversation, turns) = warm_run(&args, &model, round);
+        let server = args.llama_server.as_deref().map(|base| (&client, base));
+        let (conversation, turns, server_turns) = warm_run(&args, &model, round, server).await;
         warm.push(turns);
-        restarted.push(reopened_run(&args, &model, &conversation, true));
-        if let Some(base) = &args.llama_server {
-            server_cached.push(server_run(&client, base, &args, &conversation, true).await);
+        if server.is_some() {
+            server_cached.push(server_turns);
         }
+        restarted.push(reopened_run(&args, &model, &conversation, true));
         conversations.push(conversation);
     }
     let first = &conversations[0];
@@ -464,6 +491,16 @@ async fn main() {
         );
         println!(
             "worst turn: Hearth warm at {worst_vs_server:.2}x llama-server's time with its cache"
+        );
+        // What each spends outside evaluating the prompt (request handling, templating,
+        // tokenizing, scheduling, and for llama-server the HTTP round trip).
+        let outside = |turns: &[Turn]| {
+            turns.iter().map(|t| t.ttft_ms - t.prompt_ms).sum::<f64>() / turns.len() as f64
+        };
+        println!(
+            "time to first token beyond prompt evaluation, mean over turns: Hearth {:.1} ms, llama-server {:.1} ms",
+            outside(&warm),
+            outside(&server_cached)
         );
     }
     println!("worst turn: Hearth after a restart at {worst_restart:.2}x its warm time");

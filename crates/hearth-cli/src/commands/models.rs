@@ -34,6 +34,10 @@ pub fn run(command: ModelsCommand, json: bool) -> anyhow::Result<i32> {
             let model = hearth.add_model(&path, id.as_deref(), copy, default)?;
             print_model(&model, json, "added")?;
         }
+        ModelsCommand::Convert { dir, id } => {
+            let model = hearth.convert_model(&dir, id.as_deref())?;
+            print_model(&model, json, "converted")?;
+        }
         ModelsCommand::Scan { add } => {
             let report = hearth.scan_models();
             let added = if add {

@@ -5,6 +5,7 @@
 //! is cheap to share; the thread serves several sequences at once (like llama-server's
 //! slots), batching their decode steps together.
 
+mod embed;
 mod sampler;
 mod saved;
 mod scheduler;
@@ -20,6 +21,8 @@ use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::LlamaModel;
 use serde::{Deserialize, Serialize};
+
+pub use embed::{EmbedderInfo, Embedding, LlamaEmbedder};
 
 use crate::cpu;
 use crate::engine::{CancelToken, Engine, Generation, ModelInfo};

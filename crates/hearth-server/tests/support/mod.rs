@@ -74,7 +74,13 @@ pub async fn start(setup: Setup) -> Server {
         base: format!("http://{addr}"),
         addr,
         hearth,
-        client: reqwest::Client::new(),
+        // A fresh connection per request: after a refused body (413, a malformed
+        // upload) the server closes the connection without reading the rest, and a
+        // pooled client could send the next request into that closing socket.
+        client: reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap(),
         jobs,
         _dir: dir,
     }
