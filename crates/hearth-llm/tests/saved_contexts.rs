@@ -189,3 +189,37 @@ fn short_conversations_are_not_worth_saving() {
     }
     assert!(saved_files(dir.path()).is_empty());
 }
+
+#[test]
+fn a_full_budget_drops_the_oldest_but_never_the_context_coming_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = EngineSettings {
+        context_length: 1024,
+        parallel: 1,
+        threads: Some(2),
+        saved_contexts: Some(dir.path().to_path_buf()),
+        // Room for one of these conversations' contexts (about 3 MB each), not two.
+        saved_contexts_budget: 4 << 20,
+        ..Default::default()
+    };
+    let engine = LlamaEngine::load(&support::smollm2(), &settings).unwrap();
+    let tides = conversation("ocean tides");
+    let bikes = conversation("how bicycles stay upright");
+    let kites = conversation("why kites fly");
+    let tides_answer = answer(&engine, &tides, 8);
+    answer(&engine, &bikes, 8); // tides saved
+    answer(&engine, &kites, 8); // bikes saved; the budget drops tides
+    let files = saved_files(dir.path());
+    assert_eq!(files.len(), 1, "{files:?}");
+
+    // Bikes is the only state on disk and the oldest; saving kites to make room must
+    // not drop it before it is loaded.
+    let resumed = answer(&engine, &bikes, 8);
+    assert!(resumed.restored_tokens > 0, "{resumed:?}");
+
+    // Tides was dropped: evaluated again, the same answer as ever.
+    let back = follow_up(tides, &tides_answer.text, "Why are there two high tides a day?");
+    let again = answer(&engine, &back, 8);
+    assert_eq!(again.restored_tokens, 0);
+    assert_eq!(again.text, answer(&self::engine(1, None), &back, 8).text);
+}

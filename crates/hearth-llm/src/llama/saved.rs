@@ -50,6 +50,8 @@ pub(crate) struct SavedStates {
     budget_bytes: u64,
     entries: Vec<Entry>,
     clock: u64,
+    /// A state about to be loaded: the budget never drops it.
+    pinned: Option<PathBuf>,
 }
 
 /// States shorter than this are cheaper to evaluate than to keep.
@@ -64,6 +66,7 @@ impl SavedStates {
             budget_bytes: settings.budget_bytes,
             entries: Vec::new(),
             clock: 0,
+            pinned: None,
         };
         states.index();
         states
@@ -122,6 +125,17 @@ impl SavedStates {
             .map(|(i, e)| (i, common_prefix(&e.tokens, prompt)))
             .max_by_key(|&(_, common)| common)
             .filter(|&(_, common)| common >= MIN_TOKENS)
+    }
+
+    /// Keeps entry `index` through the next saves (until [`Self::unpin`]): the state a
+    /// returning conversation needs is usually the least recently used one, the first
+    /// the budget would drop when the conversation it replaces is saved.
+    pub fn pin(&mut self, index: usize) {
+        self.pinned = self.entries.get(index).map(|e| e.path.clone());
+    }
+
+    pub fn unpin(&mut self) {
+        self.pinned = None;
     }
 
     /// Writes the state of sequence `seq` holding `tokens`.
@@ -238,7 +252,9 @@ impl SavedStates {
 
     fn keep_within_budget(&mut self) {
         while self.entries.iter().map(|e| e.bytes).sum::<u64>() > self.budget_bytes {
-            let Some(oldest) = (0..self.entries.len()).min_by_key(|&i| self.entries[i].last_used)
+            let Some(oldest) = (0..self.entries.len())
+                .filter(|&i| Some(&self.entries[i].path) != self.pinned.as_ref())
+                .min_by_key(|&i| self.entries[i].last_used)
             else {
                 return;
             };

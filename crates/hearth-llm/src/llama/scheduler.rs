@@ -300,17 +300,27 @@ impl<'m> Scheduler<'m> {
     /// sequence's own cache does; returns how many tokens it brought.
     fn restore_saved(&mut self, seq: usize, prompt: &[LlamaToken]) -> usize {
         let in_memory = common_prefix(&self.cached[seq], prompt);
-        let Some((index, on_disk)) = self.saved.as_ref().and_then(|s| s.best_match(prompt)) else {
+        let Some((index, on_disk)) = self.saved.as_ref().and_then(|s| s.best_match(prompt))
+        else {
             return 0;
         };
         // Loading reads the whole file; a small gain is cheaper to evaluate.
         if on_disk < in_memory + MIN_TOKENS {
             return 0;
         }
+        if let Some(saved) = self.saved.as_mut() {
+            saved.pin(index);
+        }
         self.save_sequence(seq);
         let _ = self.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
         self.cached[seq].clear();
         let Some(saved) = self.saved.as_mut() else {
+            return 0;
+        };
+        saved.unpin();
+        // Saving may have dropped other states to stay within the budget, which moves
+        // entries: look again.
+        let Some((index, on_disk)) = saved.best_match(prompt) else {
             return 0;
         };
         match saved.load(&mut self.ctx, seq as i32, index) {
