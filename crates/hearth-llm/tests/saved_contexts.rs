@@ -218,7 +218,11 @@ fn a_full_budget_drops_the_oldest_but_never_the_context_coming_back() {
     assert!(resumed.restored_tokens > 0, "{resumed:?}");
 
     // Tides was dropped: evaluated again, the same answer as ever.
-    let back = follow_up(tides, &tides_answer.text, "Why are there two high tides a day?");
+    let back = follow_up(
+        tides,
+        &tides_answer.text,
+        "Why are there two high tides a day?",
+    );
     let again = answer(&engine, &back, 8);
     assert_eq!(again.restored_tokens, 0);
     assert_eq!(again.text, answer(&self::engine(1, None), &back, 8).text);

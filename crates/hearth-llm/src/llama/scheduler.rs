@@ -300,8 +300,7 @@ impl<'m> Scheduler<'m> {
     /// sequence's own cache does; returns how many tokens it brought.
     fn restore_saved(&mut self, seq: usize, prompt: &[LlamaToken]) -> usize {
         let in_memory = common_prefix(&self.cached[seq], prompt);
-        let Some((index, on_disk)) = self.saved.as_ref().and_then(|s| s.best_match(prompt))
-        else {
+        let Some((index, on_disk)) = self.saved.as_ref().and_then(|s| s.best_match(prompt)) else {
             return 0;
         };
         // Loading reads the whole file; a small gain is cheaper to evaluate.
