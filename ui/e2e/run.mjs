@@ -21,6 +21,7 @@ const root = resolve(ui, "..");
 const hearthBin = join(root, "target/release/hearth");
 const model = join(root, ".models/SmolLM2-135M-Instruct.Q4_1.gguf");
 const pdf = join(root, ".testdata/pdf-parse/04-valid.pdf");
+const minilm = join(root, ".models/all-MiniLM-L6-v2");
 const browserPath = process.env.HEARTH_CHROMIUM ?? "/usr/bin/chromium";
 const shots = join(ui, "e2e/screenshots");
 
@@ -29,6 +30,7 @@ for (const [path, how] of [
   [join(ui, "dist/index.html"), "build the UI with `npm --prefix ui run build`"],
   [model, "fetch it with `scripts/fetch-models.sh smollm2`"],
   [pdf, "fetch it with `scripts/fetch-test-docs.sh`"],
+  [minilm, "fetch it with `scripts/fetch-models.sh minilm`"],
   [browserPath, "install Debian's chromium (`scripts/install-deps.sh`)"],
 ]) {
   if (!existsSync(path)) {
@@ -44,6 +46,15 @@ const env = { ...process.env, HEARTH_HOME: home };
 mkdirSync(join(home, "config"), { recursive: true });
 writeFileSync(join(home, "config/config.toml"), `context_length = 2048\nparallel = 2\n\n[sampling]\ntemperature = 0.0\nmax_tokens = 48\n`);
 execFileSync(hearthBin, ["models", "add", model, "--id", "smollm2", "--default"], { env, stdio: "inherit" });
+execFileSync(hearthBin, ["models", "convert", minilm, "--id", "all-MiniLM-L6-v2"], { env, stdio: "inherit" });
+// A folder of notes for the Documents page.
+const notes = join(home, "notes");
+mkdirSync(notes);
+writeFileSync(
+  join(notes, "bread.md"),
+  "# Sourdough bread\n\nKnead the dough for ten minutes until it is smooth.\n\n## Baking\n\nBake the loaf at 230 degrees Celsius for forty minutes, with steam for the first fifteen.\n",
+);
+writeFileSync(join(notes, "bike.txt"), "Fixing a flat bicycle tyre: remove the wheel, find the puncture under water, patch the tube and refit it.\n");
 
 const server = spawn(hearthBin, ["--json", "serve", "--port", "0", "--ui", join(ui, "dist")], { env, stdio: ["ignore", "pipe", "inherit"] });
 const started = await new Promise((ok, fail) => {
@@ -170,6 +181,35 @@ await test("a paragraph is translated side by side", async () => {
   assert.ok((await rows.first().locator("td").nth(1).innerText()).trim().length > 0);
   assert.match(await page.locator(".result .meta").innerText(), /French/);
   await shot("translate");
+});
+
+await test("documents: a folder is indexed, an answer cites passages that open, and nothing relevant is said", async () => {
+  await page.goto(`${url}/#/documents`);
+  await page.waitForSelector("text=No collections yet");
+  await page.fill('form[aria-label="Add files"] input', "Kitchen");
+  await page.fill('form[aria-label="Add files"] textarea', notes);
+  await page.click("button:has-text('Add and index')");
+  await page.locator(".report", { hasText: "2 added" }).waitFor(LONG);
+  const collection = page.locator("button.collection", { hasText: "Kitchen" });
+  assert.match(await collection.innerText(), /2 files/);
+
+  await page.fill("#ask-question", "At what temperature should I bake the sourdough loaf?");
+  await page.click("button:has-text('Ask')");
+  const sources = page.locator('ol[aria-label="Sources"] button.ref');
+  await sources.first().waitFor(LONG);
+  assert.match(await sources.first().innerText(), /^\[1\] bread\.md/);
+  await page.locator(".exchanges li .answer .markdown").first().waitFor();
+  await page.locator("button:has-text('Ask')").waitFor(LONG);
+  await sources.first().click();
+  const passage = page.locator('aside[aria-label="Passage"]');
+  await passage.waitFor();
+  assert.match(await passage.innerText(), /230 degrees/);
+  await shot("documents");
+
+  await page.fill("#ask-question", "Who won the football world cup in 1998?");
+  await page.click("button:has-text('Ask')");
+  await page.locator(".answer.nothing", { hasText: "found nothing" }).waitFor(LONG);
+  await noInjectedScript();
 });
 
 await test("the models page shows the default model with its details", async () => {

@@ -133,6 +133,8 @@ export interface Settings {
   isolate_models: boolean;
   /** Disk per model for conversation contexts kept across restarts, in MB; 0 = off. */
   saved_contexts_mb: number;
+  /** The model new document collections are embedded with. */
+  embedding_model: string;
   sampling: {
     temperature: number;
     top_k: number;
@@ -141,6 +143,59 @@ export interface Settings {
     repeat_penalty: number;
     max_tokens: number | null;
   };
+}
+
+export interface Collection {
+  id: number;
+  name: string;
+  embedding_model: string;
+  dimensions: number;
+  sources: string[];
+  files: number;
+  failed: number;
+  chunks: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CollectionFile {
+  id: number;
+  path: string;
+  title: string | null;
+  format: string | null;
+  pages: number | null;
+  status: "indexed" | "failed";
+  error: string | null;
+  chunks: number;
+  indexed_at: number;
+}
+
+export interface Passage {
+  id: number;
+  collection: string;
+  path: string;
+  title: string | null;
+  section: string;
+  first_page: number | null;
+  last_page: number | null;
+  text: string;
+}
+
+/** A passage the model read, numbered as the answer cites it. */
+export interface AskSource extends Passage {
+  number: number;
+  label: string;
+  similarity: number | null;
+  vector_rank: number | null;
+  keyword_rank: number | null;
+}
+
+/** A sentence of the answer Hearth traced to a source (not the model's own citation). */
+export interface Attribution {
+  start: number;
+  end: number;
+  source: number;
+  similarity: number;
 }
 
 export interface DocumentSource {
@@ -258,6 +313,34 @@ export class Api {
   }
   about() {
     return this.transport.request<{ version: string; data_folder: string; config_file: string; logs_folder: string }>("GET", "/api/about");
+  }
+  collections() {
+    return this.transport.request<Collection[]>("GET", "/api/collections");
+  }
+  collectionFiles(name: string) {
+    return this.transport.request<CollectionFile[]>("GET", `/api/collections/${encodeURIComponent(name)}/files`);
+  }
+  deleteCollection(name: string) {
+    return this.transport.request<void>("DELETE", `/api/collections/${encodeURIComponent(name)}`);
+  }
+  addToCollection(name: string, paths: string[], onEvent: (e: JobEvent) => void, signal?: AbortSignal) {
+    return this.transport.stream(`/api/collections/${encodeURIComponent(name)}/add`, { paths }, parsed(onEvent), signal);
+  }
+  reindexCollection(name: string, onEvent: (e: JobEvent) => void, signal?: AbortSignal) {
+    return this.transport.stream(`/api/collections/${encodeURIComponent(name)}/reindex`, {}, parsed(onEvent), signal);
+  }
+  removeFromCollection(name: string, path: string) {
+    return this.transport.request<{ removed_files: number }>("POST", `/api/collections/${encodeURIComponent(name)}/remove`, { path });
+  }
+  passage(id: number) {
+    return this.transport.request<Passage & { label: string }>("GET", `/api/passages/${id}`);
+  }
+  ask(
+    body: { question: string; collections?: string[]; history?: { role: "user" | "assistant"; content: string }[] },
+    onEvent: (e: JobEvent) => void,
+    signal?: AbortSignal,
+  ) {
+    return this.transport.stream("/api/ask", body, parsed(onEvent), signal);
   }
   cancelJob(id: string) {
     return this.transport.request<void>("POST", `/api/jobs/${encodeURIComponent(id)}/cancel`, {});

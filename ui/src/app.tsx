@@ -10,6 +10,7 @@ import { SummarizePage } from "./summarize";
 import { TranslatePage } from "./translate";
 import { ModelsPage } from "./models";
 import { SettingsPage } from "./settings";
+import { DocumentsPage } from "./documents";
 
 export const ApiContext = createContext<Api>(null as unknown as Api);
 export const useApi = () => useContext(ApiContext);
@@ -17,11 +18,12 @@ export const useApi = () => useContext(ApiContext);
 /** Bumped when conversations change, so the sidebar reloads. */
 export const HistoryContext = createContext<{ version: number; changed: () => void }>({ version: 0, changed: () => {} });
 
-export type Route = { page: "chat"; id?: string } | { page: "summarize" | "translate" | "models" | "settings" };
+export type Route = { page: "chat"; id?: string } | { page: "documents" | "summarize" | "translate" | "models" | "settings" };
 
 export function parseRoute(hash: string): Route {
   const [page, id] = hash.replace(/^#\/?/, "").split("/");
   switch (page) {
+    case "documents":
     case "summarize":
     case "translate":
     case "models":
@@ -85,6 +87,7 @@ export function App({ api }: { api: Api }) {
           <Sidebar route={route} />
           <main id="main" tabIndex={-1}>
             {route.page === "chat" && <ChatPage id={route.id} />}
+            {route.page === "documents" && <DocumentsPage />}
             {route.page === "summarize" && <SummarizePage />}
             {route.page === "translate" && <TranslatePage />}
             {route.page === "models" && <ModelsPage />}

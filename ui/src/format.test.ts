@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dateGroup, formatBytes, groupConversations, referenceLabel } from "./format";
+import { dateGroup, formatBytes, groupConversations, linkCitations, referenceLabel } from "./format";
 import type { Conversation } from "./api";
 
 const noon = new Date(2026, 10, 28, 12, 0, 0).getTime();
@@ -45,5 +45,13 @@ describe("formatBytes and referenceLabel", () => {
     expect(referenceLabel({ ...ref, first_page: 4, last_page: 6 }, 0)).toBe("pp. 4–6");
     expect(referenceLabel({ ...ref, section: ["Guide", "Intro"] }, 0)).toBe("§ Intro");
     expect(referenceLabel(ref, 2)).toBe("part 3");
+  });
+});
+
+describe("linkCitations", () => {
+  it("links citations to existing sources and leaves everything else", () => {
+    expect(linkCitations("Sun [2]. Winter [1][3].", 3)).toBe("Sun [[2]](#source-2). Winter [[1]](#source-1)[[3]](#source-3).");
+    expect(linkCitations("Both [1, 2].", 2)).toBe("Both [[1]](#source-1)[[2]](#source-2).");
+    expect(linkCitations("No such [7], a link [1](http://x), array[0]", 3)).toBe("No such [7], a link [1](http://x), array[0]");
   });
 });

@@ -58,3 +58,13 @@ export function speed(tokens: number, ms: number): string {
   if (!ms || tokens < 2) return "";
   return `${((tokens - 1) * 1000 / ms).toFixed(1)} tokens/s`;
 }
+
+/** Turns the answer's citations `[2]`, `[1][3]`, `[1, 3]` into links `#source-N` for the
+ * sources that exist, so a click can open the passage; other brackets stay text. */
+export function linkCitations(text: string, sources: number): string {
+  return text.replace(/\[(\d+(?:\s*,\s*\d+)*)\](?!\()/g, (whole, inside: string) => {
+    const numbers = inside.split(",").map((n) => Number(n.trim()));
+    if (!numbers.every((n) => n >= 1 && n <= sources)) return whole;
+    return numbers.map((n) => `[[${n}]](#source-${n})`).join("");
+  });
+}

@@ -89,6 +89,10 @@ export function SettingsPage() {
             <input type="number" min={1} value={settings.threads ?? ""} onInput={(e) => set((s) => (s.threads = number((e.target as HTMLInputElement).value)))} />
           </label>
           <label>
+            Embedding model for new document collections{" "}
+            <input value={settings.embedding_model} onInput={(e) => set((s) => (s.embedding_model = (e.target as HTMLInputElement).value))} />
+          </label>
+          <label>
             Disk for resuming long chats quickly after a restart (MB per model, 0 = off){" "}
             <input type="number" min={0} value={settings.saved_contexts_mb} onInput={(e) => set((s) => (s.saved_contexts_mb = Number((e.target as HTMLInputElement).value)))} />
           </label>

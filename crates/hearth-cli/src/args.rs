@@ -36,6 +36,13 @@ pub enum Command {
     Summarize(SummarizeArgs),
     /// Translate a document or text, keeping its structure.
     Translate(TranslateArgs),
+    /// Document collections to ask questions about: add, ls, rm, reindex.
+    Docs {
+        #[command(subcommand)]
+        command: DocsCommand,
+    },
+    /// Answer a question from your documents, citing the passages used.
+    Ask(AskArgs),
     /// Saved system prompts: list, add, show, rm.
     Persona {
         #[command(subcommand)]
@@ -276,6 +283,52 @@ pub struct BenchArgs {
     /// Print the ggml CPU variant this machine uses, and exit.
     #[arg(long)]
     pub print_cpu_variant: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocsCommand {
+    /// Add files and folders to a collection (made if new) and index them; files
+    /// already indexed with the same content are skipped.
+    Add {
+        /// The collection's name.
+        collection: String,
+        /// Files and folders (folders are searched for txt, md, html, pdf, docx, epub).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// List collections, or one collection's files.
+    Ls { collection: Option<String> },
+    /// Remove a file or folder from a collection, or (with no path) the whole
+    /// collection. Files on disk are never touched.
+    Rm {
+        collection: String,
+        path: Option<PathBuf>,
+    },
+    /// Scan a collection's files and folders again: index new and changed files, drop
+    /// deleted ones.
+    Reindex { collection: String },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AskArgs {
+    /// The question.
+    pub question: String,
+    /// Search only this collection (repeat for several; default: all).
+    #[arg(long, short)]
+    pub collection: Vec<String>,
+    /// Search only this file of the collection (path or file name).
+    #[arg(long)]
+    pub file: Option<String>,
+    /// Passages to give the model at most.
+    #[arg(long, default_value_t = 6)]
+    pub passages: usize,
+    /// Print the passages found, without asking a model.
+    #[arg(long)]
+    pub search_only: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
 }
 
 #[derive(Debug, Subcommand)]

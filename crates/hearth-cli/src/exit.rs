@@ -14,8 +14,13 @@ pub fn code_for(error: &anyhow::Error) -> i32 {
         return ERROR;
     };
     match core.code() {
-        "MODEL_NOT_FOUND" | "NO_DEFAULT_MODEL" | "UNKNOWN_MODEL" => MODEL_MISSING,
-        "INVALID_MODEL_FILE" | "MODEL_LOAD_FAILED" | "CONVERT_FAILED" => MODEL_INVALID,
+        "MODEL_NOT_FOUND" | "NO_DEFAULT_MODEL" | "UNKNOWN_MODEL" | "NO_EMBEDDING_MODEL" => {
+            MODEL_MISSING
+        }
+        "INVALID_MODEL_FILE"
+        | "MODEL_LOAD_FAILED"
+        | "CONVERT_FAILED"
+        | "NOT_AN_EMBEDDING_MODEL" => MODEL_INVALID,
         "PROMPT_TOO_LARGE" | "MESSAGE_TOO_LONG" | "DOCUMENT_TOO_LARGE" => INPUT_TOO_LARGE,
         "CANCELLED" => INTERRUPTED,
         _ => ERROR,

@@ -20,6 +20,8 @@ fn main() {
         Command::Summarize(args) => commands::summarize::run(args, json),
         Command::Translate(args) => commands::translate::run(args, json),
         Command::Models { command } => commands::models::run(command, json),
+        Command::Docs { command } => commands::docs::run(command, json),
+        Command::Ask(args) => commands::ask::run(args, json),
         Command::History { command } => commands::history::run(command, json),
         Command::Audit { command } => commands::audit::run(command),
         Command::Persona { command } => commands::persona::run(command, json),

@@ -892,12 +892,7 @@ fn pull_catalog_lists_the_well_known_models() {
 #[test]
 fn convert_makes_a_gguf_embedding_model_from_a_sentence_transformers_folder() {
     let sandbox = Sandbox::new();
-    let minilm = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2");
-    assert!(
-        minilm.join("model.safetensors").is_file(),
-        "{} is missing: run `scripts/fetch-models.sh minilm`",
-        minilm.display()
-    );
+    let minilm = support::models::minilm_dir();
     let model = sandbox.json(&["models", "convert", path_str(&minilm), "--id", "minilm"]);
     assert_eq!(model["id"], "minilm");
     assert_eq!(model["summary"]["architecture"], "bert");

@@ -26,8 +26,14 @@ pub struct Config {
     /// Megabytes of disk each model may use for saved conversation contexts, restored
     /// instead of re-read after a restart; 0 turns saving off.
     pub saved_contexts_mb: u64,
+    /// The model new document collections are embedded with: a library id (a folder
+    /// of that name in the models folder is converted on first use).
+    pub embedding_model: String,
     pub sampling: Sampling,
 }
+
+/// The embedding model Hearth uses unless told otherwise.
+pub const DEFAULT_EMBEDDING_MODEL: &str = "all-MiniLM-L6-v2";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -49,6 +55,7 @@ impl Default for Config {
             parallel: 2,
             isolate_models: true,
             saved_contexts_mb: 2048,
+            embedding_model: DEFAULT_EMBEDDING_MODEL.into(),
             sampling: Sampling::default(),
         }
     }

@@ -63,6 +63,14 @@ pub enum CoreError {
     LanguageNotDetected,
     #[error("glossary line {line}: {reason}")]
     InvalidGlossary { line: usize, reason: String },
+    #[error("no embedding model `{id}`; convert a sentence-transformers folder with `hearth models convert DIR --id {id}`, or put that folder at {} to have it converted on first use (scripts/fetch-models.sh minilm fetches all-MiniLM-L6-v2)", .folder.display())]
+    NoEmbeddingModel { id: String, folder: PathBuf },
+    #[error("`{id}` is not an embedding model ({reason}); choose one such as all-MiniLM-L6-v2")]
+    NotAnEmbeddingModel { id: String, reason: String },
+    #[error("{} does not exist; check the path, or remove it from the collection with `hearth docs rm`", .path.display())]
+    SourceNotFound { path: PathBuf },
+    #[error("there are no document collections yet; add documents with `hearth docs add NAME PATH...` or on the Documents page")]
+    NoCollections,
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -94,6 +102,10 @@ impl CoreError {
             CoreError::Paths { .. } => "NO_HOME",
             CoreError::Bench { .. } => "BENCH_FAILED",
             CoreError::Io { .. } => "IO_ERROR",
+            CoreError::NoEmbeddingModel { .. } => "NO_EMBEDDING_MODEL",
+            CoreError::NotAnEmbeddingModel { .. } => "NOT_AN_EMBEDDING_MODEL",
+            CoreError::SourceNotFound { .. } => "SOURCE_NOT_FOUND",
+            CoreError::NoCollections => "NO_COLLECTIONS",
             CoreError::Document(e) => e.code(),
             CoreError::EmptyDocument => "EMPTY_DOCUMENT",
             CoreError::Cancelled => "CANCELLED",

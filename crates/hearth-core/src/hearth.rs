@@ -44,6 +44,7 @@ pub struct Hearth {
     pub(crate) store: Arc<Store>,
     isolation: Isolation,
     engines: Mutex<HashMap<PathBuf, LoadedModel>>,
+    pub(crate) embedders: Mutex<HashMap<PathBuf, Arc<hearth_llm::LlamaEmbedder>>>,
 }
 
 /// A loaded model: its engine, unaudited, and its file's hash for the audit log.
@@ -96,6 +97,7 @@ impl Hearth {
             store,
             isolation,
             engines: Mutex::default(),
+            embedders: Mutex::default(),
         })
     }
 

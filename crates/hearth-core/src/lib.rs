@@ -5,6 +5,7 @@
 //! CLI, the HTTP server and the desktop shell only translate their inputs into these
 //! calls and the results back.
 
+pub mod ask;
 pub mod audit;
 pub mod bench;
 pub mod chat;

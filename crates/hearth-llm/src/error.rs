@@ -17,6 +17,8 @@ pub enum LlmError {
     InvalidModelFile { path: PathBuf, message: String },
     #[error("llama.cpp could not load {path}: {reason}; the file may be corrupt or use an architecture this build does not support")]
     LoadFailed { path: PathBuf, reason: String },
+    #[error("{} is not an embedding model ({reason}); use an encoder such as all-MiniLM-L6-v2", .path.display())]
+    NotAnEmbeddingModel { path: PathBuf, reason: String },
     #[error("no usable CPU backend for llama.cpp: {reason}")]
     BackendUnavailable { reason: String },
     #[error("the prompt has {tokens} tokens but the context holds {limit}; shorten it or raise context_length in the settings")]
@@ -50,6 +52,7 @@ impl LlmError {
             LlmError::ModelNotFound { .. } => "MODEL_NOT_FOUND",
             LlmError::InvalidModelFile { .. } => "INVALID_MODEL_FILE",
             LlmError::LoadFailed { .. } => "MODEL_LOAD_FAILED",
+            LlmError::NotAnEmbeddingModel { .. } => "NOT_AN_EMBEDDING_MODEL",
             LlmError::BackendUnavailable { .. } => "BACKEND_UNAVAILABLE",
             LlmError::PromptTooLarge { .. } => "PROMPT_TOO_LARGE",
             LlmError::InvalidSchema { .. } => "INVALID_SCHEMA",

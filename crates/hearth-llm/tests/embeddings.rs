@@ -8,22 +8,13 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+#[allow(dead_code)] // gemma3 is not used here
+mod support;
+
 use hearth_llm::LlamaEmbedder;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn minilm_dir() -> PathBuf {
-    let dir = std::env::var_os("HEARTH_TEST_MINILM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join(".models/all-MiniLM-L6-v2"));
-    assert!(
-        dir.join("model.safetensors").is_file(),
-        "{} is missing: run `scripts/fetch-models.sh minilm` (or set HEARTH_TEST_MINILM)",
-        dir.display()
-    );
-    dir
 }
 
 fn python() -> PathBuf {
@@ -97,7 +88,7 @@ const SENTENCES: [&str; 50] = [
 fn converted_minilm_matches_an_independent_reference() {
     let dir = tempfile::tempdir().unwrap();
     let gguf = dir.path().join("all-MiniLM-L6-v2.gguf");
-    hearth_models::convert_bert(&minilm_dir(), &gguf).unwrap();
+    hearth_models::convert_bert(&support::minilm_dir(), &gguf).unwrap();
     let embedder = LlamaEmbedder::load(&gguf, Some(2)).unwrap();
     assert_eq!(embedder.info().dimensions, 384);
     assert_eq!(embedder.info().architecture, "bert");
@@ -108,7 +99,7 @@ fn converted_minilm_matches_an_independent_reference() {
 
     let mut child = Command::new(python())
         .arg(root().join("tests/embeddings/bert_reference.py"))
-        .arg(minilm_dir())
+        .arg(support::minilm_dir())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -164,7 +155,7 @@ fn converted_minilm_matches_an_independent_reference() {
 fn long_texts_are_cut_to_the_model_context_and_batches_split() {
     let dir = tempfile::tempdir().unwrap();
     let gguf = dir.path().join("minilm.gguf");
-    hearth_models::convert_bert(&minilm_dir(), &gguf).unwrap();
+    hearth_models::convert_bert(&support::minilm_dir(), &gguf).unwrap();
     let embedder = LlamaEmbedder::load(&gguf, Some(2)).unwrap();
     let long = "word ".repeat(2000);
     // 40 texts: more than one encode call holds.
@@ -184,4 +175,16 @@ fn long_texts_are_cut_to_the_model_context_and_batches_split() {
         .map(|(a, b)| a * b)
         .sum();
     assert!(cosine > 0.9999, "{cosine}");
+}
+
+/// Encoding with a chat model crashes llama.cpp; the header check refuses it first.
+#[test]
+fn a_chat_model_is_refused_as_an_embedding_model_before_llama_cpp_sees_it() {
+    match LlamaEmbedder::load(&support::smollm2(), Some(2)) {
+        Err(hearth_llm::LlmError::NotAnEmbeddingModel { reason, .. }) => {
+            assert!(reason.contains("llama"), "{reason}")
+        }
+        Err(other) => panic!("expected NotAnEmbeddingModel, got {other}"),
+        Ok(_) => panic!("a chat model loaded as an embedding model"),
+    }
 }

@@ -122,7 +122,11 @@ pub fn convert_bert(dir: &Path, output: &Path) -> Result<Converted, ConvertError
             "hidden_act is \"{act}\", llama.cpp's BERT uses gelu"
         )));
     }
-    if config.num_attention_heads == 0 || config.hidden_size % config.num_attention_heads != 0 {
+    if config.num_attention_heads == 0
+        || !config
+            .hidden_size
+            .is_multiple_of(config.num_attention_heads)
+    {
         return Err(unsupported(format!(
             "{} attention heads do not divide a hidden size of {}",
             config.num_attention_heads, config.hidden_size

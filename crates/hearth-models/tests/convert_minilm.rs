@@ -4,29 +4,17 @@
 //! embeddings match an independent implementation is tested where llama.cpp runs
 //! (hearth-llm's embedding tests).
 
-use std::path::PathBuf;
-
 use hearth_models::{convert_bert, Pooling};
 
-fn minilm() -> PathBuf {
-    let dir = std::env::var_os("HEARTH_TEST_MINILM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2")
-        });
-    assert!(
-        dir.join("model.safetensors").is_file(),
-        "{} is missing: run `scripts/fetch-models.sh minilm` (or set HEARTH_TEST_MINILM)",
-        dir.display()
-    );
-    dir
-}
+#[path = "../../hearth-llm/tests/support/mod.rs"]
+#[allow(dead_code)]
+mod support;
 
 #[test]
 fn minilm_converts_to_a_bert_gguf_llama_cpp_can_read() {
     let out = tempfile::tempdir().unwrap();
     let path = out.path().join("all-MiniLM-L6-v2.gguf");
-    let converted = convert_bert(&minilm(), &path).unwrap();
+    let converted = convert_bert(&support::minilm_dir(), &path).unwrap();
     assert_eq!(converted.layers, 6);
     assert_eq!(converted.embedding_length, 384);
     assert_eq!(converted.vocabulary, 30522);

@@ -419,6 +419,40 @@ async fn main() {
         Some(base) => server_run(&client, base, &args, first, false).await,
         None => Vec::new(),
     };
+    // Each llama-server turn ran right after Hearth's, so the ratio within a round
+    // compares two runs at the same moment of the machine; its median over rounds is
+    // the fairest per-turn comparison.
+    let paired = |turn: usize, value: fn(&Turn) -> f64| -> f64 {
+        let mut ratios: Vec<f64> = warm
+            .iter()
+            .zip(&server_cached)
+            .map(|(w, s)| value(&w[turn]) / value(&s[turn]))
+            .collect();
+        ratios.sort_by(|a, b| a.total_cmp(b));
+        ratios[ratios.len() / 2]
+    };
+    let overhead = |rounds: &[Vec<Turn>], turn: usize| -> f64 {
+        let mut values: Vec<f64> = rounds
+            .iter()
+            .map(|r| r[turn].ttft_ms - r[turn].prompt_ms)
+            .collect();
+        values.sort_by(|a, b| a.total_cmp(b));
+        values[values.len() / 2]
+    };
+    let paired_ratios: Vec<f64> = if server_cached.is_empty() {
+        Vec::new()
+    } else {
+        (0..warm[0].len())
+            .map(|t| paired(t, |x| x.ttft_ms))
+            .collect()
+    };
+    let overheads: Vec<(f64, f64)> = if server_cached.is_empty() {
+        Vec::new()
+    } else {
+        (0..warm[0].len())
+            .map(|t| (overhead(&warm, t), overhead(&server_cached, t)))
+            .collect()
+    };
     let (warm, restarted) = (medians(&warm), medians(&restarted));
     let server_cached = if server_cached.is_empty() {
         Vec::new()
@@ -445,8 +479,8 @@ async fn main() {
     );
     let server = args.llama_server.is_some();
     if server {
-        println!("| turn | prompt tokens | Hearth warm (reused) | Hearth after restart (restored) | Hearth, no reuse | llama-server cache on (reused) | llama-server cache off | warm / llama-server | restart / warm |");
-        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!("| turn | prompt tokens | Hearth warm (reused) | Hearth after restart (restored) | Hearth, no reuse | llama-server cache on (reused) | llama-server cache off | warm / llama-server (paired) | beyond prompt evaluation, Hearth / llama-server (ms) | restart / warm |");
+        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     } else {
         println!("| turn | prompt tokens | Hearth warm (reused) | Hearth after restart (restored) | Hearth, no reuse | restart / warm |");
         println!("|---:|---:|---:|---:|---:|---:|");
@@ -469,10 +503,11 @@ async fn main() {
         );
         if server {
             let (s, s0) = (server_cached[turn], server_cold[turn]);
-            let vs = w.ttft_ms / s.ttft_ms;
+            let vs = paired_ratios[turn];
             worst_vs_server = worst_vs_server.max(vs);
+            let (mine, theirs) = overheads[turn];
             println!(
-                "{hearth} {:.0} ({}) | {:.0} | {vs:.2}x | {restart_ratio:.2}x |",
+                "{hearth} {:.0} ({}) | {:.0} | {vs:.2}x | {mine:.1} / {theirs:.1} | {restart_ratio:.2}x |",
                 s.ttft_ms, s.reused, s0.ttft_ms
             );
         } else {
@@ -490,7 +525,17 @@ async fn main() {
             total(&warm) / total(&server_cached)
         );
         println!(
-            "worst turn: Hearth warm at {worst_vs_server:.2}x llama-server's time with its cache"
+            "worst turn: Hearth warm at {worst_vs_server:.2}x llama-server's time with its cache (paired median); at or below 1.00x on {} of {} turns",
+            paired_ratios.iter().filter(|r| **r <= 1.0).count(),
+            paired_ratios.len()
+        );
+        println!(
+            "time beyond prompt evaluation at or below llama-server's on {} of {} turns",
+            overheads
+                .iter()
+                .filter(|(mine, theirs)| mine <= theirs)
+                .count(),
+            overheads.len()
         );
         // What each spends outside evaluating the prompt (request handling, templating,
         // tokenizing, scheduling, and for llama-server the HTTP round trip).

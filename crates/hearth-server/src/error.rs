@@ -145,7 +145,7 @@ impl From<CoreError> for ApiError {
             ) => StatusCode::BAD_REQUEST,
             CoreError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => match code {
-                "UNKNOWN_MODEL" | "MODEL_NOT_FOUND" => StatusCode::NOT_FOUND,
+                "UNKNOWN_MODEL" | "MODEL_NOT_FOUND" | "NO_EMBEDDING_MODEL" => StatusCode::NOT_FOUND,
                 "NO_DEFAULT_MODEL" => StatusCode::SERVICE_UNAVAILABLE,
                 "DUPLICATE_MODEL" => StatusCode::CONFLICT,
                 "IO_ERROR"

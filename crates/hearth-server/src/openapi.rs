@@ -53,13 +53,23 @@ use crate::{api, openai};
         api::documents::summarize,
         api::documents::translate,
         api::documents::cancel,
+        api::collections::list,
+        api::collections::files,
+        api::collections::delete,
+        api::collections::add,
+        api::collections::reindex,
+        api::collections::remove,
+        api::collections::passage,
+        api::collections::retrieve,
+        api::collections::ask,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerToken),
     tags(
         (name = "openai", description = "OpenAI-compatible; errors in OpenAI's shape"),
         (name = "conversations"), (name = "history"), (name = "personas"),
-        (name = "models"), (name = "settings"), (name = "documents"), (name = "app"),
+        (name = "models"), (name = "settings"), (name = "documents"), (name = "collections"),
+        (name = "app"),
     )
 )]
 pub struct ApiDoc;

@@ -342,8 +342,9 @@ async fn bad_requests_are_openai_errors_that_name_the_field() {
             json!({ "model": "smollm2", "input": "hello" }),
         )
         .await;
-    assert_eq!(status, 400);
-    assert_eq!(error["error"]["code"], "embeddings_unavailable");
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(error["error"]["code"], "not_an_embedding_model");
+    assert_eq!(error["error"]["param"], "model");
 
     let (status, error) = server.get_json("/v1/nothing-here").await;
     assert_eq!(status, 404);

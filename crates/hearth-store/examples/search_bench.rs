@@ -119,7 +119,7 @@ impl Writer {
             };
             out.push(word);
         }
-        if self.rng.next() % 20 == 0 {
+        if self.rng.next().is_multiple_of(20) {
             out.push(JAPANESE[self.rng.next() % JAPANESE.len()].to_owned());
         }
         out.join(" ")

@@ -34,6 +34,10 @@ pub enum AuditPurpose {
     Translation,
     /// A request another program sent to the OpenAI-compatible API (`/v1`).
     Api,
+    /// An answer from a collection's passages, with citations.
+    DocumentAnswer,
+    /// A follow-up question rewritten to stand alone before retrieval.
+    QueryRewrite,
     /// Anything else made through the engine.
     #[default]
     Other,
@@ -49,6 +53,8 @@ impl AuditPurpose {
             AuditPurpose::DocumentSummary => "document_summary",
             AuditPurpose::Translation => "translation",
             AuditPurpose::Api => "api",
+            AuditPurpose::DocumentAnswer => "document_answer",
+            AuditPurpose::QueryRewrite => "query_rewrite",
             AuditPurpose::Other => "other",
         }
     }
@@ -62,6 +68,8 @@ impl AuditPurpose {
             "document_summary" => AuditPurpose::DocumentSummary,
             "translation" => AuditPurpose::Translation,
             "api" => AuditPurpose::Api,
+            "document_answer" => AuditPurpose::DocumentAnswer,
+            "query_rewrite" => AuditPurpose::QueryRewrite,
             // The CHECK constraint admits nothing else; a hand-edited row reads as other.
             _ => AuditPurpose::Other,
         }

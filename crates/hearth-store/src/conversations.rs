@@ -304,18 +304,7 @@ impl Store {
     /// instead.
     pub fn delete_conversation(&self, id: &ConversationId) -> Result<()> {
         self.write(|tx| update_one(tx, id, "DELETE FROM conversations WHERE id = ?1", [id]))?;
-        if self.path().is_some() {
-            let conn = self.conn();
-            let (busy, _, _): (i64, i64, i64) =
-                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                })?;
-            if busy != 0 {
-                tracing::debug!(
-                    "wal checkpoint after delete was blocked by a reader; it will run later"
-                );
-            }
-        }
+        self.wipe_log();
         Ok(())
     }
 }

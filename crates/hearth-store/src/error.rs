@@ -37,9 +37,10 @@ pub enum StoreError {
     #[error("{what} {id} is already in your history; delete it first, or import with new ids to keep both copies")]
     AlreadyExists { what: &'static str, id: String },
 
-    /// Persona names are unique (case-insensitively) so that people can pick them by name.
-    #[error("a persona named \"{name}\" already exists; choose another name")]
-    NameTaken { name: String },
+    /// Persona and collection names are unique (case-insensitively) so that people can
+    /// pick them by name.
+    #[error("a {what} named \"{name}\" already exists; choose another name")]
+    NameTaken { what: &'static str, name: String },
 
     /// A value given to the store breaks one of its rules (empty tag, oversized text, ...).
     #[error("invalid {what}: {reason}")]
@@ -145,6 +146,7 @@ mod tests {
             },
             StoreError::import("invalid json"),
             StoreError::NameTaken {
+                what: "persona",
                 name: "Lawyer".into(),
             },
         ];

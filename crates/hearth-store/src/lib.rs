@@ -11,6 +11,9 @@
 //! - Export and import: Markdown for reading, a versioned JSON document for backups that
 //!   imports back exactly, with hostile files refused before anything is written.
 //! - Delete means gone: deleted text is wiped from the file and its log.
+//! - Collections: documents' passages with a word index and vectors (sqlite-vec) in the
+//!   same file, for retrieval with citations; the passages and vectors are found here,
+//!   read and embedded in hearth-core.
 //! - Audit log: one record per generation (model, parameters, counts, timings, and
 //!   hashes of prompt and output, never their text), exported as JSON Lines.
 //!
@@ -18,6 +21,7 @@
 //! thread or `spawn_blocking`. The types are plain data (serde), with no wire format.
 
 mod audit;
+mod collections;
 mod conversations;
 mod error;
 mod export;
@@ -25,6 +29,7 @@ mod import;
 mod limits;
 mod markdown;
 mod messages;
+mod passages;
 mod personas;
 mod query;
 mod schema;
@@ -33,8 +38,12 @@ mod store;
 mod summaries;
 mod types;
 mod unspaced;
+mod vectors;
 
 pub use audit::{AuditPurpose, AuditRecord, FileStamp, NewAuditRecord};
+pub use collections::{
+    Collection, CollectionFile, FileStatus, IndexedFile, NewChunk, MAX_COLLECTION_NAME_BYTES,
+};
 pub use error::{Result, StoreError};
 pub use export::{
     ExportDocument, ExportScope, ExportedConversation, ExportedMessage, ExportedSummary,
@@ -46,6 +55,7 @@ pub use limits::{
     MAX_TAG_BYTES, MAX_TEXT_BYTES, MAX_TITLE_BYTES,
 };
 pub use markdown::format_utc;
+pub use passages::{Passage, PassageScope};
 pub use query::MAX_TERMS as MAX_SEARCH_TERMS;
 pub use schema::SCHEMA_VERSION;
 pub use search::{SearchHit, SearchQuery, SnippetSegment, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT};

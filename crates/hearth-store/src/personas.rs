@@ -57,6 +57,7 @@ pub(crate) fn check_name(name: &str) -> Result<String> {
 fn name_taken(name: &str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     move |err| match err.sqlite_error_code() {
         Some(ErrorCode::ConstraintViolation) => StoreError::NameTaken {
+            what: "persona",
             name: name.to_owned(),
         },
         _ => err.into(),

@@ -321,6 +321,104 @@ INSERT INTO messages_unspaced(rowid, grams)
     ) WHERE grams IS NOT NULL;
 "#;
 
+/// Version 10: document collections for retrieval. A collection lists the files and
+/// folders the user added (`collection_sources`), the files found in them with their
+/// content hash, so re-ingesting touches only changed files (`collection_files`), and
+/// their passages (`chunks`) with a word index over text and section. Each collection's
+/// vectors live in its own sqlite-vec table, `chunk_vectors_<collection id>`, made when
+/// the collection is (its width is the embedding model's), see `vectors.rs`. The audit
+/// log gains the purposes of cited answers and of rewritten follow-up questions (the
+/// table is rebuilt as in version 6).
+const V10_COLLECTIONS: &str = r#"
+CREATE TABLE collections (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    embedding_model TEXT NOT NULL,
+    dimensions INTEGER NOT NULL CHECK (dimensions BETWEEN 1 AND 8192),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE collection_sources (
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (collection_id, path)
+) WITHOUT ROWID;
+
+CREATE TABLE collection_files (
+    id INTEGER PRIMARY KEY,
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    title TEXT,
+    format TEXT,
+    pages INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('indexed', 'failed')),
+    error TEXT,
+    chunks INTEGER NOT NULL DEFAULT 0,
+    indexed_at INTEGER NOT NULL,
+    UNIQUE (collection_id, path)
+);
+
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES collection_files(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    section TEXT NOT NULL DEFAULT '',
+    first_page INTEGER,
+    last_page INTEGER,
+    text TEXT NOT NULL,
+    tokens INTEGER NOT NULL,
+    UNIQUE (file_id, ordinal)
+);
+
+CREATE VIRTUAL TABLE chunks_fts USING fts5(
+    text,
+    section,
+    content = 'chunks',
+    content_rowid = 'id',
+    tokenize = "unicode61 remove_diacritics 2"
+);
+INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('secure-delete', 1);
+
+CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, text, section) VALUES (NEW.id, NEW.text, NEW.section);
+END;
+
+CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, text, section)
+        VALUES ('delete', OLD.id, OLD.text, OLD.section);
+END;
+
+CREATE TABLE audit_log_v10 (
+    id                INTEGER PRIMARY KEY,
+    created_at        INTEGER NOT NULL,
+    model             TEXT NOT NULL,
+    model_sha256      TEXT,
+    provider          TEXT NOT NULL,
+    parameters        TEXT NOT NULL CHECK (json_valid(parameters)),
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    prompt_ms         REAL,
+    generation_ms     REAL,
+    stop_reason       TEXT,
+    error             TEXT,
+    prompt_sha256     TEXT NOT NULL,
+    output_sha256     TEXT NOT NULL,
+    conversation_id   TEXT,
+    purpose           TEXT NOT NULL
+                      CHECK (purpose IN ('answer', 'title', 'summary', 'run', 'other',
+                                         'document_summary', 'translation', 'api',
+                                         'document_answer', 'query_rewrite'))
+);
+INSERT INTO audit_log_v10 SELECT * FROM audit_log;
+DROP TABLE audit_log;
+ALTER TABLE audit_log_v10 RENAME TO audit_log;
+CREATE INDEX audit_log_created ON audit_log(created_at);
+"#;
+
 /// Every migration in order; migration `i` takes the database to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
     V1_CORE,
@@ -332,6 +430,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     V7_FILE_HASHES,
     V8_API_PURPOSE,
     V9_UNSPACED_INDEX,
+    V10_COLLECTIONS,
 ];
 
 /// The schema version this code writes.
@@ -628,6 +727,61 @@ mod tests {
         assert_eq!(records[1].generation.purpose, crate::AuditPurpose::Api);
     }
 
+    /// Takes a version 10 database back to version 9 (the audit table's wider CHECK
+    /// admits every version 9 row, so it can stay).
+    const UNDO_V10: &str = "DROP TABLE chunks_fts; DROP TABLE chunks; \
+        DROP TABLE collection_files; DROP TABLE collection_sources; DROP TABLE collections;";
+
+    /// A version 9 history (made with the version 1 to 9 SQL, as Hearth left it then)
+    /// gains collections, keeps its audit records, and records the new purposes.
+    #[test]
+    fn version_9_gains_collections_and_keeps_its_audit_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            crate::unspaced::register(&conn).unwrap();
+            for step in &MIGRATIONS[..9] {
+                conn.execute_batch(step).unwrap();
+            }
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            conn.pragma_update(None, "user_version", 9).unwrap();
+            conn.execute(
+                "INSERT INTO audit_log (created_at, model, provider, parameters, prompt_sha256, \
+                 output_sha256, purpose) VALUES (1000, 'smollm2', 'local', '{}', 'aa', 'bb', 'api')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        store
+            .conn()
+            .execute(
+                "INSERT INTO audit_log (created_at, model, provider, parameters, prompt_sha256, \
+                 output_sha256, purpose) VALUES (2000, 'smollm2', 'local', '{}', 'cc', 'dd', 'document_answer')",
+                [],
+            )
+            .unwrap();
+        let purposes: Vec<_> = store
+            .audit_records(None)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.generation.purpose)
+            .collect();
+        assert_eq!(
+            purposes,
+            [
+                crate::AuditPurpose::Api,
+                crate::AuditPurpose::DocumentAnswer
+            ]
+        );
+        let collection = store.create_collection("Notes", "minilm", 4).unwrap();
+        assert_eq!(collection.files, 0);
+        store.check_integrity().unwrap();
+    }
+
     /// Version 9 indexes the short-term index from the messages already stored.
     #[test]
     fn version_8_messages_are_found_by_short_unspaced_terms_after_the_upgrade() {
@@ -646,11 +800,12 @@ mod tests {
         {
             // Back to version 8, as an older Hearth left it.
             let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(
-                "DROP TRIGGER messages_unspaced_insert; DROP TRIGGER messages_unspaced_delete; \
-                 DROP TRIGGER messages_unspaced_update; DROP TABLE messages_unspaced; \
-                 PRAGMA user_version = 8;",
-            )
+            conn.execute_batch(&format!(
+                "{UNDO_V10} DROP TRIGGER messages_unspaced_insert; \
+                     DROP TRIGGER messages_unspaced_delete; \
+                     DROP TRIGGER messages_unspaced_update; DROP TABLE messages_unspaced; \
+                     PRAGMA user_version = 8;"
+            ))
             .unwrap();
         }
         let store = Store::open(&path).unwrap();

@@ -65,6 +65,9 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // The search triggers call it, so it must exist before anything is written.
         crate::unspaced::register(&conn)?;
+        // Collections keep their vectors in sqlite-vec tables, which need the extension
+        // on every connection that touches them (deleting a collection included).
+        crate::vectors::register(&conn)?;
         // Before any setting that writes to the file: a newer Hearth's history or another
         // application's database is refused untouched.
         schema::check_openable(&conn, shown_path)?;
@@ -116,6 +119,7 @@ impl Store {
             ("messages_fts", 1),
             ("messages_trigram", 1),
             ("messages_unspaced", 0),
+            ("chunks_fts", 1),
         ] {
             let sql =
                 format!("INSERT INTO {table}({table}, rank) VALUES ('integrity-check', {rank})");
@@ -130,6 +134,25 @@ impl Store {
     /// transaction rolls back when its guard drops), so a poisoned lock is still usable.
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// After a delete: copies the wiped pages into the main file and empties the
+    /// write-ahead log, whose older frames still hold the deleted text. If another
+    /// process is reading at that moment the log is emptied at a later checkpoint.
+    pub(crate) fn wipe_log(&self) {
+        if self.path.is_none() {
+            return;
+        }
+        let checkpoint = self
+            .conn()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                row.get::<_, i64>(0)
+            });
+        match checkpoint {
+            Ok(0) => {}
+            Ok(_) => tracing::debug!("wal checkpoint after a delete was blocked by a reader"),
+            Err(error) => tracing::warn!(%error, "wal checkpoint after a delete failed"),
+        }
     }
 
     /// Runs `f` in a write transaction and commits it.

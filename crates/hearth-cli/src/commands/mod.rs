@@ -1,8 +1,10 @@
 //! One module per subcommand; each turns its arguments into facade calls.
 
+pub mod ask;
 pub mod audit;
 pub mod bench;
 pub mod chat;
+pub mod docs;
 pub mod history;
 pub mod models;
 pub mod persona;

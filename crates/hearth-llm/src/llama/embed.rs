@@ -73,15 +73,13 @@ pub struct LlamaEmbedder {
 impl LlamaEmbedder {
     /// Validates the file, loads it on its own thread, and waits until it is ready.
     pub fn load(path: &Path, threads: Option<u32>) -> Result<Self> {
-        crate::validate::check_model_file(path)?;
+        crate::validate::check_embedding_model(path)?;
         let runtime = cpu::runtime()?;
         let threads = threads.unwrap_or_else(super::default_threads).max(1);
-        let (ready_tx, ready_rx) = sync_channel::<Result<EmbedderInfo>>(1);
         let (commands, command_rx) = sync_channel::<Command>(16);
         let path = path.to_path_buf();
-        let thread = std::thread::Builder::new()
-            .name("hearth-embedder".into())
-            .spawn(move || {
+        let (thread, info) =
+            super::thread::spawn_model_thread("hearth-embedder", move |ready_tx| {
                 let failed = |reason: String| LlmError::LoadFailed {
                     path: path.clone(),
                     reason,
@@ -132,26 +130,12 @@ impl LlamaEmbedder {
                     return;
                 }
                 serve(&model, ctx, max_tokens, command_rx);
-            })
-            .map_err(|e| LlmError::LoadFailed {
-                path: PathBuf::new(),
-                reason: format!("cannot start the embedder thread: {e}"),
             })?;
-        match ready_rx.recv() {
-            Ok(Ok(info)) => Ok(Self {
-                commands: Some(commands),
-                info,
-                thread: Mutex::new(Some(thread)),
-            }),
-            Ok(Err(e)) => {
-                let _ = thread.join();
-                Err(e)
-            }
-            Err(_) => {
-                let _ = thread.join();
-                Err(LlmError::EngineStopped)
-            }
-        }
+        Ok(Self {
+            commands: Some(commands),
+            info,
+            thread: Mutex::new(Some(thread)),
+        })
     }
 
     pub fn info(&self) -> &EmbedderInfo {

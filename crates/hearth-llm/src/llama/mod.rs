@@ -9,6 +9,7 @@ mod embed;
 mod sampler;
 mod saved;
 mod scheduler;
+mod thread;
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::LlamaModel;
 use serde::{Deserialize, Serialize};
@@ -108,66 +110,51 @@ impl LlamaEngine {
     pub fn load(path: &Path, settings: &EngineSettings) -> Result<Self> {
         crate::validate::check_model_file(path)?;
         let runtime = cpu::runtime()?;
-        let (ready_tx, ready_rx) = sync_channel::<Result<ModelInfo>>(1);
         let (commands, command_rx) = sync_channel::<Command>(settings.queue_capacity.max(1));
         let path = path.to_path_buf();
         let settings = settings.clone();
-        let thread = std::thread::Builder::new()
-            .name("hearth-engine".into())
-            .spawn(move || {
-                let started = Instant::now();
-                let model = match load_model(&path, &settings, runtime) {
-                    Ok(model) => model,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                let (ctx, mut info) = match new_context(&model, &path, &settings, runtime) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                info.load_ms = started.elapsed().as_secs_f64() * 1000.0;
-                let limits = scheduler::Limits {
-                    context_length: info.context_length,
-                    parallel: info.parallel as usize,
-                    batch_size: settings.batch_size.max(1) as usize,
-                    queue_capacity: settings.queue_capacity.max(1),
-                };
-                let saved = settings.saved_contexts.as_ref().map(|root| {
-                    let settings = saved::SavedSettings {
-                        root: root.clone(),
-                        budget_bytes: settings.saved_contexts_budget,
-                    };
-                    saved::SavedStates::open(&settings, &path, info.context_length)
-                });
-                if ready_tx.send(Ok(info)).is_err() {
+        let (thread, info) = thread::spawn_model_thread("hearth-engine", move |ready_tx| {
+            let started = Instant::now();
+            let model = match load_model(&path, &settings, runtime) {
+                Ok(model) => model,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
                     return;
                 }
-                scheduler::Scheduler::new(&model, ctx, limits, saved).run(command_rx);
-            })
-            .map_err(|e| LlmError::LoadFailed {
-                path: PathBuf::new(),
-                reason: format!("cannot start engine thread: {e}"),
-            })?;
-        match ready_rx.recv() {
-            Ok(Ok(info)) => Ok(Self {
-                commands,
-                info,
-                thread: Mutex::new(Some(thread)),
-            }),
-            Ok(Err(e)) => {
-                let _ = thread.join();
-                Err(e)
+            };
+            let (ctx, mut info) = match new_context(&model, &path, &settings, runtime) {
+                Ok(v) => v,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            let mut ctx = ctx;
+            warm_up(&model, &mut ctx);
+            info.load_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let limits = scheduler::Limits {
+                context_length: info.context_length,
+                parallel: info.parallel as usize,
+                batch_size: settings.batch_size.max(1) as usize,
+                queue_capacity: settings.queue_capacity.max(1),
+            };
+            let saved = settings.saved_contexts.as_ref().map(|root| {
+                let settings = saved::SavedSettings {
+                    root: root.clone(),
+                    budget_bytes: settings.saved_contexts_budget,
+                };
+                saved::SavedStates::open(&settings, &path, info.context_length)
+            });
+            if ready_tx.send(Ok(info)).is_err() {
+                return;
             }
-            Err(_) => {
-                let _ = thread.join();
-                Err(LlmError::EngineStopped)
-            }
-        }
+            scheduler::Scheduler::new(&model, ctx, limits, saved).run(command_rx);
+        })?;
+        Ok(Self {
+            commands,
+            info,
+            thread: Mutex::new(Some(thread)),
+        })
     }
 
     fn send(&self, command: Command) -> Result<()> {
@@ -187,6 +174,31 @@ fn load_model(
         path: path.to_path_buf(),
         reason: e.to_string(),
     })
+}
+
+/// One throwaway decode of BOS and EOS, as llama.cpp's own tools do at start: it pages the
+/// weights in and starts the thread pool, so the first real prompt is not the one that
+/// pays for it. The KV cache is cleared after; a failure only costs that speed.
+fn warm_up(model: &LlamaModel, ctx: &mut llama_cpp_2::context::LlamaContext<'_>) {
+    let vocab = model.vocab();
+    let mut tokens: Vec<_> = [vocab.bos(), vocab.eos()]
+        .into_iter()
+        .filter(|t| t.0 >= 0 && t.0 < model.n_vocab())
+        .collect();
+    if tokens.is_empty() {
+        tokens.push(llama_cpp_2::token::LlamaToken(0));
+    }
+    let mut batch = LlamaBatch::new(tokens.len(), 1);
+    for (pos, token) in tokens.iter().enumerate() {
+        let last = pos + 1 == tokens.len();
+        if batch.add(*token, pos as i32, &[0], last).is_err() {
+            return;
+        }
+    }
+    if let Err(e) = ctx.decode(&mut batch) {
+        tracing::debug!(error = %e, "warm-up decode failed");
+    }
+    ctx.clear_kv_cache();
 }
 
 fn new_context<'m>(

@@ -31,3 +31,20 @@ pub fn smollm2() -> PathBuf {
 pub fn gemma3() -> PathBuf {
     model("HEARTH_TEST_GEMMA", "gemma-3-270m-q4_k_m.gguf", "gemma3")
 }
+
+/// The all-MiniLM-L6-v2 sentence-transformers folder (safetensors + tokenizer.json), the
+/// default embedding model before conversion.
+#[allow(dead_code)] // not every test file uses it
+pub fn minilm_dir() -> PathBuf {
+    let dir = std::env::var_os("HEARTH_TEST_MINILM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2")
+        });
+    assert!(
+        dir.join("model.safetensors").is_file(),
+        "{} is missing: run `scripts/fetch-models.sh minilm` (or set HEARTH_TEST_MINILM)",
+        dir.display()
+    );
+    dir
+}

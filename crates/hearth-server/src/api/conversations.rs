@@ -235,7 +235,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     blocking(&state, move |hearth| {
-        Ok(hearth.delete_conversation(&ConversationId::from(id))?)
+        hearth.delete_conversation(&ConversationId::from(id))
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -280,7 +280,7 @@ pub struct AnswerOptions {
 }
 
 impl AnswerOptions {
-    fn apply(&self, mut options: GenerationOptions) -> ApiResult<GenerationOptions> {
+    pub(crate) fn apply(&self, mut options: GenerationOptions) -> ApiResult<GenerationOptions> {
         if let Some(v) = self.temperature {
             options.temperature = v;
         }

@@ -2,6 +2,7 @@
 //! screen's data and actions, each a thin call on the `Hearth` facade. Errors are
 //! `{ "code", "message", "details" }`.
 
+pub mod collections;
 pub mod conversations;
 pub mod documents;
 pub mod history;
@@ -65,6 +66,21 @@ pub fn routes() -> Router<AppState> {
             get(models::settings).put(models::save_settings),
         )
         .route("/api/jobs/{id}/cancel", post(documents::cancel))
+        .route("/api/collections", get(collections::list))
+        .route(
+            "/api/collections/{name}",
+            axum::routing::delete(collections::delete),
+        )
+        .route("/api/collections/{name}/files", get(collections::files))
+        .route("/api/collections/{name}/add", post(collections::add))
+        .route(
+            "/api/collections/{name}/reindex",
+            post(collections::reindex),
+        )
+        .route("/api/collections/{name}/remove", post(collections::remove))
+        .route("/api/passages/{id}", get(collections::passage))
+        .route("/api/retrieve", post(collections::retrieve))
+        .route("/api/ask", post(collections::ask))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(documents)
         .merge(import)

@@ -283,6 +283,12 @@ fn check_config(config: &Config) -> ApiResult<()> {
             "threads must be at least 1, or left out",
         ));
     }
+    if config.embedding_model.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "embedding_model",
+            "name an embedding model, such as all-MiniLM-L6-v2",
+        ));
+    }
     let s = &config.sampling;
     let options = hearth_llm::GenerationOptions {
         temperature: s.temperature,

@@ -380,7 +380,45 @@ pub struct ModelObject {
 /// `POST /v1/embeddings`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EmbeddingRequest {
+    /// An embedding model's id (Hearth's default is `all-MiniLM-L6-v2`).
     pub model: String,
+    /// A text or a list of texts. Token-id arrays are refused: send text.
     #[schema(value_type = Object)]
     pub input: serde_json::Value,
+    /// `float` (the default) or `base64` (little-endian 32-bit floats).
+    #[serde(default)]
+    pub encoding_format: Option<String>,
+    /// Accepted only when it is the model's own width; vectors are never cut.
+    #[serde(default)]
+    pub dimensions: Option<usize>,
+    /// Accepted and ignored, as it only labels the caller for OpenAI's abuse checks.
+    #[serde(default)]
+    pub user: Option<String>,
+}
+
+/// One vector of an embeddings reply.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmbeddingObject {
+    /// Always `embedding`.
+    pub object: &'static str,
+    pub index: usize,
+    /// Numbers, or a base64 string when `encoding_format` was `base64`.
+    #[schema(value_type = Object)]
+    pub embedding: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmbeddingUsage {
+    pub prompt_tokens: usize,
+    pub total_tokens: usize,
+}
+
+/// The reply to `POST /v1/embeddings`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmbeddingList {
+    /// Always `list`.
+    pub object: &'static str,
+    pub data: Vec<EmbeddingObject>,
+    pub model: String,
+    pub usage: EmbeddingUsage,
 }

@@ -1,0 +1,185 @@
+//! `hearth docs` and `hearth ask` end to end on the real binary: a collection built from a
+//! folder (the embedding model converted from the fetched folder first), listed, asked
+//! with the default model (sources printed, JSON with cited and matched sources), a
+//! search without a model, a failed file reported with exit code 1, and removal.
+
+mod support;
+
+use std::path::Path;
+
+use support::{describe, hearth, test_doc, text};
+
+fn json(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", describe(output)))
+}
+
+fn run(home: &Path, args: &[&str]) -> std::process::Output {
+    hearth(home).args(args).output().unwrap()
+}
+
+#[test]
+fn a_folder_becomes_a_collection_that_answers_with_sources() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let smollm2 = support::models::smollm2();
+    let minilm = support::models::minilm_dir();
+    let add = run(
+        home,
+        &["models", "add", smollm2.to_str().unwrap(), "--default"],
+    );
+    assert!(add.status.success(), "{}", describe(&add));
+
+    let docs = tempfile::tempdir().unwrap();
+    std::fs::write(
+        docs.path().join("bread.md"),
+        "# Sourdough bread\n\nKnead the dough for ten minutes.\n\n## Baking\n\nBake the loaf at 230 degrees Celsius for forty minutes.",
+    )
+    .unwrap();
+    std::fs::copy(
+        test_doc("mammoth/tables.docx"),
+        docs.path().join("tables.docx"),
+    )
+    .unwrap();
+    let folder = docs.path().to_str().unwrap();
+
+    // No embedding model yet: the error says how to get one.
+    let missing = run(home, &["docs", "add", "Kitchen", folder]);
+    assert_eq!(missing.status.code(), Some(3), "{}", describe(&missing));
+    assert!(
+        text(&missing.stderr).contains("hearth models convert"),
+        "{}",
+        describe(&missing)
+    );
+
+    let convert = run(
+        home,
+        &[
+            "models",
+            "convert",
+            minilm.to_str().unwrap(),
+            "--id",
+            "all-MiniLM-L6-v2",
+        ],
+    );
+    assert!(convert.status.success(), "{}", describe(&convert));
+    let added = run(home, &["--json", "docs", "add", "Kitchen", folder]);
+    assert!(added.status.success(), "{}", describe(&added));
+    let report = json(&added);
+    assert_eq!(report["added"], 2, "{report}");
+    assert_eq!(report["collection"]["name"], "Kitchen");
+
+    let listed = run(home, &["docs", "ls"]);
+    assert!(
+        text(&listed.stdout).contains("Kitchen\t2 files"),
+        "{}",
+        describe(&listed)
+    );
+    let files = run(home, &["--json", "docs", "ls", "Kitchen"]);
+    assert_eq!(json(&files).as_array().unwrap().len(), 2);
+
+    let asked = run(
+        home,
+        &[
+            "ask",
+            "At what temperature do I bake the sourdough loaf?",
+            "--temperature",
+            "0",
+            "-n",
+            "60",
+        ],
+    );
+    assert!(asked.status.success(), "{}", describe(&asked));
+    let out = text(&asked.stdout);
+    assert!(
+        out.contains("Sources (the passages the model read"),
+        "{out}"
+    );
+    assert!(out.contains("[1] bread.md"), "{out}");
+
+    let answer = run(
+        home,
+        &[
+            "--json",
+            "ask",
+            "At what temperature do I bake the sourdough loaf?",
+            "--temperature",
+            "0",
+            "-n",
+            "60",
+        ],
+    );
+    let answer = json(&answer);
+    assert_eq!(answer["nothing_relevant"], false);
+    assert!(
+        answer["sources"][0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("bread.md"),
+        "{answer}"
+    );
+    assert!(
+        answer["cited"].is_array() && answer["matched"].is_array(),
+        "{answer}"
+    );
+    assert!(!answer["answer"].as_str().unwrap().trim().is_empty());
+
+    let search = run(
+        home,
+        &[
+            "--json",
+            "ask",
+            "kneading time",
+            "--search-only",
+            "-c",
+            "kitchen",
+        ],
+    );
+    let found = json(&search);
+    assert!(
+        found[0]["text"].as_str().unwrap().contains("Knead"),
+        "{found}"
+    );
+    assert!(found[0]["similarity"].as_f64().unwrap() > 0.25, "{found}");
+
+    let nothing = run(
+        home,
+        &["--json", "ask", "Who won the football world cup in 1998?"],
+    );
+    assert_eq!(
+        json(&nothing)["nothing_relevant"],
+        true,
+        "{}",
+        describe(&nothing)
+    );
+
+    // A broken file is reported, the rest indexed, and the exit code says so.
+    std::fs::copy(
+        test_doc("pdf-parse/03-invalid.pdf"),
+        docs.path().join("broken.pdf"),
+    )
+    .unwrap();
+    let rescan = run(home, &["docs", "reindex", "Kitchen"]);
+    assert_eq!(rescan.status.code(), Some(1), "{}", describe(&rescan));
+    assert!(
+        text(&rescan.stderr).contains("broken.pdf"),
+        "{}",
+        describe(&rescan)
+    );
+    assert!(
+        text(&rescan.stdout).contains("2 unchanged"),
+        "{}",
+        describe(&rescan)
+    );
+
+    let removed = run(home, &["docs", "rm", "Kitchen", folder]);
+    assert!(removed.status.success(), "{}", describe(&removed));
+    let deleted = run(home, &["docs", "rm", "Kitchen"]);
+    assert!(deleted.status.success(), "{}", describe(&deleted));
+    let none = run(home, &["ask", "anything"]);
+    assert!(!none.status.success());
+    assert!(
+        text(&none.stderr).contains("hearth docs add"),
+        "{}",
+        describe(&none)
+    );
+}

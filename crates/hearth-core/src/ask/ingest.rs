@@ -1,0 +1,381 @@
+//! Ingestion: files and folders into a collection's passages and vectors.
+//!
+//! Every file found is hashed; a file whose content hash is what the collection already
+//! recorded is skipped (so re-running costs one read per file, no model time), a new or
+//! changed one is read (hearth-docs), split, embedded and written in one transaction, so
+//! an interrupted run leaves each file either wholly old or wholly new. A file that
+//! cannot be read is recorded with the reason and the batch goes on. A rescan also drops
+//! files that are gone from disk or from the collection's sources.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use hearth_docs::Limits;
+use hearth_llm::LlamaEmbedder;
+use hearth_store::{Collection, FileStatus, IndexedFile, NewChunk};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::split::split_for_retrieval;
+use crate::documents::Cancellation;
+use crate::error::{CoreError, Result};
+use crate::hearth::Hearth;
+
+/// Passages embedded per call, so progress and cancellation come often.
+const EMBED_BATCH: usize = 64;
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum FileOutcome {
+    /// New to the collection; read and indexed.
+    Added,
+    /// Its content changed; read again.
+    Updated,
+    /// Same content as last time; skipped.
+    Unchanged,
+    /// Could not be read; skipped, with the reason.
+    Failed { error: String },
+}
+
+/// Progress of an ingestion, for a progress bar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum IngestEvent {
+    /// The sources were walked: this many files will be looked at.
+    Scanned { files: usize },
+    /// A file's passages are being embedded.
+    Embedding {
+        index: usize,
+        path: String,
+        done: usize,
+        total: usize,
+    },
+    /// A file is finished (`index` counts from 1 up to the `files` of `Scanned`).
+    File {
+        index: usize,
+        path: String,
+        #[serde(flatten)]
+        outcome: FileOutcome,
+        passages: usize,
+    },
+    /// A file left the index (deleted, or no longer under any source).
+    Removed { path: String },
+}
+
+/// A file that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedFile {
+    pub path: String,
+    pub error: String,
+}
+
+/// What an ingestion did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IngestReport {
+    pub collection: Collection,
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+    pub failed: Vec<FailedFile>,
+    /// Passages written by this run.
+    pub passages: usize,
+    /// Pages of the paged documents read by this run.
+    pub pages: usize,
+    pub seconds: f64,
+}
+
+impl Hearth {
+    /// Adds files and folders to the collection `name` (created with the configured
+    /// embedding model when it does not exist) and indexes what they hold.
+    pub fn add_to_collection(
+        &self,
+        name: &str,
+        paths: &[PathBuf],
+        progress: &mut dyn FnMut(IngestEvent),
+        cancel: &Cancellation,
+    ) -> Result<IngestReport> {
+        let mut sources = Vec::with_capacity(paths.len());
+        for path in paths {
+            let absolute = path
+                .canonicalize()
+                .map_err(|_| CoreError::SourceNotFound { path: path.clone() })?;
+            sources.push(absolute);
+        }
+        let collection = match self.store.collection(name) {
+            Ok(collection) => collection,
+            Err(hearth_store::StoreError::NotFound { .. }) => {
+                let (model, embedder) = self.embedder(None)?;
+                self.store
+                    .create_collection(name, &model, embedder.info().dimensions)?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        for source in &sources {
+            self.store
+                .add_collection_source(collection.id, &source.to_string_lossy())?;
+        }
+        self.ingest(&collection, &sources, false, progress, cancel)
+    }
+
+    /// Walks every source of the collection again: new and changed files are indexed,
+    /// files gone from disk leave the index.
+    pub fn reindex_collection(
+        &self,
+        name: &str,
+        progress: &mut dyn FnMut(IngestEvent),
+        cancel: &Cancellation,
+    ) -> Result<IngestReport> {
+        let collection = self.store.collection(name)?;
+        let sources: Vec<PathBuf> = collection.sources.iter().map(PathBuf::from).collect();
+        self.ingest(&collection, &sources, true, progress, cancel)
+    }
+
+    fn ingest(
+        &self,
+        collection: &Collection,
+        sources: &[PathBuf],
+        rescan: bool,
+        progress: &mut dyn FnMut(IngestEvent),
+        cancel: &Cancellation,
+    ) -> Result<IngestReport> {
+        let started = Instant::now();
+        let (_, embedder) = self.embedder(Some(&collection.embedding_model))?;
+        let known: HashMap<String, (String, FileStatus)> = self
+            .store
+            .collection_files(collection.id)?
+            .into_iter()
+            .map(|f| (f.path, (f.content_hash, f.status)))
+            .collect();
+        let files = find_files(sources);
+        progress(IngestEvent::Scanned { files: files.len() });
+        let mut report = IngestReport {
+            collection: collection.clone(),
+            added: 0,
+            updated: 0,
+            unchanged: 0,
+            removed: 0,
+            failed: Vec::new(),
+            passages: 0,
+            pages: 0,
+            seconds: 0.0,
+        };
+        let limits = Limits::default();
+        for (i, path) in files.iter().enumerate() {
+            cancel.check()?;
+            let index = i + 1;
+            let shown = path.to_string_lossy().into_owned();
+            let previous = known.get(&shown);
+            let (outcome, passages) = match hash_file(path, &limits) {
+                Err(error) => {
+                    let record = IndexedFile {
+                        path: shown.clone(),
+                        ..Default::default()
+                    };
+                    self.store
+                        .put_failed_collection_file(collection.id, &record, &error)?;
+                    (FileOutcome::Failed { error }, 0)
+                }
+                // A file that failed before is tried again: the cause may have passed.
+                Ok((hash, _))
+                    if previous.is_some_and(|(old, status)| {
+                        *old == hash && *status == FileStatus::Indexed
+                    }) =>
+                {
+                    (FileOutcome::Unchanged, 0)
+                }
+                Ok((hash, size)) => {
+                    let record = IndexedFile {
+                        path: shown.clone(),
+                        content_hash: hash,
+                        size,
+                        ..Default::default()
+                    };
+                    let mut embedding = |done, total| {
+                        progress(IngestEvent::Embedding {
+                            index,
+                            path: shown.clone(),
+                            done,
+                            total,
+                        })
+                    };
+                    match index_file(
+                        path,
+                        record.clone(),
+                        &embedder,
+                        &limits,
+                        &mut embedding,
+                        cancel,
+                    ) {
+                        Ok((record, chunks, pages)) => {
+                            self.store
+                                .put_collection_file(collection.id, &record, &chunks)?;
+                            report.pages += pages;
+                            let outcome = if previous.is_some() {
+                                FileOutcome::Updated
+                            } else {
+                                FileOutcome::Added
+                            };
+                            (outcome, chunks.len())
+                        }
+                        Err(CoreError::Cancelled) => return Err(CoreError::Cancelled),
+                        Err(error) => {
+                            let error = error.to_string();
+                            self.store.put_failed_collection_file(
+                                collection.id,
+                                &record,
+                                &error,
+                            )?;
+                            (FileOutcome::Failed { error }, 0)
+                        }
+                    }
+                }
+            };
+            match &outcome {
+                FileOutcome::Added => report.added += 1,
+                FileOutcome::Updated => report.updated += 1,
+                FileOutcome::Unchanged => report.unchanged += 1,
+                FileOutcome::Failed { error } => report.failed.push(FailedFile {
+                    path: shown.clone(),
+                    error: error.clone(),
+                }),
+            }
+            report.passages += passages;
+            progress(IngestEvent::File {
+                index,
+                path: shown,
+                outcome,
+                passages,
+            });
+        }
+        if rescan {
+            let found: BTreeSet<String> = files
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect();
+            for path in known.keys().filter(|p| !found.contains(*p)) {
+                if self.store.remove_collection_file(collection.id, path)? {
+                    report.removed += 1;
+                    progress(IngestEvent::Removed { path: path.clone() });
+                }
+            }
+        }
+        report.collection = self.store.collection(&collection.id.to_string())?;
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+}
+
+/// Reads, splits and embeds one file: the record completed from the document, its
+/// passages with vectors, and its page count.
+fn index_file(
+    path: &Path,
+    mut record: IndexedFile,
+    embedder: &LlamaEmbedder,
+    limits: &Limits,
+    progress: &mut dyn FnMut(usize, usize),
+    cancel: &Cancellation,
+) -> Result<(IndexedFile, Vec<NewChunk>, usize)> {
+    let document = hearth_docs::read_path(path, limits)?;
+    if document.text_len() == 0 {
+        let why = document
+            .warnings
+            .first()
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
+        return Err(CoreError::Io {
+            what: format!("{} has no text to index{why}", path.display()),
+            source: std::io::Error::other("empty document"),
+        });
+    }
+    record.title = document.title.clone();
+    record.format = serde_json::to_value(document.format)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned));
+    record.pages = document.pages;
+    let count = |text: &str| -> Result<usize> { Ok(embedder.tokenize(text)?.len()) };
+    let passages = split_for_retrieval(&document, &count)?;
+    let mut chunks = Vec::with_capacity(passages.len());
+    for batch in passages.chunks(EMBED_BATCH) {
+        cancel.check()?;
+        let texts: Vec<String> = batch.iter().map(|p| p.embed_text.clone()).collect();
+        let vectors = embedder.embed(&texts)?;
+        for (passage, embedding) in batch.iter().zip(vectors) {
+            chunks.push(NewChunk {
+                section: passage.section.clone(),
+                first_page: passage.first_page,
+                last_page: passage.last_page,
+                text: passage.text.clone(),
+                tokens: passage.tokens,
+                vector: embedding.vector,
+            });
+        }
+        progress(chunks.len(), passages.len());
+    }
+    Ok((record, chunks, document.pages.unwrap_or(0) as usize))
+}
+
+/// The SHA-256 of the file's bytes, in hex, and its size; refused over the size limit.
+fn hash_file(path: &Path, limits: &Limits) -> std::result::Result<(String, u64), String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open it: {e}"))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > limits.max_file_bytes {
+        return Err(format!(
+            "it is {} MB, over the {} MB limit for documents",
+            size >> 20,
+            limits.max_file_bytes >> 20
+        ));
+    }
+    let mut hasher = Sha256::new();
+    let mut reader = std::io::BufReader::new(file.take(limits.max_file_bytes));
+    let mut buffer = [0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buffer[..n]),
+            Err(e) => return Err(format!("cannot read it: {e}")),
+        }
+    }
+    let hex = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((hex, size))
+}
+
+/// Every file to look at: a source that is a file as given; under a folder, every file
+/// with an extension Hearth reads, skipping hidden files and folders and not following
+/// links out of the folder. Sorted, without repeats.
+fn find_files(sources: &[PathBuf]) -> Vec<PathBuf> {
+    let mut found = BTreeSet::new();
+    for source in sources {
+        if source.is_file() {
+            found.insert(source.clone());
+            continue;
+        }
+        let walk = walkdir::WalkDir::new(source)
+            .follow_links(false)
+            .into_iter()
+            .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+        for entry in walk.filter_map(|e| e.ok()) {
+            let readable = entry
+                .path()
+                .extension()
+                .and_then(|e| e.to_str())
+                .and_then(hearth_docs::format_for_extension)
+                .is_some();
+            if entry.file_type().is_file() && readable {
+                found.insert(entry.into_path());
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_string_lossy().starts_with('.')
+}

@@ -1,0 +1,326 @@
+//! Collections on a real database file: passages and vectors written together, found by
+//! vector and by keyword within a scope, replaced when a file changes, and gone (bytes
+//! included) when a file or collection is removed.
+
+use hearth_store::{FileStatus, IndexedFile, NewChunk, PassageScope, Store, StoreError};
+
+/// A unit vector along `axis`, bent slightly toward `toward` so neighbours are ordered.
+fn vector(width: usize, axis: usize, toward: usize, bend: f32) -> Vec<f32> {
+    let mut v = vec![0.0; width];
+    v[axis] = 1.0;
+    v[toward] += bend;
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.iter().map(|x| x / norm).collect()
+}
+
+fn file(path: &str, hash: &str) -> IndexedFile {
+    IndexedFile {
+        path: path.into(),
+        content_hash: hash.into(),
+        size: 100,
+        title: Some(format!("Title of {path}")),
+        format: Some("markdown".into()),
+        pages: None,
+    }
+}
+
+fn chunk(text: &str, section: &str, page: Option<u32>, v: Vec<f32>) -> NewChunk {
+    NewChunk {
+        section: section.into(),
+        first_page: page,
+        last_page: page,
+        text: text.into(),
+        tokens: text.split_whitespace().count(),
+        vector: v,
+    }
+}
+
+fn open(dir: &tempfile::TempDir) -> Store {
+    Store::open(dir.path().join("history.db")).unwrap()
+}
+
+#[test]
+fn passages_are_found_by_vector_and_by_keyword_within_their_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let garden = store.create_collection("Garden", "minilm", 8).unwrap();
+    let kitchen = store.create_collection("Kitchen", "minilm", 8).unwrap();
+    let roses = store
+        .put_collection_file(
+            garden.id,
+            &file("/g/roses.md", "h1"),
+            &[
+                chunk(
+                    "Prune roses in late winter.",
+                    "Roses › Pruning",
+                    None,
+                    vector(8, 0, 1, 0.1),
+                ),
+                chunk(
+                    "Roses like full sun and rich soil.",
+                    "Roses › Site",
+                    None,
+                    vector(8, 1, 0, 0.1),
+                ),
+            ],
+        )
+        .unwrap();
+    let tomatoes = store
+        .put_collection_file(
+            garden.id,
+            &file("/g/tomatoes.pdf", "h2"),
+            &[chunk(
+                "Tomatoes need staking; prune side shoots.",
+                "",
+                Some(3),
+                vector(8, 0, 1, 0.3),
+            )],
+        )
+        .unwrap();
+    store
+        .put_collection_file(
+            kitchen.id,
+            &file("/k/bread.md", "h3"),
+            &[chunk(
+                "Knead the dough for ten minutes.",
+                "",
+                None,
+                vector(8, 0, 2, 0.05),
+            )],
+        )
+        .unwrap();
+
+    let everywhere = PassageScope::default();
+    let near = store
+        .nearest_passages(&vector(8, 0, 1, 0.0), 10, &everywhere)
+        .unwrap();
+    assert_eq!(near.len(), 4, "every passage of both collections: {near:?}");
+    let texts = |ids: Vec<i64>| -> Vec<String> {
+        store
+            .passages(&ids)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.text)
+            .collect()
+    };
+    let order = texts(near.iter().map(|h| h.0).collect());
+    assert_eq!(order[0], "Knead the dough for ten minutes.");
+    assert_eq!(order[1], "Prune roses in late winter.");
+    assert!(
+        near.windows(2).all(|w| w[0].1 <= w[1].1),
+        "nearest first: {near:?}"
+    );
+
+    let garden_only = PassageScope {
+        collections: vec![garden.id],
+        file: None,
+    };
+    let near = store
+        .nearest_passages(&vector(8, 0, 1, 0.0), 2, &garden_only)
+        .unwrap();
+    assert_eq!(
+        texts(near.iter().map(|h| h.0).collect())[0],
+        "Prune roses in late winter."
+    );
+    let one_file = PassageScope {
+        collections: vec![garden.id],
+        file: Some(tomatoes),
+    };
+    let near = store
+        .nearest_passages(&vector(8, 0, 1, 0.0), 5, &one_file)
+        .unwrap();
+    assert_eq!(
+        texts(near.iter().map(|h| h.0).collect()),
+        ["Tomatoes need staking; prune side shoots."]
+    );
+
+    let words = store
+        .keyword_passages("How do I PRUNE (roses)?", 10, &garden_only)
+        .unwrap();
+    let found = texts(words.iter().map(|h| h.0).collect());
+    assert_eq!(
+        found[0], "Prune roses in late winter.",
+        "two matching words rank first"
+    );
+    assert!(found.contains(&"Tomatoes need staking; prune side shoots.".to_string()));
+    assert!(!found.iter().any(|t| t.contains("dough")));
+    let by_section = store.keyword_passages("site", 10, &garden_only).unwrap();
+    assert_eq!(
+        texts(by_section.iter().map(|h| h.0).collect()),
+        ["Roses like full sun and rich soil."]
+    );
+    assert!(store
+        .keyword_passages("\"AND\" OR NEAR(", 10, &everywhere)
+        .is_ok());
+
+    let passage = &store.passages(&[words[0].0]).unwrap()[0];
+    assert_eq!(passage.path, "/g/roses.md");
+    assert_eq!(passage.collection, "Garden");
+    assert_eq!(passage.file_id, roses);
+    assert_eq!(passage.section, "Roses › Pruning");
+    let listed = store.collections().unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|c| (c.name.as_str(), c.files, c.chunks))
+            .collect::<Vec<_>>(),
+        [("Garden", 2, 3), ("Kitchen", 1, 1)]
+    );
+    store.check_integrity().unwrap();
+}
+
+#[test]
+fn a_changed_file_replaces_its_passages_and_a_removed_one_leaves_no_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    let store = open(&dir);
+    let c = store.create_collection("Notes", "minilm", 4).unwrap();
+    store.add_collection_source(c.id, "/notes").unwrap();
+    store
+        .put_collection_file(
+            c.id,
+            &file("/notes/a.md", "v1"),
+            &[chunk(
+                "zqxjvoldpassage about owls",
+                "",
+                None,
+                vector(4, 0, 1, 0.0),
+            )],
+        )
+        .unwrap();
+    store
+        .put_collection_file(
+            c.id,
+            &file("/notes/a.md", "v2"),
+            &[chunk(
+                "new text about herons",
+                "",
+                None,
+                vector(4, 1, 0, 0.0),
+            )],
+        )
+        .unwrap();
+    let files = store.collection_files(c.id).unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].content_hash, "v2");
+    assert!(store
+        .keyword_passages("owls", 5, &PassageScope::default())
+        .unwrap()
+        .is_empty());
+    let near = store
+        .nearest_passages(&vector(4, 0, 1, 0.0), 5, &PassageScope::default())
+        .unwrap();
+    assert_eq!(near.len(), 1, "the old vector is gone: {near:?}");
+
+    store
+        .put_failed_collection_file(c.id, &file("/notes/a.md", "v3"), "the PDF is encrypted")
+        .unwrap();
+    let files = store.collection_files(c.id).unwrap();
+    assert_eq!(files[0].status, FileStatus::Failed);
+    assert_eq!(files[0].error.as_deref(), Some("the PDF is encrypted"));
+    assert!(store
+        .nearest_passages(&vector(4, 1, 0, 0.0), 5, &PassageScope::default())
+        .unwrap()
+        .is_empty());
+
+    store
+        .put_collection_file(
+            c.id,
+            &file("/notes/b.md", "b1"),
+            &[chunk(
+                "zqxjvsecretheron lives here",
+                "",
+                None,
+                vector(4, 2, 0, 0.0),
+            )],
+        )
+        .unwrap();
+    assert!(store.remove_collection_file(c.id, "/notes/b.md").unwrap());
+    assert!(!store.remove_collection_file(c.id, "/notes/b.md").unwrap());
+    store
+        .put_collection_file(
+            c.id,
+            &file("/notes/c.md", "c1"),
+            &[chunk(
+                "zqxjvcollectionwide text",
+                "",
+                None,
+                vector(4, 3, 0, 0.0),
+            )],
+        )
+        .unwrap();
+    assert_eq!(store.remove_collection_source(c.id, "/notes").unwrap(), 2);
+    assert!(store.collection_files(c.id).unwrap().is_empty());
+    store.delete_collection(c.id).unwrap();
+    assert!(matches!(
+        store.collection("Notes"),
+        Err(StoreError::NotFound { .. })
+    ));
+    store.check_integrity().unwrap();
+    drop(store);
+    for suffix in ["", "-wal"] {
+        let Ok(bytes) = std::fs::read(format!("{}{suffix}", path.display())) else {
+            continue;
+        };
+        for needle in ["zqxjvoldpassage", "zqxjvsecretheron", "zqxjvcollectionwide"] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} is still in the database file{suffix}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_collections_and_vectors_are_refused_with_the_reason() {
+    let store = Store::open_in_memory().unwrap();
+    store.create_collection("Docs", "minilm", 4).unwrap();
+    assert!(matches!(
+        store.create_collection(" docs ", "minilm", 4),
+        Err(StoreError::NameTaken {
+            what: "collection",
+            ..
+        })
+    ));
+    assert!(matches!(
+        store.create_collection("  ", "minilm", 4),
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(matches!(
+        store.create_collection("x", "minilm", 0),
+        Err(StoreError::Invalid { .. })
+    ));
+    let docs = store.collection("DOCS").unwrap();
+    assert_eq!(store.collection(&docs.id.to_string()).unwrap().name, "Docs");
+    let wrong = store.put_collection_file(
+        docs.id,
+        &file("/a", "h"),
+        &[chunk("text", "", None, vec![1.0; 3])],
+    );
+    match wrong {
+        Err(err @ StoreError::Invalid { .. }) => {
+            assert!(err.to_string().contains("reindex"), "{err}")
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    assert!(
+        store.collection_files(docs.id).unwrap().is_empty(),
+        "nothing written"
+    );
+    let reset = store.reset_collection(docs.id, "bigger", 6).unwrap();
+    assert_eq!(
+        (reset.embedding_model.as_str(), reset.dimensions),
+        ("bigger", 6)
+    );
+    store
+        .put_collection_file(
+            docs.id,
+            &file("/a", "h"),
+            &[chunk("text", "", None, vector(6, 0, 1, 0.0))],
+        )
+        .unwrap();
+    assert!(matches!(
+        store.collection("nope"),
+        Err(StoreError::NotFound { .. })
+    ));
+}

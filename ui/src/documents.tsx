@@ -1,0 +1,338 @@
+// Documents: collections of the user's files and a chat about them. Add files and
+// folders by path (the app reads them where they are), watch ingestion progress, see
+// which files failed and why, rescan, remove; ask questions and follow-ups, with
+// citations that open the passage the answer came from.
+
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { AskSource, Attribution, Collection, CollectionFile, Passage } from "./api";
+import { ErrorNote, useApi } from "./app";
+import { linkCitations } from "./format";
+import { MarkdownView } from "./markdown-view";
+
+interface Exchange {
+  question: string;
+  query?: string;
+  answer: string;
+  sources: AskSource[];
+  cited: number[];
+  matched: Attribution[];
+  nothing?: boolean;
+  done: boolean;
+}
+
+export function DocumentsPage() {
+  const api = useApi();
+  const [collections, setCollections] = useState<Collection[] | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [files, setFiles] = useState<CollectionFile[]>([]);
+  const [name, setName] = useState("");
+  const [paths, setPaths] = useState("");
+  const [progress, setProgress] = useState<{ label: string; value: number; max: number } | null>(null);
+  const [report, setReport] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const ingestion = useRef<AbortController | null>(null);
+
+  async function reload(keep: string | null = selected) {
+    try {
+      const list = await api.collections();
+      setCollections(list);
+      const still = keep && list.some((c) => c.name === keep) ? keep : (list[0]?.name ?? null);
+      setSelected(still);
+      setFiles(still ? await api.collectionFiles(still) : []);
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  useEffect(() => {
+    reload();
+  }, []);
+
+  async function ingest(run: (onEvent: (e: { event: string; data: any }) => void, signal: AbortSignal) => Promise<void>, target: string) { // eslint-disable-line @typescript-eslint/no-explicit-any
+    setError(null);
+    setReport(null);
+    const controller = new AbortController();
+    ingestion.current = controller;
+    setProgress({ label: "Looking for files…", value: 0, max: 1 });
+    let total = 1;
+    try {
+      await run((e) => {
+        if (e.event === "progress") {
+          const p = e.data;
+          if (p.event === "scanned") {
+            total = Math.max(p.files, 1);
+            setProgress({ label: `${p.files} files to look at`, value: 0, max: total });
+          } else if (p.event === "embedding") setProgress({ label: `${baseName(p.path)}: ${p.done} of ${p.total} passages`, value: p.index - 1, max: total });
+          else if (p.event === "file") setProgress({ label: `${baseName(p.path)}: ${p.outcome}`, value: p.index, max: total });
+        } else if (e.event === "done") {
+          const r = e.data.report;
+          setReport(
+            `${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.removed} removed, ${r.failed.length} failed — ${r.passages} passages in ${r.seconds.toFixed(1)} s`,
+          );
+        } else if (e.event === "error") setError(new Error(e.data.code === "CANCELLED" ? "Cancelled; the files finished so far are indexed." : e.data.message));
+      }, controller.signal);
+    } catch (e) {
+      setError(e);
+    } finally {
+      ingestion.current = null;
+      setProgress(null);
+      await reload(target);
+    }
+  }
+
+  function add(event: Event) {
+    event.preventDefault();
+    const target = (name.trim() || selected || "").trim();
+    const list = paths.split("\n").map((p) => p.trim()).filter(Boolean);
+    if (!target) return setError(new Error("Name the collection (for example “Work notes”)."));
+    if (!list.length) return setError(new Error("Type the path of at least one file or folder, one per line."));
+    ingest((onEvent, signal) => api.addToCollection(target, list, onEvent, signal), target).then(() => setPaths(""));
+  }
+
+  const current = collections?.find((c) => c.name === selected) ?? null;
+
+  return (
+    <section class="page documents" aria-label="Documents">
+      <h1>Documents</h1>
+      <div class="columns">
+        <nav class="collections" aria-label="Collections">
+          {collections?.length === 0 && <p class="empty">No collections yet. Add files or folders below to start one.</p>}
+          <ul>
+            {collections?.map((c) => (
+              <li key={c.id}>
+                <button
+                  type="button"
+                  class={`collection ${c.name === selected ? "current" : ""}`}
+                  aria-current={c.name === selected ? "true" : undefined}
+                  onClick={async () => {
+                    setSelected(c.name);
+                    setFiles(await api.collectionFiles(c.name));
+                  }}
+                >
+                  <strong>{c.name}</strong>
+                  <span class="meta">
+                    {c.files} files · {c.chunks} passages{c.failed ? ` · ${c.failed} failed` : ""}
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+          <form class="job" onSubmit={add} aria-label="Add files">
+            <label>
+              Collection
+              <input value={name} placeholder={selected ?? "New collection name"} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+            </label>
+            <label>
+              Files and folders on this computer, one per line
+              <textarea rows={3} value={paths} placeholder="/home/me/Documents/manuals" onInput={(e) => setPaths((e.target as HTMLTextAreaElement).value)} />
+            </label>
+            {progress ? (
+              <button type="button" class="danger" onClick={() => ingestion.current?.abort()}>
+                Cancel
+              </button>
+            ) : (
+              <button type="submit" class="primary">
+                Add and index
+              </button>
+            )}
+          </form>
+          {progress && (
+            <div class="progress" role="status">
+              <progress value={progress.value} max={progress.max} aria-label="Indexing progress" /> {progress.label}
+            </div>
+          )}
+          {report && (
+            <p class="report" role="status">
+              {report}
+            </p>
+          )}
+          <ErrorNote error={error} onDismiss={() => setError(null)} />
+        </nav>
+        <div class="collection-detail">
+          {current && (
+            <details class="files">
+              <summary>
+                {current.name}: {current.files} files, {current.chunks} passages ({current.embedding_model})
+              </summary>
+              <div class="actions">
+                <button type="button" disabled={!!progress} onClick={() => ingest((onEvent, signal) => api.reindexCollection(current.name, onEvent, signal), current.name)}>
+                  Rescan
+                </button>
+                <button
+                  type="button"
+                  class="danger"
+                  onClick={async () => {
+                    if (!confirm(`Delete the collection “${current.name}”? Your files stay where they are.`)) return;
+                    await api.deleteCollection(current.name).catch(setError);
+                    await reload(null);
+                  }}
+                >
+                  Delete collection
+                </button>
+              </div>
+              <ul>
+                {files.map((f) => (
+                  <li key={f.id} class={f.status}>
+                    <span class="path">{f.path}</span>{" "}
+                    {f.status === "indexed" ? <span class="meta">{f.chunks} passages</span> : <span class="warning">not indexed: {f.error}</span>}{" "}
+                    <button
+                      type="button"
+                      class="ghost"
+                      aria-label={`Remove ${baseName(f.path)}`}
+                      onClick={async () => {
+                        await api.removeFromCollection(current.name, f.path).catch(setError);
+                        await reload(current.name);
+                      }}
+                    >
+                      Remove
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
+          {collections && collections.length > 0 && <AskPanel collection={selected} />}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+/** A chat about one collection (or all): each answer streams, then shows its sources. */
+function AskPanel({ collection }: { collection: string | null }) {
+  const api = useApi();
+  const [scope, setScope] = useState<"one" | "all">("one");
+  const [question, setQuestion] = useState("");
+  const [exchanges, setExchanges] = useState<Exchange[]>([]);
+  const [passage, setPassage] = useState<(Passage & { label: string }) | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const abort = useRef<AbortController | null>(null);
+
+  useEffect(() => setExchanges([]), [collection, scope]);
+
+  function update(index: number, change: (e: Exchange) => Exchange) {
+    setExchanges((list) => list.map((e, i) => (i === index ? change(e) : e)));
+  }
+
+  async function ask(event: Event) {
+    event.preventDefault();
+    const text = question.trim();
+    if (!text) return;
+    setError(null);
+    setQuestion("");
+    const history = exchanges.filter((e) => e.done && !e.nothing).flatMap((e) => [
+      { role: "user" as const, content: e.question },
+      { role: "assistant" as const, content: e.answer },
+    ]);
+    const index = exchanges.length;
+    setExchanges((list) => [...list, { question: text, answer: "", sources: [], cited: [], matched: [], done: false }]);
+    const controller = new AbortController();
+    abort.current = controller;
+    try {
+      await api.ask(
+        { question: text, collections: scope === "one" && collection ? [collection] : [], history },
+        (e) => {
+          if (e.event === "started") update(index, (x) => ({ ...x, query: e.data.query, sources: e.data.sources }));
+          else if (e.event === "delta") update(index, (x) => ({ ...x, answer: x.answer + e.data.text }));
+          else if (e.event === "done") update(index, (x) => ({ ...x, answer: e.data.completion.text, cited: e.data.cited, matched: e.data.matched, done: true }));
+          else if (e.event === "nothing_relevant") update(index, (x) => ({ ...x, query: e.data.query, answer: e.data.message, nothing: true, done: true }));
+          else if (e.event === "error") setError(new Error(e.data.message));
+        },
+        controller.signal,
+      );
+    } catch (e) {
+      setError(e);
+    } finally {
+      abort.current = null;
+      update(index, (x) => ({ ...x, done: true }));
+    }
+  }
+
+  async function open(exchange: Exchange, number: number) {
+    const source = exchange.sources.find((s) => s.number === number);
+    if (!source) return;
+    try {
+      setPassage(await api.passage(source.id));
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  return (
+    <div class="ask" aria-label="Ask your documents">
+      <h2>Ask</h2>
+      <ol class="exchanges">
+        {exchanges.map((x, i) => (
+          <li key={i}>
+            <p class="question">{x.question}</p>
+            {x.query && x.query !== x.question && <p class="meta">Searched for: {x.query}</p>}
+            <div
+              class={`answer ${x.nothing ? "nothing" : ""}`}
+              onClick={(event) => {
+                const link = (event.target as HTMLElement).closest("a");
+                const href = link?.getAttribute("href") ?? "";
+                if (href.startsWith("#source-")) {
+                  event.preventDefault();
+                  open(x, Number(href.slice("#source-".length)));
+                }
+              }}
+            >
+              <MarkdownView text={linkCitations(x.answer || "…", x.sources.length)} />
+            </div>
+            {x.sources.length > 0 && (
+              <ol class="sources" aria-label="Sources">
+                {x.sources.map((s) => {
+                  const cited = x.cited.includes(s.number);
+                  const matched = x.matched.some((m) => m.source === s.number);
+                  return (
+                    <li key={s.number} class={cited ? "cited" : matched ? "matched" : ""}>
+                      <button type="button" class="ref" onClick={() => open(x, s.number)} aria-label={`Open source ${s.number}: ${s.label}`}>
+                        [{s.number}] {s.label}
+                      </button>
+                      {cited && <span class="meta"> cited</span>}
+                      {!cited && matched && <span class="meta"> matches a sentence of the answer</span>}
+                    </li>
+                  );
+                })}
+              </ol>
+            )}
+          </li>
+        ))}
+      </ol>
+      {passage && (
+        <aside class="source" aria-label="Passage">
+          <h3>{passage.label}</h3>
+          <p class="meta">{passage.path}</p>
+          <MarkdownView text={passage.text} />
+          <button type="button" class="ghost" onClick={() => setPassage(null)}>
+            Close
+          </button>
+        </aside>
+      )}
+      <ErrorNote error={error} onDismiss={() => setError(null)} />
+      <form class="composer" onSubmit={ask}>
+        <label for="ask-question" class="visually-hidden">
+          Question about your documents
+        </label>
+        <input id="ask-question" value={question} placeholder="Ask about your documents…" onInput={(e) => setQuestion((e.target as HTMLInputElement).value)} />
+        <select value={scope} aria-label="Where to look" onChange={(e) => setScope((e.target as HTMLSelectElement).value as "one" | "all")}>
+          <option value="one">{collection ?? "this collection"}</option>
+          <option value="all">All collections</option>
+        </select>
+        {abort.current ? (
+          <button type="button" class="danger" onClick={() => abort.current?.abort()}>
+            Stop
+          </button>
+        ) : (
+          <button type="submit" class="primary">
+            Ask
+          </button>
+        )}
+      </form>
+    </div>
+  );
+}
+
+function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
