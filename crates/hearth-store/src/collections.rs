@@ -279,6 +279,7 @@ impl Store {
             tx.execute("DELETE FROM collections WHERE id = ?1", [id])?;
             Ok(())
         })?;
+        self.vector_cache.invalidate(id);
         self.wipe_log();
         Ok(())
     }
@@ -290,6 +291,7 @@ impl Store {
         embedding_model: &str,
         dimensions: usize,
     ) -> Result<Collection> {
+        self.vector_cache.invalidate(id);
         self.write(|tx| {
             load(tx, id)?;
             vectors::drop_table(tx, id)?;
@@ -349,6 +351,7 @@ impl Store {
             touch(tx, id)?;
             Ok(dropped)
         })?;
+        self.vector_cache.invalidate(id);
         self.wipe_log();
         Ok(dropped)
     }
@@ -374,7 +377,7 @@ impl Store {
         file: &IndexedFile,
         chunks: &[NewChunk],
     ) -> Result<i64> {
-        self.write(|tx| {
+        let written = self.write(|tx| {
             let collection = load(tx, id)?;
             if let Some(bad) = chunks
                 .iter()
@@ -409,7 +412,9 @@ impl Store {
             }
             touch(tx, id)?;
             Ok(file_id)
-        })
+        });
+        self.vector_cache.invalidate(id);
+        written
     }
 
     /// Records that a file could not be read: its old passages leave the index (they
@@ -420,12 +425,14 @@ impl Store {
         file: &IndexedFile,
         error: &str,
     ) -> Result<i64> {
-        self.write(|tx| {
+        let written = self.write(|tx| {
             load(tx, id)?;
             let file_id = upsert_file(tx, id, file, "failed", Some(error), 0)?;
             touch(tx, id)?;
             Ok(file_id)
-        })
+        });
+        self.vector_cache.invalidate(id);
+        written
     }
 
     /// Takes a file out of the collection's index; `false` when it was not there.
@@ -440,6 +447,7 @@ impl Store {
             touch(tx, id)?;
             Ok(true)
         })?;
+        self.vector_cache.invalidate(id);
         self.wipe_log();
         Ok(removed)
     }

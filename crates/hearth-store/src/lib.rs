@@ -38,6 +38,7 @@ mod store;
 mod summaries;
 mod types;
 mod unspaced;
+mod vector_cache;
 mod vectors;
 
 pub use audit::{AuditPurpose, AuditRecord, FileStamp, NewAuditRecord};

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::store::Store;
+use crate::vector_cache::SQLITE_SCAN_UP_TO;
 use crate::vectors;
 
 /// Where a search looks.
@@ -48,15 +49,33 @@ impl Store {
         scope: &PassageScope,
     ) -> Result<Vec<(i64, f32)>> {
         let conn = self.conn();
-        let mut widths = conn.prepare_cached("SELECT id, dimensions FROM collections")?;
-        let collections: Vec<(i64, usize)> = widths
-            .query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as usize)))?
+        let mut widths = conn.prepare_cached(
+            "SELECT c.id, c.dimensions,
+                    (SELECT coalesce(sum(f.chunks), 0) FROM collection_files f
+                     WHERE f.collection_id = c.id)
+             FROM collections c",
+        )?;
+        let collections: Vec<(i64, usize, usize)> = widths
+            .query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get::<_, i64>(1)? as usize,
+                    row.get::<_, i64>(2)? as usize,
+                ))
+            })?
             .collect::<rusqlite::Result<_>>()?;
+        drop(widths);
         let mut hits = Vec::new();
-        for (id, width) in collections {
+        for (id, width, size) in collections {
             let wanted = scope.collections.is_empty() || scope.collections.contains(&id);
-            if wanted && width == query.len() {
+            if !wanted || width != query.len() {
+                continue;
+            }
+            if size <= SQLITE_SCAN_UP_TO {
                 hits.extend(vectors::nearest(&conn, id, query, k, scope.file)?);
+            } else {
+                let matrix = self.vector_cache.matrix(&conn, id, width)?;
+                hits.extend(matrix.nearest(query, k, scope.file));
             }
         }
         hits.sort_by(|a, b| a.1.total_cmp(&b.1));
@@ -66,14 +85,17 @@ impl Store {
 
     /// The `k` passages that best match the words of `question` by BM25, best first,
     /// as (passage id, BM25 score: lower is better). Any word may match: a question's
-    /// words rarely all appear in the passage that answers it.
+    /// words rarely all appear in the passage that answers it. Words most passages hold
+    /// are left out (more than a tenth of all passages).
     pub fn keyword_passages(
         &self,
         question: &str,
         k: usize,
         scope: &PassageScope,
     ) -> Result<Vec<(i64, f64)>> {
-        let Some(expression) = any_word_expression(question) else {
+        let conn = self.conn();
+        let words = selective_words(&conn, words(question))?;
+        let Some(expression) = any_word_expression(&words) else {
             return Ok(Vec::new());
         };
         let mut sql = String::from(
@@ -95,7 +117,6 @@ impl Store {
         }
         sql.push_str(" ORDER BY score LIMIT ?");
         values.push(Value::Integer(k.min(4096) as i64));
-        let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql)?;
         let hits = stmt
             .query_map(params_from_iter(values), |row| {
@@ -178,10 +199,16 @@ impl Store {
     }
 }
 
-/// An FTS5 expression matching any word of `text`, every word quoted (so nothing in it
-/// is an operator); `None` when it has no words. Words are cut at anything that is not
-/// a letter, digit or mark, as the index's tokenizer does.
-fn any_word_expression(text: &str) -> Option<String> {
+/// Query words held by more than this share of the passages are left out: their weight
+/// in BM25 is near nothing, and matching them would make the index rank almost every
+/// passage ("the", "and", or "God" in a Bible).
+const COMMON_SHARE: f64 = 0.1;
+/// At most this many words of a question are looked up, rarest first.
+const MAX_QUERY_WORDS: usize = 12;
+
+/// The distinct words of `text`, lowercased, cut at anything that is not a letter,
+/// digit or mark as the index's tokenizer does.
+fn words(text: &str) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
     for word in text.split(|c: char| !(c.is_alphanumeric() || is_mark(c))) {
         let word = word.to_lowercase();
@@ -193,13 +220,63 @@ fn any_word_expression(text: &str) -> Option<String> {
             break;
         }
     }
+    words
+}
+
+/// An FTS5 expression matching any of `words`, each quoted (so nothing in it is an
+/// operator); `None` when there are none.
+fn any_word_expression(words: &[String]) -> Option<String> {
     (!words.is_empty()).then(|| {
         words
             .iter()
-            .map(|w| format!("\"{w}\""))
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
             .collect::<Vec<_>>()
             .join(" OR ")
     })
+}
+
+/// Below this many passages every word is searched: ranking all matches is cheap.
+const SELECTIVE_FROM: i64 = 2000;
+
+/// The words worth searching for: in a large index, without those most passages hold
+/// (keeping the rarest one when all are common), at most [`MAX_QUERY_WORDS`] of the
+/// rarest. Words the index does not hold (or spells differently: it folds accents)
+/// match nothing, cost nothing, and are kept.
+fn selective_words(conn: &rusqlite::Connection, words: Vec<String>) -> Result<Vec<String>> {
+    let total: i64 = conn.query_row(
+        "SELECT coalesce(sum(chunks), 0) FROM collection_files",
+        [],
+        |row| row.get(0),
+    )?;
+    if total < SELECTIVE_FROM {
+        return Ok(words);
+    }
+    let mut df = conn.prepare_cached("SELECT doc FROM chunks_vocab WHERE term = ?1")?;
+    let mut counted: Vec<(i64, String)> = Vec::with_capacity(words.len());
+    for word in words {
+        let docs: i64 = df
+            .query_row([&word], |row| row.get(0))
+            .optional()?
+            .unwrap_or(0);
+        counted.push((docs, word));
+    }
+    counted.sort();
+    let limit = (total as f64 * COMMON_SHARE) as i64;
+    let mut kept: Vec<String> = counted
+        .iter()
+        .filter(|(docs, _)| *docs <= limit)
+        .take(MAX_QUERY_WORDS)
+        .map(|(_, w)| w.clone())
+        .collect();
+    if !counted
+        .iter()
+        .any(|(docs, w)| *docs > 0 && *docs <= limit && kept.contains(w))
+    {
+        if let Some((_, rarest)) = counted.iter().find(|(docs, _)| *docs > 0) {
+            kept.push(rarest.clone());
+        }
+    }
+    Ok(kept)
 }
 
 /// Combining marks belong to the word they decorate (unicode61 keeps them).
@@ -213,18 +290,16 @@ mod tests {
 
     #[test]
     fn questions_become_quoted_alternatives_that_cannot_be_operators() {
+        let expression = |text: &str| any_word_expression(&words(text));
         assert_eq!(
-            any_word_expression("What does NEAR(x) do?").as_deref(),
+            expression("What does NEAR(x) do?").as_deref(),
             Some(r#""what" OR "does" OR "near" OR "x" OR "do""#)
         );
         assert_eq!(
-            any_word_expression("\"quoted\" AND -not").as_deref(),
+            expression("\"quoted\" AND -not").as_deref(),
             Some(r#""quoted" OR "and" OR "not""#)
         );
-        assert_eq!(any_word_expression("?! --"), None);
-        assert_eq!(
-            any_word_expression("Café café").as_deref(),
-            Some(r#""café""#)
-        );
+        assert_eq!(expression("?! --"), None);
+        assert_eq!(expression("Café café").as_deref(), Some(r#""café""#));
     }
 }

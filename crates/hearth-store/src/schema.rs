@@ -382,6 +382,8 @@ CREATE VIRTUAL TABLE chunks_fts USING fts5(
     tokenize = "unicode61 remove_diacritics 2"
 );
 INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('secure-delete', 1);
+-- How many passages hold each term, so a question's commonest words can be left out.
+CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');
 
 CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
     INSERT INTO chunks_fts(rowid, text, section) VALUES (NEW.id, NEW.text, NEW.section);
@@ -729,7 +731,7 @@ mod tests {
 
     /// Takes a version 10 database back to version 9 (the audit table's wider CHECK
     /// admits every version 9 row, so it can stay).
-    const UNDO_V10: &str = "DROP TABLE chunks_fts; DROP TABLE chunks; \
+    const UNDO_V10: &str = "DROP TABLE chunks_vocab; DROP TABLE chunks_fts; DROP TABLE chunks; \
         DROP TABLE collection_files; DROP TABLE collection_sources; DROP TABLE collections;";
 
     /// A version 9 history (made with the version 1 to 9 SQL, as Hearth left it then)

@@ -26,6 +26,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Store {
     conn: Mutex<Connection>,
     path: Option<PathBuf>,
+    /// In-memory copies of large collections' vectors, for exact search at speed.
+    pub(crate) vector_cache: crate::vector_cache::VectorCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -76,6 +78,7 @@ impl Store {
         Ok(Store {
             conn: Mutex::new(conn),
             path,
+            vector_cache: Default::default(),
         })
     }
 

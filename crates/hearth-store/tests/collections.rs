@@ -324,3 +324,85 @@ fn bad_collections_and_vectors_are_refused_with_the_reason() {
         Err(StoreError::NotFound { .. })
     ));
 }
+
+/// Past a few thousand vectors the search runs on an in-memory copy; it must give the
+/// same answers as the SQLite scan and forget passages the moment they are removed.
+#[test]
+fn a_large_collection_is_searched_exactly_and_sees_every_change() {
+    let store = Store::open_in_memory().unwrap();
+    let c = store.create_collection("Large", "minilm", 8).unwrap();
+    let mut state = 7u64;
+    let mut unit = || {
+        let v: Vec<f32> = (0..8)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state % 1000) as f32 / 500.0 - 1.0
+            })
+            .collect();
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / n).collect::<Vec<f32>>()
+    };
+    let mut all = Vec::new();
+    for f in 0..5 {
+        let chunks: Vec<NewChunk> = (0..1000)
+            .map(|i| {
+                let v = unit();
+                all.push(v.clone());
+                chunk(&format!("passage {f}-{i}"), "", None, v)
+            })
+            .collect();
+        store
+            .put_collection_file(c.id, &file(&format!("/large/{f}.md"), "h"), &chunks)
+            .unwrap();
+    }
+    let query = unit();
+    let scope = PassageScope::default();
+    let hits = store.nearest_passages(&query, 10, &scope).unwrap();
+    let mut exact: Vec<(i64, f32)> = all
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            (
+                i as i64 + 1,
+                1.0 - v.iter().zip(&query).map(|(a, b)| a * b).sum::<f32>(),
+            )
+        })
+        .collect();
+    exact.sort_by(|a, b| a.1.total_cmp(&b.1));
+    assert_eq!(
+        hits.iter().map(|h| h.0).collect::<Vec<_>>(),
+        exact[..10].iter().map(|h| h.0).collect::<Vec<_>>()
+    );
+    // The nearest passage's file changes: its old vectors must not come back.
+    let nearest = store.passages(&[hits[0].0]).unwrap().remove(0);
+    store.remove_collection_file(c.id, &nearest.path).unwrap();
+    let after = store.nearest_passages(&query, 10, &scope).unwrap();
+    assert!(
+        !after.iter().any(|h| h.0 == hits[0].0),
+        "a removed passage was found"
+    );
+    assert!(
+        store
+            .passages(&after.iter().map(|h| h.0).collect::<Vec<_>>())
+            .unwrap()
+            .len()
+            == 10
+    );
+    let only = PassageScope {
+        collections: vec![c.id],
+        file: Some(store.collection_files(c.id).unwrap()[0].id),
+    };
+    let in_file = store.nearest_passages(&query, 5, &only).unwrap();
+    let paths: Vec<String> = store
+        .passages(&in_file.iter().map(|h| h.0).collect::<Vec<_>>())
+        .unwrap()
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    assert!(
+        paths.iter().all(|p| *p == paths[0]) && paths.len() == 5,
+        "{paths:?}"
+    );
+}
