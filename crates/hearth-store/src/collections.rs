@@ -132,21 +132,7 @@ fn file_from_row(row: &Row<'_>) -> rusqlite::Result<CollectionFile> {
 }
 
 fn check_name(name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(StoreError::invalid(
-            "collection name",
-            "it is empty; type a name",
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(StoreError::invalid(
-            "collection name",
-            "it contains a line break or control character; use plain text",
-        ));
-    }
-    limits::check_len("collection name", name, MAX_COLLECTION_NAME_BYTES)?;
-    Ok(name.to_owned())
+    limits::check_name("collection name", name, MAX_COLLECTION_NAME_BYTES)
 }
 
 fn load(conn: &Connection, id: i64) -> Result<Collection> {

@@ -36,21 +36,7 @@ pub(crate) fn load_persona(conn: &Connection, id: &PersonaId) -> Result<Persona>
 
 /// A trimmed, non-empty name within the size limit.
 pub(crate) fn check_name(name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(StoreError::invalid(
-            "persona name",
-            "it is empty; type a name",
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(StoreError::invalid(
-            "persona name",
-            "it contains a line break or control character; use plain text",
-        ));
-    }
-    limits::check_len("persona name", name, MAX_PERSONA_NAME_BYTES)?;
-    Ok(name.to_owned())
+    limits::check_name("persona name", name, MAX_PERSONA_NAME_BYTES)
 }
 
 /// Turns the UNIQUE violation on `name` into [`StoreError::NameTaken`].

@@ -2,13 +2,11 @@
 //! the passages it was given, the cited ones marked, each with its file, page and
 //! section; or, when nothing relevant is found, a plain statement of that.
 
-use std::io::Write;
-
 use hearth_core::ask::{cited, AskOptions, AskReply, Attribution, RetrievalOptions, Source};
 use hearth_core::Hearth;
 use hearth_llm::StopReason;
 
-use super::{apply_sampling, spinner};
+use super::{apply_sampling, print_generation, spinner};
 use crate::args::AskArgs;
 use crate::exit;
 use crate::interrupt::Interrupts;
@@ -68,17 +66,7 @@ pub fn run(args: AskArgs, json: bool) -> anyhow::Result<i32> {
             generation,
         } => {
             interrupts.watch(generation.cancel_token());
-            let completion = if json {
-                generation.wait()?
-            } else {
-                let mut stdout = std::io::stdout().lock();
-                let completion = generation.stream(|text| {
-                    let _ = stdout.write_all(text.as_bytes());
-                    let _ = stdout.flush();
-                })?;
-                let _ = writeln!(stdout);
-                completion
-            };
+            let completion = print_generation(generation, json)?;
             interrupts.clear();
             let cited = cited(&completion.text, sources.len());
             let matched = hearth.attribute(&completion.text, &sources)?;

@@ -48,6 +48,25 @@ pub fn apply_sampling(mut options: GenerationOptions, args: &SamplingArgs) -> Ge
     options
 }
 
+/// Waits for a generation: quietly for `--json` output, otherwise streaming its text to
+/// stdout as it is written, with a line break at the end.
+pub fn print_generation(
+    generation: hearth_llm::Generation,
+    json: bool,
+) -> hearth_llm::Result<hearth_llm::Completion> {
+    use std::io::Write;
+    if json {
+        return generation.wait();
+    }
+    let mut stdout = std::io::stdout().lock();
+    let completion = generation.stream(|text| {
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+    })?;
+    let _ = writeln!(stdout);
+    Ok(completion)
+}
+
 /// A spinner on stderr while something loads; hidden when stderr is not a terminal
 /// or output is JSON, so scripts see clean streams.
 pub fn spinner(message: &str, quiet: bool) -> ProgressBar {

@@ -1,12 +1,12 @@
 //! `hearth run PROMPT`: one answer, streamed to stdout as it is written.
 
-use std::io::{Read, Write};
+use std::io::Read;
 
 use anyhow::{bail, Context};
 use hearth_core::Hearth;
 use hearth_llm::{Completion, StopReason};
 
-use super::{apply_sampling, spinner};
+use super::{apply_sampling, print_generation, spinner};
 use crate::args::RunArgs;
 use crate::exit;
 use crate::interrupt::Interrupts;
@@ -50,17 +50,7 @@ pub fn run(args: RunArgs, json: bool) -> anyhow::Result<i32> {
     let (generation, _template) = started?;
     interrupts.watch(generation.cancel_token());
 
-    let completion = if json {
-        generation.wait()?
-    } else {
-        let mut stdout = std::io::stdout().lock();
-        let completion = generation.stream(|text| {
-            let _ = stdout.write_all(text.as_bytes());
-            let _ = stdout.flush();
-        })?;
-        let _ = writeln!(stdout);
-        completion
-    };
+    let completion = print_generation(generation, json)?;
     interrupts.clear();
 
     if json {
