@@ -52,21 +52,23 @@ impl Store {
         let mut widths = conn.prepare_cached(
             "SELECT c.id, c.dimensions,
                     (SELECT coalesce(sum(f.chunks), 0) FROM collection_files f
-                     WHERE f.collection_id = c.id)
+                     WHERE f.collection_id = c.id),
+                    c.updated_at
              FROM collections c",
         )?;
-        let collections: Vec<(i64, usize, usize)> = widths
+        let collections: Vec<(i64, usize, usize, i64)> = widths
             .query_map([], |row| {
                 Ok((
                     row.get(0)?,
                     row.get::<_, i64>(1)? as usize,
                     row.get::<_, i64>(2)? as usize,
+                    row.get(3)?,
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         drop(widths);
         let mut hits = Vec::new();
-        for (id, width, size) in collections {
+        for (id, width, size, updated) in collections {
             let wanted = scope.collections.is_empty() || scope.collections.contains(&id);
             if !wanted || width != query.len() {
                 continue;
@@ -74,7 +76,9 @@ impl Store {
             if size <= SQLITE_SCAN_UP_TO {
                 hits.extend(vectors::nearest(&conn, id, query, k, scope.file)?);
             } else {
-                let matrix = self.vector_cache.matrix(&conn, id, width)?;
+                let matrix = self
+                    .vector_cache
+                    .matrix(&conn, id, width, (updated, size))?;
                 hits.extend(matrix.nearest(query, k, scope.file));
             }
         }

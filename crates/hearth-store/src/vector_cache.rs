@@ -8,7 +8,10 @@
 //! SIMD), takes a few milliseconds and gives the same exact answer, with no recall lost
 //! to quantization. The copy costs the vectors' size in memory (1.5 KB a passage for
 //! 384 numbers), is made on a collection's first search, and is dropped whenever the
-//! collection changes; collections small enough to scan quickly in SQLite never get one.
+//! collection changes: in this process at once, and when another process (the CLI
+//! beside the app) changed it, at the next search, which compares the collection's
+//! last-change time and size with the copy's. Collections small enough to scan quickly
+//! in SQLite never get one.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -23,6 +26,8 @@ pub(crate) const SQLITE_SCAN_UP_TO: usize = 4096;
 
 /// One collection's vectors, back to back.
 pub(crate) struct Matrix {
+    /// The collection's `updated_at` and passage count when the copy was read.
+    stamp: (i64, usize),
     width: usize,
     chunks: Vec<i64>,
     files: Vec<i64>,
@@ -43,22 +48,25 @@ impl VectorCache {
         }
     }
 
-    /// The collection's copy, read from sqlite-vec on first use.
+    /// The collection's copy, read from sqlite-vec on first use and again when `stamp`
+    /// (the collection's `updated_at` and passage count) shows it changed.
     pub(crate) fn matrix(
         &self,
         conn: &Connection,
         collection: i64,
         width: usize,
+        stamp: (i64, usize),
     ) -> Result<Arc<Matrix>> {
-        if let Some(found) = self
+        let cached = self
             .matrices
             .lock()
             .ok()
-            .and_then(|m| m.get(&collection).cloned())
-        {
+            .and_then(|m| m.get(&collection).cloned());
+        if let Some(found) = cached.filter(|m| m.stamp == stamp && m.width == width) {
             return Ok(found);
         }
         let mut matrix = Matrix {
+            stamp,
             width,
             chunks: Vec::new(),
             files: Vec::new(),
@@ -154,6 +162,7 @@ mod tests {
     #[test]
     fn nearest_ranks_by_similarity_and_filters_by_file() {
         let matrix = Matrix {
+            stamp: (0, 3),
             width: 2,
             chunks: vec![10, 11, 12],
             files: vec![1, 1, 2],

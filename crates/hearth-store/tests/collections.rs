@@ -406,3 +406,48 @@ fn a_large_collection_is_searched_exactly_and_sees_every_change() {
         "{paths:?}"
     );
 }
+
+/// The app and the CLI are separate processes on one database: a change one makes is
+/// seen by the other's next search even when that one searches an in-memory copy.
+#[test]
+fn another_process_changing_a_large_collection_is_seen_at_the_next_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = open(&dir);
+    let cli = open(&dir);
+    let c = app.create_collection("Shared", "minilm", 4).unwrap();
+    let fill = |store: &Store, name: &str, axis: usize, n: usize| {
+        let chunks: Vec<NewChunk> = (0..n)
+            .map(|i| {
+                chunk(
+                    &format!("{name} {i}"),
+                    "",
+                    None,
+                    vector(4, axis, (axis + 1) % 4, 0.001 * i as f32),
+                )
+            })
+            .collect();
+        store
+            .put_collection_file(c.id, &file(&format!("/shared/{name}.md"), name), &chunks)
+            .unwrap();
+    };
+    fill(&app, "first", 0, 5000);
+    let scope = PassageScope::default();
+    let before = app
+        .nearest_passages(&vector(4, 2, 3, 0.0), 1, &scope)
+        .unwrap();
+    assert!(app.passages(&[before[0].0]).unwrap()[0]
+        .text
+        .starts_with("first"));
+    // Another process adds passages that are nearer.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    fill(&cli, "second", 2, 10);
+    let after = app
+        .nearest_passages(&vector(4, 2, 3, 0.0), 1, &scope)
+        .unwrap();
+    assert!(
+        app.passages(&[after[0].0]).unwrap()[0]
+            .text
+            .starts_with("second"),
+        "{after:?}"
+    );
+}
