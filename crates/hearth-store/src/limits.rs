@@ -83,6 +83,23 @@ pub(crate) fn parse_settings(text: &str) -> rusqlite::Result<Value> {
     })
 }
 
+/// A trimmed, non-empty, one-line name within `max` bytes (`what` names it in errors:
+/// "persona name", "collection name").
+pub(crate) fn check_name(what: &'static str, name: &str, max: usize) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(StoreError::invalid(what, "it is empty; type a name"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(StoreError::invalid(
+            what,
+            "it contains a line break or control character; use plain text",
+        ));
+    }
+    check_len(what, name, max)?;
+    Ok(name.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,21 +122,4 @@ mod tests {
         assert!(settings_json(&serde_json::json!([1, 2])).is_err());
         assert!(settings_json(&serde_json::json!("hot")).is_err());
     }
-}
-
-/// A trimmed, non-empty, one-line name within `max` bytes (`what` names it in errors:
-/// "persona name", "collection name").
-pub(crate) fn check_name(what: &'static str, name: &str, max: usize) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(StoreError::invalid(what, "it is empty; type a name"));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(StoreError::invalid(
-            what,
-            "it contains a line break or control character; use plain text",
-        ));
-    }
-    check_len(what, name, max)?;
-    Ok(name.to_owned())
 }
