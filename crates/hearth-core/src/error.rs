@@ -69,6 +69,8 @@ pub enum CoreError {
     NotAnEmbeddingModel { id: String, reason: String },
     #[error("{} does not exist; check the path, or remove it from the collection with `hearth docs rm`", .path.display())]
     SourceNotFound { path: PathBuf },
+    #[error("{} has no text to index{why}; if it is a scanned document, give it a text layer with OCR first", .path.display())]
+    NothingToIndex { path: PathBuf, why: String },
     #[error("there are no document collections yet; add documents with `hearth docs add NAME PATH...` or on the Documents page")]
     NoCollections,
     #[error("{what}: {source}")]
@@ -106,6 +108,7 @@ impl CoreError {
             CoreError::NotAnEmbeddingModel { .. } => "NOT_AN_EMBEDDING_MODEL",
             CoreError::SourceNotFound { .. } => "SOURCE_NOT_FOUND",
             CoreError::NoCollections => "NO_COLLECTIONS",
+            CoreError::NothingToIndex { .. } => "NOTHING_TO_INDEX",
             CoreError::Document(e) => e.code(),
             CoreError::EmptyDocument => "EMPTY_DOCUMENT",
             CoreError::Cancelled => "CANCELLED",

@@ -92,6 +92,7 @@ fn corpus(root: &Path) -> PathBuf {
         ("mammoth/tables.docx", "office/tables.docx"),
         ("markdown/mammoth-README.md", "office/mammoth-README.md"),
         ("pdf-parse/03-invalid.pdf", "broken/invalid.pdf"),
+        ("mammoth/empty.docx", "broken/empty.docx"),
     ] {
         let target = docs.join(to);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
@@ -130,7 +131,8 @@ fn documents_are_ingested_incrementally_retrieved_and_answered_with_citations() 
     let docs = corpus(dir.path());
     let cancel = Cancellation::new();
 
-    // First ingestion: everything read but the broken PDF, which is reported.
+    // First ingestion: everything read but the broken PDF and the empty .docx, which
+    // are reported.
     let mut events = Vec::new();
     let report = hearth
         .add_to_collection(
@@ -141,9 +143,14 @@ fn documents_are_ingested_incrementally_retrieved_and_answered_with_citations() 
         )
         .unwrap();
     assert_eq!(report.added, 7, "{report:#?}");
-    assert_eq!(report.failed.len(), 1, "{report:#?}");
-    assert!(report.failed[0].path.ends_with("broken/invalid.pdf"));
-    assert!(!report.failed[0].error.is_empty());
+    assert_eq!(report.failed.len(), 2, "{report:#?}");
+    assert!(report.failed[0].path.ends_with("broken/empty.docx"));
+    assert!(
+        report.failed[0].error.contains("no text"),
+        "{report:#?}"
+    );
+    assert!(report.failed[1].path.ends_with("broken/invalid.pdf"));
+    assert!(!report.failed[1].error.is_empty());
     assert!(
         report.pages > 10,
         "the R manual's pages count: {}",
@@ -151,7 +158,7 @@ fn documents_are_ingested_incrementally_retrieved_and_answered_with_citations() 
     );
     assert!(report.passages > 100, "{} passages", report.passages);
     assert!(
-        matches!(events[0], IngestEvent::Scanned { files: 8 }),
+        matches!(events[0], IngestEvent::Scanned { files: 9 }),
         "{:?}",
         events[0]
     );
@@ -159,7 +166,7 @@ fn documents_are_ingested_incrementally_retrieved_and_answered_with_citations() 
         .iter()
         .any(|e| matches!(e, IngestEvent::Embedding { .. })));
     let files = hearth.collection_files("Library").unwrap();
-    assert_eq!(files.len(), 8);
+    assert_eq!(files.len(), 9);
     assert!(!files.iter().any(|f| f.path.contains(".git")));
     let pdf = files
         .iter()
@@ -183,8 +190,8 @@ fn documents_are_ingested_incrementally_retrieved_and_answered_with_citations() 
     assert_eq!(again.passages, 0);
     assert_eq!(
         again.failed.len(),
-        1,
-        "the broken file is tried again and reported again"
+        2,
+        "failed files are tried again and reported again"
     );
 
     // One file changed, one deleted: only those are touched.
@@ -362,7 +369,7 @@ fn documents_are_ingested_incrementally_retrieved_and_answered_with_citations() 
 
     // Removing a folder takes its files out; deleting the collection takes the rest.
     let removed = hearth.remove_from_collection("Library", &docs).unwrap();
-    assert_eq!(removed, 7);
+    assert_eq!(removed, 8);
     hearth.delete_collection("Library").unwrap();
     assert!(hearth.collections().unwrap().is_empty());
     assert!(matches!(

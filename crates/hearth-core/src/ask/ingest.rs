@@ -286,9 +286,9 @@ fn index_file(
             .first()
             .map(|w| format!(" ({w})"))
             .unwrap_or_default();
-        return Err(CoreError::Io {
-            what: format!("{} has no text to index{why}", path.display()),
-            source: std::io::Error::other("empty document"),
+        return Err(CoreError::NothingToIndex {
+            path: path.to_path_buf(),
+            why,
         });
     }
     record.title = document.title.clone();
