@@ -210,6 +210,21 @@ await test("documents: a folder is indexed, an answer cites passages that open, 
   await page.click("button:has-text('Ask')");
   await page.locator(".answer.nothing", { hasText: "found nothing" }).waitFor(LONG);
   await noInjectedScript();
+
+  // A saved chat attached to the collection: its answer keeps its sources.
+  await page.goto(`${url}/#/chat`);
+  await page.fill("#composer", "Hello");
+  await page.keyboard.press("Enter");
+  await page.locator('.message.assistant[data-state="done"]').first().waitFor(LONG);
+  await page.selectOption('select[aria-label="Answer from documents"]', "Kitchen");
+  await page.fill("#composer", "At what temperature should I bake the sourdough loaf?");
+  await page.keyboard.press("Enter");
+  const chatSources = page.locator('.message.assistant ol[aria-label="Sources"] button.ref');
+  await chatSources.first().waitFor(LONG);
+  assert.match(await chatSources.first().innerText(), /^\[1\] bread\.md/);
+  await chatSources.first().click();
+  await page.locator('aside[aria-label="Passage"]', { hasText: "230 degrees" }).waitFor();
+  await shot("chat-with-documents");
 });
 
 await test("the models page shows the default model with its details", async () => {

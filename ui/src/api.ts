@@ -47,6 +47,8 @@ export interface ConversationView {
   messages: Message[];
   siblings: Record<string, string[]>;
   summaries: ContextSummary[];
+  /** For answers in a conversation attached to a collection: the passages each was given. */
+  sources?: Record<string, AskSource[]>;
 }
 
 export interface SearchHit {
@@ -241,7 +243,10 @@ export class Api {
   conversation(id: string) {
     return this.transport.request<ConversationView>("GET", `/api/conversations/${encodeURIComponent(id)}`);
   }
-  changeConversation(id: string, change: Partial<Pick<Conversation, "title" | "pinned" | "archived" | "model" | "system_prompt">>) {
+  changeConversation(
+    id: string,
+    change: Partial<Pick<Conversation, "title" | "pinned" | "archived" | "model" | "system_prompt">> & { collection?: string },
+  ) {
     return this.transport.request<Conversation>("PATCH", `/api/conversations/${encodeURIComponent(id)}`, change);
   }
   deleteConversation(id: string) {

@@ -3,7 +3,7 @@
 // persona pickers, and the summary that stands in for folded turns.
 
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
-import type { ConversationView, Message, ModelEntry, Persona } from "./api";
+import type { Collection, ConversationView, Message, ModelEntry, Passage, Persona } from "./api";
 import { ErrorNote, HistoryContext, navigate, useApi } from "./app";
 import { CopyButton, MarkdownView } from "./markdown-view";
 
@@ -28,6 +28,8 @@ export function ChatPage({ id }: { id?: string }) {
   const [folded, setFolded] = useState<string | null>(null);
   const [speeds, setSpeeds] = useState<Record<string, string>>({});
   const [editing, setEditing] = useState<string | null>(null);
+  const [collections, setCollections] = useState<Collection[]>([]);
+  const [passage, setPassage] = useState<(Passage & { label: string }) | null>(null);
   const [error, setError] = useState<unknown>(null);
   const abort = useRef<AbortController | null>(null);
   const end = useRef<HTMLDivElement>(null);
@@ -35,6 +37,7 @@ export function ChatPage({ id }: { id?: string }) {
   useEffect(() => {
     api.models().then(setModels, () => {});
     api.personas().then(setPersonas, () => {});
+    api.collections().then(setCollections, () => {});
   }, []);
 
   const load = (conversationId: string) =>
@@ -115,6 +118,17 @@ export function ChatPage({ id }: { id?: string }) {
     }
   };
 
+  const attached = (view?.conversation as { settings?: { collection?: string } } | undefined)?.settings?.collection ?? "";
+  const attach = async (value: string) => {
+    if (!id) return;
+    try {
+      await api.changeConversation(id, { collection: value });
+      await load(id);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
   const changeModel = async (value: string) => {
     setModel(value);
     if (id) await api.changeConversation(id, { model: value }).catch(setError);
@@ -137,6 +151,19 @@ export function ChatPage({ id }: { id?: string }) {
             ))}
           </select>
         </label>
+        {id && collections.length > 0 && (
+          <label>
+            Documents{" "}
+            <select value={attached} onChange={(e) => attach((e.target as HTMLSelectElement).value)} aria-label="Answer from documents">
+              <option value="">None</option>
+              {collections.map((c) => (
+                <option key={c.id} value={c.name}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {!id && (
           <label>
             Persona{" "}
@@ -152,6 +179,16 @@ export function ChatPage({ id }: { id?: string }) {
         )}
       </header>
       <ErrorNote error={error} onDismiss={() => setError(null)} />
+      {passage && (
+        <aside class="source" aria-label="Passage">
+          <h3>{passage.label}</h3>
+          <p class="meta">{passage.path}</p>
+          <MarkdownView text={passage.text} />
+          <button type="button" class="ghost" onClick={() => setPassage(null)}>
+            Close
+          </button>
+        </aside>
+      )}
       <div class="messages" aria-live="polite">
         {!id && !live && <p class="empty">Ask anything. Your conversation stays on this computer. Press / to type, Ctrl+K to search.</p>}
         {(folded !== null || (view?.summaries.length ?? 0) > 0) && (
@@ -189,6 +226,17 @@ export function ChatPage({ id }: { id?: string }) {
                 <MarkdownView text={m.content} />
               )}
               {m.state !== "done" && m.role === "assistant" && <p class="state">{stateNote(m)}</p>}
+              {m.role === "assistant" && (view?.sources?.[m.id]?.length ?? 0) > 0 && (
+                <ol class="sources" aria-label="Sources">
+                  {view!.sources![m.id].map((s) => (
+                    <li key={s.number}>
+                      <button type="button" class="ref" onClick={() => api.passage(s.id).then(setPassage, setError)} aria-label={`Open source ${s.number}: ${s.label}`}>
+                        [{s.number}] {s.label}
+                      </button>
+                    </li>
+                  ))}
+                </ol>
+              )}
               <footer>
                 {siblings && (
                   <span class="branches" aria-label="Versions">

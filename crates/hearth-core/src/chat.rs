@@ -19,6 +19,7 @@ use hearth_store::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::ask::answer::Grounded;
 use crate::audit::AuditContext;
 use crate::error::{CoreError, Result};
 use crate::fold::{fit_prompt, Budget};
@@ -224,12 +225,39 @@ impl Hearth {
             &branch,
             &options,
         )?;
-        let prompt = fitted.messages;
+        let mut prompt = fitted.messages;
+        let mut sources = None;
+        if let Some(collection) = attached_collection(&details) {
+            let budget = crate::fold::Budget::new(engine.as_ref(), &options);
+            let room = budget.limit().saturating_sub(budget.measure(&prompt)?);
+            match self.ground(
+                details.model.as_deref(),
+                &collection,
+                prompt,
+                room,
+                engine.as_ref(),
+            )? {
+                Grounded::Sources {
+                    messages,
+                    sources: found,
+                } => {
+                    prompt = messages;
+                    sources = Some(found);
+                }
+                Grounded::NothingRelevant { message } => {
+                    return self.answer_without_model(conversation, question, message);
+                }
+            }
+        }
         let model_name = engine.info().name;
         let answer = self.store.add_message(
             conversation,
             NewMessage::assistant_streaming(Some(question.clone()), Some(model_name)),
         )?;
+        if let Some(sources) = &sources {
+            let json = serde_json::to_value(sources).unwrap_or_default();
+            self.store.set_message_sources(&answer.id, &json)?;
+        }
         let generation = match engine.chat(&prompt, options) {
             Ok((generation, _template)) => generation,
             Err(error) => {
@@ -277,6 +305,80 @@ impl Hearth {
             cancel,
         })
     }
+}
+
+impl Hearth {
+    /// Attaches a conversation to a document collection (its answers then come from the
+    /// collection's passages, with sources), or detaches it with `None`.
+    pub fn attach_collection(
+        &self,
+        conversation: &ConversationId,
+        collection: Option<&str>,
+    ) -> Result<Conversation> {
+        let name = match collection {
+            Some(name) => Some(self.store.collection(name)?.name),
+            None => None,
+        };
+        let current = self.store.conversation(conversation)?;
+        let mut settings = match current.settings {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        match name {
+            Some(name) => settings.insert(COLLECTION_KEY.into(), name.into()),
+            None => settings.remove(COLLECTION_KEY),
+        };
+        Ok(self.store.update_settings(
+            conversation,
+            &hearth_store::ConversationSettings {
+                model: current.model,
+                system_prompt: current.system_prompt,
+                persona_id: current.persona_id,
+                settings: serde_json::Value::Object(settings),
+            },
+        )?)
+    }
+
+    /// Stores `text` as the answer to `question` without asking a model (nothing in the
+    /// attached collection is about it), as a turn that has already finished.
+    fn answer_without_model(
+        &self,
+        conversation: &ConversationId,
+        question: &MessageId,
+        text: String,
+    ) -> Result<ChatTurn> {
+        let answer = self.store.add_message(
+            conversation,
+            NewMessage::assistant_streaming(Some(question.clone()), None),
+        )?;
+        let stored = self.store.finish_message(
+            &answer.id,
+            &finish(text.clone(), MessageState::Done, None, None),
+        )?;
+        self.store
+            .set_message_sources(&answer.id, &serde_json::json!([]))?;
+        let (events, receiver) = flume::unbounded();
+        let _ = events.send(TurnEvent::Delta { text });
+        let _ = events.send(TurnEvent::Finished { message: stored });
+        Ok(ChatTurn {
+            user_message: None,
+            answer_id: answer.id,
+            events: receiver,
+            cancel: CancelToken::new(),
+        })
+    }
+}
+
+/// Where a conversation's attachment to a collection is kept in its settings.
+pub const COLLECTION_KEY: &str = "collection";
+
+/// The collection a conversation is attached to, if any.
+pub fn attached_collection(conversation: &Conversation) -> Option<String> {
+    conversation
+        .settings
+        .get(COLLECTION_KEY)
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
 }
 
 /// The model's view of a branch: the system prompt, then every finished or partial

@@ -55,12 +55,12 @@ impl<'a> Budget<'a> {
     }
 
     /// Tokens the prompt may use, leaving room for the answer.
-    fn limit(&self) -> usize {
+    pub(crate) fn limit(&self) -> usize {
         self.context.saturating_sub(self.answer_room)
     }
 
     /// The exact size of `messages` as the engine will see them.
-    fn measure(&self, messages: &[ChatMessage]) -> Result<usize> {
+    pub(crate) fn measure(&self, messages: &[ChatMessage]) -> Result<usize> {
         let (text, _) = self.formatter.format(messages)?;
         Ok(self.engine.tokenize(&text, true)?.len())
     }

@@ -145,10 +145,7 @@ fn documents_are_ingested_incrementally_retrieved_and_answered_with_citations() 
     assert_eq!(report.added, 7, "{report:#?}");
     assert_eq!(report.failed.len(), 2, "{report:#?}");
     assert!(report.failed[0].path.ends_with("broken/empty.docx"));
-    assert!(
-        report.failed[0].error.contains("no text"),
-        "{report:#?}"
-    );
+    assert!(report.failed[0].error.contains("no text"), "{report:#?}");
     assert!(report.failed[1].path.ends_with("broken/invalid.pdf"));
     assert!(!report.failed[1].error.is_empty());
     assert!(
@@ -409,4 +406,118 @@ fn a_missing_embedding_model_says_how_to_get_one() {
         hearth.collections().unwrap().is_empty(),
         "nothing was created"
     );
+}
+
+fn turn(hearth: &Hearth, id: &hearth_store::ConversationId, text: &str) -> hearth_store::Message {
+    let options = GenerationOptions {
+        max_tokens: Some(48),
+        ..GenerationOptions::greedy()
+    };
+    let turn = hearth.send_message(id, text, options).unwrap();
+    let answer = turn.stream(|_| {}).unwrap();
+    assert_eq!(
+        answer.state,
+        hearth_store::MessageState::Done,
+        "{:?}",
+        answer.error
+    );
+    answer
+}
+
+fn answers_audited(hearth: &Hearth, purpose: AuditPurpose) -> usize {
+    hearth
+        .store()
+        .audit_records(None)
+        .unwrap()
+        .iter()
+        .filter(|r| r.generation.purpose == purpose)
+        .count()
+}
+
+#[test]
+fn a_conversation_attached_to_a_collection_answers_from_it_and_keeps_its_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let hearth = open(dir.path());
+    let docs = dir.path().join("notes");
+    std::fs::create_dir_all(&docs).unwrap();
+    for (name, text) in &NOTES[..2] {
+        std::fs::write(docs.join(Path::new(name).file_name().unwrap()), text).unwrap();
+    }
+    hearth
+        .add_to_collection("Kitchen", &[docs], &mut |_| {}, &Cancellation::new())
+        .unwrap();
+    let conversation = hearth.new_conversation(None, None).unwrap();
+    let attached = hearth
+        .attach_collection(&conversation.id, Some("kitchen"))
+        .unwrap();
+    assert_eq!(
+        hearth_core::chat::attached_collection(&attached).as_deref(),
+        Some("Kitchen")
+    );
+
+    let answer = turn(
+        &hearth,
+        &conversation.id,
+        "At what temperature should I bake the sourdough loaf?",
+    );
+    let sources = hearth.store().message_sources(&conversation.id).unwrap();
+    let (id, list) = sources
+        .iter()
+        .find(|(id, _)| *id == answer.id)
+        .expect("sources stored");
+    assert_eq!(*id, answer.id);
+    assert_eq!(list[0]["number"], 1);
+    assert!(
+        list[0]["label"].as_str().unwrap().starts_with("bread.md"),
+        "{list}"
+    );
+    let prompt_tokens = hearth
+        .store()
+        .audit_records(None)
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|r| r.generation.purpose == AuditPurpose::Answer)
+        .and_then(|r| r.generation.prompt_tokens)
+        .unwrap();
+    assert!(
+        prompt_tokens > 100,
+        "the passages were in the prompt: {prompt_tokens}"
+    );
+
+    // A follow-up is rewritten before retrieval.
+    let rewrites = answers_audited(&hearth, AuditPurpose::QueryRewrite);
+    turn(&hearth, &conversation.id, "And how long should I knead it?");
+    assert_eq!(
+        answers_audited(&hearth, AuditPurpose::QueryRewrite),
+        rewrites + 1
+    );
+
+    // Nothing relevant: the stored answer says so and no model wrote it.
+    let answers = answers_audited(&hearth, AuditPurpose::Answer);
+    let nothing = turn(
+        &hearth,
+        &conversation.id,
+        "Who won the football world cup in 1998?",
+    );
+    assert!(
+        nothing.content.contains("found nothing"),
+        "{}",
+        nothing.content
+    );
+    assert!(nothing.content.contains("Kitchen"));
+    assert_eq!(answers_audited(&hearth, AuditPurpose::Answer), answers);
+
+    // Detached, it is a plain chat again.
+    let detached = hearth.attach_collection(&conversation.id, None).unwrap();
+    assert_eq!(hearth_core::chat::attached_collection(&detached), None);
+    let plain = turn(&hearth, &conversation.id, "Thanks!");
+    let sources = hearth.store().message_sources(&conversation.id).unwrap();
+    assert!(!sources.iter().any(|(id, _)| *id == plain.id));
+    assert!(matches!(
+        hearth.attach_collection(&conversation.id, Some("no such collection")),
+        Err(hearth_core::CoreError::Store(
+            hearth_store::StoreError::NotFound { .. }
+        ))
+    ));
 }

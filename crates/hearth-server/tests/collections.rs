@@ -257,6 +257,61 @@ async fn embeddings_and_questions_about_documents_over_http() {
     assert_eq!(status, 400);
     assert_eq!(error["details"]["field"], "history[0].role", "{error}");
 
+    // A saved conversation attached to the collection keeps each answer's sources.
+    let (status, conversation) = server.post_json("/api/conversations", json!({})).await;
+    assert_eq!(status, 201, "{conversation}");
+    let id = conversation["id"].as_str().unwrap().to_owned();
+    let patch = |body: Value| {
+        server
+            .client
+            .patch(server.url(&format!("/api/conversations/{id}")))
+            .bearer_auth(support::TOKEN)
+            .json(&body)
+            .send()
+    };
+    let missing = patch(json!({ "collection": "Nope" })).await.unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
+    let attached: Value = patch(json!({ "collection": "kitchen" }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(attached["settings"]["collection"], "Kitchen", "{attached}");
+    let events = read_events(
+        server
+            .post(
+                &format!("/api/conversations/{id}/messages"),
+                json!({ "content": "At what temperature do I bake the loaf?", "options": { "temperature": 0.0, "max_tokens": 32 } }),
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let finished = events
+        .iter()
+        .find(|e| e.name.as_deref() == Some("finished"))
+        .expect("finished")
+        .json();
+    let answer_id = finished["message"]["id"].as_str().unwrap().to_owned();
+    let (_, view) = server.get_json(&format!("/api/conversations/{id}")).await;
+    let stored = &view["sources"][&answer_id];
+    assert!(
+        stored[0]["label"].as_str().unwrap().starts_with("bread.md"),
+        "{view}"
+    );
+    let detached: Value = patch(json!({ "collection": "" }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        detached["settings"].get("collection").is_none(),
+        "{detached}"
+    );
+
     let (status, removed) = server
         .post_json(
             "/api/collections/Kitchen/remove",

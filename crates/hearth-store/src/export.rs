@@ -113,6 +113,9 @@ pub struct ExportedMessage {
     pub token_count: Option<u32>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The passages an answer from a document collection was given (a JSON array).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<Value>,
 }
 
 impl ExportedConversation {
@@ -151,6 +154,7 @@ impl From<Message> for ExportedMessage {
             token_count: m.token_count,
             created_at: m.created_at,
             updated_at: m.updated_at,
+            sources: None,
         }
     }
 }
@@ -198,7 +202,12 @@ impl Store {
         for c in conversations {
             let messages = load_messages(&tx, &c.id)?;
             let summaries = load_summaries(&tx, &c.id)?;
-            exported.push(ExportedConversation::new(c, messages, summaries));
+            let sources = crate::sources::load_sources(&tx, &c.id)?;
+            let mut conversation = ExportedConversation::new(c, messages, summaries);
+            for message in &mut conversation.messages {
+                message.sources = sources.get(&message.id).cloned();
+            }
+            exported.push(conversation);
         }
         Ok(ExportDocument {
             format: EXPORT_FORMAT.to_owned(),

@@ -300,6 +300,17 @@ fn validate_conversation(c: &ExportedConversation, owner: &HashMap<&str, &str>) 
             place,
             limits::check_opt_len("model name", m.model.as_deref(), MAX_SHORT_BYTES),
         )?;
+        if let Some(sources) = &m.sources {
+            if !sources.is_array() {
+                return Err(StoreError::import(format!(
+                    "message {mid}: sources must be a list"
+                )));
+            }
+            at(
+                place,
+                limits::check_len("sources", &sources.to_string(), MAX_TEXT_BYTES),
+            )?;
+        }
         check_time("message", mid, m.created_at)?;
         check_time("message", mid, m.updated_at)?;
         if let Some(parent) = &m.parent_id {
@@ -471,6 +482,13 @@ fn insert(tx: &Transaction<'_>, doc: &ExportDocument, mode: ImportMode) -> Resul
                 m.created_at,
                 m.updated_at,
             ])?;
+        }
+        for m in c.messages.iter().filter(|m| m.sources.is_some()) {
+            let sources = m.sources.as_ref().expect("filtered");
+            tx.execute(
+                "INSERT INTO message_sources (message_id, sources) VALUES (?1, ?2)",
+                params![mid(&m.id), sources.to_string()],
+            )?;
         }
         let mut stmt = tx.prepare_cached(
             "INSERT INTO context_summaries (id, conversation_id, through_message_id, content, \

@@ -34,6 +34,7 @@ mod personas;
 mod query;
 mod schema;
 mod search;
+mod sources;
 mod store;
 mod summaries;
 mod types;

@@ -394,6 +394,13 @@ CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
         VALUES ('delete', OLD.id, OLD.text, OLD.section);
 END;
 
+-- The passages an answer was given, as the app showed them (a JSON array), for answers
+-- in conversations attached to a collection.
+CREATE TABLE message_sources (
+    message_id TEXT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    sources TEXT NOT NULL CHECK (json_valid(sources))
+);
+
 CREATE TABLE audit_log_v10 (
     id                INTEGER PRIMARY KEY,
     created_at        INTEGER NOT NULL,
@@ -731,7 +738,7 @@ mod tests {
 
     /// Takes a version 10 database back to version 9 (the audit table's wider CHECK
     /// admits every version 9 row, so it can stay).
-    const UNDO_V10: &str = "DROP TABLE chunks_vocab; DROP TABLE chunks_fts; DROP TABLE chunks; \
+    const UNDO_V10: &str = "DROP TABLE message_sources; DROP TABLE chunks_vocab; DROP TABLE chunks_fts; DROP TABLE chunks; \
         DROP TABLE collection_files; DROP TABLE collection_sources; DROP TABLE collections;";
 
     /// A version 9 history (made with the version 1 to 9 SQL, as Hearth left it then)

@@ -700,3 +700,81 @@ fn version_1_files_without_summaries_still_import_and_bad_summaries_are_refused(
         "not one of conversation c1's messages",
     );
 }
+
+/// An answer's sources (from a conversation attached to a document collection) are part
+/// of its record: exported, imported exactly and with new ids; a malformed list is
+/// refused.
+#[test]
+fn answer_sources_travel_with_their_answer() {
+    let source = Store::open_in_memory().unwrap();
+    let c = source
+        .create_conversation(NewConversation::default())
+        .unwrap();
+    let q = source
+        .add_message(&c.id, NewMessage::user(None, "How hot is the oven?"))
+        .unwrap();
+    let a = source
+        .add_message(
+            &c.id,
+            NewMessage::assistant_streaming(Some(q.id.clone()), None),
+        )
+        .unwrap();
+    source
+        .finish_message(
+            &a.id,
+            &MessageFinish {
+                content: "230 degrees [1].".into(),
+                state: MessageState::Done,
+                error: None,
+                token_count: None,
+            },
+        )
+        .unwrap();
+    let sources =
+        json!([{"number": 1, "label": "bread.md · Baking", "text": "Bake at 230 degrees."}]);
+    source.set_message_sources(&a.id, &sources).unwrap();
+    let doc = source.export_json(&ExportScope::All).unwrap();
+    let text = doc.to_json().unwrap();
+    assert!(text.contains("bread.md · Baking"));
+
+    let same = Store::open_in_memory().unwrap();
+    same.import_json(text.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    assert_eq!(
+        same.message_sources(&c.id).unwrap(),
+        [(a.id.clone(), sources.clone())]
+    );
+    assert_eq!(
+        same.export_json(&ExportScope::All).unwrap().conversations,
+        doc.conversations
+    );
+
+    let copy = Store::open_in_memory().unwrap();
+    let options = ImportOptions {
+        mode: ImportMode::NewIds,
+        ..ImportOptions::default()
+    };
+    let report = copy.import_json(text.as_bytes(), &options).unwrap();
+    let copied = copy.message_sources(&report.conversations[0]).unwrap();
+    assert_eq!(copied.len(), 1);
+    assert_ne!(copied[0].0, a.id);
+    assert_eq!(copied[0].1, sources);
+
+    let bad = text.replace(r#""sources": ["#, r#""sources": {"not": "a list"}, "x": ["#);
+    let fresh = Store::open_in_memory().unwrap();
+    assert!(fresh
+        .import_json(bad.as_bytes(), &ImportOptions::default())
+        .is_err());
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    value["conversations"][0]["messages"][1]["sources"] = json!("not a list");
+    match fresh.import_json(value.to_string().as_bytes(), &ImportOptions::default()) {
+        Err(StoreError::InvalidImport { reason }) => {
+            assert!(reason.contains("sources"), "{reason}")
+        }
+        other => panic!("expected InvalidImport, got {other:?}"),
+    }
+    assert!(fresh
+        .list_conversations(&Default::default())
+        .unwrap()
+        .is_empty());
+}

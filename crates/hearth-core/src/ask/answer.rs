@@ -127,7 +127,7 @@ impl Hearth {
     }
 
     /// The last question rewritten to stand alone, by the chat model (greedy, one line).
-    fn standalone_question(
+    pub(crate) fn standalone_question(
         &self,
         model: Option<&str>,
         history: &[ChatMessage],
@@ -301,6 +301,100 @@ impl Hearth {
                 })
             })
             .collect())
+    }
+}
+
+/// A conversation's prompt grounded in a collection, or why it could not be.
+pub(crate) enum Grounded {
+    /// The prompt with the passages in its last message, and the sources as numbered.
+    Sources {
+        messages: Vec<ChatMessage>,
+        sources: Vec<Source>,
+    },
+    /// Nothing in the collection is about the question: this is the answer.
+    NothingRelevant { message: String },
+}
+
+impl Hearth {
+    /// Puts the passages of `collection` that answer the last question of `messages`
+    /// (a fitted conversation prompt) into that question, as many as fit in `room`
+    /// tokens, with the citation rules in the system prompt. A question that follows
+    /// earlier turns is rewritten to stand alone before retrieval.
+    pub(crate) fn ground(
+        &self,
+        model: Option<&str>,
+        collection: &str,
+        mut messages: Vec<ChatMessage>,
+        room: usize,
+        engine: &dyn Engine,
+    ) -> Result<Grounded> {
+        let Some(last) = messages
+            .iter()
+            .rposition(|m| m.role == hearth_llm::Role::User)
+        else {
+            return Ok(Grounded::Sources {
+                messages,
+                sources: Vec::new(),
+            });
+        };
+        let question = messages[last].content.clone();
+        let history: Vec<ChatMessage> = messages[..last]
+            .iter()
+            .filter(|m| m.role != hearth_llm::Role::System)
+            .cloned()
+            .collect();
+        let query = if history.iter().any(|m| m.role == hearth_llm::Role::User) {
+            self.standalone_question(model, &history, &question)?
+        } else {
+            question.clone()
+        };
+        let options = RetrievalOptions {
+            collections: vec![collection.to_owned()],
+            ..RetrievalOptions::default()
+        };
+        let found = self.retrieve(&query, &options)?;
+        if found.is_empty() {
+            return Ok(Grounded::NothingRelevant {
+                message: format!(
+                    "I found nothing about this in \"{collection}\", so I will not guess. Try other words, or add the documents that cover it."
+                ),
+            });
+        }
+        let count = |text: &str| -> Result<usize> { Ok(engine.tokenize(text, false)?.len()) };
+        let mut used = count(INSTRUCTION)? + count(SYSTEM_PROMPT)? + 16;
+        let mut blocks = Vec::new();
+        let mut sources = Vec::new();
+        for retrieved in found {
+            let number = sources.len() + 1;
+            let label = label(&retrieved.passage);
+            let block = format!("[{number}] ({label})\n{}", retrieved.passage.text);
+            let tokens = count(&block)? + 2;
+            if used + tokens > room {
+                continue;
+            }
+            used += tokens;
+            blocks.push(block);
+            sources.push(Source {
+                number,
+                label,
+                retrieved,
+            });
+        }
+        if sources.is_empty() {
+            // The conversation fills the context; answer it as it is.
+            return Ok(Grounded::Sources { messages, sources });
+        }
+        messages[last].content = format!(
+            "Numbered passages from my documents:\n\n{}\n\n{INSTRUCTION}\n\nQuestion: {question}",
+            blocks.join("\n\n")
+        );
+        match messages.first_mut() {
+            Some(first) if first.role == hearth_llm::Role::System => {
+                first.content = format!("{}\n\n{SYSTEM_PROMPT}", first.content);
+            }
+            _ => messages.insert(0, ChatMessage::system(SYSTEM_PROMPT)),
+        }
+        Ok(Grounded::Sources { messages, sources })
     }
 }
 

@@ -115,6 +115,10 @@ pub struct ConversationView {
     /// Running summaries that stand in for turns folded out of the model's context.
     #[schema(value_type = Vec<Object>)]
     pub summaries: Vec<ContextSummary>,
+    /// For answers in a conversation attached to a collection: the numbered passages
+    /// each was given, by message id.
+    #[schema(value_type = Object)]
+    pub sources: HashMap<String, serde_json::Value>,
 }
 
 #[utoipa::path(get, path = "/api/conversations/{id}", tag = "conversations",
@@ -152,11 +156,17 @@ pub async fn open(
             }
         }
         let summaries = store.context_summaries(&id)?;
+        let sources = store
+            .message_sources(&id)?
+            .into_iter()
+            .map(|(message, sources)| (message.to_string(), sources))
+            .collect();
         Ok(ConversationView {
             conversation,
             messages,
             siblings,
             summaries,
+            sources,
         })
     })
     .await
@@ -172,6 +182,9 @@ pub struct ConversationChange {
     /// Replaces the model (null keeps it; "" clears it back to the default).
     pub model: Option<String>,
     pub system_prompt: Option<String>,
+    /// Attaches the conversation to a document collection by name ("" detaches it): its
+    /// answers then come from the collection's passages, with sources.
+    pub collection: Option<String>,
 }
 
 #[utoipa::path(patch, path = "/api/conversations/{id}", tag = "conversations",
@@ -219,6 +232,10 @@ pub async fn change(
                     settings: current.settings,
                 },
             )?;
+        }
+        if let Some(collection) = &change.collection {
+            let name = collection.trim();
+            hearth.attach_collection(&id, (!name.is_empty()).then_some(name))?;
         }
         Ok(store.conversation(&id)?)
     })
