@@ -6,6 +6,7 @@ import { useContext, useEffect, useRef, useState } from "preact/hooks";
 import type { Collection, ConversationView, Message, ModelEntry, Passage, Persona } from "./api";
 import { ErrorNote, HistoryContext, navigate, useApi } from "./app";
 import { CopyButton, MarkdownView } from "./markdown-view";
+import { PassagePanel } from "./passage";
 
 interface Live {
   answerId?: string;
@@ -179,16 +180,7 @@ export function ChatPage({ id }: { id?: string }) {
         )}
       </header>
       <ErrorNote error={error} onDismiss={() => setError(null)} />
-      {passage && (
-        <aside class="source" aria-label="Passage">
-          <h3>{passage.label}</h3>
-          <p class="meta">{passage.path}</p>
-          <MarkdownView text={passage.text} />
-          <button type="button" class="ghost" onClick={() => setPassage(null)}>
-            Close
-          </button>
-        </aside>
-      )}
+      {passage && <PassagePanel passage={passage} onClose={() => setPassage(null)} />}
       <div class="messages" aria-live="polite">
         {!id && !live && <p class="empty">Ask anything. Your conversation stays on this computer. Press / to type, Ctrl+K to search.</p>}
         {(folded !== null || (view?.summaries.length ?? 0) > 0) && (

@@ -8,6 +8,7 @@ import type { AskSource, Attribution, Collection, CollectionFile, Passage } from
 import { ErrorNote, useApi } from "./app";
 import { linkCitations } from "./format";
 import { MarkdownView } from "./markdown-view";
+import { PassagePanel } from "./passage";
 
 interface Exchange {
   question: string;
@@ -299,16 +300,7 @@ function AskPanel({ collection }: { collection: string | null }) {
           </li>
         ))}
       </ol>
-      {passage && (
-        <aside class="source" aria-label="Passage">
-          <h3>{passage.label}</h3>
-          <p class="meta">{passage.path}</p>
-          <MarkdownView text={passage.text} />
-          <button type="button" class="ghost" onClick={() => setPassage(null)}>
-            Close
-          </button>
-        </aside>
-      )}
+      {passage && <PassagePanel passage={passage} onClose={() => setPassage(null)} />}
       <ErrorNote error={error} onDismiss={() => setError(null)} />
       <form class="composer" onSubmit={ask}>
         <label for="ask-question" class="visually-hidden">

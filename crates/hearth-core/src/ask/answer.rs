@@ -91,15 +91,9 @@ impl Hearth {
         };
         let found = self.retrieve(&query, &options.retrieval)?;
         if found.is_empty() {
-            let names: Vec<String> = collections
-                .iter()
-                .map(|c| format!("\"{}\"", c.name))
-                .collect();
+            let names: Vec<String> = collections.iter().map(|c| c.name.clone()).collect();
             return Ok(AskReply::NothingRelevant {
-                message: format!(
-                    "I found nothing about this in {}, so I will not guess. Try other words, or add the documents that cover it.",
-                    names.join(", ")
-                ),
+                message: nothing_found(&names),
                 query,
             });
         }
@@ -189,24 +183,7 @@ fn fit_prompt(
         used += tokens;
         kept_history.insert(0, message.clone());
     }
-    let mut sources = Vec::new();
-    let mut blocks = Vec::new();
-    for retrieved in found {
-        let number = sources.len() + 1;
-        let label = label(&retrieved.passage);
-        let block = format!("[{number}] ({label})\n{}", retrieved.passage.text);
-        let tokens = count(&block)? + 2;
-        if used + tokens > context {
-            continue;
-        }
-        used += tokens;
-        blocks.push(block);
-        sources.push(Source {
-            number,
-            label,
-            retrieved,
-        });
-    }
+    let (blocks, sources) = number_passages(found, &count, context.saturating_sub(used))?;
     if sources.is_empty() {
         return Err(CoreError::ContextTooSmall {
             context,
@@ -215,10 +192,7 @@ fn fit_prompt(
     }
     let mut messages = vec![ChatMessage::system(SYSTEM_PROMPT)];
     messages.extend(kept_history);
-    messages.push(ChatMessage::user(format!(
-        "Numbered passages from my documents:\n\n{}\n\n{INSTRUCTION}\n\nQuestion: {question}",
-        blocks.join("\n\n")
-    )));
+    messages.push(ChatMessage::user(question_with_passages(&blocks, question)));
     Ok((messages, sources))
 }
 
@@ -355,39 +329,17 @@ impl Hearth {
         let found = self.retrieve(&query, &options)?;
         if found.is_empty() {
             return Ok(Grounded::NothingRelevant {
-                message: format!(
-                    "I found nothing about this in \"{collection}\", so I will not guess. Try other words, or add the documents that cover it."
-                ),
+                message: nothing_found(&[collection.to_owned()]),
             });
         }
         let count = |text: &str| -> Result<usize> { Ok(engine.tokenize(text, false)?.len()) };
-        let mut used = count(INSTRUCTION)? + count(SYSTEM_PROMPT)? + 16;
-        let mut blocks = Vec::new();
-        let mut sources = Vec::new();
-        for retrieved in found {
-            let number = sources.len() + 1;
-            let label = label(&retrieved.passage);
-            let block = format!("[{number}] ({label})\n{}", retrieved.passage.text);
-            let tokens = count(&block)? + 2;
-            if used + tokens > room {
-                continue;
-            }
-            used += tokens;
-            blocks.push(block);
-            sources.push(Source {
-                number,
-                label,
-                retrieved,
-            });
-        }
+        let rules = count(INSTRUCTION)? + count(SYSTEM_PROMPT)? + 16;
+        let (blocks, sources) = number_passages(found, &count, room.saturating_sub(rules))?;
         if sources.is_empty() {
             // The conversation fills the context; answer it as it is.
             return Ok(Grounded::Sources { messages, sources });
         }
-        messages[last].content = format!(
-            "Numbered passages from my documents:\n\n{}\n\n{INSTRUCTION}\n\nQuestion: {question}",
-            blocks.join("\n\n")
-        );
+        messages[last].content = question_with_passages(&blocks, &question);
         match messages.first_mut() {
             Some(first) if first.role == hearth_llm::Role::System => {
                 first.content = format!("{}\n\n{SYSTEM_PROMPT}", first.content);
@@ -396,6 +348,52 @@ impl Hearth {
         }
         Ok(Grounded::Sources { messages, sources })
     }
+}
+
+/// Numbers passages, best first, keeping those that fit in `room` tokens: the prompt
+/// block of each ("[n] (label)" and its text) and the sources as the answer cites them.
+fn number_passages(
+    found: Vec<RetrievedPassage>,
+    count: &dyn Fn(&str) -> Result<usize>,
+    room: usize,
+) -> Result<(Vec<String>, Vec<Source>)> {
+    let mut used = 0;
+    let mut blocks = Vec::new();
+    let mut sources = Vec::new();
+    for retrieved in found {
+        let number = sources.len() + 1;
+        let label = label(&retrieved.passage);
+        let block = format!("[{number}] ({label})\n{}", retrieved.passage.text);
+        let tokens = count(&block)? + 2;
+        if used + tokens > room {
+            continue;
+        }
+        used += tokens;
+        blocks.push(block);
+        sources.push(Source {
+            number,
+            label,
+            retrieved,
+        });
+    }
+    Ok((blocks, sources))
+}
+
+/// The user's message to the model: the numbered passages, the rules, the question.
+fn question_with_passages(blocks: &[String], question: &str) -> String {
+    format!(
+        "Numbered passages from my documents:\n\n{}\n\n{INSTRUCTION}\n\nQuestion: {question}",
+        blocks.join("\n\n")
+    )
+}
+
+/// The reply when no passage of `collections` is about the question.
+fn nothing_found(collections: &[String]) -> String {
+    let names: Vec<String> = collections.iter().map(|n| format!("\"{n}\"")).collect();
+    format!(
+        "I found nothing about this in {}, so I will not guess. Try other words, or add the documents that cover it.",
+        names.join(", ")
+    )
 }
 
 /// Where a passage is from, for people: file name, pages, section.
