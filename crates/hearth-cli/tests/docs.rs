@@ -77,17 +77,21 @@ fn a_folder_becomes_a_collection_that_answers_with_sources() {
     let files = run(home, &["--json", "docs", "ls", "Kitchen"]);
     assert_eq!(json(&files).as_array().unwrap().len(), 2);
 
-    let asked = run(
-        home,
-        &[
+    // The same greedy question, as text and as JSON.
+    let ask_bread = |json: bool| {
+        let question = [
             "ask",
             "At what temperature do I bake the sourdough loaf?",
             "--temperature",
             "0",
             "-n",
             "60",
-        ],
-    );
+        ];
+        let mut args: Vec<&str> = if json { vec!["--json"] } else { Vec::new() };
+        args.extend(question);
+        run(home, &args)
+    };
+    let asked = ask_bread(false);
     assert!(asked.status.success(), "{}", describe(&asked));
     let out = text(&asked.stdout);
     assert!(
@@ -96,18 +100,7 @@ fn a_folder_becomes_a_collection_that_answers_with_sources() {
     );
     assert!(out.contains("[1] bread.md"), "{out}");
 
-    let answer = run(
-        home,
-        &[
-            "--json",
-            "ask",
-            "At what temperature do I bake the sourdough loaf?",
-            "--temperature",
-            "0",
-            "-n",
-            "60",
-        ],
-    );
+    let answer = ask_bread(true);
     let answer = json(&answer);
     assert_eq!(answer["nothing_relevant"], false);
     assert!(

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use hearth_core::documents::Cancellation;
-use hearth_core::{Hearth, Isolation, OpenOptions, Paths};
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -43,18 +44,7 @@ fn main() {
         );
     }
     let work = tempfile::tempdir().unwrap();
-    let paths = Paths::under(work.path());
-    paths.create_all().unwrap();
-    std::os::unix::fs::symlink(
-        root.join(".models/all-MiniLM-L6-v2"),
-        paths.models_dir().join("all-MiniLM-L6-v2"),
-    )
-    .unwrap();
-    let hearth = Hearth::open(OpenOptions {
-        paths,
-        isolation: Some(Isolation::InProcess),
-    })
-    .unwrap();
+    let hearth = common::hearth_with_minilm(work.path(), &root.join(".models/all-MiniLM-L6-v2"));
     hearth.update_config(|c| c.threads = threads).unwrap();
     // Load (and convert) the embedding model before the clock starts.
     let (_, embedder) = hearth.embedder(None).unwrap();

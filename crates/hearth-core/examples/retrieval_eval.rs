@@ -16,7 +16,8 @@ use std::time::Instant;
 
 use hearth_core::ask::{RetrievalMode, RetrievalOptions};
 use hearth_core::documents::Cancellation;
-use hearth_core::{Hearth, Isolation, OpenOptions, Paths};
+#[path = "../tests/common/mod.rs"]
+mod common;
 use rusqlite::Connection;
 
 type Verse = (u32, u32, u32);
@@ -141,14 +142,7 @@ fn main() {
     std::fs::create_dir_all(&corpus).unwrap();
     let verse_count = write_corpus(&db, &args, &corpus);
 
-    let paths = Paths::under(&work.path().join("home"));
-    paths.create_all().unwrap();
-    std::os::unix::fs::symlink(&args.minilm, paths.models_dir().join("all-MiniLM-L6-v2")).unwrap();
-    let hearth = Hearth::open(OpenOptions {
-        paths,
-        isolation: Some(Isolation::InProcess),
-    })
-    .unwrap();
+    let hearth = common::hearth_with_minilm(&work.path().join("home"), &args.minilm);
     let started = Instant::now();
     let report = hearth
         .add_to_collection(

@@ -8,6 +8,8 @@
 #[allow(dead_code)]
 mod support;
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use hearth_core::ask::{
@@ -33,18 +35,7 @@ fn testdata(relative: &str) -> PathBuf {
 /// A Hearth home with the default chat model and the MiniLM folder in its models
 /// folder, so the embedding model is converted on first use.
 fn open(root: &Path) -> Hearth {
-    let paths = Paths::under(root);
-    paths.create_all().unwrap();
-    std::os::unix::fs::symlink(
-        support::minilm_dir(),
-        paths.models_dir().join("all-MiniLM-L6-v2"),
-    )
-    .unwrap();
-    let hearth = Hearth::open(OpenOptions {
-        paths,
-        isolation: Some(Isolation::InProcess),
-    })
-    .unwrap();
+    let hearth = common::hearth_with_minilm(root, &support::minilm_dir());
     let chat = support::smollm2();
     hearth
         .update_config(|c| {
