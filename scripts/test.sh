@@ -38,3 +38,6 @@ npm --prefix ui test
 
 stage "web UI: end to end in Chromium on the real model"
 node ui/e2e/run.mjs
+
+stage "desktop app: end to end in a real window (Xvfb, tauri-driver) on the real model"
+node tests/desktop/run.mjs

@@ -204,6 +204,26 @@ export interface DocumentSource {
   name?: string;
   text?: string;
   data_base64?: string;
+  /** A file on the computer Hearth runs on (the desktop app's dialog and drops). */
+  path?: string;
+}
+
+/** A model loading in the background, or the last load of it that failed. */
+export interface ModelLoad {
+  model: string;
+  path: string;
+  progress: number;
+  error: string | null;
+}
+
+/** What was read from a document. */
+export interface DocumentView {
+  title: string | null;
+  format: string;
+  pages: number | null;
+  characters: number;
+  markdown: string;
+  warnings: string[];
 }
 
 /** An event of a streamed job, with its JSON data parsed. */
@@ -305,6 +325,12 @@ export class Api {
   }
   saveSettings(settings: Settings) {
     return this.transport.request<Settings>("PUT", "/api/settings", settings);
+  }
+  modelLoads() {
+    return this.transport.request<ModelLoad[]>("GET", "/api/models/loading");
+  }
+  readDocument(source: DocumentSource) {
+    return this.transport.request<DocumentView>("POST", "/api/documents/read", source);
   }
   summarize(body: DocumentSource & { style: string; length: string; language?: string }, onEvent: (e: JobEvent) => void, signal?: AbortSignal) {
     return this.transport.stream("/api/summarize", body, parsed(onEvent), signal);

@@ -11,6 +11,9 @@ import { TranslatePage } from "./translate";
 import { ModelsPage } from "./models";
 import { SettingsPage } from "./settings";
 import { DocumentsPage } from "./documents";
+import { native, type LocalFile } from "./desktop";
+import { deliverDocuments } from "./document-input";
+import { ModelLoading } from "./model-loading";
 
 export const ApiContext = createContext<Api>(null as unknown as Api);
 export const useApi = () => useContext(ApiContext);
@@ -56,6 +59,22 @@ export function App({ api }: { api: Api }) {
   }, []);
 
   useEffect(() => {
+    if (!native) return;
+    // Documents dropped on the window or opened from the menu go to the page that takes
+    // them: this one if it does, else Summarize.
+    const arrive = (files: LocalFile[]) => {
+      if (!["summarize", "translate", "chat"].includes(parseRoute(location.hash).page)) navigate("#/summarize");
+      deliverDocuments(files);
+    };
+    const listening = [
+      native.onNavigate(navigate),
+      native.onOpened(arrive),
+      native.onDrop(arrive, (dragging) => document.body.classList.toggle("dragging-files", dragging)),
+    ];
+    return () => listening.forEach((l) => l.then((unlisten) => unlisten()));
+  }, []);
+
+  useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const mod = event.ctrlKey || event.metaKey;
       if (mod && event.shiftKey && event.key.toLowerCase() === "o") {
@@ -86,6 +105,7 @@ export function App({ api }: { api: Api }) {
           </button>
           <Sidebar route={route} />
           <main id="main" tabIndex={-1}>
+            <ModelLoading />
             {route.page === "chat" && <ChatPage id={route.id} />}
             {route.page === "documents" && <DocumentsPage />}
             {route.page === "summarize" && <SummarizePage />}

@@ -1,12 +1,14 @@
 // The chat page: the shown branch of a conversation, streaming answers with stop,
 // regenerate, edit, branch switching, copy, a token and speed readout, the model and
-// persona pickers, and the summary that stands in for folded turns.
+// persona pickers, the summary that stands in for folded turns, and documents dropped on
+// the chat (or on the desktop app's window) sent with the next message.
 
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
-import type { Collection, ConversationView, Message, ModelEntry, Passage, Persona } from "./api";
+import type { Collection, ConversationView, DocumentSource, Message, ModelEntry, Passage, Persona } from "./api";
 import { ErrorNote, HistoryContext, navigate, useApi } from "./app";
 import { CopyButton, MarkdownView } from "./markdown-view";
 import { PassagePanel } from "./passage";
+import { documentSource, useArrivingDocuments } from "./document-input";
 
 interface Live {
   answerId?: string;
@@ -33,6 +35,18 @@ export function ChatPage({ id }: { id?: string }) {
   const [passage, setPassage] = useState<(Passage & { label: string }) | null>(null);
   const [error, setError] = useState<unknown>(null);
   const abort = useRef<AbortController | null>(null);
+  const [attachments, setAttachments] = useState<Attachment[]>([]);
+  const attachDocuments = async (sources: { name: string; source: () => Promise<DocumentSource> }[]) => {
+    for (const { name, source } of sources) {
+      try {
+        const read = await api.readDocument(await source());
+        setAttachments((list) => [...list, { name, markdown: read.markdown, characters: read.characters }]);
+      } catch (e) {
+        setError(e);
+      }
+    }
+  };
+  useArrivingDocuments((files) => attachDocuments(files.map((f) => ({ name: f.name, source: () => documentSource(f) }))));
   const end = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -91,7 +105,7 @@ export function ChatPage({ id }: { id?: string }) {
 
   async function send(event?: Event) {
     event?.preventDefault();
-    const text = draft.trim();
+    const text = withAttachments(draft.trim(), attachments);
     if (!text || live) return;
     let conversationId = id;
     try {
@@ -105,6 +119,7 @@ export function ChatPage({ id }: { id?: string }) {
       return;
     }
     setDraft("");
+    setAttachments([]);
     await runTurn(conversationId!, text, (onEvent, signal) => api.send(conversationId!, text, onEvent, signal));
   }
 
@@ -272,7 +287,28 @@ export function ChatPage({ id }: { id?: string }) {
         )}
         <div ref={end} />
       </div>
-      <form class="composer" onSubmit={send}>
+      {attachments.length > 0 && (
+        <ul class="attachments" aria-label="Documents sent with the next message">
+          {attachments.map((a, i) => (
+            <li key={i} class="chip">
+              📄 {a.name} ({a.characters.toLocaleString()} characters){" "}
+              <button type="button" class="ghost" aria-label={`Remove ${a.name}`} onClick={() => setAttachments((list) => list.filter((_, j) => j !== i))}>
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form
+        class="composer"
+        onSubmit={send}
+        onDragOver={(e) => e.preventDefault()}
+        onDrop={(e) => {
+          e.preventDefault();
+          const files = Array.from(e.dataTransfer?.files ?? []);
+          attachDocuments(files.map((f) => ({ name: f.name, source: () => documentSource(f) })));
+        }}
+      >
         <label class="visually-hidden" for="composer">
           Message
         </label>
@@ -294,13 +330,28 @@ export function ChatPage({ id }: { id?: string }) {
             Stop
           </button>
         ) : (
-          <button type="submit" class="primary" disabled={!draft.trim()}>
+          <button type="submit" class="primary" disabled={!draft.trim() && attachments.length === 0}>
             Send
           </button>
         )}
       </form>
     </section>
   );
+}
+
+/** A document dropped on the chat, sent as part of the next message. */
+interface Attachment {
+  name: string;
+  markdown: string;
+  characters: number;
+}
+
+/** The message the model sees: each attached document's text, then what the user wrote.
+ * Stored as sent, so the history shows exactly what the model was given. */
+export function withAttachments(text: string, attachments: Attachment[]): string {
+  if (attachments.length === 0) return text;
+  const documents = attachments.map((a) => `Document: ${a.name}\n\n${a.markdown.trim()}`).join("\n\n---\n\n");
+  return text ? `${documents}\n\n---\n\n${text}` : documents;
 }
 
 function stateNote(m: Message): string {

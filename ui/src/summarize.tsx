@@ -5,13 +5,14 @@
 import { useRef, useState } from "preact/hooks";
 import type { DocumentSource, Summary } from "./api";
 import { ErrorNote, useApi } from "./app";
-import { fileSource } from "./files";
+import { ChooseDocument, documentSource, useArrivingDocuments, type PickedDocument } from "./document-input";
+import { native } from "./desktop";
 import { referenceLabel } from "./format";
 import { CopyButton, MarkdownView, download } from "./markdown-view";
 
 export function SummarizePage() {
   const api = useApi();
-  const [file, setFile] = useState<File | null>(null);
+  const [file, setFile] = useState<PickedDocument | null>(null);
   const [text, setText] = useState("");
   const [style, setStyle] = useState("bullets");
   const [length, setLength] = useState("medium");
@@ -23,6 +24,7 @@ export function SummarizePage() {
   const [error, setError] = useState<unknown>(null);
   const [dragging, setDragging] = useState(false);
   const abort = useRef<AbortController | null>(null);
+  useArrivingDocuments((files) => setFile(files[0]));
 
   async function run(event: Event) {
     event.preventDefault();
@@ -30,7 +32,7 @@ export function SummarizePage() {
     setSummary(null);
     setSource(null);
     let input: DocumentSource;
-    if (file) input = await fileSource(file);
+    if (file) input = await documentSource(file);
     else if (text.trim()) input = { text };
     else {
       setError(new Error("Choose a file or paste some text to summarize."));
@@ -45,7 +47,10 @@ export function SummarizePage() {
         else if (e.event === "progress") {
           if (e.data.stage === "chunked") setProgress({ label: `${e.data.parts} parts`, value: 0, max: e.data.parts });
           else setProgress({ label: `Level ${e.data.level}: step ${e.data.done} of ${e.data.total}`, value: e.data.done, max: e.data.total });
-        } else if (e.event === "done") setSummary(e.data.summary);
+        } else if (e.event === "done") {
+          setSummary(e.data.summary);
+          void native?.notifyFinished("Summary ready", file ? `${file.name} is summarized.` : "Your text is summarized.");
+        }
         else if (e.event === "error") setError(new Error(e.data.code === "CANCELLED" ? "Cancelled." : e.data.message));
       }, controller.signal);
     } catch (e) {
@@ -75,10 +80,7 @@ export function SummarizePage() {
           }}
         >
           <p>{file ? `File: ${file.name}` : "Drop a PDF, DOCX, EPUB, HTML, Markdown or text file here, or"}</p>
-          <label class="button">
-            Choose a file
-            <input type="file" accept=".pdf,.docx,.epub,.html,.htm,.md,.markdown,.txt" class="visually-hidden" aria-label="Document to summarize" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} />
-          </label>
+          <ChooseDocument label="Choose a file" ariaLabel="Document to summarize" onPick={setFile} />
           {file && (
             <button type="button" class="ghost" onClick={() => setFile(null)}>
               Clear

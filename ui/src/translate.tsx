@@ -5,7 +5,9 @@
 import { useRef, useState } from "preact/hooks";
 import type { DocumentSource, Translation } from "./api";
 import { ErrorNote, useApi } from "./app";
-import { fileSource, parseGlossary } from "./files";
+import { parseGlossary } from "./files";
+import { ChooseDocument, documentSource, useArrivingDocuments, type PickedDocument } from "./document-input";
+import { native } from "./desktop";
 import { CopyButton, download } from "./markdown-view";
 
 const TARGETS = ["English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Polish", "Japanese", "Chinese", "Korean", "Russian", "Arabic"];
@@ -13,7 +15,7 @@ const TARGETS = ["English", "German", "French", "Spanish", "Italian", "Portugues
 export function TranslatePage() {
   const api = useApi();
   const [text, setText] = useState("");
-  const [file, setFile] = useState<File | null>(null);
+  const [file, setFile] = useState<PickedDocument | null>(null);
   const [to, setTo] = useState("French");
   const [from, setFrom] = useState("");
   const [glossary, setGlossary] = useState("");
@@ -21,6 +23,7 @@ export function TranslatePage() {
   const [result, setResult] = useState<Translation | null>(null);
   const [error, setError] = useState<unknown>(null);
   const abort = useRef<AbortController | null>(null);
+  useArrivingDocuments((files) => setFile(files[0]));
 
   async function run(event: Event) {
     event.preventDefault();
@@ -32,7 +35,7 @@ export function TranslatePage() {
       return;
     }
     let input: DocumentSource;
-    if (file) input = await fileSource(file);
+    if (file) input = await documentSource(file);
     else if (text.trim()) input = { text, name: "pasted.md" };
     else {
       setError(new Error("Type or paste text, or choose a file, to translate."));
@@ -44,7 +47,10 @@ export function TranslatePage() {
     try {
       await api.translate({ ...input, to, from: from || undefined, glossary: parsed.entries }, (e) => {
         if (e.event === "progress") setProgress(e.data);
-        else if (e.event === "done") setResult(e.data.translation);
+        else if (e.event === "done") {
+          setResult(e.data.translation);
+          void native?.notifyFinished("Translation ready", file ? `${file.name} is translated.` : "Your text is translated.");
+        }
         else if (e.event === "error") setError(new Error(e.data.code === "CANCELLED" ? "Cancelled." : e.data.message));
       }, controller.signal);
     } catch (e) {
@@ -74,10 +80,7 @@ export function TranslatePage() {
               ))}
             </datalist>
           </label>
-          <label class="button">
-            {file ? file.name : "Translate a file…"}
-            <input type="file" class="visually-hidden" accept=".pdf,.docx,.epub,.html,.htm,.md,.markdown,.txt" aria-label="File to translate" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} />
-          </label>
+          <ChooseDocument label={file ? file.name : "Translate a file…"} ariaLabel="File to translate" onPick={setFile} />
           {file && (
             <button type="button" class="ghost" onClick={() => setFile(null)}>
               Clear file

@@ -247,3 +247,59 @@ fn a_worker_saves_its_contexts_when_stopped_and_the_next_one_restores_them() {
         "forgetting through the worker empties the folder"
     );
 }
+
+/// Load progress, in process and from a worker: rising from the start to 1.0, which
+/// comes only once the model can answer.
+#[test]
+fn loading_reports_progress_in_process_and_from_a_worker() {
+    use std::sync::{Arc, Mutex};
+
+    fn collector() -> (hearth_llm::LoadProgress, Arc<Mutex<Vec<f32>>>) {
+        let seen: Arc<Mutex<Vec<f32>>> = Arc::default();
+        let sink = seen.clone();
+        (
+            hearth_llm::LoadProgress::new(move |p| sink.lock().unwrap().push(p)),
+            seen,
+        )
+    }
+    fn check(what: &str, seen: &[f32]) {
+        assert!(seen.len() >= 3, "{what}: too few reports {seen:?}");
+        assert!(
+            seen.windows(2).all(|w| w[0] <= w[1]),
+            "{what}: progress went back {seen:?}"
+        );
+        assert_eq!(seen.last(), Some(&1.0), "{what}: {seen:?}");
+        assert_eq!(
+            seen.iter().filter(|p| **p == 1.0).count(),
+            1,
+            "{what}: 1.0 comes once, at the end: {seen:?}"
+        );
+    }
+
+    let (progress, seen) = collector();
+    let engine =
+        LlamaEngine::load_with_progress(&support::models::smollm2(), &settings(), Some(progress))
+            .unwrap();
+    check("in process", &seen.lock().unwrap());
+    drop(engine);
+
+    let (progress, seen) = collector();
+    let worker = WorkerEngine::start_with_progress(
+        WorkerSettings {
+            program: support::hearth_bin(),
+            args: vec!["worker".into()],
+            model: support::models::smollm2(),
+            engine: settings(),
+        },
+        Some(progress),
+    )
+    .unwrap();
+    check("worker", &seen.lock().unwrap());
+    let answer = worker
+        .chat(&ask("Hi"), greedy(4))
+        .unwrap()
+        .0
+        .wait()
+        .unwrap();
+    assert!(answer.completion_tokens > 0);
+}

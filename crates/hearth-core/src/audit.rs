@@ -196,6 +196,10 @@ impl Engine for AuditedEngine {
     fn forget_contexts(&self) -> hearth_llm::Result<()> {
         self.inner.forget_contexts()
     }
+
+    fn stop(&self) {
+        self.inner.stop()
+    }
 }
 
 enum Outcome<'a> {

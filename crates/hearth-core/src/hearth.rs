@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use hearth_llm::{
-    ChatMessage, Engine, EngineExt, Generation, GenerationOptions, LlamaEngine, TemplateSource,
-    WorkerEngine, WorkerSettings,
+    ChatMessage, Engine, EngineExt, Generation, GenerationOptions, LlamaEngine, LoadProgress,
+    TemplateSource, WorkerEngine, WorkerSettings,
 };
 
 use crate::audit::{AuditContext, AuditedEngine, ModelHash};
@@ -44,7 +44,21 @@ pub struct Hearth {
     pub(crate) store: Arc<Store>,
     isolation: Isolation,
     engines: Mutex<HashMap<PathBuf, LoadedModel>>,
+    /// Models loading now, and loads that failed (until the next try), for the UI.
+    loads: Arc<Mutex<HashMap<PathBuf, ModelLoad>>>,
     pub(crate) embedders: Mutex<HashMap<PathBuf, Arc<hearth_llm::LlamaEmbedder>>>,
+}
+
+/// A model loading in the background, or the last load of it that failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelLoad {
+    pub path: PathBuf,
+    /// The file's name, for people.
+    pub model: String,
+    /// 0.0 to 1.0.
+    pub progress: f32,
+    /// Why the load failed; the next try clears it.
+    pub error: Option<String>,
 }
 
 /// A loaded model: its engine, unaudited, and its file's hash for the audit log.
@@ -97,6 +111,7 @@ impl Hearth {
             store,
             isolation,
             engines: Mutex::default(),
+            loads: Arc::default(),
             embedders: Mutex::default(),
         })
     }
@@ -193,19 +208,101 @@ impl Hearth {
         if settings.saved_contexts_budget > 0 {
             settings.saved_contexts = Some(self.paths.contexts_dir());
         }
-        let engine: Arc<dyn Engine> = match &self.isolation {
-            Isolation::Provided(engine) => engine.clone(),
-            Isolation::InProcess => Arc::new(LlamaEngine::load(&path, &settings)?),
-            Isolation::Worker { program, args } => Arc::new(WorkerEngine::start(WorkerSettings {
-                program: program.clone(),
-                args: args.iter().map(Into::into).collect(),
-                model: path.clone(),
-                engine: settings,
-            })?),
+        let progress = self.track_load(&path);
+        let engine: Result<Arc<dyn Engine>> = match &self.isolation {
+            Isolation::Provided(engine) => Ok(engine.clone()),
+            Isolation::InProcess => {
+                LlamaEngine::load_with_progress(&path, &settings, Some(progress))
+                    .map(|e| Arc::new(e) as Arc<dyn Engine>)
+                    .map_err(Into::into)
+            }
+            Isolation::Worker { program, args } => WorkerEngine::start_with_progress(
+                WorkerSettings {
+                    program: program.clone(),
+                    args: args.iter().map(Into::into).collect(),
+                    model: path.clone(),
+                    engine: settings,
+                },
+                Some(progress),
+            )
+            .map(|e| Arc::new(e) as Arc<dyn Engine>)
+            .map_err(Into::into),
         };
+        if let Ok(mut loads) = self.loads.lock() {
+            match &engine {
+                Ok(_) => {
+                    loads.remove(&path);
+                }
+                Err(error) => {
+                    if let Some(load) = loads.get_mut(&path) {
+                        load.error = Some(error.to_string());
+                    }
+                }
+            }
+        }
+        let engine = engine?;
         let loaded = LoadedModel { engine, hash };
         engines.insert(path, loaded.clone());
         Ok(loaded)
+    }
+
+    /// Stops every loaded model now, as when the app quits: answers still running (a
+    /// title being written in the background) end, each engine saves its conversation
+    /// contexts, and no model thread is left running while the process ends. The next
+    /// request loads the model again.
+    pub fn unload_models(&self) {
+        let engines = match self.engines.lock() {
+            Ok(mut engines) => std::mem::take(&mut *engines),
+            Err(_) => return,
+        };
+        for loaded in engines.values() {
+            loaded.engine.stop();
+        }
+        drop(engines);
+        if let Ok(mut embedders) = self.embedders.lock() {
+            embedders.clear();
+        }
+    }
+
+    /// Models loading now (with how far they are) and loads that failed, for a front end
+    /// to show while history and settings stay usable.
+    pub fn model_loads(&self) -> Vec<ModelLoad> {
+        let mut loads: Vec<ModelLoad> = self
+            .loads
+            .lock()
+            .map(|l| l.values().cloned().collect())
+            .unwrap_or_default();
+        loads.sort_by(|a, b| a.path.cmp(&b.path));
+        loads
+    }
+
+    /// Records a load starting and returns what reports its progress.
+    fn track_load(&self, path: &Path) -> LoadProgress {
+        let model = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Ok(mut loads) = self.loads.lock() {
+            loads.insert(
+                path.to_path_buf(),
+                ModelLoad {
+                    path: path.to_path_buf(),
+                    model,
+                    progress: 0.0,
+                    error: None,
+                },
+            );
+        }
+        let loads = Arc::downgrade(&self.loads);
+        let path = path.to_path_buf();
+        LoadProgress::new(move |done| {
+            let Some(loads) = loads.upgrade() else { return };
+            if let Ok(mut loads) = loads.lock() {
+                if let Some(load) = loads.get_mut(&path) {
+                    load.progress = done;
+                }
+            };
+        })
     }
 
     /// Drops every conversation context the loaded engines keep and every context saved

@@ -22,7 +22,7 @@ mod tasks;
 pub use chat::{ChatTurn, TurnEvent};
 pub use config::Config;
 pub use error::{CoreError, Result};
-pub use hearth::{Hearth, Isolation, OpenOptions};
+pub use hearth::{Hearth, Isolation, ModelLoad, OpenOptions};
 pub use models::{ModelDetails, ModelView, PullSource};
 pub use paths::Paths;
 pub use tasks::TranslationSource;

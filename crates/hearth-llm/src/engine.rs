@@ -48,6 +48,11 @@ pub trait Engine: Send + Sync {
     /// trace of a deleted conversation outlives it. A request running now keeps its own
     /// until it ends.
     fn forget_contexts(&self) -> Result<()>;
+
+    /// Stops the engine now, as when the app quits: answers in flight end with
+    /// `EngineStopped`, cached conversation contexts are saved. For engines that hold
+    /// nothing that must outlive the process, nothing to do.
+    fn stop(&self) {}
 }
 
 /// Convenience calls every engine gets: chat formatting and schema-to-grammar

@@ -27,6 +27,7 @@ pub use engine::{prepare_request, CancelToken, Engine, EngineExt, Generation, Mo
 pub use error::{LlmError, Result};
 pub use llama::{
     default_threads, EmbedderInfo, Embedding, EngineSettings, LlamaEmbedder, LlamaEngine,
+    LoadProgress,
 };
 pub use request::{
     ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt, Role,

@@ -71,6 +71,17 @@ pub fn app(
     })
 }
 
+/// The app API (`/api`, with its OpenAPI document) for a caller in the same process —
+/// the desktop app, which passes requests from its web view over IPC. No socket, so no
+/// token, `Host` or CORS check: only code in this process can reach it.
+pub fn in_process_api(state: AppState) -> Router {
+    Router::new()
+        .merge(api::routes())
+        .merge(openapi::routes())
+        .fallback(not_found)
+        .with_state(state)
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves; streams in flight are cut
 /// (their generations cancelled and answers saved as stopped) when it does.
 pub async fn serve(

@@ -46,6 +46,7 @@ use crate::{api, openai};
         api::models::set_default,
         api::models::scan,
         api::models::catalog,
+        api::models::loading,
         api::models::pull,
         api::models::settings,
         api::models::save_settings,

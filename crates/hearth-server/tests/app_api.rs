@@ -400,6 +400,81 @@ async fn a_document_is_summarized_with_references_and_text_is_translated() {
     );
 }
 
+/// What the desktop app's open dialog and drops send: a document by its path, read by
+/// Hearth from there (no bytes over the wire), for reading, summarizing and translating.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_given_by_its_path_is_read_summarized_and_translated() {
+    let server = start(Setup::default()).await;
+    let pdf = support::repo_root().join(".testdata/pdf-parse/04-valid.pdf");
+    assert!(pdf.is_file(), "run scripts/fetch-test-docs.sh");
+    let (status, read) = server
+        .post_json("/api/documents/read", json!({ "path": pdf }))
+        .await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["format"], "pdf");
+    assert!(read["characters"].as_u64().unwrap() > 100);
+
+    let events = turn(
+        &server,
+        "/api/summarize",
+        json!({ "path": pdf, "style": "tldr", "length": "short" }),
+    )
+    .await;
+    assert!(named(&events, "error").is_empty(), "{events:?}");
+    assert_eq!(named(&events, "document")[0].json()["format"], "pdf");
+    assert!(!named(&events, "done").is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "Good morning.\nThe train leaves at nine.\n").unwrap();
+    let events = turn(
+        &server,
+        "/api/translate",
+        json!({ "path": notes, "to": "fr", "from": "en" }),
+    )
+    .await;
+    assert!(named(&events, "error").is_empty(), "{events:?}");
+    let translation = &named(&events, "done")[0].json()["translation"];
+    // A .txt file is translated as written: its two lines stay two lines.
+    assert_eq!(
+        translation["text"].as_str().unwrap().trim().lines().count(),
+        2,
+        "{translation}"
+    );
+
+    let (status, error) = server
+        .post_json(
+            "/api/documents/read",
+            json!({ "path": notes, "text": "also this" }),
+        )
+        .await;
+    assert_eq!(
+        (status, error["details"]["field"].as_str()),
+        (400, Some("path")),
+        "{error}"
+    );
+    let missing = dir.path().join("gone.pdf");
+    let (status, error) = server
+        .post_json("/api/documents/read", json!({ "path": missing }))
+        .await;
+    assert_eq!(status / 100, 4, "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("gone.pdf"),
+        "{error}"
+    );
+    let (status, error) = server
+        .post_json(
+            "/api/summarize",
+            json!({ "path": notes, "data_base64": "AAAA" }),
+        )
+        .await;
+    assert_eq!(
+        (status, error["details"]["field"].as_str()),
+        (400, Some("path")),
+        "{error}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_summary_job_can_be_cancelled_by_id() {
     let server = start(Setup::default()).await;

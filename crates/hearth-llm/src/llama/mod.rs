@@ -70,6 +70,26 @@ impl Default for EngineSettings {
     }
 }
 
+/// Told how far a model has loaded, from 0.0 to 1.0 (1.0 once it can answer).
+#[derive(Clone)]
+pub struct LoadProgress(std::sync::Arc<dyn Fn(f32) + Send + Sync>);
+
+impl LoadProgress {
+    pub fn new(report: impl Fn(f32) + Send + Sync + 'static) -> Self {
+        Self(std::sync::Arc::new(report))
+    }
+
+    pub fn report(&self, done: f32) {
+        (self.0)(done.clamp(0.0, 1.0))
+    }
+}
+
+impl std::fmt::Debug for LoadProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoadProgress")
+    }
+}
+
 /// The default thread count: one per physical core, since llama.cpp's matrix kernels
 /// gain nothing from hyper-threads and lose to contention.
 pub fn default_threads() -> u32 {
@@ -108,6 +128,16 @@ pub struct LlamaEngine {
 impl LlamaEngine {
     /// Validates the file, loads it on a new engine thread and waits until it is ready.
     pub fn load(path: &Path, settings: &EngineSettings) -> Result<Self> {
+        Self::load_with_progress(path, settings, None)
+    }
+
+    /// Loads as [`load`](Self::load) does, telling `progress` how far the weights have
+    /// been read (llama.cpp's own count, 0.0 to 1.0, then 1.0 once the model is ready).
+    pub fn load_with_progress(
+        path: &Path,
+        settings: &EngineSettings,
+        progress: Option<LoadProgress>,
+    ) -> Result<Self> {
         crate::validate::check_model_file(path)?;
         let runtime = cpu::runtime()?;
         let (commands, command_rx) = sync_channel::<Command>(settings.queue_capacity.max(1));
@@ -115,7 +145,7 @@ impl LlamaEngine {
         let settings = settings.clone();
         let (thread, info) = thread::spawn_model_thread("hearth-engine", move |ready_tx| {
             let started = Instant::now();
-            let model = match load_model(&path, &settings, runtime) {
+            let model = match load_model(&path, &settings, runtime, progress.clone()) {
                 Ok(model) => model,
                 Err(e) => {
                     let _ = ready_tx.send(Err(e));
@@ -132,6 +162,9 @@ impl LlamaEngine {
             let mut ctx = ctx;
             warm_up(&model, &mut ctx);
             info.load_ms = started.elapsed().as_secs_f64() * 1000.0;
+            if let Some(progress) = &progress {
+                progress.report(1.0);
+            }
             let limits = scheduler::Limits {
                 context_length: info.context_length,
                 parallel: info.parallel as usize,
@@ -168,8 +201,21 @@ fn load_model(
     path: &Path,
     settings: &EngineSettings,
     runtime: &cpu::Runtime,
+    progress: Option<LoadProgress>,
 ) -> Result<LlamaModel> {
-    let params = LlamaModelParams::default().with_use_mmap(settings.use_mmap);
+    let mut params = LlamaModelParams::default().with_use_mmap(settings.use_mmap);
+    if let Some(progress) = progress {
+        // llama.cpp calls back once per tensor; pass on whole percents only.
+        let mut reported = -1.0f32;
+        params = params.with_progress_callback(move |done| {
+            if done - reported >= 0.01 {
+                reported = done;
+                // Weights read are not yet a model ready to answer: 1.0 comes after.
+                progress.report(done.min(0.99));
+            }
+            true
+        });
+    }
     LlamaModel::load_from_file(&runtime.backend, path, &params).map_err(|e| LlmError::LoadFailed {
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -300,10 +346,22 @@ impl Engine for LlamaEngine {
         self.send(Command::ForgetContexts { reply })?;
         answer.recv().map_err(|_| LlmError::EngineStopped)?
     }
+
+    fn stop(&self) {
+        self.stop_thread();
+    }
 }
 
 impl Drop for LlamaEngine {
     fn drop(&mut self) {
+        self.stop_thread();
+    }
+}
+
+impl LlamaEngine {
+    /// Tells the model thread to stop (it saves its contexts) and waits for it; once
+    /// stopped, requests fail with `EngineStopped`.
+    fn stop_thread(&self) {
         let _ = self.commands.send(Command::Shutdown);
         if let Ok(mut thread) = self.thread.lock() {
             if let Some(thread) = thread.take() {

@@ -51,6 +51,10 @@ pub enum ToWorker {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromWorker {
+    /// How far the model has loaded (0.0 to 1.0), before `Ready`.
+    Loading {
+        progress: f32,
+    },
     Ready {
         info: ModelInfo,
     },

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::engine::{CancelToken, Engine};
 use crate::error::LlmError;
-use crate::llama::LlamaEngine;
+use crate::llama::{LlamaEngine, LoadProgress};
 use crate::worker::protocol::{read_frame, write_frame, FromWorker, ToWorker};
 
 type SharedWriter = Arc<Mutex<Box<dyn Write + Send>>>;
@@ -29,7 +29,11 @@ pub fn serve(input: impl Read, output: impl Write + Send + 'static) -> std::io::
     };
 
     let engine = match read_frame::<_, ToWorker>(&mut input)? {
-        Some(ToWorker::Load { path, settings }) => match LlamaEngine::load(&path, &settings) {
+        Some(ToWorker::Load { path, settings }) => match LlamaEngine::load_with_progress(
+            &path,
+            &settings,
+            Some(progress_to(writer.clone())),
+        ) {
             Ok(engine) => {
                 send(&FromWorker::Ready {
                     info: engine.info(),
@@ -119,4 +123,13 @@ fn forward(
     if let Ok(mut map) = running.lock() {
         map.remove(&id);
     }
+}
+
+/// Reports load progress to the parent as `Loading` frames.
+fn progress_to(writer: SharedWriter) -> LoadProgress {
+    LoadProgress::new(move |progress| {
+        if let Ok(mut w) = writer.lock() {
+            let _ = write_frame(&mut *w, &FromWorker::Loading { progress });
+        }
+    })
 }

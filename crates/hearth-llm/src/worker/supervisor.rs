@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine::{CancelToken, Engine, Generation, ModelInfo};
 use crate::error::{LlmError, Result};
-use crate::llama::EngineSettings;
+use crate::llama::{EngineSettings, LoadProgress};
 use crate::request::{EngineRequest, GenerationEvent};
 use crate::worker::protocol::{read_frame, write_frame, FromWorker, ToWorker};
 
@@ -88,6 +88,7 @@ impl WorkerProcess {
 /// A model served by a supervised child process.
 pub struct WorkerEngine {
     settings: WorkerSettings,
+    progress: Option<LoadProgress>,
     info: ModelInfo,
     current: Mutex<Option<Arc<WorkerProcess>>>,
     restarts: AtomicU32,
@@ -96,10 +97,20 @@ pub struct WorkerEngine {
 impl WorkerEngine {
     /// Starts a worker and waits until it has loaded the model.
     pub fn start(settings: WorkerSettings) -> Result<Self> {
-        let process = spawn(&settings)?;
+        Self::start_with_progress(settings, None)
+    }
+
+    /// Starts as [`start`](Self::start) does, passing on the worker's load progress
+    /// (also when a crashed worker is replaced).
+    pub fn start_with_progress(
+        settings: WorkerSettings,
+        progress: Option<LoadProgress>,
+    ) -> Result<Self> {
+        let process = spawn(&settings, progress.as_ref())?;
         let info = process.1;
         Ok(Self {
             settings,
+            progress,
             info,
             current: Mutex::new(Some(process.0)),
             restarts: AtomicU32::new(0),
@@ -132,14 +143,17 @@ impl WorkerEngine {
             reap(&dead);
         }
         tracing::warn!(model = %self.settings.model.display(), "restarting the model worker");
-        let (process, _) = spawn(&self.settings)?;
+        let (process, _) = spawn(&self.settings, self.progress.as_ref())?;
         self.restarts.fetch_add(1, Ordering::SeqCst);
         *current = Some(process.clone());
         Ok(process)
     }
 }
 
-fn spawn(settings: &WorkerSettings) -> Result<(Arc<WorkerProcess>, ModelInfo)> {
+fn spawn(
+    settings: &WorkerSettings,
+    progress: Option<&LoadProgress>,
+) -> Result<(Arc<WorkerProcess>, ModelInfo)> {
     let mut child = Command::new(&settings.program)
         .args(&settings.args)
         .stdin(Stdio::piped())
@@ -162,8 +176,16 @@ fn spawn(settings: &WorkerSettings) -> Result<(Arc<WorkerProcess>, ModelInfo)> {
         path: settings.model.clone(),
         settings: settings.engine.clone(),
     };
-    let handshake =
-        write_frame(&mut stdin, &load).and_then(|_| read_frame::<_, FromWorker>(&mut stdout));
+    let handshake = write_frame(&mut stdin, &load).and_then(|_| loop {
+        match read_frame::<_, FromWorker>(&mut stdout) {
+            Ok(Some(FromWorker::Loading { progress: done })) => {
+                if let Some(progress) = progress {
+                    progress.report(done);
+                }
+            }
+            other => break other,
+        }
+    });
     let info = match handshake {
         Ok(Some(FromWorker::Ready { info })) => info,
         Ok(Some(FromWorker::LoadFailed { error })) => {
@@ -282,7 +304,7 @@ fn route(process: &WorkerProcess, message: FromWorker) {
                 let _ = reply.send(result);
             }
         }
-        FromWorker::Ready { .. } | FromWorker::LoadFailed { .. } => {
+        FromWorker::Loading { .. } | FromWorker::Ready { .. } | FromWorker::LoadFailed { .. } => {
             tracing::warn!("unexpected handshake message from a running worker");
         }
     }
@@ -418,10 +440,22 @@ impl Engine for WorkerEngine {
             reason: "no reply to forget contexts".into(),
         })?
     }
+
+    fn stop(&self) {
+        self.stop_worker();
+    }
 }
 
 impl Drop for WorkerEngine {
     fn drop(&mut self) {
+        self.stop_worker();
+    }
+}
+
+impl WorkerEngine {
+    /// Asks the worker to shut down (it saves its contexts) and waits up to five seconds
+    /// before killing it. A later request starts a new worker.
+    fn stop_worker(&self) {
         let Ok(mut current) = self.current.lock() else {
             return;
         };

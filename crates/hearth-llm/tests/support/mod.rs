@@ -4,17 +4,26 @@
 use std::path::PathBuf;
 
 fn model(env: &str, file: &str, fetch_arg: &str) -> PathBuf {
-    let path = std::env::var_os(env).map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../.models")
-            .join(file)
-    });
+    let path = std::env::var_os(env)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".models").join(file));
     assert!(
         path.is_file(),
         "test model {} is missing: run `scripts/fetch-models.sh {fetch_arg}` (or set {env})",
         path.display()
     );
     path
+}
+
+/// The repository's root (the folder with Cargo.lock), from whichever crate's tests use
+/// this module.
+fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .map(PathBuf::from)
+        .unwrap_or(manifest)
 }
 
 /// SmolLM2-135M-Instruct Q4_1: the default chat model, ChatML template.
@@ -38,9 +47,7 @@ pub fn gemma3() -> PathBuf {
 pub fn minilm_dir() -> PathBuf {
     let dir = std::env::var_os("HEARTH_TEST_MINILM")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2")
-        });
+        .unwrap_or_else(|| workspace_root().join(".models/all-MiniLM-L6-v2"));
     assert!(
         dir.join("model.safetensors").is_file(),
         "{} is missing: run `scripts/fetch-models.sh minilm` (or set HEARTH_TEST_MINILM)",

@@ -25,7 +25,8 @@ use crate::events;
 use crate::json::ValidJson;
 use crate::state::AppState;
 
-/// A document: a file (name and base64 bytes) or pasted text.
+/// A document: a file (name and base64 bytes), a file on this computer by its path (what
+/// the desktop app's open dialog and drag-and-drop give), or pasted text.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct Source {
     /// The file name; its extension picks the reader (.pdf, .docx, .epub, .html, .md,
@@ -35,6 +36,9 @@ pub struct Source {
     pub text: Option<String>,
     /// The file's bytes, base64-encoded.
     pub data_base64: Option<String>,
+    /// A file on the computer Hearth runs on, read from there. The same trust as adding
+    /// a folder to a collection: the API token is the user's.
+    pub path: Option<String>,
 }
 
 impl Source {
@@ -71,12 +75,36 @@ impl Source {
             }
             (None, None) => Err(ApiError::invalid(
                 "text",
-                "send the document as `text`, or as `data_base64` with its `name`",
+                "send the document as `text`, as `data_base64` with its `name`, or as a `path`",
             )),
         }
     }
 
+    /// The file named by `path`, when the document comes that way; a 400 when it also
+    /// came as text or bytes.
+    fn file(&self) -> ApiResult<Option<&std::path::Path>> {
+        match &self.path {
+            Some(_) if self.text.is_some() || self.data_base64.is_some() => Err(ApiError::invalid(
+                "path",
+                "send either `path`, `text` or `data_base64`, not several",
+            )),
+            Some(path) => Ok(Some(std::path::Path::new(path))),
+            None => Ok(None),
+        }
+    }
+
+    /// Refuses, before a stream starts, a source that cannot be read at all.
+    fn check(&self) -> ApiResult<()> {
+        match self.file()? {
+            Some(_) => Ok(()),
+            None => self.bytes().map(|_| ()),
+        }
+    }
+
     fn read(&self, hearth: &Hearth) -> ApiResult<Document> {
+        if let Some(path) = self.file()? {
+            return Ok(hearth.read_document(path)?);
+        }
         let (bytes, format) = self.bytes()?;
         Ok(hearth.read_document_bytes(&bytes, format)?)
     }
@@ -211,7 +239,7 @@ pub async fn summarize(
     let options = summary_options(&body)?;
     // Refuse a request that cannot be read before the stream starts, so the client gets
     // a plain 400 for a bad field.
-    body.source.bytes()?;
+    body.source.check()?;
     let (sender, receiver) = events::channel();
     let cancel = Cancellation::new();
     let job_id = format!("summary-{}", uuid::Uuid::new_v4().simple());
@@ -292,7 +320,11 @@ pub async fn translate(
             translation: item.translation.trim().to_owned(),
         });
     }
-    let (bytes, format) = body.source.bytes()?;
+    let file = body.source.file()?.map(std::path::Path::to_path_buf);
+    let (bytes, format) = match file {
+        Some(_) => (Vec::new(), Format::Text),
+        None => body.source.bytes()?,
+    };
     let (sender, receiver) = events::channel();
     let cancel = Cancellation::new();
     let job_id = format!("translation-{}", uuid::Uuid::new_v4().simple());
@@ -303,11 +335,15 @@ pub async fn translate(
     tokio::task::spawn_blocking(move || {
         // Text and Markdown are translated exactly as written; other formats as the
         // Markdown rebuilt from their structure.
-        let source = match format {
-            Format::Text | Format::Markdown => String::from_utf8(bytes)
+        let source = match (file, format) {
+            (Some(path), _) => hearth
+                .read_for_translation(&path)
+                .map(|s| (s.text, s.markdown, s.warnings))
+                .map_err(ApiError::from),
+            (None, Format::Text | Format::Markdown) => String::from_utf8(bytes)
                 .map(|text| (text, format == Format::Markdown, Vec::new()))
                 .map_err(|_| ApiError::invalid("text", "the text is not UTF-8")),
-            _ => hearth
+            (None, _) => hearth
                 .read_document_bytes(&bytes, format)
                 .map(|d| (d.to_markdown(), true, d.warnings))
                 .map_err(ApiError::from),

@@ -58,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/models", get(models::list).post(models::add))
         .route("/api/models/scan", post(models::scan))
         .route("/api/models/catalog", get(models::catalog))
+        .route("/api/models/loading", get(models::loading))
         .route("/api/models/pull", post(models::pull))
         .route("/api/models/default", put(models::set_default))
         .route("/api/models/{id}", get(models::info).delete(models::remove))

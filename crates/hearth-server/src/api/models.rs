@@ -180,6 +180,39 @@ pub async fn scan(
     .map(Json)
 }
 
+/// A model loading in the background, or the last load of it that failed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelLoadView {
+    /// The file's name.
+    pub model: String,
+    pub path: String,
+    /// 0.0 to 1.0.
+    pub progress: f32,
+    /// Why it failed to load; absent while it loads.
+    pub error: Option<String>,
+}
+
+/// Models loading now, with how far they are, and loads that failed. Empty when every
+/// model asked for is loaded (or none was).
+#[utoipa::path(get, path = "/api/models/loading", tag = "models",
+    responses((status = 200, body = [ModelLoadView])),
+    security(("bearer" = [])))]
+pub async fn loading(State(state): State<AppState>) -> Json<Vec<ModelLoadView>> {
+    Json(
+        state
+            .hearth
+            .model_loads()
+            .into_iter()
+            .map(|load| ModelLoadView {
+                model: load.model,
+                path: load.path.display().to_string(),
+                progress: load.progress,
+                error: load.error,
+            })
+            .collect(),
+    )
+}
+
 #[utoipa::path(get, path = "/api/models/catalog", tag = "models",
     responses((status = 200, description = "Models `pull` accepts by id", body = Object)),
     security(("bearer" = [])))]

@@ -1,0 +1,131 @@
+//! Hearth's desktop app: a Tauri window showing the web UI (`ui/`, embedded in the
+//! binary), whose transport calls the app API over IPC instead of HTTP ([`api`]), plus
+//! what only a desktop app has ([`native`] dialogs and notifications, the [`menu`],
+//! drag-and-drop, one instance, the window's place remembered). It holds no assistant
+//! logic: every feature is the server's handler for it, a thin call on the `Hearth`
+//! facade, reached without a socket.
+//!
+//! [`app`] adds Hearth's state and commands to any `tauri::Builder`, so the command tests
+//! run it on Tauri's mock runtime; [`run`] adds the real window's plugins and runs it.
+
+pub mod api;
+mod menu;
+pub mod native;
+mod place;
+pub mod sse;
+mod startup;
+
+use std::sync::Arc;
+
+use hearth_core::Hearth;
+use tauri::{Manager, Runtime};
+
+use crate::api::{CommandError, InProcessApi};
+
+/// The label of the one window.
+pub const MAIN_WINDOW: &str = "main";
+
+/// What the commands share: the app API in process, or why Hearth could not open (a
+/// damaged settings file, an unreadable data folder), which every request then reports.
+pub struct Desktop {
+    api: Result<Arc<InProcessApi>, CommandError>,
+    hearth: Option<Arc<Hearth>>,
+}
+
+impl Desktop {
+    pub fn new(hearth: hearth_core::Result<Hearth>) -> Self {
+        match hearth {
+            Ok(hearth) => {
+                let hearth = Arc::new(hearth);
+                Self {
+                    api: Ok(Arc::new(InProcessApi::new(hearth.clone()))),
+                    hearth: Some(hearth),
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "Hearth could not open its data");
+                Self {
+                    api: Err(CommandError::new(
+                        "STARTUP_FAILED",
+                        format!("Hearth could not open its data: {error}"),
+                    )),
+                    hearth: None,
+                }
+            }
+        }
+    }
+
+    /// Before the process ends: open streams stop and their answers are kept as stopped
+    /// (as when the server shuts down), and the models stop, saving their conversation
+    /// contexts for the next launch.
+    pub fn shut_down(&self) {
+        if let Ok(api) = &self.api {
+            api.cancel_all();
+        }
+        if let Some(hearth) = &self.hearth {
+            hearth.unload_models();
+        }
+    }
+
+    pub fn api(&self) -> Result<Arc<InProcessApi>, CommandError> {
+        self.api.clone()
+    }
+
+    pub fn hearth(&self) -> Option<&Arc<Hearth>> {
+        self.hearth.as_ref()
+    }
+}
+
+/// Hearth's state and commands on `builder`; the rest of the app (plugins, window) is
+/// the caller's, so tests can use Tauri's mock runtime.
+pub fn app<R: Runtime>(builder: tauri::Builder<R>, desktop: Desktop) -> tauri::Builder<R> {
+    builder
+        .manage(desktop)
+        .invoke_handler(tauri::generate_handler![
+            api::api_request,
+            api::api_stream,
+            api::api_cancel,
+            api::api_text,
+            native::pick_documents,
+            native::pick_folder,
+            native::notify_finished,
+        ])
+}
+
+/// The app's configuration, capabilities and embedded UI, as built from tauri.conf.json;
+/// generic so the command tests run under the same access rules on the mock runtime.
+pub fn context<R: Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
+}
+
+/// Runs the desktop app until its window closes.
+pub fn run() -> anyhow::Result<()> {
+    let desktop = Desktop::new(Hearth::open_default());
+    let builder = tauri::Builder::default()
+        // First: a second launch must hand over before it opens anything of its own.
+        .plugin(tauri_plugin_single_instance::init(startup::second_launch))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .menu(menu::build)
+        .on_menu_event(menu::handle)
+        .on_window_event(|window, event| {
+            if matches!(
+                event,
+                tauri::WindowEvent::Moved(_) | tauri::WindowEvent::Resized(_)
+            ) {
+                place::changed(window.app_handle());
+            }
+        })
+        .setup(|app| {
+            startup::begin(app.handle());
+            Ok(())
+        });
+    let app = app(builder, desktop).build(context())?;
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            handle.state::<Desktop>().shut_down();
+        }
+    });
+    Ok(())
+}

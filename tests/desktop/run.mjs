@@ -1,0 +1,256 @@
+// End-to-end test of the desktop app: the built `hearth-desktop` in a real window under
+// Xvfb, driven through `tauri-driver` and WebKitWebDriver with plain W3C WebDriver calls.
+// On a fresh HEARTH_HOME with the real default model (SmolLM2): a chat message streams
+// its answer over IPC; after the app is closed and started again the window is where it
+// was left and the conversation is in the history with its answer; a second launch with
+// a document hands it to the first (the chat on screen takes it) and exits; the web view
+// cannot call a command it was not granted nor reach the network; screenshots go to
+// tests/desktop/screenshots/.
+//
+//   node tests/desktop/run.mjs    (after `npm --prefix ui run build` and
+//                                  `cargo build --release --workspace`)
+
+import { spawn, execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import assert from "node:assert/strict";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
+const app = join(root, "target/release/hearth-desktop");
+const hearthBin = join(root, "target/release/hearth");
+const model = join(root, ".models/SmolLM2-135M-Instruct.Q4_1.gguf");
+const driverBin = process.env.TAURI_DRIVER ?? "tauri-driver";
+const shots = join(here, "screenshots");
+const PORT = 4444;
+
+const missing = [
+  [app, "build it with `cargo build --release --workspace` (after `npm --prefix ui run build`)"],
+  [hearthBin, "build it with `cargo build --release --workspace`"],
+  [model, "fetch it with `scripts/fetch-models.sh smollm2`"],
+  ["/usr/bin/WebKitWebDriver", "install Debian's webkit2gtk-driver (`scripts/install-deps.sh`)"],
+  ["/usr/bin/Xvfb", "install Debian's xvfb (`scripts/install-deps.sh`)"],
+].filter(([path]) => !existsSync(path));
+for (const [path, how] of missing) console.error(`missing ${path}: ${how}`);
+try {
+  execFileSync(driverBin, ["--help"], { stdio: "ignore" });
+} catch {
+  console.error("missing tauri-driver: install it with `cargo install tauri-driver --version 2.1.0 --locked`");
+  process.exit(1);
+}
+if (missing.length) process.exit(1);
+rmSync(shots, { recursive: true, force: true });
+mkdirSync(shots, { recursive: true });
+
+// A fresh home with the default model, as `hearth models add --default` leaves it.
+const home = mkdtempSync(join(tmpdir(), "hearth-desktop-e2e-"));
+mkdirSync(join(home, "config"), { recursive: true });
+writeFileSync(join(home, "config/config.toml"), `context_length = 2048\nparallel = 2\n\n[sampling]\ntemperature = 0.0\nmax_tokens = 40\n`);
+const env = { ...process.env, HEARTH_HOME: home };
+execFileSync(hearthBin, ["models", "add", model, "--id", "smollm2", "--default"], { env, stdio: "inherit" });
+
+const children = [];
+function start(command, args, extraEnv = {}) {
+  const child = spawn(command, args, { env: { ...env, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"] });
+  children.push(child);
+  return child;
+}
+function cleanUp() {
+  for (const child of children.reverse()) child.kill("SIGTERM");
+  rmSync(home, { recursive: true, force: true });
+}
+process.on("exit", cleanUp);
+
+// A session bus of our own: the single-instance handover and notifications use D-Bus.
+const bus = spawn("dbus-daemon", ["--session", "--nofork", "--print-address"], { stdio: ["ignore", "pipe", "inherit"] });
+children.push(bus);
+env.DBUS_SESSION_BUS_ADDRESS = await new Promise((ok, fail) => {
+  bus.stdout.once("data", (line) => ok(String(line).trim()));
+  bus.once("exit", (code) => fail(new Error(`dbus-daemon exited with ${code}`)));
+});
+
+// A display of our own, whatever the machine has.
+const display = process.env.HEARTH_TEST_DISPLAY ?? ":87";
+start("Xvfb", [display, "-screen", "0", "1280x900x24", "-nolisten", "tcp"]);
+env.DISPLAY = display;
+await sleep(500);
+start(driverBin, ["--port", String(PORT)]);
+
+async function wd(method, path, body) {
+  const response = await fetch(`http://127.0.0.1:${PORT}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json.value ?? json)}`);
+  return json.value;
+}
+
+async function waitForDriver() {
+  for (let i = 0; i < 300; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${PORT}/status`);
+      return;
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error("tauri-driver did not start");
+}
+
+class Session {
+  static async launch() {
+    const value = await wd("POST", "/session", {
+      capabilities: { alwaysMatch: { "tauri:options": { application: app } } },
+    });
+    return new Session(value.sessionId);
+  }
+  constructor(id) {
+    this.id = id;
+  }
+  run(script, ...args) {
+    return wd("POST", `/session/${this.id}/execute/sync`, { script, args });
+  }
+  runAsync(script, ...args) {
+    return wd("POST", `/session/${this.id}/execute/async`, { script, args });
+  }
+  async find(css) {
+    const element = await wd("POST", `/session/${this.id}/element`, { using: "css selector", value: css });
+    return Object.values(element)[0];
+  }
+  async type(css, text) {
+    await wd("POST", `/session/${this.id}/element/${await this.find(css)}/value`, { text });
+  }
+  async click(css) {
+    await wd("POST", `/session/${this.id}/element/${await this.find(css)}/click`, {});
+  }
+  /** Polls `script` until it returns something truthy; a generous limit only so a
+   * broken app fails instead of hanging. */
+  async until(what, script, ...args) {
+    for (let i = 0; i < 1200; i++) {
+      const value = await this.run(script, ...args).catch(() => null);
+      if (value) return value;
+      await sleep(100);
+    }
+    await this.screenshot(`failed-${what.replace(/\W+/g, "-")}`).catch(() => {});
+    throw new Error(`timed out waiting for ${what}`);
+  }
+  async screenshot(name) {
+    // WebKit paints a moment after the DOM changes; let the window catch up.
+    await sleep(800);
+    const png = await wd("GET", `/session/${this.id}/screenshot`);
+    const file = join(shots, `${name}.png`);
+    writeFileSync(file, Buffer.from(png, "base64"));
+    return file;
+  }
+  async close() {
+    await wd("DELETE", `/session/${this.id}`);
+  }
+}
+
+await waitForDriver();
+const question = "What colour is the sky on a clear day?";
+
+// First launch: chat with the real model.
+let session = await Session.launch();
+await session.until("the chat page", `return document.querySelector("#composer") !== null`);
+assert.equal(await session.run(`return "__TAURI_INTERNALS__" in window`), true, "the UI should run inside the app");
+// Watch the answer arrive piece by piece.
+await session.run(`
+  window.__streamed = [];
+  new MutationObserver(() => {
+    const live = document.querySelector(".message.assistant.streaming");
+    if (live && live.textContent.trim()) window.__streamed.push(live.textContent.length);
+  }).observe(document.body, { subtree: true, childList: true, characterData: true });
+`);
+await session.type("#composer", question);
+await session.click('.composer button[type="submit"]');
+const answer = await session.until(
+  "the finished answer",
+  `const done = document.querySelector('.message.assistant[data-state="done"] .markdown');
+   return done && done.textContent.trim();`,
+);
+const streamed = await session.run(`return window.__streamed`);
+assert.ok(streamed.length >= 2, `the answer should stream in pieces, saw ${JSON.stringify(streamed)}`);
+assert.ok(answer.length > 0);
+console.log(`answer streamed in ${streamed.length} updates: ${JSON.stringify(answer.slice(0, 80))}`);
+console.log(`screenshot: ${await session.screenshot("1-chat-answered")}`);
+
+// Locked down: a command no capability grants is refused, and the page cannot reach the
+// network (the policy allows IPC only), checked against a server that records requests.
+const denied = await session.runAsync(`
+  const done = arguments[arguments.length - 1];
+  window.__TAURI_INTERNALS__.invoke("plugin:dialog|open", { options: {} })
+    .then(() => done("allowed"), (e) => done(String(e)));
+`);
+assert.notEqual(denied, "allowed", "a command outside the capabilities must be refused");
+console.log(`an ungranted command is refused: ${denied}`);
+let reached = 0;
+const listener = createServer((_, response) => {
+  reached += 1;
+  response.end("ok");
+});
+await new Promise((ok) => listener.listen(0, "127.0.0.1", ok));
+const fetched = await session.runAsync(`
+  const done = arguments[arguments.length - 1];
+  fetch(arguments[0]).then(() => done("fetched"), (e) => done(String(e)));
+`, `http://127.0.0.1:${listener.address().port}/leak`);
+listener.close();
+assert.notEqual(fetched, "fetched");
+assert.equal(reached, 0, "the web view must not reach a server other than Hearth");
+console.log(`the network is closed to the page: ${fetched}`);
+// Move and resize the window; the next launch opens it there.
+const placed = { x: 70, y: 60, width: 1010, height: 690 };
+await wd("POST", `/session/${session.id}/window/rect`, placed);
+await sleep(1500);
+const before = await wd("GET", `/session/${session.id}/window/rect`);
+await session.close();
+
+// Second launch: the window where it was left; the conversation is in the history,
+// with its answer.
+session = await Session.launch();
+await session.until("the page", `return document.querySelector("#composer") !== null`);
+const after = await wd("GET", `/session/${session.id}/window/rect`);
+assert.deepEqual([after.width, after.height], [before.width, before.height], `size kept: ${JSON.stringify({ before, after })}`);
+assert.deepEqual([after.x, after.y], [before.x, before.y], `place kept: ${JSON.stringify({ before, after })}`);
+console.log(`the window reopened at ${JSON.stringify(after)}`);
+const title = await session.until(
+  "the conversation in the history",
+  `const link = document.querySelector('nav a[href^="#/chat/"], aside a[href^="#/chat/"]');
+   return link && link.textContent.trim();`,
+);
+await session.click('aside a[href^="#/chat/"], nav a[href^="#/chat/"]');
+const kept = await session.until(
+  "the saved answer",
+  `const done = document.querySelector('.message.assistant[data-state="done"] .markdown');
+   return done && done.textContent.trim();`,
+);
+assert.equal(kept, answer, "the answer after a restart should be the one streamed");
+const asked = await session.run(`return document.querySelector(".message.user")?.textContent ?? ""`);
+assert.ok(asked.includes(question), `the question should be kept, saw ${asked}`);
+console.log(`after a restart the history has "${title}" with its answer`);
+console.log(`screenshot: ${await session.screenshot("2-history-after-restart")}`);
+
+// A second launch with a document hands it to the running app and exits: the chat on
+// screen takes it, read by Hearth from its path, for the next message.
+const notes = join(home, "notes.md");
+writeFileSync(notes, "# Trip\n\nPack the tent, the stove and two maps.\n");
+const second = spawn(app, [notes], { env, stdio: "inherit" });
+const code = await new Promise((ok) => second.once("exit", ok));
+assert.equal(code, 0, "the second launch should hand over and exit");
+const chosen = await session.until(
+  "the handed-over document attached to the chat",
+  `return document.querySelector('.attachments')?.textContent;`,
+);
+assert.ok(chosen.includes("notes.md") && chosen.includes("characters"), chosen);
+console.log(`a second launch handed over ${chosen.trim()}`);
+console.log(`screenshot: ${await session.screenshot("3-second-launch-handed-over")}`);
+await session.close();
+
+console.log("desktop end-to-end: all checks passed");
+process.exit(0);
