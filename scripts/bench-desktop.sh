@@ -2,7 +2,8 @@
 # The desktop app's start and idle cost, under Xvfb: the time from launching
 # `hearth-desktop` to its window being mapped and visible (xdotool), and the memory of
 # the app at idle with no model loaded — its own process plus WebKit's web and network
-# processes (resident set, and proportional set where /proc has smaps_rollup). Each run
+# processes (resident set; proportional set, which splits shared libraries between the
+# processes that map them; and the private, anonymous part of it). Each run
 # starts on a fresh HEARTH_HOME; a second series has the default model (SmolLM2) set, to
 # show that loading it in the background does not hold the window back.
 #
@@ -25,7 +26,7 @@ sleep 0.5
 
 # Resident and proportional memory (KiB) of a process and all its descendants.
 tree_memory() {
-  local pids=("$1") all=() rss=0 pss=0
+  local pids=("$1") all=() rss=0 pss=0 anon=0
   while [ ${#pids[@]} -gt 0 ]; do
     all+=("${pids[@]}")
     mapfile -t pids < <(for p in "${pids[@]}"; do pgrep -P "$p" || true; done)
@@ -33,13 +34,14 @@ tree_memory() {
   for p in "${all[@]}"; do
     rss=$((rss + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
     pss=$((pss + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
+    anon=$((anon + $(awk '/^Pss_Anon:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
   done
-  echo "$rss $pss ${#all[@]}"
+  echo "$rss $pss $anon ${#all[@]}"
 }
 
 series() {
   local label="$1" with_model="$2"
-  local times=() rsses=() psses=()
+  local times=() rsses=() psses=() anons=()
   for i in $(seq "$runs"); do
     home="$(mktemp -d)"
     if [ "$with_model" = yes ]; then
@@ -53,8 +55,8 @@ series() {
     times+=("$(echo "($shown - $start) * 1000" | bc -l)")
     if [ "$with_model" = no ]; then
       sleep 8   # the page has loaded and settled
-      read -r rss pss procs < <(tree_memory "$pid")
-      rsses+=("$rss"); psses+=("$pss")
+      read -r rss pss anon procs < <(tree_memory "$pid")
+      rsses+=("$rss"); psses+=("$pss"); anons+=("$anon")
     fi
     kill "$pid"; wait "$pid" 2>/dev/null || true
     rm -rf "$home"
@@ -63,8 +65,9 @@ series() {
   printf '%-32s window visible: median %.0f ms (runs: %s)\n' "$label" "$(median "${times[@]}")" \
     "$(printf '%.0f ' "${times[@]}")"
   if [ ${#rsses[@]} -gt 0 ]; then
-    printf '%-32s idle memory: RSS %.1f MiB, PSS %.1f MiB (median; %s processes: app + WebKit)\n' "$label" \
-      "$(echo "$(median "${rsses[@]}") / 1024" | bc -l)" "$(echo "$(median "${psses[@]}") / 1024" | bc -l)" "$procs"
+    printf '%-32s idle memory: RSS %.1f MiB, PSS %.1f MiB, of which private (anonymous) %.1f MiB (median; %s processes: app + WebKit)\n' "$label" \
+      "$(echo "$(median "${rsses[@]}") / 1024" | bc -l)" "$(echo "$(median "${psses[@]}") / 1024" | bc -l)" \
+      "$(echo "$(median "${anons[@]}") / 1024" | bc -l)" "$procs"
   fi
 }
 
