@@ -27,18 +27,22 @@ struct MockApp {
     _home: tempfile::TempDir,
 }
 
+/// The app on the mock runtime, on a new home with SmolLM2 as the default model.
 fn open(isolation: Isolation) -> MockApp {
+    let config = format!(
+        "default_model = {:?}\ncontext_length = 2048\n",
+        models::smollm2().display().to_string()
+    );
+    open_with_config(&config, isolation)
+}
+
+/// The app on the mock runtime, its window open, on a new home with `config` as its
+/// settings file, under the app's real configuration and capabilities.
+fn open_with_config(config: &str, isolation: Isolation) -> MockApp {
     let home = tempfile::tempdir().unwrap();
     let paths = Paths::under(home.path());
     std::fs::create_dir_all(&paths.config).unwrap();
-    std::fs::write(
-        paths.config_file(),
-        format!(
-            "default_model = {:?}\ncontext_length = 2048\n",
-            models::smollm2().display().to_string()
-        ),
-    )
-    .unwrap();
+    std::fs::write(paths.config_file(), config).unwrap();
     let hearth = Hearth::open(OpenOptions {
         paths,
         isolation: Some(isolation),
@@ -308,25 +312,7 @@ fn a_stream_the_page_stops_stops_the_answer_and_keeps_what_was_written() {
 
 #[test]
 fn a_data_folder_that_cannot_open_is_reported_on_every_request() {
-    let home = tempfile::tempdir().unwrap();
-    let paths = Paths::under(home.path());
-    std::fs::create_dir_all(&paths.config).unwrap();
-    std::fs::write(paths.config_file(), "context_length = \"lots\"\n").unwrap();
-    let hearth = Hearth::open(OpenOptions {
-        paths,
-        isolation: Some(Isolation::InProcess),
-    });
-    let app = hearth_desktop::app(mock_builder(), Desktop::new(hearth))
-        .build(hearth_desktop::context())
-        .unwrap();
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    let mock = MockApp {
-        app,
-        window,
-        _home: home,
-    };
+    let mock = open_with_config("context_length = \"lots\"\n", Isolation::InProcess);
     let error = mock
         .request("GET", "/api/conversations", Value::Null)
         .unwrap_err();

@@ -279,6 +279,22 @@ await test("keyboard: Ctrl+K searches, / types a message", async () => {
   assert.equal(await page.evaluate(() => document.activeElement?.id), "composer");
 });
 
+await test("a document attached to a chat message is sent with it, as the model saw it", async () => {
+  await page.goto(`${url}/#/chat`);
+  await page.locator("#composer").waitFor();
+  const notes = join(home, "packing.md");
+  writeFileSync(notes, "# Packing\n\nBring the tent and the red stove.\n");
+  await page.setInputFiles('input[aria-label="Attach a document to the next message"]', notes);
+  await page.locator(".attachments", { hasText: "packing.md" }).waitFor();
+  await page.fill("#composer", "What should I bring?");
+  await page.keyboard.press("Enter");
+  await page.locator('.message.assistant[data-state="done"]').first().waitFor(LONG);
+  const sent = await page.locator(".message.user").first().innerText();
+  assert.ok(sent.includes("Document: packing.md") && sent.includes("red stove") && sent.includes("What should I bring?"), sent);
+  assert.equal(await page.locator(".attachments").count(), 0, "the attachment goes with one message");
+  await shot("chat-attached-document");
+});
+
 const payloads = [
   "<img src=x onerror=\"window.__xss=1;alert('img')\">",
   "<script>window.__xss=1;alert('script')</script>",

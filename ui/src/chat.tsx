@@ -8,7 +8,7 @@ import type { Collection, ConversationView, DocumentSource, Message, ModelEntry,
 import { ErrorNote, HistoryContext, navigate, useApi } from "./app";
 import { CopyButton, MarkdownView } from "./markdown-view";
 import { PassagePanel } from "./passage";
-import { documentSource, useArrivingDocuments } from "./document-input";
+import { ChooseDocument, documentSource, useArrivingDocuments } from "./document-input";
 
 interface Live {
   answerId?: string;
@@ -291,7 +291,7 @@ export function ChatPage({ id }: { id?: string }) {
         <ul class="attachments" aria-label="Documents sent with the next message">
           {attachments.map((a, i) => (
             <li key={i} class="chip">
-              📄 {a.name} ({a.characters.toLocaleString()} characters){" "}
+              {a.name} · {a.characters.toLocaleString()} characters{" "}
               <button type="button" class="ghost" aria-label={`Remove ${a.name}`} onClick={() => setAttachments((list) => list.filter((_, j) => j !== i))}>
                 ×
               </button>
@@ -325,6 +325,7 @@ export function ChatPage({ id }: { id?: string }) {
             } else if (e.key === "Escape" && live) stop();
           }}
         />
+        <ChooseDocument label="Attach…" ariaLabel="Attach a document to the next message" onPick={(d) => d && attachDocuments([{ name: d.name, source: () => documentSource(d) }])} />
         {live ? (
           <button type="button" class="danger" onClick={stop}>
             Stop

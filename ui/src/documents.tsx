@@ -9,6 +9,7 @@ import { ErrorNote, useApi } from "./app";
 import { linkCitations } from "./format";
 import { MarkdownView } from "./markdown-view";
 import { PassagePanel } from "./passage";
+import { native } from "./desktop";
 
 interface Exchange {
   question: string;
@@ -127,6 +128,29 @@ export function DocumentsPage() {
               Files and folders on this computer, one per line
               <textarea rows={3} value={paths} placeholder="/home/me/Documents/manuals" onInput={(e) => setPaths((e.target as HTMLTextAreaElement).value)} />
             </label>
+            {native && (
+              <span class="browse">
+                <button
+                  type="button"
+                  onClick={async () => {
+                    const folder = await native!.pickFolder().catch(setError);
+                    if (folder) setPaths((p) => (p.trim() ? `${p.trim()}\n${folder}` : folder));
+                  }}
+                >
+                  Add a folder…
+                </button>{" "}
+                <button
+                  type="button"
+                  onClick={async () => {
+                    const files = (await native!.pickDocuments(true).catch(setError)) ?? [];
+                    const chosen = files.map((f) => f.path).join("\n");
+                    if (chosen) setPaths((p) => (p.trim() ? `${p.trim()}\n${chosen}` : chosen));
+                  }}
+                >
+                  Add files…
+                </button>
+              </span>
+            )}
             {progress ? (
               <button type="button" class="danger" onClick={() => ingestion.current?.abort()}>
                 Cancel
