@@ -98,8 +98,8 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
     tauri::generate_context!()
 }
 
-/// Runs the desktop app until its window closes.
-pub fn run() -> anyhow::Result<()> {
+/// The real app: plugins, menu, window handlers and Hearth's commands.
+fn build_app() -> anyhow::Result<tauri::App> {
     let desktop = Desktop::new(Hearth::open_default());
     let builder = tauri::Builder::default()
         // First: a second launch must hand over before it opens anything of its own.
@@ -121,9 +121,23 @@ pub fn run() -> anyhow::Result<()> {
             startup::begin(app.handle());
             Ok(())
         });
-    let app = app(builder, desktop).build(context())?;
+    match app(builder, desktop).build(context()) {
+        Ok(app) => Ok(app),
+        Err(error) if error.to_string().contains("single-instance") => {
+            startup::launch_again(&error.to_string())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Runs the desktop app until its window closes.
+pub fn run() -> anyhow::Result<()> {
+    let app = build_app()?;
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
+            // Let a new launch be the app while this one still saves: without this, a
+            // launch in the next moments hands over to a process that no longer answers.
+            tauri_plugin_single_instance::destroy(handle);
             handle.state::<Desktop>().shut_down();
         }
     });

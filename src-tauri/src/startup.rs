@@ -34,6 +34,42 @@ pub fn begin<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+/// A launch that met an instance on its way out (it took the handover message, then
+/// quit without answering) starts over as a new process — GTK cannot be started twice in
+/// one — which either hands over to a live instance or becomes the app. At most a few
+/// times, half a second apart.
+pub fn launch_again(reason: &str) -> anyhow::Result<tauri::App> {
+    const VAR: &str = "HEARTH_DESKTOP_RELAUNCH";
+    let tries: u32 = std::env::var(VAR)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if tries >= 5 {
+        anyhow::bail!("another Hearth window is closing and does not answer ({reason}); start Hearth again in a moment");
+    }
+    tracing::warn!(
+        reason,
+        "the running instance did not answer; starting again"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let program = std::env::current_exe()?;
+    let mut command = std::process::Command::new(program);
+    command
+        .args(std::env::args_os().skip(1))
+        .env(VAR, (tries + 1).to_string());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // Only returns if the program could not be started.
+        Err(command.exec().into())
+    }
+    #[cfg(not(unix))]
+    {
+        let status = command.status()?;
+        std::process::exit(status.code().unwrap_or(1));
+    }
+}
+
 /// A second launch: bring the window forward and open any documents it was given.
 pub fn second_launch<R: Runtime>(app: &AppHandle<R>, argv: Vec<String>, cwd: String) {
     if let Some(window) = app.get_webview_window(MAIN_WINDOW) {

@@ -3,9 +3,10 @@
 // On a fresh HEARTH_HOME with the real default model (SmolLM2): a chat message streams
 // its answer over IPC; after the app is closed and started again the window is where it
 // was left and the conversation is in the history with its answer; a second launch with
-// a document hands it to the first (the chat on screen takes it) and exits; the web view
-// cannot call a command it was not granted nor reach the network; screenshots go to
-// tests/desktop/screenshots/.
+// a document hands it to the first (the chat on screen takes it) and exits; the menu's
+// shortcuts and its Open Document… item, and the page's own button, work through GTK's
+// real open dialog (driven with xdotool); the web view cannot call a command it was not
+// granted nor reach the network; screenshots go to tests/desktop/screenshots/.
 //
 //   node tests/desktop/run.mjs    (after `npm --prefix ui run build` and
 //                                  `cargo build --release --workspace`)
@@ -26,7 +27,7 @@ const hearthBin = join(root, "target/release/hearth");
 const model = join(root, ".models/SmolLM2-135M-Instruct.Q4_1.gguf");
 const driverBin = process.env.TAURI_DRIVER ?? "tauri-driver";
 const shots = join(here, "screenshots");
-const PORT = 4444;
+const PORT = Number(process.env.HEARTH_TEST_DRIVER_PORT ?? 4444);
 
 const missing = [
   [app, "build it with `cargo build --release --workspace` (after `npm --prefix ui run build`)"],
@@ -78,7 +79,29 @@ const display = process.env.HEARTH_TEST_DISPLAY ?? ":87";
 start("Xvfb", [display, "-screen", "0", "1280x900x24", "-nolisten", "tcp"]);
 env.DISPLAY = display;
 await sleep(500);
-start(driverBin, ["--port", String(PORT)]);
+start(driverBin, ["--port", String(PORT), "--native-port", String(PORT + 1)]);
+
+/** Real X input through xdotool: the menu's shortcuts and the native dialogs are GTK's,
+ * out of WebDriver's reach. */
+function xdo(...args) {
+  return execFileSync("xdotool", args, { env }).toString().trim();
+}
+/** Focuses the visible window titled `title` (waiting for it to appear). */
+function focusWindow(title) {
+  const id = xdo("search", "--sync", "--onlyvisible", "--name", `^${title}$`).split("\n")[0];
+  xdo("windowfocus", "--sync", id);
+  return id;
+}
+/** Answers GTK's open dialog: types the path into its location field. */
+async function chooseInDialog(path) {
+  focusWindow("Open a document");
+  await sleep(300);
+  xdo("key", "ctrl+l");
+  await sleep(200);
+  xdo("type", "--delay", "10", path);
+  await sleep(200);
+  xdo("key", "Return");
+}
 
 async function wd(method, path, body) {
   const response = await fetch(`http://127.0.0.1:${PORT}${path}`, {
@@ -148,8 +171,18 @@ class Session {
     writeFileSync(file, Buffer.from(png, "base64"));
     return file;
   }
+  /** Closes the app and waits until its process has ended (it saves on the way out). */
   async close() {
     await wd("DELETE", `/session/${this.id}`);
+    for (let i = 0; i < 600; i++) {
+      try {
+        execFileSync("pgrep", ["-f", "-x", app], { stdio: "ignore" });
+      } catch {
+        return; // no process left
+      }
+      await sleep(100);
+    }
+    throw new Error("the app did not exit after its window closed");
   }
 }
 
@@ -250,6 +283,40 @@ const chosen = await session.until(
 assert.ok(chosen.includes("notes.md") && chosen.includes("characters"), chosen);
 console.log(`a second launch handed over ${chosen.trim()}`);
 console.log(`screenshot: ${await session.screenshot("3-second-launch-handed-over")}`);
+
+// The menu's shortcuts, pressed on the window as a user would.
+focusWindow("Hearth");
+xdo("key", "ctrl+comma");
+await session.until("Settings from Ctrl+,", `return location.hash === "#/settings"`);
+xdo("key", "ctrl+2");
+await session.until("Summarize from Ctrl+2", `return location.hash === "#/summarize"`);
+console.log("the menu's shortcuts open Settings and Summarize");
+
+// File > Open Document… (Ctrl+O): GTK's open dialog; the chosen file lands on Summarize.
+const trip = join(home, "trip.md");
+writeFileSync(trip, "# Trip\n\nThe train leaves at nine. Bring the tent and the stove.\n");
+xdo("key", "ctrl+o");
+await chooseInDialog(trip);
+const opened = await session.until(
+  "the opened document on Summarize",
+  `const text = document.querySelector(".drop p")?.textContent ?? ""; return text.includes("trip.md") && text;`,
+);
+console.log(`Open Document… chose ${opened.trim()}`);
+
+// The page's own button opens the same dialog through the pick_documents command.
+await session.click('button[aria-label="Document to summarize"]');
+await chooseInDialog(notes);
+await session.until("the picked document on Summarize", `return document.querySelector(".drop p")?.textContent.includes("notes.md");`);
+console.log("the page's Choose a file button opened the native dialog");
+// Hearth reads the chosen file from its path and the summary streams back over IPC.
+await session.click('form.job button[type="submit"]');
+const summary = await session.until(
+  "the summary of the chosen file",
+  `return document.querySelector('article[aria-label="Summary"]')?.textContent.trim();`,
+);
+assert.ok(summary.length > 0);
+console.log(`summarized notes.md: ${JSON.stringify(summary.slice(0, 80))}`);
+console.log(`screenshot: ${await session.screenshot("4-summarize-document-chosen")}`);
 await session.close();
 
 console.log("desktop end-to-end: all checks passed");
