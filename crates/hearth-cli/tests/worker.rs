@@ -16,14 +16,18 @@ fn settings() -> EngineSettings {
     }
 }
 
-fn start_worker() -> WorkerEngine {
-    WorkerEngine::start(WorkerSettings {
+/// `hearth worker` on the default model.
+fn worker_settings() -> WorkerSettings {
+    WorkerSettings {
         program: support::hearth_bin(),
         args: vec!["worker".into()],
         model: support::models::smollm2(),
         engine: settings(),
-    })
-    .expect("worker starts and loads the default model")
+    }
+}
+
+fn start_worker() -> WorkerEngine {
+    WorkerEngine::start(worker_settings()).expect("worker starts and loads the default model")
 }
 
 fn greedy(n: u32) -> GenerationOptions {
@@ -284,16 +288,7 @@ fn loading_reports_progress_in_process_and_from_a_worker() {
     drop(engine);
 
     let (progress, seen) = collector();
-    let worker = WorkerEngine::start_with_progress(
-        WorkerSettings {
-            program: support::hearth_bin(),
-            args: vec!["worker".into()],
-            model: support::models::smollm2(),
-            engine: settings(),
-        },
-        Some(progress),
-    )
-    .unwrap();
+    let worker = WorkerEngine::start_with_progress(worker_settings(), Some(progress)).unwrap();
     check("worker", &seen.lock().unwrap());
     let answer = worker
         .chat(&ask("Hi"), greedy(4))
