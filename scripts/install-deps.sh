@@ -30,6 +30,8 @@ done
 command -v Xvfb >/dev/null || need+=(xvfb)
 command -v xdotool >/dev/null || need+=(xdotool)
 command -v dbus-daemon >/dev/null || need+=(dbus)
+# a notification service for the test to check the app's desktop notifications
+command -v dunst >/dev/null || need+=(dunst)
 [ -x /usr/bin/WebKitWebDriver ] || need+=(webkit2gtk-driver)
 
 if [ ${#need[@]} -gt 0 ]; then

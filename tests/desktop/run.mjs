@@ -5,11 +5,15 @@
 // was left and the conversation is in the history with its answer; a second launch with
 // a document hands it to the first (the chat on screen takes it) and exits; the menu's
 // shortcuts and its Open Document… item, and the page's own button, work through GTK's
-// real open dialog (driven with xdotool); the web view cannot call a command it was not
-// granted nor reach the network; screenshots go to tests/desktop/screenshots/.
+// real open dialog (driven with xdotool); a file dragged from another application
+// (examples/drag_source.rs) and dropped on the window lands on Summarize and on the chat;
+// a summary that ends while another window is in front is announced through the desktop
+// notification service (dunst on the test's own D-Bus session), and not while Hearth is;
+// the web view cannot call a command it was not granted nor reach the network;
+// screenshots go to tests/desktop/screenshots/.
 //
 //   node tests/desktop/run.mjs    (after `npm --prefix ui run build` and
-//                                  `cargo build --release --workspace`)
+//                                  `cargo build --release --workspace --all-targets`)
 
 import { spawn, execFileSync } from "node:child_process";
 import { createServer } from "node:http";
@@ -22,9 +26,11 @@ import assert from "node:assert/strict";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
-const app = join(root, "target/release/hearth-desktop");
+// HEARTH_DESKTOP_APP runs the checks on another build, such as the one a .deb installed.
+const app = process.env.HEARTH_DESKTOP_APP ?? join(root, "target/release/hearth-desktop");
 const hearthBin = join(root, "target/release/hearth");
 const model = join(root, ".models/SmolLM2-135M-Instruct.Q4_1.gguf");
+const dragSource = join(root, "target/release/examples/drag_source");
 const driverBin = process.env.TAURI_DRIVER ?? "tauri-driver";
 const shots = join(here, "screenshots");
 const PORT = Number(process.env.HEARTH_TEST_DRIVER_PORT ?? 4444);
@@ -32,9 +38,11 @@ const PORT = Number(process.env.HEARTH_TEST_DRIVER_PORT ?? 4444);
 const missing = [
   [app, "build it with `cargo build --release --workspace` (after `npm --prefix ui run build`)"],
   [hearthBin, "build it with `cargo build --release --workspace`"],
+  [dragSource, "build it with `cargo build --release --workspace --all-targets`"],
   [model, "fetch it with `scripts/fetch-models.sh smollm2`"],
   ["/usr/bin/WebKitWebDriver", "install Debian's webkit2gtk-driver (`scripts/install-deps.sh`)"],
   ["/usr/bin/Xvfb", "install Debian's xvfb (`scripts/install-deps.sh`)"],
+  ["/usr/bin/dunst", "install Debian's dunst (`scripts/install-deps.sh`)"],
 ].filter(([path]) => !existsSync(path));
 for (const [path, how] of missing) console.error(`missing ${path}: ${how}`);
 try {
@@ -79,6 +87,11 @@ const display = process.env.HEARTH_TEST_DISPLAY ?? ":87";
 start("Xvfb", [display, "-screen", "0", "1280x900x24", "-nolisten", "tcp"]);
 env.DISPLAY = display;
 await sleep(500);
+// A notification service on that bus that prints what it is asked to show.
+let notifications = "";
+const notifier = spawn("dunst", ["-print"], { env, stdio: ["ignore", "pipe", "inherit"] });
+children.push(notifier);
+notifier.stdout.on("data", (chunk) => (notifications += chunk));
 start(driverBin, ["--port", String(PORT), "--native-port", String(PORT + 1)]);
 
 /** Real X input through xdotool: the menu's shortcuts and the native dialogs are GTK's,
@@ -91,6 +104,34 @@ function focusWindow(title) {
   const id = xdo("search", "--sync", "--onlyvisible", "--name", `^${title}$`).split("\n")[0];
   xdo("windowfocus", "--sync", id);
   return id;
+}
+/** Drags `path` out of a window of its own (a GTK drag source, as a file manager offers
+ * a file) and drops it on the middle of Hearth's window with real pointer motion.
+ * Returns the source's window id; the source stays open until `drop()` is awaited. */
+async function dragFile(path, hearthRect) {
+  const source = spawn(dragSource, [path, "1100", "780"], { env, stdio: ["ignore", "pipe", "inherit"] });
+  children.push(source);
+  let said = "";
+  source.stdout.on("data", (chunk) => (said += chunk));
+  await new Promise((ok, fail) => {
+    source.stdout.once("data", ok);
+    source.once("exit", (code) => fail(new Error(`the drag source exited with ${code}`)));
+  });
+  const id = xdo("search", "--sync", "--onlyvisible", "--name", "^Hearth drag source$").split("\n")[0];
+  await sleep(300);
+  xdo("mousemove", "--sync", "1180", "830");
+  xdo("mousedown", "1");
+  const to = [Math.round(hearthRect.x + hearthRect.width / 2), Math.round(hearthRect.y + hearthRect.height / 2)];
+  // GTK starts a drag only after the pointer moves past its threshold, then follows it.
+  for (let i = 1; i <= 12; i++) {
+    xdo("mousemove", String(Math.round(1180 + ((to[0] - 1180) * i) / 12)), String(Math.round(830 + ((to[1] - 830) * i) / 12)));
+    await sleep(60);
+  }
+  await sleep(300);
+  xdo("mouseup", "1");
+  for (let i = 0; i < 100 && !said.includes("dropped"); i++) await sleep(100);
+  assert.ok(said.includes("dropped"), "the drag should have ended on Hearth's window");
+  return { id, close: () => source.kill("SIGTERM") };
 }
 /** Answers GTK's open dialog: types the path into its location field. */
 async function chooseInDialog(path) {
@@ -317,6 +358,45 @@ const summary = await session.until(
 assert.ok(summary.length > 0);
 console.log(`summarized notes.md: ${JSON.stringify(summary.slice(0, 80))}`);
 console.log(`screenshot: ${await session.screenshot("4-summarize-document-chosen")}`);
+
+// Drag and drop: a file dragged from another application onto the window lands on the
+// page, as the open dialog's does.
+const rect = await wd("GET", `/session/${session.id}/window/rect`);
+const report = join(home, "report.md");
+writeFileSync(report, "# Quarterly report\n\nSales rose by a tenth. The new shop opened in May.\n");
+let drag = await dragFile(report, rect);
+await session.until("the dropped document on Summarize", `return document.querySelector(".drop p")?.textContent.includes("report.md");`);
+console.log("a file dropped on the window went to Summarize");
+
+// A notification when a summary ends while the window is not in front — and none while
+// it is (the page shows the result itself).
+focusWindow("Hearth");
+const summarizeAgain = `document.querySelector('form.job button[type="submit"]').click(); return true;`;
+const previous = await session.run(`return document.querySelector('article[aria-label="Summary"]')?.textContent`);
+await session.run(summarizeAgain);
+await session.until("the summary of the dropped file", `
+  const article = document.querySelector('article[aria-label="Summary"]');
+  const busy = document.querySelector('progress[aria-label="Summary progress"]');
+  return article && !busy && article.textContent !== arguments[0] && article.textContent.trim();`, previous);
+await sleep(500);
+assert.ok(!notifications.includes("report.md is summarized"), `no notification while the window is in front, saw ${notifications}`);
+xdo("windowfocus", "--sync", drag.id);
+await session.run(summarizeAgain);
+for (let i = 0; i < 1200 && !notifications.includes("report.md is summarized"); i++) await sleep(100);
+assert.ok(notifications.includes("Summary ready") && notifications.includes("report.md is summarized"),
+  `the notification service should have been asked to show the summary, saw ${JSON.stringify(notifications)}`);
+console.log("a summary that ended behind another window was announced by a desktop notification");
+drag.close();
+
+// Dropped on the chat, the file is attached to the next message.
+await session.run(`location.hash = "#/chat"; return true;`);
+await session.until("the chat page", `return location.hash === "#/chat" && document.querySelector("#composer") !== null`);
+drag = await dragFile(report, rect);
+const attached = await session.until("the dropped document attached to the chat", `return document.querySelector('.attachments')?.textContent;`);
+assert.ok(attached.includes("report.md"), attached);
+drag.close();
+console.log(`a file dropped on the chat was attached: ${attached.trim()}`);
+console.log(`screenshot: ${await session.screenshot("5-dropped-on-chat")}`);
 await session.close();
 
 console.log("desktop end-to-end: all checks passed");

@@ -3,8 +3,8 @@
 mod support;
 
 use hearth_llm::{
-    ChatMessage, Engine, EngineExt, EngineSettings, GenerationEvent, GenerationOptions,
-    LlamaEngine, LlmError, StopReason, WorkerEngine, WorkerSettings,
+    ChatMessage, Engine, EngineSettings, GenerationEvent, GenerationOptions, LlamaEngine, LlmError,
+    StopReason, WorkerEngine, WorkerSettings,
 };
 
 fn settings() -> EngineSettings {

@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use hearth_llm::{
-    Completion, Engine, EngineRequest, Generation, GenerationEvent, LlmError, ModelInfo, Prompt,
-    StopReason,
+    ChatMessage, Completion, Engine, EngineRequest, Generation, GenerationEvent, GenerationOptions,
+    LlmError, ModelInfo, Prompt, StopReason, TemplateSource,
 };
 use hearth_store::{AuditPurpose, FileStamp, NewAuditRecord, Store};
 use sha2::{Digest, Sha256};
 
-/// Where generations run; every engine today is local.
+/// The provider recorded for a model that runs on this machine.
 pub const PROVIDER_LOCAL: &str = "local";
 
 /// What the generations made through one [`AuditedEngine`] are for.
@@ -129,7 +129,6 @@ pub(crate) struct AuditedEngine {
     hash: Arc<ModelHash>,
     store: Arc<Store>,
     context: AuditContext,
-    provider: &'static str,
 }
 
 impl AuditedEngine {
@@ -144,27 +143,30 @@ impl AuditedEngine {
             hash,
             store,
             context,
-            provider: PROVIDER_LOCAL,
         }
     }
-}
 
-impl Engine for AuditedEngine {
-    fn info(&self) -> ModelInfo {
-        self.inner.info()
-    }
-
-    fn submit(&self, request: EngineRequest) -> hearth_llm::Result<Generation> {
-        let recorder = Recorder {
+    /// What every record of a request made now shares.
+    fn recorder(&self, options: &GenerationOptions, prompt_sha256: String) -> Recorder {
+        let info = self.inner.info();
+        Recorder {
             store: self.store.clone(),
             hash: self.hash.clone(),
             context: self.context.clone(),
-            provider: self.provider,
-            model: self.inner.info().name,
-            parameters: serde_json::to_value(&request.options).unwrap_or_default(),
-            prompt_sha256: prompt_sha256(&request.prompt),
-        };
-        let inner = match self.inner.submit(request) {
+            provider: info.provider.unwrap_or_else(|| PROVIDER_LOCAL.to_owned()),
+            model: info.name,
+            parameters: serde_json::to_value(options).unwrap_or_default(),
+            prompt_sha256,
+        }
+    }
+
+    /// Hands the caller a stream fed by a recorder thread that follows `started`.
+    fn follow(
+        &self,
+        recorder: Recorder,
+        started: hearth_llm::Result<Generation>,
+    ) -> hearth_llm::Result<Generation> {
+        let inner = match started {
             Ok(generation) => generation,
             Err(error) => {
                 recorder.write(Outcome::Failed(&error), "");
@@ -183,6 +185,42 @@ impl Engine for AuditedEngine {
                 ),
             })?;
         Ok(Generation::new(receiver, cancel))
+    }
+}
+
+impl Engine for AuditedEngine {
+    fn info(&self) -> ModelInfo {
+        self.inner.info()
+    }
+
+    fn submit(&self, request: EngineRequest) -> hearth_llm::Result<Generation> {
+        let recorder = self.recorder(&request.options, prompt_sha256(&request.prompt));
+        let started = self.inner.submit(request);
+        self.follow(recorder, started)
+    }
+
+    /// A local model's conversation is formatted here and goes through `submit` (its
+    /// record hashes the exact prompt text); a remote provider takes the messages
+    /// themselves, so its record hashes them as the JSON that was sent.
+    fn chat(
+        &self,
+        messages: &[ChatMessage],
+        options: GenerationOptions,
+    ) -> hearth_llm::Result<(Generation, TemplateSource)> {
+        if self.inner.info().provider.is_none() {
+            return hearth_llm::format_and_submit(self, messages, options);
+        }
+        let sent = serde_json::to_vec(messages).unwrap_or_default();
+        let recorder = self.recorder(&options, sha256_hex(&sent));
+        let (started, source) = match self.inner.chat(messages, options) {
+            Ok((generation, source)) => (Ok(generation), source),
+            Err(error) => (Err(error), TemplateSource::Remote),
+        };
+        Ok((self.follow(recorder, started)?, source))
+    }
+
+    fn count_tokens(&self, text: &str) -> hearth_llm::Result<usize> {
+        self.inner.count_tokens(text)
     }
 
     fn tokenize(&self, text: &str, add_special: bool) -> hearth_llm::Result<Vec<u32>> {
@@ -212,7 +250,7 @@ struct Recorder {
     store: Arc<Store>,
     hash: Arc<ModelHash>,
     context: AuditContext,
-    provider: &'static str,
+    provider: String,
     model: String,
     parameters: serde_json::Value,
     prompt_sha256: String,
@@ -240,7 +278,7 @@ impl Recorder {
         let mut record = NewAuditRecord {
             model: self.model.clone(),
             model_sha256: None,
-            provider: self.provider.to_owned(),
+            provider: self.provider.clone(),
             parameters: self.parameters.clone(),
             prompt_tokens: None,
             completion_tokens: None,

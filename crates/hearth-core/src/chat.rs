@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hearth_llm::{
-    CancelToken, ChatMessage, Engine, EngineExt, GenerationEvent, GenerationOptions, StopReason,
+    CancelToken, ChatMessage, Engine, GenerationEvent, GenerationOptions, StopReason,
 };
 use hearth_store::{
     AuditPurpose, ContextSummary, Conversation, ConversationId, Message, MessageFinish, MessageId,

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use hearth_llm::{EngineSettings, GenerationOptions};
+use hearth_llm::{EngineSettings, GenerationOptions, Protocol};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
@@ -29,7 +29,51 @@ pub struct Config {
     /// The model new document collections are embedded with: a library id (a folder
     /// of that name in the models folder is converted on first use).
     pub embedding_model: String,
+    /// Never contact a remote provider: every remote request fails before a connection
+    /// is opened (local models are untouched).
+    pub offline: bool,
     pub sampling: Sampling,
+    /// Remote model providers the user connected. Their API keys are not here but in
+    /// the keyring (see `secrets`).
+    pub providers: Vec<ProviderConfig>,
+}
+
+/// A remote provider: where it is and how to talk to it. Its models are named
+/// `NAME:MODEL` wherever a model is chosen (`openai:gpt-4o-mini`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// Lowercase letters, digits, `-` and `_`; shown on every answer it writes.
+    pub name: String,
+    /// `openai` (any OpenAI-compatible server) or `anthropic`.
+    pub kind: Protocol,
+    /// The API's base address; the protocol's public one when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// The models offered when choosing one; any other name works too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<String>,
+    /// Tokens a model takes (prompt and answer), for Hearth's budgets.
+    #[serde(default = "default_remote_context")]
+    pub context_length: u32,
+    /// Price per 1,000 prompt tokens, as the provider bills it, for the model list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_cost_per_1k: Option<f64>,
+    /// Price per 1,000 generated tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_cost_per_1k: Option<f64>,
+}
+
+fn default_remote_context() -> u32 {
+    32_768
+}
+
+impl ProviderConfig {
+    pub fn base_url(&self) -> &str {
+        self.base_url
+            .as_deref()
+            .unwrap_or_else(|| self.kind.default_base_url())
+    }
 }
 
 /// The embedding model Hearth uses unless told otherwise.
@@ -56,7 +100,9 @@ impl Default for Config {
             isolate_models: true,
             saved_contexts_mb: 2048,
             embedding_model: DEFAULT_EMBEDDING_MODEL.into(),
+            offline: false,
             sampling: Sampling::default(),
+            providers: Vec::new(),
         }
     }
 }
@@ -162,6 +208,42 @@ mod tests {
         assert!(
             message.contains("config.toml") && message.contains("delete it"),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn providers_round_trip_as_tables_without_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let config = Config {
+            offline: true,
+            providers: vec![ProviderConfig {
+                name: "work-vllm".into(),
+                kind: Protocol::OpenAi,
+                base_url: Some("http://10.0.0.5:8000/v1".into()),
+                models: vec!["qwen2.5-7b".into()],
+                context_length: 16384,
+                input_cost_per_1k: None,
+                output_cost_per_1k: Some(0.002),
+            }],
+            ..Config::default()
+        };
+        config.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("[[providers]]") && text.contains("kind = \"openai\""),
+            "{text}"
+        );
+        assert_eq!(Config::load(&path).unwrap(), config);
+        std::fs::write(
+            &path,
+            "[[providers]]\nname = \"x\"\nkind = \"anthropic\"\napi_key = \"sk\"\n",
+        )
+        .unwrap();
+        let error = Config::load(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("api_key"),
+            "a key in the config file is refused: {error}"
         );
     }
 

@@ -73,6 +73,12 @@ pub enum CoreError {
     NothingToIndex { path: PathBuf, why: String },
     #[error("there are no document collections yet; add documents with `hearth docs add NAME PATH...` or on the Documents page")]
     NoCollections,
+    #[error("API keys: {reason}")]
+    Secrets { reason: String },
+    #[error("no provider named `{name}`; see `hearth providers list`, or add it with `hearth providers add`")]
+    UnknownProvider { name: String },
+    #[error("invalid provider: {reason}")]
+    InvalidProvider { reason: String },
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -104,6 +110,9 @@ impl CoreError {
             CoreError::Paths { .. } => "NO_HOME",
             CoreError::Bench { .. } => "BENCH_FAILED",
             CoreError::Io { .. } => "IO_ERROR",
+            CoreError::Secrets { .. } => "SECRETS_ERROR",
+            CoreError::UnknownProvider { .. } => "UNKNOWN_PROVIDER",
+            CoreError::InvalidProvider { .. } => "INVALID_PROVIDER",
             CoreError::NoEmbeddingModel { .. } => "NO_EMBEDDING_MODEL",
             CoreError::NotAnEmbeddingModel { .. } => "NOT_AN_EMBEDDING_MODEL",
             CoreError::SourceNotFound { .. } => "SOURCE_NOT_FOUND",

@@ -7,7 +7,7 @@
 //! The user's newest message is never cut: when it alone cannot fit, the caller gets
 //! [`CoreError::MessageTooLong`] saying by how many tokens.
 
-use hearth_llm::{ChatFormatter, ChatMessage, Engine, EngineExt, GenerationOptions};
+use hearth_llm::{ChatFormatter, ChatMessage, Engine, GenerationOptions};
 use hearth_store::{
     ContextSummary, ConversationId, Message, MessageKind, MessageState, Role, Store,
 };
@@ -34,6 +34,7 @@ pub(crate) struct FittedPrompt {
 pub(crate) struct Budget<'a> {
     engine: &'a dyn Engine,
     formatter: ChatFormatter,
+    remote: bool,
     context: usize,
     answer_room: usize,
 }
@@ -49,6 +50,7 @@ impl<'a> Budget<'a> {
         Self {
             engine,
             formatter: ChatFormatter::new(info.chat_template.as_deref(), &info.architecture),
+            remote: info.provider.is_some(),
             context,
             answer_room,
         }
@@ -59,9 +61,14 @@ impl<'a> Budget<'a> {
         self.context.saturating_sub(self.answer_room)
     }
 
-    /// The exact size of `messages` as the engine will see them.
+    /// The size of `messages` as the engine will see them: exact for a local model
+    /// (its own template and tokenizer), an estimate that errs high for a remote one
+    /// (its server applies a template Hearth does not have).
     pub(crate) fn measure(&self, messages: &[ChatMessage]) -> Result<usize> {
         let (text, _) = self.formatter.format(messages)?;
+        if self.remote {
+            return Ok(self.engine.count_tokens(&text)?);
+        }
         Ok(self.engine.tokenize(&text, true)?.len())
     }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use hearth_llm::{
     ChatMessage, Engine, EngineExt, Generation, GenerationOptions, LlamaEngine, LoadProgress,
-    TemplateSource, WorkerEngine, WorkerSettings,
+    NetworkSwitch, TemplateSource, WorkerEngine, WorkerSettings,
 };
 
 use crate::audit::{AuditContext, AuditedEngine, ModelHash};
@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::error::{CoreError, Result};
 use crate::library::{Library, ModelSource};
 use crate::paths::Paths;
+use crate::secrets::Secrets;
 use hearth_store::{AuditPurpose, Store};
 
 /// How models are run.
@@ -43,7 +44,11 @@ pub struct Hearth {
     pub(crate) library: Mutex<Library>,
     pub(crate) store: Arc<Store>,
     isolation: Isolation,
-    engines: Mutex<HashMap<PathBuf, LoadedModel>>,
+    /// Loaded models by file, and remote ones by `remote://PROVIDER/MODEL`.
+    pub(crate) engines: Mutex<HashMap<PathBuf, LoadedModel>>,
+    /// Offline mode, shared by every remote engine.
+    pub(crate) network: NetworkSwitch,
+    pub(crate) secrets: Secrets,
     /// Models loading now, and loads that failed (until the next try), for the UI.
     loads: Arc<Mutex<HashMap<PathBuf, ModelLoad>>>,
     pub(crate) embedders: Mutex<HashMap<PathBuf, Arc<hearth_llm::LlamaEmbedder>>>,
@@ -63,7 +68,7 @@ pub struct ModelLoad {
 
 /// A loaded model: its engine, unaudited, and its file's hash for the audit log.
 #[derive(Clone)]
-struct LoadedModel {
+pub(crate) struct LoadedModel {
     engine: Arc<dyn Engine>,
     hash: Arc<ModelHash>,
 }
@@ -104,7 +109,11 @@ impl Hearth {
                 "answers cut off by the last shutdown are marked interrupted"
             );
         }
+        let network = NetworkSwitch::new(config.offline);
+        let secrets = Secrets::new(&options.paths);
         Ok(Self {
+            network,
+            secrets,
             paths: options.paths,
             config: RwLock::new(config),
             library: Mutex::new(library),
@@ -188,6 +197,28 @@ impl Hearth {
     }
 
     fn loaded_model(&self, model: Option<&str>) -> Result<LoadedModel> {
+        // A remote model needs no loading, whatever runs the local ones.
+        let spec = model
+            .map(str::to_owned)
+            .or_else(|| self.config().default_model);
+        if let Some(remote) = spec
+            .as_deref()
+            .map(|s| self.remote_model(s))
+            .transpose()?
+            .flatten()
+        {
+            let key = remote.key();
+            let mut engines = self.engines.lock().map_err(|_| poisoned())?;
+            if let Some(loaded) = engines.get(&key) {
+                return Ok(loaded.clone());
+            }
+            let loaded = LoadedModel {
+                engine: self.remote_engine(&remote)?,
+                hash: Arc::default(),
+            };
+            engines.insert(key, loaded.clone());
+            return Ok(loaded);
+        }
         if let Isolation::Provided(engine) = &self.isolation {
             let path = engine.info().path;
             let mut engines = self.engines.lock().map_err(|_| poisoned())?;

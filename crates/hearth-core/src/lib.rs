@@ -17,12 +17,16 @@ mod hearth;
 pub mod library;
 mod models;
 pub mod paths;
+mod providers;
+pub mod secrets;
 mod tasks;
 
 pub use chat::{ChatTurn, TurnEvent};
-pub use config::Config;
+pub use config::{Config, ProviderConfig};
 pub use error::{CoreError, Result};
 pub use hearth::{Hearth, Isolation, ModelLoad, OpenOptions};
 pub use models::{ModelDetails, ModelView, PullSource};
 pub use paths::Paths;
+pub use providers::ProviderView;
+pub use secrets::KeyPlace;
 pub use tasks::TranslationSource;

@@ -34,6 +34,10 @@ pub struct ModelInfo {
     /// The ggml CPU variant in use, such as "haswell" or "zen4".
     pub cpu_backend: String,
     pub load_ms: f64,
+    /// The remote provider that runs the model (the name the user gave it); `None` for
+    /// a model running on this machine.
+    #[serde(default)]
+    pub provider: Option<String>,
 }
 
 /// A loaded model that takes requests. Implementations own their threads or
@@ -53,35 +57,52 @@ pub trait Engine: Send + Sync {
     /// `EngineStopped`, cached conversation contexts are saved. For engines that hold
     /// nothing that must outlive the process, nothing to do.
     fn stop(&self) {}
-}
 
-/// Convenience calls every engine gets: chat formatting and schema-to-grammar
-/// conversion on the caller's thread, then `submit`.
-pub trait EngineExt: Engine {
-    /// Formats the conversation with the model's template and starts the answer.
+    /// Answers a conversation. Local engines format it with the model's template here,
+    /// on the caller's thread, and submit the text; a remote provider takes the messages
+    /// as they are (its server applies the template).
     fn chat(
         &self,
         messages: &[ChatMessage],
         options: GenerationOptions,
     ) -> Result<(Generation, TemplateSource)> {
-        let info = self.info();
-        let (prompt, source) =
-            ChatFormatter::new(info.chat_template.as_deref(), &info.architecture)
-                .format(messages)?;
-        Ok((self.complete(prompt, options)?, source))
+        format_and_submit(self, messages, options)
     }
 
-    /// Continues raw text with no template.
-    fn complete(&self, prompt: String, options: GenerationOptions) -> Result<Generation> {
-        self.submit(prepare_request(Prompt::Text(prompt), options)?)
-    }
-
+    /// Tokens `text` takes in this model's context: exact for local models, a
+    /// deliberately high estimate for remote ones, whose tokenizer Hearth does not have.
     fn count_tokens(&self, text: &str) -> Result<usize> {
         Ok(self.tokenize(text, false)?.len())
     }
 }
 
+/// Convenience calls every engine gets: schema-to-grammar conversion on the caller's
+/// thread, then `submit`.
+pub trait EngineExt: Engine {
+    /// Continues raw text with no template.
+    fn complete(&self, prompt: String, options: GenerationOptions) -> Result<Generation> {
+        self.submit(prepare_request(Prompt::Text(prompt), options)?)
+    }
+}
+
 impl<E: Engine + ?Sized> EngineExt for E {}
+
+/// What a local model's `chat` does: the conversation formatted with the model's own
+/// template (or llama.cpp's fallback for its architecture), then `submit`. Public so a
+/// wrapper engine (the audit log's) can keep this path while overriding `chat`.
+pub fn format_and_submit<E: Engine + ?Sized>(
+    engine: &E,
+    messages: &[ChatMessage],
+    options: GenerationOptions,
+) -> Result<(Generation, TemplateSource)> {
+    let info = engine.info();
+    let (prompt, source) =
+        ChatFormatter::new(info.chat_template.as_deref(), &info.architecture).format(messages)?;
+    Ok((
+        engine.submit(prepare_request(Prompt::Text(prompt), options)?)?,
+        source,
+    ))
+}
 
 /// Validates options and turns a JSON schema into the GBNF grammar llama.cpp samples with.
 pub fn prepare_request(prompt: Prompt, options: GenerationOptions) -> Result<EngineRequest> {

@@ -43,6 +43,40 @@ pub enum LlmError {
     EngineStopped,
     #[error("the request was cancelled")]
     Cancelled,
+    #[error("Hearth is in offline mode, so {provider} was not contacted; turn offline mode off in the settings to use remote models, or choose a local model")]
+    Offline { provider: String },
+    #[error("{provider} refused the API key ({message}); set a valid one with `hearth providers key {provider}` or in the settings")]
+    RemoteAuth { provider: String, message: String },
+    #[error("{provider} is limiting how often Hearth may ask ({message}); {}", retry_advice(*.retry_after_secs))]
+    RateLimited {
+        provider: String,
+        retry_after_secs: Option<u64>,
+        message: String,
+    },
+    #[error("could not reach {provider} at {url} ({reason}); check the network connection and the provider's address in the settings")]
+    RemoteUnreachable {
+        provider: String,
+        url: String,
+        reason: String,
+    },
+    #[error("{provider} answered with an error ({status}): {message}")]
+    RemoteFailed {
+        provider: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{provider} sent a response Hearth cannot read ({reason}); check that its address points at an API of the kind configured")]
+    RemoteProtocol { provider: String, reason: String },
+    #[error("{what} is not available with {provider}; choose a local model for it")]
+    Unsupported { provider: String, what: String },
+}
+
+fn retry_advice(seconds: Option<u64>) -> String {
+    match seconds {
+        Some(1) => "try again in a second".into(),
+        Some(s) => format!("try again in {s} seconds"),
+        None => "wait a little and try again".into(),
+    }
 }
 
 impl LlmError {
@@ -64,6 +98,13 @@ impl LlmError {
             LlmError::Protocol { .. } => "WORKER_PROTOCOL",
             LlmError::EngineStopped => "ENGINE_STOPPED",
             LlmError::Cancelled => "CANCELLED",
+            LlmError::Offline { .. } => "OFFLINE",
+            LlmError::RemoteAuth { .. } => "REMOTE_AUTH",
+            LlmError::RateLimited { .. } => "RATE_LIMITED",
+            LlmError::RemoteUnreachable { .. } => "REMOTE_UNREACHABLE",
+            LlmError::RemoteFailed { .. } => "REMOTE_FAILED",
+            LlmError::RemoteProtocol { .. } => "REMOTE_PROTOCOL",
+            LlmError::Unsupported { .. } => "UNSUPPORTED",
         }
     }
 }

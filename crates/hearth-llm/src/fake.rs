@@ -98,6 +98,7 @@ impl FakeEngine {
             threads: 1,
             cpu_backend: "none".into(),
             load_ms: 0.0,
+            provider: None,
         };
         Self {
             info,

@@ -5,6 +5,8 @@
 //! - [`llama`]: the in-process llama.cpp engine (one thread owns model and context), and
 //!   [`LlamaEmbedder`] for embedding models.
 //! - [`worker`]: the same engine in a supervised child process, for crash isolation.
+//! - [`remote`]: models served by a remote provider (OpenAI-compatible or Anthropic),
+//!   behind the same trait, never reached while the [`NetworkSwitch`] says offline.
 //! - [`fake`]: a scripted engine for tests.
 //! - [`template`], [`stream`], [`cpu`], [`validate`]: chat formatting, streamed text,
 //!   CPU backend choice, and the file check before llama.cpp sees a model.
@@ -17,18 +19,22 @@ pub mod error;
 pub mod fake;
 pub mod llama;
 mod logging;
+pub mod remote;
 pub mod request;
 pub mod stream;
 pub mod template;
 pub mod validate;
 pub mod worker;
 
-pub use engine::{prepare_request, CancelToken, Engine, EngineExt, Generation, ModelInfo};
+pub use engine::{
+    format_and_submit, prepare_request, CancelToken, Engine, EngineExt, Generation, ModelInfo,
+};
 pub use error::{LlmError, Result};
 pub use llama::{
     default_threads, EmbedderInfo, Embedding, EngineSettings, LlamaEmbedder, LlamaEngine,
     LoadProgress,
 };
+pub use remote::{ApiKey, NetworkSwitch, Protocol, RemoteEngine, RemoteSettings, RetryPolicy};
 pub use request::{
     ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt, Role,
     StopReason,

@@ -20,6 +20,8 @@ pub enum TemplateSource {
     Model,
     /// A llama.cpp built-in template picked from the architecture.
     Fallback { name: String, why: String },
+    /// A remote provider's server formats the conversation itself.
+    Remote,
 }
 
 /// Formats conversations for one model.

@@ -7,9 +7,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use hearth_llm::{
-    ChatMessage, Completion, Engine, EngineExt, EngineSettings, GenerationOptions, LlamaEngine,
-};
+use hearth_llm::{ChatMessage, Completion, Engine, EngineSettings, GenerationOptions, LlamaEngine};
 
 fn greedy(n: u32) -> GenerationOptions {
     GenerationOptions {

@@ -7,7 +7,7 @@
 //! A follow-up question in a conversation ("and how do I undo it?") is rewritten into
 //! one that stands alone before retrieval, since its words alone find nothing.
 
-use hearth_llm::{ChatMessage, Engine, EngineExt, Generation, GenerationOptions};
+use hearth_llm::{ChatMessage, Engine, Generation, GenerationOptions};
 use hearth_store::AuditPurpose;
 use serde::{Deserialize, Serialize};
 
@@ -167,7 +167,7 @@ fn fit_prompt(
     answer_tokens: usize,
 ) -> Result<(Vec<ChatMessage>, Vec<Source>)> {
     let context = engine.info().context_length as usize;
-    let count = |text: &str| -> Result<usize> { Ok(engine.tokenize(text, false)?.len()) };
+    let count = |text: &str| -> Result<usize> { Ok(engine.count_tokens(text)?) };
     let mut used = TEMPLATE_MARGIN
         + answer_tokens
         + count(SYSTEM_PROMPT)?
@@ -332,7 +332,7 @@ impl Hearth {
                 message: nothing_found(&[collection.to_owned()]),
             });
         }
-        let count = |text: &str| -> Result<usize> { Ok(engine.tokenize(text, false)?.len()) };
+        let count = |text: &str| -> Result<usize> { Ok(engine.count_tokens(text)?) };
         let rules = count(INSTRUCTION)? + count(SYSTEM_PROMPT)? + 16;
         let (blocks, sources) = number_passages(found, &count, room.saturating_sub(rules))?;
         if sources.is_empty() {

@@ -5,9 +5,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use hearth_llm::{
-    CancelToken, ChatMessage, Completion, Engine, EngineExt, GenerationOptions, StopReason,
-};
+use hearth_llm::{CancelToken, ChatMessage, Completion, Engine, GenerationOptions, StopReason};
 
 use crate::error::{CoreError, Result};
 

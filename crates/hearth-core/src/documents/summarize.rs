@@ -10,7 +10,7 @@
 //! sentences, with a warning. Every point of the result names the parts it came from.
 
 use hearth_docs::Document;
-use hearth_llm::{ChatMessage, Completion, Engine, EngineExt, GenerationOptions, StopReason};
+use hearth_llm::{ChatMessage, Completion, Engine, GenerationOptions, StopReason};
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::chunk::{chunk_document, Chunk};

@@ -7,7 +7,7 @@
 //! changed are put back. The result keeps every unit's source beside its translation
 //! for a side-by-side view.
 
-use hearth_llm::{ChatMessage, Engine, EngineExt, GenerationOptions};
+use hearth_llm::{ChatMessage, Engine, GenerationOptions};
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 

@@ -301,6 +301,7 @@ fn new_context<'m>(
         threads,
         cpu_backend: runtime.cpu_variant.clone(),
         load_ms: 0.0,
+        provider: None,
     };
     Ok((ctx, info))
 }
