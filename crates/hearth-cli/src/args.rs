@@ -58,6 +58,17 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Remote model providers (OpenAI-compatible or Anthropic): list, add, key, rm.
+    Providers {
+        #[command(subcommand)]
+        command: ProvidersCommand,
+    },
+    /// Offline mode: `on` stops every remote call before it connects, `off` allows
+    /// configured providers again; with no argument, says which it is.
+    Offline {
+        #[arg(value_enum)]
+        state: Option<Switch>,
+    },
     /// Manage models: list, add, scan other apps, info, pull, rm, default.
     Models {
         #[command(subcommand)]
@@ -444,6 +455,64 @@ pub enum AuditCommand {
 pub enum ExportFormat {
     Markdown,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProvidersCommand {
+    /// List connected providers and where their keys are kept.
+    List,
+    /// Connect a provider, or change one; its models are then `NAME:MODEL`.
+    ///
+    /// The API key is read from --key-env, or typed at a hidden prompt, or piped on
+    /// stdin; never from the command line, where it would stay in the shell's history.
+    Add {
+        /// Lowercase letters, digits, - and _ (shown on every answer it writes).
+        name: String,
+        /// openai (any OpenAI-compatible server: vLLM, llama-server, Ollama, LM Studio,
+        /// hosted services) or anthropic.
+        #[arg(long, value_parser = parse_protocol)]
+        kind: hearth_llm::Protocol,
+        /// The API's base address, such as http://localhost:11434/v1 (default: the
+        /// public API of that kind).
+        #[arg(long)]
+        url: Option<String>,
+        /// A model to offer when choosing one (repeatable); the first is used for NAME.
+        #[arg(long = "model")]
+        models: Vec<String>,
+        /// Tokens a model takes (prompt and answer).
+        #[arg(long, default_value_t = 32_768)]
+        context: u32,
+        /// Price per 1,000 prompt tokens, for the model list.
+        #[arg(long)]
+        input_cost: Option<f64>,
+        /// Price per 1,000 generated tokens.
+        #[arg(long)]
+        output_cost: Option<f64>,
+        /// Read the API key from this environment variable.
+        #[arg(long, value_name = "VAR")]
+        key_env: Option<String>,
+        /// Connect without a key (a local server that needs none).
+        #[arg(long, conflicts_with = "key_env")]
+        no_key: bool,
+    },
+    /// Set a provider's API key (from --key-env, a hidden prompt, or stdin).
+    Key {
+        name: String,
+        #[arg(long, value_name = "VAR")]
+        key_env: Option<String>,
+    },
+    /// Disconnect a provider and forget its key.
+    Rm { name: String },
+}
+
+fn parse_protocol(value: &str) -> Result<hearth_llm::Protocol, String> {
+    value.parse()
 }
 
 #[derive(Debug, Subcommand)]

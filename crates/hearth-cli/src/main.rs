@@ -25,6 +25,8 @@ fn main() {
         Command::History { command } => commands::history::run(command, json),
         Command::Audit { command } => commands::audit::run(command),
         Command::Persona { command } => commands::persona::run(command, json),
+        Command::Providers { command } => commands::providers::run(command, json),
+        Command::Offline { state } => commands::providers::offline(state, json),
         Command::Bench(args) => commands::bench::run(args, json),
         Command::Serve(args) => commands::serve::run(args, json),
         Command::Worker => hearth_llm::worker::serve_stdio()

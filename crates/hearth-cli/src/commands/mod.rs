@@ -8,6 +8,7 @@ pub mod docs;
 pub mod history;
 pub mod models;
 pub mod persona;
+pub mod providers;
 pub mod run;
 pub mod serve;
 pub mod summarize;
