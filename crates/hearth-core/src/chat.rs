@@ -177,9 +177,10 @@ impl Hearth {
         Ok(turn)
     }
 
-    /// Refuses a question that could never fit the model's context, before it is
-    /// stored, so a refused message leaves nothing behind. When the model cannot be
-    /// loaded the check is skipped: the answer then reports that error itself.
+    /// Refuses a question that could never fit the model's context, or that would go to
+    /// a remote provider while offline mode is on, before it is stored, so a refused
+    /// message leaves nothing behind. When the model cannot be loaded the check is
+    /// skipped: the answer then reports that error itself.
     fn check_question_fits(
         &self,
         conversation: &ConversationId,
@@ -190,6 +191,9 @@ impl Hearth {
         let Ok(engine) = self.engine(details.model.as_deref()) else {
             return Ok(());
         };
+        if let Some(provider) = engine.info().provider.filter(|_| self.is_offline()) {
+            return Err(hearth_llm::LlmError::Offline { provider }.into());
+        }
         Budget::new(engine.as_ref(), options).check_question(details.system_prompt.as_deref(), text)
     }
 
@@ -249,10 +253,11 @@ impl Hearth {
                 }
             }
         }
-        let model_name = engine.info().name;
+        let info = engine.info();
         let answer = self.store.add_message(
             conversation,
-            NewMessage::assistant_streaming(Some(question.clone()), Some(model_name)),
+            NewMessage::assistant_streaming(Some(question.clone()), Some(info.name))
+                .by_provider(info.provider),
         )?;
         if let Some(sources) = &sources {
             let json = serde_json::to_value(sources).unwrap_or_default();

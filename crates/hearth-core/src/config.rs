@@ -68,14 +68,6 @@ fn default_remote_context() -> u32 {
     32_768
 }
 
-impl ProviderConfig {
-    pub fn base_url(&self) -> &str {
-        self.base_url
-            .as_deref()
-            .unwrap_or_else(|| self.kind.default_base_url())
-    }
-}
-
 /// The embedding model Hearth uses unless told otherwise.
 pub const DEFAULT_EMBEDDING_MODEL: &str = "all-MiniLM-L6-v2";
 
@@ -177,6 +169,61 @@ impl Config {
             max_tokens: self.sampling.max_tokens,
             ..GenerationOptions::default()
         }
+    }
+}
+
+impl ProviderConfig {
+    /// The API's address: the configured one, or the public API of its kind.
+    pub fn base_url(&self) -> &str {
+        self.base_url
+            .as_deref()
+            .unwrap_or_else(|| self.kind.default_base_url())
+    }
+
+    /// Refuses settings that cannot work, saying which and why.
+    pub fn check(&self) -> Result<()> {
+        let provider = self;
+        let bad = |reason: String| Err(CoreError::InvalidProvider { reason });
+        let name = &provider.name;
+        let valid_name = !name.is_empty()
+            && name.len() <= 32
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !valid_name {
+            return bad(format!(
+                "the name '{name}' must be 1 to 32 lowercase letters, digits, - or _"
+            ));
+        }
+        if name == "local" {
+            return bad(
+                "'local' is reserved for models on this computer; choose another name".into(),
+            );
+        }
+        let url = provider.base_url();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return bad(format!(
+                "the address must start with http:// or https://, got '{url}'"
+            ));
+        }
+        if provider.context_length < 512 {
+            return bad(format!(
+                "context_length must be at least 512 tokens, got {}",
+                provider.context_length
+            ));
+        }
+        if provider.models.iter().any(|m| m.trim().is_empty()) {
+            return bad("model names must not be empty".into());
+        }
+        for cost in [provider.input_cost_per_1k, provider.output_cost_per_1k]
+            .into_iter()
+            .flatten()
+        {
+            if !cost.is_finite() || cost < 0.0 {
+                return bad(format!("costs must be 0 or more, got {cost}"));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -133,13 +133,23 @@ impl Hearth {
         self.config.read().map(|c| c.clone()).unwrap_or_default()
     }
 
-    /// Changes and saves the settings. Loaded models keep their settings until reloaded.
+    /// Changes and saves the settings. Loaded models keep their settings until reloaded;
+    /// offline mode and remote providers take effect at once.
     pub fn update_config(&self, change: impl FnOnce(&mut Config)) -> Result<()> {
         let mut config = self.config.write().map_err(|_| poisoned())?;
         let mut changed = config.clone();
         change(&mut changed);
         changed.save(&self.paths.config_file())?;
+        self.network.set_offline(changed.offline);
+        let providers_changed = changed.providers != config.providers;
+        let before: Vec<String> = config.providers.iter().map(|p| p.name.clone()).collect();
         *config = changed;
+        drop(config);
+        if providers_changed {
+            for name in before {
+                self.drop_remote_engines(&name)?;
+            }
+        }
         Ok(())
     }
 

@@ -56,7 +56,7 @@ impl Hearth {
         provider: ProviderConfig,
         key: Option<ApiKey>,
     ) -> Result<ProviderView> {
-        check_provider(&provider)?;
+        provider.check()?;
         if let Some(key) = &key {
             if key.expose().trim().is_empty() {
                 return Err(CoreError::InvalidProvider {
@@ -164,7 +164,7 @@ impl Hearth {
         Ok(Arc::new(RemoteEngine::new(settings, self.network.clone())?))
     }
 
-    fn drop_remote_engines(&self, provider: &str) -> Result<()> {
+    pub(crate) fn drop_remote_engines(&self, provider: &str) -> Result<()> {
         let prefix = format!("remote://{provider}/");
         self.engines
             .lock()
@@ -172,46 +172,4 @@ impl Hearth {
             .retain(|key, _| !key.to_string_lossy().starts_with(&prefix));
         Ok(())
     }
-}
-
-fn check_provider(provider: &ProviderConfig) -> Result<()> {
-    let bad = |reason: String| Err(CoreError::InvalidProvider { reason });
-    let name = &provider.name;
-    let valid_name = !name.is_empty()
-        && name.len() <= 32
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if !valid_name {
-        return bad(format!(
-            "the name '{name}' must be 1 to 32 lowercase letters, digits, - or _"
-        ));
-    }
-    if name == "local" {
-        return bad("'local' is reserved for models on this computer; choose another name".into());
-    }
-    let url = provider.base_url();
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return bad(format!(
-            "the address must start with http:// or https://, got '{url}'"
-        ));
-    }
-    if provider.context_length < 512 {
-        return bad(format!(
-            "context_length must be at least 512 tokens, got {}",
-            provider.context_length
-        ));
-    }
-    if provider.models.iter().any(|m| m.trim().is_empty()) {
-        return bad("model names must not be empty".into());
-    }
-    for cost in [provider.input_cost_per_1k, provider.output_cost_per_1k]
-        .into_iter()
-        .flatten()
-    {
-        if !cost.is_finite() || cost < 0.0 {
-            return bad(format!("costs must be 0 or more, got {cost}"));
-        }
-    }
-    Ok(())
 }

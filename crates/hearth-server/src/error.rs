@@ -145,7 +145,16 @@ impl From<CoreError> for ApiError {
             ) => StatusCode::BAD_REQUEST,
             CoreError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => match code {
-                "UNKNOWN_MODEL" | "MODEL_NOT_FOUND" | "NO_EMBEDDING_MODEL" => StatusCode::NOT_FOUND,
+                "UNKNOWN_MODEL" | "MODEL_NOT_FOUND" | "NO_EMBEDDING_MODEL" | "UNKNOWN_PROVIDER" => {
+                    StatusCode::NOT_FOUND
+                }
+                // The remote provider's answer, not ours: a gateway error, except
+                // offline mode (this service chose not to go out) and rate limits.
+                "OFFLINE" => StatusCode::SERVICE_UNAVAILABLE,
+                "RATE_LIMITED" => StatusCode::TOO_MANY_REQUESTS,
+                "REMOTE_AUTH" | "REMOTE_UNREACHABLE" | "REMOTE_FAILED" | "REMOTE_PROTOCOL" => {
+                    StatusCode::BAD_GATEWAY
+                }
                 "NO_DEFAULT_MODEL" => StatusCode::SERVICE_UNAVAILABLE,
                 "DUPLICATE_MODEL" => StatusCode::CONFLICT,
                 "IO_ERROR"
@@ -160,7 +169,8 @@ impl From<CoreError> for ApiError {
                 | "ENGINE_STOPPED"
                 | "DECODE_FAILED"
                 | "MODEL_LOAD_FAILED"
-                | "BACKEND_UNAVAILABLE" => StatusCode::INTERNAL_SERVER_ERROR,
+                | "BACKEND_UNAVAILABLE"
+                | "SECRETS_ERROR" => StatusCode::INTERNAL_SERVER_ERROR,
                 _ => StatusCode::BAD_REQUEST,
             },
         };

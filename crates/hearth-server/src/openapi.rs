@@ -50,6 +50,11 @@ use crate::{api, openai};
         api::models::pull,
         api::models::settings,
         api::models::save_settings,
+        api::providers::list,
+        api::providers::save,
+        api::providers::set_key,
+        api::providers::remove,
+        api::providers::set_offline,
         api::documents::read,
         api::documents::summarize,
         api::documents::translate,
@@ -69,7 +74,7 @@ use crate::{api, openai};
     tags(
         (name = "openai", description = "OpenAI-compatible; errors in OpenAI's shape"),
         (name = "conversations"), (name = "history"), (name = "personas"),
-        (name = "models"), (name = "settings"), (name = "documents"), (name = "collections"),
+        (name = "models"), (name = "settings"), (name = "providers"), (name = "documents"), (name = "collections"),
         (name = "app"),
     )
 )]

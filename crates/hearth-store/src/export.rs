@@ -113,6 +113,9 @@ pub struct ExportedMessage {
     pub token_count: Option<u32>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The remote provider that wrote an answer; absent when written on this computer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
     /// The passages an answer from a document collection was given (a JSON array).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sources: Option<Value>,
@@ -154,6 +157,7 @@ impl From<Message> for ExportedMessage {
             token_count: m.token_count,
             created_at: m.created_at,
             updated_at: m.updated_at,
+            provider: m.provider,
             sources: None,
         }
     }

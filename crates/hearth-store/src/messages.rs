@@ -22,7 +22,7 @@ use crate::types::{
 
 /// The columns [`message_from_row`] reads, for a query over `messages m`.
 pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.parent_id, m.role, \
-    m.kind, m.content, m.state, m.error, m.model, m.token_count, m.created_at, m.updated_at";
+    m.kind, m.content, m.state, m.error, m.model, m.token_count, m.created_at, m.updated_at, m.provider";
 
 /// Deeper than any real conversation; stops a walk if a hand-edited file made a loop.
 const MAX_DEPTH: i64 = 1_000_000;
@@ -41,6 +41,7 @@ pub(crate) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         token_count: row.get(9)?,
         created_at: row.get(10)?,
         updated_at: row.get(11)?,
+        provider: row.get(12)?,
     })
 }
 
@@ -176,6 +177,7 @@ impl Store {
     pub fn add_message(&self, conversation: &ConversationId, new: NewMessage) -> Result<Message> {
         limits::check_len("message", &new.content, MAX_TEXT_BYTES)?;
         limits::check_opt_len("model name", new.model.as_deref(), MAX_SHORT_BYTES)?;
+        limits::check_opt_len("provider name", new.provider.as_deref(), MAX_SHORT_BYTES)?;
         let id = MessageId::random();
         self.write(|tx| {
             ensure_conversation(tx, conversation)?;
@@ -185,8 +187,8 @@ impl Store {
             let now = now_ms();
             tx.execute(
                 "INSERT INTO messages (id, conversation_id, parent_id, role, kind, content, \
-                 state, model, token_count, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                 state, model, token_count, created_at, updated_at, provider) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
                 params![
                     id,
                     conversation,
@@ -197,7 +199,8 @@ impl Store {
                     new.state,
                     new.model,
                     new.token_count,
-                    now
+                    now,
+                    new.provider
                 ],
             )?;
             tx.execute(

@@ -428,6 +428,12 @@ ALTER TABLE audit_log_v10 RENAME TO audit_log;
 CREATE INDEX audit_log_created ON audit_log(created_at);
 "#;
 
+/// Version 11: where an answer was generated — NULL on this computer, else the remote
+/// provider's name — so every message can say whether its text left the machine.
+const V11_MESSAGE_PROVIDER: &str = r#"
+ALTER TABLE messages ADD COLUMN provider TEXT;
+"#;
+
 /// Every migration in order; migration `i` takes the database to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
     V1_CORE,
@@ -440,6 +446,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     V8_API_PURPOSE,
     V9_UNSPACED_INDEX,
     V10_COLLECTIONS,
+    V11_MESSAGE_PROVIDER,
 ];
 
 /// The schema version this code writes.

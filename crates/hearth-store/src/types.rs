@@ -254,6 +254,10 @@ pub struct Message {
     pub created_at: i64,
     /// Milliseconds since the Unix epoch: the last checkpoint.
     pub updated_at: i64,
+    /// The remote provider that wrote an answer; `None` when it was written on this
+    /// computer (or is not an answer).
+    #[serde(default)]
+    pub provider: Option<String>,
 }
 
 /// A message to add. Editing a question or regenerating an answer is adding a message with
@@ -267,6 +271,9 @@ pub struct NewMessage {
     pub state: MessageState,
     pub model: Option<String>,
     pub token_count: Option<u32>,
+    /// The remote provider writing an answer; `None` on this computer.
+    #[serde(default)]
+    pub provider: Option<String>,
 }
 
 impl NewMessage {
@@ -280,6 +287,7 @@ impl NewMessage {
             state: MessageState::Done,
             model: None,
             token_count: None,
+            provider: None,
         }
     }
 
@@ -293,7 +301,14 @@ impl NewMessage {
             state: MessageState::Streaming,
             model,
             token_count: None,
+            provider: None,
         }
+    }
+
+    /// The same message, written by `provider` (a remote one) or on this computer.
+    pub fn by_provider(mut self, provider: Option<String>) -> Self {
+        self.provider = provider;
+        self
     }
 }
 

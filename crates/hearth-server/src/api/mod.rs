@@ -7,6 +7,7 @@ pub mod conversations;
 pub mod documents;
 pub mod history;
 pub mod models;
+pub mod providers;
 
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
@@ -66,6 +67,13 @@ pub fn routes() -> Router<AppState> {
             "/api/settings",
             get(models::settings).put(models::save_settings),
         )
+        .route("/api/providers", get(providers::list))
+        .route(
+            "/api/providers/{name}",
+            put(providers::save).delete(providers::remove),
+        )
+        .route("/api/providers/{name}/key", put(providers::set_key))
+        .route("/api/offline", put(providers::set_offline))
         .route("/api/jobs/{id}/cancel", post(documents::cancel))
         .route("/api/collections", get(collections::list))
         .route(

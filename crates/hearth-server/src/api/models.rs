@@ -316,6 +316,23 @@ fn check_config(config: &Config) -> ApiResult<()> {
             "threads must be at least 1, or left out",
         ));
     }
+    for (i, provider) in config.providers.iter().enumerate() {
+        if let Err(error) = provider.check() {
+            return Err(ApiError::invalid(
+                format!("providers[{i}]"),
+                error.to_string(),
+            ));
+        }
+        if config.providers[..i]
+            .iter()
+            .any(|p| p.name == provider.name)
+        {
+            return Err(ApiError::invalid(
+                format!("providers[{i}].name"),
+                format!("two providers are named {}", provider.name),
+            ));
+        }
+    }
     if config.embedding_model.trim().is_empty() {
         return Err(ApiError::invalid(
             "embedding_model",
