@@ -2,14 +2,17 @@
 // a real `hearth serve` on the real default model (SmolLM2) with a fresh HEARTH_HOME.
 // A chat streams, is saved, and is found by search after a reload; a PDF is summarized
 // with page references; a paragraph is translated; the models page shows the default
-// model; XSS payloads in an answer and in a document never execute. Screenshots of
-// every page go to ui/e2e/screenshots/.
+// model; a remote provider (a mock OpenAI-compatible server here) connected on the
+// Settings page answers a chat whose answer says it was sent there, and offline mode
+// stops it without a connection; XSS payloads in an answer and in a document never
+// execute. Screenshots of every page go to ui/e2e/screenshots/.
 //
 //   node ui/e2e/run.mjs            (after `cargo build --release` and `npm run build`)
 
 import { spawn, execFileSync } from "node:child_process";
 import { createInterface } from "node:readline";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,7 +45,8 @@ rmSync(shots, { recursive: true, force: true });
 mkdirSync(shots, { recursive: true });
 
 const home = mkdtempSync(join(tmpdir(), "hearth-e2e-"));
-const env = { ...process.env, HEARTH_HOME: home };
+// API keys go to Hearth's sealed file, never to the keyring of the machine running this.
+const env = { ...process.env, HEARTH_HOME: home, HEARTH_KEYRING: "off" };
 mkdirSync(join(home, "config"), { recursive: true });
 writeFileSync(join(home, "config/config.toml"), `context_length = 2048\nparallel = 2\n\n[sampling]\ntemperature = 0.0\nmax_tokens = 48\n`);
 execFileSync(hearthBin, ["models", "add", model, "--id", "smollm2", "--default"], { env, stdio: "inherit" });
@@ -78,8 +82,11 @@ await context.addInitScript(() => {
 const page = await context.newPage();
 const problems = [];
 page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+// Errors a scenario provokes on purpose (a refused request the page shows), by pattern.
+const expectedErrors = [];
 page.on("console", (message) => {
-  if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+  if (message.type() !== "error" || expectedErrors.some((p) => p.test(message.text()))) return;
+  problems.push(`console error: ${message.text()}`);
 });
 page.on("dialog", async (dialog) => {
   // confirm() for deleting is expected; any alert/prompt means injected script ran.
@@ -126,8 +133,9 @@ await test("a chat streams, is saved, and is found by search after a reload", as
   await page.waitForSelector(".message.assistant.streaming", LONG);
   const answer = page.locator('.message.assistant[data-state="done"]').first();
   await answer.waitFor(LONG);
-  const text = (await answer.innerText()).trim();
+  const text = (await answer.locator(".markdown").innerText()).trim();
   assert.ok(text.length > 0, "the answer is empty");
+  assert.match(await answer.locator(".origin").innerText(), /on this computer/);
   assert.match(page.url(), /#\/chat\/.+/);
   await shot("chat");
 
@@ -303,6 +311,73 @@ const payloads = [
   "<iframe src=\"javascript:parent.__xss=1\"></iframe>",
   "<details open ontoggle=\"window.__xss=1\">x</details>",
 ];
+
+await test("a remote provider answers a chat marked as sent there, and offline mode stops it", async () => {
+  // An OpenAI-compatible provider on loopback that streams one answer to every request.
+  const seen = [];
+  const provider = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => (body += chunk));
+    request.on("end", () => {
+      seen.push({ path: request.url, auth: request.headers.authorization, body: JSON.parse(body || "{}") });
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      for (const piece of ["Remote ", "says hi."]) {
+        response.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })}\n\n`);
+      }
+      response.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`);
+      response.end("data: [DONE]\n\n");
+    });
+  });
+  await new Promise((ok) => provider.listen(0, "127.0.0.1", ok));
+  try {
+    await page.goto(`${url}/#/settings`);
+    await page.click("text=Connect a remote provider…");
+    await page.fill('input[name="name"]', "mock");
+    await page.fill('input[name="base_url"]', `http://127.0.0.1:${provider.address().port}/v1`);
+    await page.fill('input[name="models"]', "m1");
+    await page.fill('input[name="api_key"]', "sk-e2e-secret");
+    await page.click('.provider-form button[type="submit"]');
+    const row = page.locator(".provider-list tr", { hasText: "mock" });
+    await row.waitFor();
+    assert.match(await row.innerText(), /sealed key file/);
+    assert.ok(!(await page.content()).includes("sk-e2e-secret"), "the key must not be shown again");
+    await shot("settings-remote-provider");
+
+    await page.goto(`${url}/#/chat`);
+    await page.selectOption('select[aria-label="Model"]', "mock:m1");
+    await page.locator(".empty", { hasText: "sent to mock" }).waitFor();
+    await page.fill("#composer", "Hello out there?");
+    await page.keyboard.press("Enter");
+    const answer = page.locator('.message.assistant[data-state="done"]').first();
+    await answer.waitFor(LONG);
+    assert.equal((await answer.locator(".markdown").innerText()).trim(), "Remote says hi.");
+    assert.equal((await answer.locator(".origin.remote").innerText()).trim(), "m1 · via mock");
+    assert.equal(seen[0].auth, "Bearer sk-e2e-secret");
+    assert.equal(seen[0].body.messages.at(-1).content, "Hello out there?");
+    await shot("chat-remote-answer");
+
+    // Offline mode: the next question is refused with the reason, and nothing is sent.
+    const conversation = page.url();
+    await page.goto(`${url}/#/settings`);
+    await page.check('.providers input[type="checkbox"]');
+    await page.locator("text=Offline: no remote provider will be contacted.").waitFor();
+    const before = seen.length;
+    await page.goto(conversation);
+    await page.locator('.message.assistant[data-state="done"]').first().waitFor();
+    await page.fill("#composer", "Are you still there?");
+    // The browser logs the refused request (503) itself; the page shows why.
+    expectedErrors.push(/status of 503/);
+    await page.keyboard.press("Enter");
+    await page.locator('[role="alert"]', { hasText: "offline mode" }).waitFor();
+    assert.equal(seen.length, before, "offline mode must not reach the provider");
+    await shot("chat-offline-refused");
+    await page.goto(`${url}/#/settings`);
+    await page.uncheck('.providers input[type="checkbox"]');
+    await page.locator("text=Remote providers may be used again.").waitFor();
+  } finally {
+    provider.close();
+  }
+});
 
 await test("XSS in a model's answer never runs", async () => {
   await page.goto(`${url}/#/chat`);

@@ -33,6 +33,34 @@ export interface Message {
   model: string | null;
   token_count: number | null;
   created_at: number;
+  /** The remote provider that wrote an answer; null when written on this computer. */
+  provider?: string | null;
+}
+
+export type ProviderKind = "openai" | "anthropic";
+
+export interface Provider {
+  name: string;
+  kind: ProviderKind;
+  /** The address in use (the kind's public API when none was set). */
+  base_url: string;
+  models?: string[];
+  context_length: number;
+  input_cost_per_1k?: number;
+  output_cost_per_1k?: number;
+  /** Where the API key is kept; null when it has none. */
+  key: "keyring" | "sealed_file" | null;
+}
+
+export interface ProviderInput {
+  kind: ProviderKind;
+  base_url?: string;
+  models: string[];
+  context_length?: number;
+  input_cost_per_1k?: number;
+  output_cost_per_1k?: number;
+  /** Left out to keep the key already set. */
+  api_key?: string;
 }
 
 export interface ContextSummary {
@@ -137,6 +165,8 @@ export interface Settings {
   saved_contexts_mb: number;
   /** The model new document collections are embedded with. */
   embedding_model: string;
+  /** Personal data replaced by placeholders before text goes to a remote provider. */
+  redaction: { enabled: boolean; names: string[] };
   sampling: {
     temperature: number;
     top_k: number;
@@ -322,6 +352,21 @@ export class Api {
   }
   settings() {
     return this.transport.request<Settings>("GET", "/api/settings");
+  }
+  providers() {
+    return this.transport.request<{ providers: Provider[]; offline: boolean }>("GET", "/api/providers");
+  }
+  saveProvider(name: string, input: ProviderInput) {
+    return this.transport.request<Provider>("PUT", `/api/providers/${encodeURIComponent(name)}`, input);
+  }
+  setProviderKey(name: string, apiKey: string) {
+    return this.transport.request<{ key: string }>("PUT", `/api/providers/${encodeURIComponent(name)}/key`, { api_key: apiKey });
+  }
+  removeProvider(name: string) {
+    return this.transport.request<void>("DELETE", `/api/providers/${encodeURIComponent(name)}`);
+  }
+  setOffline(offline: boolean) {
+    return this.transport.request<{ offline: boolean }>("PUT", "/api/offline", { offline });
   }
   saveSettings(settings: Settings) {
     return this.transport.request<Settings>("PUT", "/api/settings", settings);

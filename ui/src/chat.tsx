@@ -4,7 +4,7 @@
 // the chat (or on the desktop app's window) sent with the next message.
 
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
-import type { Collection, ConversationView, DocumentSource, Message, ModelEntry, Passage, Persona } from "./api";
+import type { Collection, ConversationView, DocumentSource, Message, ModelEntry, Passage, Persona, Provider } from "./api";
 import { ErrorNote, HistoryContext, navigate, useApi } from "./app";
 import { CopyButton, MarkdownView } from "./markdown-view";
 import { PassagePanel } from "./passage";
@@ -32,6 +32,7 @@ export function ChatPage({ id }: { id?: string }) {
   const [speeds, setSpeeds] = useState<Record<string, string>>({});
   const [editing, setEditing] = useState<string | null>(null);
   const [collections, setCollections] = useState<Collection[]>([]);
+  const [providers, setProviders] = useState<Provider[]>([]);
   const [passage, setPassage] = useState<(Passage & { label: string }) | null>(null);
   const [error, setError] = useState<unknown>(null);
   const abort = useRef<AbortController | null>(null);
@@ -53,6 +54,7 @@ export function ChatPage({ id }: { id?: string }) {
     api.models().then(setModels, () => {});
     api.personas().then(setPersonas, () => {});
     api.collections().then(setCollections, () => {});
+    api.providers().then((p) => setProviders(p.providers), () => {});
   }, []);
 
   const load = (conversationId: string) =>
@@ -152,6 +154,8 @@ export function ChatPage({ id }: { id?: string }) {
 
   const messages = view?.messages ?? [];
   const usable = models.filter((m) => !m.problem);
+  // The provider this chat's messages go to, when its model is a remote one.
+  const remoteProvider = providers.find((p) => model === p.name || model.startsWith(`${p.name}:`))?.name;
   return (
     <section class="chat" aria-label="Chat">
       <header class="toolbar">
@@ -165,6 +169,18 @@ export function ChatPage({ id }: { id?: string }) {
                 {m.id}
               </option>
             ))}
+            {providers
+              .filter((p) => p.models?.length)
+              .map((p) => (
+                <optgroup key={p.name} label={`${p.name} — sent to this provider`}>
+                  {p.models!.map((m) => (
+                    <option key={m} value={`${p.name}:${m}`}>
+                      {p.name}:{m}
+                    </option>
+                  ))}
+                </optgroup>
+              ))}
+            {model && !usable.some((m) => m.id === model) && !providers.some((p) => p.models?.some((m) => `${p.name}:${m}` === model)) && <option value={model}>{model}</option>}
           </select>
         </label>
         {id && collections.length > 0 && (
@@ -197,7 +213,12 @@ export function ChatPage({ id }: { id?: string }) {
       <ErrorNote error={error} onDismiss={() => setError(null)} />
       {passage && <PassagePanel passage={passage} onClose={() => setPassage(null)} />}
       <div class="messages" aria-live="polite">
-        {!id && !live && <p class="empty">Ask anything. Your conversation stays on this computer. Press / to type, Ctrl+K to search.</p>}
+        {!id && !live && (
+          <p class="empty">
+            Ask anything.{" "}
+            {remoteProvider ? `Messages in this chat are sent to ${remoteProvider}.` : "Your conversation stays on this computer."} Press / to type, Ctrl+K to search.
+          </p>
+        )}
         {(folded !== null || (view?.summaries.length ?? 0) > 0) && (
           <details class="folded">
             <summary>Earlier messages were summarized to fit the model's context</summary>
@@ -267,6 +288,7 @@ export function ChatPage({ id }: { id?: string }) {
                     Regenerate
                   </button>
                 )}
+                {m.role === "assistant" && m.model && <Origin model={m.model} provider={m.provider} />}
                 {speeds[m.id] && <span class="readout">{speeds[m.id]}</span>}
                 {!speeds[m.id] && m.token_count != null && m.role === "assistant" && <span class="readout">{m.token_count} tokens</span>}
               </footer>
@@ -368,4 +390,18 @@ function stateNote(m: Message): string {
     default:
       return "";
   }
+}
+
+/** Where an answer was written: on this computer, or by which remote provider (so the
+ * text sent with it left the machine). */
+function Origin({ model, provider }: { model: string; provider?: string | null }) {
+  return provider ? (
+    <span class="origin remote" data-origin="remote" title={`Written by ${model} at ${provider}: the conversation was sent there`}>
+      {model} · via {provider}
+    </span>
+  ) : (
+    <span class="origin local" data-origin="local" title="Written on this computer; nothing was sent anywhere">
+      {model} · on this computer
+    </span>
+  );
 }

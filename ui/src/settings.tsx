@@ -4,6 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ModelEntry, Settings } from "./api";
 import { ErrorNote, useApi } from "./app";
+import { RemoteProviders } from "./providers";
 import { applyTheme, storedTheme, type Theme } from "./theme";
 
 export function SettingsPage() {
@@ -13,6 +14,8 @@ export function SettingsPage() {
   const [about, setAbout] = useState<{ data_folder: string; config_file: string; logs_folder: string } | null>(null);
   const [theme, setTheme] = useState<Theme>(storedTheme());
   const [saved, setSaved] = useState(false);
+  // The names box as typed (a new line is kept while it is still empty).
+  const [names, setNames] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   useEffect(() => {
@@ -118,7 +121,23 @@ export function SettingsPage() {
         </fieldset>
         <fieldset>
           <legend>Privacy</legend>
-          <p>Everything runs on this computer. Nothing you type or open is sent anywhere; no remote model provider is connected.</p>
+          <label>
+            <input type="checkbox" checked={settings.redaction.enabled} onChange={(e) => set((s) => (s.redaction.enabled = (e.target as HTMLInputElement).checked))} /> Before
+            anything goes to a remote provider, replace email addresses, phone numbers, IBANs, card numbers and IP addresses with placeholders (put back in the
+            answer you read)
+          </label>
+          <label>
+            Names to hide the same way, one per line (people, clients, companies){" "}
+            <textarea
+              rows={3}
+              value={names ?? settings.redaction.names.join("\n")}
+              onInput={(e) => {
+                const typed = (e.target as HTMLTextAreaElement).value;
+                setNames(typed);
+                set((s) => (s.redaction.names = typed.split("\n").map((n) => n.trim()).filter(Boolean)));
+              }}
+            />
+          </label>
           <label>
             <input type="checkbox" checked={settings.isolate_models} onChange={(e) => set((s) => (s.isolate_models = (e.target as HTMLInputElement).checked))} /> Run models in a separate process (a model crash cannot take Hearth down)
           </label>
@@ -129,6 +148,10 @@ export function SettingsPage() {
         </button>
         {saved && <span role="status"> Saved. Models already loaded keep their settings until Hearth restarts.</span>}
       </form>
+      <fieldset>
+        <legend>Remote models</legend>
+        <RemoteProviders />
+      </fieldset>
       {about && (
         <fieldset>
           <legend>Data folder</legend>

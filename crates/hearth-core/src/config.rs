@@ -32,6 +32,8 @@ pub struct Config {
     /// Never contact a remote provider: every remote request fails before a connection
     /// is opened (local models are untouched).
     pub offline: bool,
+    /// Personal data taken out of what is sent to remote providers.
+    pub redaction: Redaction,
     pub sampling: Sampling,
     /// Remote model providers the user connected. Their API keys are not here but in
     /// the keyring (see `secrets`).
@@ -64,6 +66,26 @@ pub struct ProviderConfig {
     pub output_cost_per_1k: Option<f64>,
 }
 
+/// What is redacted before text goes to a remote provider (placeholders restored in
+/// the answer): email addresses, phone numbers, IBANs, card numbers and IP addresses
+/// when enabled, and the names listed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Redaction {
+    pub enabled: bool,
+    /// People, clients, companies: hidden wherever they appear as whole words.
+    pub names: Vec<String>,
+}
+
+impl Default for Redaction {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            names: Vec::new(),
+        }
+    }
+}
+
 fn default_remote_context() -> u32 {
     32_768
 }
@@ -93,6 +115,7 @@ impl Default for Config {
             saved_contexts_mb: 2048,
             embedding_model: DEFAULT_EMBEDDING_MODEL.into(),
             offline: false,
+            redaction: Redaction::default(),
             sampling: Sampling::default(),
             providers: Vec::new(),
         }

@@ -141,14 +141,13 @@ impl Hearth {
         change(&mut changed);
         changed.save(&self.paths.config_file())?;
         self.network.set_offline(changed.offline);
-        let providers_changed = changed.providers != config.providers;
+        // Remote engines are cheap to make and carry the provider and redaction
+        // settings: the next request builds them again.
         let before: Vec<String> = config.providers.iter().map(|p| p.name.clone()).collect();
         *config = changed;
         drop(config);
-        if providers_changed {
-            for name in before {
-                self.drop_remote_engines(&name)?;
-            }
+        for name in before {
+            self.drop_remote_engines(&name)?;
         }
         Ok(())
     }

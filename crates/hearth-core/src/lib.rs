@@ -18,6 +18,8 @@ pub mod library;
 mod models;
 pub mod paths;
 mod providers;
+pub mod redact;
+mod redacting;
 pub mod secrets;
 mod tasks;
 

@@ -187,6 +187,60 @@ fn a_new_key_is_used_at_once_and_removal_forgets_it() {
 }
 
 #[test]
+fn personal_data_is_redacted_before_sending_and_restored_in_the_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let hearth = open(dir.path());
+    let mock = MockProvider::start(vec![
+        // Placeholders cut across the stream's pieces, as a tokenizer would cut them.
+        Reply::openai_stream(&[
+            "I wrote to [EMA",
+            "IL_1] about [NA",
+            "ME_1]'s account [IBAN_1].",
+        ]),
+        Reply::openai_stream(&["Sent as written."]),
+    ]);
+    hearth
+        .save_provider(provider("cloud", Protocol::OpenAi, &mock), None)
+        .unwrap();
+    hearth
+        .update_config(|c| c.redaction.names = vec!["Anna Berg".into()])
+        .unwrap();
+    let question = "Email anna@corp.example about Anna Berg's IBAN DE89 3704 0044 0532 0130 00.";
+    let (generation, _) = hearth
+        .chat(
+            Some("cloud:model-a"),
+            &[ChatMessage::user(question)],
+            GenerationOptions::greedy(),
+        )
+        .unwrap();
+    let mut shown = String::new();
+    let answer = generation.stream(|delta| shown.push_str(delta)).unwrap();
+    let restored =
+        "I wrote to anna@corp.example about Anna Berg's account DE89 3704 0044 0532 0130 00.";
+    assert_eq!(answer.text, restored);
+    assert_eq!(shown, restored, "the streamed pieces are restored too");
+    let sent = mock.requests()[0].body["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(sent, "Email [EMAIL_1] about [NAME_1]'s IBAN [IBAN_1].");
+
+    // Turned off (and no names), the text goes as written.
+    hearth
+        .update_config(|c| {
+            c.redaction.enabled = false;
+            c.redaction.names.clear();
+        })
+        .unwrap();
+    assert_eq!(ask(&hearth, "cloud:model-a").unwrap(), "Sent as written.");
+    let sent = mock.requests()[1].body["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(sent, "What colour is the sky?");
+}
+
+#[test]
 fn bad_provider_settings_are_refused_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let hearth = open(dir.path());

@@ -155,8 +155,21 @@ async fn a_remote_provider_through_the_app_api() {
         connections,
         "offline mode must not connect"
     );
-    let (_, settings) = server.get_json("/api/settings").await;
+    let (_, mut settings) = server.get_json("/api/settings").await;
     assert_eq!(settings["offline"], true);
+    // Saving the settings page as it was loaded changes neither offline mode nor the
+    // providers (they have their own endpoints).
+    settings["offline"] = json!(false);
+    settings["providers"] = json!([]);
+    let (status, saved) = put(&server, "/api/settings", settings).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(
+        (
+            saved["offline"].as_bool(),
+            saved["providers"][0]["name"].as_str()
+        ),
+        (Some(true), Some("mock"))
+    );
     put(&server, "/api/offline", json!({ "offline": false })).await;
 
     // Bad settings name the field; unknown providers are 404; removal is 204.

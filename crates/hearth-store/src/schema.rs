@@ -743,6 +743,51 @@ mod tests {
         assert_eq!(records[1].generation.purpose, crate::AuditPurpose::Api);
     }
 
+    /// Takes a version 11 database back to version 10.
+    const UNDO_V11: &str = "ALTER TABLE messages DROP COLUMN provider;";
+
+    /// A version 10 history keeps its messages, now marked as written on this computer,
+    /// and records the provider of new answers.
+    #[test]
+    fn version_10_messages_gain_a_provider_of_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        let c = {
+            let store = Store::open(&path).unwrap();
+            let c = store
+                .create_conversation(NewConversation::default())
+                .unwrap();
+            store
+                .add_message(&c.id, NewMessage::user(None, "before"))
+                .unwrap();
+            c.id
+        };
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!("{UNDO_V11} PRAGMA user_version = 10;"))
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let kept = store.active_branch(&c).unwrap();
+        assert_eq!(
+            (kept[0].content.as_str(), kept[0].provider.as_deref()),
+            ("before", None)
+        );
+        let answer = store
+            .add_message(
+                &c,
+                NewMessage::assistant_streaming(Some(kept[0].id.clone()), Some("gpt".into()))
+                    .by_provider(Some("openai".into())),
+            )
+            .unwrap();
+        assert_eq!(
+            store.message(&answer.id).unwrap().provider.as_deref(),
+            Some("openai")
+        );
+        store.check_integrity().unwrap();
+    }
+
     /// Takes a version 10 database back to version 9 (the audit table's wider CHECK
     /// admits every version 9 row, so it can stay).
     const UNDO_V10: &str = "DROP TABLE message_sources; DROP TABLE chunks_vocab; DROP TABLE chunks_fts; DROP TABLE chunks; \
@@ -817,7 +862,7 @@ mod tests {
             // Back to version 8, as an older Hearth left it.
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(&format!(
-                "{UNDO_V10} DROP TRIGGER messages_unspaced_insert; \
+                "{UNDO_V11} {UNDO_V10} DROP TRIGGER messages_unspaced_insert; \
                      DROP TRIGGER messages_unspaced_delete; \
                      DROP TRIGGER messages_unspaced_update; DROP TABLE messages_unspaced; \
                      PRAGMA user_version = 8;"

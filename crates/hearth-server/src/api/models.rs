@@ -280,8 +280,11 @@ pub async fn settings(State(state): State<AppState>) -> Json<Config> {
     Json(state.hearth.config())
 }
 
+/// Remote providers and offline mode are kept as they are: they change through
+/// `/api/providers` and `/api/offline`, so a settings page opened before a provider
+/// was connected cannot disconnect it by saving.
 #[utoipa::path(put, path = "/api/settings", tag = "settings",
-    request_body(content = Object, description = "The whole settings object, as GET returns it"),
+    request_body(content = Object, description = "The whole settings object, as GET returns it (its providers and offline flag are ignored)"),
     responses((status = 200, body = Object), (status = 400, description = "A setting is invalid; details.field names it")),
     security(("bearer" = [])))]
 pub async fn save_settings(
@@ -290,7 +293,13 @@ pub async fn save_settings(
 ) -> ApiResult<Json<Config>> {
     check_config(&config)?;
     blocking(&state, move |hearth| {
-        hearth.update_config(|c| *c = config)?;
+        hearth.update_config(|c| {
+            let providers = std::mem::take(&mut c.providers);
+            let offline = c.offline;
+            *c = config;
+            c.providers = providers;
+            c.offline = offline;
+        })?;
         Ok(hearth.config())
     })
     .await
@@ -315,23 +324,6 @@ fn check_config(config: &Config) -> ApiResult<()> {
             "threads",
             "threads must be at least 1, or left out",
         ));
-    }
-    for (i, provider) in config.providers.iter().enumerate() {
-        if let Err(error) = provider.check() {
-            return Err(ApiError::invalid(
-                format!("providers[{i}]"),
-                error.to_string(),
-            ));
-        }
-        if config.providers[..i]
-            .iter()
-            .any(|p| p.name == provider.name)
-        {
-            return Err(ApiError::invalid(
-                format!("providers[{i}].name"),
-                format!("two providers are named {}", provider.name),
-            ));
-        }
     }
     if config.embedding_model.trim().is_empty() {
         return Err(ApiError::invalid(
