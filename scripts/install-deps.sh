@@ -19,6 +19,8 @@ command -v unzip >/dev/null || need+=(unzip)
 # the HTTP tests run the `openai` package in a virtual environment, and curl
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 command -v curl >/dev/null || need+=(curl)
+# the no-network test brings up loopback inside its own network namespace
+command -v ip >/dev/null || need+=(iproute2)
 # the web UI's end-to-end tests drive Debian's Chromium (playwright cannot download one here)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # the test documents come from npm packages (`npm pack`) and Debian packages

@@ -33,6 +33,9 @@ cargo build --release --workspace --all-targets --locked
 stage "tests"
 cargo test --release --workspace --locked
 
+stage "no network: every local feature inside a network namespace"
+tests/offline/run.sh
+
 stage "web UI: unit tests"
 npm --prefix ui test
 

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Every local feature with no network at all: the built `hearth` inside a fresh network
+# namespace (`unshare --net`), where no interface but a down loopback exists and no
+# packet can leave. On a fresh HEARTH_HOME with the real default model (SmolLM2) and
+# the embedding model: a chat answer, a PDF summarized, a text translated, a folder
+# indexed and asked about, history listed and exported, the audit log exported; a
+# remote provider configured there fails with a clear "could not reach" instead of
+# hanging; then, with only loopback brought up, `hearth serve` answers its own API.
+#
+#   tests/offline/run.sh    (as root, or where unprivileged user namespaces are allowed;
+#                            after `cargo build --release`)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+hearth="$root/target/release/hearth"
+model="$root/.models/SmolLM2-135M-Instruct.Q4_1.gguf"
+minilm="$root/.models/all-MiniLM-L6-v2"
+pdf="$root/.testdata/pdf-parse/04-valid.pdf"
+
+if [ -z "${HEARTH_IN_NETNS:-}" ]; then
+  for need in "$hearth:cargo build --release" "$model:scripts/fetch-models.sh smollm2" \
+    "$minilm:scripts/fetch-models.sh minilm" "$pdf:scripts/fetch-test-docs.sh"; do
+    [ -e "${need%%:*}" ] || { echo "missing ${need%%:*}: ${need#*:}" >&2; exit 1; }
+  done
+  command -v unshare >/dev/null || { echo "missing unshare: install util-linux" >&2; exit 1; }
+  command -v ip >/dev/null || { echo "missing ip: install iproute2 (scripts/install-deps.sh)" >&2; exit 1; }
+  if [ "$(id -u)" -eq 0 ]; then
+    exec env HEARTH_IN_NETNS=1 unshare --net -- "$0" "$@"
+  fi
+  exec env HEARTH_IN_NETNS=1 unshare --map-root-user --net -- "$0" "$@"
+fi
+
+check() { printf '  %-62s' "$1"; }
+ok() { echo "ok${1:+ ($1)}"; }
+
+interfaces="$(ip -o link show | awk -F': ' '{print $2}' | tr '\n' ' ')"
+echo "inside a network namespace with interfaces: $interfaces"
+[ "$interfaces" = "lo " ] || { echo "expected only the loopback interface" >&2; exit 1; }
+ip -o link show lo | grep -q "state DOWN" || { echo "the loopback should start down" >&2; exit 1; }
+check "nothing outside is reachable"
+if (exec 3<>/dev/tcp/1.1.1.1/443) 2>/dev/null; then echo "a connection left the namespace" >&2; exit 1; fi
+ok
+
+home="$(mktemp -d)"
+log="$home/stderr.log"
+# Hearth's own messages go to a log, shown when a check fails.
+trap 'status=$?; [ $status -ne 0 ] && [ -f "$log" ] && { echo; echo "--- hearth said:"; tail -40 "$log"; } >&2; rm -rf "$home"' EXIT
+export HEARTH_HOME="$home" HEARTH_KEYRING=off
+mkdir -p "$home/config"
+printf 'context_length = 2048\nparallel = 2\n\n[sampling]\ntemperature = 0.0\nmax_tokens = 48\n' > "$home/config/config.toml"
+"$hearth" models add "$model" --id smollm2 --default >/dev/null 2>>"$log"
+"$hearth" models convert "$minilm" --id all-MiniLM-L6-v2 >/dev/null 2>>"$log"
+
+check "chat: hearth run answers"
+answer="$("$hearth" run -n 24 "What is the capital of France?" 2>>"$log")"
+[ -n "$answer" ] || { echo "empty answer" >&2; exit 1; }
+ok "${#answer} characters"
+
+check "chat: a conversation is saved"
+printf 'Name three colours.\n/exit\n' | "$hearth" chat -n 24 >/dev/null 2>>"$log"
+"$hearth" history list 2>>"$log" | grep -q . || { echo "no conversation saved" >&2; exit 1; }
+ok
+
+check "summarize a PDF"
+summary="$("$hearth" summarize --length short "$pdf" 2>>"$log")"
+[ -n "$summary" ] || { echo "empty summary" >&2; exit 1; }
+ok "${#summary} characters"
+
+check "translate a text"
+printf 'The train leaves at nine.\n\nBring the tent and the stove.\n' > "$home/trip.txt"
+translation="$("$hearth" translate --to German "$home/trip.txt" 2>>"$log")"
+[ -n "$translation" ] || { echo "empty translation" >&2; exit 1; }
+ok "${#translation} characters"
+
+check "index a folder and ask it"
+mkdir -p "$home/notes"
+printf '# Sourdough\n\nBake the loaf at 230 degrees Celsius for forty minutes.\n' > "$home/notes/bread.md"
+printf 'Fixing a flat tyre: find the puncture under water and patch the tube.\n' > "$home/notes/bike.txt"
+"$hearth" docs add notes "$home/notes" >/dev/null 2>>"$log"
+asked="$("$hearth" --json ask -c notes "How hot should the oven be for the bread?" 2>>"$log")"
+grep -q "bread.md" <<<"$asked" || { echo "the answer does not cite bread.md: $asked" >&2; exit 1; }
+ok
+
+check "history exported, audit log exported"
+"$hearth" history export --format json >"$home/export.json" 2>>"$log"
+grep -q "Name three colours" "$home/export.json" || { echo "the export lacks the conversation" >&2; exit 1; }
+records="$("$hearth" audit export 2>>"$log" | wc -l)"
+[ "$records" -ge 4 ] || { echo "expected audit records, got $records" >&2; exit 1; }
+ok "$records audit records"
+
+check "a remote provider fails clearly instead of hanging"
+"$hearth" providers add cloud --kind openai --url https://api.example.com/v1 --model m --no-key >/dev/null 2>>"$log"
+if out="$("$hearth" run -m cloud:m "Hello" 2>&1)"; then echo "a remote call succeeded: $out" >&2; exit 1; fi
+grep -q "could not reach cloud" <<<"$out" || { echo "unclear error: $out" >&2; exit 1; }
+ok
+
+check "with loopback only, hearth serve answers its API"
+ip link set lo up
+"$hearth" --json serve --port 0 >"$home/serve.json" 2>"$home/serve.log" &
+server=$!
+for _ in $(seq 1 600); do grep -q '"url"' "$home/serve.json" 2>/dev/null && break; sleep 0.1; done
+url="$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$home/serve.json" | head -1)"
+[ -n "$url" ] || { echo "hearth serve did not start: $(cat "$home/serve.log")" >&2; exit 1; }
+health="$(curl -sf "$url/api/health")"
+kill -TERM "$server"; wait "$server" || true
+grep -q "ok" <<<"$health" || { echo "unexpected health: $health" >&2; exit 1; }
+ok "$url"
+
+echo "no-network run: all checks passed"
