@@ -53,7 +53,8 @@ pub enum Command {
         #[command(subcommand)]
         command: HistoryCommand,
     },
-    /// The audit log of every generation: export.
+    /// The audit log of every generation: list, export (by time, provider, purpose, or
+    /// only what left the machine).
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
@@ -439,16 +440,38 @@ pub enum HistoryCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
+    /// List generations: when, what for, model, where it ran, what left the machine.
+    List {
+        #[command(flatten)]
+        filter: AuditFilterArgs,
+    },
     /// Write every generation's record (model, file hash, parameters, token counts,
-    /// timings, and hashes of prompt and output, never their text) as JSON Lines.
+    /// timings, provider, redactions and bytes sent, and hashes of prompt and output,
+    /// never their text) as JSON Lines.
     Export {
-        /// Only records made at or after this time, in milliseconds since 1970 (UTC).
-        #[arg(long, value_name = "MS")]
-        since: Option<i64>,
+        #[command(flatten)]
+        filter: AuditFilterArgs,
         /// Write to this file instead of stdout.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AuditFilterArgs {
+    /// Only records made at or after this time, in milliseconds since 1970 (UTC).
+    #[arg(long, value_name = "MS")]
+    pub since: Option<i64>,
+    /// Only this provider's generations (`local` for this computer).
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Only generations whose text was sent to a remote provider.
+    #[arg(long)]
+    pub remote: bool,
+    /// Only generations made for this: answer, title, summary, run, document_summary,
+    /// translation, api, document_answer, query_rewrite, other.
+    #[arg(long)]
+    pub purpose: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -23,7 +23,7 @@ fn main() {
         Command::Docs { command } => commands::docs::run(command, json),
         Command::Ask(args) => commands::ask::run(args, json),
         Command::History { command } => commands::history::run(command, json),
-        Command::Audit { command } => commands::audit::run(command),
+        Command::Audit { command } => commands::audit::run(command, json),
         Command::Persona { command } => commands::persona::run(command, json),
         Command::Providers { command } => commands::providers::run(command, json),
         Command::Offline { state } => commands::providers::offline(state, json),

@@ -112,6 +112,37 @@ fn a_provider_connected_from_the_command_line_answers_and_offline_mode_stops_it(
         Some("Bearer sk-from-stdin")
     );
 
+    // The audit log lists what left the machine, and only that with --remote.
+    let audit = cli(home.path())
+        .args(["audit", "list", "--remote"])
+        .output()
+        .unwrap();
+    assert!(audit.status.success(), "{}", describe(&audit));
+    let listed = text(&audit.stdout);
+    assert_eq!(listed.lines().count(), 2, "only what was sent: {listed}");
+    assert!(
+        listed.contains("sent 6 bytes to work; nothing redacted"),
+        "{listed}"
+    );
+    let all = cli(home.path())
+        .args(["audit", "list", "--provider", "work"])
+        .output()
+        .unwrap();
+    let all = text(&all.stdout);
+    assert!(
+        all.contains("nothing sent to work [failed: Hearth is in offline mode"),
+        "the refused call sent nothing: {all}"
+    );
+    let bad = cli(home.path())
+        .args(["audit", "list", "--purpose", "gossip"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&bad.stderr).contains("unknown purpose"),
+        "{}",
+        describe(&bad)
+    );
+
     let removed = cli(home.path())
         .args(["providers", "rm", "work"])
         .output()

@@ -11,6 +11,7 @@
 //! model in a background thread, since files run to several gigabytes and a generation
 //! must never wait for it; records written before it is ready are filled in when it is.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -20,6 +21,9 @@ use hearth_llm::{
 };
 use hearth_store::{AuditPurpose, FileStamp, NewAuditRecord, Store};
 use sha2::{Digest, Sha256};
+
+use crate::redact::{Redactions, Redactor};
+use crate::redacting::{outgoing, restoring};
 
 /// The provider recorded for a model that runs on this machine.
 pub const PROVIDER_LOCAL: &str = "local";
@@ -129,6 +133,8 @@ pub(crate) struct AuditedEngine {
     hash: Arc<ModelHash>,
     store: Arc<Store>,
     context: AuditContext,
+    /// For a remote model: what takes personal data out of the text sent.
+    redactor: Option<Redactor>,
 }
 
 impl AuditedEngine {
@@ -143,7 +149,18 @@ impl AuditedEngine {
             hash,
             store,
             context,
+            redactor: None,
         }
+    }
+
+    pub(crate) fn with_redactor(mut self, redactor: Option<Redactor>) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
+    /// Whether text given to this engine leaves the machine.
+    fn is_remote(&self) -> bool {
+        self.inner.info().provider.is_some()
     }
 
     /// What every record of a request made now shares.
@@ -157,18 +174,23 @@ impl AuditedEngine {
             model: info.name,
             parameters: serde_json::to_value(options).unwrap_or_default(),
             prompt_sha256,
+            redactions: BTreeMap::new(),
+            sent_bytes: None,
         }
     }
 
     /// Hands the caller a stream fed by a recorder thread that follows `started`.
     fn follow(
         &self,
-        recorder: Recorder,
+        mut recorder: Recorder,
         started: hearth_llm::Result<Generation>,
     ) -> hearth_llm::Result<Generation> {
         let inner = match started {
             Ok(generation) => generation,
             Err(error) => {
+                // Refused before a connection (offline mode, bad options): nothing left.
+                recorder.sent_bytes = None;
+                recorder.redactions.clear();
                 recorder.write(Outcome::Failed(&error), "");
                 return Err(error);
             }
@@ -193,9 +215,23 @@ impl Engine for AuditedEngine {
         self.inner.info()
     }
 
-    fn submit(&self, request: EngineRequest) -> hearth_llm::Result<Generation> {
-        let recorder = self.recorder(&request.options, prompt_sha256(&request.prompt));
-        let started = self.inner.submit(request);
+    fn submit(&self, mut request: EngineRequest) -> hearth_llm::Result<Generation> {
+        let mut recorder = self.recorder(&request.options, prompt_sha256(&request.prompt));
+        if !self.is_remote() {
+            let started = self.inner.submit(request);
+            return self.follow(recorder, started);
+        }
+        let Prompt::Text(text) = &request.prompt else {
+            let started = self.inner.submit(request);
+            return self.follow(recorder, started);
+        };
+        let out = outgoing(self.redactor.as_ref(), &[ChatMessage::user(text.as_str())]);
+        recorder.egress(&out.redactions, out.sent_bytes);
+        request.prompt = Prompt::Text(out.messages[0].content.clone());
+        let started = self
+            .inner
+            .submit(request)
+            .and_then(|g| restoring(g, out.redactions));
         self.follow(recorder, started)
     }
 
@@ -210,10 +246,14 @@ impl Engine for AuditedEngine {
         if self.inner.info().provider.is_none() {
             return hearth_llm::format_and_submit(self, messages, options);
         }
-        let sent = serde_json::to_vec(messages).unwrap_or_default();
-        let recorder = self.recorder(&options, sha256_hex(&sent));
-        let (started, source) = match self.inner.chat(messages, options) {
-            Ok((generation, source)) => (Ok(generation), source),
+        // The record hashes the conversation as the user has it, and the answer as the
+        // user reads it (restored); what was sent is measured after redaction.
+        let asked = serde_json::to_vec(messages).unwrap_or_default();
+        let mut recorder = self.recorder(&options, sha256_hex(&asked));
+        let out = outgoing(self.redactor.as_ref(), messages);
+        recorder.egress(&out.redactions, out.sent_bytes);
+        let (started, source) = match self.inner.chat(&out.messages, options) {
+            Ok((generation, source)) => (restoring(generation, out.redactions), source),
             Err(error) => (Err(error), TemplateSource::Remote),
         };
         Ok((self.follow(recorder, started)?, source))
@@ -254,9 +294,21 @@ struct Recorder {
     model: String,
     parameters: serde_json::Value,
     prompt_sha256: String,
+    redactions: BTreeMap<String, u64>,
+    sent_bytes: Option<u64>,
 }
 
 impl Recorder {
+    /// Notes what leaves the machine with this request.
+    fn egress(&mut self, redactions: &Redactions, sent_bytes: u64) {
+        self.redactions = redactions
+            .counts()
+            .into_iter()
+            .map(|(kind, n)| (kind.name().to_owned(), n as u64))
+            .collect();
+        self.sent_bytes = Some(sent_bytes);
+    }
+
     /// Forwards every event, writing the record before the final one.
     fn follow(self, mut inner: Generation, events: flume::Sender<GenerationEvent>) {
         let mut output = String::new();
@@ -290,6 +342,8 @@ impl Recorder {
             output_sha256: sha256_hex(output.as_bytes()),
             conversation_id: self.context.conversation_id.clone(),
             purpose: self.context.purpose,
+            redactions: self.redactions.clone(),
+            sent_bytes: self.sent_bytes,
         };
         match outcome {
             Outcome::Done(completion) => {
@@ -299,7 +353,14 @@ impl Recorder {
                 record.generation_ms = Some(completion.generation_ms);
                 record.stop_reason = Some(stop_reason(&completion.stop_reason).to_owned());
             }
-            Outcome::Failed(error) => record.error = Some(error.to_string()),
+            Outcome::Failed(error) => {
+                record.error = Some(error.to_string());
+                if matches!(error, LlmError::RemoteUnreachable { .. }) {
+                    // The connection never opened, so the text never left.
+                    record.sent_bytes = None;
+                    record.redactions.clear();
+                }
+            }
         }
         let mut waiting = self
             .hash

@@ -197,12 +197,22 @@ impl Hearth {
         context: AuditContext,
     ) -> Result<Arc<dyn Engine>> {
         let loaded = self.loaded_model(model)?;
-        Ok(Arc::new(AuditedEngine::new(
-            loaded.engine,
-            loaded.hash,
-            self.store.clone(),
-            context,
-        )))
+        // Text for a remote model passes the redactor on its way out (the settings'
+        // kinds and names); nothing of a local model's leaves, so it needs none.
+        let redaction = self.config().redaction;
+        let redactor = (loaded.engine.info().provider.is_some()
+            && (redaction.enabled || !redaction.names.is_empty()))
+        .then(|| {
+            if redaction.enabled {
+                crate::redact::Redactor::new(&redaction.names)
+            } else {
+                crate::redact::Redactor::names_only(&redaction.names)
+            }
+        });
+        Ok(Arc::new(
+            AuditedEngine::new(loaded.engine, loaded.hash, self.store.clone(), context)
+                .with_redactor(redactor),
+        ))
     }
 
     fn loaded_model(&self, model: Option<&str>) -> Result<LoadedModel> {

@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use crate::config::ProviderConfig;
 use crate::error::{CoreError, Result};
 use crate::hearth::{poisoned, Hearth};
-use crate::redacting::RedactingEngine;
 use crate::secrets::KeyPlace;
 
 /// A provider as the settings screen shows it: its settings and where its key is.
@@ -162,16 +161,7 @@ impl Hearth {
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(15),
         };
-        let engine: Arc<dyn Engine> = Arc::new(RemoteEngine::new(settings, self.network.clone())?);
-        let redaction = self.config().redaction;
-        if !redaction.enabled && redaction.names.is_empty() {
-            return Ok(engine);
-        }
-        Ok(Arc::new(RedactingEngine::new(
-            engine,
-            &redaction.names,
-            redaction.enabled,
-        )))
+        Ok(Arc::new(RemoteEngine::new(settings, self.network.clone())?))
     }
 
     pub(crate) fn drop_remote_engines(&self, provider: &str) -> Result<()> {

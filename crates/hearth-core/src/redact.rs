@@ -29,6 +29,18 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The name in the audit log (`email`, `iban`...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Email => "email",
+            Kind::Iban => "iban",
+            Kind::Card => "card",
+            Kind::Ip => "ip",
+            Kind::Phone => "phone",
+            Kind::Name => "name",
+        }
+    }
+
     fn label(self) -> &'static str {
         match self {
             Kind::Email => "EMAIL",

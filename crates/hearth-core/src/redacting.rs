@@ -1,92 +1,43 @@
-//! The engine wrapper that applies redaction to a remote model: what goes out has its
-//! personal data replaced by placeholders ([`crate::redact`]), and what comes back has
-//! them restored, delta by delta, so the user reads the real values and the provider
-//! never sees them. Local models are never wrapped: nothing of theirs leaves.
+//! Redaction on the way to a remote model and back (used where engines are audited,
+//! `crate::audit`): what goes out has its personal data replaced by placeholders
+//! ([`crate::redact`]) and its size measured for the audit log, and what comes back has
+//! the placeholders restored, delta by delta, so the user reads the real values and the
+//! provider never sees them. Local models are never touched: nothing of theirs leaves.
 
-use std::sync::Arc;
-
-use hearth_llm::{
-    ChatMessage, Engine, EngineRequest, Generation, GenerationEvent, GenerationOptions, LlmError,
-    ModelInfo, Prompt, TemplateSource,
-};
+use hearth_llm::{ChatMessage, Generation, GenerationEvent, LlmError};
 
 use crate::redact::{Redactions, Redactor, StreamRestorer};
 
-pub(crate) struct RedactingEngine {
-    inner: Arc<dyn Engine>,
-    redactor: Redactor,
+/// What goes to a remote provider: `messages` with personal data replaced (when a
+/// redactor is set), the placeholders given out, and the bytes of text sent.
+pub(crate) struct Outgoing {
+    pub messages: Vec<ChatMessage>,
+    pub redactions: Redactions,
+    pub sent_bytes: u64,
 }
 
-impl RedactingEngine {
-    /// `builtin`: emails, phone numbers, IBANs, cards and IP addresses as well as the
-    /// listed `names`.
-    pub(crate) fn new(inner: Arc<dyn Engine>, names: &[String], builtin: bool) -> Self {
-        let redactor = if builtin {
-            Redactor::new(names)
-        } else {
-            Redactor::names_only(names)
-        };
-        Self { inner, redactor }
-    }
-}
-
-impl Engine for RedactingEngine {
-    fn info(&self) -> ModelInfo {
-        self.inner.info()
-    }
-
-    fn submit(&self, mut request: EngineRequest) -> hearth_llm::Result<Generation> {
-        let mut redactions = Redactions::default();
-        if let Prompt::Text(text) = &request.prompt {
-            request.prompt = Prompt::Text(self.redactor.redact(text, &mut redactions));
-        }
-        restoring(self.inner.submit(request)?, redactions)
-    }
-
-    fn chat(
-        &self,
-        messages: &[ChatMessage],
-        options: GenerationOptions,
-    ) -> hearth_llm::Result<(Generation, TemplateSource)> {
-        let mut redactions = Redactions::default();
-        let sent: Vec<ChatMessage> = messages
-            .iter()
-            .map(|m| ChatMessage::new(m.role, self.redactor.redact(&m.content, &mut redactions)))
-            .collect();
-        if !redactions.is_empty() {
-            tracing::info!(
-                provider = self.inner.info().provider.as_deref().unwrap_or_default(),
-                redacted = ?redactions.counts(),
-                "personal data replaced by placeholders before sending"
-            );
-        }
-        let (generation, source) = self.inner.chat(&sent, options)?;
-        Ok((restoring(generation, redactions)?, source))
-    }
-
-    fn tokenize(&self, text: &str, add_special: bool) -> hearth_llm::Result<Vec<u32>> {
-        self.inner.tokenize(text, add_special)
-    }
-
-    fn detokenize(&self, tokens: &[u32]) -> hearth_llm::Result<String> {
-        self.inner.detokenize(tokens)
-    }
-
-    fn count_tokens(&self, text: &str) -> hearth_llm::Result<usize> {
-        self.inner.count_tokens(text)
-    }
-
-    fn forget_contexts(&self) -> hearth_llm::Result<()> {
-        self.inner.forget_contexts()
-    }
-
-    fn stop(&self) {
-        self.inner.stop()
+pub(crate) fn outgoing(redactor: Option<&Redactor>, messages: &[ChatMessage]) -> Outgoing {
+    let mut redactions = Redactions::default();
+    let messages: Vec<ChatMessage> = messages
+        .iter()
+        .map(|m| match redactor {
+            Some(r) => ChatMessage::new(m.role, r.redact(&m.content, &mut redactions)),
+            None => m.clone(),
+        })
+        .collect();
+    let sent_bytes = messages.iter().map(|m| m.content.len() as u64).sum();
+    Outgoing {
+        messages,
+        redactions,
+        sent_bytes,
     }
 }
 
 /// The caller's stream: `inner`'s events with the placeholders put back.
-fn restoring(mut inner: Generation, redactions: Redactions) -> hearth_llm::Result<Generation> {
+pub(crate) fn restoring(
+    mut inner: Generation,
+    redactions: Redactions,
+) -> hearth_llm::Result<Generation> {
     if redactions.is_empty() {
         return Ok(inner);
     }

@@ -88,6 +88,11 @@ fn a_connected_provider_answers_and_is_audited_by_name() {
             ("claude", model)
         );
         assert_eq!(record.error, None);
+        assert_eq!(
+            record.sent_bytes,
+            Some("What colour is the sky?".len() as u64)
+        );
+        assert!(record.redactions.is_empty());
     }
 
     // The key is nowhere in the settings file, nor anywhere in clear on disk.
@@ -224,6 +229,20 @@ fn personal_data_is_redacted_before_sending_and_restored_in_the_answer() {
         .unwrap()
         .to_owned();
     assert_eq!(sent, "Email [EMAIL_1] about [NAME_1]'s IBAN [IBAN_1].");
+    // The audit log says what left and what was held back, and hashes the answer as
+    // the user reads it.
+    let record = &records(&hearth, 1)[0];
+    assert_eq!(record.sent_bytes, Some(sent.len() as u64));
+    let redacted: Vec<(&str, u64)> = record
+        .redactions
+        .iter()
+        .map(|(k, n)| (k.as_str(), *n))
+        .collect();
+    assert_eq!(redacted, [("email", 1), ("iban", 1), ("name", 1)]);
+    assert_eq!(
+        record.output_sha256,
+        hearth_core::audit::sha256_hex(restored.as_bytes())
+    );
 
     // Turned off (and no names), the text goes as written.
     hearth

@@ -7,6 +7,7 @@
 //! said. That is also why records have no foreign key to conversations: they outlive a
 //! deleted conversation without keeping any of its words.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use rusqlite::{params, OptionalExtension, Row};
@@ -59,7 +60,8 @@ impl AuditPurpose {
         }
     }
 
-    fn parse(text: &str) -> Self {
+    /// The purpose a name stands for; unknown names read as `other`.
+    pub fn parse(text: &str) -> Self {
         match text {
             "answer" => AuditPurpose::Answer,
             "title" => AuditPurpose::Title,
@@ -83,7 +85,7 @@ pub struct NewAuditRecord {
     pub model: String,
     /// SHA-256 of the model file; `None` while it is still being computed.
     pub model_sha256: Option<String>,
-    /// Where the model ran: "local" (remote providers come later).
+    /// Where the model ran: "local", or the remote provider's name.
     pub provider: String,
     /// The generation options, as JSON.
     pub parameters: serde_json::Value,
@@ -99,6 +101,26 @@ pub struct NewAuditRecord {
     pub output_sha256: String,
     pub conversation_id: Option<String>,
     pub purpose: AuditPurpose,
+    /// For a remote provider: values taken out before sending, by kind
+    /// (`{"email": 2, "name": 1}`); empty when nothing was redacted.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub redactions: BTreeMap<String, u64>,
+    /// For a remote provider: bytes of text sent to it (after redaction); `None` when
+    /// the model ran on this computer and nothing left it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_bytes: Option<u64>,
+}
+
+/// Which audit records to read; the default is all of them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilter {
+    /// Only records made at or after this time (milliseconds since the Unix epoch).
+    pub since: Option<i64>,
+    /// Only this provider's ("local" for this computer).
+    pub provider: Option<String>,
+    /// Only generations whose text left the machine.
+    pub remote_only: bool,
+    pub purpose: Option<AuditPurpose>,
 }
 
 /// A stored audit record: the recorded generation plus its id and time. Reads of the
@@ -121,11 +143,13 @@ impl std::ops::Deref for AuditRecord {
 
 const COLUMNS: &str = "id, created_at, model, model_sha256, provider, parameters, prompt_tokens, \
      completion_tokens, prompt_ms, generation_ms, stop_reason, error, prompt_sha256, \
-     output_sha256, conversation_id, purpose";
+     output_sha256, conversation_id, purpose, redactions, sent_bytes";
 
 fn record_from_row(row: &Row<'_>) -> rusqlite::Result<AuditRecord> {
     let parameters: String = row.get(5)?;
     let purpose: String = row.get(15)?;
+    let redactions: Option<String> = row.get(16)?;
+    let sent_bytes: Option<i64> = row.get(17)?;
     Ok(AuditRecord {
         id: row.get(0)?,
         created_at: row.get(1)?,
@@ -146,6 +170,10 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<AuditRecord> {
             output_sha256: row.get(13)?,
             conversation_id: row.get(14)?,
             purpose: AuditPurpose::parse(&purpose),
+            redactions: redactions
+                .and_then(|r| serde_json::from_str(&r).ok())
+                .unwrap_or_default(),
+            sent_bytes: sent_bytes.and_then(|b| u64::try_from(b).ok()),
         },
     })
 }
@@ -171,10 +199,15 @@ impl Store {
         let parameters = serde_json::to_string(&record.parameters)
             .map_err(|e| StoreError::invalid("parameters", e.to_string()))?;
         limits::check_len("parameters", &parameters, MAX_SETTINGS_BYTES)?;
+        let redactions = (!record.redactions.is_empty())
+            .then(|| serde_json::to_string(&record.redactions))
+            .transpose()
+            .map_err(|e| StoreError::invalid("redactions", e.to_string()))?;
+        let sent_bytes = record.sent_bytes.and_then(|b| i64::try_from(b).ok());
         self.write(|tx| {
             tx.execute(
                 &format!(
-                    "INSERT INTO audit_log ({}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                    "INSERT INTO audit_log ({}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                     COLUMNS
                 ),
                 params![
@@ -193,6 +226,8 @@ impl Store {
                     record.output_sha256,
                     record.conversation_id,
                     record.purpose.as_str(),
+                    redactions,
+                    sent_bytes,
                 ],
             )?;
             Ok(tx.last_insert_rowid())
@@ -218,20 +253,42 @@ impl Store {
     /// Audit records, oldest first; with `since`, only those made at or after that time
     /// (milliseconds since the Unix epoch).
     pub fn audit_records(&self, since: Option<i64>) -> Result<Vec<AuditRecord>> {
+        self.audit_records_where(&AuditFilter {
+            since,
+            ..AuditFilter::default()
+        })
+    }
+
+    /// The audit records `filter` selects, oldest first.
+    pub fn audit_records_where(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE created_at >= ?1 ORDER BY created_at, id"
+            "SELECT {COLUMNS} FROM audit_log WHERE created_at >= ?1 \
+             AND (?2 IS NULL OR provider = ?2) AND (?3 = 0 OR sent_bytes IS NOT NULL) \
+             AND (?4 IS NULL OR purpose = ?4) ORDER BY created_at, id"
         ))?;
         let records = stmt
-            .query_map([since.unwrap_or(i64::MIN)], record_from_row)?
+            .query_map(
+                params![
+                    filter.since.unwrap_or(i64::MIN),
+                    filter.provider,
+                    filter.remote_only,
+                    filter.purpose.map(AuditPurpose::as_str),
+                ],
+                record_from_row,
+            )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(records)
     }
 
-    /// Writes the audit records (see [`Store::audit_records`]) as JSON Lines, one object
-    /// per line, and returns how many were written.
-    pub fn export_audit_jsonl(&self, mut writer: impl Write, since: Option<i64>) -> Result<usize> {
-        let records = self.audit_records(since)?;
+    /// Writes the audit records `filter` selects as JSON Lines, one object per line,
+    /// and returns how many were written.
+    pub fn export_audit_jsonl(
+        &self,
+        mut writer: impl Write,
+        filter: &AuditFilter,
+    ) -> Result<usize> {
+        let records = self.audit_records_where(filter)?;
         for record in &records {
             // Serializing plain data with string keys cannot fail; report it if it does.
             let line = serde_json::to_string(record)
@@ -266,6 +323,8 @@ impl NewAuditRecord {
             output_sha256: "b".repeat(64),
             conversation_id: Some("c1".into()),
             purpose: AuditPurpose::Answer,
+            redactions: BTreeMap::new(),
+            sent_bytes: None,
         }
     }
 }
@@ -273,6 +332,62 @@ impl NewAuditRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_left_the_machine_is_kept_and_filtered_on() {
+        let store = Store::open_in_memory().unwrap();
+        store.add_audit_record(&NewAuditRecord::for_test()).unwrap();
+        let remote = NewAuditRecord {
+            provider: "openai".into(),
+            redactions: BTreeMap::from([("email".into(), 2), ("name".into(), 1)]),
+            sent_bytes: Some(1234),
+            purpose: AuditPurpose::Title,
+            ..NewAuditRecord::for_test()
+        };
+        store.add_audit_record(&remote).unwrap();
+        let all = store.audit_records(None).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!((all[0].sent_bytes, all[0].redactions.len()), (None, 0));
+        assert_eq!(all[1].generation, remote);
+        let left = store
+            .audit_records_where(&AuditFilter {
+                remote_only: true,
+                ..AuditFilter::default()
+            })
+            .unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].provider, "openai");
+        let by = |provider: &str, purpose| {
+            store
+                .audit_records_where(&AuditFilter {
+                    provider: Some(provider.into()),
+                    purpose,
+                    ..AuditFilter::default()
+                })
+                .unwrap()
+                .len()
+        };
+        assert_eq!(by("local", None), 1);
+        assert_eq!(by("openai", Some(AuditPurpose::Title)), 1);
+        assert_eq!(by("openai", Some(AuditPurpose::Answer)), 0);
+        let mut out = Vec::new();
+        store
+            .export_audit_jsonl(&mut out, &AuditFilter::default())
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            !lines[0].contains("sent_bytes"),
+            "local records stay as they were: {}",
+            lines[0]
+        );
+        assert!(
+            lines[1].contains(r#""redactions":{"email":2,"name":1}"#)
+                && lines[1].contains(r#""sent_bytes":1234"#),
+            "{}",
+            lines[1]
+        );
+    }
 
     #[test]
     fn records_are_stored_and_listed_oldest_first() {
@@ -344,7 +459,12 @@ mod tests {
             })
             .unwrap();
         let mut out = Vec::new();
-        assert_eq!(store.export_audit_jsonl(&mut out, None).unwrap(), 2);
+        assert_eq!(
+            store
+                .export_audit_jsonl(&mut out, &AuditFilter::default())
+                .unwrap(),
+            2
+        );
         let text = String::from_utf8(out).unwrap();
         assert!(text.ends_with('\n'));
         let lines: Vec<AuditRecord> = text

@@ -42,7 +42,7 @@ mod unspaced;
 mod vector_cache;
 mod vectors;
 
-pub use audit::{AuditPurpose, AuditRecord, FileStamp, NewAuditRecord};
+pub use audit::{AuditFilter, AuditPurpose, AuditRecord, FileStamp, NewAuditRecord};
 pub use collections::{
     Collection, CollectionFile, FileStatus, IndexedFile, NewChunk, MAX_COLLECTION_NAME_BYTES,
 };

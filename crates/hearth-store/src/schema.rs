@@ -434,6 +434,16 @@ const V11_MESSAGE_PROVIDER: &str = r#"
 ALTER TABLE messages ADD COLUMN provider TEXT;
 "#;
 
+/// Version 12: what left the machine with a generation made by a remote provider — the
+/// bytes of text sent and, per kind, how many values were redacted first.
+const V12_AUDIT_EGRESS: &str = r#"
+ALTER TABLE audit_log ADD COLUMN redactions TEXT
+    CHECK (redactions IS NULL OR json_valid(redactions));
+ALTER TABLE audit_log ADD COLUMN sent_bytes INTEGER
+    CHECK (sent_bytes IS NULL OR sent_bytes >= 0);
+CREATE INDEX audit_log_provider ON audit_log(provider, created_at);
+"#;
+
 /// Every migration in order; migration `i` takes the database to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
     V1_CORE,
@@ -447,6 +457,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     V9_UNSPACED_INDEX,
     V10_COLLECTIONS,
     V11_MESSAGE_PROVIDER,
+    V12_AUDIT_EGRESS,
 ];
 
 /// The schema version this code writes.
@@ -743,6 +754,10 @@ mod tests {
         assert_eq!(records[1].generation.purpose, crate::AuditPurpose::Api);
     }
 
+    /// Takes a version 12 database back to version 11.
+    const UNDO_V12: &str = "DROP INDEX audit_log_provider; \
+        ALTER TABLE audit_log DROP COLUMN sent_bytes; ALTER TABLE audit_log DROP COLUMN redactions;";
+
     /// Takes a version 11 database back to version 10.
     const UNDO_V11: &str = "ALTER TABLE messages DROP COLUMN provider;";
 
@@ -764,7 +779,7 @@ mod tests {
         };
         {
             let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(&format!("{UNDO_V11} PRAGMA user_version = 10;"))
+            conn.execute_batch(&format!("{UNDO_V12} {UNDO_V11} PRAGMA user_version = 10;"))
                 .unwrap();
         }
         let store = Store::open(&path).unwrap();
@@ -862,7 +877,7 @@ mod tests {
             // Back to version 8, as an older Hearth left it.
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(&format!(
-                "{UNDO_V11} {UNDO_V10} DROP TRIGGER messages_unspaced_insert; \
+                "{UNDO_V12} {UNDO_V11} {UNDO_V10} DROP TRIGGER messages_unspaced_insert; \
                      DROP TRIGGER messages_unspaced_delete; \
                      DROP TRIGGER messages_unspaced_update; DROP TABLE messages_unspaced; \
                      PRAGMA user_version = 8;"
