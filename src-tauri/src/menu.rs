@@ -16,6 +16,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("go-translate", "Translate", "CmdOrCtrl+3", "#/translate"),
     ("go-documents", "Documents", "CmdOrCtrl+4", "#/documents"),
     ("go-models", "Models", "CmdOrCtrl+5", "#/models"),
+    ("go-activity", "Activity", "CmdOrCtrl+6", "#/activity"),
     ("settings", "Settings…", "CmdOrCtrl+,", "#/settings"),
 ];
 

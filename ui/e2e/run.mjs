@@ -356,6 +356,15 @@ await test("a remote provider answers a chat marked as sent there, and offline m
     assert.equal(seen[0].body.messages.at(-1).content, "Hello out there?");
     await shot("chat-remote-answer");
 
+    // The Activity page shows what left this computer, with the provider's name.
+    await page.goto(`${url}/#/activity`);
+    await page.check('.activity input[type="checkbox"]');
+    const sentRow = page.locator('.audit-log tr[data-remote="yes"]').first();
+    await sentRow.waitFor();
+    assert.match(await sentRow.innerText(), /mock[\s\S]*\d+ bytes/);
+    assert.match(await page.locator('.activity [role="status"]').innerText(), /sent to a remote provider/);
+    await shot("activity-sent");
+
     // Offline mode: the next question is refused with the reason, and nothing is sent.
     const conversation = page.url();
     await page.goto(`${url}/#/settings`);

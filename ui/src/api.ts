@@ -37,6 +37,28 @@ export interface Message {
   provider?: string | null;
 }
 
+/** One generation in the audit log: hashes, never text. */
+export interface AuditRecord {
+  id: number;
+  created_at: number;
+  model: string;
+  model_sha256: string | null;
+  /** "local", or the remote provider's name. */
+  provider: string;
+  purpose: string;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  stop_reason: string | null;
+  error: string | null;
+  prompt_sha256: string;
+  output_sha256: string;
+  conversation_id: string | null;
+  /** Values replaced before sending, by kind. */
+  redactions?: Record<string, number>;
+  /** Bytes of text sent to the provider; absent when nothing left this computer. */
+  sent_bytes?: number;
+}
+
 export type ProviderKind = "openai" | "anthropic";
 
 export interface Provider {
@@ -364,6 +386,13 @@ export class Api {
   }
   removeProvider(name: string) {
     return this.transport.request<void>("DELETE", `/api/providers/${encodeURIComponent(name)}`);
+  }
+  audit(filter: { remote?: boolean; provider?: string; since?: number } = {}) {
+    const query = new URLSearchParams();
+    if (filter.remote) query.set("remote", "true");
+    if (filter.provider) query.set("provider", filter.provider);
+    if (filter.since != null) query.set("since", String(filter.since));
+    return this.transport.request<AuditRecord[]>("GET", `/api/audit?${query}`);
   }
   setOffline(offline: boolean) {
     return this.transport.request<{ offline: boolean }>("PUT", "/api/offline", { offline });

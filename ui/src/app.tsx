@@ -11,6 +11,7 @@ import { TranslatePage } from "./translate";
 import { ModelsPage } from "./models";
 import { SettingsPage } from "./settings";
 import { DocumentsPage } from "./documents";
+import { ActivityPage } from "./activity";
 import { native, type LocalFile } from "./desktop";
 import { deliverDocuments } from "./document-input";
 import { ModelLoading } from "./model-loading";
@@ -21,7 +22,7 @@ export const useApi = () => useContext(ApiContext);
 /** Bumped when conversations change, so the sidebar reloads. */
 export const HistoryContext = createContext<{ version: number; changed: () => void }>({ version: 0, changed: () => {} });
 
-export type Route = { page: "chat"; id?: string } | { page: "documents" | "summarize" | "translate" | "models" | "settings" };
+export type Route = { page: "chat"; id?: string } | { page: "documents" | "summarize" | "translate" | "models" | "activity" | "settings" };
 
 export function parseRoute(hash: string): Route {
   const [page, id] = hash.replace(/^#\/?/, "").split("/");
@@ -30,6 +31,7 @@ export function parseRoute(hash: string): Route {
     case "summarize":
     case "translate":
     case "models":
+    case "activity":
     case "settings":
       return { page };
     case "chat":
@@ -111,6 +113,7 @@ export function App({ api }: { api: Api }) {
             {route.page === "summarize" && <SummarizePage />}
             {route.page === "translate" && <TranslatePage />}
             {route.page === "models" && <ModelsPage />}
+            {route.page === "activity" && <ActivityPage />}
             {route.page === "settings" && <SettingsPage />}
           </main>
         </div>

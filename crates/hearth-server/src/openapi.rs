@@ -34,6 +34,7 @@ use crate::{api, openai};
         api::conversations::edit,
         api::history::search,
         api::history::export,
+        api::history::audit,
         api::history::import,
         api::history::personas,
         api::history::create_persona,

@@ -225,3 +225,48 @@ pub async fn delete_persona(
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Which audit records to list (all when nothing is given).
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditParams {
+    /// Only records made at or after this time (milliseconds since the Unix epoch).
+    pub since: Option<i64>,
+    /// Only this provider's (`local` for this computer).
+    pub provider: Option<String>,
+    /// Only generations whose text was sent to a remote provider.
+    #[serde(default)]
+    pub remote: bool,
+    /// Only generations made for this purpose (`answer`, `title`, `summary`...).
+    pub purpose: Option<String>,
+}
+
+/// The audit log: one record per generation — model, file hash, provider, parameters,
+/// counts, timings, what was redacted and how many bytes were sent, hashes of prompt
+/// and output (never their text). Oldest first.
+#[utoipa::path(get, path = "/api/audit", tag = "history", params(AuditParams),
+    responses((status = 200, body = [Object]), (status = 400, description = "An unknown purpose")),
+    security(("bearer" = [])))]
+pub async fn audit(
+    State(state): State<AppState>,
+    ValidQuery(params): ValidQuery<AuditParams>,
+) -> ApiResult<Json<Vec<hearth_store::AuditRecord>>> {
+    let purpose = match params.purpose.as_deref() {
+        None | Some("") => None,
+        Some(name) => {
+            let purpose = hearth_store::AuditPurpose::parse(name);
+            if purpose.as_str() != name {
+                return Err(ApiError::invalid("purpose", format!("unknown purpose `{name}`")));
+            }
+            Some(purpose)
+        }
+    };
+    let filter = hearth_store::AuditFilter {
+        since: params.since,
+        provider: params.provider.filter(|p| !p.is_empty()),
+        remote_only: params.remote,
+        purpose,
+    };
+    blocking(&state, move |hearth| Ok(hearth.store().audit_records_where(&filter)?))
+        .await
+        .map(Json)
+}

@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/messages/{id}/regenerate", post(c::regenerate))
         .route("/api/messages/{id}/edit", post(c::edit))
         .route("/api/search", get(history::search))
+        .route("/api/audit", get(history::audit))
         .route("/api/export", get(history::export))
         .route(
             "/api/personas",
