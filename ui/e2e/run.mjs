@@ -355,6 +355,7 @@ await test("a remote provider answers a chat marked as sent there, and offline m
     assert.equal(seen[0].auth, "Bearer sk-e2e-secret");
     assert.equal(seen[0].body.messages.at(-1).content, "Hello out there?");
     await shot("chat-remote-answer");
+    const conversation = page.url();
 
     // The Activity page shows what left this computer, with the provider's name.
     await page.goto(`${url}/#/activity`);
@@ -366,7 +367,6 @@ await test("a remote provider answers a chat marked as sent there, and offline m
     await shot("activity-sent");
 
     // Offline mode: the next question is refused with the reason, and nothing is sent.
-    const conversation = page.url();
     await page.goto(`${url}/#/settings`);
     await page.check('.providers input[type="checkbox"]');
     await page.locator("text=Offline: no remote provider will be contacted.").waitFor();

@@ -176,12 +176,25 @@ async fn a_remote_provider_through_the_app_api() {
     let (status, sent) = server.get_json("/api/audit?remote=true").await;
     assert_eq!(status, 200, "{sent}");
     let sent = sent.as_array().unwrap();
-    assert!(sent.len() >= 3, "the answer, its title and the /v1 call: {sent:?}");
-    assert!(sent.iter().all(|r| r["provider"] == "mock" && r["sent_bytes"].as_u64().unwrap() > 0));
+    assert!(
+        sent.len() >= 3,
+        "the answer, its title and the /v1 call: {sent:?}"
+    );
+    assert!(sent
+        .iter()
+        .all(|r| r["provider"] == "mock" && r["sent_bytes"].as_u64().unwrap() > 0));
     let (_, local) = server.get_json("/api/audit?provider=local").await;
-    assert!(local.as_array().unwrap().iter().all(|r| r["sent_bytes"].is_null()));
+    assert!(local
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["sent_bytes"].is_null()));
     let (status, error) = server.get_json("/api/audit?purpose=gossip").await;
-    assert_eq!((status, error["details"]["field"].as_str()), (400, Some("purpose")), "{error}");
+    assert_eq!(
+        (status, error["details"]["field"].as_str()),
+        (400, Some("purpose")),
+        "{error}"
+    );
 
     // Bad settings name the field; unknown providers are 404; removal is 204.
     let (status, error) = put(

@@ -255,7 +255,10 @@ pub async fn audit(
         Some(name) => {
             let purpose = hearth_store::AuditPurpose::parse(name);
             if purpose.as_str() != name {
-                return Err(ApiError::invalid("purpose", format!("unknown purpose `{name}`")));
+                return Err(ApiError::invalid(
+                    "purpose",
+                    format!("unknown purpose `{name}`"),
+                ));
             }
             Some(purpose)
         }
@@ -266,7 +269,9 @@ pub async fn audit(
         remote_only: params.remote,
         purpose,
     };
-    blocking(&state, move |hearth| Ok(hearth.store().audit_records_where(&filter)?))
-        .await
-        .map(Json)
+    blocking(&state, move |hearth| {
+        Ok(hearth.store().audit_records_where(&filter)?)
+    })
+    .await
+    .map(Json)
 }
