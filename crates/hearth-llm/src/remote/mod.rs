@@ -579,6 +579,48 @@ fn read_error_body(response: Response<Body>) -> String {
         .unwrap_or_default()
 }
 
+/// The answer as the relay has assembled it so far.
+struct Assembled {
+    started: Instant,
+    first_text: Option<Instant>,
+    text: String,
+    deltas: usize,
+    prompt_tokens: Option<usize>,
+    completion_tokens: Option<usize>,
+}
+
+impl Assembled {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            first_text: None,
+            text: String::new(),
+            deltas: 0,
+            prompt_tokens: None,
+            completion_tokens: None,
+        }
+    }
+
+    /// The final event: the provider's counts when it gave them, else the deltas seen.
+    fn done(self, stop_reason: StopReason) -> GenerationEvent {
+        let end = Instant::now();
+        let first = self.first_text.unwrap_or(end);
+        GenerationEvent::Done {
+            completion: Completion {
+                text: self.text,
+                stop_reason,
+                prompt_tokens: self.prompt_tokens.unwrap_or(0),
+                cached_tokens: 0,
+                restored_tokens: 0,
+                completion_tokens: self.completion_tokens.unwrap_or(self.deltas),
+                prompt_ms: (first - self.started).as_secs_f64() * 1000.0,
+                generation_ms: (end - first).as_secs_f64() * 1000.0,
+                queue_ms: 0.0,
+            },
+        }
+    }
+}
+
 /// Assembles the caller's events from the HTTP thread's pieces, and ends the answer as
 /// soon as it is cancelled.
 fn relay(
@@ -587,69 +629,29 @@ fn relay(
     cancel: CancelToken,
     provider: String,
 ) {
-    let started = Instant::now();
-    let mut first_text: Option<Instant> = None;
-    let mut text = String::new();
-    let mut deltas = 0usize;
-    let (mut prompt_tokens, mut completion_tokens) = (None, None);
+    let mut answer = Assembled::new();
     let mut stop = StopReason::EndOfGeneration;
-    let finish = |text: String,
-                  stop: StopReason,
-                  deltas,
-                  prompt: Option<usize>,
-                  completion: Option<usize>,
-                  first: Option<Instant>| {
-        let end = Instant::now();
-        let first = first.unwrap_or(end);
-        Completion {
-            text,
-            stop_reason: stop,
-            prompt_tokens: prompt.unwrap_or(0),
-            cached_tokens: 0,
-            restored_tokens: 0,
-            completion_tokens: completion.unwrap_or(deltas),
-            prompt_ms: (first - started).as_secs_f64() * 1000.0,
-            generation_ms: (end - first).as_secs_f64() * 1000.0,
-            queue_ms: 0.0,
-        }
-    };
     loop {
         if cancel.is_cancelled() {
-            let completion = finish(
-                text,
-                StopReason::Cancelled,
-                deltas,
-                prompt_tokens,
-                completion_tokens,
-                first_text,
-            );
-            let _ = events.send(GenerationEvent::Done { completion });
+            let _ = events.send(answer.done(StopReason::Cancelled));
             return;
         }
         match pieces.recv_timeout(Duration::from_millis(50)) {
             Ok(Ok(Piece::Text(delta))) => {
-                first_text.get_or_insert_with(Instant::now);
-                deltas += 1;
-                text.push_str(&delta);
+                answer.first_text.get_or_insert_with(Instant::now);
+                answer.deltas += 1;
+                answer.text.push_str(&delta);
                 if events.send(GenerationEvent::Delta { text: delta }).is_err() {
                     return; // the caller went away; dropping `pieces` stops the HTTP side
                 }
             }
             Ok(Ok(Piece::Usage { prompt, completion })) => {
-                prompt_tokens = prompt.or(prompt_tokens);
-                completion_tokens = completion.or(completion_tokens);
+                answer.prompt_tokens = prompt.or(answer.prompt_tokens);
+                answer.completion_tokens = completion.or(answer.completion_tokens);
             }
             Ok(Ok(Piece::Stop(reason))) => stop = reason,
             Ok(Ok(Piece::Finished)) => {
-                let completion = finish(
-                    text,
-                    stop,
-                    deltas,
-                    prompt_tokens,
-                    completion_tokens,
-                    first_text,
-                );
-                let _ = events.send(GenerationEvent::Done { completion });
+                let _ = events.send(answer.done(stop));
                 return;
             }
             Ok(Err(error)) => {
@@ -659,13 +661,12 @@ fn relay(
             Err(flume::RecvTimeoutError::Timeout) => {}
             Err(flume::RecvTimeoutError::Disconnected) => {
                 // The HTTP side ends without a word only when it saw the cancel first.
-                let error = if cancel.is_cancelled() {
+                if cancel.is_cancelled() {
                     continue;
-                } else {
-                    LlmError::RemoteProtocol {
-                        provider,
-                        reason: "the request ended without an answer".into(),
-                    }
+                }
+                let error = LlmError::RemoteProtocol {
+                    provider,
+                    reason: "the request ended without an answer".into(),
                 };
                 let _ = events.send(GenerationEvent::Failed { error });
                 return;
