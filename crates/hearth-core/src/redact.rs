@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -93,7 +93,7 @@ impl Redactions {
         if self.is_empty() {
             return text.to_owned();
         }
-        placeholder_pattern()
+        PLACEHOLDER
             .replace_all(text, |caps: &regex::Captures<'_>| {
                 let found = &caps[0];
                 self.by_placeholder
@@ -168,23 +168,23 @@ impl Redactor {
 /// Emails, IBANs, cards, IP addresses and phone numbers in `text`, most specific first
 /// (an email's digits are not a phone number).
 fn find_builtin(text: &str, found: &mut Vec<(usize, usize, Kind)>) {
-    for m in email_pattern().find_iter(text) {
+    for m in EMAIL.find_iter(text) {
         take(found, m.start(), m.end(), Kind::Email);
     }
     // A run of groups may hold more than one number, or more than the number (a year
     // after an IBAN, a quantity after a card): the runs of whole groups that pass the
     // check are the numbers.
-    for m in iban_pattern().find_iter(text) {
+    for m in IBAN.find_iter(text) {
         for (start, end) in checked_runs(text, m.start(), m.end(), iban_checks) {
             take(found, start, end, Kind::Iban);
         }
     }
-    for m in card_pattern().find_iter(text) {
+    for m in CARD.find_iter(text) {
         for (start, end) in checked_runs(text, m.start(), m.end(), luhn_checks) {
             take(found, start, end, Kind::Card);
         }
     }
-    for m in ipv4_pattern().find_iter(text) {
+    for m in IPV4.find_iter(text) {
         // Part of a longer dotted number (a version such as 1.2.3.4.5) is not one.
         let before = text[..m.start()].chars().next_back();
         let after = text[m.end()..].chars().next();
@@ -193,13 +193,13 @@ fn find_builtin(text: &str, found: &mut Vec<(usize, usize, Kind)>) {
             take(found, m.start(), m.end(), Kind::Ip);
         }
     }
-    for m in ipv6_pattern().find_iter(text) {
+    for m in IPV6.find_iter(text) {
         let candidate = m.as_str();
         if candidate.matches(':').count() >= 2 && candidate.parse::<Ipv6Addr>().is_ok() {
             take(found, m.start(), m.end(), Kind::Ip);
         }
     }
-    for m in phone_pattern().find_iter(text) {
+    for m in PHONE.find_iter(text) {
         // A phone number written right before a card or an IBAN ends where it begins.
         let end = found
             .iter()
@@ -264,50 +264,28 @@ impl StreamRestorer {
     }
 }
 
-fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("the built-in patterns are valid"))
+/// The built-in patterns, compiled on first use.
+fn pattern(source: &str) -> Regex {
+    Regex::new(source).expect("the built-in patterns are valid")
 }
 
-fn placeholder_pattern() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    regex(&CELL, r"\[(?:EMAIL|IBAN|CARD|IP|PHONE|NAME)_\d{1,6}\]")
-}
-
-fn email_pattern() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    regex(
-        &CELL,
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"\[(?:EMAIL|IBAN|CARD|IP|PHONE|NAME)_\d{1,6}\]"));
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(
         r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}",
     )
-}
-
-fn iban_pattern() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    regex(&CELL, r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9])+\b")
-}
-
-fn card_pattern() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    regex(&CELL, r"\b\d(?:[ -]?\d){12,}\b")
-}
-
-fn ipv4_pattern() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    regex(&CELL, r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
-}
-
-fn ipv6_pattern() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    regex(&CELL, r"(?i)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}")
-}
-
-fn phone_pattern() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    regex(
-        &CELL,
+});
+static IBAN: LazyLock<Regex> = LazyLock::new(|| pattern(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9])+\b"));
+static CARD: LazyLock<Regex> = LazyLock::new(|| pattern(r"\b\d(?:[ -]?\d){12,}\b"));
+static IPV4: LazyLock<Regex> = LazyLock::new(|| pattern(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"));
+static IPV6: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"(?i)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}"));
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(
         r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}|\(\d{2,5}\)[ .-]?\d{2,4}(?:[ .-]?\d{2,4}){1,3}|\b0[1-9]\d{0,3}(?:[ .-/]?\d{2,4}){2,4}|\b\d{3}[.-]\d{3}[.-]\d{4})\b",
     )
-}
+});
 
 /// The numbers inside `text[start..end]`: runs of whole groups (split at spaces and
 /// dashes) that pass `check`, longest first from the left, none overlapping.
