@@ -64,6 +64,21 @@ pub enum Command {
         #[command(subcommand)]
         command: ProvidersCommand,
     },
+    /// Workflows: pipelines of steps (summarize, translate, classify, extract, prompt,
+    /// generate), each with its own model: ls, show, run, save, rm, runs.
+    Workflow {
+        #[command(subcommand)]
+        command: WorkflowCommand,
+    },
+    /// The prompt library: reusable templates with {{variables}}: list, show, save, rm,
+    /// render.
+    Prompts {
+        #[command(subcommand)]
+        command: PromptsCommand,
+    },
+    /// Generate N records that follow a JSON Schema (test data, or question/answer
+    /// pairs drawn from a document), validated and de-duplicated.
+    Generate(GenerateArgs),
     /// Offline mode: `on` stops every remote call before it connects, `off` allows
     /// configured providers again; with no argument, says which it is.
     Offline {
@@ -118,7 +133,14 @@ pub struct SamplingArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The prompt; `-` reads it from stdin.
-    pub prompt: String,
+    #[arg(required_unless_present = "template")]
+    pub prompt: Option<String>,
+    /// Fill a prompt library template instead (see `hearth prompts list`).
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
+    /// A template variable, as NAME=VALUE (repeat for each).
+    #[arg(long = "var", value_name = "NAME=VALUE", requires = "template")]
+    pub vars: Vec<String>,
     #[command(flatten)]
     pub model: ModelArgs,
     /// A system prompt that sets the assistant's role.
@@ -548,4 +570,100 @@ pub enum PersonaCommand {
     Show { name: String },
     /// Delete a persona.
     Rm { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkflowCommand {
+    /// List the built-in and saved workflows.
+    Ls,
+    /// Print a workflow as TOML (or JSON with --json).
+    Show {
+        /// A workflow's name, or a .toml/.json file.
+        workflow: String,
+    },
+    /// Run a workflow on a text, a file, or every document in a folder.
+    Run(WorkflowRunArgs),
+    /// Save a workflow file (.toml or .json) in the database under its name.
+    Save { file: PathBuf },
+    /// Delete a saved workflow (its past runs stay).
+    Rm { name: String },
+    /// Past runs, newest first; with an id, that run's results table.
+    Runs {
+        id: Option<String>,
+        /// Write the run's results to this file (.csv or .jsonl).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct WorkflowRunArgs {
+    /// A workflow's name, or a .toml/.json file.
+    pub workflow: String,
+    /// A file or folder to run on; `-` reads text from stdin.
+    pub input: Option<String>,
+    /// Run on this text instead of a file.
+    #[arg(long, conflicts_with = "input")]
+    pub text: Option<String>,
+    /// Write the results table here: .csv, or .jsonl (JSON Lines).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PromptsCommand {
+    /// List the templates and their variables.
+    List,
+    /// Print a template.
+    Show { name: String },
+    /// Save a template; its text from --file, or stdin with `-`.
+    Save {
+        name: String,
+        /// The template's text (with {{variables}}); `-` reads stdin.
+        #[arg(long, value_name = "FILE")]
+        file: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// A system prompt sent before it.
+        #[arg(long)]
+        system: Option<String>,
+    },
+    /// Delete a saved template.
+    Rm { name: String },
+    /// Print a template filled with --var NAME=VALUE.
+    Render {
+        name: String,
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The JSON Schema of one record (a file).
+    #[arg(long, value_name = "FILE")]
+    pub schema: PathBuf,
+    /// How many records.
+    #[arg(long, short = 'c', default_value_t = 10)]
+    pub count: usize,
+    /// What the records are ("customers of a bakery in Lyon").
+    #[arg(long, short)]
+    pub instructions: Option<String>,
+    /// Draw the records from this document (question/answer pairs for evaluation).
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The first record's seed (the same seed gives the same records).
+    #[arg(long)]
+    pub seed: Option<u32>,
+    /// Variety: 0.9 by default.
+    #[arg(long)]
+    pub temperature: Option<f32>,
+    /// Write the records here: .jsonl (default) or .csv; stdout without it.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// The format on stdout.
+    #[arg(long, default_value = "jsonl")]
+    pub format: String,
 }

@@ -171,6 +171,14 @@ impl AuditedEngine {
             hash: self.hash.clone(),
             context: self.context.clone(),
             provider: info.provider.unwrap_or_else(|| PROVIDER_LOCAL.to_owned()),
+            adapter: info.adapter.map(|a| {
+                let file = a
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or(a.name);
+                format!("{file}@{}", a.scale)
+            }),
             model: info.name,
             parameters: serde_json::to_value(options).unwrap_or_default(),
             prompt_sha256,
@@ -291,6 +299,8 @@ struct Recorder {
     hash: Arc<ModelHash>,
     context: AuditContext,
     provider: String,
+    /// The LoRA adapter as "file.gguf@scale".
+    adapter: Option<String>,
     model: String,
     parameters: serde_json::Value,
     prompt_sha256: String,
@@ -344,6 +354,7 @@ impl Recorder {
             purpose: self.context.purpose,
             redactions: self.redactions.clone(),
             sent_bytes: self.sent_bytes,
+            adapter: self.adapter.clone(),
         };
         match outcome {
             Outcome::Done(completion) => {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hearth_llm::{
-    CancelToken, ChatMessage, Engine, GenerationEvent, GenerationOptions, StopReason,
+    CancelToken, ChatMessage, Engine, GenerationEvent, GenerationOptions, LoraAdapter, StopReason,
 };
 use hearth_store::{
     AuditPurpose, ContextSummary, Conversation, ConversationId, Message, MessageFinish, MessageId,
@@ -214,9 +214,11 @@ impl Hearth {
         }
         // One engine per purpose, so the audit log tells answers, summaries and titles
         // apart; they share the loaded model.
+        let adapter = attached_adapter(&details);
         let audited = |purpose| {
-            self.audited_engine(
+            self.audited_engine_with(
                 details.model.as_deref(),
+                adapter.as_ref(),
                 AuditContext::new(purpose, Some(conversation.as_str())),
             )
         };
@@ -324,14 +326,47 @@ impl Hearth {
             Some(name) => Some(self.store.collection(name)?.name),
             None => None,
         };
+        self.set_conversation_setting(conversation, COLLECTION_KEY, name.map(Into::into))
+    }
+
+    /// Attaches a LoRA adapter to a conversation's local model (its answers then come
+    /// from the model with the adapter at `scale`), or detaches it with `None`. The
+    /// model is loaded with the adapter at once, so a file that does not fit the model
+    /// is refused here rather than at the next answer.
+    pub fn set_conversation_adapter(
+        &self,
+        conversation: &ConversationId,
+        adapter: Option<LoraAdapter>,
+    ) -> Result<Conversation> {
+        let current = self.store.conversation(conversation)?;
+        if let Some(adapter) = &adapter {
+            self.audited_engine_with(
+                current.model.as_deref(),
+                Some(adapter),
+                AuditContext::new(AuditPurpose::Answer, Some(conversation.as_str())),
+            )?;
+        }
+        let value = adapter
+            .map(|a| serde_json::to_value(a).unwrap_or_default())
+            .filter(|v| !v.is_null());
+        self.set_conversation_setting(conversation, ADAPTER_KEY, value)
+    }
+
+    /// Sets (or with `None` removes) one key of a conversation's settings object.
+    fn set_conversation_setting(
+        &self,
+        conversation: &ConversationId,
+        key: &str,
+        value: Option<serde_json::Value>,
+    ) -> Result<Conversation> {
         let current = self.store.conversation(conversation)?;
         let mut settings = match current.settings {
             serde_json::Value::Object(map) => map,
             _ => serde_json::Map::new(),
         };
-        match name {
-            Some(name) => settings.insert(COLLECTION_KEY.into(), name.into()),
-            None => settings.remove(COLLECTION_KEY),
+        match value {
+            Some(value) => settings.insert(key.into(), value),
+            None => settings.remove(key),
         };
         Ok(self.store.update_settings(
             conversation,
@@ -376,6 +411,14 @@ impl Hearth {
 
 /// Where a conversation's attachment to a collection is kept in its settings.
 pub const COLLECTION_KEY: &str = "collection";
+
+/// Where a conversation's LoRA adapter (`{path, scale}`) is kept in its settings.
+pub const ADAPTER_KEY: &str = "adapter";
+
+/// The LoRA adapter a conversation's answers use, if any.
+pub fn attached_adapter(conversation: &Conversation) -> Option<LoraAdapter> {
+    serde_json::from_value(conversation.settings.get(ADAPTER_KEY)?.clone()).ok()
+}
 
 /// The collection a conversation is attached to, if any.
 pub fn attached_collection(conversation: &Conversation) -> Option<String> {

@@ -79,6 +79,18 @@ pub enum CoreError {
     UnknownProvider { name: String },
     #[error("invalid provider: {reason}")]
     InvalidProvider { reason: String },
+    #[error("prompt `{prompt}` needs a value for: {missing}")]
+    MissingVariables { prompt: String, missing: String },
+    #[error("invalid prompt: {reason}")]
+    InvalidPrompt { reason: String },
+    #[error("no prompt named `{name}`; see `hearth prompts list`")]
+    UnknownPrompt { name: String },
+    #[error("invalid workflow: {reason}")]
+    InvalidWorkflow { reason: String },
+    #[error("no workflow named `{name}`; see `hearth workflow ls`, or give the path to a .toml or .json file")]
+    UnknownWorkflow { name: String },
+    #[error("could not generate the records: {reason}")]
+    GenerateFailed { reason: String },
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -125,6 +137,12 @@ impl CoreError {
             CoreError::UnknownLanguage { .. } => "UNKNOWN_LANGUAGE",
             CoreError::LanguageNotDetected => "LANGUAGE_NOT_DETECTED",
             CoreError::InvalidGlossary { .. } => "INVALID_GLOSSARY",
+            CoreError::MissingVariables { .. } => "MISSING_VARIABLES",
+            CoreError::InvalidPrompt { .. } => "INVALID_PROMPT",
+            CoreError::UnknownPrompt { .. } => "UNKNOWN_PROMPT",
+            CoreError::InvalidWorkflow { .. } => "INVALID_WORKFLOW",
+            CoreError::UnknownWorkflow { .. } => "UNKNOWN_WORKFLOW",
+            CoreError::GenerateFailed { .. } => "GENERATE_FAILED",
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use hearth_llm::{
     ChatMessage, Engine, EngineExt, Generation, GenerationOptions, LlamaEngine, LoadProgress,
-    NetworkSwitch, TemplateSource, WorkerEngine, WorkerSettings,
+    LoraAdapter, NetworkSwitch, TemplateSource, WorkerEngine, WorkerSettings,
 };
 
 use crate::audit::{AuditContext, AuditedEngine, ModelHash};
@@ -109,6 +109,13 @@ impl Hearth {
                 "answers cut off by the last shutdown are marked interrupted"
             );
         }
+        let cut_runs = store.mark_runs_interrupted()?;
+        if cut_runs > 0 {
+            tracing::warn!(
+                cut_runs,
+                "workflow runs cut off by the last shutdown are marked interrupted"
+            );
+        }
         let network = NetworkSwitch::new(config.offline);
         let secrets = Secrets::new(&options.paths);
         Ok(Self {
@@ -196,7 +203,18 @@ impl Hearth {
         model: Option<&str>,
         context: AuditContext,
     ) -> Result<Arc<dyn Engine>> {
-        let loaded = self.loaded_model(model)?;
+        self.audited_engine_with(model, None, context)
+    }
+
+    /// The engine for a local model with a LoRA adapter attached (a conversation's or a
+    /// workflow step's), audited with `context`.
+    pub(crate) fn audited_engine_with(
+        &self,
+        model: Option<&str>,
+        adapter: Option<&LoraAdapter>,
+        context: AuditContext,
+    ) -> Result<Arc<dyn Engine>> {
+        let loaded = self.loaded_model(model, adapter)?;
         // Text for a remote model passes the redactor on its way out (the settings'
         // kinds and names); nothing of a local model's leaves, so it needs none.
         let redaction = self.config().redaction;
@@ -215,7 +233,11 @@ impl Hearth {
         ))
     }
 
-    fn loaded_model(&self, model: Option<&str>) -> Result<LoadedModel> {
+    fn loaded_model(
+        &self,
+        model: Option<&str>,
+        adapter: Option<&LoraAdapter>,
+    ) -> Result<LoadedModel> {
         // A remote model needs no loading, whatever runs the local ones.
         let spec = model
             .map(str::to_owned)
@@ -226,6 +248,16 @@ impl Hearth {
             .transpose()?
             .flatten()
         {
+            if let Some(adapter) = adapter {
+                return Err(hearth_llm::LlmError::BadAdapter {
+                    path: adapter.path.clone(),
+                    reason: format!(
+                        "adapters apply to models on this computer, and {} runs at {}; choose a local model or remove the adapter",
+                        remote.model, remote.provider.name
+                    ),
+                }
+                .into());
+            }
             let key = remote.key();
             let mut engines = self.engines.lock().map_err(|_| poisoned())?;
             if let Some(loaded) = engines.get(&key) {
@@ -248,13 +280,25 @@ impl Hearth {
             return Ok(loaded.clone());
         }
         let path = self.resolve_model(model)?;
+        // One engine per model and adapter: llama.cpp applies an adapter to the whole
+        // context, so answers with and without it cannot share one.
+        let key = match adapter {
+            Some(a) => PathBuf::from(format!(
+                "{}#lora={}@{}",
+                path.display(),
+                a.path.display(),
+                a.scale
+            )),
+            None => path.clone(),
+        };
         let mut engines = self.engines.lock().map_err(|_| poisoned())?;
-        if let Some(loaded) = engines.get(&path) {
+        if let Some(loaded) = engines.get(&key) {
             return Ok(loaded.clone());
         }
         // Started before loading, so the hash is often ready by the first answer.
         let hash = self.model_hash(&path);
         let mut settings = self.config().engine_settings();
+        settings.adapter = adapter.cloned();
         if settings.saved_contexts_budget > 0 {
             settings.saved_contexts = Some(self.paths.contexts_dir());
         }
@@ -292,7 +336,7 @@ impl Hearth {
         }
         let engine = engine?;
         let loaded = LoadedModel { engine, hash };
-        engines.insert(path, loaded.clone());
+        engines.insert(key, loaded.clone());
         Ok(loaded)
     }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{LlmError, Result};
+use crate::llama::AdapterInfo;
 use crate::request::{
     ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt,
 };
@@ -38,6 +39,10 @@ pub struct ModelInfo {
     /// a model running on this machine.
     #[serde(default)]
     pub provider: Option<String>,
+    /// The LoRA adapter applied to every answer of this engine; `None` for the model
+    /// as it is.
+    #[serde(default)]
+    pub adapter: Option<AdapterInfo>,
 }
 
 /// A loaded model that takes requests. Implementations own their threads or

@@ -19,6 +19,8 @@ pub enum LlmError {
     LoadFailed { path: PathBuf, reason: String },
     #[error("{} is not an embedding model ({reason}); use an encoder such as all-MiniLM-L6-v2", .path.display())]
     NotAnEmbeddingModel { path: PathBuf, reason: String },
+    #[error("the LoRA adapter {} cannot be used: {reason}", .path.display())]
+    BadAdapter { path: PathBuf, reason: String },
     #[error("no usable CPU backend for llama.cpp: {reason}")]
     BackendUnavailable { reason: String },
     #[error("the prompt has {tokens} tokens but the context holds {limit}; shorten it or raise context_length in the settings")]
@@ -87,6 +89,7 @@ impl LlmError {
             LlmError::InvalidModelFile { .. } => "INVALID_MODEL_FILE",
             LlmError::LoadFailed { .. } => "MODEL_LOAD_FAILED",
             LlmError::NotAnEmbeddingModel { .. } => "NOT_AN_EMBEDDING_MODEL",
+            LlmError::BadAdapter { .. } => "BAD_ADAPTER",
             LlmError::BackendUnavailable { .. } => "BACKEND_UNAVAILABLE",
             LlmError::PromptTooLarge { .. } => "PROMPT_TOO_LARGE",
             LlmError::InvalidSchema { .. } => "INVALID_SCHEMA",

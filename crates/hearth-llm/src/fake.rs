@@ -99,6 +99,7 @@ impl FakeEngine {
             cpu_backend: "none".into(),
             load_ms: 0.0,
             provider: None,
+            adapter: None,
         };
         Self {
             info,

@@ -31,8 +31,8 @@ pub use engine::{
 };
 pub use error::{LlmError, Result};
 pub use llama::{
-    default_threads, EmbedderInfo, Embedding, EngineSettings, LlamaEmbedder, LlamaEngine,
-    LoadProgress,
+    default_threads, AdapterInfo, EmbedderInfo, Embedding, EngineSettings, LlamaEmbedder,
+    LlamaEngine, LoadProgress, LoraAdapter, MAX_ADAPTER_SCALE,
 };
 pub use remote::{ApiKey, NetworkSwitch, Protocol, RemoteEngine, RemoteSettings, RetryPolicy};
 pub use request::{

@@ -39,6 +39,10 @@ pub enum AuditPurpose {
     DocumentAnswer,
     /// A follow-up question rewritten to stand alone before retrieval.
     QueryRewrite,
+    /// A step of a workflow.
+    Workflow,
+    /// A record of a "generate data" job.
+    Generate,
     /// Anything else made through the engine.
     #[default]
     Other,
@@ -56,6 +60,8 @@ impl AuditPurpose {
             AuditPurpose::Api => "api",
             AuditPurpose::DocumentAnswer => "document_answer",
             AuditPurpose::QueryRewrite => "query_rewrite",
+            AuditPurpose::Workflow => "workflow",
+            AuditPurpose::Generate => "generate",
             AuditPurpose::Other => "other",
         }
     }
@@ -72,6 +78,8 @@ impl AuditPurpose {
             "api" => AuditPurpose::Api,
             "document_answer" => AuditPurpose::DocumentAnswer,
             "query_rewrite" => AuditPurpose::QueryRewrite,
+            "workflow" => AuditPurpose::Workflow,
+            "generate" => AuditPurpose::Generate,
             // The CHECK constraint admits nothing else; a hand-edited row reads as other.
             _ => AuditPurpose::Other,
         }
@@ -109,6 +117,9 @@ pub struct NewAuditRecord {
     /// the model ran on this computer and nothing left it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_bytes: Option<u64>,
+    /// The LoRA adapter the model ran with ("file.gguf@0.8"), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adapter: Option<String>,
 }
 
 /// Which audit records to read; the default is all of them.
@@ -143,7 +154,7 @@ impl std::ops::Deref for AuditRecord {
 
 const COLUMNS: &str = "id, created_at, model, model_sha256, provider, parameters, prompt_tokens, \
      completion_tokens, prompt_ms, generation_ms, stop_reason, error, prompt_sha256, \
-     output_sha256, conversation_id, purpose, redactions, sent_bytes";
+     output_sha256, conversation_id, purpose, redactions, sent_bytes, adapter";
 
 fn record_from_row(row: &Row<'_>) -> rusqlite::Result<AuditRecord> {
     let parameters: String = row.get(5)?;
@@ -174,6 +185,7 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<AuditRecord> {
                 .and_then(|r| serde_json::from_str(&r).ok())
                 .unwrap_or_default(),
             sent_bytes: sent_bytes.and_then(|b| u64::try_from(b).ok()),
+            adapter: row.get(18)?,
         },
     })
 }
@@ -196,6 +208,7 @@ impl Store {
             MAX_SHORT_BYTES,
         )?;
         limits::check_opt_len("error", record.error.as_deref(), MAX_TEXT_BYTES)?;
+        limits::check_opt_len("adapter", record.adapter.as_deref(), MAX_TEXT_BYTES)?;
         let parameters = serde_json::to_string(&record.parameters)
             .map_err(|e| StoreError::invalid("parameters", e.to_string()))?;
         limits::check_len("parameters", &parameters, MAX_SETTINGS_BYTES)?;
@@ -207,7 +220,7 @@ impl Store {
         self.write(|tx| {
             tx.execute(
                 &format!(
-                    "INSERT INTO audit_log ({}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                    "INSERT INTO audit_log ({}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                     COLUMNS
                 ),
                 params![
@@ -228,6 +241,7 @@ impl Store {
                     record.purpose.as_str(),
                     redactions,
                     sent_bytes,
+                    record.adapter,
                 ],
             )?;
             Ok(tx.last_insert_rowid())
@@ -325,6 +339,7 @@ impl NewAuditRecord {
             purpose: AuditPurpose::Answer,
             redactions: BTreeMap::new(),
             sent_bytes: None,
+            adapter: None,
         }
     }
 }

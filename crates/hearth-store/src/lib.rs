@@ -14,6 +14,8 @@
 //! - Collections: documents' passages with a word index and vectors (sqlite-vec) in the
 //!   same file, for retrieval with citations; the passages and vectors are found here,
 //!   read and embedded in hearth-core.
+//! - Workflows and prompt templates saved by name, and each workflow run with its
+//!   results table.
 //! - Audit log: one record per generation (model, parameters, counts, timings, and
 //!   hashes of prompt and output, never their text), exported as JSON Lines.
 //!
@@ -41,6 +43,7 @@ mod types;
 mod unspaced;
 mod vector_cache;
 mod vectors;
+mod workflows;
 
 pub use audit::{AuditFilter, AuditPurpose, AuditRecord, FileStamp, NewAuditRecord};
 pub use collections::{
@@ -68,3 +71,4 @@ pub use types::{
     MessageId, MessageKind, MessageState, NewConversation, NewMessage, NewPersona, Persona,
     PersonaId, Role, Siblings, TitleSource,
 };
+pub use workflows::{RunState, SavedDefinition, SavedKind, WorkflowRun, MAX_RUN_RESULTS_BYTES};

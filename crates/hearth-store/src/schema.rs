@@ -444,6 +444,77 @@ ALTER TABLE audit_log ADD COLUMN sent_bytes INTEGER
 CREATE INDEX audit_log_provider ON audit_log(provider, created_at);
 "#;
 
+/// Version 13: workflows, their runs and the prompt library; the audit log learns the
+/// purposes "workflow" and "generate" (a rebuild, as the CHECK cannot change in place)
+/// and which LoRA adapter a generation ran with.
+const V13_WORKFLOWS: &str = r#"
+CREATE TABLE audit_log_v13 (
+    id                INTEGER PRIMARY KEY,
+    created_at        INTEGER NOT NULL,
+    model             TEXT NOT NULL,
+    model_sha256      TEXT,
+    provider          TEXT NOT NULL,
+    parameters        TEXT NOT NULL CHECK (json_valid(parameters)),
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    prompt_ms         REAL,
+    generation_ms     REAL,
+    stop_reason       TEXT,
+    error             TEXT,
+    prompt_sha256     TEXT NOT NULL,
+    output_sha256     TEXT NOT NULL,
+    conversation_id   TEXT,
+    purpose           TEXT NOT NULL
+                      CHECK (purpose IN ('answer', 'title', 'summary', 'run', 'other',
+                                         'document_summary', 'translation', 'api',
+                                         'document_answer', 'query_rewrite',
+                                         'workflow', 'generate')),
+    redactions        TEXT CHECK (redactions IS NULL OR json_valid(redactions)),
+    sent_bytes        INTEGER CHECK (sent_bytes IS NULL OR sent_bytes >= 0),
+    adapter           TEXT
+);
+INSERT INTO audit_log_v13 (id, created_at, model, model_sha256, provider, parameters,
+    prompt_tokens, completion_tokens, prompt_ms, generation_ms, stop_reason, error,
+    prompt_sha256, output_sha256, conversation_id, purpose, redactions, sent_bytes)
+SELECT id, created_at, model, model_sha256, provider, parameters, prompt_tokens,
+    completion_tokens, prompt_ms, generation_ms, stop_reason, error, prompt_sha256,
+    output_sha256, conversation_id, purpose, redactions, sent_bytes FROM audit_log;
+DROP TABLE audit_log;
+ALTER TABLE audit_log_v13 RENAME TO audit_log;
+CREATE INDEX audit_log_created ON audit_log(created_at);
+CREATE INDEX audit_log_provider ON audit_log(provider, created_at);
+
+-- Saved workflows and prompt templates, as their JSON definitions: the core owns their
+-- shape, the store keeps them by name (unique without regard to case).
+CREATE TABLE workflows (
+    name       TEXT PRIMARY KEY COLLATE NOCASE,
+    definition TEXT NOT NULL CHECK (json_valid(definition)),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE prompts (
+    name       TEXT PRIMARY KEY COLLATE NOCASE,
+    definition TEXT NOT NULL CHECK (json_valid(definition)),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+-- One run of a workflow over a text, a file or a folder: what ran (the definition as it
+-- was), on what, and its results table as JSON, kept after the workflow changes.
+CREATE TABLE workflow_runs (
+    id          TEXT PRIMARY KEY,
+    workflow    TEXT NOT NULL,
+    definition  TEXT NOT NULL CHECK (json_valid(definition)),
+    input       TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('running', 'done', 'stopped', 'failed', 'interrupted')),
+    results     TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(results)),
+    error       TEXT,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER
+);
+CREATE INDEX workflow_runs_started ON workflow_runs(started_at);
+"#;
+
 /// Every migration in order; migration `i` takes the database to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
     V1_CORE,
@@ -458,6 +529,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     V10_COLLECTIONS,
     V11_MESSAGE_PROVIDER,
     V12_AUDIT_EGRESS,
+    V13_WORKFLOWS,
 ];
 
 /// The schema version this code writes.

@@ -5,14 +5,17 @@ pub mod audit;
 pub mod bench;
 pub mod chat;
 pub mod docs;
+pub mod generate;
 pub mod history;
 pub mod models;
 pub mod persona;
+pub mod prompts;
 pub mod providers;
 pub mod run;
 pub mod serve;
 pub mod summarize;
 pub mod translate;
+pub mod workflow;
 
 use std::io::IsTerminal;
 use std::time::Duration;

@@ -12,20 +12,28 @@ use crate::exit;
 use crate::interrupt::Interrupts;
 
 pub fn run(args: RunArgs, json: bool) -> anyhow::Result<i32> {
-    let prompt = if args.prompt == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("reading the prompt from stdin")?;
-        text
-    } else {
-        args.prompt.clone()
+    let interrupts = Interrupts::install(None);
+    let hearth = Hearth::open_default()?;
+    let mut system = args.system.clone();
+    let prompt = match (&args.template, args.prompt.as_deref()) {
+        (Some(name), _) => {
+            let values = hearth_core::prompts::parse_variables(&args.vars)?;
+            let rendered = hearth.render_prompt(name, &values)?;
+            system = system.or(rendered.system);
+            rendered.text
+        }
+        (None, Some("-")) => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("reading the prompt from stdin")?;
+            text
+        }
+        (None, prompt) => prompt.unwrap_or_default().to_owned(),
     };
     if prompt.trim().is_empty() {
         bail!("the prompt is empty; pass some text, or `-` to read it from stdin");
     }
-    let interrupts = Interrupts::install(None);
-    let hearth = Hearth::open_default()?;
     let mut options = apply_sampling(hearth.default_options(), &args.sampling);
     if let Some(path) = &args.schema {
         let text = std::fs::read_to_string(path)
@@ -42,7 +50,7 @@ pub fn run(args: RunArgs, json: bool) -> anyhow::Result<i32> {
     let loading = spinner("loading the model", json);
     let started = hearth.ask_once(
         args.model.model.as_deref(),
-        args.system.as_deref(),
+        system.as_deref(),
         &prompt,
         options,
     );

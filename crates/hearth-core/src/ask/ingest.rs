@@ -350,7 +350,7 @@ fn hash_file(path: &Path, limits: &Limits) -> std::result::Result<(String, u64),
 /// Every file to look at: a source that is a file as given; under a folder, every file
 /// with an extension Hearth reads, skipping hidden files and folders and not following
 /// links out of the folder. Sorted, without repeats.
-fn find_files(sources: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn find_files(sources: &[PathBuf]) -> Vec<PathBuf> {
     let mut found = BTreeSet::new();
     for source in sources {
         if source.is_file() {

@@ -25,5 +25,6 @@ pub use summary::{
 };
 pub use translate::{AlignedUnit, GlossaryMiss, TranslateOptions, TranslateProgress, Translation};
 
+pub(crate) use steps::run_all;
 pub(crate) use summarize::summarize;
 pub(crate) use translate::translate;

@@ -5,6 +5,7 @@
 //! is cheap to share; the thread serves several sequences at once (like llama-server's
 //! slots), batching their decode steps together.
 
+mod adapter;
 mod embed;
 mod sampler;
 mod saved;
@@ -24,6 +25,8 @@ use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::LlamaModel;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use adapter::check as check_adapter;
+pub use adapter::{AdapterInfo, LoraAdapter, MAX_ADAPTER_SCALE};
 pub use embed::{EmbedderInfo, Embedding, LlamaEmbedder};
 
 use crate::cpu;
@@ -53,6 +56,9 @@ pub struct EngineSettings {
     pub saved_contexts: Option<PathBuf>,
     /// The most bytes saved contexts may take per model; the least recently used go.
     pub saved_contexts_budget: u64,
+    /// A LoRA adapter applied to every sequence: llama.cpp applies one to a whole
+    /// context, so another adapter or scale needs another engine.
+    pub adapter: Option<LoraAdapter>,
 }
 
 impl Default for EngineSettings {
@@ -66,6 +72,7 @@ impl Default for EngineSettings {
             use_mmap: true,
             saved_contexts: None,
             saved_contexts_budget: 2 << 30,
+            adapter: None,
         }
     }
 }
@@ -139,14 +146,28 @@ impl LlamaEngine {
         progress: Option<LoadProgress>,
     ) -> Result<Self> {
         crate::validate::check_model_file(path)?;
+        let adapter_info = match &settings.adapter {
+            Some(adapter) => Some(adapter::check(adapter, path)?),
+            None => None,
+        };
         let runtime = cpu::runtime()?;
         let (commands, command_rx) = sync_channel::<Command>(settings.queue_capacity.max(1));
         let path = path.to_path_buf();
         let settings = settings.clone();
         let (thread, info) = thread::spawn_model_thread("hearth-engine", move |ready_tx| {
             let started = Instant::now();
-            let model = match load_model(&path, &settings, runtime, progress.clone()) {
+            let mut model = match load_model(&path, &settings, runtime, progress.clone()) {
                 Ok(model) => model,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            // Loaded before the context borrows the model; llama.cpp frees it with the
+            // model, after the context.
+            let requested = settings.adapter.as_ref();
+            let mut lora = match requested.map(|a| adapter::load(&mut model, a)).transpose() {
+                Ok(lora) => lora,
                 Err(e) => {
                     let _ = ready_tx.send(Err(e));
                     return;
@@ -160,6 +181,14 @@ impl LlamaEngine {
                 }
             };
             let mut ctx = ctx;
+            if let (Some(lora), Some(adapter)) = (lora.as_mut(), requested) {
+                // Before the warm-up, so its graph is the one every answer uses.
+                if let Err(e) = adapter::attach(&mut ctx, lora, adapter) {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            }
+            info.adapter = adapter_info;
             warm_up(&model, &mut ctx);
             info.load_ms = started.elapsed().as_secs_f64() * 1000.0;
             if let Some(progress) = &progress {
@@ -172,11 +201,16 @@ impl LlamaEngine {
                 queue_capacity: settings.queue_capacity.max(1),
             };
             let saved = settings.saved_contexts.as_ref().map(|root| {
-                let settings = saved::SavedSettings {
+                let saved_settings = saved::SavedSettings {
                     root: root.clone(),
                     budget_bytes: settings.saved_contexts_budget,
                 };
-                saved::SavedStates::open(&settings, &path, info.context_length)
+                saved::SavedStates::open(
+                    &saved_settings,
+                    &path,
+                    info.context_length,
+                    settings.adapter.as_ref(),
+                )
             });
             if ready_tx.send(Ok(info)).is_err() {
                 return;
@@ -302,6 +336,7 @@ fn new_context<'m>(
         cpu_backend: runtime.cpu_variant.clone(),
         load_ms: 0.0,
         provider: None,
+        adapter: None,
     };
     Ok((ctx, info))
 }

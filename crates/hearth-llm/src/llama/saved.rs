@@ -3,8 +3,9 @@
 //! llama.cpp's sequence-state files; a later request whose prompt begins with those
 //! tokens loads the file instead of evaluating them again — also after an app restart.
 //!
-//! Files live in one folder per model file and context size (a state only fits the
-//! model and cache shape that wrote it). Each file starts with the tokens it holds
+//! Files live in one folder per model file, context size and LoRA adapter (a state only
+//! fits the model and cache shape that wrote it, and the KV values an adapter changes
+//! are only valid under that adapter at that scale). Each file starts with the tokens it holds
 //! (llama.cpp's format: magic, version, token count, tokens), so the index is rebuilt at
 //! start by reading headers only. A state that extends another replaces it, and the
 //! folder is kept under a byte budget by dropping the least recently used files. Files
@@ -21,6 +22,8 @@ use std::time::SystemTime;
 
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::token::LlamaToken;
+
+use super::adapter::LoraAdapter;
 
 /// llama.cpp's `LLAMA_STATE_SEQ_MAGIC` ('ggsq'); the version is llama.cpp's to check.
 const SEQ_STATE_MAGIC: u32 = 0x6767_7371;
@@ -58,9 +61,17 @@ pub(crate) struct SavedStates {
 pub(crate) const MIN_TOKENS: usize = 64;
 
 impl SavedStates {
-    /// Opens (and indexes) the folder for `model` at `context_length` tokens per sequence.
-    pub fn open(settings: &SavedSettings, model: &Path, context_length: u32) -> Self {
-        let dir = settings.root.join(model_key(model, context_length));
+    /// Opens (and indexes) the folder for `model` at `context_length` tokens per
+    /// sequence, with `adapter` applied.
+    pub fn open(
+        settings: &SavedSettings,
+        model: &Path,
+        context_length: u32,
+        adapter: Option<&LoraAdapter>,
+    ) -> Self {
+        let dir = settings
+            .root
+            .join(model_key(model, context_length, adapter));
         let mut states = Self {
             dir,
             budget_bytes: settings.budget_bytes,
@@ -313,23 +324,22 @@ fn read_tokens(path: &Path) -> Option<Vec<LlamaToken>> {
         .collect()
 }
 
-/// Names the folder for a model file and context size: the file's name for people, and
-/// a hash of its path, size, modification time and the context size, so a changed file
-/// or shape never meets an old state.
-fn model_key(model: &Path, context_length: u32) -> String {
-    let meta = fs::metadata(model).ok();
-    let size = meta.as_ref().map(|m| m.len()).unwrap_or(0);
-    let modified = meta
-        .and_then(|m| m.modified().ok())
-        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let canonical = fs::canonicalize(model).unwrap_or_else(|_| model.to_path_buf());
+/// Names the folder for a model file, context size and adapter: the model file's name
+/// for people, and a hash of its path, size, modification time, the context size and,
+/// with an adapter, the adapter file's path, size and modification time and the scale,
+/// so a changed file, shape or adapter never meets an old state. Keying by adapter
+/// rather than not saving with one keeps a tuned model's conversations fast to resume;
+/// without an adapter nothing is added to the hash, so states saved before adapters
+/// existed stay valid.
+fn model_key(model: &Path, context_length: u32, adapter: Option<&LoraAdapter>) -> String {
     let mut hash = Fnv::new();
-    hash.write(canonical.to_string_lossy().as_bytes());
-    hash.write(&size.to_le_bytes());
-    hash.write(&modified.to_le_bytes());
+    hash_file_identity(&mut hash, model);
     hash.write(&context_length.to_le_bytes());
+    if let Some(adapter) = adapter {
+        hash.write(b"lora");
+        hash_file_identity(&mut hash, &adapter.path);
+        hash.write(&adapter.scale.to_bits().to_le_bytes());
+    }
     let stem: String = model
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -339,6 +349,22 @@ fn model_key(model: &Path, context_length: u32) -> String {
         .take(64)
         .collect();
     format!("{stem}-{:016x}", hash.finish())
+}
+
+/// Adds what tells a file apart from another or from its earlier self: its canonical
+/// path, size and modification time.
+fn hash_file_identity(hash: &mut Fnv, path: &Path) {
+    let meta = fs::metadata(path).ok();
+    let size = meta.as_ref().map(|m| m.len()).unwrap_or(0);
+    let modified = meta
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    hash.write(canonical.to_string_lossy().as_bytes());
+    hash.write(&size.to_le_bytes());
+    hash.write(&modified.to_le_bytes());
 }
 
 fn token_hash(tokens: &[LlamaToken]) -> u64 {
@@ -417,7 +443,7 @@ mod tests {
             root: root.path().join("contexts"),
             budget_bytes: u64::MAX,
         };
-        let dir = settings.root.join(model_key(&model, 2048));
+        let dir = settings.root.join(model_key(&model, 2048, None));
         fs::create_dir_all(&dir).unwrap();
         let long: Vec<i32> = (0..200).collect();
         let other: Vec<i32> = (1000..1100).collect();
@@ -427,7 +453,7 @@ mod tests {
         fs::write(dir.join("broken-0000000c.kvstate"), b"nonsense").unwrap();
         fs::write(dir.join("cut.partial"), b"half").unwrap();
 
-        let states = SavedStates::open(&settings, &model, 2048);
+        let states = SavedStates::open(&settings, &model, 2048, None);
         assert_eq!(states.len(), 2);
         assert!(!dir.join("broken-0000000c.kvstate").exists());
         assert!(!dir.join("no-checksum.kvstate").exists());
@@ -442,8 +468,35 @@ mod tests {
         assert!(states.best_match(&short).is_none(), "below MIN_TOKENS");
 
         // Another context size or a changed model file is another folder.
-        assert_ne!(model_key(&model, 2048), model_key(&model, 4096));
+        assert_ne!(model_key(&model, 2048, None), model_key(&model, 4096, None));
         fs::write(&model, b"model, changed").unwrap();
-        assert_ne!(dir, settings.root.join(model_key(&model, 2048)));
+        assert_ne!(dir, settings.root.join(model_key(&model, 2048, None)));
+    }
+
+    #[test]
+    fn an_adapter_or_its_scale_is_another_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let model = root.path().join("m.gguf");
+        let first = root.path().join("a.gguf");
+        let second = root.path().join("b.gguf");
+        for path in [&model, &first, &second] {
+            fs::write(path, b"gguf").unwrap();
+        }
+        let base = model_key(&model, 2048, None);
+        let a1 = model_key(&model, 2048, Some(&LoraAdapter::new(&first, 1.0)));
+        let a_half = model_key(&model, 2048, Some(&LoraAdapter::new(&first, 0.5)));
+        let b1 = model_key(&model, 2048, Some(&LoraAdapter::new(&second, 1.0)));
+        let keys: std::collections::HashSet<_> = [&base, &a1, &a_half, &b1].into_iter().collect();
+        assert_eq!(keys.len(), 4, "{base} {a1} {a_half} {b1}");
+        assert_eq!(
+            a1,
+            model_key(&model, 2048, Some(&LoraAdapter::new(&first, 1.0)))
+        );
+        // A retrained adapter under the same name is another folder too.
+        fs::write(&first, b"gguf, retrained").unwrap();
+        assert_ne!(
+            a1,
+            model_key(&model, 2048, Some(&LoraAdapter::new(&first, 1.0)))
+        );
     }
 }

@@ -269,6 +269,7 @@ impl Engine for RemoteEngine {
             cpu_backend: String::new(),
             load_ms: 0.0,
             provider: Some(s.provider.clone()),
+            adapter: None,
         }
     }
 

@@ -106,6 +106,12 @@ impl WorkerEngine {
         settings: WorkerSettings,
         progress: Option<LoadProgress>,
     ) -> Result<Self> {
+        // The worker checks the adapter again, but a scale of NaN cannot cross the JSON
+        // protocol, and a bad adapter should not cost a process start.
+        if let Some(adapter) = &settings.engine.adapter {
+            crate::validate::check_model_file(&settings.model)?;
+            crate::llama::check_adapter(adapter, &settings.model)?;
+        }
         let process = spawn(&settings, progress.as_ref())?;
         let info = process.1;
         Ok(Self {

@@ -94,14 +94,14 @@ impl Source {
     }
 
     /// Refuses, before a stream starts, a source that cannot be read at all.
-    fn check(&self) -> ApiResult<()> {
+    pub(crate) fn check(&self) -> ApiResult<()> {
         match self.file()? {
             Some(_) => Ok(()),
             None => self.bytes().map(|_| ()),
         }
     }
 
-    fn read(&self, hearth: &Hearth) -> ApiResult<Document> {
+    pub(crate) fn read(&self, hearth: &Hearth) -> ApiResult<Document> {
         if let Some(path) = self.file()? {
             return Ok(hearth.read_document(path)?);
         }

@@ -8,6 +8,7 @@ pub mod documents;
 pub mod history;
 pub mod models;
 pub mod providers;
+pub mod workflows;
 
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
@@ -29,6 +30,8 @@ pub fn routes() -> Router<AppState> {
     let documents = Router::new()
         .route("/api/documents/read", post(documents::read))
         .route("/api/summarize", post(documents::summarize))
+        .route("/api/workflows/run", post(workflows::run))
+        .route("/api/generate", post(workflows::generate))
         .route("/api/translate", post(documents::translate))
         .layer(DefaultBodyLimit::max(DOCUMENT_BODY_LIMIT));
     let import = Router::new()
@@ -76,6 +79,26 @@ pub fn routes() -> Router<AppState> {
         .route("/api/providers/{name}/key", put(providers::set_key))
         .route("/api/offline", put(providers::set_offline))
         .route("/api/jobs/{id}/cancel", post(documents::cancel))
+        .route("/api/workflows", get(workflows::list))
+        .route("/api/workflows/parse", post(workflows::parse))
+        .route(
+            "/api/workflows/{name}",
+            get(workflows::show)
+                .put(workflows::save)
+                .delete(workflows::delete),
+        )
+        .route("/api/workflow-runs", get(workflows::runs))
+        .route(
+            "/api/workflow-runs/{id}",
+            get(workflows::show_run).delete(workflows::delete_run),
+        )
+        .route("/api/workflow-runs/{id}/export", get(workflows::export_run))
+        .route("/api/prompts", get(workflows::prompts))
+        .route(
+            "/api/prompts/{name}",
+            put(workflows::save_prompt).delete(workflows::delete_prompt),
+        )
+        .route("/api/prompts/{name}/render", post(workflows::render_prompt))
         .route("/api/collections", get(collections::list))
         .route(
             "/api/collections/{name}",
