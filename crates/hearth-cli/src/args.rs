@@ -76,6 +76,13 @@ pub enum Command {
         #[command(subcommand)]
         command: PromptsCommand,
     },
+    /// Delete every conversation, document collection, workflow run, saved prompt, the
+    /// audit log, caches, logs and API keys; models and settings stay.
+    DeleteEverything {
+        /// Do it without asking (for scripts).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Generate N records that follow a JSON Schema (test data, or question/answer
     /// pairs drawn from a document), validated and de-duplicated.
     Generate(GenerateArgs),
@@ -262,6 +269,18 @@ pub struct ChatArgs {
     /// A system prompt that sets the assistant's role.
     #[arg(long, short)]
     pub system: Option<String>,
+    /// Answer through this LoRA adapter (a GGUF file made for the model); kept with the
+    /// conversation.
+    #[arg(long, value_name = "FILE")]
+    pub adapter: Option<PathBuf>,
+    /// How strongly the adapter applies: 1 as trained, 0 not at all.
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        requires = "adapter",
+        allow_negative_numbers = true
+    )]
+    pub adapter_scale: f32,
     #[command(flatten)]
     pub sampling: SamplingArgs,
 }
@@ -369,6 +388,10 @@ pub struct AskArgs {
 pub enum ModelsCommand {
     /// List the models in the library.
     List,
+    /// Compare every local and remote model for choosing one: where it runs, size,
+    /// memory, speed measured here, context, license, cost; and the model recommended
+    /// for this computer's memory.
+    Compare,
     /// Add a GGUF file to the library (its header is checked first).
     Add {
         path: PathBuf,

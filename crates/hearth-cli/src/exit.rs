@@ -20,7 +20,8 @@ pub fn code_for(error: &anyhow::Error) -> i32 {
         "INVALID_MODEL_FILE"
         | "MODEL_LOAD_FAILED"
         | "CONVERT_FAILED"
-        | "NOT_AN_EMBEDDING_MODEL" => MODEL_INVALID,
+        | "NOT_AN_EMBEDDING_MODEL"
+        | "BAD_ADAPTER" => MODEL_INVALID,
         "PROMPT_TOO_LARGE" | "MESSAGE_TOO_LONG" | "DOCUMENT_TOO_LARGE" => INPUT_TOO_LARGE,
         "CANCELLED" => INTERRUPTED,
         _ => ERROR,

@@ -29,6 +29,7 @@ fn main() {
         Command::Workflow { command } => commands::workflow::run(command, json),
         Command::Prompts { command } => commands::prompts::run(command, json),
         Command::Generate(args) => commands::generate::run(args, json),
+        Command::DeleteEverything { yes } => commands::erase::run(yes, json),
         Command::Offline { state } => commands::providers::offline(state, json),
         Command::Bench(args) => commands::bench::run(args, json),
         Command::Serve(args) => commands::serve::run(args, json),

@@ -126,6 +126,29 @@ impl Secrets {
         self.remove_sealed(provider)
     }
 
+    /// Forgets every key: the keyring entries of `providers` and both files of the
+    /// sealed store (the entries and the key that opens them). Returns how many
+    /// providers had a key.
+    pub(crate) fn delete_all(&self, providers: &[String]) -> Result<usize> {
+        let had = providers.iter().filter(|p| self.place(p).is_some()).count();
+        for provider in providers {
+            self.delete(provider)?;
+        }
+        for file in [&self.sealed_file, &self.key_file] {
+            match std::fs::remove_file(file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(secrets_error(format!(
+                        "could not remove {} ({e}); delete it by hand",
+                        file.display()
+                    )))
+                }
+            }
+        }
+        Ok(had)
+    }
+
     /// Where the key of `provider` is, if anywhere.
     pub(crate) fn place(&self, provider: &str) -> Option<KeyPlace> {
         if self.use_keyring && entry(provider).and_then(|e| e.get_password()).is_ok() {

@@ -30,8 +30,8 @@ use std::path::Path;
 pub use error::GgufError;
 pub use file::{GgufFile, TensorInfo};
 pub use memory::{
-    available_memory, MemoryEstimate, MemoryParams, Verdict, BASE_OVERHEAD_BYTES, FITS_FRACTION,
-    PER_MERGE_BYTES, PER_TOKEN_BYTES,
+    available_memory, total_memory, MemoryEstimate, MemoryParams, Verdict, BASE_OVERHEAD_BYTES,
+    FITS_FRACTION, PER_MERGE_BYTES, PER_TOKEN_BYTES,
 };
 pub use metadata::{Metadata, MetadataArray, MetadataValue, ValueType};
 pub use reader::{

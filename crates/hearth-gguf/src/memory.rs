@@ -349,21 +349,37 @@ fn compute_bytes(hp: &HyperParams, n_ctx: u64, n_ubatch: u64, flash_attention: b
 /// `/proc/meminfo`), in bytes. `None` where that is not known (non-Linux systems, or a
 /// kernel older than 3.14).
 pub fn available_memory() -> Option<u64> {
+    meminfo_field("MemAvailable:")
+}
+
+/// The machine's memory (`MemTotal`), in bytes; `None` where it is not known.
+pub fn total_memory() -> Option<u64> {
+    meminfo_field("MemTotal:")
+}
+
+fn meminfo_field(field: &str) -> Option<u64> {
     #[cfg(target_os = "linux")]
     {
         let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-        parse_mem_available(&text)
+        parse_meminfo(&text, field)
     }
     #[cfg(not(target_os = "linux"))]
     {
+        let _ = field;
         None
     }
 }
 
 /// Reads `MemAvailable:  12345 kB` from the text of `/proc/meminfo`.
+#[cfg(test)]
 fn parse_mem_available(meminfo: &str) -> Option<u64> {
-    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let mut fields = line["MemAvailable:".len()..].split_whitespace();
+    parse_meminfo(meminfo, "MemAvailable:")
+}
+
+/// Reads a `Field:  12345 kB` line of `/proc/meminfo` in bytes.
+fn parse_meminfo(meminfo: &str, field: &str) -> Option<u64> {
+    let line = meminfo.lines().find(|l| l.starts_with(field))?;
+    let mut fields = line[field.len()..].split_whitespace();
     let value: u64 = fields.next()?.parse().ok()?;
     match fields.next() {
         Some("kB") => value.checked_mul(1024),
@@ -384,6 +400,7 @@ mod tests {
         assert_eq!(parse_mem_available("MemTotal: 5 kB\n"), None);
         assert_eq!(parse_mem_available("MemAvailable: lots kB\n"), None);
         assert_eq!(parse_mem_available("MemAvailable: 5 MB\n"), None);
+        assert_eq!(parse_meminfo(text, "MemTotal:"), Some(24_576_000 * 1024));
     }
 
     #[cfg(target_os = "linux")]

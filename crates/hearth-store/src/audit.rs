@@ -190,7 +190,48 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<AuditRecord> {
     })
 }
 
+/// How fast a model has been on this machine, from its recorded generations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasuredSpeed {
+    pub model: String,
+    pub provider: String,
+    /// Finished generations measured.
+    pub generations: u64,
+    /// Answer tokens per second while generating.
+    pub generation_tokens_per_second: f64,
+    /// Prompt tokens per second while reading the prompt (0 when never measured).
+    pub prompt_tokens_per_second: f64,
+}
+
 impl Store {
+    /// Each model's speed over its last `recent` finished generations (without an
+    /// error, with tokens and times), by model name and provider.
+    pub fn measured_speeds(&self, recent: usize) -> Result<Vec<MeasuredSpeed>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT model, provider, count(*), sum(completion_tokens), sum(generation_ms),                     sum(prompt_tokens), sum(prompt_ms) FROM (                SELECT model, provider, completion_tokens, generation_ms, prompt_tokens, prompt_ms,                       row_number() OVER (PARTITION BY model, provider ORDER BY id DESC) AS n                FROM audit_log WHERE error IS NULL AND completion_tokens > 0 AND generation_ms > 0)              WHERE n <= ?1 GROUP BY model, provider ORDER BY model, provider",
+        )?;
+        let speeds = stmt
+            .query_map([recent.max(1) as i64], |row| {
+                let tokens: f64 = row.get(3)?;
+                let ms: f64 = row.get(4)?;
+                let prompt_tokens: Option<f64> = row.get(5)?;
+                let prompt_ms: Option<f64> = row.get(6)?;
+                Ok(MeasuredSpeed {
+                    model: row.get(0)?,
+                    provider: row.get(1)?,
+                    generations: row.get::<_, i64>(2)? as u64,
+                    generation_tokens_per_second: tokens / (ms / 1000.0),
+                    prompt_tokens_per_second: match (prompt_tokens, prompt_ms) {
+                        (Some(t), Some(ms)) if ms > 0.0 => t / (ms / 1000.0),
+                        _ => 0.0,
+                    },
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(speeds)
+    }
+
     /// Records one generation and returns the record's id.
     pub fn add_audit_record(&self, record: &NewAuditRecord) -> Result<i64> {
         limits::check_len("model name", &record.model, MAX_SHORT_BYTES)?;
@@ -347,6 +388,42 @@ impl NewAuditRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn speeds_come_from_the_recent_finished_generations_of_each_model() {
+        let store = Store::open_in_memory().unwrap();
+        let record = |model: &str, tokens: i64, ms: f64, error: Option<&str>| NewAuditRecord {
+            model: model.into(),
+            completion_tokens: Some(tokens),
+            generation_ms: Some(ms),
+            prompt_tokens: Some(100),
+            prompt_ms: Some(50.0),
+            error: error.map(Into::into),
+            ..NewAuditRecord::for_test()
+        };
+        // An old slow one that falls out of the window, two recent ones, a failure.
+        store
+            .add_audit_record(&record("a", 10, 10_000.0, None))
+            .unwrap();
+        store
+            .add_audit_record(&record("a", 20, 1000.0, None))
+            .unwrap();
+        store
+            .add_audit_record(&record("a", 40, 1000.0, None))
+            .unwrap();
+        store
+            .add_audit_record(&record("a", 1, 1.0, Some("boom")))
+            .unwrap();
+        store
+            .add_audit_record(&record("b", 5, 500.0, None))
+            .unwrap();
+        let speeds = store.measured_speeds(2).unwrap();
+        assert_eq!(speeds.len(), 2);
+        assert_eq!((speeds[0].model.as_str(), speeds[0].generations), ("a", 2));
+        assert!((speeds[0].generation_tokens_per_second - 30.0).abs() < 1e-9);
+        assert!((speeds[0].prompt_tokens_per_second - 2000.0).abs() < 1e-9);
+        assert!((speeds[1].generation_tokens_per_second - 10.0).abs() < 1e-9);
+    }
 
     #[test]
     fn what_left_the_machine_is_kept_and_filtered_on() {

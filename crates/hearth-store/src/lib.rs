@@ -45,7 +45,7 @@ mod vector_cache;
 mod vectors;
 mod workflows;
 
-pub use audit::{AuditFilter, AuditPurpose, AuditRecord, FileStamp, NewAuditRecord};
+pub use audit::{AuditFilter, AuditPurpose, AuditRecord, FileStamp, MeasuredSpeed, NewAuditRecord};
 pub use collections::{
     Collection, CollectionFile, FileStatus, IndexedFile, NewChunk, MAX_COLLECTION_NAME_BYTES,
 };
@@ -64,7 +64,7 @@ pub use passages::{Passage, PassageScope};
 pub use query::MAX_TERMS as MAX_SEARCH_TERMS;
 pub use schema::SCHEMA_VERSION;
 pub use search::{SearchHit, SearchQuery, SnippetSegment, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT};
-pub use store::Store;
+pub use store::{ErasedHistory, Store};
 pub use summaries::ContextSummary;
 pub use types::{
     Conversation, ConversationFilter, ConversationId, ConversationSettings, Message, MessageFinish,

@@ -63,23 +63,65 @@ impl Store {
         Store::setup(conn, Path::new(":memory:"), None)
     }
 
-    fn setup(mut conn: Connection, shown_path: &Path, path: Option<PathBuf>) -> Result<Store> {
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        // The search triggers call it, so it must exist before anything is written.
-        crate::unspaced::register(&conn)?;
-        // Collections keep their vectors in sqlite-vec tables, which need the extension
-        // on every connection that touches them (deleting a collection included).
-        crate::vectors::register(&conn)?;
-        // Before any setting that writes to the file: a newer Hearth's history or another
-        // application's database is refused untouched.
-        schema::check_openable(&conn, shown_path)?;
-        configure(&conn)?;
-        schema::migrate(&mut conn)?;
+    fn setup(conn: Connection, shown_path: &Path, path: Option<PathBuf>) -> Result<Store> {
+        let conn = prepare(conn, shown_path)?;
         Ok(Store {
             conn: Mutex::new(conn),
             path,
             vector_cache: Default::default(),
         })
+    }
+
+    /// Deletes the whole history: closes the database, removes its files (the
+    /// write-ahead log and shared memory too) and starts an empty one in their place, so
+    /// no word of it is left in a file, not even in free pages. Returns what was there.
+    ///
+    /// Another process with the history open (a CLI next to the app) keeps writing to
+    /// the removed file until it reopens; what it writes is gone with it.
+    pub fn erase_all(&self) -> Result<ErasedHistory> {
+        let erased = {
+            let conn = self.conn();
+            let count = |table: &str| -> Result<u64> {
+                Ok(
+                    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                        row.get::<_, i64>(0)
+                    })? as u64,
+                )
+            };
+            ErasedHistory {
+                conversations: count("conversations")?,
+                messages: count("messages")?,
+                collections: count("collections")?,
+                audit_records: count("audit_log")?,
+                workflow_runs: count("workflow_runs")?,
+            }
+        };
+        let mut conn = self.conn();
+        let Some(path) = &self.path else {
+            *conn = prepare(Connection::open_in_memory()?, Path::new(":memory:"))?;
+            self.vector_cache.clear();
+            return Ok(erased);
+        };
+        // Closing the last connection checkpoints the log into the file we remove next.
+        let old = std::mem::replace(&mut *conn, Connection::open_in_memory()?);
+        if let Err((_, error)) = old.close() {
+            return Err(error.into());
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(StoreError::Io { path: file, source }),
+            }
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let fresh = Connection::open_with_flags(path, flags).map_err(StoreError::from_sqlite)?;
+        *conn = prepare(fresh, path)?;
+        self.vector_cache.clear();
+        Ok(erased)
     }
 
     /// The database file, or `None` for an in-memory store.
@@ -171,6 +213,32 @@ impl Store {
     }
 }
 
+/// What [`Store::erase_all`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ErasedHistory {
+    pub conversations: u64,
+    pub messages: u64,
+    pub collections: u64,
+    pub audit_records: u64,
+    pub workflow_runs: u64,
+}
+
+/// Makes a connection ready: functions and extensions, checks, settings, schema.
+fn prepare(mut conn: Connection, shown_path: &Path) -> Result<Connection> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // The search triggers call it, so it must exist before anything is written.
+    crate::unspaced::register(&conn)?;
+    // Collections keep their vectors in sqlite-vec tables, which need the extension
+    // on every connection that touches them (deleting a collection included).
+    crate::vectors::register(&conn)?;
+    // Before any setting that writes to the file: a newer Hearth's history or another
+    // application's database is refused untouched.
+    schema::check_openable(&conn, shown_path)?;
+    configure(&conn)?;
+    schema::migrate(&mut conn)?;
+    Ok(conn)
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // Write-ahead log: readers never block the writer, and a commit appends to the log
     // instead of rewriting pages in place.
@@ -252,5 +320,52 @@ mod tests {
         store.check_integrity().unwrap();
         assert_eq!(store.schema_version().unwrap(), crate::SCHEMA_VERSION);
         assert!(store.path().is_none());
+    }
+}
+
+#[cfg(test)]
+mod erase_tests {
+    use super::*;
+    use crate::types::{NewConversation, NewMessage};
+
+    #[test]
+    fn erasing_leaves_an_empty_history_and_no_file_with_the_old_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hearth.db");
+        let store = Store::open(&path).unwrap();
+        let c = store
+            .create_conversation(NewConversation::default())
+            .unwrap();
+        store
+            .add_message(
+                &c.id,
+                NewMessage::user(None, "the secret word is pomegranate"),
+            )
+            .unwrap();
+        let erased = store.erase_all().unwrap();
+        assert_eq!((erased.conversations, erased.messages), (1, 1));
+        assert!(store
+            .list_conversations(&Default::default())
+            .unwrap()
+            .is_empty());
+        // Still usable, at the current schema.
+        assert_eq!(store.schema_version().unwrap(), crate::SCHEMA_VERSION);
+        store
+            .create_conversation(NewConversation::default())
+            .unwrap();
+        store.wipe_log();
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            assert!(!bytes.windows(11).any(|w| w == b"pomegranate"));
+        }
+        let memory = Store::open_in_memory().unwrap();
+        memory
+            .create_conversation(NewConversation::default())
+            .unwrap();
+        assert_eq!(memory.erase_all().unwrap().conversations, 1);
+        assert!(memory
+            .list_conversations(&Default::default())
+            .unwrap()
+            .is_empty());
     }
 }

@@ -41,6 +41,13 @@ pub(crate) struct VectorCache {
 }
 
 impl VectorCache {
+    /// Forgets every collection's vectors.
+    pub(crate) fn clear(&self) {
+        if let Ok(mut matrices) = self.matrices.lock() {
+            matrices.clear();
+        }
+    }
+
     /// Forgets a collection's copy (call after any change to its vectors).
     pub(crate) fn invalidate(&self, collection: i64) {
         if let Ok(mut matrices) = self.matrices.lock() {

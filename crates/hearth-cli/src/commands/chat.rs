@@ -69,6 +69,13 @@ pub fn run(args: ChatArgs) -> anyhow::Result<i32> {
             }
         }
     };
+    let conversation = match &args.adapter {
+        Some(path) => hearth.set_conversation_adapter(
+            &conversation.id,
+            Some(hearth_llm::LoraAdapter::new(path, args.adapter_scale)),
+        )?,
+        None => conversation,
+    };
     let loading = spinner("loading the model", false);
     let loaded = hearth.engine(conversation.model.as_deref());
     loading.finish_and_clear();

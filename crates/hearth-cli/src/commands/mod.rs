@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bench;
 pub mod chat;
 pub mod docs;
+pub mod erase;
 pub mod generate;
 pub mod history;
 pub mod models;

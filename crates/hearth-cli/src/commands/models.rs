@@ -25,6 +25,14 @@ pub fn run(command: ModelsCommand, json: bool) -> anyhow::Result<i32> {
                 }
             }
         }
+        ModelsCommand::Compare => {
+            let choices = hearth.model_choices()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&choices)?);
+            } else {
+                print_choices(&choices);
+            }
+        }
         ModelsCommand::Add {
             path,
             id,
@@ -266,5 +274,57 @@ fn params(n: u64) -> String {
         format!("{:.1}B", n / 1e9)
     } else {
         format!("{:.0}M", n / 1e6)
+    }
+}
+
+/// The comparison as a table, then the recommendation.
+fn print_choices(choices: &hearth_core::choice::ModelChoices) {
+    let gb = |b: Option<u64>| b.map_or("-".into(), |b| format!("{:.2} GB", b as f64 / 1e9));
+    println!(
+        "{:<28} {:<22} {:>9} {:>9} {:>9} {:>8} {:<14} {}",
+        "MODEL", "RUNS", "SIZE", "MEMORY", "SPEED", "CONTEXT", "LICENSE", "COST /1K IN, OUT"
+    );
+    for m in &choices.models {
+        let runs = match &m.provider {
+            Some(p) => format!("remote: {p} (text leaves)"),
+            None if m.embedding => "here (embeddings)".into(),
+            None => "on this computer".into(),
+        };
+        let speed = m.speed.as_ref().map_or("not yet".into(), |s| {
+            format!("{:.1} t/s", s.generation_tokens_per_second)
+        });
+        let cost = match (m.input_cost_per_1k, m.output_cost_per_1k) {
+            (Some(i), Some(o)) => format!("{i} / {o}"),
+            (None, None) if m.provider.is_none() => "free".into(),
+            _ => "not set".into(),
+        };
+        println!(
+            "{:<28} {:<22} {:>9} {:>9} {:>9} {:>8} {:<14} {}{}",
+            format!("{}{}", m.id, if m.is_default { " *" } else { "" }),
+            runs,
+            gb(m.size_bytes),
+            gb(m.memory_bytes),
+            speed,
+            m.context_length.map_or("-".into(), |c| c.to_string()),
+            m.license.as_deref().unwrap_or("-"),
+            cost,
+            if m.fits == Some(hearth_core::choice::Verdict::WillNotFit) {
+                "  (does not fit in free memory)"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(r) = &choices.recommendation {
+        println!(
+            "\nRecommended for this computer: {} ({}){}\n{}",
+            r.name,
+            r.catalog_id,
+            if r.installed { ", installed" } else { "" },
+            r.reason
+        );
+        if !r.installed {
+            println!("Get it with: hearth models pull {}", r.catalog_id);
+        }
     }
 }

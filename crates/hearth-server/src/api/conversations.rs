@@ -185,6 +185,17 @@ pub struct ConversationChange {
     /// Attaches the conversation to a document collection by name ("" detaches it): its
     /// answers then come from the collection's passages, with sources.
     pub collection: Option<String>,
+    /// Answers through a LoRA adapter file made for the conversation's local model
+    /// (`{"path": "/…/style.gguf", "scale": 0.8}`); a `path` of "" detaches it.
+    pub adapter: Option<AdapterChange>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdapterChange {
+    pub path: String,
+    /// 1 applies it as trained (the default), 0 not at all.
+    pub scale: Option<f32>,
 }
 
 #[utoipa::path(patch, path = "/api/conversations/{id}", tag = "conversations",
@@ -236,6 +247,12 @@ pub async fn change(
         if let Some(collection) = &change.collection {
             let name = collection.trim();
             hearth.attach_collection(&id, (!name.is_empty()).then_some(name))?;
+        }
+        if let Some(adapter) = change.adapter {
+            let path = adapter.path.trim();
+            let adapter = (!path.is_empty())
+                .then(|| hearth_llm::LoraAdapter::new(path, adapter.scale.unwrap_or(1.0)));
+            hearth.set_conversation_adapter(&id, adapter)?;
         }
         Ok(store.conversation(&id)?)
     })

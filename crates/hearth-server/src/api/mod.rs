@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/health", get(health))
         .route("/api/about", get(about))
+        .route("/api/delete-everything", post(delete_everything))
         .route("/api/conversations", get(c::list).post(c::create))
         .route(
             "/api/conversations/{id}",
@@ -63,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/models", get(models::list).post(models::add))
         .route("/api/models/scan", post(models::scan))
         .route("/api/models/catalog", get(models::catalog))
+        .route("/api/models/choices", get(models::choices))
         .route("/api/models/loading", get(models::loading))
         .route("/api/models/pull", post(models::pull))
         .route("/api/models/default", put(models::set_default))
@@ -156,4 +158,37 @@ pub async fn about(State(state): State<AppState>) -> Json<About> {
         config_file: paths.config_file().display().to_string(),
         logs_folder: paths.logs.display().to_string(),
     })
+}
+
+/// The words that confirm deleting everything, so no stray request does it.
+pub const DELETE_EVERYTHING_CONFIRMATION: &str = "delete everything";
+
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteEverythingBody {
+    /// Must be "delete everything".
+    pub confirm: String,
+}
+
+/// Deletes every conversation, document collection, workflow run, saved prompt, the
+/// audit log, caches, logs and API keys; models and settings stay. Running jobs are
+/// stopped first.
+#[utoipa::path(post, path = "/api/delete-everything", tag = "app",
+    request_body = DeleteEverythingBody,
+    responses((status = 200, body = Object, description = "What was deleted"), (status = 400, description = "The confirmation is missing")),
+    security(("bearer" = [])))]
+pub async fn delete_everything(
+    State(state): State<AppState>,
+    crate::json::ValidJson(body): crate::json::ValidJson<DeleteEverythingBody>,
+) -> crate::error::ApiResult<Json<hearth_core::erase::DeletedEverything>> {
+    if body.confirm != DELETE_EVERYTHING_CONFIRMATION {
+        return Err(crate::error::ApiError::invalid(
+            "confirm",
+            format!("send \"{DELETE_EVERYTHING_CONFIRMATION}\" to confirm; nothing was deleted"),
+        ));
+    }
+    state.jobs.cancel_all();
+    conversations::blocking(&state, |hearth| hearth.delete_everything())
+        .await
+        .map(Json)
 }

@@ -343,3 +343,14 @@ fn check_config(config: &Config) -> ApiResult<()> {
     };
     crate::error::check_options(&options, "sampling.")
 }
+
+#[utoipa::path(get, path = "/api/models/choices", tag = "models",
+    responses((status = 200, body = Object, description = "Every local and remote model with where it runs, size, memory, measured speed, context, license and cost, and the catalog model recommended for this computer's memory")),
+    security(("bearer" = [])))]
+pub async fn choices(
+    State(state): State<AppState>,
+) -> ApiResult<Json<hearth_core::choice::ModelChoices>> {
+    super::conversations::blocking(&state, |hearth| hearth.model_choices())
+        .await
+        .map(Json)
+}

@@ -123,7 +123,73 @@ pub struct RunBody {
     #[schema(value_type = Option<Object>)]
     pub workflow: Option<Workflow>,
     /// The items: texts, uploaded files, or files and folders on this computer (`path`).
-    pub inputs: Vec<Source>,
+    pub inputs: Vec<RunInput>,
+}
+
+/// One input of a run: a text with a name for its row, an uploaded file (its name's
+/// extension picks the reader), or a file or folder on this computer.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunInput {
+    pub name: Option<String>,
+    pub text: Option<String>,
+    pub data_base64: Option<String>,
+    pub path: Option<String>,
+}
+
+impl RunInput {
+    /// A 400 naming the field at fault, before the stream starts.
+    fn check(&self) -> ApiResult<()> {
+        let given = [
+            self.text.is_some(),
+            self.data_base64.is_some(),
+            self.path.is_some(),
+        ];
+        match given.iter().filter(|g| **g).count() {
+            1 => {}
+            0 => {
+                return Err(ApiError::invalid(
+                    "inputs",
+                    "each input needs `text`, `data_base64` (with its `name`) or `path`",
+                ))
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    "inputs",
+                    "give each input one of `text`, `data_base64` or `path`",
+                ))
+            }
+        }
+        if self.text.as_ref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(ApiError::invalid("inputs", "an input text is empty"));
+        }
+        match self.data_base64 {
+            Some(_) => self.upload().check(),
+            None => Ok(()),
+        }
+    }
+
+    fn upload(&self) -> Source {
+        Source {
+            name: self.name.clone(),
+            data_base64: self.data_base64.clone(),
+            ..Source::default()
+        }
+    }
+
+    /// A path stays a path (a folder's files are the items); text and uploads become
+    /// a named text.
+    fn input(&self, hearth: &hearth_core::Hearth) -> ApiResult<WorkflowInput> {
+        if let Some(path) = &self.path {
+            return Ok(WorkflowInput::Path(path.into()));
+        }
+        let name = self.name.clone().unwrap_or_else(|| "text".into());
+        let text = match &self.text {
+            Some(text) => text.clone(),
+            None => self.upload().read(hearth)?.to_markdown(),
+        };
+        Ok(WorkflowInput::Text { name, text })
+    }
 }
 
 #[utoipa::path(post, path = "/api/workflows/run", tag = "workflows", request_body = RunBody,
@@ -139,8 +205,8 @@ pub async fn run(
             "give at least one text, file or folder",
         ));
     }
-    for source in &body.inputs {
-        source.check()?;
+    for input in &body.inputs {
+        input.check()?;
     }
     let workflow = match (body.name, body.workflow) {
         (Some(_), Some(_)) => {
@@ -172,7 +238,7 @@ pub async fn run(
         let result = body
             .inputs
             .iter()
-            .map(|source| input_of(&hearth, source))
+            .map(|input| input.input(&hearth))
             .collect::<ApiResult<Vec<_>>>()
             .and_then(|inputs| {
                 let progress = sender.clone();
@@ -191,20 +257,6 @@ pub async fn run(
         }
     });
     Ok(events::respond(receiver, Some(job)).into_response())
-}
-
-/// A path stays a path (a folder's files are the items); text and uploads become a
-/// named text.
-fn input_of(hearth: &hearth_core::Hearth, source: &Source) -> ApiResult<WorkflowInput> {
-    if let Some(path) = &source.path {
-        return Ok(WorkflowInput::Path(path.into()));
-    }
-    let name = source.name.clone().unwrap_or_else(|| "text".into());
-    let text = match &source.text {
-        Some(text) if source.data_base64.is_none() => text.clone(),
-        _ => source.read(hearth)?.to_markdown(),
-    };
-    Ok(WorkflowInput::Text { name, text })
 }
 
 /// A run with its results as a table.
