@@ -17,6 +17,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("go-documents", "Documents", "CmdOrCtrl+4", "#/documents"),
     ("go-models", "Models", "CmdOrCtrl+5", "#/models"),
     ("go-activity", "Activity", "CmdOrCtrl+6", "#/activity"),
+    ("go-workflows", "Workflows", "CmdOrCtrl+7", "#/workflows"),
     ("settings", "Settings…", "CmdOrCtrl+,", "#/settings"),
 ];
 
@@ -65,6 +66,8 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
         .item(&item("go-translate")?)
         .item(&item("go-documents")?)
         .item(&item("go-models")?)
+        .item(&item("go-activity")?)
+        .item(&item("go-workflows")?)
         .separator()
         .fullscreen()
         .build()?;

@@ -5,13 +5,16 @@
 // model; a remote provider (a mock OpenAI-compatible server here) connected on the
 // Settings page answers a chat whose answer says it was sent there, and offline mode
 // stops it without a connection; XSS payloads in an answer and in a document never
-// execute. Screenshots of every page go to ui/e2e/screenshots/.
+// execute; a built-in workflow runs on pasted text and its table exports as CSV, and a
+// prompt from the library fills the chat's composer. Screenshots of every page go to
+// ui/e2e/screenshots/.
 //
 //   node ui/e2e/run.mjs            (after `cargo build --release` and `npm run build`)
+//   HEARTH_E2E_ONLY=workflow node ui/e2e/run.mjs     (only the tests whose names match)
 
 import { spawn, execFileSync } from "node:child_process";
 import { createInterface } from "node:readline";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -96,7 +99,9 @@ page.on("dialog", async (dialog) => {
 });
 
 const results = [];
+const only = process.env.HEARTH_E2E_ONLY ? new RegExp(process.env.HEARTH_E2E_ONLY, "i") : null;
 async function test(name, body) {
+  if (only && !only.test(name)) return;
   const start = Date.now();
   try {
     await body();
@@ -301,6 +306,52 @@ await test("a document attached to a chat message is sent with it, as the model 
   assert.ok(sent.includes("Document: packing.md") && sent.includes("red stove") && sent.includes("What should I bring?"), sent);
   assert.equal(await page.locator(".attachments").count(), 0, "the attachment goes with one message");
   await shot("chat-attached-document");
+});
+
+await test("workflows: a built-in runs on pasted text and exports CSV; a library prompt fills the chat's composer", async () => {
+  await page.goto(`${url}/#/workflows`);
+  await page.locator(".workflow-list button", { hasText: "summarize-then-sentiment" }).click();
+  const details = page.locator('article[aria-label="Workflow summarize-then-sentiment"]');
+  await details.waitFor();
+  assert.match(await details.innerText(), /summary[\s\S]*sentiment: Classify as positive, negative, neutral/);
+  await shot("workflows");
+  await details.locator("button", { hasText: "Run…" }).click();
+  await page.waitForURL(/#\/workflows\/run$/);
+  assert.equal(await page.locator('select[aria-label="Workflow to run"]').inputValue(), "summarize-then-sentiment");
+  await page.fill("#workflow-text", "I love this little bakery. The bread is fresh every morning, the staff are kind, and the coffee is excellent.");
+  await page.click('#panel-run button[type="submit"]');
+  await page.locator("#panel-run progress").waitFor();
+  const results = page.locator('section[aria-label="Results"]');
+  const exportCsv = results.locator("button", { hasText: "Export CSV" });
+  await exportCsv.waitFor(LONG);
+  const row = results.locator("tbody tr").first();
+  assert.equal((await row.locator('td[data-column="item"]').innerText()).trim(), "text");
+  assert.ok((await row.locator('td[data-column="summary"]').innerText()).trim().length > 0, "the summary is empty");
+  assert.match((await row.locator('td[data-column="sentiment"]').innerText()).trim(), /^(positive|negative|neutral)$/);
+  assert.equal((await row.locator('td[data-column="error"]').innerText()).trim(), "");
+  assert.match(await results.locator(".meta").innerText(), /1 item done/);
+  const [csv] = await Promise.all([page.waitForEvent("download"), exportCsv.click()]);
+  assert.match(csv.suggestedFilename(), /^summarize-then-sentiment-\w{8}\.csv$/);
+  assert.equal(readFileSync(await csv.path(), "utf8").split(/\r?\n/)[0], "item,summary,sentiment,error");
+  await page.locator('section[aria-label="Past runs"] tbody tr', { hasText: "summarize-then-sentiment" }).first().waitFor();
+  await shot("workflow-run");
+
+  await page.goto(`${url}/#/chat`);
+  await page.locator("#composer").waitFor();
+  await page.click('.composer button:has-text("Prompts")');
+  const picker = page.locator('form[aria-label="Insert a prompt"]');
+  await picker.locator('select[aria-label="Prompt template"] option[value="email"]').waitFor({ state: "attached" });
+  await picker.locator('select[aria-label="Prompt template"]').selectOption("email");
+  await picker.locator('textarea[aria-label="Variable tone"]').fill("friendly");
+  await picker.locator('textarea[aria-label="Variable recipient"]').fill("the team");
+  await picker.locator('textarea[aria-label="Variable points"]').fill("The office is closed on Friday.");
+  await shot("chat-prompt-picker");
+  await picker.locator('button[type="submit"]').click();
+  await picker.waitFor({ state: "detached" });
+  const composed = await page.inputValue("#composer");
+  assert.ok(composed.startsWith("Write a friendly email to the team about the following."), composed);
+  assert.ok(composed.endsWith("\n\nThe office is closed on Friday."), composed);
+  assert.ok(!composed.includes("{{"), composed);
 });
 
 const payloads = [

@@ -278,6 +278,133 @@ export interface DocumentView {
   warnings: string[];
 }
 
+export type SummaryStyle = "paragraph" | "bullets" | "detailed" | "tldr" | "key_points";
+export type SummaryLength = "short" | "medium" | "long" | { words: number };
+/** A JSON Schema of one object. */
+export type JsonSchema = Record<string, unknown>;
+
+/** What a workflow step does with its input: the task and its own fields. */
+export type WorkflowTask =
+  | { task: "summarize"; style?: SummaryStyle; length?: SummaryLength; language?: string }
+  | { task: "translate"; to: string; from?: string }
+  | { task: "classify"; labels: string[]; instructions?: string }
+  | { task: "extract"; schema: JsonSchema; instructions?: string }
+  /** `{{input}}` is the previous step's output, `{{source}}` the item's text, `{{item}}` its name. */
+  | { task: "prompt"; template?: string; prompt?: string; variables?: Record<string, string>; system?: string }
+  | { task: "generate"; schema: JsonSchema; count: number; instructions?: string; seed?: number };
+
+export type TaskKind = WorkflowTask["task"];
+
+/** One step: a task, and the model and settings it runs with (the defaults when absent). */
+export type WorkflowStep = WorkflowTask & {
+  /** The step's column in the results; the task's name when absent. */
+  name?: string;
+  /** A local model or `PROVIDER:MODEL`; the default model when absent. */
+  model?: string;
+  temperature?: number;
+  max_tokens?: number;
+};
+
+export interface Workflow {
+  name: string;
+  description?: string;
+  steps: WorkflowStep[];
+}
+
+export interface WorkflowView extends Workflow {
+  builtin: boolean;
+}
+
+/** A workflow with its TOML text. */
+export interface WorkflowText {
+  workflow: Workflow;
+  toml: string;
+}
+
+/** What a step made of one item. */
+export interface StepOutput {
+  step: string;
+  text: string;
+  model: string;
+  provider?: string;
+  warnings?: string[];
+  ms: number;
+}
+
+/** One item's outputs in step order, or where it stopped. */
+export interface ItemResult {
+  item: string;
+  outputs: StepOutput[];
+  error?: string;
+}
+
+/** A running workflow's `progress` events; items and steps are indexes. */
+export type WorkflowProgress =
+  | { event: "started"; run_id: string; items: string[]; steps: string[] }
+  | { event: "step"; item: number; step: number }
+  | { event: "step_done"; item: number; step: number; output: StepOutput }
+  | { event: "item_done"; item: number; result: ItemResult };
+
+export type RunState = "running" | "done" | "stopped" | "failed" | "interrupted";
+
+export interface WorkflowRun {
+  id: string;
+  workflow: string;
+  definition: Workflow;
+  /** What it ran on, in words. */
+  input: string;
+  state: RunState;
+  results: ItemResult[];
+  error: string | null;
+  started_at: number;
+  finished_at: number | null;
+}
+
+/** A run with its results as a table: item, each step, error. Extract and generate
+ * cells hold JSON. */
+export interface RunTable {
+  run: WorkflowRun;
+  columns: string[];
+  rows: Record<string, unknown>[];
+}
+
+/** A workflow's item: a text, an uploaded file, or a file or folder on this computer. */
+export type WorkflowInput = { text: string; name?: string } | { name: string; data_base64: string } | { path: string };
+
+export interface PromptTemplate {
+  name: string;
+  description?: string;
+  /** The text with `{{variables}}`. */
+  body: string;
+  system?: string;
+}
+
+export interface PromptView extends PromptTemplate {
+  variables: string[];
+  builtin: boolean;
+}
+
+export interface GenerateRequest {
+  schema: JsonSchema;
+  count: number;
+  instructions?: string;
+  /** A document to draw the records from. */
+  source?: DocumentSource;
+  seed?: number;
+  temperature?: number;
+  model?: string;
+}
+
+/** Generated records, and what was thrown away on the way. */
+export interface GeneratedData {
+  records: Record<string, unknown>[];
+  invalid: number;
+  duplicates: number;
+  attempts: number;
+  seed: number;
+  warnings: string[];
+}
+
 /** An event of a streamed job, with its JSON data parsed. */
 export interface JobEvent {
   event: string;
@@ -446,6 +573,55 @@ export class Api {
     signal?: AbortSignal,
   ) {
     return this.transport.stream("/api/ask", body, parsed(onEvent), signal);
+  }
+  workflows() {
+    return this.transport.request<WorkflowView[]>("GET", "/api/workflows");
+  }
+  workflow(name: string) {
+    return this.transport.request<WorkflowText>("GET", `/api/workflows/${encodeURIComponent(name)}`);
+  }
+  /** Checks a workflow file's text (TOML or JSON) and gives it back with its TOML. */
+  parseWorkflow(text: string) {
+    return this.transport.request<WorkflowText>("POST", "/api/workflows/parse", { text });
+  }
+  saveWorkflow(workflow: Workflow) {
+    return this.transport.request<WorkflowView>("PUT", `/api/workflows/${encodeURIComponent(workflow.name)}`, workflow);
+  }
+  deleteWorkflow(name: string) {
+    return this.transport.request<void>("DELETE", `/api/workflows/${encodeURIComponent(name)}`);
+  }
+  /** Runs a saved workflow (`name`) or a draft (`workflow`) on the inputs. */
+  runWorkflow(body: ({ name: string } | { workflow: Workflow }) & { inputs: WorkflowInput[] }, onEvent: (e: JobEvent) => void, signal?: AbortSignal) {
+    return this.transport.stream("/api/workflows/run", body, parsed(onEvent), signal);
+  }
+  workflowRuns() {
+    return this.transport.request<WorkflowRun[]>("GET", "/api/workflow-runs");
+  }
+  workflowRun(id: string) {
+    return this.transport.request<RunTable>("GET", `/api/workflow-runs/${encodeURIComponent(id)}`);
+  }
+  exportWorkflowRun(id: string, format: "csv" | "jsonl") {
+    return this.transport.text(`/api/workflow-runs/${encodeURIComponent(id)}/export${q({ format })}`);
+  }
+  deleteWorkflowRun(id: string) {
+    return this.transport.request<void>("DELETE", `/api/workflow-runs/${encodeURIComponent(id)}`);
+  }
+  prompts() {
+    return this.transport.request<PromptView[]>("GET", "/api/prompts");
+  }
+  savePrompt(template: PromptTemplate) {
+    const { name, ...body } = template;
+    return this.transport.request<PromptView>("PUT", `/api/prompts/${encodeURIComponent(name)}`, { description: "", ...body });
+  }
+  deletePrompt(name: string) {
+    return this.transport.request<void>("DELETE", `/api/prompts/${encodeURIComponent(name)}`);
+  }
+  /** Fills a template; a variable left out is a 400 MISSING_VARIABLES naming it. */
+  renderPrompt(name: string, variables: Record<string, string>) {
+    return this.transport.request<{ system: string | null; text: string }>("POST", `/api/prompts/${encodeURIComponent(name)}/render`, { variables });
+  }
+  generate(body: GenerateRequest, onEvent: (e: JobEvent) => void, signal?: AbortSignal) {
+    return this.transport.stream("/api/generate", body, parsed(onEvent), signal);
   }
   cancelJob(id: string) {
     return this.transport.request<void>("POST", `/api/jobs/${encodeURIComponent(id)}/cancel`, {});

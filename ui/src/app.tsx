@@ -12,6 +12,7 @@ import { ModelsPage } from "./models";
 import { SettingsPage } from "./settings";
 import { DocumentsPage } from "./documents";
 import { ActivityPage } from "./activity";
+import { WorkflowsPage, type WorkflowsTab } from "./workflows";
 import { native, type LocalFile } from "./desktop";
 import { deliverDocuments } from "./document-input";
 import { ModelLoading } from "./model-loading";
@@ -22,7 +23,10 @@ export const useApi = () => useContext(ApiContext);
 /** Bumped when conversations change, so the sidebar reloads. */
 export const HistoryContext = createContext<{ version: number; changed: () => void }>({ version: 0, changed: () => {} });
 
-export type Route = { page: "chat"; id?: string } | { page: "documents" | "summarize" | "translate" | "models" | "activity" | "settings" };
+export type Route =
+  | { page: "chat"; id?: string }
+  | { page: "workflows"; tab: WorkflowsTab }
+  | { page: "documents" | "summarize" | "translate" | "models" | "activity" | "settings" };
 
 export function parseRoute(hash: string): Route {
   const [page, id] = hash.replace(/^#\/?/, "").split("/");
@@ -34,12 +38,24 @@ export function parseRoute(hash: string): Route {
     case "activity":
     case "settings":
       return { page };
+    case "workflows":
+      return { page: "workflows", tab: id === "run" || id === "prompts" ? id : "workflows" };
     case "chat":
       return { page: "chat", id: id ? decodeURIComponent(id) : undefined };
     default:
       return { page: "chat" };
   }
 }
+
+/** Ctrl/Cmd + a digit opens a page, as in the desktop app's Go menu (src-tauri/src/menu.rs). */
+const PAGE_KEYS: Record<string, string> = {
+  "2": "#/summarize",
+  "3": "#/translate",
+  "4": "#/documents",
+  "5": "#/models",
+  "6": "#/activity",
+  "7": "#/workflows",
+};
 
 export function navigate(hash: string) {
   if (location.hash !== hash) location.hash = hash;
@@ -65,7 +81,7 @@ export function App({ api }: { api: Api }) {
     // Documents dropped on the window or opened from the menu go to the page that takes
     // them: this one if it does, else Summarize.
     const arrive = (files: LocalFile[]) => {
-      if (!["summarize", "translate", "chat"].includes(parseRoute(location.hash).page)) navigate("#/summarize");
+      if (!["summarize", "translate", "chat", "workflows"].includes(parseRoute(location.hash).page)) navigate("#/summarize");
       deliverDocuments(files);
     };
     const listening = [
@@ -83,6 +99,9 @@ export function App({ api }: { api: Api }) {
         event.preventDefault();
         navigate("#/chat");
         document.getElementById("composer")?.focus();
+      } else if (mod && !event.shiftKey && !event.altKey && PAGE_KEYS[event.key]) {
+        event.preventDefault();
+        navigate(PAGE_KEYS[event.key]);
       } else if (mod && event.key.toLowerCase() === "k") {
         event.preventDefault();
         document.getElementById("history-search")?.focus();
@@ -114,6 +133,7 @@ export function App({ api }: { api: Api }) {
             {route.page === "translate" && <TranslatePage />}
             {route.page === "models" && <ModelsPage />}
             {route.page === "activity" && <ActivityPage />}
+            {route.page === "workflows" && <WorkflowsPage tab={route.tab} />}
             {route.page === "settings" && <SettingsPage />}
           </main>
         </div>

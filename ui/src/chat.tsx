@@ -1,7 +1,8 @@
 // The chat page: the shown branch of a conversation, streaming answers with stop,
 // regenerate, edit, branch switching, copy, a token and speed readout, the model and
-// persona pickers, the summary that stands in for folded turns, and documents dropped on
-// the chat (or on the desktop app's window) sent with the next message.
+// persona pickers, the summary that stands in for folded turns, documents dropped on
+// the chat (or on the desktop app's window) sent with the next message, and prompts from
+// the library filled in and put into the composer.
 
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
 import type { Collection, ConversationView, DocumentSource, Message, ModelEntry, Passage, Persona, Provider } from "./api";
@@ -9,6 +10,8 @@ import { ErrorNote, HistoryContext, navigate, useApi } from "./app";
 import { CopyButton, MarkdownView } from "./markdown-view";
 import { PassagePanel } from "./passage";
 import { ChooseDocument, documentSource, useArrivingDocuments } from "./document-input";
+import { ModelOptions } from "./model-options";
+import { PromptPicker } from "./prompt-picker";
 
 interface Live {
   answerId?: string;
@@ -37,6 +40,7 @@ export function ChatPage({ id }: { id?: string }) {
   const [error, setError] = useState<unknown>(null);
   const abort = useRef<AbortController | null>(null);
   const [attachments, setAttachments] = useState<Attachment[]>([]);
+  const [choosingPrompt, setChoosingPrompt] = useState(false);
   const attachDocuments = async (sources: { name: string; source: () => Promise<DocumentSource> }[]) => {
     for (const { name, source } of sources) {
       try {
@@ -153,7 +157,6 @@ export function ChatPage({ id }: { id?: string }) {
   };
 
   const messages = view?.messages ?? [];
-  const usable = models.filter((m) => !m.problem);
   // The provider this chat's messages go to, when its model is a remote one.
   const remoteProvider = providers.find((p) => model === p.name || model.startsWith(`${p.name}:`))?.name;
   return (
@@ -163,24 +166,7 @@ export function ChatPage({ id }: { id?: string }) {
         <label>
           Model{" "}
           <select value={model} onChange={(e) => changeModel((e.target as HTMLSelectElement).value)} aria-label="Model">
-            <option value="">Default{usable.find((m) => m.is_default) ? ` (${usable.find((m) => m.is_default)!.id})` : ""}</option>
-            {usable.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.id}
-              </option>
-            ))}
-            {providers
-              .filter((p) => p.models?.length)
-              .map((p) => (
-                <optgroup key={p.name} label={`${p.name} — sent to this provider`}>
-                  {p.models!.map((m) => (
-                    <option key={m} value={`${p.name}:${m}`}>
-                      {p.name}:{m}
-                    </option>
-                  ))}
-                </optgroup>
-              ))}
-            {model && !usable.some((m) => m.id === model) && !providers.some((p) => p.models?.some((m) => `${p.name}:${m}` === model)) && <option value={model}>{model}</option>}
+            <ModelOptions models={models} providers={providers} value={model} />
           </select>
         </label>
         {id && collections.length > 0 && (
@@ -321,6 +307,16 @@ export function ChatPage({ id }: { id?: string }) {
           ))}
         </ul>
       )}
+      {choosingPrompt && (
+        <PromptPicker
+          onClose={() => setChoosingPrompt(false)}
+          onInsert={(text) => {
+            setDraft((current) => (current.trim() ? `${current.trimEnd()}\n\n${text}` : text));
+            setChoosingPrompt(false);
+            document.getElementById("composer")?.focus();
+          }}
+        />
+      )}
       <form
         class="composer"
         onSubmit={send}
@@ -347,6 +343,9 @@ export function ChatPage({ id }: { id?: string }) {
             } else if (e.key === "Escape" && live) stop();
           }}
         />
+        <button type="button" aria-expanded={choosingPrompt} onClick={() => setChoosingPrompt(!choosingPrompt)}>
+          Prompts
+        </button>
         <ChooseDocument label="Attach…" ariaLabel="Attach a document to the next message" onPick={(d) => d && attachDocuments([{ name: d.name, source: () => documentSource(d) }])} />
         {live ? (
           <button type="button" class="danger" onClick={stop}>

@@ -21,6 +21,11 @@ describe("HttpTransport", () => {
     expect(calls[0].init.body).toBe('{"title":"x"}');
   });
 
+  it("reads an answer without a body (a cancelled job's 202) as nothing", async () => {
+    const { impl } = fakeFetch(() => new Response(null, { status: 202 }));
+    expect(await new HttpTransport("t", "", impl).request("POST", "/api/jobs/j1/cancel", {})).toBeUndefined();
+  });
+
   it("turns Hearth's error body into a HearthError with the field", async () => {
     const body = { code: "INVALID_REQUEST", message: "`content` is required", details: { field: "content" } };
     const { impl } = fakeFetch(() => new Response(JSON.stringify(body), { status: 400 }));

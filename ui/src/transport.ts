@@ -82,8 +82,9 @@ export class HttpTransport implements Transport {
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.send(method, path, body);
-    if (response.status === 204) return undefined as T;
-    return (await response.json()) as T;
+    // 204, and 202 for a cancelled job, come without a body.
+    const text = response.status === 204 ? "" : await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
   }
 
   async stream(path: string, body: unknown, onEvent: (event: SseEvent) => void, signal?: AbortSignal): Promise<void> {

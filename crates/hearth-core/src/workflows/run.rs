@@ -293,10 +293,14 @@ impl Hearth {
                 state = RunState::Stopped;
                 break;
             }
-            let result = run_item(&steps, index, item, progress, cancel);
+            let mut result = run_item(&steps, index, item, progress, cancel);
             if cancel.is_cancelled() {
-                // The item was cut short: keep the rows that finished.
+                // The item was cut short: keep the steps it finished, marked as such.
                 state = RunState::Stopped;
+                if !result.outputs.is_empty() {
+                    result.error = Some("stopped before every step ran".into());
+                    results.push(serde_json::to_value(&result).unwrap_or_default());
+                }
                 break;
             }
             progress(WorkflowProgress::ItemDone {

@@ -162,13 +162,21 @@ impl ReadyStep {
                 system,
                 ..
             } => {
-                let mut values: BTreeMap<String, String> = variables.clone();
                 let reserve = self.max_tokens(1024);
                 let (text, cut) = self.fit(input.text, reserve)?;
                 warnings.extend(cut);
-                values.insert("input".into(), text);
-                values.insert("source".into(), input.source.to_owned());
-                values.insert("item".into(), input.item.to_owned());
+                let mut values = BTreeMap::from([
+                    ("input".to_owned(), text),
+                    ("source".to_owned(), input.source.to_owned()),
+                    ("item".to_owned(), input.item.to_owned()),
+                ]);
+                // A library prompt's variables may name the step's own: `points =
+                // "{{input}}"` hands the previous step's output to the template.
+                let own: Vec<(String, String)> = variables
+                    .iter()
+                    .map(|(name, value)| (name.clone(), fill(value, &values)))
+                    .collect();
+                values.extend(own);
                 let (body, library_system) = match (&self.library_prompt, template) {
                     (Some(library), _) => {
                         let rendered = library.render(&values)?;
@@ -348,6 +356,51 @@ fn valid_json(answer: &str, schema: &serde_json::Value) -> Result<serde_json::Va
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_library_prompt_gets_the_previous_output_through_its_variables() {
+        let engine = std::sync::Arc::new(hearth_llm::fake::FakeEngine::new());
+        engine.reply_with(["Dear Bo, thanks."]);
+        let step = ReadyStep {
+            step: Step {
+                name: None,
+                task: Task::Prompt {
+                    template: None,
+                    prompt: Some("email".into()),
+                    variables: BTreeMap::from([
+                        ("tone".to_owned(), "warm".to_owned()),
+                        ("recipient".to_owned(), "{{item}}".to_owned()),
+                        ("points".to_owned(), "{{input}}".to_owned()),
+                    ]),
+                    system: None,
+                },
+                model: None,
+                adapter: None,
+                temperature: None,
+                max_tokens: None,
+            },
+            engine: engine.clone(),
+            library_prompt: crate::prompts::builtin_prompts()
+                .into_iter()
+                .find(|p| p.name == "email"),
+        };
+        let output = step
+            .run(
+                &StepInput {
+                    text: "the parcel came on time",
+                    source: "original",
+                    item: "Bo",
+                    document: None,
+                },
+                &Cancellation::new(),
+            )
+            .unwrap();
+        assert_eq!(output.text, "Dear Bo, thanks.");
+        let prompt = format!("{:?}", engine.received()[0].prompt);
+        assert!(prompt.contains("Write a warm email to Bo"), "{prompt}");
+        assert!(prompt.contains("the parcel came on time"), "{prompt}");
+        assert!(!prompt.contains("{{"), "{prompt}");
+    }
 
     #[test]
     fn labels_are_read_from_json_or_free_text() {

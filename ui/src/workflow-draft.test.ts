@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import type { Workflow } from "./api";
+import {
+  describeStep,
+  draftFromWorkflow,
+  moveStep,
+  newDraft,
+  newStep,
+  parseVariables,
+  templateVariables,
+  workflowFromDraft,
+  type WorkflowDraft,
+} from "./workflow-draft";
+
+const builtin: Workflow = {
+  name: "summarize-then-sentiment",
+  description: "A short summary of each text, then its sentiment",
+  steps: [
+    { name: "summary", task: "summarize", style: "paragraph", length: "short" },
+    { name: "sentiment", task: "classify", labels: ["positive", "negative", "neutral"], instructions: "The sentiment of the text's author." },
+  ],
+};
+
+const everyTask: Workflow = {
+  name: "triage",
+  steps: [
+    { task: "summarize", style: "bullets", length: { words: 120 }, language: "German", model: "work:gpt-4o-mini", temperature: 0.2, max_tokens: 300 },
+    { task: "translate", to: "French", from: "English" },
+    { name: "mood", task: "classify", labels: ["happy", "angry"] },
+    { task: "extract", schema: { type: "object", properties: { order: { type: "string" } }, required: ["order"] }, instructions: "Order numbers only." },
+    { task: "prompt", template: "Reply to {{item}}: {{input}} in a {{tone}} tone", variables: { tone: "warm" }, system: "Be brief." },
+    { name: "mail", task: "prompt", prompt: "email", variables: { tone: "formal", recipient: "Sam", points: "the order" } },
+    { task: "generate", schema: { type: "object", properties: { q: { type: "string" } } }, count: 3, seed: 7 },
+  ],
+};
+
+describe("workflowFromDraft", () => {
+  it("round-trips a workflow through the editor's fields unchanged", () => {
+    for (const workflow of [builtin, everyTask]) {
+      expect(workflowFromDraft(draftFromWorkflow(workflow))).toEqual({ workflow, errors: [] });
+    }
+  });
+
+  it("leaves out what was left empty, as the server writes it", () => {
+    const draft = newDraft();
+    draft.name = "  plain  ";
+    const result = workflowFromDraft(draft);
+    expect(result.workflow).toEqual({ name: "plain", steps: [{ task: "summarize", style: "paragraph", length: "short" }] });
+  });
+
+  it("names every mistake with its step", () => {
+    const step = (changes: Partial<ReturnType<typeof newStep>>) => ({ ...newStep(changes.task), ...changes });
+    const draft: WorkflowDraft = {
+      name: "",
+      description: "",
+      steps: [
+        step({ task: "classify", labels: "yes, Yes" }),
+        step({ task: "extract", schema: "{ not json" }),
+        step({ task: "generate", name: "rows", schema: '{"type": "array"}', count: "0" }),
+        step({ task: "summarize", temperature: "3", maxTokens: "0", length: "words", words: "5" }),
+        step({ task: "prompt", template: " ", variables: "oops" }),
+        step({ task: "translate", name: "classify", to: "" }),
+      ],
+    };
+    const { errors } = workflowFromDraft(draft);
+    expect(errors).toEqual([
+      "Give the workflow a name.",
+      "Step 1 (classify): give at least two different labels.",
+      expect.stringMatching(/^Step 2 \(extract\): the schema is not valid JSON/),
+      'Step 3 (rows): the schema must describe an object ("type": "object").',
+      "Step 3 (rows): the count is a whole number from 1 to 10000.",
+      "Step 4 (summarize): the temperature is a number from 0 to 2.",
+      "Step 4 (summarize): max tokens is a whole number of at least 1.",
+      "Step 4 (summarize): the length in words is a whole number of at least 10.",
+      "Step 5 (prompt): variables line 1: write it as “name = value”.",
+      "Step 5 (prompt): write the prompt's text.",
+      "Step 6 (classify): another step has the same column name; give one of them a name.",
+      "Step 6 (classify): name the language to translate into.",
+    ]);
+  });
+
+  it("asks for a library prompt when the step uses the library", () => {
+    const draft = newDraft();
+    draft.name = "x";
+    draft.steps = [{ ...newStep("prompt"), promptFrom: "library", prompt: "" }];
+    expect(workflowFromDraft(draft).errors).toEqual(["Step 1 (prompt): choose a prompt from the library."]);
+  });
+});
+
+describe("moveStep", () => {
+  it("moves within the list and ignores moves past either end", () => {
+    expect(moveStep(["a", "b", "c"], 0, 1)).toEqual(["b", "a", "c"]);
+    expect(moveStep(["a", "b", "c"], 2, -2)).toEqual(["c", "a", "b"]);
+    const list = ["a", "b"];
+    expect(moveStep(list, 0, -1)).toBe(list);
+    expect(moveStep(list, 1, 1)).toBe(list);
+  });
+});
+
+describe("variables", () => {
+  it("reads name = value lines, keeping = inside values", () => {
+    expect(parseVariables("tone = warm\n\nformula = a=b\n")).toEqual({ values: { tone: "warm", formula: "a=b" }, errors: [] });
+    expect(parseVariables("no equals").errors).toEqual(["variables line 1: write it as “name = value”."]);
+  });
+
+  it("finds a template's variables in order of first use, as the server does", () => {
+    expect(templateVariables("Write a {{tone}} email to {{ recipient }} about {{tone}}: {{not a name}} {{points}}", "{{system_var}}")).toEqual([
+      "tone",
+      "recipient",
+      "points",
+      "system_var",
+    ]);
+  });
+});
+
+describe("describeStep", () => {
+  it("says what each step does in a line", () => {
+    expect(everyTask.steps.map(describeStep)).toEqual([
+      "Summarize (bullets, about 120 words, in German) with work:gpt-4o-mini",
+      "Translate from English into French",
+      "Classify as happy, angry",
+      "Extract order",
+      "Prompt",
+      "Prompt “email” from the library",
+      "Generate 3 records",
+    ]);
+  });
+});
