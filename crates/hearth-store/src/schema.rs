@@ -830,6 +830,52 @@ mod tests {
     const UNDO_V12: &str = "DROP INDEX audit_log_provider; \
         ALTER TABLE audit_log DROP COLUMN sent_bytes; ALTER TABLE audit_log DROP COLUMN redactions;";
 
+    /// Takes a version 13 database back to version 12 (the audit table's wider CHECK
+    /// stays; nothing older writes the new purposes).
+    const UNDO_V13: &str = "DROP TABLE workflow_runs; DROP TABLE workflows; DROP TABLE prompts; \
+        ALTER TABLE audit_log DROP COLUMN adapter;";
+
+    /// A version 12 history keeps its audit log through the rebuild and gains
+    /// workflows, prompts and runs.
+    #[test]
+    fn version_12_audit_rows_survive_the_workflows_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        {
+            let store = Store::open(&path).unwrap();
+            store
+                .add_audit_record(&crate::NewAuditRecord {
+                    sent_bytes: Some(42),
+                    ..crate::NewAuditRecord::for_test()
+                })
+                .unwrap();
+        }
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!("{UNDO_V13} PRAGMA user_version = 12;"))
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let records = store.audit_records(None).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!((records[0].sent_bytes, records[0].adapter.clone()), (Some(42), None));
+        store
+            .add_audit_record(&crate::NewAuditRecord {
+                purpose: crate::AuditPurpose::Workflow,
+                adapter: Some("style.gguf@0.5".into()),
+                ..crate::NewAuditRecord::for_test()
+            })
+            .unwrap();
+        let records = store.audit_records(None).unwrap();
+        assert_eq!(records[1].purpose, crate::AuditPurpose::Workflow);
+        assert_eq!(records[1].adapter.as_deref(), Some("style.gguf@0.5"));
+        store
+            .save_definition(crate::SavedKind::Workflow, "w", &serde_json::json!({}))
+            .unwrap();
+        store.check_integrity().unwrap();
+    }
+
     /// Takes a version 11 database back to version 10.
     const UNDO_V11: &str = "ALTER TABLE messages DROP COLUMN provider;";
 
@@ -851,7 +897,7 @@ mod tests {
         };
         {
             let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(&format!("{UNDO_V12} {UNDO_V11} PRAGMA user_version = 10;"))
+            conn.execute_batch(&format!("{UNDO_V13} {UNDO_V12} {UNDO_V11} PRAGMA user_version = 10;"))
                 .unwrap();
         }
         let store = Store::open(&path).unwrap();
@@ -949,7 +995,7 @@ mod tests {
             // Back to version 8, as an older Hearth left it.
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(&format!(
-                "{UNDO_V12} {UNDO_V11} {UNDO_V10} DROP TRIGGER messages_unspaced_insert; \
+                "{UNDO_V13} {UNDO_V12} {UNDO_V11} {UNDO_V10} DROP TRIGGER messages_unspaced_insert; \
                      DROP TRIGGER messages_unspaced_delete; \
                      DROP TRIGGER messages_unspaced_update; DROP TABLE messages_unspaced; \
                      PRAGMA user_version = 8;"
