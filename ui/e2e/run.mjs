@@ -6,8 +6,11 @@
 // Settings page answers a chat whose answer says it was sent there, and offline mode
 // stops it without a connection; XSS payloads in an answer and in a document never
 // execute; a built-in workflow runs on pasted text and its table exports as CSV, and a
-// prompt from the library fills the chat's composer. Screenshots of every page go to
-// ui/e2e/screenshots/.
+// prompt from the library fills the chat's composer; the Models page compares every
+// model (where it runs, speed measured from the answers above) and recommends one; a
+// chat refuses an adapter file that does not exist with the reason; and, last because it
+// wipes the shared home, Settings' "Delete everything" empties the history. Screenshots
+// of every page go to ui/e2e/screenshots/.
 //
 //   node ui/e2e/run.mjs            (after `cargo build --release` and `npm run build`)
 //   HEARTH_E2E_ONLY=workflow node ui/e2e/run.mjs     (only the tests whose names match)
@@ -250,6 +253,32 @@ await test("the models page shows the default model with its details", async () 
   await shot("models");
 });
 
+await test("the models page compares models, with the speed measured from earlier answers, and recommends one", async () => {
+  await page.goto(`${url}/#/models`);
+  const row = page.locator('table.choices tr[aria-label="Choice smollm2"]');
+  await row.waitFor();
+  const cells = async (r) => (await r.locator("th, td").allInnerTexts()).map((t) => t.trim());
+  const [name, where, size, memory, speed, context, license, cost] = await cells(row);
+  assert.match(name, /^smollm2 Default/);
+  assert.equal(where, "On this computer");
+  assert.equal(await row.getAttribute("data-private"), "yes");
+  assert.match(size, /MB/);
+  assert.match(memory, /MB, (fits|tight|won't fit)$/);
+  // The chats above ran on smollm2, so its speed is measured here.
+  assert.match(speed, /^[\d,]+(\.\d)? tokens\/s over \d+ generations?$/);
+  assert.match(context, /^[\d,]+ tokens$/);
+  assert.ok(license.length > 0);
+  assert.equal(cost, "free");
+  // The embedding model is listed too, as a model on this computer.
+  assert.equal(await page.locator('table.choices tr[aria-label="Choice all-minilm-l6-v2"] td.where').innerText(), "On this computer");
+  const recommendation = page.locator('[aria-label="Recommendation"]');
+  await recommendation.waitFor();
+  const said = await recommendation.innerText();
+  assert.match(said, /^Recommended for this computer: .+ — This computer has/);
+  assert.ok(/installed/.test(said) || (await recommendation.locator("button", { hasText: /^Download / }).isEnabled()), said);
+  await shot("models-choosing");
+});
+
 await test("settings save and the dark theme applies", async () => {
   await page.goto(`${url}/#/settings`);
   await page.locator("text=Sampling").waitFor();
@@ -417,6 +446,16 @@ await test("a remote provider answers a chat marked as sent there, and offline m
     assert.match(await page.locator('.activity [role="status"]').innerText(), /sent to a remote provider/);
     await shot("activity-sent");
 
+    // The Models page compares the remote model as one whose text leaves this computer.
+    await page.goto(`${url}/#/models`);
+    const remoteRow = page.locator('table.choices tr[aria-label="Choice mock:m1"]');
+    await remoteRow.waitFor();
+    assert.equal(await remoteRow.getAttribute("data-private"), "no");
+    assert.equal((await remoteRow.locator("td.where").innerText()).replace(/\s+/g, " ").trim(), "At mock text leaves this computer");
+    assert.equal((await remoteRow.locator("td.cost").innerText()).trim(), "not set");
+    assert.equal(await page.locator('form[aria-label="LoRA adapter"]').count(), 0);
+    await shot("models-choosing-remote");
+
     // Offline mode: the next question is refused with the reason, and nothing is sent.
     await page.goto(`${url}/#/settings`);
     await page.check('.providers input[type="checkbox"]');
@@ -487,6 +526,88 @@ await test("XSS in a document never runs", async () => {
   await page.locator("table.side-by-side tbody tr").first().waitFor(LONG);
   await noInjectedScript();
   await shot("xss-document");
+});
+
+// Late: a refused adapter leaves the model's "did not load" banner up (/api/models/loading
+// keeps the error of the load with the adapter), so it goes after the other pages' shots.
+await test("a chat's adapter: a file that does not exist is refused with the reason", async () => {
+  await page.goto(`${url}/#/chat`);
+  await page.fill("#composer", "Say hello.");
+  await page.keyboard.press("Enter");
+  await page.locator('.message.assistant[data-state="done"]').first().waitFor(LONG);
+  const form = page.locator('form[aria-label="LoRA adapter"]');
+  await form.waitFor();
+  const missing = join(home, "no-such-adapter.gguf");
+  await form.locator('input[aria-label="Adapter file"]').fill(missing);
+  await form.locator('input[aria-label="Adapter scale"]').fill("0.5");
+  // The browser logs the refused request (400) itself; the page shows why.
+  expectedErrors.push(/status of 400/);
+  await form.locator('button[type="submit"]').click();
+  const alert = page.locator('.chat > [role="alert"]');
+  await alert.waitFor(LONG);
+  const message = await alert.innerText();
+  assert.ok(message.includes(missing) && /LoRA adapter .* cannot be used: the file does not exist/.test(message), message);
+  // Nothing was attached: the form is still there, not an attached adapter.
+  assert.equal(await page.locator('.adapter.attached').count(), 0);
+  const settings = await page.evaluate(async (id) => {
+    const token = document.querySelector("meta[name=hearth-token]").content;
+    const response = await fetch(`/api/conversations/${id}`, { headers: { Authorization: `Bearer ${token}` } });
+    return (await response.json()).conversation.settings;
+  }, decodeURIComponent(page.url().split("#/chat/")[1]));
+  assert.equal(settings?.adapter, undefined);
+  await shot("chat-adapter-refused");
+});
+
+// Last: it deletes the history every scenario above made.
+await test("delete everything: the button waits for the phrase, then the history is empty and the counts are shown", async () => {
+  const api = (path) =>
+    page.evaluate(async (path) => {
+      const token = document.querySelector("meta[name=hearth-token]").content;
+      return (await fetch(path, { headers: { Authorization: `Bearer ${token}` } })).json();
+    }, path);
+  await page.goto(`${url}/#/settings`);
+  await page.fill("#history-search", "");
+  const zone = page.locator('form[aria-label="Delete everything"]');
+  await zone.waitFor();
+  if ((await api("/api/conversations")).length === 0) {
+    // Run alone (HEARTH_E2E_ONLY): make something to delete.
+    await page.evaluate(async () => {
+      const token = document.querySelector("meta[name=hearth-token]").content;
+      await fetch("/api/conversations", { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify({ title: "To delete" }) });
+    });
+    await page.reload();
+  }
+  const before = {
+    conversations: (await api("/api/conversations")).length + (await api("/api/conversations?archived=true")).length,
+    collections: (await api("/api/collections")).length,
+    runs: (await api("/api/workflow-runs")).length,
+  };
+  const sidebar = page.locator('section[aria-label="Conversations"] li');
+  await sidebar.first().waitFor();
+  const button = zone.locator('button[type="submit"]');
+  assert.equal(await button.isDisabled(), true);
+  const phrase = zone.locator('input[aria-label="Type delete everything to confirm"]');
+  await phrase.fill("delete");
+  assert.equal(await button.isDisabled(), true);
+  await phrase.press("Enter");
+  assert.equal(await zone.locator('[role="status"]').count(), 0, "Enter before the phrase deletes nothing");
+  await phrase.fill("delete everything");
+  assert.equal(await button.isDisabled(), false);
+  await shot("settings-delete-everything");
+  await button.click();
+  const status = zone.locator('[role="status"]');
+  await status.waitFor(LONG);
+  const said = await status.innerText();
+  const counted = said.match(/^Deleted (\d+) conversations? \((\d+) messages?\), (\d+) document collections?, (\d+) workflow runs?, (\d+) activity records?/);
+  assert.ok(counted, said);
+  const [conversations, , collections, runs] = counted.slice(1).map(Number);
+  assert.deepEqual({ conversations, collections, runs }, before, said);
+  assert.match(said, /Models and settings were kept\.$/);
+  await page.locator('section[aria-label="Conversations"] .empty', { hasText: "No conversations yet" }).waitFor();
+  assert.equal(await sidebar.count(), 0);
+  assert.deepEqual(await api("/api/conversations"), []);
+  assert.ok((await api("/api/models")).some((m) => m.id === "smollm2"), "models stay");
+  await shot("settings-deleted-everything");
 });
 
 await browser.close();

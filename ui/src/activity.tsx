@@ -66,7 +66,10 @@ export function ActivityPage() {
               <tr key={r.id} data-remote={r.sent_bytes != null ? "yes" : "no"}>
                 <td>{new Date(r.created_at).toLocaleString()}</td>
                 <td>{r.purpose.replace(/_/g, " ")}</td>
-                <td>{r.model}</td>
+                <td>
+                  {r.model}
+                  {r.adapter && <span class="meta"> + adapter {r.adapter}</span>}
+                </td>
                 <td>{r.provider === "local" ? "this computer" : r.provider}</td>
                 <td>{r.sent_bytes != null ? `${r.sent_bytes.toLocaleString()} bytes` : "nothing"}</td>
                 <td>

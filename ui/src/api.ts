@@ -17,6 +17,21 @@ export interface Conversation {
   created_at: number;
   updated_at: number;
   tags: string[];
+  /** The conversation's own settings: the document collection it answers from, the
+   * LoRA adapter its local model answers through, sampling values. */
+  settings?: ConversationSettings;
+}
+
+/** A LoRA adapter file on this computer and how strongly it is applied (1 as trained). */
+export interface Adapter {
+  path: string;
+  scale: number;
+}
+
+export interface ConversationSettings {
+  collection?: string;
+  adapter?: Adapter;
+  [key: string]: unknown;
 }
 
 export type MessageState = "streaming" | "done" | "stopped" | "failed" | "interrupted";
@@ -57,6 +72,8 @@ export interface AuditRecord {
   redactions?: Record<string, number>;
   /** Bytes of text sent to the provider; absent when nothing left this computer. */
   sent_bytes?: number;
+  /** The LoRA adapter the model ran with, as "file.gguf@scale". */
+  adapter?: string;
 }
 
 export type ProviderKind = "openai" | "anthropic";
@@ -131,6 +148,64 @@ export interface ModelEntry {
     verdict: "Fits" | "Tight" | "WillNotFit" | null;
   } | null;
 }
+
+export type Verdict = "Fits" | "Tight" | "WillNotFit";
+
+/** One model as the chooser compares them (GET /api/models/choices). */
+export interface ModelChoice {
+  /** What to pass as the model: a library id, or `PROVIDER:MODEL`. */
+  id: string;
+  name: string;
+  /** The remote provider; null for a model on this computer. */
+  provider: string | null;
+  /** Whether text given to it stays on this computer. */
+  private: boolean;
+  is_default: boolean;
+  embedding: boolean;
+  size_bytes: number | null;
+  /** Memory it needs at the configured context, and whether that fits now. */
+  memory_bytes: number | null;
+  fits: Verdict | null;
+  parameters: number | null;
+  quantization: string | null;
+  context_length: number | null;
+  license: string | null;
+  /** Measured on this computer from its last generations; null until it has run. */
+  speed: { generation_tokens_per_second: number; prompt_tokens_per_second: number; generations: number } | null;
+  input_cost_per_1k: number | null;
+  output_cost_per_1k: number | null;
+}
+
+/** The catalog model that suits this computer's memory. */
+export interface Recommendation {
+  catalog_id: string;
+  name: string;
+  ram_bytes: number;
+  size_bytes: number;
+  license: string;
+  installed: boolean;
+  reason: string;
+}
+
+export interface ModelChoices {
+  models: ModelChoice[];
+  total_memory: number | null;
+  available_memory: number | null;
+  recommendation: Recommendation | null;
+}
+
+/** What POST /api/delete-everything removed. */
+export interface DeletedEverything {
+  history: { conversations: number; messages: number; collections: number; audit_records: number; workflow_runs: number };
+  /** Cache and log files removed, and their bytes. */
+  files: number;
+  bytes: number;
+  /** Providers whose API key was forgotten. */
+  keys: number;
+}
+
+/** The words POST /api/delete-everything wants, typed by the user. */
+export const DELETE_EVERYTHING_CONFIRMATION = "delete everything";
 
 export interface CatalogEntry {
   id: string;
@@ -301,6 +376,8 @@ export type WorkflowStep = WorkflowTask & {
   name?: string;
   /** A local model or `PROVIDER:MODEL`; the default model when absent. */
   model?: string;
+  /** A LoRA adapter for the step's local model; the scale is 1 when absent. */
+  adapter?: { path: string; scale?: number };
   temperature?: number;
   max_tokens?: number;
 };
@@ -444,9 +521,23 @@ export class Api {
   }
   changeConversation(
     id: string,
-    change: Partial<Pick<Conversation, "title" | "pinned" | "archived" | "model" | "system_prompt">> & { collection?: string },
+    change: Partial<Pick<Conversation, "title" | "pinned" | "archived" | "model" | "system_prompt">> & {
+      collection?: string;
+      /** A LoRA adapter file for the conversation's local model; a path of "" detaches it. */
+      adapter?: { path: string; scale?: number };
+    },
   ) {
     return this.transport.request<Conversation>("PATCH", `/api/conversations/${encodeURIComponent(id)}`, change);
+  }
+  /** Attaches a LoRA adapter to a conversation's local model; a file that does not fit
+   * the model, or a remote model, is a 400 BAD_ADAPTER naming why. */
+  setAdapter(id: string, adapter: { path: string; scale?: number } | null) {
+    return this.changeConversation(id, { adapter: adapter ?? { path: "" } });
+  }
+  /** Deletes all history, documents, workflow runs, prompts, the audit log, caches, logs
+   * and API keys; models and settings stay. */
+  deleteEverything(confirm: string) {
+    return this.transport.request<DeletedEverything>("POST", "/api/delete-everything", { confirm });
   }
   deleteConversation(id: string) {
     return this.transport.request<void>("DELETE", `/api/conversations/${encodeURIComponent(id)}`);
@@ -492,6 +583,11 @@ export class Api {
       "/api/models/scan",
       { add },
     );
+  }
+  /** Every local and remote model with what matters for choosing, and the catalog model
+   * recommended for this computer. */
+  modelChoices() {
+    return this.transport.request<ModelChoices>("GET", "/api/models/choices");
   }
   catalog() {
     return this.transport.request<{ models: CatalogEntry[] }>("GET", "/api/models/catalog");

@@ -12,6 +12,7 @@ import { PassagePanel } from "./passage";
 import { ChooseDocument, documentSource, useArrivingDocuments } from "./document-input";
 import { ModelOptions } from "./model-options";
 import { PromptPicker } from "./prompt-picker";
+import { adapterLabel, parseAdapterScale } from "./adapter";
 
 interface Live {
   answerId?: string;
@@ -140,7 +141,7 @@ export function ChatPage({ id }: { id?: string }) {
     }
   };
 
-  const attached = (view?.conversation as { settings?: { collection?: string } } | undefined)?.settings?.collection ?? "";
+  const attached = view?.conversation.settings?.collection ?? "";
   const attach = async (value: string) => {
     if (!id) return;
     try {
@@ -181,6 +182,22 @@ export function ChatPage({ id }: { id?: string }) {
               ))}
             </select>
           </label>
+        )}
+        {id && view && !remoteProvider && (
+          <AdapterControl
+            key={id}
+            attached={view.conversation.settings?.adapter ?? null}
+            onChange={async (adapter) => {
+              try {
+                await api.setAdapter(id, adapter);
+                setError(null);
+              } catch (e) {
+                setError(e);
+              } finally {
+                await load(id);
+              }
+            }}
+          />
         )}
         {!id && (
           <label>
@@ -358,6 +375,76 @@ export function ChatPage({ id }: { id?: string }) {
         )}
       </form>
     </section>
+  );
+}
+
+/** The conversation's LoRA adapter: the attached one with Detach, or a path and scale to
+ * attach (the server loads the model with it at once, so a file that does not fit the
+ * model is refused with its reason, shown in the chat's error box). */
+function AdapterControl({ attached, onChange }: { attached: { path: string; scale: number } | null; onChange: (adapter: { path: string; scale: number } | null) => Promise<void> }) {
+  const [path, setPath] = useState("");
+  const [scale, setScale] = useState("1");
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState("");
+  const run = async (adapter: { path: string; scale: number } | null) => {
+    setBusy(true);
+    try {
+      await onChange(adapter);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (attached) {
+    return (
+      <span class="adapter attached" aria-label="LoRA adapter">
+        Adapter{" "}
+        <span class="chip" title={`${attached.path} at scale ${attached.scale}`}>
+          {adapterLabel(attached)}
+        </span>{" "}
+        <button type="button" class="ghost" disabled={busy} onClick={() => run(null)}>
+          Detach
+        </button>
+      </span>
+    );
+  }
+  return (
+    <form
+      class="adapter"
+      aria-label="LoRA adapter"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const parsed = parseAdapterScale(scale);
+        if (parsed.error !== undefined) return setProblem(parsed.error[0].toUpperCase() + parsed.error.slice(1));
+        setProblem("");
+        if (path.trim()) run({ path: path.trim(), scale: parsed.scale });
+      }}
+    >
+      <label title="A LoRA adapter (.gguf) made for this chat's model, on this computer">
+        Adapter{" "}
+        <input value={path} size={16} placeholder="/path/to/adapter.gguf" aria-label="Adapter file" onInput={(e) => setPath((e.target as HTMLInputElement).value)} />
+      </label>
+      <label>
+        Scale{" "}
+        <input
+          type="number"
+          min={0}
+          max={1}
+          step="any"
+          value={scale}
+          aria-label="Adapter scale"
+          aria-invalid={problem ? "true" : undefined}
+          onInput={(e) => setScale((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      <button type="submit" disabled={busy || !path.trim()}>
+        {busy ? "Attaching…" : "Attach"}
+      </button>
+      {problem && (
+        <span class="warning" role="alert">
+          {problem}
+        </span>
+      )}
+    </form>
   );
 }
 

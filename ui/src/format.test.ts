@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dateGroup, formatBytes, groupConversations, linkCitations, referenceLabel } from "./format";
+import { confirmsDeletion, dateGroup, deletedSummary, formatBytes, groupConversations, linkCitations, referenceLabel } from "./format";
 import type { Conversation } from "./api";
 
 const noon = new Date(2026, 10, 28, 12, 0, 0).getTime();
@@ -53,5 +53,28 @@ describe("linkCitations", () => {
     expect(linkCitations("Sun [2]. Winter [1][3].", 3)).toBe("Sun [[2]](#source-2). Winter [[1]](#source-1)[[3]](#source-3).");
     expect(linkCitations("Both [1, 2].", 2)).toBe("Both [[1]](#source-1)[[2]](#source-2).");
     expect(linkCitations("No such [7], a link [1](http://x), array[0]", 3)).toBe("No such [7], a link [1](http://x), array[0]");
+  });
+});
+
+describe("deleting everything", () => {
+  it("needs the phrase, whatever the capitals and surrounding spaces", () => {
+    expect(confirmsDeletion("delete everything")).toBe(true);
+    expect(confirmsDeletion("  Delete Everything ")).toBe(true);
+    expect(confirmsDeletion("delete")).toBe(false);
+    expect(confirmsDeletion("delete  everything")).toBe(false);
+    expect(confirmsDeletion("")).toBe(false);
+  });
+
+  it("says what was deleted with every count", () => {
+    expect(
+      deletedSummary({
+        history: { conversations: 3, messages: 12, collections: 1, audit_records: 40, workflow_runs: 0 },
+        files: 5,
+        bytes: 2048,
+        keys: 1,
+      }),
+    ).toBe(
+      "Deleted 3 conversations (12 messages), 1 document collection, 0 workflow runs, 40 activity records, 5 cache and log files (2.0 KB) and 1 API key.",
+    );
   });
 });

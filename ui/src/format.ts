@@ -1,6 +1,6 @@
 // Small pure helpers for what the screens show: date groups, sizes, references.
 
-import type { Conversation, SourceRef } from "./api";
+import { DELETE_EVERYTHING_CONFIRMATION, type Conversation, type DeletedEverything, type SourceRef } from "./api";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -67,4 +67,29 @@ export function linkCitations(text: string, sources: number): string {
     if (!numbers.every((n) => n >= 1 && n <= sources)) return whole;
     return numbers.map((n) => `[[${n}]](#source-${n})`).join("");
   });
+}
+
+/** "1 conversation", "3 conversations". */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}
+
+/** What deleting everything removed, in one sentence with every count. */
+export function deletedSummary(d: DeletedEverything): string {
+  const h = d.history;
+  const parts = [
+    `${count(h.conversations, "conversation")} (${count(h.messages, "message")})`,
+    count(h.collections, "document collection"),
+    count(h.workflow_runs, "workflow run"),
+    count(h.audit_records, "activity record"),
+    `${count(d.files, "cache and log file", "cache and log files")} (${formatBytes(d.bytes)})`,
+    count(d.keys, "API key"),
+  ];
+  return `Deleted ${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}.`;
+}
+
+/** Whether the typed text is the phrase that confirms deleting everything (spaces around
+ * it and capitals do not matter). */
+export function confirmsDeletion(typed: string): boolean {
+  return typed.trim().toLowerCase() === DELETE_EVERYTHING_CONFIRMATION;
 }

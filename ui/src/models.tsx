@@ -1,10 +1,13 @@
-// Models: the library with what each file's header says and whether it fits in memory;
-// make one the default; add a file by path; scan other apps' folders; download from the
-// catalog with progress.
+// Models: choosing one (every local and remote model compared: where it runs, size,
+// memory, speed measured here, context, license, cost; the catalog model recommended for
+// this computer); the library with what each file's header says and whether it fits in
+// memory; make one the default; add a file by path; scan other apps' folders; download
+// from the catalog with progress.
 
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { CatalogEntry, ModelEntry } from "./api";
+import type { CatalogEntry, ModelChoices, ModelEntry } from "./api";
 import { ErrorNote, useApi } from "./app";
+import { contextText, costText, memoryText, sortChoices, speedText, whereItRuns } from "./choices";
 import { formatBytes } from "./format";
 
 const VERDICT: Record<string, [string, string]> = {
@@ -16,6 +19,7 @@ const VERDICT: Record<string, [string, string]> = {
 export function ModelsPage() {
   const api = useApi();
   const [models, setModels] = useState<ModelEntry[] | null>(null);
+  const [choices, setChoices] = useState<ModelChoices | null>(null);
   const [catalog, setCatalog] = useState<CatalogEntry[]>([]);
   const [path, setPath] = useState("");
   const [scan, setScan] = useState<string | null>(null);
@@ -23,7 +27,10 @@ export function ModelsPage() {
   const [error, setError] = useState<unknown>(null);
   const abort = useRef<AbortController | null>(null);
 
-  const load = () => api.models().then(setModels, setError);
+  const load = () => {
+    api.modelChoices().then(setChoices, setError);
+    return api.models().then(setModels, setError);
+  };
   useEffect(() => {
     load();
     api.catalog().then((c) => setCatalog(c.models), () => {});
@@ -52,6 +59,8 @@ export function ModelsPage() {
     <section class="page models" aria-label="Models">
       <h1>Models</h1>
       <ErrorNote error={error} onDismiss={() => setError(null)} />
+      {choices && <Choosing choices={choices} pulling={pulling} onPull={pull} onCancel={() => abort.current?.abort()} />}
+      <h2>Your models</h2>
       {models?.length === 0 && <p class="empty">No models yet. Add a .gguf file below, scan other apps' folders, or download one from the catalog.</p>}
       <ul class="model-list">
         {models?.map((m) => {
@@ -149,6 +158,91 @@ export function ModelsPage() {
           </li>
         ))}
       </ul>
+    </section>
+  );
+}
+
+type Pulling = { id: string; downloaded: number; total: number | null } | null;
+
+/** The comparison of every model, and the catalog model recommended for this computer. */
+function Choosing({ choices, pulling, onPull, onCancel }: { choices: ModelChoices; pulling: Pulling; onPull: (id: string) => void; onCancel: () => void }) {
+  const recommended = choices.recommendation;
+  return (
+    <section class="choosing" aria-label="Choosing a model">
+      <h2>Choosing a model</h2>
+      {recommended && (
+        <div class="recommendation" role="note" aria-label="Recommendation">
+          <p>
+            <strong>Recommended for this computer: {recommended.name}</strong> — {recommended.reason}
+          </p>
+          <p class="meta">
+            {formatBytes(recommended.size_bytes)} download · license {recommended.license}
+          </p>
+          {recommended.installed ? (
+            <span class="badge fits">installed</span>
+          ) : pulling?.id === recommended.catalog_id ? (
+            <>
+              <progress value={pulling.downloaded} max={pulling.total ?? undefined} aria-label={`Downloading ${recommended.name}`} /> {formatBytes(pulling.downloaded)}{" "}
+              <button type="button" class="danger" onClick={onCancel}>
+                Cancel
+              </button>
+            </>
+          ) : (
+            <button type="button" class="primary" disabled={!!pulling} onClick={() => onPull(recommended.catalog_id)}>
+              Download {recommended.name}
+            </button>
+          )}
+        </div>
+      )}
+      {choices.models.length === 0 ? (
+        <p class="empty">No models to compare yet.</p>
+      ) : (
+        <div class="table-scroll">
+          <table class="choices">
+            <thead>
+              <tr>
+                <th scope="col">Model</th>
+                <th scope="col">Where it runs</th>
+                <th scope="col">Size</th>
+                <th scope="col">Memory needed</th>
+                <th scope="col">Speed measured here</th>
+                <th scope="col">Context</th>
+                <th scope="col">License</th>
+                <th scope="col">Cost per 1,000 tokens (in / out)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sortChoices(choices.models).map((m) => (
+                <tr key={m.id} aria-label={`Choice ${m.id}`} data-private={m.private ? "yes" : "no"}>
+                  <th scope="row">
+                    {m.id} {m.is_default && <span class="badge default">Default</span>} {m.embedding && <span class="badge">documents only</span>}
+                    {m.name !== m.id && <span class="meta block">{m.name}</span>}
+                  </th>
+                  <td class={m.private ? "where local" : "where remote"}>
+                    {whereItRuns(m)}
+                    {!m.private && <strong class="block leaves">text leaves this computer</strong>}
+                  </td>
+                  <td>
+                    {m.private ? formatBytes(m.size_bytes) : "—"}
+                    {(m.parameters || m.quantization) && (
+                      <span class="meta block">{[m.parameters ? `${(m.parameters / 1e6).toFixed(0)} M parameters` : "", m.quantization ?? ""].filter(Boolean).join(" · ")}</span>
+                    )}
+                  </td>
+                  <td data-fits={m.fits ?? undefined}>{memoryText(m)}</td>
+                  <td class="speed">{speedText(m.speed)}</td>
+                  <td>{contextText(m.context_length)}</td>
+                  <td>{m.private ? (m.license ?? "not stated") : "the provider's terms"}</td>
+                  <td class="cost">{costText(m)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <p class="meta">
+        {choices.available_memory != null && `${formatBytes(choices.available_memory)} of memory is free now. `}
+        Speeds are measured from the answers models wrote on this computer; prices are as set for each provider.
+      </p>
     </section>
   );
 }

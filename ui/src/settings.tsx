@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ModelEntry, Settings } from "./api";
 import { ErrorNote, useApi } from "./app";
 import { RemoteProviders } from "./providers";
+import { DeleteEverything } from "./delete-everything";
 import { applyTheme, storedTheme, type Theme } from "./theme";
 
 export function SettingsPage() {
@@ -17,6 +18,8 @@ export function SettingsPage() {
   // The names box as typed (a new line is kept while it is still empty).
   const [names, setNames] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // Bumped after deleting everything, so the providers' keys are read again.
+  const [erased, setErased] = useState(0);
 
   useEffect(() => {
     api.settings().then(setSettings, setError);
@@ -150,7 +153,7 @@ export function SettingsPage() {
       </form>
       <fieldset>
         <legend>Remote models</legend>
-        <RemoteProviders />
+        <RemoteProviders key={erased} />
       </fieldset>
       {about && (
         <fieldset>
@@ -167,6 +170,18 @@ export function SettingsPage() {
           <p>Set HEARTH_HOME before starting Hearth to keep everything in another folder.</p>
         </fieldset>
       )}
+      <DeleteEverything
+        onDeleted={() => {
+          // The names listed for redaction went too: show the settings as they are now,
+          // so saving the form does not put them back.
+          api.settings().then((s) => {
+            setSettings(s);
+            setNames(null);
+            setSaved(false);
+          }, setError);
+          setErased((n) => n + 1);
+        }}
+      />
     </section>
   );
 }

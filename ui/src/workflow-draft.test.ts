@@ -34,9 +34,18 @@ const everyTask: Workflow = {
   ],
 };
 
+const withAdapters: Workflow = {
+  name: "styled",
+  steps: [
+    { task: "summarize", style: "paragraph", length: "short", model: "smollm2", adapter: { path: "/home/me/adapters/terse.gguf", scale: 0.5 } },
+    { name: "reply", task: "prompt", template: "{{input}}", adapter: { path: "/home/me/adapters/warm.gguf" } },
+    { name: "formal", task: "prompt", template: "{{input}}", adapter: { path: "/a/b.gguf", scale: -1.5 } },
+  ],
+};
+
 describe("workflowFromDraft", () => {
   it("round-trips a workflow through the editor's fields unchanged", () => {
-    for (const workflow of [builtin, everyTask]) {
+    for (const workflow of [builtin, everyTask, withAdapters]) {
       expect(workflowFromDraft(draftFromWorkflow(workflow))).toEqual({ workflow, errors: [] });
     }
   });
@@ -76,6 +85,29 @@ describe("workflowFromDraft", () => {
       "Step 5 (prompt): write the prompt's text.",
       "Step 6 (classify): another step has the same column name; give one of them a name.",
       "Step 6 (classify): name the language to translate into.",
+    ]);
+  });
+
+  it("keeps a step's adapter, with its scale only when one was given, and checks the scale", () => {
+    const draft = draftFromWorkflow(withAdapters);
+    expect(draft.steps.map((s) => [s.adapterPath, s.adapterScale])).toEqual([
+      ["/home/me/adapters/terse.gguf", "0.5"],
+      ["/home/me/adapters/warm.gguf", ""],
+      ["/a/b.gguf", "-1.5"],
+    ]);
+    draft.steps[0].adapterPath = "  ";
+    draft.steps[0].adapterScale = "";
+    draft.steps[1].adapterPath = " /x/y.gguf ";
+    draft.steps[1].adapterScale = "0.25";
+    expect(workflowFromDraft(draft).workflow?.steps.slice(0, 2)).toEqual([
+      { task: "summarize", style: "paragraph", length: "short", model: "smollm2" },
+      { name: "reply", task: "prompt", template: "{{input}}", adapter: { path: "/x/y.gguf", scale: 0.25 } },
+    ]);
+    draft.steps[0].adapterScale = "0.5";
+    draft.steps[2].adapterScale = "9";
+    expect(workflowFromDraft(draft).errors).toEqual([
+      "Step 1 (summarize): the adapter scale needs an adapter file; give its path or clear the scale.",
+      "Step 3 (formal): the adapter scale is a number from -4 to 4.",
     ]);
   });
 
@@ -123,6 +155,11 @@ describe("describeStep", () => {
       "Prompt",
       "Prompt “email” from the library",
       "Generate 3 records",
+    ]);
+    expect(withAdapters.steps.map(describeStep)).toEqual([
+      "Summarize (paragraph, short) with smollm2 and adapter terse.gguf @ 0.5",
+      "Prompt with adapter warm.gguf @ 1",
+      "Prompt with adapter b.gguf @ -1.5",
     ]);
   });
 });

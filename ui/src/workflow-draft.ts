@@ -3,6 +3,7 @@
 // a saved workflow turned back into fields. Pure, so it is tested without a page.
 
 import type { JsonSchema, SummaryLength, SummaryStyle, TaskKind, Workflow, WorkflowStep } from "./api";
+import { MAX_ADAPTER_SCALE, adapterLabel, parseAdapterScale } from "./adapter";
 
 export const TASKS: { kind: TaskKind; label: string }[] = [
   { kind: "summarize", label: "Summarize" },
@@ -37,6 +38,9 @@ export interface StepDraft {
   name: string;
   task: TaskKind;
   model: string;
+  /** A LoRA adapter file for a local model ("" for none), and its scale ("" = 1). */
+  adapterPath: string;
+  adapterScale: string;
   temperature: string;
   maxTokens: string;
   // summarize
@@ -76,6 +80,8 @@ export function newStep(task: TaskKind = "summarize"): StepDraft {
     name: "",
     task,
     model: "",
+    adapterPath: "",
+    adapterScale: "",
     temperature: "",
     maxTokens: "",
     style: "paragraph",
@@ -130,6 +136,8 @@ function draftFromStep(step: WorkflowStep): StepDraft {
     ...newStep(step.task),
     name: step.name ?? "",
     model: step.model ?? "",
+    adapterPath: step.adapter?.path ?? "",
+    adapterScale: step.adapter?.scale != null ? String(step.adapter.scale) : "",
     temperature: step.temperature != null ? String(step.temperature) : "",
     maxTokens: step.max_tokens != null ? String(step.max_tokens) : "",
   };
@@ -199,9 +207,17 @@ export function workflowFromDraft(draft: WorkflowDraft): { workflow: Workflow; e
 
 function stepFromDraft(fields: StepDraft, problems: string[]): WorkflowStep | null {
   const text = (value: string) => value.trim() || undefined;
-  const settings: { name?: string; model?: string; temperature?: number; max_tokens?: number } = {};
+  const settings: Pick<WorkflowStep, "name" | "model" | "adapter" | "temperature" | "max_tokens"> = {};
   if (text(fields.name)) settings.name = fields.name.trim();
   if (text(fields.model)) settings.model = fields.model.trim();
+  if (text(fields.adapterPath)) {
+    settings.adapter = { path: fields.adapterPath.trim() };
+    if (text(fields.adapterScale)) {
+      const parsed = parseAdapterScale(fields.adapterScale, -MAX_ADAPTER_SCALE, MAX_ADAPTER_SCALE);
+      if (parsed.error !== undefined) problems.push(parsed.error);
+      else settings.adapter.scale = parsed.scale;
+    }
+  } else if (text(fields.adapterScale)) problems.push("the adapter scale needs an adapter file; give its path or clear the scale.");
   if (text(fields.temperature)) {
     const t = Number(fields.temperature);
     if (!Number.isFinite(t) || t < 0 || t > 2) problems.push("the temperature is a number from 0 to 2.");
@@ -329,7 +345,8 @@ export function templateVariables(...texts: (string | undefined)[]): string[] {
 
 /** One line saying what a step does, for the workflow's overview. */
 export function describeStep(step: WorkflowStep): string {
-  const model = step.model ? ` with ${step.model}` : "";
+  const adapter = step.adapter ? `adapter ${adapterLabel(step.adapter)}` : "";
+  const model = step.model ? ` with ${step.model}${adapter ? ` and ${adapter}` : ""}` : adapter ? ` with ${adapter}` : "";
   switch (step.task) {
     case "summarize": {
       const length = typeof step.length === "object" ? `about ${step.length.words} words` : (step.length ?? "medium");

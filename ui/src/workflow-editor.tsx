@@ -143,6 +143,9 @@ interface StepProps {
 /** One step's fields; only the chosen task's are shown. */
 function StepEditor({ step, index, last, models, providers, prompts, onChange, onMove, onRemove }: StepProps) {
   const n = index + 1;
+  const isRemote = (model: string) => providers.some((p) => model === p.name || model.startsWith(`${p.name}:`));
+  // Adapters apply to models on this computer; shown for a remote one only to clear one set.
+  const adapterShown = !isRemote(step.model) || step.adapterPath.trim() !== "";
   const field = (key: keyof StepDraft) => ({
     value: step[key] as string,
     onInput: (e: Event) => onChange({ ...step, [key]: (e.target as HTMLInputElement).value }),
@@ -180,7 +183,14 @@ function StepEditor({ step, index, last, models, providers, prompts, onChange, o
       <div class="options">
         <label>
           Model{" "}
-          <select aria-label={`Step ${n} model`} value={step.model} onChange={(e) => onChange({ ...step, model: (e.target as HTMLSelectElement).value })}>
+          <select
+            aria-label={`Step ${n} model`}
+            value={step.model}
+            onChange={(e) => {
+              const model = (e.target as HTMLSelectElement).value;
+              onChange(isRemote(model) ? { ...step, model, adapterPath: "", adapterScale: "" } : { ...step, model });
+            }}
+          >
             <ModelOptions models={models} providers={providers} value={step.model} />
           </select>
         </label>
@@ -191,6 +201,16 @@ function StepEditor({ step, index, last, models, providers, prompts, onChange, o
           Max tokens <input type="number" min={1} size={6} placeholder="default" aria-label={`Step ${n} max tokens`} {...field("maxTokens")} />
         </label>
       </div>
+      {adapterShown && (
+        <div class="options">
+          <label title="A LoRA adapter (.gguf) made for the step's model, on this computer">
+            LoRA adapter <input size={28} placeholder="none (/path/to/adapter.gguf)" aria-label={`Step ${n} adapter file`} {...field("adapterPath")} />
+          </label>
+          <label>
+            Scale <input type="number" step="any" size={5} placeholder="1" aria-label={`Step ${n} adapter scale`} {...field("adapterScale")} />
+          </label>
+        </div>
+      )}
     </fieldset>
   );
 }

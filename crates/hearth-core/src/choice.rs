@@ -205,6 +205,7 @@ impl Hearth {
     }
 }
 
+/// In binary gigabytes, as the UI shows sizes, so the figures agree.
 fn gigabytes(bytes: u64) -> String {
-    format!("{:.1} GB", bytes as f64 / 1e9)
+    format!("{:.1} GB", bytes as f64 / (1u64 << 30) as f64)
 }

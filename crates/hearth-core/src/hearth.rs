@@ -324,7 +324,12 @@ impl Hearth {
         };
         if let Ok(mut loads) = self.loads.lock() {
             match &engine {
+                // A refused adapter is the caller's to report (it attached the file);
+                // the model itself is fine and must not show as failed to load.
                 Ok(_) => {
+                    loads.remove(&path);
+                }
+                Err(_) if adapter.is_some() => {
                     loads.remove(&path);
                 }
                 Err(error) => {

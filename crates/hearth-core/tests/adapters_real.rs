@@ -3,6 +3,7 @@
 //! the adapter), a zero adapter in a workflow step changes nothing, and adapters that
 //! cannot apply are refused when attached, before any answer.
 
+mod common;
 #[path = "../../hearth-llm/tests/support/lora_adapter.rs"]
 mod lora_adapter;
 #[path = "../../hearth-llm/tests/support/mod.rs"]
@@ -13,27 +14,12 @@ use std::collections::BTreeMap;
 
 use hearth_core::documents::Cancellation;
 use hearth_core::workflows::{Step, Task, Workflow, WorkflowInput};
-use hearth_core::{Hearth, Isolation, OpenOptions, Paths, ProviderConfig};
+use hearth_core::{Hearth, ProviderConfig};
 use hearth_llm::{GenerationOptions, LoraAdapter, Protocol};
 use hearth_store::AuditPurpose;
 
 fn hearth(dir: &std::path::Path) -> Hearth {
-    std::env::set_var("HEARTH_KEYRING", "off");
-    let paths = Paths::under(dir);
-    std::fs::create_dir_all(dir.join("config")).unwrap();
-    std::fs::write(
-        paths.config_file(),
-        format!(
-            "default_model = {:?}\ncontext_length = 1024\nparallel = 1\n",
-            support::smollm2().display().to_string()
-        ),
-    )
-    .unwrap();
-    Hearth::open(OpenOptions {
-        paths,
-        isolation: Some(Isolation::InProcess),
-    })
-    .unwrap()
+    common::hearth_on(dir, &support::smollm2(), 1024, 1)
 }
 
 fn greedy() -> GenerationOptions {
@@ -91,17 +77,18 @@ fn a_zero_adapter_on_a_workflow_step_changes_nothing() {
     let zero = dir.path().join("zero.gguf");
     lora_adapter::write_test_adapter(&support::smollm2(), &zero, 7, true);
     let step = |adapter: Option<LoraAdapter>| Step {
-        name: Some("reply".into()),
-        task: Task::Prompt {
-            template: Some("Say hello to {{input}}.".into()),
-            prompt: None,
-            variables: BTreeMap::new(),
-            system: None,
-        },
-        model: None,
         adapter,
         temperature: Some(0.0),
         max_tokens: Some(12),
+        ..Step::new(
+            "reply",
+            Task::Prompt {
+                template: Some("Say hello to {{input}}.".into()),
+                prompt: None,
+                variables: BTreeMap::new(),
+                system: None,
+            },
+        )
     };
     let run = |adapter| {
         let workflow = Workflow {
@@ -143,9 +130,10 @@ fn adapters_that_cannot_apply_are_refused_when_attached() {
         .unwrap_err();
     assert_eq!(error.code(), "BAD_ADAPTER");
     assert!(error.to_string().contains("missing.gguf"), "{error}");
-    // Nothing was attached.
+    // Nothing was attached, and the model is not shown as failing to load.
     let details = hearth.store().conversation(&conversation.id).unwrap();
     assert!(hearth_core::chat::attached_adapter(&details).is_none());
+    assert_eq!(hearth.model_loads(), []);
 
     hearth
         .save_provider(

@@ -2,6 +2,7 @@
 //! model is too small for good prose, so these tests check what Hearth guarantees
 //! whatever the model writes: structure, references, coverage, progress, cancellation.
 
+mod common;
 #[path = "../../hearth-llm/tests/support/mod.rs"]
 #[allow(dead_code)] // only the default model is used here
 mod support;
@@ -10,25 +11,11 @@ use hearth_core::documents::{
     Cancellation, Glossary, Language, SummaryLength, SummaryOptions, SummaryProgress, SummaryStyle,
     TranslateOptions, UnitKind,
 };
-use hearth_core::{Hearth, Isolation, OpenOptions, Paths};
+use hearth_core::Hearth;
 use hearth_docs::{Block, BlockKind, Document, Format, Limits};
 
 fn hearth(dir: &std::path::Path) -> Hearth {
-    let paths = Paths::under(dir);
-    std::fs::create_dir_all(dir.join("config")).unwrap();
-    std::fs::write(
-        paths.config_file(),
-        format!(
-            "default_model = {:?}\ncontext_length = 2048\nparallel = 2\n",
-            support::smollm2().display().to_string()
-        ),
-    )
-    .unwrap();
-    Hearth::open(OpenOptions {
-        paths,
-        isolation: Some(Isolation::InProcess),
-    })
-    .unwrap()
+    common::hearth_on(dir, &support::smollm2(), 2048, 2)
 }
 
 /// Real prose with headings: this project's architecture notes, read as Markdown and

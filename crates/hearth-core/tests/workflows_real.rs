@@ -3,6 +3,7 @@
 //! local and remote steps, the rows, the failures, the audit and the redaction; a run
 //! stopped part way; records generated to a schema and checked against it.
 
+mod common;
 #[path = "../../hearth-llm/tests/support/mod.rs"]
 #[allow(dead_code)] // only the default model is used here
 mod support;
@@ -13,39 +14,20 @@ use hearth_core::documents::Cancellation;
 use hearth_core::generate::GenerateRequest;
 use hearth_core::tabular::{table_string, TableFormat};
 use hearth_core::workflows::{run_table, Step, Task, Workflow, WorkflowInput, WorkflowProgress};
-use hearth_core::{Hearth, Isolation, OpenOptions, Paths, ProviderConfig};
+use hearth_core::{Hearth, ProviderConfig};
 use hearth_llm::remote::mock::{MockProvider, Reply};
 use hearth_llm::{ApiKey, Protocol};
 use hearth_store::{AuditPurpose, RunState};
 use serde_json::json;
 
 fn hearth(dir: &std::path::Path) -> Hearth {
-    std::env::set_var("HEARTH_KEYRING", "off");
-    let paths = Paths::under(dir);
-    std::fs::create_dir_all(dir.join("config")).unwrap();
-    std::fs::write(
-        paths.config_file(),
-        format!(
-            "default_model = {:?}\ncontext_length = 2048\nparallel = 2\n",
-            support::smollm2().display().to_string()
-        ),
-    )
-    .unwrap();
-    Hearth::open(OpenOptions {
-        paths,
-        isolation: Some(Isolation::InProcess),
-    })
-    .unwrap()
+    common::hearth_on(dir, &support::smollm2(), 2048, 2)
 }
 
 fn step(name: &str, task: Task, model: Option<&str>) -> Step {
     Step {
-        name: Some(name.into()),
-        task,
         model: model.map(Into::into),
-        adapter: None,
-        temperature: None,
-        max_tokens: None,
+        ..Step::new(name, task)
     }
 }
 

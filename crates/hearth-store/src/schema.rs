@@ -859,7 +859,10 @@ mod tests {
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let records = store.audit_records(None).unwrap();
         assert_eq!(records.len(), 1);
-        assert_eq!((records[0].sent_bytes, records[0].adapter.clone()), (Some(42), None));
+        assert_eq!(
+            (records[0].sent_bytes, records[0].adapter.clone()),
+            (Some(42), None)
+        );
         store
             .add_audit_record(&crate::NewAuditRecord {
                 purpose: crate::AuditPurpose::Workflow,
@@ -897,8 +900,10 @@ mod tests {
         };
         {
             let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(&format!("{UNDO_V13} {UNDO_V12} {UNDO_V11} PRAGMA user_version = 10;"))
-                .unwrap();
+            conn.execute_batch(&format!(
+                "{UNDO_V13} {UNDO_V12} {UNDO_V11} PRAGMA user_version = 10;"
+            ))
+            .unwrap();
         }
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);

@@ -45,11 +45,15 @@ pub fn run(command: AuditCommand, json: bool) -> anyhow::Result<i32> {
                     (None, Some(stop)) => stop.clone(),
                     _ => String::new(),
                 };
+                let model = match &r.adapter {
+                    Some(adapter) => format!("{} + {adapter}", r.model),
+                    None => r.model.clone(),
+                };
                 println!(
                     "{:<14} {:<16} {:<24} {left} [{outcome}]",
                     r.created_at,
                     r.purpose.as_str(),
-                    r.model
+                    model
                 );
             }
         }

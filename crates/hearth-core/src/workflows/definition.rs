@@ -119,6 +119,18 @@ impl Task {
 }
 
 impl Step {
+    /// A step named `name` doing `task` on the default model with the task's settings.
+    pub fn new(name: &str, task: Task) -> Step {
+        Step {
+            name: Some(name.to_owned()),
+            task,
+            model: None,
+            adapter: None,
+            temperature: None,
+            max_tokens: None,
+        }
+    }
+
     /// The step's column name: its own, else the task's ("summarize").
     pub fn title(&self) -> String {
         self.name
@@ -280,63 +292,38 @@ pub(crate) fn check_schema(schema: &serde_json::Value) -> std::result::Result<()
 
 /// The workflows every installation has.
 pub fn builtin_workflows() -> Vec<Workflow> {
+    let short_summary = || Task::Summarize {
+        style: SummaryStyle::Paragraph,
+        length: SummaryLength::Short,
+        language: None,
+    };
     vec![
         Workflow {
             name: "summarize-then-sentiment".into(),
             description: "A short summary of each text, then its sentiment".into(),
             steps: vec![
-                Step {
-                    name: Some("summary".into()),
-                    task: Task::Summarize {
-                        style: SummaryStyle::Paragraph,
-                        length: SummaryLength::Short,
-                        language: None,
-                    },
-                    model: None,
-                    adapter: None,
-                    temperature: None,
-                    max_tokens: None,
-                },
-                Step {
-                    name: Some("sentiment".into()),
-                    task: Task::Classify {
+                Step::new("summary", short_summary()),
+                Step::new(
+                    "sentiment",
+                    Task::Classify {
                         labels: vec!["positive".into(), "negative".into(), "neutral".into()],
                         instructions: Some("The sentiment of the text's author.".into()),
                     },
-                    model: None,
-                    adapter: None,
-                    temperature: None,
-                    max_tokens: None,
-                },
+                ),
             ],
         },
         Workflow {
             name: "translate-then-summarize".into(),
             description: "Translate each text into English, then summarize the translation".into(),
             steps: vec![
-                Step {
-                    name: Some("english".into()),
-                    task: Task::Translate {
+                Step::new(
+                    "english",
+                    Task::Translate {
                         to: "English".into(),
                         from: None,
                     },
-                    model: None,
-                    adapter: None,
-                    temperature: None,
-                    max_tokens: None,
-                },
-                Step {
-                    name: Some("summary".into()),
-                    task: Task::Summarize {
-                        style: SummaryStyle::Paragraph,
-                        length: SummaryLength::Short,
-                        language: None,
-                    },
-                    model: None,
-                    adapter: None,
-                    temperature: None,
-                    max_tokens: None,
-                },
+                ),
+                Step::new("summary", short_summary()),
             ],
         },
     ]

@@ -78,7 +78,7 @@ pub(crate) fn check(adapter: &LoraAdapter, model: &Path) -> Result<AdapterInfo> 
     }
     if !adapter.path.exists() {
         return Err(refuse(
-            "the file does not exist; check the adapter path in the settings".into(),
+            "the file does not exist; check the adapter's path".into(),
         ));
     }
     let file = hearth_gguf::read_header(&adapter.path).map_err(|e| refuse(e.to_string()))?;
