@@ -166,8 +166,15 @@ impl Hearth {
             }
         }
         let total_memory = hearth_gguf::total_memory();
+        // The local chat model measured most often tells how fast this CPU reads weights.
+        let measured = models
+            .iter()
+            .filter(|m| m.provider.is_none() && !m.embedding)
+            .filter_map(|m| Some((m.speed.as_ref()?, m.size_bytes?)))
+            .max_by_key(|(speed, _)| speed.generations)
+            .map(|(speed, size)| (speed.generation_tokens_per_second, size));
         let recommendation = total_memory
-            .map(|total| self.recommend(total, &installed_files))
+            .map(|total| self.recommend(total, measured, &installed_files))
             .transpose()?
             .flatten();
         Ok(ModelChoices {
@@ -178,34 +185,120 @@ impl Hearth {
         })
     }
 
-    /// The largest chat model of the catalog that needs at most half the memory.
-    fn recommend(&self, total: u64, installed: &[String]) -> Result<Option<Recommendation>> {
-        let budget = (total as f64 * RECOMMEND_MEMORY_SHARE) as u64;
+    /// The catalog chat model for this machine: see [`pick`].
+    fn recommend(
+        &self,
+        total: u64,
+        measured: Option<(f64, u64)>,
+        installed: &[String],
+    ) -> Result<Option<Recommendation>> {
         let catalog = self.model_catalog()?;
-        let best = catalog
+        let candidates: Vec<&hearth_models::CatalogEntry> = catalog
             .models
             .iter()
-            .filter(|m| m.kind == ModelKind::Chat && m.ram_bytes <= budget)
-            .max_by_key(|m| m.ram_bytes);
-        Ok(best.map(|m| Recommendation {
-            catalog_id: m.id.clone(),
-            name: m.name.clone(),
-            ram_bytes: m.ram_bytes,
-            size_bytes: m.size_bytes,
-            license: m.license.clone(),
-            installed: installed.iter().any(|f| *f == m.file),
-            reason: format!(
-                "This computer has {} of memory; {} needs about {}, which leaves the rest for \
-                 your other programs. Larger models would write better but slower, or not fit.",
-                gigabytes(total),
-                m.name,
-                gigabytes(m.ram_bytes)
-            ),
+            .filter(|m| m.kind == ModelKind::Chat)
+            .collect();
+        Ok(pick(&candidates, total, measured).map(|(m, speed)| {
+            let pace = speed
+                .map(|s| format!(" and should write about {s:.0} tokens a second here"))
+                .unwrap_or_default();
+            Recommendation {
+                catalog_id: m.id.clone(),
+                name: m.name.clone(),
+                ram_bytes: m.ram_bytes,
+                size_bytes: m.size_bytes,
+                license: m.license.clone(),
+                installed: installed.iter().any(|f| *f == m.file),
+                reason: format!(
+                    "This computer has {} of memory; {} needs about {}{pace}, which leaves the \
+                     rest for your other programs. Larger models would write better but \
+                     slower, or not fit.",
+                    gigabytes(total),
+                    m.name,
+                    gigabytes(m.ram_bytes)
+                ),
+            }
         }))
     }
 }
 
-/// In binary gigabytes, as the UI shows sizes, so the figures agree.
+/// Answers slower than this feel stuck: a person reads about five words a second.
+pub const READABLE_TOKENS_PER_SECOND: f64 = 5.0;
+
+/// The largest model that needs at most [`RECOMMEND_MEMORY_SHARE`] of `total` memory
+/// and, when a local model's speed was measured (`(tokens per second, file size)`), is
+/// expected to write at least [`READABLE_TOKENS_PER_SECOND`]: generation on a CPU reads
+/// every weight per token, so speed scales inversely with the file's size. When none is
+/// fast enough, the smallest that fits. Returns the model and its expected speed.
+fn pick<'a>(
+    candidates: &[&'a hearth_models::CatalogEntry],
+    total: u64,
+    measured: Option<(f64, u64)>,
+) -> Option<(&'a hearth_models::CatalogEntry, Option<f64>)> {
+    let budget = (total as f64 * RECOMMEND_MEMORY_SHARE) as u64;
+    let expected = |m: &hearth_models::CatalogEntry| {
+        measured.map(|(tps, size)| tps * size as f64 / m.size_bytes.max(1) as f64)
+    };
+    let fitting: Vec<&'a hearth_models::CatalogEntry> = candidates
+        .iter()
+        .copied()
+        .filter(|m| m.ram_bytes <= budget)
+        .collect();
+    let fast_enough = fitting
+        .iter()
+        .copied()
+        .filter(|m| expected(m).is_none_or(|s| s >= READABLE_TOKENS_PER_SECOND))
+        .max_by_key(|m| m.ram_bytes);
+    let chosen = fast_enough.or_else(|| fitting.iter().copied().min_by_key(|m| m.size_bytes))?;
+    Some((chosen, expected(chosen)))
+}
+
 fn gigabytes(bytes: u64) -> String {
     format!("{:.1} GB", bytes as f64 / (1u64 << 30) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hearth_models::CatalogEntry;
+
+    fn entry(id: &str, size_gb: f64) -> CatalogEntry {
+        CatalogEntry {
+            id: id.into(),
+            name: id.into(),
+            kind: ModelKind::Chat,
+            repo: "org/repo".into(),
+            file: format!("{id}.gguf"),
+            quantization: "Q4_K_M".into(),
+            size_bytes: (size_gb * 1e9) as u64,
+            ram_bytes: (size_gb * 1.3e9) as u64,
+            license: "apache-2.0".into(),
+            context_length: 8192,
+            description: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_largest_model_that_fits_half_the_memory_and_writes_readably_is_picked() {
+        let small = entry("small", 0.4);
+        let mid = entry("mid", 2.0);
+        let big = entry("big", 4.5);
+        let huge = entry("huge", 20.0);
+        let all = [&small, &mid, &big, &huge];
+        let gb16 = 16_000_000_000;
+        // Memory alone: the 4.5 GB model (5.85 GB of 8 GB allowed).
+        assert_eq!(
+            pick(&all, gb16, None).map(|(m, _)| m.id.as_str()),
+            Some("big")
+        );
+        // A 0.1 GB model measured at 100 tokens/s: 4.5 GB → 2.2 t/s, too slow; 2 GB → 5.
+        let (chosen, speed) = pick(&all, gb16, Some((100.0, 100_000_000))).unwrap();
+        assert_eq!(chosen.id, "mid");
+        assert!((speed.unwrap() - 5.0).abs() < 1e-9);
+        // A slow machine: nothing is fast enough, so the smallest.
+        let (chosen, _) = pick(&all, gb16, Some((10.0, 100_000_000))).unwrap();
+        assert_eq!(chosen.id, "small");
+        // Too little memory for any.
+        assert!(pick(&all, 500_000_000, None).is_none());
+    }
 }

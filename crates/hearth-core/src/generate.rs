@@ -58,6 +58,9 @@ pub struct GeneratedData {
     /// Generations made in all.
     pub attempts: usize,
     pub seed: u32,
+    /// Stopped before all records were made; `records` holds those made before.
+    #[serde(default)]
+    pub stopped: bool,
     pub warnings: Vec<String>,
 }
 
@@ -125,11 +128,15 @@ pub(crate) fn generate(
         duplicates: 0,
         attempts: 0,
         seed,
+        stopped: false,
         warnings: Vec::new(),
     };
     let mut seen = HashSet::new();
     while data.records.len() < request.count && data.attempts < budget {
-        cancel.check()?;
+        if cancel.is_cancelled() {
+            data.stopped = true;
+            break;
+        }
         let batch = (request.count - data.records.len())
             .min(window)
             .min(budget - data.attempts);
@@ -147,7 +154,15 @@ pub(crate) fn generate(
                 (messages, options)
             })
             .collect();
-        let completions = run_all(engine, prompts, window, cancel, &mut |_| {})?;
+        let completions = match run_all(engine, prompts, window, cancel, &mut |_| {}) {
+            Ok(completions) => completions,
+            // Stopped: the records kept so far are the result.
+            Err(CoreError::Cancelled) => {
+                data.stopped = true;
+                break;
+            }
+            Err(error) => return Err(error),
+        };
         for completion in completions {
             data.attempts += 1;
             let record = match serde_json::from_str::<Value>(completion.text.trim()) {
@@ -171,7 +186,13 @@ pub(crate) fn generate(
             attempts: data.attempts,
         });
     }
-    if data.records.len() < request.count {
+    if data.stopped {
+        data.warnings.push(format!(
+            "stopped after {} of {} records",
+            data.records.len(),
+            request.count
+        ));
+    } else if data.records.len() < request.count {
         data.warnings.push(format!(
             "only {} of {} records after {} tries ({} invalid, {} duplicates); try a higher \
              temperature, broader instructions, or a larger model",
@@ -373,6 +394,42 @@ mod tests {
             "{:?}",
             data.warnings
         );
+    }
+
+    #[test]
+    fn a_stopped_job_keeps_the_records_made_before() {
+        // The fake decodes four at once: the first batch is four records.
+        let engine = scripted(&[
+            r#"{"name": "Ana", "age": 31}"#,
+            r#"{"name": "Bo", "age": 4}"#,
+            r#"{"name": "Cy", "age": 50}"#,
+            r#"{"name": "Di", "age": 9}"#,
+        ]);
+        let request = GenerateRequest {
+            schema: schema(),
+            count: 5,
+            instructions: None,
+            source: None,
+            seed: Some(2),
+            temperature: None,
+            max_tokens: None,
+        };
+        let cancel = Cancellation::new();
+        let stopper = cancel.clone();
+        let data = generate(
+            &engine,
+            &request,
+            &mut |p| {
+                if p.kept >= 4 {
+                    stopper.cancel();
+                }
+            },
+            &cancel,
+        )
+        .unwrap();
+        assert!(data.stopped);
+        assert_eq!(data.records.len(), 4);
+        assert_eq!(data.warnings, ["stopped after 4 of 5 records"]);
     }
 
     #[test]

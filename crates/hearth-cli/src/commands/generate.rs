@@ -81,5 +81,10 @@ pub fn run(args: GenerateArgs, json: bool) -> anyhow::Result<i32> {
             eprintln!("warning: {warning}");
         }
     }
-    Ok(exit::OK)
+    // Ctrl-C keeps the records made before it, and says it stopped.
+    Ok(if data.stopped {
+        exit::INTERRUPTED
+    } else {
+        exit::OK
+    })
 }
