@@ -518,6 +518,17 @@ impl Hearth {
     }
 }
 
+impl Drop for Hearth {
+    /// Stops the models with the facade, not whenever their last handle goes: a title
+    /// still being written in the background holds an engine, and a model thread left
+    /// decoding while the process exits meets llama.cpp's state being torn down
+    /// (a SIGSEGV at exit seen in a test binary). The background job then ends with
+    /// "the engine has shut down".
+    fn drop(&mut self) {
+        self.unload_models();
+    }
+}
+
 /// A lock was poisoned by a panic elsewhere; report it instead of panicking again.
 pub(crate) fn poisoned() -> CoreError {
     CoreError::Paths {
