@@ -2,6 +2,7 @@
 // while it runs (cancellable); the summary with clickable source references, copy and
 // export.
 
+import { SummaryStyleOptions } from "./summary-styles";
 import { useRef, useState } from "preact/hooks";
 import type { DocumentSource, Summary } from "./api";
 import { ErrorNote, useApi } from "./app";
@@ -97,11 +98,7 @@ export function SummarizePage() {
           <label>
             Style{" "}
             <select value={style} onChange={(e) => setStyle((e.target as HTMLSelectElement).value)}>
-              <option value="paragraph">One paragraph</option>
-              <option value="bullets">Bullet points</option>
-              <option value="detailed">Detailed</option>
-              <option value="tldr">TL;DR</option>
-              <option value="key_points">Key points with quotes</option>
+              <SummaryStyleOptions />
             </select>
           </label>
           <label>

@@ -2,6 +2,7 @@
 // with its own fields, model, temperature and maximum tokens. Mistakes are named by step
 // before saving; the server checks again (languages, schemas) and its message is shown.
 
+import { SummaryStyleOptions } from "./summary-styles";
 import { useState } from "preact/hooks";
 import type { ModelEntry, PromptView, Provider, TaskKind, Workflow, WorkflowView } from "./api";
 import { ErrorNote, useApi } from "./app";
@@ -225,11 +226,7 @@ function TaskFields({ step, n, prompts, field, onChange }: { step: StepDraft; n:
           <label>
             Style{" "}
             <select value={step.style} onChange={(e) => onChange({ ...step, style: (e.target as HTMLSelectElement).value as StepDraft["style"] })}>
-              <option value="paragraph">One paragraph</option>
-              <option value="bullets">Bullet points</option>
-              <option value="detailed">Detailed</option>
-              <option value="tldr">TL;DR</option>
-              <option value="key_points">Key points with quotes</option>
+              <SummaryStyleOptions />
             </select>
           </label>
           <label>
