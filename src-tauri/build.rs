@@ -15,6 +15,7 @@ fn main() {
         "api_text",
         "pick_documents",
         "pick_folder",
+        "save_file",
         "notify_finished",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(commands))

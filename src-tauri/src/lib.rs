@@ -88,6 +88,7 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>, desktop: Desktop) -> tauri::B
             api::api_text,
             native::pick_documents,
             native::pick_folder,
+            native::save_file,
             native::notify_finished,
         ])
 }

@@ -9,6 +9,7 @@
 // (examples/drag_source.rs) and dropped on the window lands on Summarize and on the chat;
 // a summary that ends while another window is in front is announced through the desktop
 // notification service (dunst on the test's own D-Bus session), and not while Hearth is;
+// Settings' Download a backup goes through GTK's real save dialog to the chosen file;
 // the web view cannot call a command it was not granted nor reach the network;
 // screenshots go to tests/desktop/screenshots/.
 //
@@ -17,7 +18,7 @@
 
 import { spawn, execFileSync } from "node:child_process";
 import { createServer } from "node:http";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -397,6 +398,26 @@ assert.ok(attached.includes("report.md"), attached);
 drag.close();
 console.log(`a file dropped on the chat was attached: ${attached.trim()}`);
 console.log(`screenshot: ${await session.screenshot("5-dropped-on-chat")}`);
+
+// Settings > Download a backup: the web view would drop a download link, so the app
+// opens GTK's save dialog; the file is written where the user says, and the page says so.
+await session.run(`location.hash = "#/settings"; return true;`);
+await session.until("the Backup section", `return document.querySelector('fieldset[aria-label="Backup"]') !== null`);
+const backupPath = join(home, "my-backup.json");
+await session.run(`[...document.querySelectorAll('fieldset[aria-label="Backup"] button')].find((b) => b.textContent.includes("Download a backup")).click(); return true;`);
+focusWindow("Save a copy");
+await sleep(300);
+xdo("key", "ctrl+a");
+xdo("type", "--delay", "10", backupPath);
+await sleep(200);
+xdo("key", "Return");
+const savedSaid = await session.until("the backup saved", `return document.querySelector('fieldset[aria-label="Backup"] [role="status"]')?.textContent;`);
+assert.equal(savedSaid, `Backup saved to ${backupPath}.`);
+const backup = JSON.parse(readFileSync(backupPath, "utf8"));
+assert.equal(backup.format, "hearth-history");
+assert.ok(backup.conversations.some((c) => c.messages.some((m) => m.content === answer)), "the backup holds the chat answered above");
+console.log(`Download a backup saved ${backup.conversations.length} conversation(s) to ${backupPath} through GTK's save dialog`);
+console.log(`screenshot: ${await session.screenshot("6-backup-saved")}`);
 await session.close();
 
 console.log("desktop end-to-end: all checks passed");

@@ -558,7 +558,43 @@ await test("a chat's adapter: a file that does not exist is refused with the rea
   await shot("chat-adapter-refused");
 });
 
-// Last: it deletes the history every scenario above made.
+// The backup made here is restored after everything is deleted.
+let backup = null;
+const apiGet = (path) =>
+  page.evaluate(async (path) => {
+    const token = document.querySelector("meta[name=hearth-token]").content;
+    return (await fetch(path, { headers: { Authorization: `Bearer ${token}` } })).json();
+  }, path);
+const allConversationIds = async () =>
+  [...(await apiGet("/api/conversations")), ...(await apiGet("/api/conversations?archived=true"))].map((c) => c.id).sort();
+
+await test("backup: every conversation, saved workflow and run downloads as one dated file", async () => {
+  await page.goto(`${url}/#/settings`);
+  const box = page.locator('fieldset[aria-label="Backup"]');
+  await box.waitFor();
+  if ((await allConversationIds()).length === 0) {
+    // Run alone (HEARTH_E2E_ONLY): make something to back up.
+    await page.evaluate(async () => {
+      const token = document.querySelector("meta[name=hearth-token]").content;
+      await fetch("/api/conversations", { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify({ title: "To back up" }) });
+    });
+    await page.reload();
+    await box.waitFor();
+  }
+  const [download] = await Promise.all([page.waitForEvent("download", LONG), box.getByRole("button", { name: "Download a backup" }).click()]);
+  assert.match(download.suggestedFilename(), /^hearth-backup-\d{4}-\d{2}-\d{2}\.json$/);
+  const path = join(home, download.suggestedFilename());
+  await download.saveAs(path);
+  const doc = JSON.parse(readFileSync(path, "utf8"));
+  assert.equal(doc.format, "hearth-history");
+  const ids = await allConversationIds();
+  assert.deepEqual(doc.conversations.map((c) => c.id).sort(), ids);
+  assert.equal((doc.workflow_runs ?? []).length, (await apiGet("/api/workflow-runs")).length);
+  backup = { path, ids, runs: (doc.workflow_runs ?? []).length, workflows: (doc.workflows ?? []).length };
+  await shot("settings-backup");
+});
+
+// Last but one: it deletes the history every scenario above made.
 await test("delete everything: the button waits for the phrase, then the history is empty and the counts are shown", async () => {
   const api = (path) =>
     page.evaluate(async (path) => {
@@ -608,6 +644,34 @@ await test("delete everything: the button waits for the phrase, then the history
   assert.deepEqual(await api("/api/conversations"), []);
   assert.ok((await api("/api/models")).some((m) => m.id === "smollm2"), "models stay");
   await shot("settings-deleted-everything");
+});
+
+await test("restore: the backup brings every conversation back; again it is refused, then restored as copies", async () => {
+  assert.ok(backup, "needs the backup scenario to have run (HEARTH_E2E_ONLY=backup|delete|restore)");
+  await page.goto(`${url}/#/settings`);
+  const box = page.locator('fieldset[aria-label="Backup"]');
+  await box.waitFor();
+  const input = box.locator('input[aria-label="Backup file to restore"]');
+  await input.setInputFiles(backup.path);
+  const status = box.locator('[role="status"]');
+  await status.waitFor(LONG);
+  const said = await status.innerText();
+  assert.match(said, new RegExp(`^Restored ${backup.ids.length} conversations? \\(`), said);
+  if (backup.runs > 0) assert.match(said, new RegExp(`${backup.runs} workflow runs?`), said);
+  assert.deepEqual(await allConversationIds(), backup.ids);
+  assert.equal((await apiGet("/api/workflow-runs")).length, backup.runs);
+  await page.locator('section[aria-label="Conversations"] li').first().waitFor();
+  // The same file again: nothing is overwritten or doubled; the page offers copies.
+  expectedErrors.push(/status of 409/);
+  await input.setInputFiles(backup.path);
+  const copies = box.getByRole("button", { name: "Restore as copies" });
+  await copies.waitFor(LONG);
+  assert.deepEqual(await allConversationIds(), backup.ids, "a refused restore wrote nothing");
+  await shot("settings-restore-refused");
+  await copies.click();
+  await status.waitFor(LONG);
+  assert.equal((await allConversationIds()).length, 2 * backup.ids.length);
+  assert.equal(await copies.count(), 0);
 });
 
 await browser.close();

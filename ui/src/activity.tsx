@@ -5,6 +5,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { AuditRecord } from "./api";
 import { ErrorNote, useApi } from "./app";
+import { saveText } from "./save";
 
 export function ActivityPage() {
   const api = useApi();
@@ -21,11 +22,7 @@ export function ActivityPage() {
 
   function exportLines() {
     const lines = [...(records ?? [])].reverse().map((r) => JSON.stringify(r)).join("\n") + "\n";
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(new Blob([lines], { type: "application/x-ndjson" }));
-    link.download = "hearth-audit.jsonl";
-    link.click();
-    URL.revokeObjectURL(link.href);
+    saveText("hearth-audit.jsonl", lines, "application/x-ndjson").catch(setError);
   }
 
   return (

@@ -204,6 +204,16 @@ export interface DeletedEverything {
   keys: number;
 }
 
+/** What POST /api/import added (on any error, nothing is). */
+export interface ImportReport {
+  conversations: string[];
+  messages: number;
+  personas_added: number;
+  workflows_added: number;
+  prompts_added: number;
+  workflow_runs_added: number;
+}
+
 /** The words POST /api/delete-everything wants, typed by the user. */
 export const DELETE_EVERYTHING_CONFIRMATION = "delete everything";
 
@@ -563,7 +573,7 @@ export class Api {
     return this.transport.text(`/api/export${q({ format, conversation_id: conversationId })}`);
   }
   import(json: string, newIds: boolean) {
-    return this.transport.request<unknown>("POST", `/api/import${q({ new_ids: newIds })}`, json);
+    return this.transport.request<ImportReport>("POST", `/api/import${q({ new_ids: newIds })}`, json);
   }
   personas() {
     return this.transport.request<Persona[]>("GET", "/api/personas");

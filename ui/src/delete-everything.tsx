@@ -35,7 +35,7 @@ export function DeleteEverything({ onDeleted }: { onDeleted: () => void }) {
     <form class="danger-zone" aria-label="Delete everything" onSubmit={erase}>
       <fieldset>
         <legend>Delete everything</legend>
-        <p>This removes from this computer, for good (there is no undo, and nothing is kept in a trash):</p>
+        <p>This removes from this computer, for good (there is no undo, and nothing is kept in a trash; download a backup above first if you may want any of it back):</p>
         <ul>
           <li>every conversation and its messages, and your personas;</li>
           <li>document collections: their passages and search index (your files themselves are not touched);</li>

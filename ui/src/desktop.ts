@@ -82,6 +82,9 @@ export interface LocalFile {
 export interface Native {
   pickDocuments(multiple?: boolean): Promise<LocalFile[]>;
   pickFolder(): Promise<string | null>;
+  /** The save dialog for a file the page made; the path it was saved to, or null when
+   * the user cancelled. */
+  saveFile(name: string, text: string): Promise<string | null>;
   /** A desktop notification, shown only when the window is not in front. */
   notifyFinished(title: string, body: string): Promise<void>;
   /** Files dropped on the window; `over` says whether something is being dragged over it. */
@@ -99,6 +102,7 @@ export function localFile(path: string): LocalFile {
 export const desktopNative: Native = {
   pickDocuments: (multiple = false) => invoke<LocalFile[]>("pick_documents", { multiple }).catch((e) => Promise.reject(toHearthError(e))),
   pickFolder: () => invoke<string | null>("pick_folder").catch((e) => Promise.reject(toHearthError(e))),
+  saveFile: (name, text) => invoke<string | null>("save_file", { name, text }).catch((e) => Promise.reject(toHearthError(e))),
   notifyFinished: async (title, body) => {
     await invoke("notify_finished", { title, body }).catch(() => {});
   },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { confirmsDeletion, dateGroup, deletedSummary, formatBytes, groupConversations, linkCitations, referenceLabel } from "./format";
+import { backupFileName, confirmsDeletion, dateGroup, deletedSummary, importedSummary, formatBytes, groupConversations, linkCitations, referenceLabel } from "./format";
 import type { Conversation } from "./api";
 
 const noon = new Date(2026, 10, 28, 12, 0, 0).getTime();
@@ -76,5 +76,21 @@ describe("deleting everything", () => {
     ).toBe(
       "Deleted 3 conversations (12 messages), 1 document collection, 0 workflow runs, 40 activity records, 5 cache and log files (2.0 KB) and 1 API key.",
     );
+  });
+});
+
+describe("importedSummary", () => {
+  const report = { conversations: ["a", "b"], messages: 9, personas_added: 0, workflows_added: 0, prompts_added: 0, workflow_runs_added: 0 };
+  it("names only what the backup had", () => {
+    expect(importedSummary(report)).toBe("Restored 2 conversations (9 messages).");
+    expect(importedSummary({ ...report, conversations: ["a"], messages: 1, personas_added: 1, workflows_added: 2, workflow_runs_added: 1 })).toBe(
+      "Restored 1 conversation (1 message), 1 persona, 2 saved workflows and 1 workflow run.",
+    );
+  });
+});
+
+describe("backupFileName", () => {
+  it("carries the day, zero-padded so names sort by date", () => {
+    expect(backupFileName(new Date(2026, 0, 5, 23, 59))).toBe("hearth-backup-2026-01-05.json");
   });
 });

@@ -1,6 +1,6 @@
 // Small pure helpers for what the screens show: date groups, sizes, references.
 
-import { DELETE_EVERYTHING_CONFIRMATION, type Conversation, type DeletedEverything, type SourceRef } from "./api";
+import { DELETE_EVERYTHING_CONFIRMATION, type Conversation, type DeletedEverything, type ImportReport, type SourceRef } from "./api";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -86,6 +86,24 @@ export function deletedSummary(d: DeletedEverything): string {
     count(d.keys, "API key"),
   ];
   return `Deleted ${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}.`;
+}
+
+/** What a restored backup added, in one sentence that names only what it had. */
+export function importedSummary(r: ImportReport): string {
+  const parts = [
+    `${count(r.conversations.length, "conversation")} (${count(r.messages, "message")})`,
+    r.personas_added > 0 ? count(r.personas_added, "persona") : "",
+    r.workflows_added > 0 ? count(r.workflows_added, "saved workflow") : "",
+    r.prompts_added > 0 ? count(r.prompts_added, "saved prompt") : "",
+    r.workflow_runs_added > 0 ? count(r.workflow_runs_added, "workflow run") : "",
+  ].filter(Boolean);
+  return parts.length === 1 ? `Restored ${parts[0]}.` : `Restored ${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}.`;
+}
+
+/** The name a backup file gets: the day it was made, so several sort by date. */
+export function backupFileName(now: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `hearth-backup-${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}.json`;
 }
 
 /** Whether the typed text is the phrase that confirms deleting everything (spaces around

@@ -6,7 +6,7 @@ import { useRef, useState } from "preact/hooks";
 import type { GeneratedData, ModelEntry, Provider } from "./api";
 import { ErrorNote, useApi } from "./app";
 import { ChooseDocument, documentSource, type PickedDocument } from "./document-input";
-import { download } from "./markdown-view";
+import { saveText } from "./save";
 import { ModelOptions } from "./model-options";
 import { EXAMPLE_SCHEMA, MAX_RECORDS, parseSchema } from "./workflow-draft";
 import { ResultsTable } from "./results-table";
@@ -154,10 +154,10 @@ export function GenerateData({ models, providers }: { models: ModelEntry[]; prov
             <span class="meta">
               seed {result.data.seed} · {result.data.attempts} tries · {result.data.invalid} invalid · {result.data.duplicates} duplicates dropped
             </span>
-            <button type="button" onClick={() => download("records.jsonl", result.jsonl, "application/jsonl")}>
+            <button type="button" onClick={() => saveText("records.jsonl", result.jsonl, "application/jsonl").catch(setError)}>
               Download JSON Lines
             </button>
-            <button type="button" onClick={() => download("records.csv", result.csv, "text/csv")}>
+            <button type="button" onClick={() => saveText("records.csv", result.csv, "text/csv").catch(setError)}>
               Download CSV
             </button>
           </header>

@@ -1,10 +1,11 @@
 // Settings: theme, default model, sampling, context and parallel answers, where the data
-// lives, and what stays private.
+// lives, what stays private, backups, and deleting everything.
 
 import { useEffect, useState } from "preact/hooks";
 import type { ModelEntry, Settings } from "./api";
 import { ErrorNote, useApi } from "./app";
 import { RemoteProviders } from "./providers";
+import { Backup } from "./backup";
 import { DeleteEverything } from "./delete-everything";
 import { applyTheme, storedTheme, type Theme } from "./theme";
 
@@ -170,6 +171,7 @@ export function SettingsPage() {
           <p>Set HEARTH_HOME before starting Hearth to keep everything in another folder.</p>
         </fieldset>
       )}
+      <Backup />
       <DeleteEverything
         onDeleted={() => {
           // The names listed for redaction went too: show the settings as they are now,

@@ -6,7 +6,7 @@ import type { Conversation, SearchHit } from "./api";
 import { ErrorNote, HistoryContext, navigate, useApi, type Route } from "./app";
 import { groupConversations } from "./format";
 import { sanitizeSnippet } from "./markdown";
-import { download } from "./markdown-view";
+import { saveText } from "./save";
 
 export function Sidebar({ route }: { route: Route }) {
   const api = useApi();
@@ -111,7 +111,7 @@ export function Sidebar({ route }: { route: Route }) {
                           </button>
                           <button
                             type="button"
-                            onClick={() => api.exportText("markdown", c.id).then((text) => download(`${c.title || "conversation"}.md`, text, "text/markdown"), setError)}
+                            onClick={() => api.exportText("markdown", c.id).then((text) => saveText(`${c.title || "conversation"}.md`, text, "text/markdown")).catch(setError)}
                           >
                             Export
                           </button>

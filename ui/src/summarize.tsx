@@ -9,7 +9,8 @@ import { ErrorNote, useApi } from "./app";
 import { ChooseDocument, documentSource, useArrivingDocuments, type PickedDocument } from "./document-input";
 import { native } from "./desktop";
 import { referenceLabel } from "./format";
-import { CopyButton, MarkdownView, download } from "./markdown-view";
+import { CopyButton, MarkdownView } from "./markdown-view";
+import { saveText } from "./save";
 
 export function SummarizePage() {
   const api = useApi();
@@ -138,7 +139,7 @@ export function SummarizePage() {
               {summary.parts.length} parts · {summary.levels} levels{document?.pages ? ` · ${document.pages} pages` : ""}
             </span>
             <CopyButton text={summary.text} />
-            <button type="button" onClick={() => download("summary.md", summary.text, "text/markdown")}>
+            <button type="button" onClick={() => saveText("summary.md", summary.text, "text/markdown").catch(setError)}>
               Export
             </button>
           </header>

@@ -8,7 +8,8 @@ import { ErrorNote, useApi } from "./app";
 import { parseGlossary } from "./files";
 import { ChooseDocument, documentSource, useArrivingDocuments, type PickedDocument } from "./document-input";
 import { native } from "./desktop";
-import { CopyButton, download } from "./markdown-view";
+import { CopyButton } from "./markdown-view";
+import { saveText } from "./save";
 
 const TARGETS = ["English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Polish", "Japanese", "Chinese", "Korean", "Russian", "Arabic"];
 
@@ -124,7 +125,7 @@ export function TranslatePage() {
               → {result.to.name}
             </span>
             <CopyButton text={result.text} />
-            <button type="button" onClick={() => download(`translation.${result.to.code}.md`, result.text, "text/markdown")}>
+            <button type="button" onClick={() => saveText(`translation.${result.to.code}.md`, result.text, "text/markdown").catch(setError)}>
               Save
             </button>
           </header>

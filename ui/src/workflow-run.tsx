@@ -8,7 +8,7 @@ import type { RunTable, Workflow, WorkflowInput, WorkflowRun, WorkflowView } fro
 import { ErrorNote, navigate, useApi } from "./app";
 import { DOCUMENT_ACCEPT, documentSource, useArrivingDocuments, type PickedDocument } from "./document-input";
 import { native } from "./desktop";
-import { download } from "./markdown-view";
+import { saveText } from "./save";
 import { ResultsTable } from "./results-table";
 import { applyProgress, exportName, liveTable, runProgress, type LiveRun } from "./workflow-table";
 
@@ -132,7 +132,7 @@ export function RunPanel({ workflows, choice, onChoose }: { workflows: WorkflowV
   async function exportAs(run: WorkflowRun, format: "csv" | "jsonl") {
     try {
       const body = await api.exportWorkflowRun(run.id, format);
-      download(exportName(run.workflow, run.id, format), body, format === "csv" ? "text/csv" : "application/jsonl");
+      await saveText(exportName(run.workflow, run.id, format), body, format === "csv" ? "text/csv" : "application/jsonl");
     } catch (e) {
       setError(e);
     }

@@ -7,7 +7,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ModelEntry, PromptView, Provider, Workflow, WorkflowView } from "./api";
 import { ErrorNote, navigate, useApi } from "./app";
-import { download } from "./markdown-view";
+import { saveText } from "./save";
 import { describeStep, draftFromWorkflow, newDraft, stepTitle, type WorkflowDraft } from "./workflow-draft";
 import { WorkflowEditor } from "./workflow-editor";
 import { RunPanel, type RunChoice } from "./workflow-run";
@@ -64,7 +64,7 @@ export function WorkflowsPage({ tab }: { tab: WorkflowsTab }) {
   async function downloadToml(workflow: Workflow, saved: boolean) {
     try {
       const { toml } = saved ? await api.workflow(workflow.name) : await api.parseWorkflow(JSON.stringify(workflow));
-      download(`${workflow.name}.toml`, toml, "application/toml");
+      await saveText(`${workflow.name}.toml`, toml, "application/toml");
     } catch (e) {
       setError(e);
     }

@@ -197,7 +197,10 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Temporary file, fsync, rename: a crash or a full disk never leaves half a file.
+/// Temporary file, fsync, rename: a crash or a full disk never leaves half a file. The
+/// path may be one the user chose (an export, a saved backup), so the temporary file is
+/// a hidden name of Hearth's own beside it, never another file of theirs (`report.tmp`
+/// for `report.json`), and it is removed when the write or the rename fails.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let io = |what: &str, source| CoreError::Io {
@@ -206,20 +209,42 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| io("creating the folder of", e))?;
-    let tmp = path.with_extension("tmp");
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.hearth-{}.tmp", std::process::id()));
     let mut file = std::fs::File::create(&tmp).map_err(|e| io("writing", e))?;
     file.write_all(bytes)
         .and_then(|_| file.sync_all())
+        .and_then(|_| std::fs::rename(&tmp, path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
             io("writing", e)
-        })?;
-    std::fs::rename(&tmp, path).map_err(|e| io("replacing", e))
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_atomic_write_touches_no_other_file_and_leaves_nothing_when_it_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let theirs = dir.path().join("report.tmp");
+        std::fs::write(&theirs, "the user's own").unwrap();
+        let path = dir.path().join("report.json");
+        write_atomically(&path, b"{}").unwrap();
+        write_atomically(&path, b"{\"again\": 1}").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"again\": 1}");
+        assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "the user's own");
+        // A folder where the file should go: an error, and no temporary file left.
+        std::fs::create_dir(dir.path().join("taken")).unwrap();
+        assert!(write_atomically(&dir.path().join("taken"), b"x").is_err());
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["report.json", "report.tmp", "taken"]);
+    }
 
     #[test]
     fn slugs_are_typeable() {

@@ -1,5 +1,7 @@
 //! The JSON export: a versioned document with every field of the conversations it
-//! covers, all branches included, plus the personas they use.
+//! covers, all branches included, plus the personas they use; a whole-history export
+//! also carries the saved workflows, saved prompts and workflow runs, so it is a backup
+//! of everything the user made.
 //!
 //! The document is the backup and transfer format; [`crate::Store::import_json`] reads it
 //! back and recreates the conversations exactly, ids included. Its shape only changes
@@ -18,12 +20,14 @@ use crate::types::{
     Conversation, ConversationId, Message, MessageId, MessageKind, MessageState, Persona,
     PersonaId, Role, TitleSource,
 };
+use crate::workflows::{load_definitions, load_runs, SavedDefinition, SavedKind, WorkflowRun};
 
 /// The `format` field of every export.
 pub const EXPORT_FORMAT: &str = "hearth-history";
 /// The version of the document's shape this code writes. Version 2 added
-/// `context_summaries`; version 1 documents (without them) still import.
-pub const EXPORT_VERSION: u32 = 2;
+/// `context_summaries`, version 3 `workflows`, `prompts` and `workflow_runs`; older
+/// documents (without them) still import.
+pub const EXPORT_VERSION: u32 = 3;
 /// The oldest version this code reads.
 pub const EXPORT_VERSION_OLDEST: u32 = 1;
 
@@ -48,6 +52,15 @@ pub struct ExportDocument {
     pub exported_at: i64,
     pub personas: Vec<Persona>,
     pub conversations: Vec<ExportedConversation>,
+    /// Saved workflows (whole-history exports only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workflows: Vec<SavedDefinition>,
+    /// Saved prompt templates (whole-history exports only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prompts: Vec<SavedDefinition>,
+    /// Workflow runs with their results, oldest first (whole-history exports only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workflow_runs: Vec<WorkflowRun>,
 }
 
 /// A conversation with all its messages.
@@ -213,12 +226,23 @@ impl Store {
             }
             exported.push(conversation);
         }
+        let (workflows, prompts, workflow_runs) = match scope {
+            ExportScope::Conversation(_) => Default::default(),
+            ExportScope::All => (
+                load_definitions(&tx, SavedKind::Workflow)?,
+                load_definitions(&tx, SavedKind::Prompt)?,
+                load_runs(&tx, "started_at, id", usize::MAX)?,
+            ),
+        };
         Ok(ExportDocument {
             format: EXPORT_FORMAT.to_owned(),
             version: EXPORT_VERSION,
             exported_at: now_ms(),
             personas,
             conversations: exported,
+            workflows,
+            prompts,
+            workflow_runs,
         })
     }
 }

@@ -24,6 +24,7 @@ use crate::error::{Result, StoreError};
 use crate::export::{
     ExportDocument, ExportedConversation, EXPORT_FORMAT, EXPORT_VERSION, EXPORT_VERSION_OLDEST,
 };
+use crate::import_saved::{insert_saved, validate_saved};
 use crate::limits::{
     self, MAX_SHORT_BYTES, MAX_TAGS_PER_CONVERSATION, MAX_TEXT_BYTES, MAX_TITLE_BYTES,
 };
@@ -74,6 +75,14 @@ pub struct ImportReport {
     pub conversations: Vec<ConversationId>,
     pub messages: usize,
     pub personas_added: usize,
+    /// Saved workflows added (one identical to a saved one is not added again).
+    #[serde(default)]
+    pub workflows_added: usize,
+    /// Saved prompts added (likewise).
+    #[serde(default)]
+    pub prompts_added: usize,
+    #[serde(default)]
+    pub workflow_runs_added: usize,
 }
 
 /// Enough of the document to say whether it is one this code can read, whatever its body.
@@ -103,7 +112,15 @@ impl Store {
     pub fn import_json(&self, bytes: &[u8], options: &ImportOptions) -> Result<ImportReport> {
         let doc = parse(bytes, options.max_bytes)?;
         validate(&doc)?;
-        self.write(|tx| insert(tx, &doc, options.mode))
+        validate_saved(&doc)?;
+        self.write(|tx| {
+            let mut report = insert(tx, &doc, options.mode)?;
+            let saved = insert_saved(tx, &doc, options.mode)?;
+            report.workflows_added = saved.workflows;
+            report.prompts_added = saved.prompts;
+            report.workflow_runs_added = saved.workflow_runs;
+            Ok(report)
+        })
     }
 }
 
@@ -155,7 +172,7 @@ fn parse(bytes: &[u8], max_bytes: usize) -> Result<ExportDocument> {
     })
 }
 
-fn check_id(what: &str, id: &str) -> Result<()> {
+pub(crate) fn check_id(what: &str, id: &str) -> Result<()> {
     let ok = !id.is_empty()
         && id.len() <= MAX_ID_BYTES
         && id
@@ -171,7 +188,7 @@ fn check_id(what: &str, id: &str) -> Result<()> {
     }
 }
 
-fn check_time(what: &str, id: &str, ms: i64) -> Result<()> {
+pub(crate) fn check_time(what: &str, id: &str, ms: i64) -> Result<()> {
     if (0..=MAX_TIMESTAMP_MS).contains(&ms) {
         Ok(())
     } else {
@@ -182,7 +199,7 @@ fn check_time(what: &str, id: &str, ms: i64) -> Result<()> {
 }
 
 /// Re-labels a field error with where it is in the file.
-fn at<T>(place: impl FnOnce() -> String, result: Result<T>) -> Result<T> {
+pub(crate) fn at<T>(place: impl FnOnce() -> String, result: Result<T>) -> Result<T> {
     result.map_err(|err| match err {
         StoreError::Invalid { what, reason } => {
             StoreError::import(format!("{}: {what}: {reason}", place()))
@@ -428,6 +445,9 @@ fn insert(tx: &Transaction<'_>, doc: &ExportDocument, mode: ImportMode) -> Resul
         conversations: Vec::new(),
         messages: 0,
         personas_added,
+        workflows_added: 0,
+        prompts_added: 0,
+        workflow_runs_added: 0,
     };
     for c in &doc.conversations {
         let (cid, message_ids) = assign_ids(tx, c, mode)?;

@@ -28,6 +28,7 @@ mod conversations;
 mod error;
 mod export;
 mod import;
+mod import_saved;
 mod limits;
 mod markdown;
 mod messages;

@@ -24,14 +24,14 @@ pub enum SavedKind {
 }
 
 impl SavedKind {
-    fn table(self) -> &'static str {
+    pub(crate) fn table(self) -> &'static str {
         match self {
             SavedKind::Workflow => "workflows",
             SavedKind::Prompt => "prompts",
         }
     }
 
-    fn what(self) -> &'static str {
+    pub(crate) fn what(self) -> &'static str {
         match self {
             SavedKind::Workflow => "workflow",
             SavedKind::Prompt => "prompt",
@@ -129,6 +129,26 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<WorkflowRun> {
     })
 }
 
+/// Every saved workflow or prompt, by name.
+pub(crate) fn load_definitions(conn: &Connection, kind: SavedKind) -> Result<Vec<SavedDefinition>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT name, definition, created_at, updated_at FROM {} ORDER BY name",
+        kind.table()
+    ))?;
+    let rows = stmt.query_map([], saved_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// At most `limit` runs in `order` (an ORDER BY clause of this module's own).
+pub(crate) fn load_runs(conn: &Connection, order: &str, limit: usize) -> Result<Vec<WorkflowRun>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {RUN_COLUMNS} FROM workflow_runs ORDER BY {order} LIMIT ?1"
+    ))?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt.query_map([limit], run_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 fn load_run(conn: &Connection, id: &str) -> Result<WorkflowRun> {
     conn.query_row(
         &format!("SELECT {RUN_COLUMNS} FROM workflow_runs WHERE id = ?1"),
@@ -181,13 +201,7 @@ impl Store {
 
     /// Every saved workflow or prompt, by name.
     pub fn definitions(&self, kind: SavedKind) -> Result<Vec<SavedDefinition>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT name, definition, created_at, updated_at FROM {} ORDER BY name",
-            kind.table()
-        ))?;
-        let rows = stmt.query_map([], saved_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        load_definitions(&self.conn(), kind)
     }
 
     /// One saved workflow or prompt, found without regard to case.
@@ -273,12 +287,7 @@ impl Store {
 
     /// Runs, newest first, with their results; at most `limit`.
     pub fn workflow_runs(&self, limit: usize) -> Result<Vec<WorkflowRun>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {RUN_COLUMNS} FROM workflow_runs ORDER BY started_at DESC, id LIMIT ?1"
-        ))?;
-        let rows = stmt.query_map([limit.min(10_000) as i64], run_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        load_runs(&self.conn(), "started_at DESC, id", limit.min(10_000))
     }
 
     /// Deletes a run and its results.

@@ -5,8 +5,8 @@
 use expect_test::expect;
 use hearth_store::{
     ConversationSettings, ExportDocument, ExportScope, ImportMode, ImportOptions, MessageFinish,
-    MessageKind, MessageState, NewConversation, NewMessage, NewPersona, Role, Store, StoreError,
-    EXPORT_FORMAT, EXPORT_VERSION,
+    MessageKind, MessageState, NewConversation, NewMessage, NewPersona, Role, RunState, SavedKind,
+    Store, StoreError, EXPORT_FORMAT, EXPORT_VERSION,
 };
 use serde_json::{json, Value};
 
@@ -145,6 +145,32 @@ fn rich_history() -> Store {
     store
         .checkpoint_message(&a.id, "Καλημέρα", MessageState::Done)
         .unwrap();
+
+    let triage = json!({"name": "Triage", "steps": [{"task": "classify", "labels": ["a", "b"]}]});
+    store
+        .save_definition(SavedKind::Workflow, "Triage", &triage)
+        .unwrap();
+    store
+        .save_definition(
+            SavedKind::Prompt,
+            "Thank-you note",
+            &json!({"name": "Thank-you note", "body": "Thank {{name}} for {{gift}}."}),
+        )
+        .unwrap();
+    let run = store
+        .start_workflow_run("Triage", &triage, "3 files in ~/mail")
+        .unwrap();
+    store
+        .update_workflow_run(
+            &run,
+            &[
+                json!({"item": "a.txt", "steps": ["b"]}),
+                json!({"item": "ü.txt", "error": "unreadable"}),
+            ],
+            RunState::Done,
+            None,
+        )
+        .unwrap();
     store
 }
 
@@ -166,6 +192,14 @@ fn json_export_imports_into_a_fresh_store_exactly() {
     assert_eq!(before.version, EXPORT_VERSION);
     assert_eq!(before.conversations.len(), 3);
     assert_eq!(before.personas.len(), 2);
+    assert_eq!(
+        (
+            before.workflows.len(),
+            before.prompts.len(),
+            before.workflow_runs.len()
+        ),
+        (1, 1, 1)
+    );
     let text = before.to_json().unwrap();
 
     let target = Store::open_in_memory().unwrap();
@@ -175,6 +209,14 @@ fn json_export_imports_into_a_fresh_store_exactly() {
     assert_eq!(report.conversations.len(), 3);
     assert_eq!(report.messages, 9);
     assert_eq!(report.personas_added, 2);
+    assert_eq!(
+        (
+            report.workflows_added,
+            report.prompts_added,
+            report.workflow_runs_added
+        ),
+        (1, 1, 1)
+    );
 
     let mut after = target.export_json(&ExportScope::All).unwrap();
     after.exported_at = before.exported_at;
@@ -209,6 +251,9 @@ fn single_conversation_export_carries_its_persona_and_new_ids_make_a_copy() {
     assert_eq!(doc.conversations.len(), 1);
     assert_eq!(doc.personas.len(), 1);
     assert_eq!(doc.personas[0].name, "Lawyer");
+    // A conversation's export is that conversation, not the user's workflows.
+    assert!(doc.workflows.is_empty() && doc.prompts.is_empty() && doc.workflow_runs.is_empty());
+    assert!(!doc.to_json().unwrap().contains("workflow"));
     let text = doc.to_json().unwrap();
 
     // Same ids again: refused, nothing written.
@@ -777,4 +822,134 @@ fn answer_sources_travel_with_their_answer() {
         .list_conversations(&Default::default())
         .unwrap()
         .is_empty());
+}
+
+#[test]
+fn saved_workflows_and_prompts_never_overwrite_and_runs_keep_their_ids() {
+    let source = rich_history();
+    let mut doc = source.export_json(&ExportScope::All).unwrap();
+    doc.conversations.clear();
+    doc.personas.clear();
+    doc.workflow_runs[0].state = RunState::Running;
+    doc.workflow_runs[0].finished_at = None;
+    let text = doc.to_json().unwrap();
+
+    let target = Store::open_in_memory().unwrap();
+    // The same workflow under another case: identical, so not added twice.
+    let triage = doc.workflows[0].definition.clone();
+    target
+        .save_definition(SavedKind::Workflow, "triage", &triage)
+        .unwrap();
+    // A different prompt under the same name: the user's stays, the file's is renamed.
+    target
+        .save_definition(
+            SavedKind::Prompt,
+            "Thank-you note",
+            &json!({"name": "Thank-you note", "body": "Mine."}),
+        )
+        .unwrap();
+    let report = target
+        .import_json(text.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    assert_eq!(
+        (
+            report.workflows_added,
+            report.prompts_added,
+            report.workflow_runs_added
+        ),
+        (0, 1, 1)
+    );
+    assert_eq!(target.definitions(SavedKind::Workflow).unwrap().len(), 1);
+    let prompts = target.definitions(SavedKind::Prompt).unwrap();
+    let names: Vec<&str> = prompts.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Thank-you note", "Thank-you note (imported)"]);
+    assert_eq!(prompts[0].definition["body"], "Mine.");
+    assert_eq!(prompts[1].definition["name"], "Thank-you note (imported)");
+    assert_eq!(
+        prompts[1].definition["body"],
+        "Thank {{name}} for {{gift}}."
+    );
+    // A run still going when it was exported cannot be going here.
+    let run = target.workflow_run(&doc.workflow_runs[0].id).unwrap();
+    assert_eq!(run.state, RunState::Interrupted);
+    assert!(run.finished_at.is_some());
+    assert_eq!(run.results, doc.workflow_runs[0].results);
+
+    // Again: the run is already here, refused, nothing written (the renamed prompt is
+    // not added a second time either).
+    assert_refused(&target, text.as_bytes(), &ImportOptions::default(), &run.id);
+    let copy = ImportOptions {
+        mode: ImportMode::NewIds,
+        ..Default::default()
+    };
+    let report = target.import_json(text.as_bytes(), &copy).unwrap();
+    assert_eq!(
+        (
+            report.workflows_added,
+            report.prompts_added,
+            report.workflow_runs_added
+        ),
+        (0, 1, 1),
+        "the second renamed prompt is a new variant; the run is a copy"
+    );
+    assert_eq!(target.workflow_runs(10).unwrap().len(), 2);
+}
+
+#[test]
+fn hostile_saved_definitions_and_runs_are_refused_and_write_nothing() {
+    let store = rich_history();
+    let options = ImportOptions::default();
+    let with = |key: &str, value: Value| {
+        let mut doc = base_doc();
+        doc["conversations"] = json!([]);
+        doc[key] = value;
+        doc.to_string().into_bytes()
+    };
+    let saved = |name: &str, definition: Value| json!({"name": name, "definition": definition, "created_at": 1, "updated_at": 1});
+    assert_refused(
+        &store,
+        &with("workflows", json!([saved("w", json!([1, 2]))])),
+        &options,
+        "not a JSON object",
+    );
+    assert_refused(
+        &store,
+        &with(
+            "prompts",
+            json!([saved("P", json!({})), saved("p", json!({}))]),
+        ),
+        &options,
+        "two saved prompts are named",
+    );
+    assert_refused(
+        &store,
+        &with("prompts", json!([saved("line\nbreak", json!({}))])),
+        &options,
+        "prompts[0]",
+    );
+    let run = |id: &str, state: &str| {
+        json!({"id": id, "workflow": "w", "definition": {}, "input": "x", "state": state,
+               "results": [], "error": null, "started_at": 1, "finished_at": null})
+    };
+    assert_refused(
+        &store,
+        &with("workflow_runs", json!([run("../etc", "done")])),
+        &options,
+        "not a valid id",
+    );
+    assert_refused(
+        &store,
+        &with("workflow_runs", json!([run("r1", "exploded")])),
+        &options,
+        "workflow_runs[0].state",
+    );
+    assert_refused(
+        &store,
+        &with(
+            "workflow_runs",
+            json!([run("r1", "done"), run("r1", "done")]),
+        ),
+        &options,
+        "appears twice",
+    );
 }

@@ -130,16 +130,23 @@ pub fn run(command: HistoryCommand, json: bool) -> anyhow::Result<i32> {
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let report = store.import_json(&bytes, &ImportOptions::default())?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::json!({ "conversations": report.conversations, "messages": report.messages })
-                );
+                println!("{}", serde_json::to_string(&report)?);
             } else {
-                eprintln!(
+                let mut said = format!(
                     "imported {} conversation(s), {} message(s)",
                     report.conversations.len(),
                     report.messages
                 );
+                for (n, what) in [
+                    (report.workflows_added, "saved workflow(s)"),
+                    (report.prompts_added, "saved prompt(s)"),
+                    (report.workflow_runs_added, "workflow run(s)"),
+                ] {
+                    if n > 0 {
+                        said.push_str(&format!(", {n} {what}"));
+                    }
+                }
+                eprintln!("{said}");
             }
         }
         HistoryCommand::Rename { id, title } => {
