@@ -604,7 +604,17 @@ fn insert_personas(tx: &Transaction<'_>, doc: &ExportDocument) -> Result<usize> 
         if known.is_some() {
             continue;
         }
-        let name = free_name(tx, &check_name(&p.name)?)?;
+        let taken = |candidate: &str| -> Result<bool> {
+            Ok(tx
+                .query_row(
+                    "SELECT 1 FROM personas WHERE name = ?1",
+                    [candidate],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some())
+        };
+        let name = free_name("persona", &check_name(&p.name)?, taken)?;
         tx.execute(
             "INSERT INTO personas (id, name, system_prompt, settings, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -622,18 +632,13 @@ fn insert_personas(tx: &Transaction<'_>, doc: &ExportDocument) -> Result<usize> 
     Ok(added)
 }
 
-/// `name`, or `name (imported)`, `name (imported 2)`, ... whichever is free.
-fn free_name(tx: &Transaction<'_>, name: &str) -> Result<String> {
-    let taken = |candidate: &str| -> Result<bool> {
-        Ok(tx
-            .query_row(
-                "SELECT 1 FROM personas WHERE name = ?1",
-                [candidate],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
-    };
+/// `name`, or `name (imported)`, `name (imported 2)`, ... whichever `taken` says is free;
+/// `what` names the kind of thing in the error ("persona", "prompt").
+pub(crate) fn free_name(
+    what: &str,
+    name: &str,
+    taken: impl Fn(&str) -> Result<bool>,
+) -> Result<String> {
     if !taken(name)? {
         return Ok(name.to_owned());
     }
@@ -648,7 +653,7 @@ fn free_name(tx: &Transaction<'_>, name: &str) -> Result<String> {
         }
     }
     Err(StoreError::import(format!(
-        "the persona name {name:?} and {MAX_NAME_TRIES} variants of it are all taken; rename some personas"
+        "the {what} name {name:?} and {MAX_NAME_TRIES} variants of it are all taken; rename some {what}s"
     )))
 }
 

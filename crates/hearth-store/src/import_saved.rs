@@ -16,12 +16,11 @@ use serde_json::Value;
 
 use crate::error::{Result, StoreError};
 use crate::export::ExportDocument;
-use crate::import::{at, check_id, check_time, ImportMode};
+use crate::import::{at, check_id, check_time, free_name, ImportMode};
 use crate::limits::{self, MAX_PERSONA_NAME_BYTES, MAX_SHORT_BYTES, MAX_TEXT_BYTES};
-use crate::workflows::{RunState, SavedDefinition, SavedKind, WorkflowRun, MAX_RUN_RESULTS_BYTES};
-
-/// How many " (imported N)" names to try before giving up.
-const MAX_NAME_TRIES: u32 = 1000;
+use crate::workflows::{
+    json_text, RunState, SavedDefinition, SavedKind, WorkflowRun, MAX_RUN_RESULTS_BYTES,
+};
 
 /// What the saved part of an import added.
 #[derive(Debug, Default)]
@@ -58,7 +57,7 @@ pub(crate) fn validate_saved(doc: &ExportDocument) -> Result<()> {
             }
             at(
                 place,
-                json_len(kind.what(), &saved.definition, MAX_TEXT_BYTES),
+                json_text(kind.what(), &saved.definition, MAX_TEXT_BYTES),
             )?;
             check_time(kind.what(), &name, saved.created_at)?;
             check_time(kind.what(), &name, saved.updated_at)?;
@@ -86,10 +85,13 @@ pub(crate) fn validate_saved(doc: &ExportDocument) -> Result<()> {
             place,
             limits::check_opt_len("run error", run.error.as_deref(), MAX_TEXT_BYTES),
         )?;
-        at(place, json_len("workflow", &run.definition, MAX_TEXT_BYTES))?;
         at(
             place,
-            json_len("run results", &run.results, MAX_RUN_RESULTS_BYTES),
+            json_text("workflow", &run.definition, MAX_TEXT_BYTES),
+        )?;
+        at(
+            place,
+            json_text("run results", &run.results, MAX_RUN_RESULTS_BYTES),
         )?;
         check_time("workflow run", &run.id, run.started_at)?;
         if let Some(finished) = run.finished_at {
@@ -97,13 +99,6 @@ pub(crate) fn validate_saved(doc: &ExportDocument) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn json_len(what: &'static str, value: &impl serde::Serialize, max: usize) -> Result<String> {
-    let text =
-        serde_json::to_string(value).map_err(|e| StoreError::invalid(what, e.to_string()))?;
-    limits::check_len(what, &text, max)?;
-    Ok(text)
 }
 
 /// Writes the saved part of a validated document.
@@ -151,7 +146,9 @@ fn insert_definition(
             if there == with_name(&definition, &there_name(&there, name)) {
                 return Ok(false);
             }
-            free_name(kind, name, |candidate| Ok(existing(candidate)?.is_some()))?
+            free_name(kind.what(), name, |candidate| {
+                Ok(existing(candidate)?.is_some())
+            })?
         }
     };
     definition = with_name(&definition, &free);
@@ -185,24 +182,6 @@ fn with_name(definition: &Value, name: &str) -> Value {
         object.insert("name".into(), Value::String(name.to_owned()));
     }
     definition
-}
-
-/// `name (imported)`, `name (imported 2)`, ... whichever is free.
-fn free_name(kind: SavedKind, name: &str, taken: impl Fn(&str) -> Result<bool>) -> Result<String> {
-    for n in 1..=MAX_NAME_TRIES {
-        let candidate = if n == 1 {
-            format!("{name} (imported)")
-        } else {
-            format!("{name} (imported {n})")
-        };
-        if !taken(&candidate)? {
-            return Ok(candidate);
-        }
-    }
-    Err(StoreError::import(format!(
-        "the {} name {name:?} and {MAX_NAME_TRIES} variants of it are all taken; rename some",
-        kind.what()
-    )))
 }
 
 fn insert_run(tx: &Transaction<'_>, run: &WorkflowRun, mode: ImportMode) -> Result<()> {

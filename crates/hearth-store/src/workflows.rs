@@ -159,7 +159,7 @@ fn load_run(conn: &Connection, id: &str) -> Result<WorkflowRun> {
     .ok_or_else(|| StoreError::not_found("workflow run", id))
 }
 
-fn json_text(what: &'static str, value: &impl Serialize, max: usize) -> Result<String> {
+pub(crate) fn json_text(what: &'static str, value: &impl Serialize, max: usize) -> Result<String> {
     let text =
         serde_json::to_string(value).map_err(|e| StoreError::invalid(what, e.to_string()))?;
     limits::check_len(what, &text, max)?;
