@@ -3,7 +3,8 @@
 # cmake and clang (llama.cpp and its bindgen), Python with pip and venv (model packages,
 # the openai client the HTTP tests use), npm (the web UI, test documents), curl and
 # Chromium (HTTP and browser tests), WebKitGTK and GTK (the desktop app), Xvfb,
-# WebKitWebDriver and tauri-driver (its end-to-end test).
+# WebKitWebDriver and tauri-driver (its end-to-end test), GNOME Keyring and secret-tool
+# (the keyring test), clippy (lint).
 # Runs apt-get only when something is missing, with sudo when not root.
 set -euo pipefail
 
@@ -35,6 +36,11 @@ command -v dbus-daemon >/dev/null || need+=(dbus)
 # a notification service for the test to check the app's desktop notifications
 command -v dunst >/dev/null || need+=(dunst)
 [ -x /usr/bin/WebKitWebDriver ] || need+=(webkit2gtk-driver)
+# the keyring test stores API keys in a real Secret Service (GNOME Keyring) on a D-Bus
+# session of its own and reads them back with libsecret's secret-tool
+command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
+command -v secret-tool >/dev/null || need+=(libsecret-tools)
+command -v dbus-run-session >/dev/null || need+=(dbus-daemon)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
@@ -53,4 +59,8 @@ fi
 if ! command -v tauri-driver >/dev/null; then
   echo "installing tauri-driver (cargo install)" >&2
   cargo install tauri-driver --version 2.1.0 --locked >&2
+fi
+if ! cargo clippy --version >/dev/null 2>&1; then
+  echo "error: clippy is missing; install it with \`rustup component add clippy\`, then run this again" >&2
+  exit 1
 fi

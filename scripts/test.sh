@@ -36,6 +36,18 @@ cargo test --release --workspace --locked
 stage "no network: every local feature inside a network namespace"
 tests/offline/run.sh
 
+stage "attacks: what a hostile local user, web page, LAN peer, document or provider tries"
+python3 tests/attacks/run.py
+
+stage "keyring: API keys in a real Secret Service (GNOME Keyring on its own D-Bus session)"
+tests/keyring/run.sh
+
+stage "fuzz: the GGUF header reader, 60 seconds"
+scripts/fuzz.sh 60
+
+stage "lint: clippy on every target, warnings are errors"
+cargo clippy --release --workspace --all-targets --locked -- -D warnings
+
 stage "web UI: unit tests"
 npm --prefix ui test
 

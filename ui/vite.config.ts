@@ -2,7 +2,8 @@ import { defineConfig } from "vite";
 import preact from "@preact/preset-vite";
 
 // `npm run dev` proxies the APIs to a `hearth serve` on the default port, so the UI can
-// be worked on with hot reload; the token comes from VITE_HEARTH_TOKEN then.
+// be worked on with hot reload; the token comes from VITE_HEARTH_TOKEN then (the
+// session cookie of a login link belongs to the server's own origin).
 export default defineConfig({
   plugins: [preact()],
   build: { outDir: "dist", sourcemap: true, chunkSizeWarningLimit: 1500 },

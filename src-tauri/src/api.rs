@@ -55,8 +55,15 @@ pub struct InProcessApi {
 }
 
 impl InProcessApi {
-    pub fn new(hearth: Arc<hearth_core::Hearth>) -> Self {
-        let state = hearth_server::AppState::new(hearth);
+    /// The handlers on `hearth`. A request naming a file or folder (a document to read,
+    /// a collection's source, a workflow's input) must name it by a handle from
+    /// `chosen` — what the dialogs and drops registered ([`crate::native`]); the
+    /// handlers swap it for the path, and refuse any other string, such as a path the
+    /// page made up, with `PATH_NOT_CHOSEN`.
+    pub fn new(hearth: Arc<hearth_core::Hearth>, chosen: Arc<crate::native::ChosenPaths>) -> Self {
+        let state = hearth_server::AppState::new(hearth).with_paths(
+            hearth_server::state::PathInputs::Chosen(Arc::new(move |handle| chosen.path(handle))),
+        );
         let jobs = state.jobs.clone();
         Self {
             router: hearth_server::in_process_api(state),

@@ -21,6 +21,7 @@ use hearth_core::Hearth;
 use tauri::{Manager, Runtime};
 
 use crate::api::{CommandError, InProcessApi};
+use crate::native::ChosenPaths;
 
 /// The label of the one window.
 pub const MAIN_WINDOW: &str = "main";
@@ -30,16 +31,19 @@ pub const MAIN_WINDOW: &str = "main";
 pub struct Desktop {
     api: Result<Arc<InProcessApi>, CommandError>,
     hearth: Option<Arc<Hearth>>,
+    chosen: Arc<ChosenPaths>,
 }
 
 impl Desktop {
     pub fn new(hearth: hearth_core::Result<Hearth>) -> Self {
+        let chosen = Arc::new(ChosenPaths::default());
         match hearth {
             Ok(hearth) => {
                 let hearth = Arc::new(hearth);
                 Self {
-                    api: Ok(Arc::new(InProcessApi::new(hearth.clone()))),
+                    api: Ok(Arc::new(InProcessApi::new(hearth.clone(), chosen.clone()))),
                     hearth: Some(hearth),
+                    chosen,
                 }
             }
             Err(error) => {
@@ -50,6 +54,7 @@ impl Desktop {
                         format!("Hearth could not open its data: {error}"),
                     )),
                     hearth: None,
+                    chosen,
                 }
             }
         }
@@ -74,23 +79,31 @@ impl Desktop {
     pub fn hearth(&self) -> Option<&Arc<Hearth>> {
         self.hearth.as_ref()
     }
+
+    /// The files and folders the user chose, by the handles the page holds for them.
+    pub fn chosen(&self) -> &ChosenPaths {
+        &self.chosen
+    }
 }
 
 /// Hearth's state and commands on `builder`; the rest of the app (plugins, window) is
 /// the caller's, so tests can use Tauri's mock runtime.
 pub fn app<R: Runtime>(builder: tauri::Builder<R>, desktop: Desktop) -> tauri::Builder<R> {
-    builder
-        .manage(desktop)
-        .invoke_handler(tauri::generate_handler![
-            api::api_request,
-            api::api_stream,
-            api::api_cancel,
-            api::api_text,
-            native::pick_documents,
-            native::pick_folder,
-            native::save_file,
-            native::notify_finished,
-        ])
+    commands(builder.manage(desktop))
+}
+
+/// Hearth's commands, without its state.
+fn commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        api::api_request,
+        api::api_stream,
+        api::api_cancel,
+        api::api_text,
+        native::pick_documents,
+        native::pick_folder,
+        native::save_file,
+        native::notify_finished,
+    ])
 }
 
 /// The app's configuration, capabilities and embedded UI, as built from tauri.conf.json;
@@ -101,34 +114,42 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 
 /// The real app: plugins, menu, window handlers and Hearth's commands.
 fn build_app() -> anyhow::Result<tauri::App> {
-    let desktop = Desktop::new(Hearth::open_default());
     let builder = tauri::Builder::default()
         // First: a second launch must hand over before it opens anything of its own.
+        // The plugin does that inside `build` below (it passes its arguments on and
+        // exits), so Hearth opens its data only after `build`: a second launch never
+        // touches the history that the first is writing.
         .plugin(tauri_plugin_single_instance::init(startup::second_launch))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .menu(menu::build)
         .on_menu_event(menu::handle)
-        .on_window_event(|window, event| {
-            if matches!(
-                event,
-                tauri::WindowEvent::Moved(_) | tauri::WindowEvent::Resized(_)
-            ) {
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::Moved(_) | tauri::WindowEvent::Resized(_) => {
                 place::changed(window.app_handle());
             }
+            // Dropped files reach the page by handle, like the dialogs' (native.rs).
+            tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
+                native::dropped(window.app_handle(), paths.clone());
+            }
+            _ => {}
         })
         .setup(|app| {
             startup::begin(app.handle());
             Ok(())
         });
-    match app(builder, desktop).build(context()) {
-        Ok(app) => Ok(app),
+    let app = match commands(builder).build(context()) {
+        Ok(app) => app,
         Err(error) if error.to_string().contains("single-instance") => {
-            startup::launch_again(&error.to_string())
+            return startup::launch_again(&error.to_string());
         }
-        Err(error) => Err(error.into()),
-    }
+        Err(error) => return Err(error.into()),
+    };
+    // This launch is the one instance. The window and the setup hook, the first users
+    // of this state, come when the app runs.
+    app.manage(Desktop::new(Hearth::open_default()));
+    Ok(app)
 }
 
 /// Runs the desktop app until its window closes.

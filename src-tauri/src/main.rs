@@ -6,6 +6,9 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    // History, settings, logs and saved contexts are private: whatever creates a file
+    // in this process or its model worker, no other user may read it.
+    hearth_core::files::restrict_umask();
     if std::env::args().nth(1).as_deref() == Some("worker") {
         let code = match hearth_llm::worker::serve_stdio() {
             Ok(_) => 0,
@@ -35,7 +38,11 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
         EnvFilter::try_from_env("HEARTH_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
     );
     let logs = hearth_core::Paths::from_env().ok().map(|p| p.logs);
-    let (file, guard) = match logs.and_then(|dir| std::fs::create_dir_all(&dir).ok().map(|_| dir)) {
+    let (file, guard) = match logs.and_then(|dir| {
+        hearth_core::files::create_private_dir_all(&dir)
+            .ok()
+            .map(|_| dir)
+    }) {
         Some(dir) => {
             let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::daily(
                 dir,

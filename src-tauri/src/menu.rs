@@ -99,7 +99,7 @@ pub fn handle<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
     } else if id == OPEN_DOCUMENT {
         let app = app.clone();
         document_dialog(&app.clone()).pick_files(move |files| {
-            let files = picked(files.unwrap_or_default());
+            let files = picked(&app, files.unwrap_or_default());
             if !files.is_empty() {
                 let _ = app.emit("documents-opened", DocumentsOpened { files });
             }

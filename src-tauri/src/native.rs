@@ -2,13 +2,21 @@
 //! folders to index), the save dialog for what the UI offers as a download (the web
 //! view drops `<a download>` links, so a backup or an export would silently go
 //! nowhere), and a desktop notification when a long job ends while the window is in the
-//! background. Dropped files arrive through the web view's own drag-and-drop
-//! events, as paths, like the files these dialogs return.
+//! background.
+//!
+//! The page never holds a path it could make up: each file or folder the user chose in
+//! a dialog, dropped on the window, opened from the menu or handed over by a second
+//! launch is registered in [`ChosenPaths`], and the page gets an opaque handle and the
+//! name to show. A request that names a path must name such a handle; [`crate::api`]
+//! swaps it for the path before the server's handlers see it, and refuses anything else.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::Serialize;
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_dialog::{DialogExt, FileDialogBuilder, FilePath};
 use tauri_plugin_notification::NotificationExt;
 use tokio::sync::oneshot;
@@ -20,23 +28,98 @@ pub const DOCUMENT_EXTENSIONS: &[&str] = &[
     "pdf", "docx", "epub", "html", "htm", "md", "markdown", "txt",
 ];
 
-/// A file the user chose: its path (the app API reads it from there) and its name.
+/// The prefix of every handle, so the page and the errors can tell one from a path.
+pub const HANDLE_PREFIX: &str = "hearth-chosen:";
+
+/// Files and folders the user chose (dialogs, drops, the menu, a second launch), by the
+/// handle the page was given for each.
+#[derive(Default)]
+pub struct ChosenPaths {
+    by_handle: Mutex<HashMap<String, PathBuf>>,
+}
+
+impl ChosenPaths {
+    /// Registers a path the user chose and returns its new handle: random, so the page
+    /// cannot guess one for a path it was not given.
+    pub fn register(&self, path: PathBuf) -> String {
+        let handle = format!("{HANDLE_PREFIX}{}", random_id());
+        if let Ok(mut chosen) = self.by_handle.lock() {
+            chosen.insert(handle.clone(), path);
+        }
+        handle
+    }
+
+    /// The path a handle stands for; None for anything not registered.
+    pub fn path(&self, handle: &str) -> Option<PathBuf> {
+        self.by_handle.lock().ok()?.get(handle).cloned()
+    }
+}
+
+/// 128 random bits in hex, from the standard library's per-process random hash keys.
+fn random_id() -> String {
+    let word = || {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default(),
+        );
+        hasher.finish()
+    };
+    format!("{:016x}{:016x}", word(), word())
+}
+
+/// A file or folder the user chose: the handle that stands for its path in requests,
+/// and its name to show.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PickedFile {
-    pub path: String,
+    pub handle: String,
     pub name: String,
 }
 
 impl PickedFile {
-    pub fn new(path: PathBuf) -> Self {
+    /// Registers `path` with `chosen` and describes it for the page.
+    pub fn new(chosen: &ChosenPaths, path: PathBuf) -> Self {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+            .unwrap_or_else(|| path.to_string_lossy().into_owned());
         Self {
-            path: path.to_string_lossy().into_owned(),
+            handle: chosen.register(path),
             name,
         }
+    }
+}
+
+/// Registers paths the user chose (a dialog's, a drop's) for the page: what pickers,
+/// the menu, drops and second launches all go through.
+pub fn choose<R: Runtime>(
+    app: &AppHandle<R>,
+    paths: impl IntoIterator<Item = PathBuf>,
+) -> Vec<PickedFile> {
+    // Before Hearth's state is in place (the first moments of a launch) nothing can be
+    // chosen yet.
+    let Some(desktop) = app.try_state::<crate::Desktop>() else {
+        return Vec::new();
+    };
+    paths
+        .into_iter()
+        .map(|path| PickedFile::new(desktop.chosen(), path))
+        .collect()
+}
+
+/// Files dropped on the window, for the page to take (`documents-dropped`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentsDropped {
+    pub files: Vec<PickedFile>,
+}
+
+/// Files dropped on the window: registered, then handed to the page by handle.
+pub fn dropped<R: Runtime>(app: &AppHandle<R>, paths: Vec<PathBuf>) {
+    let files = choose(app, paths);
+    if !files.is_empty() {
+        let _ = app.emit("documents-dropped", DocumentsDropped { files });
     }
 }
 
@@ -48,13 +131,12 @@ pub fn document_dialog<R: Runtime>(app: &AppHandle<R>) -> FileDialogBuilder<R> {
         .add_filter("Documents", DOCUMENT_EXTENSIONS)
 }
 
-/// The local files among what a dialog returned.
-pub fn picked(files: impl IntoIterator<Item = FilePath>) -> Vec<PickedFile> {
-    files
-        .into_iter()
-        .filter_map(|f| f.into_path().ok())
-        .map(PickedFile::new)
-        .collect()
+/// The local files among what a dialog returned, registered for the page.
+pub fn picked<R: Runtime>(
+    app: &AppHandle<R>,
+    files: impl IntoIterator<Item = FilePath>,
+) -> Vec<PickedFile> {
+    choose(app, files.into_iter().filter_map(|f| f.into_path().ok()))
 }
 
 /// The open dialog for documents; empty when the user cancelled.
@@ -74,12 +156,15 @@ pub async fn pick_documents<R: Runtime>(
             let _ = send.send(file.into_iter().collect());
         });
     }
-    Ok(picked(files.await.unwrap_or_default()))
+    Ok(picked(&app, files.await.unwrap_or_default()))
 }
 
-/// The dialog for a folder to add to a document collection; None when cancelled.
+/// The dialog for a folder to add to a document collection or run a workflow on; None
+/// when cancelled.
 #[tauri::command]
-pub async fn pick_folder<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>, CommandError> {
+pub async fn pick_folder<R: Runtime>(
+    app: AppHandle<R>,
+) -> Result<Option<PickedFile>, CommandError> {
     let (send, picked) = oneshot::channel();
     app.dialog()
         .file()
@@ -92,7 +177,7 @@ pub async fn pick_folder<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>
         .ok()
         .flatten()
         .and_then(|f| f.into_path().ok())
-        .map(|p| p.to_string_lossy().into_owned()))
+        .and_then(|path| choose(&app, [path]).pop()))
 }
 
 /// The save dialog for a file the UI made (an export, a backup), suggesting `name`;

@@ -77,14 +77,14 @@ pub fn second_launch<R: Runtime>(app: &AppHandle<R>, argv: Vec<String>, cwd: Str
         let _ = window.show();
         let _ = window.set_focus();
     }
-    let files: Vec<PickedFile> = argv
+    let paths: Vec<PathBuf> = argv
         .iter()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .map(|a| PathBuf::from(&cwd).join(a))
         .filter(|p| p.is_file())
-        .map(PickedFile::new)
         .collect();
+    let files: Vec<PickedFile> = crate::native::choose(app, paths);
     if !files.is_empty() {
         let _ = app.emit("documents-opened", DocumentsOpened { files });
     }

@@ -324,6 +324,105 @@ fn a_data_folder_that_cannot_open_is_reported_on_every_request() {
     );
 }
 
+/// The page names files only by the handles the app gave for what the user chose (the
+/// dialogs and drops register them through `native::choose`); a path the page made up
+/// is refused, and even a chosen file is read only if it is a document outside Hearth's
+/// own folders.
+#[test]
+fn only_files_the_user_chose_are_read_and_a_path_from_the_page_is_refused() {
+    let mock = open_with_config("", Isolation::InProcess);
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.md");
+    std::fs::write(&notes, "# Notes\n\nThe train leaves at nine.\n").unwrap();
+    let key = dir.path().join("key.txt");
+    std::fs::write(
+        &key,
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END OPENSSH PRIVATE KEY-----\n",
+    )
+    .unwrap();
+
+    // A path string from the page, even of a real document: refused, on every request
+    // that takes a path, before anything is read.
+    for (path, body) in [
+        ("/api/documents/read", json!({ "path": notes })),
+        ("/api/collections/Notes/add", json!({ "paths": [notes] })),
+        (
+            "/api/workflows/run",
+            json!({ "name": "summarize-then-sentiment", "inputs": [{ "path": notes }] }),
+        ),
+    ] {
+        let error = mock.request("POST", path, body).unwrap_err();
+        assert_eq!(error["code"], "PATH_NOT_CHOSEN", "{path}: {error}");
+        assert!(!error.to_string().contains("train"), "{error}");
+    }
+    let (result, _) = mock.stream("s1", "/api/summarize", json!({ "path": notes }));
+    assert_eq!(result.unwrap_err()["code"], "PATH_NOT_CHOSEN");
+    // A made-up handle is no better.
+    let error = mock
+        .request(
+            "POST",
+            "/api/documents/read",
+            json!({ "path": "hearth-chosen:0000000000000000" }),
+        )
+        .unwrap_err();
+    assert_eq!(error["code"], "PATH_NOT_CHOSEN", "{error}");
+
+    // A file the user chose: the page holds its handle and name, never its path.
+    let chosen = hearth_desktop::native::choose(mock.app.handle(), [notes.clone(), key.clone()]);
+    assert_eq!(chosen[0].name, "notes.md");
+    assert!(chosen[0]
+        .handle
+        .starts_with(hearth_desktop::native::HANDLE_PREFIX));
+    assert!(!chosen[0].handle.contains("notes"), "{}", chosen[0].handle);
+    assert_ne!(chosen[0].handle, chosen[1].handle);
+    let read = mock
+        .request(
+            "POST",
+            "/api/documents/read",
+            json!({ "path": chosen[0].handle }),
+        )
+        .unwrap();
+    assert!(
+        read["markdown"].as_str().unwrap().contains("train leaves"),
+        "{read}"
+    );
+    // Chosen, but a key: not a document.
+    let error = mock
+        .request(
+            "POST",
+            "/api/documents/read",
+            json!({ "path": chosen[1].handle }),
+        )
+        .unwrap_err();
+    assert_eq!(error["code"], "NOT_A_DOCUMENT", "{error}");
+    assert!(!error.to_string().contains("c2VjcmV0"), "{error}");
+
+    // Chosen, but in Hearth's own folders (through a link): never read.
+    #[cfg(unix)]
+    {
+        let paths = mock
+            .app
+            .state::<Desktop>()
+            .hearth()
+            .unwrap()
+            .paths()
+            .clone();
+        std::fs::create_dir_all(&paths.data).unwrap();
+        std::fs::write(paths.data.join("kept.md"), "# Kept").unwrap();
+        let link = dir.path().join("kept.md");
+        std::os::unix::fs::symlink(paths.data.join("kept.md"), &link).unwrap();
+        let chosen = hearth_desktop::native::choose(mock.app.handle(), [link]);
+        let error = mock
+            .request(
+                "POST",
+                "/api/documents/read",
+                json!({ "path": chosen[0].handle }),
+            )
+            .unwrap_err();
+        assert_eq!(error["code"], "HEARTH_FOLDER", "{error}");
+    }
+}
+
 #[test]
 fn the_web_view_may_call_only_the_commands_the_ui_uses() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -279,6 +279,15 @@ listener.close();
 assert.notEqual(fetched, "fetched");
 assert.equal(reached, 0, "the web view must not reach a server other than Hearth");
 console.log(`the network is closed to the page: ${fetched}`);
+// The model titles the conversation in the background; wait for its title in the
+// history (not the "Untitled" placeholder), which must come back after the restart.
+const written = await session.until(
+  "the model's title in the history",
+  `const link = document.querySelector('nav a[href^="#/chat/"], aside a[href^="#/chat/"]');
+   const text = link && link.textContent.trim();
+   return text && text !== "Untitled" ? text : null;`,
+);
+console.log(`the model titled the conversation "${written}"`);
 // Move and resize the window; the next launch opens it there.
 const placed = { x: 70, y: 60, width: 1010, height: 690 };
 await wd("POST", `/session/${session.id}/window/rect`, placed);
@@ -299,6 +308,7 @@ const title = await session.until(
   `const link = document.querySelector('nav a[href^="#/chat/"], aside a[href^="#/chat/"]');
    return link && link.textContent.trim();`,
 );
+assert.equal(title, written, "the title written before the restart should be the one listed after it");
 await session.click('aside a[href^="#/chat/"], nav a[href^="#/chat/"]');
 const kept = await session.until(
   "the saved answer",

@@ -78,7 +78,10 @@ printf 'Fixing a flat tyre: find the puncture under water and patch the tube.\n'
 "$hearth" docs add notes "$home/notes" >/dev/null 2>>"$log"
 asked="$("$hearth" --json ask -c notes "How hot should the oven be for the bread?" 2>>"$log")"
 grep -q "bread.md" <<<"$asked" || { echo "the answer does not cite bread.md: $asked" >&2; exit 1; }
-ok
+# The answer itself, not only its source list, must carry the fact from the passage.
+answer_text="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["answer"])' <<<"$asked")"
+grep -q "230" <<<"$answer_text" || { echo "the answer does not give the oven's 230 degrees: $answer_text" >&2; exit 1; }
+ok "${#answer_text} characters"
 
 check "history exported, audit log exported"
 "$hearth" history export --format json >"$home/export.json" 2>>"$log"
@@ -101,8 +104,39 @@ for _ in $(seq 1 600); do grep -q '"url"' "$home/serve.json" 2>/dev/null && brea
 url="$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$home/serve.json" | head -1)"
 [ -n "$url" ] || { echo "hearth serve did not start: $(cat "$home/serve.log")" >&2; exit 1; }
 health="$(curl -sf "$url/api/health")"
-kill -TERM "$server"; wait "$server" || true
 grep -q "ok" <<<"$health" || { echo "unexpected health: $health" >&2; exit 1; }
 ok "$url"
+
+check "hearth serve: an authenticated generation on /v1"
+token="$(cat "$home/config/server-token")"
+status="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/v1/chat/completions" \
+  -H 'content-type: application/json' -d '{"model":"smollm2","messages":[{"role":"user","content":"Hi"}]}')"
+[ "$status" = "401" ] || { echo "a request without the token got $status, not 401" >&2; exit 1; }
+reply="$(curl -sf -X POST "$url/v1/chat/completions" -H "authorization: Bearer $token" \
+  -H 'content-type: application/json' \
+  -d '{"model":"smollm2","max_tokens":24,"temperature":0,"messages":[{"role":"user","content":"What is the capital of France?"}]}')"
+content="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["choices"][0]["message"]["content"])' <<<"$reply")"
+[ -n "$content" ] || { echo "an empty completion: $reply" >&2; exit 1; }
+ok "${#content} characters"
+
+check "hearth serve: an authenticated ask over the app API"
+asked="$(curl -sf -X POST "$url/api/ask" -H "authorization: Bearer $token" -H 'accept: application/json' \
+  -H 'content-type: application/json' \
+  -d '{"question":"How hot should the oven be for the bread?","collections":["notes"]}' || true)"
+kill -TERM "$server"; wait "$server" || true
+[ -n "$asked" ] || { echo "POST /api/ask failed; see $home/serve.log" >&2; exit 1; }
+# Only the answer's own text counts: the `started` event lists the passages, which hold
+# the figure too.
+api_answer="$(python3 -c '
+import json, sys
+event, text = None, []
+for line in sys.stdin.read().splitlines():
+    if line.startswith("event:"):
+        event = line[6:].strip()
+    elif line.startswith("data:") and event == "delta":
+        text.append(json.loads(line[5:])["text"])
+print("".join(text))' <<<"$asked")"
+grep -q "230" <<<"$api_answer" || { echo "the API's answer does not give the oven's 230 degrees: $asked" >&2; exit 1; }
+ok "${#api_answer} characters"
 
 echo "no-network run: all checks passed"

@@ -1,6 +1,8 @@
 // End-to-end tests of the web UI: Debian's Chromium, driven by playwright-core, against
 // a real `hearth serve` on the real default model (SmolLM2) with a fresh HEARTH_HOME.
-// A chat streams, is saved, and is found by search after a reload; a PDF is summarized
+// The browser logs in with the one-time link `hearth serve` prints (the page carries no
+// token; without the login the API refuses and the page says how to log in; the link
+// works once). A chat streams, is saved, and is found by search after a reload; a PDF is summarized
 // with page references; a paragraph is translated; the models page shows the default
 // model; a remote provider (a mock OpenAI-compatible server here) connected on the
 // Settings page answers a chat whose answer says it was sent there, and offline mode
@@ -13,7 +15,8 @@
 // of every page go to ui/e2e/screenshots/.
 //
 //   node ui/e2e/run.mjs            (after `cargo build --release` and `npm run build`)
-//   HEARTH_E2E_ONLY=workflow node ui/e2e/run.mjs     (only the tests whose names match)
+//   HEARTH_E2E_ONLY=workflow node ui/e2e/run.mjs     (only the tests whose names match;
+//                                                     matching none is a failure)
 
 import { spawn, execFileSync } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -66,12 +69,19 @@ writeFileSync(
 );
 writeFileSync(join(notes, "bike.txt"), "Fixing a flat bicycle tyre: remove the wheel, find the puncture under water, patch the tube and refit it.\n");
 
-const server = spawn(hearthBin, ["--json", "serve", "--port", "0", "--ui", join(ui, "dist")], { env, stdio: ["ignore", "pipe", "inherit"] });
+const server = spawn(hearthBin, ["--json", "serve", "--port", "0", "--allow-paths", "--ui", join(ui, "dist")], { env, stdio: ["ignore", "pipe", "inherit"] });
 const started = await new Promise((ok, fail) => {
   createInterface({ input: server.stdout }).once("line", (line) => ok(JSON.parse(line)));
   server.once("exit", (code) => fail(new Error(`hearth serve exited with ${code} before listening`)));
 });
 const url = started.url;
+const token = readFileSync(started.token_file, "utf8").trim();
+// Another one-time login link, as `hearth serve --login-link` asks for it.
+async function newLoginLink() {
+  const response = await fetch(`${url}/api/login-link`, { method: "POST", headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(response.status, 200, await response.clone().text());
+  return (await response.json()).url;
+}
 
 const browser = await chromium.launch({
   executablePath: browserPath,
@@ -103,7 +113,9 @@ page.on("dialog", async (dialog) => {
 
 const results = [];
 const only = process.env.HEARTH_E2E_ONLY ? new RegExp(process.env.HEARTH_E2E_ONLY, "i") : null;
+const names = [];
 async function test(name, body) {
+  names.push(name);
   if (only && !only.test(name)) return;
   const start = Date.now();
   try {
@@ -130,6 +142,43 @@ async function noInjectedScript() {
     csp: window.__csp ?? [],
   }));
   assert.deepEqual(state, { xss: undefined, handlers: 0, scripts: 0, jsLinks: 0, csp: [] });
+}
+
+await test("login: the page carries no token, the API wants a login, and the printed link works once", async () => {
+  const refused = /status of 401/;
+  expectedErrors.push(refused);
+  await page.goto(url);
+  assert.equal(await page.locator('meta[name="hearth-token"]').count(), 0);
+  assert.ok(!(await page.content()).includes(token), "the page carries the token");
+  await page.locator("#login-needed", { hasText: "hearth serve --login-link" }).waitFor();
+  await shot("login-needed");
+  await page.goto(started.login_url);
+  assert.equal(page.url(), `${url}/`);
+  await page.waitForSelector("text=Ask anything");
+  assert.equal(await page.locator("#login-needed").count(), 0);
+  const session = (await context.cookies(url)).find((c) => c.name.startsWith("hearth_session_"));
+  assert.ok(session, "no session cookie");
+  assert.equal(session.httpOnly, true);
+  assert.equal(session.sameSite, "Strict");
+  assert.equal(await page.evaluate(() => document.cookie.includes("hearth_session_")), false);
+  // Used again, the link is refused (the browser logs the 403, and the 404 of the
+  // refusal page's missing favicon).
+  const spent = /status of 40[34]/;
+  expectedErrors.push(spent);
+  const again = await page.goto(started.login_url);
+  assert.equal(again.status(), 403);
+  assert.match(await page.innerText("body"), /does not work[\s\S]*hearth serve --login-link/);
+  await shot("login-link-used");
+  // Still logged in: the app loads without the banner.
+  await page.goto(url);
+  await page.waitForSelector("text=Ask anything");
+  assert.equal(await page.locator("#login-needed").count(), 0);
+  for (const pattern of [refused, spent]) expectedErrors.splice(expectedErrors.indexOf(pattern), 1);
+});
+// Every scenario below needs a logged-in browser, also when the one above did not run.
+if (!(await context.cookies(url)).some((c) => c.name.startsWith("hearth_session_"))) {
+  await page.goto(await newLoginLink());
+  assert.equal(page.url(), `${url}/`);
 }
 
 await test("a chat streams, is saved, and is found by search after a reload", async () => {
@@ -288,8 +337,7 @@ await test("settings save and the dark theme applies", async () => {
   await page.click("button:has-text('Save')");
   await page.locator("text=Saved.").waitFor();
   const stored = await page.evaluate(async () => {
-    const token = document.querySelector("meta[name=hearth-token]").content;
-    const response = await fetch("/api/settings", { headers: { Authorization: `Bearer ${token}` } });
+    const response = await fetch("/api/settings");
     return response.json();
   });
   assert.equal(stored.saved_contexts_mb, 512);
@@ -488,19 +536,18 @@ await test("XSS in a model's answer never runs", async () => {
   // And an answer that certainly holds every payload, stored through the real import
   // path and rendered like any answer.
   const conversation = await page.evaluate(async (payloads) => {
-    const token = document.querySelector('meta[name="hearth-token"]').content;
-    const exported = await (await fetch("/api/export?format=json", { headers: { Authorization: `Bearer ${token}` } })).json();
+    const exported = await (await fetch("/api/export?format=json")).json();
     const source = exported.conversations[0];
     const answer = source.messages.find((m) => m.role === "assistant");
     answer.content = `Here:\n\n${payloads.join("\n\n")}`;
     source.title = "Payloads";
     const response = await fetch("/api/import?new_ids=true", {
       method: "POST",
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ ...exported, conversations: [source] }),
     });
     if (!response.ok) throw new Error(await response.text());
-    const list = await (await fetch("/api/conversations", { headers: { Authorization: `Bearer ${token}` } })).json();
+    const list = await (await fetch("/api/conversations")).json();
     return list.find((c) => c.title === "Payloads").id;
   }, payloads);
   await page.goto(`${url}/#/chat/${conversation}`);
@@ -550,8 +597,7 @@ await test("a chat's adapter: a file that does not exist is refused with the rea
   // Nothing was attached: the form is still there, not an attached adapter.
   assert.equal(await page.locator('.adapter.attached').count(), 0);
   const settings = await page.evaluate(async (id) => {
-    const token = document.querySelector("meta[name=hearth-token]").content;
-    const response = await fetch(`/api/conversations/${id}`, { headers: { Authorization: `Bearer ${token}` } });
+    const response = await fetch(`/api/conversations/${id}`);
     return (await response.json()).conversation.settings;
   }, decodeURIComponent(page.url().split("#/chat/")[1]));
   assert.equal(settings?.adapter, undefined);
@@ -562,8 +608,7 @@ await test("a chat's adapter: a file that does not exist is refused with the rea
 let backup = null;
 const apiGet = (path) =>
   page.evaluate(async (path) => {
-    const token = document.querySelector("meta[name=hearth-token]").content;
-    return (await fetch(path, { headers: { Authorization: `Bearer ${token}` } })).json();
+    return (await fetch(path)).json();
   }, path);
 const allConversationIds = async () =>
   [...(await apiGet("/api/conversations")), ...(await apiGet("/api/conversations?archived=true"))].map((c) => c.id).sort();
@@ -575,8 +620,7 @@ await test("backup: every conversation, saved workflow and run downloads as one 
   if ((await allConversationIds()).length === 0) {
     // Run alone (HEARTH_E2E_ONLY): make something to back up.
     await page.evaluate(async () => {
-      const token = document.querySelector("meta[name=hearth-token]").content;
-      await fetch("/api/conversations", { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify({ title: "To back up" }) });
+      await fetch("/api/conversations", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ title: "To back up" }) });
     });
     await page.reload();
     await box.waitFor();
@@ -598,8 +642,7 @@ await test("backup: every conversation, saved workflow and run downloads as one 
 await test("delete everything: the button waits for the phrase, then the history is empty and the counts are shown", async () => {
   const api = (path) =>
     page.evaluate(async (path) => {
-      const token = document.querySelector("meta[name=hearth-token]").content;
-      return (await fetch(path, { headers: { Authorization: `Bearer ${token}` } })).json();
+      return (await fetch(path)).json();
     }, path);
   await page.goto(`${url}/#/settings`);
   await page.fill("#history-search", "");
@@ -608,8 +651,7 @@ await test("delete everything: the button waits for the phrase, then the history
   if ((await api("/api/conversations")).length === 0) {
     // Run alone (HEARTH_E2E_ONLY): make something to delete.
     await page.evaluate(async () => {
-      const token = document.querySelector("meta[name=hearth-token]").content;
-      await fetch("/api/conversations", { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify({ title: "To delete" }) });
+      await fetch("/api/conversations", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ title: "To delete" }) });
     });
     await page.reload();
   }
@@ -680,6 +722,10 @@ await new Promise((ok) => server.once("exit", ok));
 rmSync(home, { recursive: true, force: true });
 
 for (const problem of problems) console.log(`problem: ${problem}`);
+if (only && results.length === 0) {
+  console.log(`HEARTH_E2E_ONLY=${process.env.HEARTH_E2E_ONLY} matches no scenario; the scenarios are:\n${names.map((n) => `  ${n}`).join("\n")}`);
+  process.exit(1);
+}
 const failed = results.filter((r) => !r.ok).length;
 console.log(`\n${results.length - failed} passed, ${failed} failed; screenshots in ${shots}`);
 process.exit(failed || problems.length ? 1 : 0);

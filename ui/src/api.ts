@@ -89,6 +89,10 @@ export interface Provider {
   output_cost_per_1k?: number;
   /** Where the API key is kept; null when it has none. */
   key: "keyring" | "sealed_file" | null;
+  /** In the answer to a save that moved it to another address (scheme, host, port): its key was removed and must be set again. */
+  key_removed?: boolean;
+  /** Why it cannot be used as it is (config.toml edited by hand): an address refused, or a key set for another address. */
+  problem?: string;
 }
 
 export interface ProviderInput {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Channel } from "@tauri-apps/api/core";
-import { inDesktop, IpcTransport, localFile } from "./desktop";
+import { inDesktop, IpcTransport, isLocalFile } from "./desktop";
+import { documentSource } from "./document-input";
 import { HearthError } from "./transport";
 import type { SseEvent } from "./sse";
 import { withAttachments } from "./chat";
@@ -99,9 +100,11 @@ describe("desktop helpers", () => {
     expect(inDesktop({ __TAURI_INTERNALS__: {} })).toBe(true);
   });
 
-  it("names a dropped file by its path's last part on any platform", () => {
-    expect(localFile("/home/ana/report.pdf")).toEqual({ path: "/home/ana/report.pdf", name: "report.pdf" });
-    expect(localFile("C:\\Users\\ana\\notes.md").name).toBe("notes.md");
+  it("sends a chosen file by the app's handle for it, never by a path", async () => {
+    const chosen = { handle: "hearth-chosen:0123abcd", name: "report.pdf" };
+    expect(isLocalFile(chosen)).toBe(true);
+    expect(isLocalFile(new File(["x"], "a.txt"))).toBe(false);
+    expect(await documentSource(chosen)).toEqual({ name: "report.pdf", path: "hearth-chosen:0123abcd" });
   });
 
   it("sends attached documents before the question, as the model will see them", () => {

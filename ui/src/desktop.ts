@@ -1,7 +1,11 @@
 // Inside the desktop app: the transport over Tauri IPC (the same /api requests, handled
 // in process, streams through a Channel), and what only a desktop has — native open
-// dialogs, files dropped on the window as paths, the menu, notifications. In a browser
-// none of this loads and `native` is null.
+// dialogs, files dropped on the window, the menu, notifications. In a browser none of
+// this loads and `native` is null.
+//
+// The page never holds a path: each file or folder the user chose or dropped comes as
+// an opaque handle (and its name to show), which requests send where the API takes a
+// `path`; the app swaps it for the path and refuses any other string.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
@@ -73,15 +77,21 @@ export class IpcTransport implements Transport {
   }
 }
 
-/** A file on this computer, as the open dialog or a drop gives it. */
+/** A file or folder on this computer, as the open dialog or a drop gives it: the handle
+ * that stands for its path in requests, and its name to show. */
 export interface LocalFile {
-  path: string;
+  handle: string;
   name: string;
+}
+
+/** Whether a picked document is one of the desktop's files (not a browser `File`). */
+export function isLocalFile(value: unknown): value is LocalFile {
+  return typeof value === "object" && value !== null && "handle" in value && typeof (value as LocalFile).handle === "string";
 }
 
 export interface Native {
   pickDocuments(multiple?: boolean): Promise<LocalFile[]>;
-  pickFolder(): Promise<string | null>;
+  pickFolder(): Promise<LocalFile | null>;
   /** The save dialog for a file the page made; the path it was saved to, or null when
    * the user cancelled. */
   saveFile(name: string, text: string): Promise<string | null>;
@@ -95,27 +105,29 @@ export interface Native {
   onNavigate(handler: (hash: string) => void): Promise<UnlistenFn>;
 }
 
-export function localFile(path: string): LocalFile {
-  return { path, name: path.split(/[\\/]/).pop() ?? path };
-}
-
 export const desktopNative: Native = {
   pickDocuments: (multiple = false) => invoke<LocalFile[]>("pick_documents", { multiple }).catch((e) => Promise.reject(toHearthError(e))),
-  pickFolder: () => invoke<string | null>("pick_folder").catch((e) => Promise.reject(toHearthError(e))),
+  pickFolder: () => invoke<LocalFile | null>("pick_folder").catch((e) => Promise.reject(toHearthError(e))),
   saveFile: (name, text) => invoke<string | null>("save_file", { name, text }).catch((e) => Promise.reject(toHearthError(e))),
   notifyFinished: async (title, body) => {
     await invoke("notify_finished", { title, body }).catch(() => {});
   },
-  onDrop: (handler, over) =>
-    getCurrentWebview().onDragDropEvent((event) => {
-      const payload = event.payload;
-      if (payload.type === "over" || payload.type === "enter") over?.(true);
-      else if (payload.type === "leave") over?.(false);
-      else if (payload.type === "drop") {
-        over?.(false);
-        if (payload.paths.length) handler(payload.paths.map(localFile));
-      }
-    }),
+  // The web view's own drag events only light the window up; the files themselves come
+  // from the app, registered, as `documents-dropped`.
+  onDrop: async (handler, over) => {
+    const listening = [
+      getCurrentWebview().onDragDropEvent((event) => {
+        const type = event.payload.type;
+        if (type === "over" || type === "enter") over?.(true);
+        else over?.(false);
+      }),
+      listen<{ files: LocalFile[] }>("documents-dropped", (event) => {
+        if (event.payload.files.length) handler(event.payload.files);
+      }),
+    ];
+    const unlisten = await Promise.all(listening);
+    return () => unlisten.forEach((stop) => stop());
+  },
   onOpened: (handler) => listen<{ files: LocalFile[] }>("documents-opened", (event) => handler(event.payload.files)),
   onNavigate: (handler) => listen<string>("navigate", (event) => handler(event.payload)),
 };

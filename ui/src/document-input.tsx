@@ -1,7 +1,7 @@
 // Choosing a document, the same way on every page that takes one: in a browser the file
 // input and drops on the page (the file's bytes travel to Hearth); in the desktop app
 // the native open dialog, files dropped anywhere on the window, and files opened from the
-// menu (only the path travels; Hearth reads the file itself).
+// menu (only the app's handle for the file travels; Hearth reads the file itself).
 
 import { useEffect, useRef } from "preact/hooks";
 import type { DocumentSource } from "./api";
@@ -13,7 +13,7 @@ export type PickedDocument = File | LocalFile;
 export const DOCUMENT_ACCEPT = ".pdf,.docx,.epub,.html,.htm,.md,.markdown,.txt";
 
 export async function documentSource(document: PickedDocument): Promise<DocumentSource> {
-  return document instanceof File ? fileSource(document) : { name: document.name, path: document.path };
+  return document instanceof File ? fileSource(document) : { name: document.name, path: document.handle };
 }
 
 const ARRIVED = "hearth-documents";

@@ -9,7 +9,7 @@ import { ErrorNote, useApi } from "./app";
 import { linkCitations } from "./format";
 import { MarkdownView } from "./markdown-view";
 import { PassagePanel } from "./passage";
-import { native } from "./desktop";
+import { native, type LocalFile } from "./desktop";
 
 interface Exchange {
   question: string;
@@ -29,6 +29,8 @@ export function DocumentsPage() {
   const [files, setFiles] = useState<CollectionFile[]>([]);
   const [name, setName] = useState("");
   const [paths, setPaths] = useState("");
+  // In the desktop app: files and folders chosen in its dialogs, sent by their handles.
+  const [chosen, setChosen] = useState<LocalFile[]>([]);
   const [progress, setProgress] = useState<{ label: string; value: number; max: number } | null>(null);
   const [report, setReport] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -85,10 +87,13 @@ export function DocumentsPage() {
   function add(event: Event) {
     event.preventDefault();
     const target = (name.trim() || selected || "").trim();
-    const list = paths.split("\n").map((p) => p.trim()).filter(Boolean);
+    const list = [...chosen.map((c) => c.handle), ...paths.split("\n").map((p) => p.trim()).filter(Boolean)];
     if (!target) return setError(new Error("Name the collection (for example “Work notes”)."));
-    if (!list.length) return setError(new Error("Type the path of at least one file or folder, one per line."));
-    ingest((onEvent, signal) => api.addToCollection(target, list, onEvent, signal), target).then(() => setPaths(""));
+    if (!list.length) return setError(new Error(native ? "Choose at least one file or folder." : "Type the path of at least one file or folder, one per line."));
+    ingest((onEvent, signal) => api.addToCollection(target, list, onEvent, signal), target).then(() => {
+      setPaths("");
+      setChosen([]);
+    });
   }
 
   const current = collections?.find((c) => c.name === selected) ?? null;
@@ -124,32 +129,46 @@ export function DocumentsPage() {
               Collection
               <input value={name} placeholder={selected ?? "New collection name"} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
             </label>
-            <label>
-              Files and folders on this computer, one per line
-              <textarea rows={3} value={paths} placeholder="/home/me/Documents/manuals" onInput={(e) => setPaths((e.target as HTMLTextAreaElement).value)} />
-            </label>
-            {native && (
-              <span class="browse">
-                <button
-                  type="button"
-                  onClick={async () => {
-                    const folder = await native!.pickFolder().catch(setError);
-                    if (folder) setPaths((p) => (p.trim() ? `${p.trim()}\n${folder}` : folder));
-                  }}
-                >
-                  Add a folder…
-                </button>{" "}
-                <button
-                  type="button"
-                  onClick={async () => {
-                    const files = (await native!.pickDocuments(true).catch(setError)) ?? [];
-                    const chosen = files.map((f) => f.path).join("\n");
-                    if (chosen) setPaths((p) => (p.trim() ? `${p.trim()}\n${chosen}` : chosen));
-                  }}
-                >
-                  Add files…
-                </button>
-              </span>
+            {native ? (
+              <>
+                {chosen.length > 0 && (
+                  <ul class="attachments" aria-label="Files and folders to add">
+                    {chosen.map((c, i) => (
+                      <li key={c.handle} class="chip">
+                        {c.name}{" "}
+                        <button type="button" class="ghost" aria-label={`Remove ${c.name}`} onClick={() => setChosen((list) => list.filter((_, j) => j !== i))}>
+                          ×
+                        </button>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                <span class="browse">
+                  <button
+                    type="button"
+                    onClick={async () => {
+                      const folder = await native!.pickFolder().catch(setError);
+                      if (folder) setChosen((list) => [...list, folder]);
+                    }}
+                  >
+                    Add a folder…
+                  </button>{" "}
+                  <button
+                    type="button"
+                    onClick={async () => {
+                      const files = (await native!.pickDocuments(true).catch(setError)) ?? [];
+                      if (files.length) setChosen((list) => [...list, ...files]);
+                    }}
+                  >
+                    Add files…
+                  </button>
+                </span>
+              </>
+            ) : (
+              <label>
+                Files and folders on the computer Hearth runs on, one per line (the server reads paths only when started with --allow-paths)
+                <textarea rows={3} value={paths} placeholder="/home/me/Documents/manuals" onInput={(e) => setPaths((e.target as HTMLTextAreaElement).value)} />
+              </label>
             )}
             {progress ? (
               <button type="button" class="danger" onClick={() => ingestion.current?.abort()}>

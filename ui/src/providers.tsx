@@ -1,6 +1,7 @@
 // Remote model providers and offline mode, on the Settings page: what is connected,
 // where each key is kept, connect another, and the switch that keeps Hearth from
-// reaching any of them. Keys go to the keyring and are never shown again.
+// reaching any of them. Keys go to the keyring and are never shown again; a key is only
+// sent to the address it was set for, so moving a provider elsewhere removes its key.
 
 import { useEffect, useState } from "preact/hooks";
 import type { Provider, ProviderKind } from "./api";
@@ -22,11 +23,11 @@ export function RemoteProviders() {
     }, setError);
   useEffect(() => void reload(), []);
 
-  async function act(what: () => Promise<unknown>, done: string) {
+  async function act<T>(what: () => Promise<T>, done: string | ((result: T) => string)) {
     try {
-      await what();
+      const result = await what();
       setError(null);
-      setNote(done);
+      setNote(typeof done === "function" ? done(result) : done);
       await reload();
     } catch (e) {
       setError(e);
@@ -49,7 +50,10 @@ export function RemoteProviders() {
           context_length: Number(text("context_length")) || undefined,
           api_key: key || undefined,
         }),
-      `Connected ${name}. Choose its models as ${name}:MODEL.`,
+      (saved) =>
+        saved.key_removed
+          ? `Saved ${name}. Its address changed, so its key was removed (a key is only sent to the address it was set for); set it again with Set key….`
+          : `Connected ${name}. Choose its models as ${name}:MODEL.`,
     );
     form.reset();
   }
@@ -97,7 +101,14 @@ export function RemoteProviders() {
                     <code>{p.base_url}</code>
                   </td>
                   <td>{p.models?.length ? p.models.join(", ") : "any, by name"}</td>
-                  <td>{p.key ? KEY_PLACES[p.key] : "none"}</td>
+                  <td>
+                    {p.key ? KEY_PLACES[p.key] : "none"}
+                    {p.problem && (
+                      <p class="error">
+                        {p.problem}
+                      </p>
+                    )}
+                  </td>
                   <td>
                     <button
                       type="button"
@@ -133,7 +144,7 @@ export function RemoteProviders() {
             </select>
           </label>
           <label>
-            Address (empty = the kind's public API) <input name="base_url" type="url" placeholder="http://localhost:11434/v1" />
+            Address (empty = the kind's public API; http:// only on this computer) <input name="base_url" type="url" placeholder="http://localhost:11434/v1" />
           </label>
           <label>
             Models, comma-separated <input name="models" placeholder="gpt-4o-mini" />

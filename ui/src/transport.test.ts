@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HearthError, HttpTransport, pageToken } from "./transport";
+import { HearthError, HttpTransport, LOGIN_NEEDED } from "./transport";
 
 function fakeFetch(respond: (url: string, init: RequestInit) => Response) {
   const calls: { url: string; init: RequestInit }[] = [];
@@ -19,6 +19,31 @@ describe("HttpTransport", () => {
     expect(headers.Authorization).toBe("Bearer hearth-abc");
     expect(headers["Content-Type"]).toBe("application/json");
     expect(calls[0].init.body).toBe('{"title":"x"}');
+  });
+
+  it("sends no token of its own but the same-origin session cookie", async () => {
+    const { impl, calls } = fakeFetch(() => new Response("[]", { status: 200 }));
+    await new HttpTransport("", "", impl).request("GET", "/api/conversations");
+    await new HttpTransport("", "", impl).stream("/api/x", {}, () => {});
+    for (const call of calls) {
+      expect((call.init.headers as Record<string, string>).Authorization).toBeUndefined();
+      expect(call.init.credentials).toBe("same-origin");
+    }
+  });
+
+  it("says how to log in when Hearth answers 401", async () => {
+    const body = { code: "UNAUTHORIZED", message: "this request needs a bearer token or a browser login" };
+    const { impl } = fakeFetch(() => new Response(JSON.stringify(body), { status: 401 }));
+    let told = 0;
+    const transport = new HttpTransport("", "", impl, () => told++);
+    const error = (await transport.request("GET", "/api/x").catch((e: HearthError) => e)) as HearthError;
+    expect(error.code).toBe("UNAUTHORIZED");
+    expect(error.status).toBe(401);
+    expect(error.message).toBe(LOGIN_NEEDED);
+    expect(error.message).toContain("login link that `hearth serve` printed");
+    expect(error.message).toContain("hearth serve --login-link");
+    await transport.stream("/api/x", {}, () => {}).catch(() => {});
+    expect(told).toBe(2);
   });
 
   it("reads an answer without a body (a cancelled job's 202) as nothing", async () => {
@@ -53,12 +78,5 @@ describe("HttpTransport", () => {
     const seen: string[] = [];
     await new HttpTransport("t", "", impl).stream("/api/x", {}, (e) => seen.push(`${e.event}:${e.data}`));
     expect(seen).toEqual(['started:{"answer_id":"a"}', 'delta:{"text":"Hi"}']);
-  });
-});
-
-describe("pageToken", () => {
-  it("reads the token Hearth put in the page", () => {
-    const doc = new DOMParser().parseFromString('<html><head><meta name="hearth-token" content="hearth-xyz"></head></html>', "text/html");
-    expect(pageToken(doc)).toBe("hearth-xyz");
   });
 });

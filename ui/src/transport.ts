@@ -26,26 +26,37 @@ export interface Transport {
   text(path: string): Promise<string>;
 }
 
-/** The API token: from the page Hearth served, else from the dev server's environment. */
-export function pageToken(doc: Document = document): string {
-  const meta = doc.querySelector('meta[name="hearth-token"]');
-  return meta?.getAttribute("content") ?? (import.meta.env?.VITE_HEARTH_TOKEN as string | undefined) ?? "";
+/** What to do when Hearth answers 401: the browser has no (or an old) login. */
+export const LOGIN_NEEDED =
+  "You are not logged in to Hearth in this browser: open the login link that `hearth serve` printed (or run `hearth serve --login-link` for a new one).";
+
+/** A token for `npm run dev` only (VITE_HEARTH_TOKEN); the page Hearth serves carries
+ * none and logs in with the session cookie its one-time login link set. */
+export function devToken(): string {
+  return (import.meta.env?.VITE_HEARTH_TOKEN as string | undefined) ?? "";
 }
 
 export class HttpTransport implements Transport {
   constructor(
-    private token: string,
+    private token = "",
     private base = "",
     private fetchImpl: typeof fetch = (...args) => fetch(...args),
+    /** Called on every 401, so the page can say how to log in. */
+    private onUnauthorized: () => void = () => {},
   ) {}
 
   private headers(json: boolean): Record<string, string> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
+    const headers: Record<string, string> = {};
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (json) headers["Content-Type"] = "application/json";
     return headers;
   }
 
   private async fail(response: Response): Promise<never> {
+    if (response.status === 401) {
+      this.onUnauthorized();
+      throw new HearthError("UNAUTHORIZED", LOGIN_NEEDED, undefined, 401);
+    }
     let body: { code?: string; message?: string; details?: { field?: string } } = {};
     try {
       body = await response.json();
@@ -67,6 +78,8 @@ export class HttpTransport implements Transport {
         method,
         headers: this.headers(body !== undefined),
         body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+        // The session cookie from the login link; never sent to another origin.
+        credentials: "same-origin",
         signal,
       });
     } catch (error) {

@@ -189,21 +189,27 @@ export function RunPanel({ workflows, choice, onChoose }: { workflows: WorkflowV
             </ul>
           )}
         </div>
-        <label for="workflow-paths">Or files and folders on the computer Hearth runs on, one path a line (every readable file in a folder is an item)</label>
-        <div class="options">
-          <textarea id="workflow-paths" rows={2} class="code" placeholder="/home/me/notes" value={paths} onInput={(e) => setPaths((e.target as HTMLTextAreaElement).value)} />
-          {native && (
+        {native ? (
+          <div class="options">
+            <span>Or a folder (every document in it is an item):</span>
             <button
               type="button"
               onClick={async () => {
-                const folder = await native!.pickFolder();
-                if (folder) setPaths((p) => (p.trim() ? `${p.trimEnd()}\n${folder}` : folder));
+                const folder = await native!.pickFolder().catch(setError);
+                if (folder) setFiles((list) => [...list, folder]);
               }}
             >
               Choose a folder…
             </button>
-          )}
-        </div>
+          </div>
+        ) : (
+          <>
+            <label for="workflow-paths">Or files and folders on the computer Hearth runs on, one path a line (every document in a folder is an item; the server reads paths only when started with --allow-paths)</label>
+            <div class="options">
+              <textarea id="workflow-paths" rows={2} class="code" placeholder="/home/me/notes" value={paths} onInput={(e) => setPaths((e.target as HTMLTextAreaElement).value)} />
+            </div>
+          </>
+        )}
         <div class="options">
           {running ? (
             <button type="button" class="danger" onClick={stop}>

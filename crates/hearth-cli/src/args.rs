@@ -303,9 +303,24 @@ pub struct ServeArgs {
     /// Load the default model at start, so the first answer does not wait for it.
     #[arg(long)]
     pub preload: bool,
+    /// Also answer to this name in the `Host` header (repeatable; `NAME[:PORT]`), e.g.
+    /// the machine's LAN name or address when listening on 0.0.0.0. Other names are
+    /// refused, which stops DNS rebinding.
+    #[arg(long = "allowed-host", value_name = "NAME[:PORT]")]
+    pub allowed_hosts: Vec<String>,
+    /// Let API requests name documents on this computer by path (to read, summarize,
+    /// translate, add to a collection or run a workflow on). Off by default: clients
+    /// upload a document's contents instead. Only documents (.txt, .md, .html, .pdf,
+    /// .docx, .epub, by name and content) are read, never Hearth's own folders.
+    #[arg(long)]
+    pub allow_paths: bool,
     /// Print the API token and where it is kept, and exit.
     #[arg(long)]
     pub show_token: bool,
+    /// Ask the server already running on --host/--port for a new one-time login link
+    /// for a browser, print it, and exit.
+    #[arg(long, conflicts_with = "show_token")]
+    pub login_link: bool,
 }
 
 #[derive(Debug, Args)]
@@ -547,7 +562,8 @@ pub enum ProvidersCommand {
         #[arg(long, value_parser = parse_protocol)]
         kind: hearth_llm::Protocol,
         /// The API's base address, such as http://localhost:11434/v1 (default: the
-        /// public API of that kind).
+        /// public API of that kind). Plain http:// only to this computer; another
+        /// scheme, host or port than before removes the key kept for the old one.
         #[arg(long)]
         url: Option<String>,
         /// A model to offer when choosing one (repeatable); the first is used for NAME.

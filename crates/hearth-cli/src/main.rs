@@ -11,6 +11,9 @@ use clap::Parser;
 use args::{Cli, Command};
 
 fn main() {
+    // History, settings, logs and saved contexts are private: whatever creates a file
+    // in this process (llama.cpp, the log appender), no other user may read it.
+    hearth_core::files::restrict_umask();
     let cli = Cli::parse();
     let log_guard = init_logging(cli.verbose);
     let json = cli.json;
@@ -80,7 +83,7 @@ fn init_logging(verbose: u8) -> Option<tracing_appender::non_blocking::WorkerGua
         .with_target(false)
         .with_filter(stderr_filter);
     let (file, guard) = match hearth_core::Paths::from_env() {
-        Ok(paths) if std::fs::create_dir_all(&paths.logs).is_ok() => {
+        Ok(paths) if hearth_core::files::create_private_dir_all(&paths.logs).is_ok() => {
             let appender = tracing_appender::rolling::daily(&paths.logs, "hearth.log");
             let (writer, guard) = tracing_appender::non_blocking(appender);
             let layer = fmt::layer()

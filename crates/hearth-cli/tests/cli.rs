@@ -147,11 +147,34 @@ fn the_configured_default_model_is_used() {
         format!("default_model = {:?}\n", model()),
     )
     .unwrap();
-    let output = hearth(home.path())
-        .args(["run", "-n", "4", "Hi"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", describe(&output));
+    let run = |model: Option<&str>| {
+        let mut command = hearth(home.path());
+        command.args(["--json", "run", "--temperature", "0", "-n", "12"]);
+        if let Some(model) = model {
+            command.args(["--model", model]);
+        }
+        let output = command
+            .arg("What is the capital of France?")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", describe(&output));
+        let value: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+        value
+    };
+    // Named nowhere on the command line, the configured model answers: the same words
+    // as naming it, and the reply says which model wrote them.
+    let configured = run(None);
+    let named = run(Some(&model()));
+    assert_eq!(configured["model_path"], model().as_str(), "{configured}");
+    assert_eq!(configured["model"], named["model"]);
+    assert_eq!(configured["text"], named["text"]);
+    assert!(
+        configured["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Paris")),
+        "{configured}"
+    );
 }
 
 #[test]

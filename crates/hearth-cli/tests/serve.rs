@@ -15,6 +15,7 @@ use support::{hearth, models, text};
 struct Served {
     child: Child,
     url: String,
+    login_url: String,
     token: String,
     token_file: PathBuf,
 }
@@ -68,6 +69,7 @@ fn serve_with(home: &Path, env: &[(&str, &str)]) -> Served {
     Served {
         child,
         url: started["url"].as_str().unwrap().to_owned(),
+        login_url: started["login_url"].as_str().unwrap_or_default().to_owned(),
         token,
         token_file,
     }
@@ -196,6 +198,76 @@ fn serve_stops_cleanly_on_sigterm_and_keeps_the_token() {
         text(&shown.stdout).trim(),
         first_token,
         "the token survives restarts"
+    );
+}
+
+/// The browser's way in: the page carries no token; the login link `hearth serve`
+/// printed sets a session cookie once; `hearth serve --login-link` asks the running
+/// server for another.
+#[test]
+fn the_web_ui_logs_in_with_a_one_time_link() {
+    let home = tempfile::tempdir().unwrap();
+    let served = serve(home.path());
+    let (page, _) = curl(&[&format!("{}/", served.url)]);
+    assert!(
+        !page.contains(&served.token),
+        "the page hands out the token"
+    );
+
+    assert!(
+        served
+            .login_url
+            .starts_with(&format!("{}/login?code=", served.url)),
+        "{:?}",
+        served.login_url
+    );
+    let headers = |url: &str| curl(&["--output", "/dev/null", "--dump-header", "-", url]).0;
+    let first = headers(&served.login_url);
+    assert!(first.starts_with("HTTP/1.1 303"), "{first}");
+    let cookie = first
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .unwrap_or_else(|| panic!("no cookie: {first}"));
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap();
+    let (listed, _) = curl(&[
+        "-H",
+        &format!("Cookie: {session}"),
+        &format!("{}/api/conversations", served.url),
+    ]);
+    assert_eq!(listed.trim(), "[]");
+    assert!(
+        headers(&served.login_url).starts_with("HTTP/1.1 403"),
+        "used once"
+    );
+
+    let port = served.url.rsplit(':').next().unwrap();
+    let asked = hearth(home.path())
+        .args(["serve", "--login-link", "--port", port])
+        .output()
+        .unwrap();
+    assert!(asked.status.success(), "{}", support::describe(&asked));
+    let link = text(&asked.stdout).trim().to_owned();
+    assert!(
+        link.starts_with(&format!("{}/login?code=", served.url)),
+        "{link}"
+    );
+    assert_ne!(link, served.login_url);
+    assert!(headers(&link).starts_with("HTTP/1.1 303"));
+    assert!(headers(&link).starts_with("HTTP/1.1 403"));
+
+    let nobody = hearth(home.path())
+        .args(["serve", "--login-link", "--port", "9"])
+        .output()
+        .unwrap();
+    assert!(!nobody.status.success());
+    assert!(
+        text(&nobody.stderr).contains("no Hearth server answers"),
+        "{}",
+        support::describe(&nobody)
     );
 }
 

@@ -208,7 +208,7 @@ impl Hearth {
                 ram_bytes: m.ram_bytes,
                 size_bytes: m.size_bytes,
                 license: m.license.clone(),
-                installed: installed.iter().any(|f| *f == m.file),
+                installed: installed.contains(&m.file),
                 reason: format!(
                     "This computer has {} of memory; {} needs about {}{pace}, which leaves the \
                      rest for your other programs. Larger models would write better but \

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use hearth_llm::remote::Origin;
 use hearth_llm::{EngineSettings, GenerationOptions, Protocol};
 use serde::{Deserialize, Serialize};
 
@@ -154,22 +155,29 @@ impl Config {
         })
     }
 
-    /// Writes atomically (temporary file, then rename) so a crash never leaves half a file.
-    pub fn save(&self, path: &Path) -> Result<()> {
-        let text = toml::to_string_pretty(self).map_err(|e| CoreError::Config {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-        let tmp = path.with_extension("toml.tmp");
-        let io = |what: &str, source| CoreError::Io {
-            what: format!("{what} {}", path.display()),
-            source,
-        };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io("creating the folder of", e))?;
-        }
-        std::fs::write(&tmp, text).map_err(|e| io("writing", e))?;
-        std::fs::rename(&tmp, path).map_err(|e| io("replacing", e))
+    /// Changes the settings file by one edit, safely against every other Hearth
+    /// process: under an exclusive lock on `.config.toml.lock` beside it, the file is
+    /// read as it is now, `change` edits that, and the result replaces the file
+    /// atomically (owner-only, synced to disk). A setting another process saved since
+    /// this one read the file is kept. Returns the settings as written.
+    pub fn update(path: &Path, change: impl FnOnce(&mut Config)) -> Result<Config> {
+        let (written, ()) = crate::files::update_locked(
+            path,
+            Config::load,
+            |config| {
+                change(config);
+                Ok(())
+            },
+            |config| {
+                toml::to_string_pretty(config)
+                    .map(String::into_bytes)
+                    .map_err(|e| CoreError::Config {
+                        path: path.to_path_buf(),
+                        reason: e.to_string(),
+                    })
+            },
+        )?;
+        Ok(written)
     }
 
     pub fn engine_settings(&self) -> EngineSettings {
@@ -203,6 +211,23 @@ impl ProviderConfig {
             .unwrap_or_else(|| self.kind.default_base_url())
     }
 
+    /// The origin (scheme, host, port) of its address, which its key is bound to;
+    /// refuses an address that is not http(s), or plain http:// to another machine.
+    /// Checked when saving and again before each use, since config.toml can be edited
+    /// by hand.
+    pub fn origin(&self) -> Result<Origin> {
+        let reason = match Origin::of(self.base_url()) {
+            Ok(origin) => match origin.check_transport() {
+                Ok(()) => return Ok(origin),
+                Err(reason) => reason,
+            },
+            Err(reason) => reason,
+        };
+        Err(CoreError::InvalidProvider {
+            reason: format!("{}: {reason}", self.name),
+        })
+    }
+
     /// Refuses settings that cannot work, saying which and why.
     pub fn check(&self) -> Result<()> {
         let provider = self;
@@ -223,12 +248,7 @@ impl ProviderConfig {
                 "'local' is reserved for models on this computer; choose another name".into(),
             );
         }
-        let url = provider.base_url();
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return bad(format!(
-                "the address must start with http:// or https://, got '{url}'"
-            ));
-        }
+        provider.origin()?;
         if provider.context_length < 512 {
             return bad(format!(
                 "context_length must be at least 512 tokens, got {}",
@@ -255,7 +275,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn missing_file_means_defaults_and_save_round_trips() {
+    fn missing_file_means_defaults_and_an_update_round_trips() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
         assert_eq!(Config::load(&path).unwrap(), Config::default());
@@ -264,7 +284,8 @@ mod tests {
             threads: Some(3),
             ..Config::default()
         };
-        config.save(&path).unwrap();
+        let written = Config::update(&path, |c| *c = config.clone()).unwrap();
+        assert_eq!(written, config);
         assert_eq!(Config::load(&path).unwrap(), config);
     }
 
@@ -298,7 +319,7 @@ mod tests {
             }],
             ..Config::default()
         };
-        config.save(&path).unwrap();
+        Config::update(&path, |c| *c = config.clone()).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
             text.contains("[[providers]]") && text.contains("kind = \"openai\""),

@@ -71,6 +71,10 @@ pub enum CoreError {
     SourceNotFound { path: PathBuf },
     #[error("{} has no text to index{why}; if it is a scanned document, give it a text layer with OCR first", .path.display())]
     NothingToIndex { path: PathBuf, why: String },
+    #[error("{} is in Hearth's own folders (its settings, keys and history), which are never read as a document; copy the document somewhere else and use that copy", .path.display())]
+    HearthFolder { path: PathBuf },
+    #[error("{} is not read as a document: {reason}", .path.display())]
+    NotADocument { path: PathBuf, reason: String },
     #[error("there are no document collections yet; add documents with `hearth docs add NAME PATH...` or on the Documents page")]
     NoCollections,
     #[error("API keys: {reason}")]
@@ -79,6 +83,13 @@ pub enum CoreError {
     UnknownProvider { name: String },
     #[error("invalid provider: {reason}")]
     InvalidProvider { reason: String },
+    /// A key is only sent to the origin it was given for (see `secrets`).
+    #[error("the API key of {provider} was set for {key_origin}, not for its address now ({origin}), so it was not sent; set the key again with `hearth providers key {provider}` or in the settings")]
+    KeyForAnotherAddress {
+        provider: String,
+        key_origin: String,
+        origin: String,
+    },
     #[error("prompt `{prompt}` needs a value for: {missing}")]
     MissingVariables { prompt: String, missing: String },
     #[error("invalid prompt: {reason}")]
@@ -125,9 +136,13 @@ impl CoreError {
             CoreError::Secrets { .. } => "SECRETS_ERROR",
             CoreError::UnknownProvider { .. } => "UNKNOWN_PROVIDER",
             CoreError::InvalidProvider { .. } => "INVALID_PROVIDER",
+            // Like a key the provider refused: the user sets it again.
+            CoreError::KeyForAnotherAddress { .. } => "REMOTE_AUTH",
             CoreError::NoEmbeddingModel { .. } => "NO_EMBEDDING_MODEL",
             CoreError::NotAnEmbeddingModel { .. } => "NOT_AN_EMBEDDING_MODEL",
             CoreError::SourceNotFound { .. } => "SOURCE_NOT_FOUND",
+            CoreError::HearthFolder { .. } => "HEARTH_FOLDER",
+            CoreError::NotADocument { .. } => "NOT_A_DOCUMENT",
             CoreError::NoCollections => "NO_COLLECTIONS",
             CoreError::NothingToIndex { .. } => "NOTHING_TO_INDEX",
             CoreError::Document(e) => e.code(),

@@ -101,7 +101,9 @@ impl Hearth {
         };
         let library = Library::load(&options.paths.library_file())?;
         let store = Arc::new(Store::open(options.paths.database_file())?);
-        // Answers that were streaming when the app last stopped can never finish now.
+        // Answers left streaming by a process that has died can never finish now. Those
+        // another live process is writing (the app, while `hearth history list` runs)
+        // are left alone: the store knows each one's writer.
         let interrupted = store.mark_interrupted()?;
         if interrupted > 0 {
             tracing::warn!(
@@ -140,17 +142,19 @@ impl Hearth {
         self.config.read().map(|c| c.clone()).unwrap_or_default()
     }
 
-    /// Changes and saves the settings. Loaded models keep their settings until reloaded;
-    /// offline mode and remote providers take effect at once.
+    /// Changes and saves the settings. `change` edits the settings file as it is on disk
+    /// now (under a lock every Hearth process shares), so what another process saved
+    /// meanwhile is kept, and the settings here become what was written. Loaded models
+    /// keep their settings until reloaded; offline mode and remote providers take
+    /// effect at once.
     pub fn update_config(&self, change: impl FnOnce(&mut Config)) -> Result<()> {
         let mut config = self.config.write().map_err(|_| poisoned())?;
-        let mut changed = config.clone();
-        change(&mut changed);
-        changed.save(&self.paths.config_file())?;
+        let changed = Config::update(&self.paths.config_file(), change)?;
         self.network.set_offline(changed.offline);
         // Remote engines are cheap to make and carry the provider and redaction
         // settings: the next request builds them again.
-        let before: Vec<String> = config.providers.iter().map(|p| p.name.clone()).collect();
+        let mut before: Vec<String> = config.providers.iter().map(|p| p.name.clone()).collect();
+        before.extend(changed.providers.iter().map(|p| p.name.clone()));
         *config = changed;
         drop(config);
         for name in before {

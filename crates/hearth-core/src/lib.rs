@@ -5,6 +5,7 @@
 //! CLI, the HTTP server and the desktop shell only translate their inputs into these
 //! calls and the results back.
 
+pub mod access;
 pub mod ask;
 pub mod audit;
 pub mod bench;
@@ -14,6 +15,7 @@ pub mod config;
 pub mod documents;
 pub mod erase;
 pub mod error;
+pub mod files;
 mod fold;
 pub mod generate;
 mod hearth;

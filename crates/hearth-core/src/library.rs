@@ -1,7 +1,8 @@
 //! The model library: which GGUF files Hearth knows, under which short id, and where
-//! they came from. Kept in `library.json` in the data folder (written atomically) until
-//! the SQLite store takes it over. Files found in other apps' folders are listed by
-//! path and never copied.
+//! they came from. Kept in `library.json` in the data folder (each change made under a
+//! lock every Hearth process shares, then written atomically) until the SQLite store
+//! takes it over. Files found in other apps' folders are listed by path and never
+//! copied.
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -38,12 +39,15 @@ pub struct LibraryEntry {
     pub added_at: u64,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 struct LibraryFile {
     version: u32,
     models: Vec<LibraryEntry>,
 }
 
+/// The library as this process last read or wrote it. Every change is made to the file
+/// as it is on disk (see [`crate::files::update_locked`]), so a model another process
+/// added meanwhile is kept, and the copy here is then what was written.
 pub struct Library {
     file: PathBuf,
     entries: Vec<LibraryEntry>,
@@ -51,26 +55,9 @@ pub struct Library {
 
 impl Library {
     pub fn load(file: &Path) -> Result<Self> {
-        let entries = match std::fs::read(file) {
-            Ok(bytes) => {
-                let parsed: LibraryFile =
-                    serde_json::from_slice(&bytes).map_err(|e| CoreError::Library {
-                        path: file.to_path_buf(),
-                        reason: e.to_string(),
-                    })?;
-                parsed.models
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(source) => {
-                return Err(CoreError::Io {
-                    what: format!("reading {}", file.display()),
-                    source,
-                })
-            }
-        };
         Ok(Self {
             file: file.to_path_buf(),
-            entries,
+            entries: read_file(file)?.models,
         })
     }
 
@@ -80,14 +67,7 @@ impl Library {
 
     /// By id, or by path (as given or canonical).
     pub fn find(&self, spec: &str) -> Option<&LibraryEntry> {
-        if let Some(entry) = self.entries.iter().find(|e| e.id == spec) {
-            return Some(entry);
-        }
-        let path = Path::new(spec);
-        let canonical = path.canonicalize().ok();
-        self.entries
-            .iter()
-            .find(|e| e.path == path || canonical.as_ref().is_some_and(|c| *c == e.path))
+        find(&self.entries, spec)
     }
 
     /// Registers a checked model file. The id defaults to a slug of the file name and is
@@ -102,79 +82,111 @@ impl Library {
             what: format!("opening {}", path.display()),
             source,
         })?;
-        if let Some(existing) = self.entries.iter().find(|e| e.path == path) {
-            return Ok(existing.clone());
-        }
-        let id = match id {
-            Some(id) => {
-                let id = slug(id);
-                if let Some(other) = self.entries.iter().find(|e| e.id == id) {
-                    return Err(CoreError::DuplicateModel {
-                        id,
-                        path: other.path.clone(),
-                    });
-                }
-                id
+        self.update(|entries| {
+            if let Some(existing) = entries.iter().find(|e| e.path == path) {
+                return Ok(existing.clone());
             }
-            None => self.unique_id(&slug(
-                &path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy())
-                    .unwrap_or_default(),
-            )),
-        };
-        let entry = LibraryEntry {
-            id,
-            path,
-            source,
-            added_at: now(),
-        };
-        self.entries.push(entry.clone());
-        self.save()?;
-        Ok(entry)
+            let id = match id {
+                Some(id) => {
+                    let id = slug(id);
+                    if let Some(other) = entries.iter().find(|e| e.id == id) {
+                        return Err(CoreError::DuplicateModel {
+                            id,
+                            path: other.path.clone(),
+                        });
+                    }
+                    id
+                }
+                None => unique_id(
+                    entries,
+                    &slug(
+                        &path
+                            .file_stem()
+                            .map(|s| s.to_string_lossy())
+                            .unwrap_or_default(),
+                    ),
+                ),
+            };
+            let entry = LibraryEntry {
+                id,
+                path,
+                source,
+                added_at: now(),
+            };
+            entries.push(entry.clone());
+            Ok(entry)
+        })
     }
 
     pub fn remove(&mut self, spec: &str) -> Result<LibraryEntry> {
-        let id = self
-            .find(spec)
-            .map(|e| e.id.clone())
-            .ok_or_else(|| CoreError::UnknownModel {
-                name: spec.to_owned(),
-            })?;
-        let index = self
-            .entries
-            .iter()
-            .position(|e| e.id == id)
-            .ok_or_else(|| CoreError::UnknownModel {
-                name: spec.to_owned(),
-            })?;
-        let entry = self.entries.remove(index);
-        self.save()?;
-        Ok(entry)
+        self.update(|entries| {
+            let index = find(entries, spec)
+                .map(|e| e.id.clone())
+                .and_then(|id| entries.iter().position(|e| e.id == id))
+                .ok_or_else(|| CoreError::UnknownModel {
+                    name: spec.to_owned(),
+                })?;
+            Ok(entries.remove(index))
+        })
     }
 
-    fn unique_id(&self, base: &str) -> String {
-        let base = if base.is_empty() { "model" } else { base };
-        let mut id = base.to_owned();
-        let mut n = 2;
-        while self.entries.iter().any(|e| e.id == id) {
-            id = format!("{base}-{n}");
-            n += 1;
-        }
-        id
+    /// Applies `change` to the entries as they are in the file now, under the file's
+    /// lock, writes them when they changed, and keeps them as this copy.
+    fn update<R>(&mut self, change: impl FnOnce(&mut Vec<LibraryEntry>) -> Result<R>) -> Result<R> {
+        let file = self.file.clone();
+        let (written, result) = crate::files::update_locked(
+            &self.file,
+            read_file,
+            |library| change(&mut library.models),
+            |library| {
+                serde_json::to_vec_pretty(library).map_err(|e| CoreError::Library {
+                    path: file.clone(),
+                    reason: e.to_string(),
+                })
+            },
+        )?;
+        self.entries = written.models;
+        Ok(result)
     }
+}
 
-    fn save(&self) -> Result<()> {
-        let body = LibraryFile {
-            version: 1,
-            models: self.entries.clone(),
-        };
-        let bytes = serde_json::to_vec_pretty(&body).map_err(|e| CoreError::Library {
-            path: self.file.clone(),
+fn read_file(file: &Path) -> Result<LibraryFile> {
+    match std::fs::read(file) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| CoreError::Library {
+            path: file.to_path_buf(),
             reason: e.to_string(),
-        })?;
-        write_atomically(&self.file, &bytes)
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LibraryFile {
+            version: 1,
+            models: Vec::new(),
+        }),
+        Err(source) => Err(CoreError::Io {
+            what: format!("reading {}", file.display()),
+            source,
+        }),
     }
+}
+
+fn find<'a>(entries: &'a [LibraryEntry], spec: &str) -> Option<&'a LibraryEntry> {
+    if let Some(entry) = entries.iter().find(|e| e.id == spec) {
+        return Some(entry);
+    }
+    let path = Path::new(spec);
+    let canonical = path.canonicalize().ok();
+    entries
+        .iter()
+        .find(|e| e.path == path || canonical.as_ref().is_some_and(|c| *c == e.path))
+}
+
+fn unique_id(entries: &[LibraryEntry], base: &str) -> String {
+    let base = if base.is_empty() { "model" } else { base };
+    let mut id = base.to_owned();
+    let mut n = 2;
+    while entries.iter().any(|e| e.id == id) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
 }
 
 /// Lowercase ASCII letters, digits, dots, underscores and dashes: ids a person can type.
@@ -197,28 +209,13 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Temporary file, fsync, rename: a crash or a full disk never leaves half a file. The
-/// path may be one the user chose (an export, a saved backup), so the temporary file is
-/// a hidden name of Hearth's own beside it, never another file of theirs (`report.tmp`
-/// for `report.json`), and it is removed when the write or the rename fails.
+/// Temporary file (owner-only), fsync, rename, fsync of the folder: a crash or a full
+/// disk never leaves half a file. The path may be one the user chose (an export, a
+/// saved backup), so the temporary file is a hidden name of Hearth's own beside it,
+/// never another file of theirs (`report.tmp` for `report.json`), and it is removed
+/// when the write or the rename fails. See [`crate::files::write_private_atomically`].
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let io = |what: &str, source| CoreError::Io {
-        what: format!("{what} {}", path.display()),
-        source,
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| io("creating the folder of", e))?;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.hearth-{}.tmp", std::process::id()));
-    let mut file = std::fs::File::create(&tmp).map_err(|e| io("writing", e))?;
-    file.write_all(bytes)
-        .and_then(|_| file.sync_all())
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io("writing", e)
-        })
+    crate::files::write_private_atomically(path, bytes)
 }
 
 #[cfg(test)]

@@ -114,7 +114,9 @@ impl Hearth {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "embedding-model".into())
         });
-        let target = self.paths.models_dir().join(format!("{name}.gguf"));
+        let file_name = format!("{name}.gguf");
+        check_file_name(&file_name)?;
+        let target = self.paths.models_dir().join(file_name);
         if target.exists() {
             return Err(CoreError::DuplicateModel {
                 id: name,
@@ -303,6 +305,7 @@ impl Hearth {
                 path: path.to_path_buf(),
                 message: "not a file name".into(),
             })?;
+        check_file_name(&name.to_string_lossy())?;
         let target = self.paths.models_dir().join(name);
         let io = |what: String, source| CoreError::Io { what, source };
         if target.exists() {
@@ -328,9 +331,25 @@ impl Hearth {
                 e,
             )
         })?;
-        std::fs::rename(&partial, &target)
+        // A copy keeps the original's permissions; Hearth's own files are owner-only.
+        crate::files::make_private(&partial)
+            .and_then(|()| std::fs::rename(&partial, &target))
             .map_err(|e| io(format!("moving {} into place", target.display()), e))?;
         Ok(target)
+    }
+}
+
+/// Refuses a name for a file written into the models folder that is not a plain file
+/// name on every system (`C:evil.gguf`, `x.gguf:stream`, `CON.gguf`, `..`): see
+/// [`hearth_models::file_name_problem`].
+fn check_file_name(name: &str) -> Result<()> {
+    match hearth_models::file_name_problem(name) {
+        None => Ok(()),
+        Some(reason) => Err(CoreError::Models(hearth_models::ModelsError::InvalidName {
+            what: "model file name",
+            value: name.to_owned(),
+            reason,
+        })),
     }
 }
 
@@ -383,5 +402,29 @@ mod tests {
             PullSource::parse("org/repo:sub/file.gguf"),
             PullSource::Hub(DownloadRequest::new("org/repo", "sub/file.gguf"))
         );
+    }
+
+    /// Names of files copied or converted into the models folder (from a path the user
+    /// chose, or a model id) are plain names on every system.
+    #[test]
+    fn files_written_into_the_models_folder_have_plain_names() {
+        for (name, ok) in [
+            ("all-MiniLM-L6-v2.gguf", true),
+            ("model.Q4_K_M.gguf", true),
+            ("C:evil.gguf", false),
+            ("model.gguf:stream", false),
+            ("../evil.gguf", false),
+            ("sub\\evil.gguf", false),
+            ("CON.gguf", false),
+            ("com1.gguf", false),
+            ("model.gguf.", false),
+            ("tab\t.gguf", false),
+        ] {
+            let result = check_file_name(name);
+            assert_eq!(result.is_ok(), ok, "{name:?}: {result:?}");
+            if let Err(e) = result {
+                assert_eq!(e.code(), "INVALID_NAME", "{name:?}");
+            }
+        }
     }
 }

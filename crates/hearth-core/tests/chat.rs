@@ -304,30 +304,106 @@ fn an_empty_message_is_refused_and_nothing_is_written() {
         .is_empty());
 }
 
+/// Set in the child of the crash test below: the Hearth home it writes to until it
+/// ends in the middle of an answer.
+const CRASH_CHILD_HOME: &str = "HEARTH_CHAT_CRASH_CHILD_HOME";
+const CRASH_CHILD_TEST: &str =
+    "answers_cut_off_by_a_crash_are_marked_interrupted_at_the_next_start";
+const ANSWER_LINE: &str = "HEARTH-ANSWER";
+
+/// A real crash: a child process (this test binary again) starts an answer and ends
+/// without finishing it or running any destructor. Its answer is labelled at the next
+/// start, because its writer is gone.
 #[test]
 fn answers_cut_off_by_a_crash_are_marked_interrupted_at_the_next_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let paths = Paths::under(dir.path());
-    let fake = Arc::new(FakeEngine::new());
-    let open = || {
+    let open = |home: &std::path::Path, fake: Arc<FakeEngine>| {
         Hearth::open(OpenOptions {
-            paths: paths.clone(),
-            isolation: Some(Isolation::Provided(fake.clone())),
+            paths: Paths::under(home),
+            isolation: Some(Isolation::Provided(fake)),
         })
         .unwrap()
     };
-    let hearth = open();
-    let conversation = hearth.new_conversation(None, None).unwrap();
-    let turn = hearth
+    if let Some(home) = std::env::var_os(CRASH_CHILD_HOME) {
+        let fake = Arc::new(FakeEngine::new());
+        let hearth = open(std::path::Path::new(&home), fake.clone());
+        let conversation = hearth.new_conversation(None, None).unwrap();
+        let turn = hearth
+            .send_message(&conversation.id, "Hello", options())
+            .unwrap();
+        let _unfinished = fake.next_request(WAIT).unwrap();
+        println!("{ANSWER_LINE} {}", turn.answer_id);
+        std::io::Write::flush(&mut std::io::stdout()).unwrap();
+        // The process "dies" here: nothing finishes the answer.
+        std::process::exit(0);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            CRASH_CHILD_TEST,
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CRASH_CHILD_HOME, dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let answer_id = stdout
+        .lines()
+        // The harness may print the test's name on the same line first.
+        .find_map(|line| line.split_once(ANSWER_LINE).map(|(_, id)| id))
+        .unwrap_or_else(|| {
+            panic!(
+                "the child started no answer: {output:?}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })
+        .trim()
+        .to_owned();
+    let reopened = open(dir.path(), Arc::new(FakeEngine::new()));
+    let answer = reopened
+        .store()
+        .message(&hearth_store::MessageId::from(answer_id.as_str()))
+        .unwrap();
+    assert_eq!(answer.state, MessageState::Interrupted);
+}
+
+/// Opening the history again while an answer streams (here in the same process; the
+/// CLI's durability test does it from other processes) leaves the answer streaming, and
+/// every word of it reaches the database.
+#[test]
+fn opening_hearth_again_leaves_a_live_answer_streaming() {
+    let f = fixture();
+    let conversation = f.hearth.new_conversation(None, None).unwrap();
+    let turn = f
+        .hearth
         .send_message(&conversation.id, "Hello", options())
         .unwrap();
     let answer_id = turn.answer_id.clone();
-    let _unfinished = fake.next_request(WAIT).unwrap();
-    // The process "dies" here: the answer never finishes. The next start cleans up.
-    std::mem::forget(turn);
-    let reopened = open();
-    let answer = reopened.store().message(&answer_id).unwrap();
-    assert_eq!(answer.state, MessageState::Interrupted);
+    let reader = std::thread::spawn(move || collect(turn));
+    let mut stream = f.fake.next_request(WAIT).unwrap();
+    let mut sent = String::new();
+    for word in ["One ", "more ", "word ", "each ", "time."] {
+        assert!(stream.push(word));
+        sent.push_str(word);
+        let again = Hearth::open(OpenOptions {
+            paths: f.hearth.paths().clone(),
+            isolation: Some(Isolation::Provided(f.fake.clone())),
+        })
+        .unwrap();
+        assert_eq!(
+            again.store().message(&answer_id).unwrap().state,
+            MessageState::Streaming
+        );
+    }
+    stream.finish(StopReason::EndOfGeneration);
+    let (text, message) = reader.join().unwrap();
+    assert_eq!(text, sent);
+    assert_eq!(
+        (message.content.as_str(), message.state),
+        (sent.as_str(), MessageState::Done)
+    );
 }
 
 /// What one exchange looked like from the fake model's side.

@@ -161,6 +161,13 @@ fn a_short_document_is_one_step_and_key_point_quotes_are_verbatim() {
         .iter()
         .filter_map(|p| p.quote.as_ref())
         .collect();
+    // A check over no quotes would prove nothing: points that restate the text find a
+    // sentence to quote (a point the model made up finds none and gets no quote).
+    assert!(!summary.points.is_empty(), "{summary:?}");
+    assert!(
+        !quotes.is_empty(),
+        "no point was given a quote: {summary:?}"
+    );
     for quote in &quotes {
         let words = quote.trim_end_matches(" …");
         assert!(

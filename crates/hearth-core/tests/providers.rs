@@ -2,7 +2,9 @@
 //! one with its key (kept out of config.toml), chat with `PROVIDER:MODEL` and find the
 //! generation audited under the provider's name, offline mode refusing before any
 //! connection and surviving a restart, a changed key used at once, and removal
-//! forgetting the key.
+//! forgetting the key. A key goes only to the origin it was set for: a changed address
+//! deletes it, a hand-edited config.toml cannot redirect it, plain http:// is refused
+//! beyond this computer, and redirects are not followed.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -317,6 +319,245 @@ fn bad_provider_settings_are_refused_with_the_reason() {
     hearth.save_provider(no_models, None).unwrap();
     let error = ask(&hearth, "bare").unwrap_err().to_string();
     assert!(error.contains("bare:MODEL"), "{error}");
+}
+
+/// The "attacker": a second listener on another loopback port, which records every
+/// request (and its Authorization and x-api-key headers) it gets.
+fn attacker(reply: Reply) -> MockProvider {
+    MockProvider::start(vec![reply])
+}
+
+fn no_key_reached(attacker: &MockProvider) {
+    for request in attacker.requests() {
+        assert_eq!(request.header("authorization"), None, "{request:?}");
+        assert_eq!(request.header("x-api-key"), None, "{request:?}");
+    }
+}
+
+#[test]
+fn a_changed_address_removes_the_key_so_it_never_reaches_the_new_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let hearth = open(dir.path());
+    let mock = MockProvider::start(vec![
+        Reply::openai_stream(&["Hello."]),
+        Reply::openai_stream(&["Same origin."]),
+    ]);
+    let attacker = attacker(Reply::openai_stream(&["Thanks for the key."]));
+    hearth
+        .save_provider(
+            provider("work", Protocol::OpenAi, &mock),
+            Some(ApiKey::new("sk-work-secret")),
+        )
+        .unwrap();
+    assert_eq!(ask(&hearth, "work:model-a").unwrap(), "Hello.");
+    assert_eq!(
+        mock.requests()[0].header("authorization"),
+        Some("Bearer sk-work-secret")
+    );
+
+    // Another path at the same origin keeps the key.
+    let same_origin = ProviderConfig {
+        base_url: Some(mock.base_url().replace("/v1", "/api/v1")),
+        ..provider("work", Protocol::OpenAi, &mock)
+    };
+    let view = hearth.save_provider(same_origin, None).unwrap();
+    assert_eq!(
+        (view.key, view.key_removed),
+        (Some(KeyPlace::SealedFile), false)
+    );
+    assert_eq!(ask(&hearth, "work:model-a").unwrap(), "Same origin.");
+    assert_eq!(
+        mock.requests()[1].header("authorization"),
+        Some("Bearer sk-work-secret")
+    );
+
+    // Another port on the same host is another origin: the key is deleted.
+    let moved = ProviderConfig {
+        base_url: Some(attacker.base_url()),
+        ..provider("work", Protocol::OpenAi, &mock)
+    };
+    let view = hearth.save_provider(moved.clone(), None).unwrap();
+    assert_eq!((view.key, view.key_removed), (None, true));
+    assert_eq!(view.problem, None);
+    assert_eq!(hearth.providers()[0].key, None);
+    let sealed = std::fs::read_to_string(dir.path().join("config/secrets.json")).unwrap();
+    assert!(!sealed.contains("\"work\""), "the key is deleted: {sealed}");
+    assert_eq!(ask(&hearth, "work:model-a").unwrap(), "Thanks for the key.");
+    assert_eq!(attacker.requests().len(), 1);
+    no_key_reached(&attacker);
+
+    // Saving again at the new address has nothing left to remove; a key set now is
+    // for the new address.
+    let view = hearth.save_provider(moved, None).unwrap();
+    assert!(!view.key_removed);
+    hearth
+        .set_provider_key("work", ApiKey::new("sk-for-the-new-one"))
+        .unwrap();
+    assert!(hearth.providers()[0].problem.is_none());
+}
+
+#[test]
+fn a_hand_edited_address_never_gets_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockProvider::start(vec![]);
+    let attacker = attacker(Reply::anthropic_stream(&["Thanks for the key."]));
+    {
+        let hearth = open(dir.path());
+        hearth
+            .save_provider(
+                provider("claude", Protocol::Anthropic, &mock),
+                Some(ApiKey::new("sk-ant-secret-2")),
+            )
+            .unwrap();
+    }
+    // Another program rewrites the address in config.toml.
+    let path = dir.path().join("config/config.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    assert!(config.contains(&mock.base_url()), "{config}");
+    std::fs::write(
+        &path,
+        config.replace(&mock.base_url(), &attacker.base_url()),
+    )
+    .unwrap();
+
+    let hearth = open(dir.path());
+    let listed = &hearth.providers()[0];
+    assert_eq!(listed.key, Some(KeyPlace::SealedFile));
+    let problem = listed.problem.as_deref().unwrap_or_default();
+    assert!(problem.contains("set the key again"), "{problem}");
+    let error = ask(&hearth, "claude:model-a").unwrap_err();
+    assert_eq!(error.code(), "REMOTE_AUTH", "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("was not sent") && message.contains("hearth providers key claude"),
+        "{message}"
+    );
+    assert!(!message.contains("secret"), "{message}");
+    assert_eq!(
+        attacker.connections(),
+        0,
+        "nothing is sent to the new address"
+    );
+    assert_eq!(mock.connections(), 0);
+
+    // Setting the key again binds it to the address in use.
+    hearth
+        .set_provider_key("claude", ApiKey::new("sk-ant-chosen"))
+        .unwrap();
+    assert_eq!(
+        ask(&hearth, "claude:model-a").unwrap(),
+        "Thanks for the key."
+    );
+    assert_eq!(
+        attacker.requests()[0].header("x-api-key"),
+        Some("sk-ant-chosen")
+    );
+}
+
+#[test]
+fn plain_http_is_refused_except_to_this_computer() {
+    let dir = tempfile::tempdir().unwrap();
+    let hearth = open(dir.path());
+    let mock = MockProvider::start(vec![]);
+    for url in [
+        "http://10.0.0.5:8000/v1",
+        "http://api.example.com/v1",
+        "http://localhost.example.com/v1",
+    ] {
+        let config = ProviderConfig {
+            base_url: Some(url.into()),
+            ..provider("lan", Protocol::OpenAi, &mock)
+        };
+        let error = hearth
+            .save_provider(config, Some(ApiKey::new("sk-lan")))
+            .unwrap_err();
+        assert_eq!(error.code(), "INVALID_PROVIDER");
+        assert!(
+            error.to_string().contains("only allowed to this computer"),
+            "{url}: {error}"
+        );
+    }
+    assert!(hearth.providers().is_empty());
+    assert!(
+        !dir.path().join("config/secrets.json").exists(),
+        "no key is kept for a refused address"
+    );
+    for url in [
+        "https://10.0.0.5:8000/v1",
+        "http://localhost:11434/v1",
+        "http://127.0.0.2:8000/v1",
+        "http://[::1]:8000/v1",
+    ] {
+        let config = ProviderConfig {
+            base_url: Some(url.into()),
+            ..provider("lan", Protocol::OpenAi, &mock)
+        };
+        hearth.save_provider(config, None).unwrap();
+    }
+
+    // A config.toml edited by hand to plain http:// elsewhere still opens; the provider
+    // is flagged and refused before anything is sent.
+    drop(hearth);
+    let path = dir.path().join("config/config.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        config.replace("http://[::1]:8000/v1", "http://192.0.2.1:8000/v1"),
+    )
+    .unwrap();
+    let hearth = open(dir.path());
+    let problem = hearth.providers()[0].problem.clone().unwrap_or_default();
+    assert!(
+        problem.contains("only allowed to this computer"),
+        "{problem}"
+    );
+    let error = ask(&hearth, "lan:model-a").unwrap_err();
+    assert_eq!(error.code(), "INVALID_PROVIDER", "{error}");
+    assert!(
+        error.to_string().contains("only allowed to this computer"),
+        "{error}"
+    );
+    assert_eq!(
+        hearth
+            .set_provider_key("lan", ApiKey::new("sk-lan"))
+            .unwrap_err()
+            .code(),
+        "INVALID_PROVIDER"
+    );
+}
+
+#[test]
+fn redirects_are_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let hearth = open(dir.path());
+    let attacker = attacker(Reply::openai_stream(&["Thanks for the key."]));
+    let to = format!("{}/chat/completions", attacker.base_url());
+    let mock = MockProvider::start(vec![
+        Reply::error(302, serde_json::json!({})).with_header("location", &to),
+        Reply::error(307, serde_json::json!({})).with_header("location", &to),
+    ]);
+    for (name, kind) in [
+        ("openai", Protocol::OpenAi),
+        ("claude", Protocol::Anthropic),
+    ] {
+        hearth
+            .save_provider(
+                provider(name, kind, &mock),
+                Some(ApiKey::new("sk-redirected")),
+            )
+            .unwrap();
+    }
+    for (model, status) in [("openai:model-a", "302"), ("claude:model-a", "307")] {
+        let error = ask(&hearth, model).unwrap_err();
+        assert_eq!(error.code(), "REMOTE_FAILED", "{error}");
+        let message = error.to_string();
+        assert!(
+            message.contains(status) && message.contains("follows no redirects"),
+            "{message}"
+        );
+    }
+    assert_eq!(mock.requests().len(), 2);
+    assert_eq!(attacker.connections(), 0, "the redirect was followed");
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -53,10 +53,33 @@ pub fn read_path(path: &Path, limits: &Limits) -> Result<Document, DocError> {
 
 fn read_file(path: &Path, limits: &Limits) -> Result<Document, DocError> {
     let bytes = read_limited(path, limits)?;
-    check_size(&bytes, limits)?;
+    read_as_named(path, &bytes, limits)
+}
+
+fn read_as_named(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Document, DocError> {
+    check_size(bytes, limits)?;
     let ext = sniff::extension(path);
-    let format = sniff::detect(ext.as_deref(), &bytes, limits)?;
-    read_bytes(&bytes, format, limits)
+    let format = sniff::detect(ext.as_deref(), bytes, limits)?;
+    read_bytes(bytes, format, limits)
+}
+
+/// The bytes of the file at `path`, refused over the size limit before they are read,
+/// for callers that look at a file before reading it as a document
+/// ([`read_named_bytes`]), so that what is checked is what is read. Errors name the file.
+pub fn read_file_bytes(path: &Path, limits: &Limits) -> Result<Vec<u8>, DocError> {
+    read_limited(path, limits).map_err(|e| DocError::File {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    })
+}
+
+/// Reads `bytes` that came from the file at `path` as [`read_path`] reads that file:
+/// the reader chosen by its extension and its content. Errors name the file.
+pub fn read_named_bytes(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Document, DocError> {
+    read_as_named(path, bytes, limits).map_err(|e| DocError::File {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    })
 }
 
 /// The file's bytes, refusing files over the size limit before reading them.
@@ -134,13 +157,22 @@ pub struct DecodedText {
 /// Reads a plain-text file (.txt, .md, source code...) with the same size limit,
 /// encoding detection and binary-junk check as [`read_path`], keeping the text as it is.
 pub fn read_text(path: &Path, limits: &Limits) -> Result<DecodedText, DocError> {
+    let bytes = read_file_bytes(path, limits)?;
+    decode_named_text(path, &bytes, limits)
+}
+
+/// Decodes `bytes` that came from the file at `path` as [`read_text`] decodes that file.
+pub fn decode_named_text(
+    path: &Path,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<DecodedText, DocError> {
     let wrap = |e| DocError::File {
         path: path.to_path_buf(),
         source: Box::new(e),
     };
-    let bytes = read_limited(path, limits).map_err(wrap)?;
-    check_size(&bytes, limits).map_err(wrap)?;
-    let decoded = text::decode(&bytes, None).map_err(wrap)?;
+    check_size(bytes, limits).map_err(wrap)?;
+    let decoded = text::decode(bytes, None).map_err(wrap)?;
     Ok(DecodedText {
         text: decoded.text,
         encoding: decoded.encoding.to_string(),

@@ -16,9 +16,16 @@ pub struct Limits {
     pub zip_ratio_floor_bytes: u64,
     /// Most entries a zip container may have.
     pub max_zip_entries: usize,
-    /// Largest size one compressed stream inside a PDF may inflate to. lopdf inflates
-    /// without a cap, so larger streams are refused before it sees the file.
+    /// Largest size one compressed stream inside a PDF may decode to (through its whole
+    /// filter chain). Counted while decoding; larger streams make the file refused.
     pub max_pdf_stream_bytes: u64,
+    /// Most bytes all of a PDF's streams may decode to together, counted while decoding
+    /// (images and attached files are not decoded, so they do not count).
+    pub max_pdf_decoded_bytes: u64,
+    /// Together, a PDF's streams may also decode to at most this many times the file's
+    /// size (or 64 MB, whichever is more), so a small file cannot claim the whole
+    /// [`Limits::max_pdf_decoded_bytes`]. Real PDFs decode to 2-20 times their size.
+    pub max_pdf_expansion: u64,
     /// Most pages read from a PDF; the rest are skipped with a warning.
     pub max_pages: u32,
     /// Most bytes of text kept from one document; the rest is dropped with a warning.
@@ -34,6 +41,8 @@ impl Default for Limits {
             zip_ratio_floor_bytes: 1024 * 1024,
             max_zip_entries: 10_000,
             max_pdf_stream_bytes: 256 * 1024 * 1024,
+            max_pdf_decoded_bytes: 512 * 1024 * 1024,
+            max_pdf_expansion: 100,
             max_pages: 10_000,
             max_text_bytes: 64 * 1024 * 1024,
         }

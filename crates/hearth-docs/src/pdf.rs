@@ -40,16 +40,19 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Document, DocError> 
     if !crate::sniff::is_pdf(bytes) {
         return Err(DocError::corrupt(FORMAT, "it does not start with %PDF-"));
     }
-    if let Some(at) = crate::pdf_guard::find_stream_bomb(bytes, limits.max_pdf_stream_bytes) {
+    let budget = crate::pdf_guard::Budget::new(bytes.len(), limits);
+    if let Err(bomb) = crate::pdf_guard::check_raw(bytes, &budget) {
         return Err(DocError::zip_bomb(
             FORMAT,
             format!(
-                "the stream at byte {at} inflates to more than {} bytes",
-                limits.max_pdf_stream_bytes
+                "the stream at byte {} inflates to more than {} bytes ({}), the most Hearth decodes from one stream",
+                bomb.at,
+                budget.per_stream,
+                mb(budget.per_stream)
             ),
         ));
     }
-    let doc = load(bytes)?;
+    let doc = load(bytes, budget)?;
     let page_ids: BTreeMap<u32, ObjectId> = catch_unwind(AssertUnwindSafe(|| doc.get_pages()))
         .map_err(|p| {
             DocError::corrupt(
@@ -277,15 +280,19 @@ fn extract_page(doc: &PdfDoc, number: u32, id: ObjectId) -> (PageText, Outcome) 
     (page, outcome)
 }
 
-fn load(bytes: &[u8]) -> Result<PdfDoc, DocError> {
+/// Loads the file with every stream decoded within `budget` (see [`crate::pdf_guard`]):
+/// what lopdf and pdf-extract see afterwards has no filter left to decode.
+fn load(bytes: &[u8], budget: crate::pdf_guard::Budget) -> Result<PdfDoc, DocError> {
     let options = LoadOptions {
         filter: Some(drop_links),
         ..LoadOptions::default()
     };
-    let loaded = catch_unwind(AssertUnwindSafe(|| {
-        PdfDoc::load_mem_with_options(bytes, options)
-    }));
-    let doc = match loaded {
+    let (loaded, mut budget) = crate::pdf_guard::with_budget(budget, || {
+        catch_unwind(AssertUnwindSafe(|| {
+            PdfDoc::load_mem_with_options(bytes, options)
+        }))
+    });
+    let mut doc = match loaded {
         Ok(Ok(doc)) => doc,
         Ok(Err(e)) => return Err(load_error(e)),
         Err(p) => {
@@ -295,12 +302,47 @@ fn load(bytes: &[u8]) -> Result<PdfDoc, DocError> {
             ))
         }
     };
+    if budget.over.is_none() {
+        crate::pdf_guard::plain_streams(&mut doc, &mut budget);
+    }
+    if let Some((limit, object)) = budget.over {
+        return Err(over_budget(limit, object, &budget));
+    }
     // lopdf decrypts files whose user password is empty (most "protected" PDFs only
     // restrict printing or copying); one that is still encrypted needs a real password.
     if doc.is_encrypted() {
         return Err(encrypted());
     }
     Ok(doc)
+}
+
+fn over_budget(
+    limit: crate::pdf_guard::Exceeded,
+    object: u32,
+    budget: &crate::pdf_guard::Budget,
+) -> DocError {
+    let reason = match limit {
+        crate::pdf_guard::Exceeded::Stream => format!(
+            "object {object} decodes to more than {}; Hearth decodes at most {} from one stream",
+            mb(budget.per_stream),
+            mb(budget.per_stream)
+        ),
+        crate::pdf_guard::Exceeded::Total => format!(
+            "the pdf expands past {} (at object {object}); Hearth decodes at most {} from one pdf (100 times its size, or at least 64 MB, up to a fixed cap)",
+            mb(budget.total),
+            mb(budget.total)
+        ),
+    };
+    DocError::zip_bomb(FORMAT, reason)
+}
+
+/// A byte count for messages: "12 MB", or bytes under a megabyte.
+fn mb(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 fn encrypted() -> DocError {
@@ -337,7 +379,11 @@ fn drop_links(id: ObjectId, obj: &mut Object) -> Option<(ObjectId, Object)> {
             d.remove(b"Annots");
             Some((id, obj.clone()))
         }
-        Object::Stream(_) => Some((id, Object::Null)),
+        Object::Stream(stream) => {
+            // Decoded here, before lopdf would decode an object stream itself.
+            crate::pdf_guard::plain_stream_while_loading(id, stream);
+            Some((id, Object::Null))
+        }
         other => Some((id, other.clone())),
     }
 }

@@ -65,6 +65,13 @@ pub enum GgufError {
         max: u64,
     },
 
+    #[error("{}: reading {what} would take the header past {budget} bytes of memory, far more than any real model's header needs; {REDOWNLOAD}", .path.display())]
+    HeaderTooLarge {
+        path: PathBuf,
+        what: String,
+        budget: u64,
+    },
+
     #[error("{}: metadata '{key}' claims an array of {len} elements, over the limit of {max}; {REDOWNLOAD}", .path.display())]
     ArrayTooLong {
         path: PathBuf,
@@ -186,6 +193,7 @@ impl GgufError {
             | GgufError::TooManyTensors { path, .. }
             | GgufError::TooManyKeys { path, .. }
             | GgufError::StringTooLong { path, .. }
+            | GgufError::HeaderTooLarge { path, .. }
             | GgufError::ArrayTooLong { path, .. }
             | GgufError::ArrayTooDeep { path, .. }
             | GgufError::BadValueType { path, .. }

@@ -35,8 +35,9 @@ pub use memory::{
 };
 pub use metadata::{Metadata, MetadataArray, MetadataValue, ValueType};
 pub use reader::{
-    DEFAULT_ALIGNMENT, GGUF_MAGIC, MAX_ARRAY_DEPTH, MAX_ARRAY_LEN, MAX_DIMS, MAX_KEYS, MAX_KEY_LEN,
-    MAX_STRING_LEN, MAX_TENSORS, MAX_TENSOR_NAME_LEN, MAX_VERSION, MIN_VERSION,
+    DEFAULT_ALIGNMENT, GGUF_MAGIC, MAX_ARRAY_DEPTH, MAX_ARRAY_LEN, MAX_DIMS, MAX_HEADER_MEMORY,
+    MAX_KEYS, MAX_KEY_LEN, MAX_STRING_LEN, MAX_TENSORS, MAX_TENSOR_NAME_LEN, MAX_VERSION,
+    MIN_VERSION,
 };
 pub use summary::{file_type_name, ModelSummary};
 pub use types::GgmlType;

@@ -10,7 +10,10 @@
 //!
 //! Robustness: every length read from the file is compared with the bytes left before
 //! anything is allocated or skipped, so a corrupt count costs an error, never a huge
-//! allocation or a long loop; large arrays are skipped rather than kept; there is no
+//! allocation or a long loop; everything kept (keys, strings, array elements, tensor
+//! infos and names) is charged to [`MAX_HEADER_MEMORY`] before it is allocated, so a
+//! crafted header of many long strings costs an error, not memory in proportion to the
+//! file; large arrays are skipped rather than kept; there is no
 //! recursion deeper than [`MAX_ARRAY_DEPTH`] and no arithmetic that can overflow
 //! unchecked. The `gguf_header` fuzz target at the workspace root exercises this.
 
@@ -51,6 +54,11 @@ pub const MAX_ARRAY_LEN: u64 = 1 << 30;
 pub const MAX_ARRAY_DEPTH: u32 = 8;
 /// Most dimensions of a tensor (`GGML_MAX_DIMS`).
 pub const MAX_DIMS: u32 = 4;
+/// Memory the reader may allocate for one header: keys, string values, kept arrays and
+/// tensor infos, each charged before it is allocated. Real headers need a few MiB (a
+/// 262,144-token vocabulary, the largest part, is capped by the kept-array budget at
+/// 24 MiB); a file that needs more is refused rather than read into memory.
+pub const MAX_HEADER_MEMORY: u64 = 64 << 20;
 
 /// Numeric arrays longer than this are kept only as type and length: long ones are
 /// per-token scores and token types, which Hearth never reads from the header.
@@ -63,6 +71,15 @@ const VALUE_SLOT: u64 = std::mem::size_of::<MetadataValue>() as u64;
 /// Upper bound on up-front `Vec` capacity from a count in the file; vectors grow past it
 /// only as elements are actually read.
 const MAX_PREALLOC: u64 = 4096;
+/// Charged per metadata entry beyond its key's bytes: the key's `String`, the value and
+/// the map's node.
+const ENTRY_COST: u64 = (std::mem::size_of::<String>() + VALUE_SLOT as usize + 32) as u64;
+/// Charged per tensor beyond its name's bytes (kept twice: in its info and in the set of
+/// names): its info three times (a vector that doubles holds the old and the new buffer
+/// while it grows), the set's slot as many times for the same reason, and the dimensions.
+const TENSOR_COST: u64 = (3 * std::mem::size_of::<TensorInfo>()
+    + 3 * std::mem::size_of::<String>()
+    + MAX_DIMS as usize * 8) as u64;
 
 /// What was being read, for `Truncated` messages.
 enum What<'a> {
@@ -103,6 +120,8 @@ struct Input<'p, R> {
     path: &'p Path,
     /// Bytes left in [`KEPT_ARRAY_BUDGET`].
     array_budget: u64,
+    /// Bytes left in [`MAX_HEADER_MEMORY`].
+    header_budget: u64,
 }
 
 impl<R: Read> Input<'_, R> {
@@ -182,9 +201,26 @@ impl<R: Read> Input<'_, R> {
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }
 
-    /// Reads a length-prefixed string of at most `max` bytes.
-    fn string(&mut self, max: u64, what: &What<'_>) -> Result<String, GgufError> {
+    /// Takes `bytes` out of the header's memory budget, before they are allocated.
+    fn charge(&mut self, bytes: u64, what: &What<'_>) -> Result<(), GgufError> {
+        match self.header_budget.checked_sub(bytes) {
+            Some(left) => {
+                self.header_budget = left;
+                Ok(())
+            }
+            None => Err(GgufError::HeaderTooLarge {
+                path: self.path.to_path_buf(),
+                what: what.to_string(),
+                budget: MAX_HEADER_MEMORY,
+            }),
+        }
+    }
+
+    /// Reads a length-prefixed string of at most `max` bytes, charging `overhead` more
+    /// than its length to the budget.
+    fn string(&mut self, max: u64, overhead: u64, what: &What<'_>) -> Result<String, GgufError> {
         let len = self.string_len(max, what)?;
+        self.charge(len.saturating_add(overhead), what)?;
         self.text(len, what)
     }
 
@@ -231,7 +267,7 @@ impl<R: Read> Input<'_, R> {
             ValueType::F32 => MetadataValue::F32(f32::from_le_bytes(self.array(&what)?)),
             // llama.cpp reads a bool as one byte and treats any non-zero byte as true.
             ValueType::Bool => MetadataValue::Bool(u8::from_le_bytes(self.array(&what)?) != 0),
-            ValueType::String => MetadataValue::String(self.string(MAX_STRING_LEN, &what)?),
+            ValueType::String => MetadataValue::String(self.string(MAX_STRING_LEN, 0, &what)?),
             ValueType::U64 => MetadataValue::U64(u64::from_le_bytes(self.array(&what)?)),
             ValueType::I64 => MetadataValue::I64(i64::from_le_bytes(self.array(&what)?)),
             ValueType::F64 => MetadataValue::F64(f64::from_le_bytes(self.array(&what)?)),
@@ -280,7 +316,7 @@ impl<R: Read> Input<'_, R> {
         }
 
         let slots = len * VALUE_SLOT;
-        let mut keep = keep && slots <= self.array_budget;
+        let mut keep = keep && slots <= self.array_budget && slots <= self.header_budget;
         if elem_type.fixed_size().is_some() && len > MAX_KEPT_NUMERIC_ARRAY {
             keep = false;
         }
@@ -293,15 +329,17 @@ impl<R: Read> Input<'_, R> {
             });
         }
         self.array_budget -= slots;
+        self.charge(slots, &what)?;
 
         let mut values = Vec::with_capacity(len.min(MAX_PREALLOC) as usize);
         for i in 0..len {
             let value = match elem_type {
                 ValueType::String => {
-                    let s = self.string(MAX_STRING_LEN, &what)?;
-                    let cost = s.len() as u64;
-                    if cost > self.array_budget {
-                        // Out of budget part-way: drop what was kept and skip the rest.
+                    let cost = self.string_len(MAX_STRING_LEN, &what)?;
+                    if cost > self.array_budget || cost > self.header_budget {
+                        // Out of budget part-way: drop what was kept and skip the rest,
+                        // this string included, before allocating it.
+                        self.skip(cost, &what)?;
                         self.skip_elements(key, elem_type, len - i - 1, depth)?;
                         return Ok(MetadataArray {
                             elem_type,
@@ -310,7 +348,8 @@ impl<R: Read> Input<'_, R> {
                         });
                     }
                     self.array_budget -= cost;
-                    MetadataValue::String(s)
+                    self.charge(cost, &what)?;
+                    MetadataValue::String(self.text(cost, &what)?)
                 }
                 ValueType::Array => MetadataValue::Array(self.array_value(key, depth + 1, true)?),
                 _ => self.value(key, elem_type, depth)?,
@@ -359,7 +398,7 @@ impl<R: Read> Input<'_, R> {
     fn metadata(&mut self, n_kv: u64) -> Result<Metadata, GgufError> {
         let mut metadata = Metadata::default();
         for index in 0..n_kv {
-            let key = self.string(MAX_KEY_LEN, &What::Key(index))?;
+            let key = self.string(MAX_KEY_LEN, ENTRY_COST, &What::Key(index))?;
             if key.is_empty() {
                 return Err(GgufError::EmptyKey {
                     path: self.path.to_path_buf(),
@@ -396,6 +435,7 @@ impl<R: Read> Input<'_, R> {
                 len,
             });
         }
+        self.charge(2 * len + TENSOR_COST, &name_what)?;
         let name = self.text(len, &name_what)?;
         if names.contains(&name) {
             return Err(GgufError::DuplicateTensor {
@@ -491,6 +531,7 @@ pub(crate) fn parse<R: Read>(reader: R, file_len: u64, path: &Path) -> Result<Gg
         file_len,
         path,
         array_budget: KEPT_ARRAY_BUDGET,
+        header_budget: MAX_HEADER_MEMORY,
     };
     let path_buf = || path.to_path_buf();
 

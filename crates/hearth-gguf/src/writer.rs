@@ -140,7 +140,12 @@ impl GgufWriter {
     /// Writes to `path` atomically (a temporary file beside it, then a rename).
     pub fn write_file(&self, path: &Path) -> io::Result<()> {
         let partial = path.with_extension("gguf.partial");
-        let result = fs::File::create(&partial).and_then(|file| {
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        // Readable by its owner only (0600), whatever the umask.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let result = options.open(&partial).and_then(|file| {
             let mut out = BufWriter::new(file);
             self.write_to(&mut out)?;
             out.into_inner().map_err(|e| e.into_error())?.sync_all()

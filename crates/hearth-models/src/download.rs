@@ -310,11 +310,12 @@ struct PartFile {
 impl PartFile {
     /// Opens (or creates) the partial file and hashes the bytes already in it.
     fn open(path: &Path) -> Result<Self, ModelsError> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        // Like every file of Hearth's, private to its user (0600), whatever the umask.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
             .open(path)
             .map_err(|e| ModelsError::io("open", path, e))?;
         let mut part = PartFile {

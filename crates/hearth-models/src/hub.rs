@@ -544,6 +544,58 @@ pub(crate) fn resolve_location(base: &str, location: &str) -> Option<String> {
     Some(format!("{scheme}://{authority}{dir}{location}"))
 }
 
+/// Why `name` cannot be one file or folder name inside the models folder on every
+/// system Hearth runs on, or `None` when it can. Checked on every OS, not only Windows,
+/// so a name is refused the same way everywhere (and the check is tested on Linux):
+/// on Windows `C:evil.gguf` is relative to drive C's current folder, `model.gguf:x`
+/// writes an alternate data stream, `CON` or `nul.gguf` is a device, and a trailing dot
+/// or space is dropped, so the file written would not be the one named.
+pub fn file_name_problem(name: &str) -> Option<&'static str> {
+    const DEVICES: [&str; 6] = ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"];
+    if name.is_empty() {
+        return Some("the name is empty");
+    }
+    if name == "." || name == ".." {
+        return Some("'.' and '..' are not file names");
+    }
+    if name.contains(['/', '\\']) {
+        return Some("a file name cannot contain '/' or '\\'");
+    }
+    if name.contains(':') {
+        return Some(
+            "a file name cannot contain ':' (a drive or an alternate data stream on Windows)",
+        );
+    }
+    if name.chars().any(char::is_control) {
+        return Some("a file name cannot contain control characters");
+    }
+    if name.contains(['<', '>', '"', '|', '?', '*']) {
+        return Some("a file name cannot contain < > \" | ? or *");
+    }
+    if name.ends_with(['.', ' ']) {
+        return Some("a file name cannot end with a dot or a space (Windows drops them)");
+    }
+    if name.len() > 255 {
+        return Some("a file name can have at most 255 bytes");
+    }
+    // The device names stay devices with any extension and trailing spaces ("nul .txt").
+    let stem = name.split('.').next().unwrap_or(name).trim_end_matches(' ');
+    let numbered = |prefix: &str| {
+        stem.get(..3)
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+            && stem.get(3..).is_some_and(|n| {
+                matches!(n, "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9")
+                    || matches!(n, "\u{b9}" | "\u{b2}" | "\u{b3}")
+            })
+    };
+    if DEVICES.iter().any(|d| stem.eq_ignore_ascii_case(d)) || numbered("COM") || numbered("LPT") {
+        return Some(
+            "CON, PRN, AUX, NUL, COM1 to COM9 and LPT1 to LPT9 are device names on Windows",
+        );
+    }
+    None
+}
+
 fn invalid(what: &'static str, value: &str, reason: &'static str) -> ModelsError {
     ModelsError::InvalidName {
         what,
@@ -582,6 +634,10 @@ fn validate_file(file: &str) -> Result<(), ModelsError> {
             file,
             "use the path shown in the repository's file list, without '..' or a leading '/'",
         ));
+    }
+    // Each folder and the file itself must be a plain name on every system.
+    if let Some(reason) = file.split('/').find_map(file_name_problem) {
+        return Err(invalid("file name", file, reason));
     }
     // Downloads are staged in DEST/.partial; a file of that name would collide with it.
     if file.split('/').next() == Some(".partial") {
@@ -717,6 +773,71 @@ mod tests {
         assert!(DownloadRequest::new("gpt2", "sub/model.Q4_K_M.gguf")
             .validate()
             .is_ok());
+    }
+
+    /// Names that would land outside the models folder, in a stream or on a device on
+    /// Windows, or under another name there, are refused on every system.
+    #[test]
+    fn file_names_unsafe_on_any_system_are_refused() {
+        let table: &[(&str, bool)] = &[
+            ("model.Q4_K_M.gguf", true),
+            ("Llama-3.2-1B-Instruct-Q4_K_M.gguf", true),
+            ("console.gguf", true),
+            ("com10.gguf", true),
+            ("nullable.gguf", true),
+            (".hidden.gguf", true),
+            ("C:evil.gguf", false),
+            ("model.gguf:stream", false),
+            ("foo:stream", false),
+            ("C:", false),
+            ("a\\b.gguf", false),
+            ("a/b.gguf", false),
+            ("..", false),
+            (".", false),
+            ("", false),
+            ("model.gguf.", false),
+            ("model.gguf ", false),
+            ("model\u{0}.gguf", false),
+            ("model\n.gguf", false),
+            ("model\u{7f}.gguf", false),
+            ("what?.gguf", false),
+            ("a*b.gguf", false),
+            ("<x>.gguf", false),
+            ("CON", false),
+            ("con.gguf", false),
+            ("Nul.tar.gz", false),
+            ("aux .gguf", false),
+            ("COM1.gguf", false),
+            ("lpt9", false),
+            ("COM\u{b9}.gguf", false),
+            ("CONIN$", false),
+            ("éé.gguf", true),
+        ];
+        for (name, ok) in table {
+            assert_eq!(file_name_problem(name).is_none(), *ok, "{name:?}");
+        }
+        let long = "a".repeat(256);
+        assert!(file_name_problem(&long).is_some());
+        for file in [
+            "C:evil.gguf",
+            "sub/x.gguf:stream",
+            "CON/x.gguf",
+            "sub./x.gguf",
+            "nul.gguf",
+            "x.gguf ",
+        ] {
+            let error = DownloadRequest::new("org/repo", file).validate();
+            assert!(
+                matches!(
+                    error,
+                    Err(ModelsError::InvalidName {
+                        what: "file name",
+                        ..
+                    })
+                ),
+                "{file}"
+            );
+        }
     }
 
     #[test]

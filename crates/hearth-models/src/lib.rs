@@ -20,5 +20,5 @@ pub use catalog::{Catalog, CatalogEntry, ModelKind};
 pub use convert::{convert_bert, ConvertError, Converted, Pooling};
 pub use download::{download, DownloadProgress, Downloaded};
 pub use error::ModelsError;
-pub use hub::{DownloadRequest, FileMetadata, HubClient, RetryPolicy};
+pub use hub::{file_name_problem, DownloadRequest, FileMetadata, HubClient, RetryPolicy};
 pub use scan::{scan, FoundModel, ScanReport, ScanRoots, Skipped, SourceApp};

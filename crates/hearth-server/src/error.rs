@@ -156,6 +156,8 @@ impl From<CoreError> for ApiError {
                 }
                 "NO_DEFAULT_MODEL" => StatusCode::SERVICE_UNAVAILABLE,
                 "DUPLICATE_MODEL" => StatusCode::CONFLICT,
+                // Hearth's own folders are never read as documents, whoever asks.
+                "HEARTH_FOLDER" => StatusCode::FORBIDDEN,
                 "IO_ERROR"
                 | "TURN_LOST"
                 | "NO_HOME"

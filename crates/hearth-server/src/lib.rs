@@ -7,8 +7,9 @@
 //! loading, SQLite, document reading) runs on tokio's blocking threads; generation runs
 //! in the engine's own thread and streams back through channels.
 //!
-//! Safe by default (see [`auth`]): bound to 127.0.0.1, a bearer token on every API
-//! request, `Host` checked, CORS closed unless origins are configured, bodies capped.
+//! Safe by default (see [`auth`]): bound to 127.0.0.1, a bearer token (or a browser
+//! session from a one-time login link) on every API request, `Host` checked, CORS
+//! closed unless origins are configured, bodies capped.
 
 pub mod api;
 pub mod auth;
@@ -23,7 +24,6 @@ mod ui;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method};
@@ -31,7 +31,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-pub use auth::Token;
+pub use auth::{Logins, Token};
 pub use error::ApiError;
 pub use state::AppState;
 
@@ -43,6 +43,14 @@ pub struct RouterOptions {
     /// Web origins allowed to call the APIs from a browser (`http://localhost:5173`).
     /// Empty keeps CORS closed.
     pub cors_origins: Vec<String>,
+    /// More names the server answers to in `Host` (`NAME[:PORT]`, from
+    /// `hearth serve --allowed-host`), beyond its own address and the loopback names.
+    pub allowed_hosts: Vec<String>,
+    /// One-time login codes and browser sessions; keep a clone to make login links.
+    pub logins: Logins,
+    /// Whether requests may name documents on this computer by path
+    /// (`hearth serve --allow-paths`); off, documents come as uploads.
+    pub allow_paths: bool,
 }
 
 /// The whole application for a server listening on `addr`.
@@ -52,16 +60,24 @@ pub fn app(
     addr: SocketAddr,
     options: &RouterOptions,
 ) -> Result<Router, String> {
-    let gate = auth::Gate {
-        token: token.clone(),
-        hosts: Arc::new(allowed_hosts(addr)),
-    };
+    let state = state.with_paths(if options.allow_paths {
+        state::PathInputs::Allowed
+    } else {
+        state::PathInputs::Disabled
+    });
+    let gate = auth::Gate::new(
+        token,
+        auth::allowed_hosts(addr, &options.allowed_hosts)?,
+        options.logins.clone(),
+        addr.port(),
+    );
     let v1 = openai::routes().layer(axum::middleware::map_response(error::openai_shape));
     let router = Router::new()
         .merge(v1)
         .merge(api::routes())
         .merge(openapi::routes())
-        .merge(ui::routes(options.ui_dir.clone(), token))
+        .merge(auth::routes(gate.clone()))
+        .merge(ui::routes(options.ui_dir.clone()))
         .fallback(not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(gate, auth::guard));
@@ -92,29 +108,6 @@ pub async fn serve(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
-}
-
-/// `Host` values this server answers to: its own address, and the loopback names when
-/// it listens on loopback. Bound to every interface, it answers to any.
-fn allowed_hosts(addr: SocketAddr) -> Vec<String> {
-    let ip = addr.ip();
-    if ip.is_unspecified() {
-        return Vec::new();
-    }
-    let port = addr.port();
-    let mut hosts = vec![match ip {
-        std::net::IpAddr::V4(v4) => format!("{v4}:{port}"),
-        std::net::IpAddr::V6(v6) => format!("[{v6}]:{port}"),
-    }];
-    if ip.is_loopback() {
-        hosts.extend([
-            format!("localhost:{port}"),
-            format!("127.0.0.1:{port}"),
-            format!("[::1]:{port}"),
-        ]);
-    }
-    hosts.dedup();
-    hosts
 }
 
 fn cors(origins: &[String]) -> Result<Option<CorsLayer>, String> {
@@ -165,19 +158,6 @@ pub(crate) async fn not_found(request: Request) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn loopback_servers_answer_to_loopback_names_only() {
-        let hosts = allowed_hosts("127.0.0.1:8080".parse().unwrap());
-        assert!(hosts.contains(&"localhost:8080".to_owned()));
-        assert!(hosts.contains(&"127.0.0.1:8080".to_owned()));
-        assert!(!hosts.iter().any(|h| h.contains("evil")));
-        assert!(allowed_hosts("0.0.0.0:8080".parse().unwrap()).is_empty());
-        assert_eq!(
-            allowed_hosts("192.168.1.5:80".parse().unwrap()),
-            vec!["192.168.1.5:80".to_owned()]
-        );
-    }
 
     #[test]
     fn a_bad_cors_origin_is_refused_with_an_example() {

@@ -13,7 +13,7 @@ use crate::{api, openai};
 #[openapi(
     info(
         title = "Hearth",
-        description = "Hearth's local API: OpenAI-compatible endpoints under /v1 and the app's own under /api. Every request but /api/health needs `Authorization: Bearer <token>` (the token is in the file `hearth serve --show-token` names).",
+        description = "Hearth's local API: OpenAI-compatible endpoints under /v1 and the app's own under /api. Every request but /api/health needs `Authorization: Bearer <token>` (the token is in the file `hearth serve --show-token` names), or, from Hearth's own page, the session cookie its one-time login link set (`POST /api/login-link` with the token makes a link).",
     ),
     paths(
         openai::chat::chat_completions,

@@ -1,6 +1,7 @@
-//! The web UI's files (`ui/dist`). `index.html` goes out with the API token in a
-//! `<meta name="hearth-token">` tag, so the UI Hearth serves itself needs no login;
-//! any other path that is not a file gets `index.html` too, for the UI's own routes.
+//! The web UI's files (`ui/dist`), served to anyone: they hold no secret. The UI calls
+//! the APIs with the browser session that the one-time login link set (see
+//! [`crate::auth`]); the page never carries the token. Any other path that is not a
+//! file gets `index.html` too, for the UI's own routes.
 
 use std::path::{Path, PathBuf};
 
@@ -12,17 +13,15 @@ use axum::Router;
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
-use crate::auth::Token;
 use crate::state::AppState;
 
 #[derive(Clone)]
 struct Ui {
     dir: Option<PathBuf>,
-    token: Token,
 }
 
-pub fn routes(dir: Option<PathBuf>, token: Token) -> Router<AppState> {
-    let ui = Ui { dir, token };
+pub fn routes(dir: Option<PathBuf>) -> Router<AppState> {
+    let ui = Ui { dir };
     Router::new()
         .route("/", get(index))
         .route("/index.html", get(index))
@@ -36,13 +35,8 @@ async fn index(State(ui): State<Ui>) -> Response {
     };
     match tokio::fs::read_to_string(dir.join("index.html")).await {
         Ok(html) => {
-            let meta = format!(r#"<meta name="hearth-token" content="{}">"#, ui.token.value);
-            let html = match html.find("</head>") {
-                Some(at) => format!("{}{meta}{}", &html[..at], &html[at..]),
-                None => format!("{meta}{html}"),
-            };
             (
-                // The page carries the token: never cache it, never let it be framed.
+                // Always the current build; never framed by another site.
                 [
                     (header::CACHE_CONTROL, "no-store"),
                     (header::X_FRAME_OPTIONS, "DENY"),

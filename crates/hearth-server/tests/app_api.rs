@@ -404,7 +404,7 @@ async fn a_document_is_summarized_with_references_and_text_is_translated() {
 /// Hearth from there (no bytes over the wire), for reading, summarizing and translating.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_document_given_by_its_path_is_read_summarized_and_translated() {
-    let server = start(Setup::default()).await;
+    let server = start(Setup::with_paths()).await;
     let pdf = support::repo_root().join(".testdata/pdf-parse/04-valid.pdf");
     assert!(pdf.is_file(), "run scripts/fetch-test-docs.sh");
     let (status, read) = server
@@ -473,6 +473,215 @@ async fn a_document_given_by_its_path_is_read_summarized_and_translated() {
         (400, Some("path")),
         "{error}"
     );
+}
+
+/// A private key, with the material a leak would show.
+const SECRET: &str = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW";
+
+fn private_key() -> String {
+    format!("-----BEGIN OPENSSH PRIVATE KEY-----\n{SECRET}\n-----END OPENSSH PRIVATE KEY-----\n")
+}
+
+/// POSTs and returns the status, the body as text (streams whole) and the error code:
+/// the body's own, or the `error` event's in a stream.
+async fn post_raw(server: &support::Server, path: &str, body: Value) -> (u16, String, String) {
+    let response = server.post(path, body).send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let code = match serde_json::from_str::<Value>(&text) {
+        Ok(error) => error["code"].as_str().unwrap_or_default().to_owned(),
+        Err(_) => support::parse_events(&text)
+            .iter()
+            .find(|e| e.name.as_deref() == Some("error"))
+            .map(|e| e.json()["code"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_default(),
+    };
+    (status, text, code)
+}
+
+/// Every request that names a path on the server's computer, naming `path`.
+fn path_requests(path: &std::path::Path) -> Vec<(&'static str, Value)> {
+    vec![
+        ("/api/documents/read", json!({ "path": path })),
+        ("/api/summarize", json!({ "path": path, "style": "tldr" })),
+        ("/api/translate", json!({ "path": path, "to": "fr" })),
+        ("/api/collections/Keys/add", json!({ "paths": [path] })),
+        (
+            "/api/workflows/run",
+            json!({ "name": "summarize-then-sentiment", "inputs": [{ "path": path }] }),
+        ),
+        (
+            "/api/generate",
+            json!({ "schema": { "type": "object" }, "count": 1, "source": { "path": path } }),
+        ),
+    ]
+}
+
+/// By default the server reads no file by its path, whatever the file: the request is
+/// refused before anything is read, and the refusal says what to do instead.
+#[tokio::test(flavor = "multi_thread")]
+async fn by_default_no_request_reads_a_file_by_its_path() {
+    let server = start(Setup::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("id_ed25519");
+    std::fs::write(&key, private_key()).unwrap();
+    let notes = dir.path().join("notes.md");
+    std::fs::write(&notes, "# Notes\n\nThe train leaves at nine.\n").unwrap();
+    for file in [&key, &notes] {
+        for (endpoint, body) in path_requests(file) {
+            let (status, text, code) = post_raw(&server, endpoint, body).await;
+            assert_eq!(
+                (status, code.as_str()),
+                (403, "PATHS_DISABLED"),
+                "{endpoint}: {text}"
+            );
+            assert!(
+                !text.contains(SECRET) && !text.contains("train"),
+                "{endpoint}: {text}"
+            );
+            assert!(
+                text.contains("--allow-paths") && text.contains("upload"),
+                "{text}"
+            );
+        }
+    }
+    // Uploads still work.
+    let (status, read) = server
+        .post_json(
+            "/api/documents/read",
+            json!({ "name": "notes.md", "text": "# Notes\n\nHi." }),
+        )
+        .await;
+    assert_eq!(status, 200, "{read}");
+}
+
+/// With paths allowed, only documents are read: by name and by content, never a secret,
+/// never anything in Hearth's own folders, not even through a link or `..`.
+#[cfg(unix)] // links
+#[tokio::test(flavor = "multi_thread")]
+async fn with_paths_allowed_only_documents_outside_hearths_folders_are_read() {
+    let server = start(Setup::with_paths()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("id_ed25519");
+    std::fs::write(&key, private_key()).unwrap();
+    let key_txt = dir.path().join("key.txt");
+    std::fs::write(&key_txt, private_key()).unwrap();
+    let bare = dir.path().join("notes");
+    std::fs::write(&bare, "Plain notes with no extension.\n").unwrap();
+    let env = dir.path().join("settings.txt");
+    std::fs::write(&env, "OPENAI_API_KEY=sk-live-123\nDB_PASSWORD=hunter2\n").unwrap();
+    let binary = dir.path().join("photo.txt");
+    std::fs::write(&binary, (0..=255u8).cycle().take(4096).collect::<Vec<u8>>()).unwrap();
+
+    // Refused by name, before anything is read, on every request.
+    for file in [&key, &bare] {
+        for (endpoint, body) in path_requests(file) {
+            let (status, text, code) = post_raw(&server, endpoint, body).await;
+            assert_eq!(
+                (status, code.as_str()),
+                (400, "NOT_A_DOCUMENT"),
+                "{endpoint}: {text}"
+            );
+            assert!(!text.contains(SECRET), "{endpoint}: {text}");
+        }
+    }
+    // Named as a document, refused by content.
+    for (file, want) in [
+        (&key_txt, "NOT_A_DOCUMENT"),
+        (&env, "NOT_A_DOCUMENT"),
+        (&binary, "NOT_TEXT"),
+    ] {
+        let (status, text, code) =
+            post_raw(&server, "/api/documents/read", json!({ "path": file })).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (400, want),
+            "{}: {text}",
+            file.display()
+        );
+        assert!(
+            !text.contains(SECRET) && !text.contains("hunter2"),
+            "{text}"
+        );
+    }
+    for (endpoint, body) in [
+        (
+            "/api/summarize",
+            json!({ "path": key_txt, "style": "tldr" }),
+        ),
+        ("/api/translate", json!({ "path": key_txt, "to": "fr" })),
+    ] {
+        let (_, text, code) = post_raw(&server, endpoint, body).await;
+        assert_eq!(code, "NOT_A_DOCUMENT", "{endpoint}: {text}");
+        assert!(!text.contains(SECRET), "{endpoint}: {text}");
+    }
+
+    // Real documents are read.
+    let notes = dir.path().join("notes.md");
+    std::fs::write(&notes, "# Notes\n\nThe train leaves at nine.\n").unwrap();
+    let plain = dir.path().join("plain.txt");
+    std::fs::write(&plain, "Good morning.\nThe bus is late.\n").unwrap();
+    for (file, text) in [(&notes, "train leaves"), (&plain, "bus is late")] {
+        let (status, read) = server
+            .post_json("/api/documents/read", json!({ "path": file }))
+            .await;
+        assert_eq!(status, 200, "{read}");
+        assert!(read["markdown"].as_str().unwrap().contains(text), "{read}");
+    }
+
+    // Hearth's own folders: the server's token file, and a document put there, directly,
+    // through links from elsewhere, and through `..`.
+    let paths = server.hearth.paths().clone();
+    let token_file = paths.config.join("server-token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+    let inside = paths.data.join("kept.md");
+    std::fs::write(&inside, "# Kept\n\nHearth's own file.\n").unwrap();
+    let token_link = dir.path().join("token.txt");
+    std::os::unix::fs::symlink(&token_file, &token_link).unwrap();
+    let doc_link = dir.path().join("kept.md");
+    std::os::unix::fs::symlink(&inside, &doc_link).unwrap();
+    let folder_link = dir.path().join("hearth-data");
+    std::os::unix::fs::symlink(&paths.data, &folder_link).unwrap();
+    let mut dotted = dir.path().to_path_buf();
+    for _ in dir.path().components().skip(1) {
+        dotted.push("..");
+    }
+    let dotted = dotted
+        .join(paths.data.strip_prefix("/").unwrap())
+        .join("kept.md");
+    for (file, want) in [
+        (&token_file, "NOT_A_DOCUMENT"),
+        (&token_link, "NOT_A_DOCUMENT"),
+        (&inside, "HEARTH_FOLDER"),
+        (&doc_link, "HEARTH_FOLDER"),
+        (&folder_link.join("kept.md"), "HEARTH_FOLDER"),
+        (&dotted, "HEARTH_FOLDER"),
+    ] {
+        for (endpoint, body) in path_requests(file) {
+            let (status, text, code) = post_raw(&server, endpoint, body).await;
+            assert_eq!(code, want, "{endpoint} {}: {text}", file.display());
+            assert!(status == 200 || status / 100 == 4, "{endpoint}: {status}");
+            assert!(
+                !text.contains(TOKEN) && !text.contains("own file"),
+                "{endpoint}: {text}"
+            );
+        }
+    }
+    // A folder that leads into Hearth's data folder is not indexed or run on either.
+    for (endpoint, body) in [
+        (
+            "/api/collections/Keys/add",
+            json!({ "paths": [folder_link] }),
+        ),
+        (
+            "/api/workflows/run",
+            json!({ "name": "summarize-then-sentiment", "inputs": [{ "path": folder_link }] }),
+        ),
+    ] {
+        let (_, text, code) = post_raw(&server, endpoint, body).await;
+        assert_eq!(code, "HEARTH_FOLDER", "{endpoint}: {text}");
+        assert!(!text.contains("own file"), "{endpoint}: {text}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -602,7 +811,7 @@ async fn the_openapi_document_lists_every_endpoint() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_ui_page_carries_the_token_and_needs_no_login() {
+async fn the_ui_page_needs_no_login_and_carries_no_token() {
     let ui = tempfile::tempdir().unwrap();
     std::fs::write(
         ui.path().join("index.html"),
@@ -624,11 +833,10 @@ async fn the_ui_page_carries_the_token_and_needs_no_login() {
         assert_eq!(page.status(), 200, "{path}");
         assert_eq!(page.headers()["cache-control"], "no-store");
         let html = page.text().await.unwrap();
+        assert!(html.contains("<title>Hearth</title>"), "{html}");
         assert!(
-            html.contains(&format!(
-                r#"<meta name="hearth-token" content="{TOKEN}"></head>"#
-            )),
-            "{html}"
+            !html.contains(TOKEN) && !html.contains("hearth-token"),
+            "the page hands out the token: {html}"
         );
     }
     let script = server

@@ -20,7 +20,7 @@ fn minilm() -> std::path::PathBuf {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn embeddings_and_questions_about_documents_over_http() {
-    let server = start(Setup::default()).await;
+    let server = start(Setup::with_paths()).await;
     server
         .hearth
         .convert_model(&minilm(), Some("all-MiniLM-L6-v2"))

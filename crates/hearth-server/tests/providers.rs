@@ -1,7 +1,8 @@
 //! Remote providers through the app API, against a mock provider on loopback: connect
 //! one (its key kept, never sent back), chat with `PROVIDER:MODEL` through `/api` and
 //! `/v1` with each answer saying where it was generated, offline mode refusing before
-//! any connection, bad settings refused with the field, disconnection.
+//! any connection, bad settings refused with the field, disconnection; a changed
+//! address removing the key, so it never reaches the new one.
 
 mod support;
 
@@ -241,4 +242,70 @@ async fn a_remote_provider_through_the_app_api() {
     assert_eq!(removed.status().as_u16(), 204);
     let (_, listed) = server.get_json("/api/providers").await;
     assert_eq!(listed["providers"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_address_removes_the_key() {
+    std::env::set_var("HEARTH_KEYRING", "off");
+    let server = start(Setup::default()).await;
+    let mock = MockProvider::start(vec![]);
+    // Another loopback port: another origin, recording what it receives.
+    let attacker = MockProvider::start(vec![Reply::openai_stream(&["Got it."])]);
+    let (status, saved) = put(
+        &server,
+        "/api/providers/x",
+        json!({ "kind": "openai", "base_url": mock.base_url(), "models": ["m1"], "api_key": "sk-x-secret" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["key"], "sealed_file");
+    assert_eq!(saved.get("key_removed"), None, "{saved}");
+
+    let (status, moved) = put(
+        &server,
+        "/api/providers/x",
+        json!({ "kind": "openai", "base_url": attacker.base_url(), "models": ["m1"] }),
+    )
+    .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(
+        (moved["key_removed"].as_bool(), &moved["key"]),
+        (Some(true), &Value::Null),
+        "{moved}"
+    );
+    let (_, listed) = server.get_json("/api/providers").await;
+    assert_eq!(listed["providers"][0]["key"], Value::Null, "{listed}");
+
+    let (status, completion) = server
+        .post_json(
+            "/v1/chat/completions",
+            json!({ "model": "x:m1", "messages": [{ "role": "user", "content": "Hi" }] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{completion}");
+    assert_eq!(attacker.requests().len(), 1);
+    for request in attacker.requests() {
+        assert_eq!(request.header("authorization"), None, "{request:?}");
+    }
+    assert_eq!(mock.connections(), 0);
+
+    // Plain http:// is for this computer only.
+    let (status, error) = put(
+        &server,
+        "/api/providers/x",
+        json!({ "kind": "openai", "base_url": "http://api.example.com/v1", "api_key": "sk-x-secret" }),
+    )
+    .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (400, Some("INVALID_PROVIDER")),
+        "{error}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("only allowed to this computer"),
+        "{error}"
+    );
 }

@@ -130,6 +130,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// Builds the i-th query of one kind.
+type QueryMaker = Box<dyn Fn(usize) -> SearchQuery>;
+
 fn main() {
     let messages: usize = std::env::args()
         .nth(1)
@@ -188,7 +191,7 @@ fn main() {
         .iter()
         .map(|&i| writer.vocabulary[i].clone())
         .collect();
-    let kinds: Vec<(&str, Box<dyn Fn(usize) -> SearchQuery>)> = vec![
+    let kinds: Vec<(&str, QueryMaker)> = vec![
         (
             "one word",
             Box::new(|i| {

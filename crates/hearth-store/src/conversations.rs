@@ -666,6 +666,7 @@ mod secure_delete_tests {
         for _ in 0..3 {
             fill(&store, false);
         }
+        store.forget_writers();
         store.mark_interrupted().unwrap();
         assert_eq!(
             store

@@ -32,6 +32,7 @@ mod import_saved;
 mod limits;
 mod markdown;
 mod messages;
+mod owner;
 mod passages;
 mod personas;
 mod query;

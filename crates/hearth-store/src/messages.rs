@@ -9,12 +9,15 @@
 //! `streaming`, [`Store::checkpoint_message`] commits the text as it grows, and
 //! [`Store::finish_message`] records how it ended. If the app dies in between, the last
 //! checkpoint is on disk and [`Store::mark_interrupted`] labels it at the next start.
+//! A streaming answer records which process writes it, so a start of another process
+//! while it streams leaves it alone.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::conversations::ensure_conversation;
 use crate::error::{Result, StoreError};
 use crate::limits::{self, MAX_SHORT_BYTES, MAX_TEXT_BYTES};
+use crate::owner;
 use crate::store::{now_ms, Store};
 use crate::types::{
     ConversationId, Message, MessageFinish, MessageId, MessageState, NewMessage, Siblings,
@@ -179,6 +182,12 @@ impl Store {
         limits::check_opt_len("model name", new.model.as_deref(), MAX_SHORT_BYTES)?;
         limits::check_opt_len("provider name", new.provider.as_deref(), MAX_SHORT_BYTES)?;
         let id = MessageId::random();
+        // A streaming answer is leased to this process, so that another process opening
+        // the history does not take it for one a crash cut off.
+        let (owner_pid, owner_start) = match new.state {
+            MessageState::Streaming => owner::current_columns(),
+            _ => (None, None),
+        };
         self.write(|tx| {
             ensure_conversation(tx, conversation)?;
             if let Some(parent) = &new.parent_id {
@@ -187,8 +196,9 @@ impl Store {
             let now = now_ms();
             tx.execute(
                 "INSERT INTO messages (id, conversation_id, parent_id, role, kind, content, \
-                 state, model, token_count, created_at, updated_at, provider) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+                 state, model, token_count, created_at, updated_at, provider, owner_pid, \
+                 owner_start) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13)",
                 params![
                     id,
                     conversation,
@@ -200,7 +210,9 @@ impl Store {
                     new.model,
                     new.token_count,
                     now,
-                    new.provider
+                    new.provider,
+                    owner_pid,
+                    owner_start
                 ],
             )?;
             tx.execute(
@@ -286,17 +298,27 @@ impl Store {
         })
     }
 
-    /// Turns every `streaming` message into `interrupted` and returns how many there were.
+    /// Turns the `streaming` messages whose writer has died into `interrupted` and
+    /// returns how many there were.
     ///
-    /// Call once at startup, before anything streams: a message still streaming then was
-    /// cut off by a crash or a kill, and its text is the last checkpoint.
+    /// Called at every start: a message left streaming by a process that is gone was cut
+    /// off by a crash or a kill, and its text is the last checkpoint. A message whose
+    /// writer still runs (the app, while `hearth history list` opens the same history;
+    /// or this very process) is left alone and its checkpoints keep working; see
+    /// `owner.rs` for how a writer is known to be alive. Messages from versions before
+    /// writers were recorded have none and count as cut off.
     pub fn mark_interrupted(&self) -> Result<usize> {
         self.write(|tx| {
-            Ok(tx.execute(
-                "UPDATE messages SET state = 'interrupted', updated_at = ?1 \
-                 WHERE state = 'streaming'",
-                [now_ms()],
-            )?)
+            let now = now_ms();
+            let mut marked = 0;
+            for (pid, start) in owner::dead_owners(tx, "messages", "streaming")? {
+                marked += tx.execute(
+                    "UPDATE messages SET state = 'interrupted', updated_at = ?1 \
+                     WHERE state = 'streaming' AND owner_pid IS ?2 AND owner_start IS ?3",
+                    params![now, pid, start],
+                )?;
+            }
+            Ok(marked)
         })
     }
 
@@ -591,6 +613,9 @@ mod tests {
         store
             .checkpoint_message(&s1.id, "partial", MessageState::Streaming)
             .unwrap();
+        // Alive writers (this process) are left alone; dead ones' answers are labelled.
+        assert_eq!(store.mark_interrupted().unwrap(), 0);
+        store.forget_writers();
         assert_eq!(store.mark_interrupted().unwrap(), 2);
         assert_eq!(store.mark_interrupted().unwrap(), 0);
         let s1 = store.message(&s1.id).unwrap();

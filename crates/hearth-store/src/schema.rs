@@ -515,6 +515,19 @@ CREATE TABLE workflow_runs (
 CREATE INDEX workflow_runs_started ON workflow_runs(started_at);
 "#;
 
+/// Version 14: who is writing a streaming answer or a running workflow run — the
+/// writing process's id and an opaque mark of that process's start (see `owner.rs`).
+/// At start-up only rows whose writer has died are marked interrupted: another process
+/// opening the history (`hearth history list` next to a running app) must not cut off
+/// an answer that is still being written. Rows from older versions have no owner and
+/// count as abandoned.
+const V14_WRITER_OWNERS: &str = r#"
+ALTER TABLE messages ADD COLUMN owner_pid INTEGER;
+ALTER TABLE messages ADD COLUMN owner_start TEXT;
+ALTER TABLE workflow_runs ADD COLUMN owner_pid INTEGER;
+ALTER TABLE workflow_runs ADD COLUMN owner_start TEXT;
+"#;
+
 /// Every migration in order; migration `i` takes the database to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
     V1_CORE,
@@ -530,6 +543,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     V11_MESSAGE_PROVIDER,
     V12_AUDIT_EGRESS,
     V13_WORKFLOWS,
+    V14_WRITER_OWNERS,
 ];
 
 /// The schema version this code writes.
@@ -830,6 +844,12 @@ mod tests {
     const UNDO_V12: &str = "DROP INDEX audit_log_provider; \
         ALTER TABLE audit_log DROP COLUMN sent_bytes; ALTER TABLE audit_log DROP COLUMN redactions;";
 
+    /// Takes a version 14 database back to version 13.
+    const UNDO_V14: &str = "ALTER TABLE messages DROP COLUMN owner_pid; \
+        ALTER TABLE messages DROP COLUMN owner_start; \
+        ALTER TABLE workflow_runs DROP COLUMN owner_pid; \
+        ALTER TABLE workflow_runs DROP COLUMN owner_start;";
+
     /// Takes a version 13 database back to version 12 (the audit table's wider CHECK
     /// stays; nothing older writes the new purposes).
     const UNDO_V13: &str = "DROP TABLE workflow_runs; DROP TABLE workflows; DROP TABLE prompts; \
@@ -852,7 +872,7 @@ mod tests {
         }
         {
             let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(&format!("{UNDO_V13} PRAGMA user_version = 12;"))
+            conn.execute_batch(&format!("{UNDO_V14} {UNDO_V13} PRAGMA user_version = 12;"))
                 .unwrap();
         }
         let store = Store::open(&path).unwrap();
@@ -901,7 +921,7 @@ mod tests {
         {
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(&format!(
-                "{UNDO_V13} {UNDO_V12} {UNDO_V11} PRAGMA user_version = 10;"
+                "{UNDO_V14} {UNDO_V13} {UNDO_V12} {UNDO_V11} PRAGMA user_version = 10;"
             ))
             .unwrap();
         }
@@ -1000,7 +1020,7 @@ mod tests {
             // Back to version 8, as an older Hearth left it.
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(&format!(
-                "{UNDO_V13} {UNDO_V12} {UNDO_V11} {UNDO_V10} DROP TRIGGER messages_unspaced_insert; \
+                "{UNDO_V14} {UNDO_V13} {UNDO_V12} {UNDO_V11} {UNDO_V10} DROP TRIGGER messages_unspaced_insert; \
                      DROP TRIGGER messages_unspaced_delete; \
                      DROP TRIGGER messages_unspaced_update; DROP TABLE messages_unspaced; \
                      PRAGMA user_version = 8;"
@@ -1012,6 +1032,49 @@ mod tests {
         let hits = store.search(&SearchQuery::text("天気")).unwrap();
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].conversation_id, id);
+        store.check_integrity().unwrap();
+    }
+
+    /// A version 13 history's unfinished answers and runs have no writer recorded: after
+    /// the upgrade they count as abandoned and are labelled, as they were before.
+    #[test]
+    fn version_13_unfinished_work_is_labelled_after_the_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        let (answer, run) = {
+            let store = Store::open(&path).unwrap();
+            let c = store
+                .create_conversation(NewConversation::default())
+                .unwrap();
+            let answer = store
+                .add_message(&c.id, NewMessage::assistant_streaming(None, None))
+                .unwrap();
+            store
+                .checkpoint_message(&answer.id, "half", crate::MessageState::Streaming)
+                .unwrap();
+            let run = store
+                .start_workflow_run("w", &serde_json::json!({}), "x")
+                .unwrap();
+            (answer.id, run)
+        };
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!("{UNDO_V14} PRAGMA user_version = 13;"))
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(store.mark_interrupted().unwrap(), 1);
+        assert_eq!(store.mark_runs_interrupted().unwrap(), 1);
+        let answer = store.message(&answer).unwrap();
+        assert_eq!(
+            (answer.content.as_str(), answer.state),
+            ("half", crate::MessageState::Interrupted)
+        );
+        assert_eq!(
+            store.workflow_run(&run).unwrap().state,
+            crate::RunState::Interrupted
+        );
         store.check_integrity().unwrap();
     }
 

@@ -876,6 +876,7 @@ mod tests {
         store
             .checkpoint_message(&a.id, "halfway through zebras", MessageState::Streaming)
             .unwrap();
+        store.forget_writers();
         assert_eq!(store.mark_interrupted().unwrap(), 1);
         assert_eq!(found(&store, "zebra"), ["halfway through zebras"]);
         store.check_integrity().unwrap();

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, StoreError};
 use crate::limits::{self, MAX_PERSONA_NAME_BYTES, MAX_SHORT_BYTES, MAX_TEXT_BYTES};
+use crate::owner;
 use crate::store::{now_ms, Store};
 
 /// The largest results table a run may keep (JSON bytes); a folder of documents run
@@ -244,11 +245,21 @@ impl Store {
         limits::check_len("run input", input, MAX_TEXT_BYTES)?;
         let definition = json_text("workflow", definition, MAX_TEXT_BYTES)?;
         let id = uuid::Uuid::new_v4().to_string();
+        // Leased to this process, so another one starting meanwhile leaves it running.
+        let (owner_pid, owner_start) = owner::current_columns();
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO workflow_runs (id, workflow, definition, input, state, started_at) \
-                 VALUES (?1, ?2, ?3, ?4, 'running', ?5)",
-                params![id, workflow, definition, input, now_ms()],
+                "INSERT INTO workflow_runs (id, workflow, definition, input, state, started_at, \
+                 owner_pid, owner_start) VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)",
+                params![
+                    id,
+                    workflow,
+                    definition,
+                    input,
+                    now_ms(),
+                    owner_pid,
+                    owner_start
+                ],
             )?;
             Ok(())
         })?;
@@ -300,14 +311,21 @@ impl Store {
         })
     }
 
-    /// Labels runs that were running when the app last stopped; returns how many.
+    /// Labels runs left running by a process that has died; returns how many. A run
+    /// whose process still runs (another process opened the history meanwhile) is left
+    /// alone, as in [`Store::mark_interrupted`].
     pub fn mark_runs_interrupted(&self) -> Result<usize> {
         self.write(|tx| {
-            Ok(tx.execute(
-                "UPDATE workflow_runs SET state = 'interrupted', finished_at = ?1 \
-                 WHERE state = 'running'",
-                [now_ms()],
-            )?)
+            let now = now_ms();
+            let mut marked = 0;
+            for (pid, start) in owner::dead_owners(tx, "workflow_runs", "running")? {
+                marked += tx.execute(
+                    "UPDATE workflow_runs SET state = 'interrupted', finished_at = ?1 \
+                     WHERE state = 'running' AND owner_pid IS ?2 AND owner_start IS ?3",
+                    params![now, pid, start],
+                )?;
+            }
+            Ok(marked)
         })
     }
 }
@@ -361,6 +379,9 @@ mod tests {
         let run = store.workflow_run(&id).unwrap();
         assert_eq!((run.state, run.results.len()), (RunState::Running, 1));
         assert_eq!(run.finished_at, None);
+        // Running in this process: left alone until its writer is gone.
+        assert_eq!(store.mark_runs_interrupted().unwrap(), 0);
+        store.forget_writers();
         assert_eq!(store.mark_runs_interrupted().unwrap(), 1);
         let run = store.workflow_run(&id).unwrap();
         assert_eq!(run.state, RunState::Interrupted);

@@ -119,7 +119,19 @@ fn rich_history() -> Store {
     store
         .checkpoint_message(&a2b.id, "Partial 日本語 🙂", MessageState::Streaming)
         .unwrap();
-    store.mark_interrupted().unwrap();
+    // Cut off, as a crash of its writer leaves it once the next start labels it (this
+    // process is alive, so `mark_interrupted` would leave it streaming).
+    store
+        .finish_message(
+            &a2b.id,
+            &MessageFinish {
+                content: "Partial 日本語 🙂".into(),
+                state: MessageState::Interrupted,
+                error: None,
+                token_count: None,
+            },
+        )
+        .unwrap();
     store.switch_branch(&c.id, &a1.id).unwrap();
 
     let archived = store

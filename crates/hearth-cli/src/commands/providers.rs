@@ -23,6 +23,9 @@ pub fn run(command: ProvidersCommand, json: bool) -> anyhow::Result<i32> {
             } else {
                 for p in &providers {
                     println!("{}", describe(p));
+                    if let Some(problem) = &p.problem {
+                        eprintln!("  {}: {problem}", p.config.name);
+                    }
                 }
                 if hearth.is_offline() {
                     eprintln!(
@@ -59,6 +62,12 @@ pub fn run(command: ProvidersCommand, json: bool) -> anyhow::Result<i32> {
                 },
                 key,
             )?;
+            if view.key_removed {
+                eprintln!(
+                    "the address of {0} changed, so its key was removed (a key is only sent to the address it was set for); set it again with `hearth providers key {0}`",
+                    view.config.name
+                );
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&view)?);
             } else {
@@ -74,7 +83,16 @@ pub fn run(command: ProvidersCommand, json: bool) -> anyhow::Result<i32> {
         ProvidersCommand::Key { name, key_env } => {
             let key = read_key(&name, key_env.as_deref())?;
             let place = hearth.set_provider_key(&name, key)?;
-            eprintln!("the key of {name} is kept in {}", place_name(Some(place)));
+            let address = hearth
+                .providers()
+                .into_iter()
+                .find(|p| p.config.name == name)
+                .map(|p| p.base_url)
+                .unwrap_or_default();
+            eprintln!(
+                "the key of {name} is kept in {}, and is only sent to {address}",
+                place_name(Some(place))
+            );
         }
         ProvidersCommand::Rm { name } => {
             hearth.remove_provider(&name)?;

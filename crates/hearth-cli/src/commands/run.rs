@@ -62,7 +62,12 @@ pub fn run(args: RunArgs, json: bool) -> anyhow::Result<i32> {
     interrupts.clear();
 
     if json {
-        println!("{}", serde_json::to_string(&completion_json(&completion))?);
+        let mut value = completion_json(&completion);
+        // Which model wrote it: the engine is loaded already, so this is a lookup.
+        let info = hearth.engine(args.model.model.as_deref())?.info();
+        value["model"] = serde_json::Value::String(info.name);
+        value["model_path"] = serde_json::Value::String(info.path.display().to_string());
+        println!("{}", serde_json::to_string(&value)?);
     }
     if args.stats {
         eprintln!(

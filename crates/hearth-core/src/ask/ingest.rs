@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::split::split_for_retrieval;
+use crate::access::DocumentGuard;
 use crate::documents::Cancellation;
 use crate::error::{CoreError, Result};
 use crate::hearth::Hearth;
@@ -98,12 +99,11 @@ impl Hearth {
         progress: &mut dyn FnMut(IngestEvent),
         cancel: &Cancellation,
     ) -> Result<IngestReport> {
+        let guard = self.document_guard();
         let mut sources = Vec::with_capacity(paths.len());
         for path in paths {
-            let absolute = path
-                .canonicalize()
-                .map_err(|_| CoreError::SourceNotFound { path: path.clone() })?;
-            sources.push(absolute);
+            // Resolved, and never in (or a link into) Hearth's own folders.
+            sources.push(guard.resolve(path)?);
         }
         let collection = match self.store.collection(name) {
             Ok(collection) => collection,
@@ -150,7 +150,8 @@ impl Hearth {
             .into_iter()
             .map(|f| (f.path, (f.content_hash, f.status)))
             .collect();
-        let files = find_files(sources);
+        let guard = self.document_guard();
+        let files = find_files(sources, &guard);
         progress(IngestEvent::Scanned { files: files.len() });
         let mut report = IngestReport {
             collection: collection.clone(),
@@ -204,6 +205,7 @@ impl Hearth {
                     };
                     match index_file(
                         path,
+                        &guard,
                         record.clone(),
                         &embedder,
                         &limits,
@@ -273,13 +275,14 @@ impl Hearth {
 /// passages with vectors, and its page count.
 fn index_file(
     path: &Path,
+    guard: &DocumentGuard,
     mut record: IndexedFile,
     embedder: &LlamaEmbedder,
     limits: &Limits,
     progress: &mut dyn FnMut(usize, usize),
     cancel: &Cancellation,
 ) -> Result<(IndexedFile, Vec<NewChunk>, usize)> {
-    let document = hearth_docs::read_path(path, limits)?;
+    let document = guard.read_document(path, limits)?;
     if document.text_len() == 0 {
         let why = document
             .warnings
@@ -348,9 +351,10 @@ fn hash_file(path: &Path, limits: &Limits) -> std::result::Result<(String, u64),
 }
 
 /// Every file to look at: a source that is a file as given; under a folder, every file
-/// with an extension Hearth reads, skipping hidden files and folders and not following
-/// links out of the folder. Sorted, without repeats.
-pub(crate) fn find_files(sources: &[PathBuf]) -> Vec<PathBuf> {
+/// with an extension Hearth reads, skipping hidden files and folders, never going into
+/// Hearth's own folders and not following links (so none leads out of the folder).
+/// Sorted, without repeats.
+pub(crate) fn find_files(sources: &[PathBuf], guard: &DocumentGuard) -> Vec<PathBuf> {
     let mut found = BTreeSet::new();
     for source in sources {
         if source.is_file() {
@@ -360,7 +364,10 @@ pub(crate) fn find_files(sources: &[PathBuf]) -> Vec<PathBuf> {
         let walk = walkdir::WalkDir::new(source)
             .follow_links(false)
             .into_iter()
-            .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+            .filter_entry(|entry| {
+                (entry.depth() == 0 || !is_hidden(entry.file_name()))
+                    && !guard.is_hearths(entry.path())
+            });
         for entry in walk.filter_map(|e| e.ok()) {
             let readable = entry
                 .path()

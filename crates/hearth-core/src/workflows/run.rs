@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::definition::{builtin_workflows, Task, Workflow};
 use super::step::{ReadyStep, StepInput, StepOutput};
+use crate::access::DocumentGuard;
 use crate::audit::AuditContext;
 use crate::documents::Cancellation;
 use crate::error::{CoreError, Result};
@@ -88,11 +89,11 @@ impl Item {
 }
 
 /// Every input's items, in order, and a description of them for the run's record.
-fn items_of_all(inputs: &[WorkflowInput]) -> Result<(Vec<Item>, String)> {
+fn items_of_all(inputs: &[WorkflowInput], guard: &DocumentGuard) -> Result<(Vec<Item>, String)> {
     let mut items = Vec::new();
     let mut described = Vec::new();
     for input in inputs {
-        let (more, what) = items_of(input)?;
+        let (more, what) = items_of(input, guard)?;
         items.extend(more);
         described.push(what);
     }
@@ -112,7 +113,7 @@ fn items_of_all(inputs: &[WorkflowInput]) -> Result<(Vec<Item>, String)> {
     Ok((items, described))
 }
 
-fn items_of(input: &WorkflowInput) -> Result<(Vec<Item>, String)> {
+fn items_of(input: &WorkflowInput, guard: &DocumentGuard) -> Result<(Vec<Item>, String)> {
     match input {
         WorkflowInput::Text { name, text } => {
             if text.trim().is_empty() {
@@ -130,10 +131,12 @@ fn items_of(input: &WorkflowInput) -> Result<(Vec<Item>, String)> {
             if !path.exists() {
                 return Err(CoreError::SourceNotFound { path: path.clone() });
             }
-            if path.is_file() {
+            // Never in (or through a link into) Hearth's own folders.
+            let resolved = guard.resolve(path)?;
+            if resolved.is_file() {
                 return Ok((vec![Item::File(path.clone())], path.display().to_string()));
             }
-            let files = crate::ask::ingest::find_files(std::slice::from_ref(path));
+            let files = crate::ask::ingest::find_files(std::slice::from_ref(&resolved), guard);
             if files.is_empty() {
                 return Err(CoreError::NothingToIndex {
                     path: path.clone(),
@@ -272,7 +275,8 @@ impl Hearth {
         cancel: &Cancellation,
     ) -> Result<WorkflowRun> {
         workflow.check()?;
-        let (items, described) = items_of_all(inputs)?;
+        let guard = self.document_guard();
+        let (items, described) = items_of_all(inputs, &guard)?;
         let steps = self.ready_steps(workflow)?;
         let definition =
             serde_json::to_value(workflow).map_err(|e| CoreError::InvalidWorkflow {
@@ -293,7 +297,7 @@ impl Hearth {
                 state = RunState::Stopped;
                 break;
             }
-            let mut result = run_item(&steps, index, item, progress, cancel);
+            let mut result = run_item(&steps, index, item, &guard, progress, cancel);
             if cancel.is_cancelled() {
                 // The item was cut short: keep the steps it finished, marked as such.
                 state = RunState::Stopped;
@@ -352,6 +356,7 @@ fn run_item(
     steps: &[ReadyStep],
     index: usize,
     item: &Item,
+    guard: &DocumentGuard,
     progress: &mut dyn FnMut(WorkflowProgress),
     cancel: &Cancellation,
 ) -> ItemResult {
@@ -363,7 +368,7 @@ fn run_item(
     };
     let (source, document) = match item {
         Item::Text { text, .. } => (text.clone(), None),
-        Item::File(path) => match read_item(path) {
+        Item::File(path) => match read_item(path, guard) {
             Ok(read) => read,
             Err(error) => {
                 result.error = Some(error.to_string());
@@ -403,8 +408,11 @@ fn run_item(
 }
 
 /// A file's text (Markdown rebuilt from its structure) and the document itself.
-fn read_item(path: &Path) -> Result<(String, Option<hearth_docs::Document>)> {
-    let document = hearth_docs::read_path(path, &Limits::default())?;
+fn read_item(
+    path: &Path,
+    guard: &DocumentGuard,
+) -> Result<(String, Option<hearth_docs::Document>)> {
+    let document = guard.read_document(path, &Limits::default())?;
     let text = document.to_markdown();
     if text.trim().is_empty() {
         return Err(CoreError::EmptyDocument);

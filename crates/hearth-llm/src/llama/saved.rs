@@ -154,16 +154,32 @@ impl SavedStates {
         if tokens.len() < MIN_TOKENS {
             return;
         }
-        if let Err(e) = fs::create_dir_all(&self.dir) {
+        // The states hold the conversations themselves: owner-only, whatever the umask.
+        let mut folder = fs::DirBuilder::new();
+        folder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
+        if let Err(e) = folder.create(&self.dir) {
             tracing::warn!(dir = %self.dir.display(), error = %e, "cannot keep contexts on disk");
             return;
         }
         let started = Instant::now();
         let name = format!("{:016x}-{}", token_hash(tokens), tokens.len());
         let partial = self.dir.join(format!("{name}.partial"));
-        let written = ctx
-            .state_seq_save_file(&partial, seq, tokens)
+        // llama.cpp's fopen would make the file as the umask allows; one that already
+        // exists, owner-only, keeps its mode when fopen truncates it.
+        let mut private = fs::OpenOptions::new();
+        private.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut private, 0o600);
+        let written = private
+            .open(&partial)
             .map_err(|e| e.to_string())
+            .and_then(|file| {
+                drop(file);
+                ctx.state_seq_save_file(&partial, seq, tokens)
+                    .map_err(|e| e.to_string())
+            })
             .and_then(|bytes| {
                 let crc = file_crc(&partial).map_err(|e| e.to_string())?;
                 let path = self.dir.join(format!("{name}-{crc:08x}.{EXTENSION}"));

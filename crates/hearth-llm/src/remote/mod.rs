@@ -11,11 +11,14 @@
 //! a server that stays silent keeps the connection until it speaks or times out.
 //!
 //! Nothing here opens a socket while the shared [`NetworkSwitch`] says offline: the
-//! switch is checked before every connection, including retries.
+//! switch is checked before every connection, including retries. Nor over plain
+//! http:// to another machine ([`Origin::check_transport`]), and no redirect is
+//! followed: a 3xx is reported, so the key only ever goes to the address configured.
 
 mod anthropic;
 pub mod mock;
 mod openai;
+mod origin;
 mod sse;
 mod wire;
 
@@ -37,6 +40,7 @@ use crate::request::{
     ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt, StopReason,
 };
 use crate::template::TemplateSource;
+pub use origin::Origin;
 use sse::SseReader;
 use wire::{Piece, StreamFailure};
 
@@ -171,14 +175,9 @@ impl RemoteEngine {
     /// Checks the settings; connects to nothing (the first request does).
     pub fn new(settings: RemoteSettings, network: NetworkSwitch) -> Result<Self> {
         let url = settings.base_url.trim();
-        if !(url.starts_with("http://") || url.starts_with("https://"))
-            || url.parse::<ureq::http::Uri>().is_err()
-        {
+        if let Err(reason) = Origin::of(url).and_then(|origin| origin.check_transport()) {
             return Err(LlmError::InvalidOptions {
-                reason: format!(
-                    "the address of provider {} must be an http:// or https:// URL, got '{url}'",
-                    settings.provider
-                ),
+                reason: format!("the address of provider {}: {reason}", settings.provider),
             });
         }
         if settings.model.trim().is_empty() {
@@ -189,6 +188,8 @@ impl RemoteEngine {
         let agent = Agent::config_builder()
             // Error statuses carry the provider's explanation in their bodies.
             .http_status_as_error(false)
+            // A redirect could take the key to another server; it is reported instead.
+            .max_redirects(0)
             .user_agent(format!("hearth/{}", env!("CARGO_PKG_VERSION")))
             .timeout_connect(Some(settings.connect_timeout))
             // A long prompt can take a while before the first byte; a stream that then
@@ -392,6 +393,9 @@ impl HttpCall {
             if (200..300).contains(&status) {
                 return self.read_stream(response);
             }
+            if (300..400).contains(&status) {
+                return Err(self.redirected(status, response.headers()));
+            }
             let wait = retry_after(response.headers());
             let text = read_error_body(response);
             let failure = StreamFailure::Provider {
@@ -422,6 +426,15 @@ impl HttpCall {
     }
 
     fn request(&self, url: &str, body: Vec<u8>) -> Result<Request<Vec<u8>>> {
+        // Checked again where the key is put on the wire, whatever built the settings.
+        if let Err(reason) = Origin::of(url).and_then(|origin| origin.check_transport()) {
+            return Err(LlmError::InvalidOptions {
+                reason: format!(
+                    "the address of provider {}: {reason}",
+                    self.settings.provider
+                ),
+            });
+        }
         let mut builder = Request::post(url)
             .header("content-type", "application/json")
             .header("accept", "text/event-stream");
@@ -523,6 +536,25 @@ impl HttpCall {
             provider: self.settings.provider.clone(),
             url: url.to_owned(),
             reason,
+        }
+    }
+
+    /// A 3xx: never followed, since the next server would get the key and the text.
+    fn redirected(&self, status: u16, headers: &HeaderMap) -> LlmError {
+        let to = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(|l| {
+                let l: String = l.chars().take(200).collect();
+                format!(" to {l}")
+            })
+            .unwrap_or_default();
+        LlmError::RemoteFailed {
+            provider: self.settings.provider.clone(),
+            status,
+            message: format!(
+                "it redirected the request{to}, and Hearth follows no redirects (one could carry the API key to another server); if you trust the new address, put it in the provider's settings"
+            ),
         }
     }
 
@@ -709,20 +741,29 @@ mod tests {
     }
 
     #[test]
-    fn addresses_must_be_http() {
-        let settings = RemoteSettings {
+    fn addresses_must_be_http_and_plain_http_only_to_this_computer() {
+        let settings = |base_url: &str| RemoteSettings {
             provider: "p".into(),
             protocol: Protocol::OpenAi,
-            base_url: "ftp://example".into(),
+            base_url: base_url.into(),
             model: "m".into(),
-            api_key: None,
+            api_key: Some(ApiKey::new("sk-secret")),
             context_length: 8192,
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(5),
         };
-        let error = RemoteEngine::new(settings, NetworkSwitch::default())
-            .err()
-            .unwrap();
-        assert!(error.to_string().contains("http:// or https://"), "{error}");
+        let refused = |base_url: &str| {
+            RemoteEngine::new(settings(base_url), NetworkSwitch::default())
+                .err()
+                .unwrap()
+                .to_string()
+        };
+        let error = refused("ftp://example");
+        assert!(error.contains("http:// or https://"), "{error}");
+        let error = refused("http://10.0.0.5:8000/v1");
+        assert!(error.contains("only allowed to this computer"), "{error}");
+        for url in ["http://localhost:8000/v1", "https://10.0.0.5/v1"] {
+            RemoteEngine::new(settings(url), NetworkSwitch::default()).unwrap();
+        }
     }
 }

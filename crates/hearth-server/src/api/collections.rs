@@ -1,8 +1,10 @@
 //! Document collections and questions about them: list, add files and folders (a job
 //! streaming progress), rescan, remove, delete; find passages; ask with citations.
 //!
-//! Paths are paths on this computer: the server only ever listens on this computer, and
-//! the app indexes the user's files where they are, without copying them.
+//! Paths are paths on this computer, and the app indexes the user's files where they
+//! are, without copying them; so `hearth serve` takes them only with `--allow-paths`
+//! (the desktop app only for folders and files its dialogs and drops gave), indexes only
+//! documents, and never goes into Hearth's own folders.
 //!
 //! `POST /api/ask` streams `started` (the standalone query and the numbered sources the
 //! model reads), `delta`s, then `done` (the completion, the sources the answer cites and
@@ -67,7 +69,9 @@ pub async fn delete(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddBody {
-    /// Files and folders on this computer.
+    /// Files and folders on this computer; refused with `PATHS_DISABLED` unless the
+    /// server was started with `--allow-paths`. A file must be a document (.txt, .md,
+    /// .html, .pdf, .docx, .epub); Hearth's own folders are never indexed.
     pub paths: Vec<String>,
 }
 
@@ -89,16 +93,22 @@ pub async fn add(
     if name.trim().is_empty() {
         return Err(ApiError::invalid("name", "the collection needs a name"));
     }
-    // Refuse a missing path before the stream starts, so the client gets a plain 400.
-    for (i, path) in body.paths.iter().enumerate() {
-        if !std::path::Path::new(path).exists() {
-            return Err(ApiError::invalid(
-                format!("paths[{i}]"),
-                format!("{path} does not exist on this computer; check the path"),
-            ));
-        }
+    // Refuse paths this server does not take, and a missing path, before the stream
+    // starts, so the client gets a plain error.
+    let mut paths = Vec::with_capacity(body.paths.len());
+    for (i, given) in body.paths.iter().enumerate() {
+        let field = format!("paths[{i}]");
+        let path = match state.path_input(&field, given) {
+            Err(error) if error.code == "SOURCE_NOT_FOUND" => {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("{given} does not exist on this computer; check the path"),
+                ))
+            }
+            other => other?,
+        };
+        paths.push(path);
     }
-    let paths: Vec<std::path::PathBuf> = body.paths.iter().map(Into::into).collect();
     Ok(ingestion(&state, move |hearth, progress, cancel| {
         hearth.add_to_collection(&name, &paths, progress, cancel)
     }))

@@ -5,6 +5,8 @@
 //! `POST /api/jobs/{id}/cancel`), `document` (what was read), `progress`, then `done`
 //! or `error`. Closing the stream cancels the job.
 
+use std::path::PathBuf;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -36,8 +38,11 @@ pub struct Source {
     pub text: Option<String>,
     /// The file's bytes, base64-encoded.
     pub data_base64: Option<String>,
-    /// A file on the computer Hearth runs on, read from there. The same trust as adding
-    /// a folder to a collection: the API token is the user's.
+    /// A document on the computer Hearth runs on, read from there: refused with
+    /// `PATHS_DISABLED` unless the server was started with `--allow-paths` (the desktop
+    /// app sends the paths its open dialog and drops gave). Only documents are read this
+    /// way (.txt, .md, .html, .pdf, .docx, .epub, by name and content), never a file in
+    /// Hearth's own folders.
     pub path: Option<String>,
 }
 
@@ -80,29 +85,36 @@ impl Source {
         }
     }
 
-    /// The file named by `path`, when the document comes that way; a 400 when it also
-    /// came as text or bytes.
-    fn file(&self) -> ApiResult<Option<&std::path::Path>> {
+    /// Whether the document comes as a path; a 400 when it also came as text or bytes.
+    fn has_path(&self) -> ApiResult<bool> {
         match &self.path {
             Some(_) if self.text.is_some() || self.data_base64.is_some() => Err(ApiError::invalid(
                 "path",
                 "send either `path`, `text` or `data_base64`, not several",
             )),
-            Some(path) => Ok(Some(std::path::Path::new(path))),
-            None => Ok(None),
+            Some(_) => Ok(true),
+            None => Ok(false),
         }
     }
 
-    /// Refuses, before a stream starts, a source that cannot be read at all.
-    pub(crate) fn check(&self) -> ApiResult<()> {
-        match self.file()? {
-            Some(_) => Ok(()),
-            None => self.bytes().map(|_| ()),
+    /// Refuses, before a stream starts, a source that cannot be read at all. A path is
+    /// refused unless this server takes paths (and then unless it names a document);
+    /// when taken, the path to read comes back.
+    pub(crate) fn check(&self, state: &AppState) -> ApiResult<Option<PathBuf>> {
+        match &self.path {
+            Some(path) if self.has_path()? => state.path_input("path", path).map(Some),
+            _ => self.bytes().map(|_| None),
         }
     }
 
-    pub(crate) fn read(&self, hearth: &Hearth) -> ApiResult<Document> {
-        if let Some(path) = self.file()? {
+    /// Reads the document: from `file` (what [`Self::check`] returned) or from the text
+    /// or bytes in the request; never from `path` itself, which is read only once checked.
+    pub(crate) fn read(
+        &self,
+        file: Option<&std::path::Path>,
+        hearth: &Hearth,
+    ) -> ApiResult<Document> {
+        if let Some(path) = file {
             return Ok(hearth.read_document(path)?);
         }
         let (bytes, format) = self.bytes()?;
@@ -143,8 +155,10 @@ pub async fn read(
     State(state): State<AppState>,
     ValidJson(source): ValidJson<Source>,
 ) -> ApiResult<Json<DocumentView>> {
+    let file = source.check(&state)?;
     let hearth = state.hearth.clone();
-    let document = tokio::task::spawn_blocking(move || source.read(&hearth)).await??;
+    let document =
+        tokio::task::spawn_blocking(move || source.read(file.as_deref(), &hearth)).await??;
     Ok(Json(view(&document)))
 }
 
@@ -239,7 +253,7 @@ pub async fn summarize(
     let options = summary_options(&body)?;
     // Refuse a request that cannot be read before the stream starts, so the client gets
     // a plain 400 for a bad field.
-    body.source.check()?;
+    let file = body.source.check(&state)?;
     let (sender, receiver) = events::channel();
     let cancel = Cancellation::new();
     let job_id = format!("summary-{}", uuid::Uuid::new_v4().simple());
@@ -248,19 +262,22 @@ pub async fn summarize(
     sender.send("started", json!({ "job_id": job_id }));
     let hearth = state.hearth.clone();
     tokio::task::spawn_blocking(move || {
-        let result = body.source.read(&hearth).and_then(|document| {
-            sender.send("document", view(&document));
-            let progress = sender.clone();
-            hearth
-                .summarize(
-                    body.model.as_deref(),
-                    &document,
-                    &options,
-                    &mut |p| progress.send("progress", &p),
-                    &cancel,
-                )
-                .map_err(ApiError::from)
-        });
+        let result = body
+            .source
+            .read(file.as_deref(), &hearth)
+            .and_then(|document| {
+                sender.send("document", view(&document));
+                let progress = sender.clone();
+                hearth
+                    .summarize(
+                        body.model.as_deref(),
+                        &document,
+                        &options,
+                        &mut |p| progress.send("progress", &p),
+                        &cancel,
+                    )
+                    .map_err(ApiError::from)
+            });
         match result {
             Ok(summary) => sender.send("done", json!({ "summary": summary })),
             Err(error) => sender.error(&error),
@@ -320,7 +337,7 @@ pub async fn translate(
             translation: item.translation.trim().to_owned(),
         });
     }
-    let file = body.source.file()?.map(std::path::Path::to_path_buf);
+    let file = body.source.check(&state)?;
     let (bytes, format) = match file {
         Some(_) => (Vec::new(), Format::Text),
         None => body.source.bytes()?,

@@ -134,12 +134,15 @@ pub struct RunInput {
     pub name: Option<String>,
     pub text: Option<String>,
     pub data_base64: Option<String>,
+    /// A document or a folder on this computer: refused with `PATHS_DISABLED` unless the
+    /// server was started with `--allow-paths`.
     pub path: Option<String>,
 }
 
 impl RunInput {
-    /// A 400 naming the field at fault, before the stream starts.
-    fn check(&self) -> ApiResult<()> {
+    /// A 400 naming the field at fault, before the stream starts; a path unless this
+    /// server reads paths (and then one that does not name a document or a folder).
+    fn check(&self, state: &AppState) -> ApiResult<Option<std::path::PathBuf>> {
         let given = [
             self.text.is_some(),
             self.data_base64.is_some(),
@@ -163,9 +166,12 @@ impl RunInput {
         if self.text.as_ref().is_some_and(|t| t.trim().is_empty()) {
             return Err(ApiError::invalid("inputs", "an input text is empty"));
         }
+        if let Some(path) = &self.path {
+            return state.path_input("inputs", path).map(Some);
+        }
         match self.data_base64 {
-            Some(_) => self.upload().check(),
-            None => Ok(()),
+            Some(_) => self.upload().check(state),
+            None => Ok(None),
         }
     }
 
@@ -177,16 +183,20 @@ impl RunInput {
         }
     }
 
-    /// A path stays a path (a folder's files are the items); text and uploads become
-    /// a named text.
-    fn input(&self, hearth: &hearth_core::Hearth) -> ApiResult<WorkflowInput> {
-        if let Some(path) = &self.path {
-            return Ok(WorkflowInput::Path(path.into()));
+    /// A path stays a path (`file`, as checked; a folder's files are the items); text
+    /// and uploads become a named text.
+    fn input(
+        &self,
+        file: Option<std::path::PathBuf>,
+        hearth: &hearth_core::Hearth,
+    ) -> ApiResult<WorkflowInput> {
+        if let Some(path) = file {
+            return Ok(WorkflowInput::Path(path));
         }
         let name = self.name.clone().unwrap_or_else(|| "text".into());
         let text = match &self.text {
             Some(text) => text.clone(),
-            None => self.upload().read(hearth)?.to_markdown(),
+            None => self.upload().read(None, hearth)?.to_markdown(),
         };
         Ok(WorkflowInput::Text { name, text })
     }
@@ -205,8 +215,9 @@ pub async fn run(
             "give at least one text, file or folder",
         ));
     }
+    let mut files = Vec::with_capacity(body.inputs.len());
     for input in &body.inputs {
-        input.check()?;
+        files.push(input.check(&state)?);
     }
     let workflow = match (body.name, body.workflow) {
         (Some(_), Some(_)) => {
@@ -238,7 +249,8 @@ pub async fn run(
         let result = body
             .inputs
             .iter()
-            .map(|input| input.input(&hearth))
+            .zip(files)
+            .map(|(input, file)| input.input(file, &hearth))
             .collect::<ApiResult<Vec<_>>>()
             .and_then(|inputs| {
                 let progress = sender.clone();
@@ -456,9 +468,10 @@ pub async fn generate(
     State(state): State<AppState>,
     ValidJson(body): ValidJson<GenerateBody>,
 ) -> ApiResult<Response> {
-    if let Some(source) = &body.source {
-        source.check()?;
-    }
+    let file = match &body.source {
+        Some(source) => source.check(&state)?,
+        None => None,
+    };
     let mut request = GenerateRequest {
         schema: body.schema,
         count: body.count,
@@ -479,7 +492,7 @@ pub async fn generate(
     tokio::task::spawn_blocking(move || {
         let result = (|| -> ApiResult<serde_json::Value> {
             if let Some(source) = &body.source {
-                request.source = Some(source.read(&hearth)?.to_markdown());
+                request.source = Some(source.read(file.as_deref(), &hearth)?.to_markdown());
             }
             let progress = sender.clone();
             let data = hearth.generate_records(

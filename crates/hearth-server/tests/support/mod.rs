@@ -39,6 +39,16 @@ impl Default for Setup {
     }
 }
 
+impl Setup {
+    /// The default setup, with requests allowed to name documents by path
+    /// (`hearth serve --allow-paths`).
+    pub fn with_paths() -> Self {
+        let mut setup = Setup::default();
+        setup.options.allow_paths = true;
+        setup
+    }
+}
+
 /// Starts a server on the default model (SmolLM2) with `parallel` sequences.
 pub async fn start(setup: Setup) -> Server {
     let dir = tempfile::tempdir().unwrap();
