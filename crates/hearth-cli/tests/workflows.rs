@@ -288,7 +288,7 @@ fn records_are_generated_to_a_schema_as_json_lines_and_csv() {
             "{record}"
         );
     }
-    assert!(text(&made.stderr).contains("seed 5"), "{}", describe(&made));
+    assert!(text(&made.stderr).contains("seed 6"), "{}", describe(&made));
 
     let csv = work.path().join("cities.csv");
     let made = cli(home.path())

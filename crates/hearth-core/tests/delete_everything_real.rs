@@ -83,7 +83,12 @@ fn deleting_everything_leaves_no_user_text_in_any_file() {
     )
     .unwrap();
     hearth
-        .add_to_collection("pets", &[docs.clone()], &mut |_| {}, &Cancellation::new())
+        .add_to_collection(
+            "pets",
+            std::slice::from_ref(&docs),
+            &mut |_| {},
+            &Cancellation::new(),
+        )
         .unwrap();
     // A workflow run, a saved prompt, names to redact, a provider's key, a log line.
     let workflow = Workflow::parse(

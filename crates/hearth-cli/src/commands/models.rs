@@ -281,8 +281,8 @@ fn params(n: u64) -> String {
 fn print_choices(choices: &hearth_core::choice::ModelChoices) {
     let gb = |b: Option<u64>| b.map_or("-".into(), |b| format!("{:.2} GB", b as f64 / 1e9));
     println!(
-        "{:<28} {:<22} {:>9} {:>9} {:>9} {:>8} {:<14} {}",
-        "MODEL", "RUNS", "SIZE", "MEMORY", "SPEED", "CONTEXT", "LICENSE", "COST /1K IN, OUT"
+        "{:<28} {:<22} {:>9} {:>9} {:>9} {:>8} {:<14} COST /1K IN, OUT",
+        "MODEL", "RUNS", "SIZE", "MEMORY", "SPEED", "CONTEXT", "LICENSE"
     );
     for m in &choices.models {
         let runs = match &m.provider {
