@@ -40,6 +40,9 @@ export function ChatPage({ id }: { id?: string }) {
   const [passage, setPassage] = useState<(Passage & { label: string }) | null>(null);
   const [error, setError] = useState<unknown>(null);
   const abort = useRef<AbortController | null>(null);
+  // The conversation on screen, for work that finishes after the user moved on.
+  const shown = useRef(id);
+  shown.current = id;
   const [attachments, setAttachments] = useState<Attachment[]>([]);
   const [choosingPrompt, setChoosingPrompt] = useState(false);
   const attachDocuments = async (sources: { name: string; source: () => Promise<DocumentSource> }[]) => {
@@ -62,11 +65,18 @@ export function ChatPage({ id }: { id?: string }) {
     api.providers().then((p) => setProviders(p.providers), () => {});
   }, []);
 
-  const load = (conversationId: string) =>
-    api.conversation(conversationId).then((v) => {
-      setView(v);
-      setModel(v.conversation.model ?? "");
-    }, setError);
+  const load = (conversationId: string): Promise<ConversationView | undefined> =>
+    api.conversation(conversationId).then(
+      (v) => {
+        setView(v);
+        setModel(v.conversation.model ?? "");
+        return v;
+      },
+      (e) => {
+        setError(e);
+        return undefined;
+      },
+    );
 
   useEffect(() => {
     setError(null);
@@ -105,8 +115,26 @@ export function ChatPage({ id }: { id?: string }) {
     } finally {
       abort.current = null;
       setLive(null);
-      await load(conversationId);
+      const loaded = await load(conversationId);
       changed();
+      if (loaded && !loaded.conversation.title) awaitTitle(conversationId);
+    }
+  }
+
+  /** The model titles a new conversation in the background after its first answer:
+   * look again for a while, so the header and the history show the title once it is
+   * written (nothing else would tell the page). */
+  async function awaitTitle(conversationId: string) {
+    for (let attempt = 0; attempt < 30; attempt++) {
+      await new Promise((wake) => setTimeout(wake, 1000));
+      if (shown.current !== conversationId) return;
+      const view = await api.conversation(conversationId).catch(() => null);
+      if (!view) return;
+      if (view.conversation.title) {
+        if (shown.current === conversationId) setView(view);
+        changed();
+        return;
+      }
     }
   }
 
