@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 
 use hearth_core::documents::Cancellation;
 use hearth_core::workflows::{Step, Task, Workflow, WorkflowInput};
-use hearth_core::{Hearth, ProviderConfig};
-use hearth_llm::{GenerationOptions, LoraAdapter, Protocol};
+use hearth_core::Hearth;
+use hearth_llm::{GenerationOptions, LoraAdapter};
 use hearth_store::AuditPurpose;
 
 fn hearth(dir: &std::path::Path) -> Hearth {
@@ -136,18 +136,7 @@ fn adapters_that_cannot_apply_are_refused_when_attached() {
     assert_eq!(hearth.model_loads(), []);
 
     hearth
-        .save_provider(
-            ProviderConfig {
-                name: "cloud".into(),
-                kind: Protocol::OpenAi,
-                base_url: Some("http://127.0.0.1:9/v1".into()),
-                models: vec!["m".into()],
-                context_length: 8192,
-                input_cost_per_1k: None,
-                output_cost_per_1k: None,
-            },
-            None,
-        )
+        .save_provider(common::loopback_provider("cloud"), None)
         .unwrap();
     let remote = hearth.new_conversation(Some("cloud:m"), None).unwrap();
     let zero = dir.path().join("zero.gguf");

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use hearth_core::documents::Cancellation;
 use hearth_core::prompts::PromptTemplate;
 use hearth_core::workflows::{Workflow, WorkflowInput};
-use hearth_core::{Hearth, ProviderConfig};
-use hearth_llm::{ApiKey, GenerationOptions, Protocol};
+use hearth_core::Hearth;
+use hearth_llm::{ApiKey, GenerationOptions};
 
 const MARKER: &str = "quokkamarmalade";
 
@@ -120,15 +120,7 @@ fn deleting_everything_leaves_no_user_text_in_any_file() {
         .unwrap();
     hearth
         .save_provider(
-            ProviderConfig {
-                name: "cloud".into(),
-                kind: Protocol::OpenAi,
-                base_url: Some("http://127.0.0.1:9/v1".into()),
-                models: vec!["m".into()],
-                context_length: 8192,
-                input_cost_per_1k: None,
-                output_cost_per_1k: None,
-            },
+            common::loopback_provider("cloud"),
             Some(ApiKey::new(format!("sk-{MARKER}"))),
         )
         .unwrap();

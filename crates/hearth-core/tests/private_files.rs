@@ -4,13 +4,15 @@
 //! left readable by others (an older Hearth, a lax umask) is narrowed when Hearth opens.
 #![cfg(unix)]
 
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use hearth_core::{Hearth, Isolation, OpenOptions, Paths, ProviderConfig};
+use hearth_core::{Hearth, Isolation, OpenOptions, Paths};
 use hearth_llm::fake::FakeEngine;
-use hearth_llm::{ApiKey, GenerationOptions, Protocol};
+use hearth_llm::{ApiKey, GenerationOptions};
 
 fn open(home: &Path) -> Hearth {
     // The default umask of a desktop session: without Hearth's own modes, files would
@@ -82,15 +84,7 @@ fn everything_hearth_writes_is_private_to_its_user() {
     hearth.set_offline(true).unwrap();
     hearth
         .save_provider(
-            ProviderConfig {
-                name: "work".into(),
-                kind: Protocol::OpenAi,
-                base_url: Some("http://127.0.0.1:9/v1".into()),
-                models: vec!["m".into()],
-                context_length: 8192,
-                input_cost_per_1k: None,
-                output_cost_per_1k: None,
-            },
+            common::loopback_provider("work"),
             Some(ApiKey::new("sk-private")),
         )
         .unwrap();

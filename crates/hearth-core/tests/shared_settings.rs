@@ -4,13 +4,14 @@
 //! once, and no temporary file is left behind. (`hearth-cli/tests/shared_settings.rs`
 //! does the same with real processes.)
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
 use hearth_core::library::{Library, ModelSource};
-use hearth_core::{Config, Hearth, Isolation, OpenOptions, Paths, ProviderConfig};
+use hearth_core::{Config, Hearth, Isolation, OpenOptions, Paths};
 use hearth_llm::fake::FakeEngine;
-use hearth_llm::Protocol;
 
 fn open(home: &Path) -> Hearth {
     std::env::set_var("HEARTH_KEYRING", "off");
@@ -19,18 +20,6 @@ fn open(home: &Path) -> Hearth {
         isolation: Some(Isolation::Provided(Arc::new(FakeEngine::new()))),
     })
     .unwrap()
-}
-
-fn provider(name: &str) -> ProviderConfig {
-    ProviderConfig {
-        name: name.into(),
-        kind: Protocol::OpenAi,
-        base_url: Some("http://127.0.0.1:9/v1".into()),
-        models: vec!["m".into()],
-        context_length: 8192,
-        input_cost_per_1k: None,
-        output_cost_per_1k: None,
-    }
 }
 
 fn names(config: &Config) -> Vec<String> {
@@ -53,9 +42,11 @@ fn a_setting_saved_by_one_process_survives_another_saving_its_own() {
     // Both open before either changes anything, as the app and a CLI command do.
     let cli = open(home.path());
     let app = open(home.path());
-    cli.save_provider(provider("from-cli"), None).unwrap();
+    cli.save_provider(common::loopback_provider("from-cli"), None)
+        .unwrap();
     app.set_offline(true).unwrap();
-    app.save_provider(provider("from-app"), None).unwrap();
+    app.save_provider(common::loopback_provider("from-app"), None)
+        .unwrap();
     cli.update_config(|c| c.threads = Some(3)).unwrap();
 
     let on_disk = Config::load(&Paths::under(home.path()).config_file()).unwrap();
@@ -77,7 +68,7 @@ fn a_hundred_writers_at_once_lose_no_change() {
             s.spawn(move || {
                 if i % 2 == 0 {
                     hearth
-                        .save_provider(provider(&format!("p{i:03}")), None)
+                        .save_provider(common::loopback_provider(&format!("p{i:03}")), None)
                         .unwrap();
                 } else {
                     hearth

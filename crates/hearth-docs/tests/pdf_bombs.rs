@@ -199,7 +199,8 @@ impl Raw {
         self
     }
 
-    fn finish(&self) -> Vec<u8> {
+    /// The file's header and every object, with where each object starts.
+    fn header_and_objects(&self) -> (Vec<u8>, Vec<(u32, usize)>) {
         let mut out = b"%PDF-1.5\n%\xE2\xE3\xCF\xD3\n".to_vec();
         let mut offsets = Vec::new();
         for (n, body) in &self.objects {
@@ -208,6 +209,11 @@ impl Raw {
             out.extend_from_slice(body);
             out.extend_from_slice(b"\nendobj\n");
         }
+        (out, offsets)
+    }
+
+    fn finish(&self) -> Vec<u8> {
+        let (mut out, offsets) = self.header_and_objects();
         let size = self.objects.iter().map(|(n, _)| n + 1).max().unwrap_or(1);
         let xref = out.len();
         out.extend_from_slice(format!("xref\n0 {size}\n0000000000 65535 f \n").as_bytes());
@@ -236,14 +242,7 @@ impl Raw {
         xref_filter: &str,
         xref_data: Option<Vec<u8>>,
     ) -> Vec<u8> {
-        let mut out = b"%PDF-1.5\n%\xE2\xE3\xCF\xD3\n".to_vec();
-        let mut offsets = Vec::new();
-        for (n, body) in &self.objects {
-            offsets.push((*n, out.len()));
-            out.extend_from_slice(format!("{n} 0 obj\n").as_bytes());
-            out.extend_from_slice(body);
-            out.extend_from_slice(b"\nendobj\n");
-        }
+        let (mut out, offsets) = self.header_and_objects();
         let xref_number = self.objects.iter().map(|(n, _)| n + 1).max().unwrap_or(1);
         let size = xref_number + 1;
         let xref_at = out.len();

@@ -744,6 +744,14 @@ mod tests {
             "a\\b.gguf",
             ".partial/x",
             "",
+            // Windows: a drive-relative path, an alternate data stream, device names,
+            // trailing dots and spaces; refused on every system.
+            "C:evil.gguf",
+            "sub/x.gguf:stream",
+            "CON/x.gguf",
+            "sub./x.gguf",
+            "nul.gguf",
+            "x.gguf ",
         ] {
             let error = DownloadRequest::new("org/repo", file).validate();
             assert!(
@@ -818,26 +826,6 @@ mod tests {
         }
         let long = "a".repeat(256);
         assert!(file_name_problem(&long).is_some());
-        for file in [
-            "C:evil.gguf",
-            "sub/x.gguf:stream",
-            "CON/x.gguf",
-            "sub./x.gguf",
-            "nul.gguf",
-            "x.gguf ",
-        ] {
-            let error = DownloadRequest::new("org/repo", file).validate();
-            assert!(
-                matches!(
-                    error,
-                    Err(ModelsError::InvalidName {
-                        what: "file name",
-                        ..
-                    })
-                ),
-                "{file}"
-            );
-        }
     }
 
     #[test]

@@ -812,14 +812,7 @@ async fn the_openapi_document_lists_every_endpoint() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_ui_page_needs_no_login_and_carries_no_token() {
-    let ui = tempfile::tempdir().unwrap();
-    std::fs::write(
-        ui.path().join("index.html"),
-        "<!doctype html><html><head><title>Hearth</title></head><body></body></html>",
-    )
-    .unwrap();
-    std::fs::create_dir(ui.path().join("assets")).unwrap();
-    std::fs::write(ui.path().join("assets/app.js"), "console.log('hi')").unwrap();
+    let ui = support::ui_dir();
     let server = start(Setup {
         options: RouterOptions {
             ui_dir: Some(ui.path().to_path_buf()),

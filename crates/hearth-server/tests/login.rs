@@ -9,20 +9,7 @@ use std::time::Duration;
 
 use hearth_server::{AppState, Logins, RouterOptions, Token};
 use serde_json::{json, Value};
-use support::{start, Server, Setup, TOKEN};
-
-/// A built UI of one page and one script.
-fn ui_dir() -> tempfile::TempDir {
-    let ui = tempfile::tempdir().unwrap();
-    std::fs::write(
-        ui.path().join("index.html"),
-        "<!doctype html><html><head><title>Hearth</title></head><body></body></html>",
-    )
-    .unwrap();
-    std::fs::create_dir(ui.path().join("assets")).unwrap();
-    std::fs::write(ui.path().join("assets/app.js"), "console.log('hi')").unwrap();
-    ui
-}
+use support::{start, ui_dir, Server, Setup, TOKEN};
 
 async fn server_with(logins: &Logins) -> Server {
     start(Setup {

@@ -309,16 +309,13 @@ impl Store {
     /// writers were recorded have none and count as cut off.
     pub fn mark_interrupted(&self) -> Result<usize> {
         self.write(|tx| {
-            let now = now_ms();
-            let mut marked = 0;
-            for (pid, start) in owner::dead_owners(tx, "messages", "streaming")? {
-                marked += tx.execute(
-                    "UPDATE messages SET state = 'interrupted', updated_at = ?1 \
-                     WHERE state = 'streaming' AND owner_pid IS ?2 AND owner_start IS ?3",
-                    params![now, pid, start],
-                )?;
-            }
-            Ok(marked)
+            Ok(owner::mark_dead_owners(
+                tx,
+                "messages",
+                "streaming",
+                "state = 'interrupted', updated_at = ?1",
+                now_ms(),
+            )?)
         })
     }
 

@@ -88,23 +88,33 @@ pub(crate) fn is_alive(pid: Option<i64>, start: Option<&str>) -> bool {
     false
 }
 
-/// The owners of the rows of `table` in state `state` that are no longer alive, for
-/// the start-up labelling of unfinished work.
-pub(crate) fn dead_owners(
+/// Labels the rows of `table` in state `live` whose owner is no longer alive, for the
+/// start-up labelling of unfinished work: `set` is the SQL assignment list, with `?1`
+/// the time now. Returns how many rows changed. `table` and `set` are the callers'
+/// constants, never outside input.
+pub(crate) fn mark_dead_owners(
     conn: &rusqlite::Connection,
     table: &str,
-    state: &str,
-) -> rusqlite::Result<Vec<(Option<i64>, Option<String>)>> {
+    live: &str,
+    set: &str,
+    now: i64,
+) -> rusqlite::Result<usize> {
     let mut stmt = conn.prepare(&format!(
         "SELECT DISTINCT owner_pid, owner_start FROM {table} WHERE state = ?1"
     ))?;
     let owners = stmt
-        .query_map([state], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .query_map([live], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<rusqlite::Result<Vec<(Option<i64>, Option<String>)>>>()?;
-    Ok(owners
-        .into_iter()
-        .filter(|(pid, start)| !is_alive(*pid, start.as_deref()))
-        .collect())
+    let update = format!(
+        "UPDATE {table} SET {set} WHERE state = ?2 AND owner_pid IS ?3 AND owner_start IS ?4"
+    );
+    let mut marked = 0;
+    for (pid, start) in owners {
+        if !is_alive(pid, start.as_deref()) {
+            marked += conn.execute(&update, rusqlite::params![now, live, pid, start])?;
+        }
+    }
+    Ok(marked)
 }
 
 /// The owner columns' values for a row this process writes.

@@ -316,16 +316,13 @@ impl Store {
     /// alone, as in [`Store::mark_interrupted`].
     pub fn mark_runs_interrupted(&self) -> Result<usize> {
         self.write(|tx| {
-            let now = now_ms();
-            let mut marked = 0;
-            for (pid, start) in owner::dead_owners(tx, "workflow_runs", "running")? {
-                marked += tx.execute(
-                    "UPDATE workflow_runs SET state = 'interrupted', finished_at = ?1 \
-                     WHERE state = 'running' AND owner_pid IS ?2 AND owner_start IS ?3",
-                    params![now, pid, start],
-                )?;
-            }
-            Ok(marked)
+            Ok(owner::mark_dead_owners(
+                tx,
+                "workflow_runs",
+                "running",
+                "state = 'interrupted', finished_at = ?1",
+                now_ms(),
+            )?)
         })
     }
 }

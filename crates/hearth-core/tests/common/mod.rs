@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use hearth_core::{Hearth, Isolation, OpenOptions, Paths};
+use hearth_core::{Hearth, Isolation, OpenOptions, Paths, ProviderConfig};
 
 /// Opens Hearth (models in process) on a new home at `root`, with `minilm` (the
 /// fetched sentence-transformers folder) linked into its models folder.
@@ -42,4 +42,19 @@ pub fn hearth_on(root: &Path, model: &Path, context_length: u32, parallel: u32) 
         isolation: Some(Isolation::InProcess),
     })
     .unwrap()
+}
+
+/// An OpenAI-compatible provider named `name` on a loopback port nothing listens on,
+/// with one model `m`: for tests that need a provider configured, never reached.
+#[allow(dead_code)] // not every test file uses it
+pub fn loopback_provider(name: &str) -> ProviderConfig {
+    ProviderConfig {
+        name: name.into(),
+        kind: hearth_llm::Protocol::OpenAi,
+        base_url: Some("http://127.0.0.1:9/v1".into()),
+        models: vec!["m".into()],
+        context_length: 8192,
+        input_cost_per_1k: None,
+        output_cost_per_1k: None,
+    }
 }

@@ -183,3 +183,16 @@ pub fn parse_events(text: &str) -> Vec<SseEvent> {
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
+
+/// A built UI of one page and one script.
+pub fn ui_dir() -> tempfile::TempDir {
+    let ui = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ui.path().join("index.html"),
+        "<!doctype html><html><head><title>Hearth</title></head><body></body></html>",
+    )
+    .unwrap();
+    std::fs::create_dir(ui.path().join("assets")).unwrap();
+    std::fs::write(ui.path().join("assets/app.js"), "console.log('hi')").unwrap();
+    ui
+}
