@@ -128,10 +128,13 @@ export function ChatPage({ id }: { id?: string }) {
     for (let attempt = 0; attempt < 30; attempt++) {
       await new Promise((wake) => setTimeout(wake, 1000));
       if (shown.current !== conversationId) return;
-      const view = await api.conversation(conversationId).catch(() => null);
-      if (!view) return;
-      if (view.conversation.title) {
-        if (shown.current === conversationId) setView(view);
+      // The list, not the conversation itself: the conversation may have been deleted
+      // meanwhile, and a 404 would be an error in the console for nothing.
+      const listed = await api.conversations().catch(() => null);
+      const conversation = listed?.find((c) => c.id === conversationId);
+      if (!conversation) return;
+      if (conversation.title) {
+        if (shown.current === conversationId) await load(conversationId);
         changed();
         return;
       }
