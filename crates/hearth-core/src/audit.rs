@@ -325,6 +325,7 @@ impl Recorder {
         while let Some(event) = inner.next_event() {
             match &event {
                 GenerationEvent::Delta { text } => output.push_str(text),
+                GenerationEvent::Reasoning { .. } | GenerationEvent::ToolCall { .. } => {}
                 GenerationEvent::Done { completion } => {
                     self.write(Outcome::Done(completion), &completion.text)
                 }

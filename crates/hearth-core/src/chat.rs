@@ -494,6 +494,7 @@ fn write_answer(
                     last_checkpoint = Instant::now();
                 }
             }
+            Some(GenerationEvent::Reasoning { .. }) | Some(GenerationEvent::ToolCall { .. }) => {}
             Some(GenerationEvent::Done { completion }) => {
                 let state = if completion.stop_reason == StopReason::Cancelled {
                     MessageState::Stopped

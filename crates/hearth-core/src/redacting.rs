@@ -33,6 +33,27 @@ pub(crate) fn outgoing(redactor: Option<&Redactor>, messages: &[ChatMessage]) ->
     }
 }
 
+/// A tool call's arguments with the placeholders put back in every string.
+fn restore_json(value: serde_json::Value, redactions: &Redactions) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(redactions.restore(&text)),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|item| restore_json(item, redactions))
+                .collect(),
+        ),
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(key, item)| (key, restore_json(item, redactions)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// The caller's stream: `inner`'s events with the placeholders put back.
 pub(crate) fn restoring(
     mut inner: Generation,
@@ -47,8 +68,20 @@ pub(crate) fn restoring(
         .name("hearth-restore".into())
         .spawn(move || {
             let mut restorer = StreamRestorer::default();
+            let mut thinking = StreamRestorer::default();
             while let Some(event) = inner.next_event() {
                 let event = match event {
+                    GenerationEvent::Reasoning { text } => {
+                        let shown = thinking.push(&text, &redactions);
+                        if shown.is_empty() {
+                            continue;
+                        }
+                        GenerationEvent::Reasoning { text: shown }
+                    }
+                    GenerationEvent::ToolCall { mut call } => {
+                        call.arguments = restore_json(call.arguments, &redactions);
+                        GenerationEvent::ToolCall { call }
+                    }
                     GenerationEvent::Delta { text } => {
                         let shown = restorer.push(&text, &redactions);
                         if shown.is_empty() {
@@ -57,11 +90,20 @@ pub(crate) fn restoring(
                         GenerationEvent::Delta { text: shown }
                     }
                     GenerationEvent::Done { mut completion } => {
+                        let rest = thinking.finish(&redactions);
+                        if !rest.is_empty() {
+                            let _ = events.send(GenerationEvent::Reasoning { text: rest });
+                        }
                         let rest = restorer.finish(&redactions);
                         if !rest.is_empty() {
                             let _ = events.send(GenerationEvent::Delta { text: rest });
                         }
                         completion.text = redactions.restore(&completion.text);
+                        completion.reasoning = completion.reasoning.map(|r| redactions.restore(&r));
+                        for call in &mut completion.tool_calls {
+                            call.arguments =
+                                restore_json(std::mem::take(&mut call.arguments), &redactions);
+                        }
                         GenerationEvent::Done { completion }
                     }
                     failed @ GenerationEvent::Failed { .. } => {

@@ -2,6 +2,7 @@
 //! the supervised worker process, and the scripted fake — and the handle a caller
 //! holds while a generation streams.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{LlmError, Result};
 use crate::llama::AdapterInfo;
+use crate::output::OutputParser;
 use crate::request::{
     ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt,
 };
@@ -103,10 +105,19 @@ pub fn format_and_submit<E: Engine + ?Sized>(
     let info = engine.info();
     let (prompt, source) =
         ChatFormatter::new(info.chat_template.as_deref(), &info.architecture).format(messages)?;
-    Ok((
-        engine.submit(prepare_request(Prompt::Text(prompt), options)?)?,
-        source,
-    ))
+    // The parser follows the template the prompt was really made with: a fallback's
+    // output has none of the model template's markers.
+    let template = match source {
+        TemplateSource::Model => info.chat_template.as_deref(),
+        _ => None,
+    };
+    let parser = crate::output::parser_for(template, &prompt, &options);
+    let generation = engine.submit(prepare_request(Prompt::Text(prompt), options)?)?;
+    let generation = match parser {
+        Some(parser) => generation.with_parser(parser),
+        None => generation,
+    };
+    Ok((generation, source))
 }
 
 /// Validates options and turns a JSON schema into the GBNF grammar llama.cpp samples with.
@@ -183,11 +194,28 @@ impl CancelToken {
 
 /// A running generation. Read events with [`Generation::next_event`] or iterate;
 /// dropping the handle cancels the request.
-#[derive(Debug)]
+///
+/// A generation from `chat` may carry an [`OutputParser`] for the model's output format:
+/// the engine's raw text goes through it on the caller's thread, which turns it into
+/// answer deltas, thinking and tool calls before the caller sees any event.
 pub struct Generation {
     events: flume::Receiver<GenerationEvent>,
     cancel: CancelToken,
+    /// The final event has been handed to the caller.
     finished: bool,
+    parser: Option<Box<dyn OutputParser>>,
+    /// Events made from what the engine sent, not yet handed out.
+    pending: VecDeque<GenerationEvent>,
+}
+
+impl std::fmt::Debug for Generation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Generation")
+            .field("cancel", &self.cancel)
+            .field("finished", &self.finished)
+            .field("parsed", &self.parser.is_some())
+            .finish()
+    }
 }
 
 impl Generation {
@@ -196,37 +224,70 @@ impl Generation {
             events,
             cancel,
             finished: false,
+            parser: None,
+            pending: VecDeque::new(),
         }
+    }
+
+    /// Reads the engine's text through `parser` from now on.
+    pub fn with_parser(mut self, parser: Box<dyn OutputParser>) -> Self {
+        self.parser = Some(parser);
+        self
     }
 
     /// Blocks for the next event; `None` once the final event has been read.
     pub fn next_event(&mut self) -> Option<GenerationEvent> {
-        if self.finished {
-            return None;
+        loop {
+            if let Some(event) = self.take_pending() {
+                return Some(event);
+            }
+            if self.finished {
+                return None;
+            }
+            let received = self.events.recv().ok();
+            self.accept(received);
         }
-        let received = self.events.recv().ok();
-        Some(self.settle(received))
     }
 
     /// The async form of [`Generation::next_event`], for tokio front ends.
     pub async fn next_event_async(&mut self) -> Option<GenerationEvent> {
-        if self.finished {
-            return None;
+        loop {
+            if let Some(event) = self.take_pending() {
+                return Some(event);
+            }
+            if self.finished {
+                return None;
+            }
+            let received = self.events.recv_async().await.ok();
+            self.accept(received);
         }
-        let received = self.events.recv_async().await.ok();
-        Some(self.settle(received))
     }
 
-    /// A closed channel means the engine went away before a final event; any event but
-    /// a delta ends the stream.
-    fn settle(&mut self, received: Option<GenerationEvent>) -> GenerationEvent {
+    fn take_pending(&mut self) -> Option<GenerationEvent> {
+        let event = self.pending.pop_front()?;
+        if event.is_final() {
+            self.finished = true;
+        }
+        Some(event)
+    }
+
+    /// A closed channel means the engine went away before a final event. With a
+    /// parser, raw text becomes the parsed events, and the completion is rewritten to
+    /// hold the answer alone, the thinking and the calls.
+    fn accept(&mut self, received: Option<GenerationEvent>) {
         let event = received.unwrap_or(GenerationEvent::Failed {
             error: LlmError::EngineStopped,
         });
-        if !matches!(event, GenerationEvent::Delta { .. }) {
-            self.finished = true;
+        match (self.parser.as_mut(), event) {
+            (Some(parser), GenerationEvent::Delta { text }) => {
+                self.pending.extend(parser.push(&text));
+            }
+            (Some(parser), GenerationEvent::Done { mut completion }) => {
+                self.pending.extend(parser.finish(&mut completion));
+                self.pending.push_back(GenerationEvent::Done { completion });
+            }
+            (_, event) => self.pending.push_back(event),
         }
-        event
     }
 
     pub fn cancel(&self) {
@@ -237,11 +298,13 @@ impl Generation {
         self.cancel.clone()
     }
 
-    /// Streams every delta to `on_text` and returns the completion.
+    /// Streams every answer delta to `on_text` and returns the completion (which
+    /// holds the thinking and tool calls, if any).
     pub fn stream(mut self, mut on_text: impl FnMut(&str)) -> Result<Completion> {
         while let Some(event) = self.next_event() {
             match event {
                 GenerationEvent::Delta { text } => on_text(&text),
+                GenerationEvent::Reasoning { .. } | GenerationEvent::ToolCall { .. } => {}
                 GenerationEvent::Done { completion } => return Ok(completion),
                 GenerationEvent::Failed { error } => return Err(error),
             }

@@ -45,6 +45,8 @@ impl FakeStream {
         };
         let completion = Completion {
             text: self.text,
+            reasoning: None,
+            tool_calls: Vec::new(),
             stop_reason,
             prompt_tokens,
             cached_tokens: 0,

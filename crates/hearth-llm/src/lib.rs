@@ -19,6 +19,7 @@ pub mod error;
 pub mod fake;
 pub mod llama;
 mod logging;
+pub mod output;
 pub mod remote;
 pub mod request;
 pub mod stream;
@@ -37,7 +38,8 @@ pub use llama::{
 pub use remote::{ApiKey, NetworkSwitch, Protocol, RemoteEngine, RemoteSettings, RetryPolicy};
 pub use request::{
     ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt, Role,
-    StopReason,
+    StopReason, ToolCall, ToolChoice, ToolSpec,
 };
+pub use output::OutputParser;
 pub use template::{ChatFormatter, TemplateSource};
 pub use worker::{WorkerEngine, WorkerSettings};

@@ -12,6 +12,8 @@ pub enum Role {
     System,
     User,
     Assistant,
+    /// The result of a tool the assistant called, answering one of its `tool_calls`.
+    Tool,
 }
 
 impl Role {
@@ -20,15 +22,58 @@ impl Role {
             Role::System => "system",
             Role::User => "user",
             Role::Assistant => "assistant",
+            Role::Tool => "tool",
         }
     }
 }
 
 /// One turn of a conversation.
+///
+/// Besides its text, an assistant turn may carry the model's thinking (`reasoning`,
+/// kept apart from the answer) and the tools it asked to call; a `tool` turn carries
+/// one call's result and names the call it answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatMessage {
     pub role: Role,
     pub content: String,
+    /// The model's thinking before this answer, split from it while streaming.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<String>,
+    /// The tools this assistant turn asked to call, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// On a `tool` turn: the id of the call this result answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+    /// On a `tool` turn: the name of the tool that was called.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A tool the model may call: a function with a name, what it does, and the JSON
+/// schema of its arguments (OpenAI's `tools[].function`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolSpec {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// JSON schema of the arguments object.
+    #[serde(default = "empty_object_schema")]
+    pub parameters: serde_json::Value,
+}
+
+fn empty_object_schema() -> serde_json::Value {
+    serde_json::json!({"type": "object", "properties": {}})
+}
+
+/// One call the model asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// Unique within the conversation; the `tool` turn with the result names it.
+    pub id: String,
+    pub name: String,
+    /// The arguments, parsed: always a JSON value (an object for schema'd tools).
+    pub arguments: serde_json::Value,
 }
 
 impl ChatMessage {
@@ -36,6 +81,10 @@ impl ChatMessage {
         Self {
             role,
             content: content.into(),
+            reasoning: None,
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+            name: None,
         }
     }
     pub fn system(content: impl Into<String>) -> Self {
@@ -46,6 +95,18 @@ impl ChatMessage {
     }
     pub fn assistant(content: impl Into<String>) -> Self {
         Self::new(Role::Assistant, content)
+    }
+    /// The result of the tool call `call_id` to `name`.
+    pub fn tool_result(
+        call_id: impl Into<String>,
+        name: impl Into<String>,
+        content: impl Into<String>,
+    ) -> Self {
+        Self {
+            tool_call_id: Some(call_id.into()),
+            name: Some(name.into()),
+            ..Self::new(Role::Tool, content)
+        }
     }
 }
 
@@ -78,6 +139,35 @@ pub struct GenerationOptions {
     pub json_schema: Option<serde_json::Value>,
     /// Keep generating past end-of-generation tokens (benchmarks only).
     pub ignore_eos: bool,
+    /// Tools the model may call: the template writes them into the prompt, and the
+    /// calls the model makes come back parsed, arguments checked against each schema.
+    pub tools: Vec<ToolSpec>,
+    /// Whether and which tool the model must call.
+    pub tool_choice: ToolChoice,
+    /// Thinking on or off where the template supports a switch (`enable_thinking`);
+    /// `None` keeps the template's default.
+    pub thinking: Option<bool>,
+    /// The most tokens the model may spend thinking before it is made to answer;
+    /// `None` for no limit.
+    pub thinking_budget: Option<u32>,
+    /// gpt-oss's `reasoning_effort` ("low", "medium" or "high"); `None` for the
+    /// template's default.
+    pub reasoning_effort: Option<String>,
+}
+
+/// OpenAI's `tool_choice`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum ToolChoice {
+    /// The model decides whether to call a tool.
+    #[default]
+    Auto,
+    /// The model must not call any tool (the tools are still described to it).
+    None,
+    /// The model must call at least one tool.
+    Required,
+    /// The model must call this tool.
+    Function { name: String },
 }
 
 impl Default for GenerationOptions {
@@ -94,6 +184,11 @@ impl Default for GenerationOptions {
             seed: None,
             json_schema: None,
             ignore_eos: false,
+            tools: Vec::new(),
+            tool_choice: ToolChoice::Auto,
+            thinking: None,
+            thinking_budget: None,
+            reasoning_effort: None,
         }
     }
 }
@@ -180,8 +275,15 @@ pub enum StopReason {
 /// Counts and timings of one finished generation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Completion {
-    /// The whole generated text, exactly the concatenation of the deltas.
+    /// The whole answer, exactly the concatenation of the deltas: without the thinking
+    /// and the tool calls when `chat` split them out.
     pub text: String,
+    /// The model's thinking, exactly the concatenation of the `Reasoning` events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<String>,
+    /// The tool calls the model made, as their `ToolCall` events came.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
     pub stop_reason: StopReason,
     pub prompt_tokens: usize,
     /// Prompt tokens found already evaluated in the sequence's cache (a shared prefix
@@ -215,10 +317,26 @@ impl Completion {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum GenerationEvent {
-    /// New text; always whole UTF-8 characters.
+    /// New text of the answer; always whole UTF-8 characters.
     Delta { text: String },
+    /// New text of the model's thinking, split from the answer (only from `chat`, for
+    /// models whose template marks thinking).
+    Reasoning { text: String },
+    /// A tool call the model made, whole, its arguments parsed (only from `chat` with
+    /// `tools`).
+    ToolCall { call: ToolCall },
     /// The last event of a successful generation.
     Done { completion: Completion },
     /// The last event of a failed generation.
     Failed { error: LlmError },
+}
+
+impl GenerationEvent {
+    /// `Done` and `Failed` end a generation; every other event may be followed by more.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            GenerationEvent::Done { .. } | GenerationEvent::Failed { .. }
+        )
+    }
 }

@@ -54,6 +54,9 @@ fn collect(engine: &RemoteEngine) -> (Vec<String>, Result<hearth_llm::Completion
     for event in generation {
         match event {
             GenerationEvent::Delta { text } => deltas.push(text),
+            other @ (GenerationEvent::Reasoning { .. } | GenerationEvent::ToolCall { .. }) => {
+                panic!("a plain remote answer has no thinking or calls: {other:?}")
+            }
             GenerationEvent::Done { completion } => return (deltas, Ok(completion)),
             GenerationEvent::Failed { error } => return (deltas, Err(error)),
         }

@@ -88,7 +88,9 @@ fn direct(hearth: &Hearth, tokens: u32) -> Run {
     let mut last = start;
     while let Some(event) = generation.next_event() {
         match event {
-            GenerationEvent::Delta { .. } => {
+            GenerationEvent::Delta { .. }
+            | GenerationEvent::Reasoning { .. }
+            | GenerationEvent::ToolCall { .. } => {
                 first.get_or_insert_with(Instant::now);
                 last = Instant::now();
                 count += 1;

@@ -188,7 +188,10 @@ fn hearth_turn(hearth: &Hearth, messages: &[ChatMessage], tokens: u32) -> (Turn,
     let mut done: Option<Completion> = None;
     while let Some(event) = generation.next_event() {
         match event {
-            GenerationEvent::Delta { .. } => {
+            // The first token is the first of anything the model wrote.
+            GenerationEvent::Delta { .. }
+            | GenerationEvent::Reasoning { .. }
+            | GenerationEvent::ToolCall { .. } => {
                 first.get_or_insert_with(Instant::now);
             }
             GenerationEvent::Done { completion } => {

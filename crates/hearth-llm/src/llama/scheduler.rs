@@ -584,6 +584,8 @@ impl<'m> Scheduler<'m> {
         let first = slot.first_token.unwrap_or(now);
         let completion = Completion {
             text: std::mem::take(&mut slot.output),
+            reasoning: None,
+            tool_calls: Vec::new(),
             stop_reason: reason,
             prompt_tokens: slot.prompt.len(),
             cached_tokens: slot.reused,

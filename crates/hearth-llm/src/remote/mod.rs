@@ -641,6 +641,8 @@ impl Assembled {
         GenerationEvent::Done {
             completion: Completion {
                 text: self.text,
+                reasoning: None,
+                tool_calls: Vec::new(),
                 stop_reason,
                 prompt_tokens: self.prompt_tokens.unwrap_or(0),
                 cached_tokens: 0,

@@ -367,6 +367,10 @@ pub async fn ask(
                 Some(GenerationEvent::Delta { text }) => {
                     sender.send("delta", json!({ "text": text }))
                 }
+                Some(GenerationEvent::Reasoning { text }) => {
+                    sender.send("reasoning", json!({ "text": text }))
+                }
+                Some(GenerationEvent::ToolCall { .. }) => {}
                 Some(GenerationEvent::Done { completion }) => {
                     let text = completion.text.clone();
                     let numbers = cited(&text, sources.len());

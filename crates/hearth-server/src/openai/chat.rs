@@ -13,7 +13,7 @@ use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::{self, Stream, StreamExt};
-use hearth_llm::{ChatMessage, Completion, Generation, GenerationEvent, Role};
+use hearth_llm::{ChatMessage, Completion, Generation, GenerationEvent, Role, ToolCall};
 use serde_json::json;
 
 use super::types::*;
@@ -259,6 +259,8 @@ async fn collect(mut generation: Generation) -> ApiResult<(String, Completion)> 
     while let Some(event) = generation.next_event_async().await {
         match event {
             GenerationEvent::Delta { text: delta } => text.push_str(&delta),
+            // Kept whole in the completion; the reply takes them from there.
+            GenerationEvent::Reasoning { .. } | GenerationEvent::ToolCall { .. } => {}
             GenerationEvent::Done { completion } => return Ok((text, completion)),
             GenerationEvent::Failed { error } => return Err(error.into()),
         }
@@ -271,6 +273,8 @@ async fn collect(mut generation: Generation) -> ApiResult<(String, Completion)> 
 /// What one streamed reply turns into, event by event.
 enum Piece {
     Delta(String),
+    Reasoning(String),
+    ToolCall(ToolCall),
     Done(Completion),
     Failed(ApiError),
 }
@@ -282,10 +286,12 @@ fn pieces(generation: Generation) -> impl Stream<Item = Piece> {
         let mut generation = generation?;
         let piece = match generation.next_event_async().await? {
             GenerationEvent::Delta { text } => Piece::Delta(text),
+            GenerationEvent::Reasoning { text } => Piece::Reasoning(text),
+            GenerationEvent::ToolCall { call } => Piece::ToolCall(call),
             GenerationEvent::Done { completion } => Piece::Done(completion),
             GenerationEvent::Failed { error } => Piece::Failed(error.into()),
         };
-        let more = matches!(piece, Piece::Delta(_)).then_some(generation);
+        let more = (!matches!(piece, Piece::Done(_) | Piece::Failed(_))).then_some(generation);
         Some((piece, more))
     })
 }
@@ -314,9 +320,23 @@ fn chat_chunks(
         body
     };
     let first = chunk(json!({ "role": "assistant", "content": "" }), None, None);
+    let mut calls = 0usize;
     let rest = pieces(generation).flat_map(move |piece| {
         let items = match piece {
             Piece::Delta(text) => vec![chunk(json!({ "content": text }), None, None)],
+            // llama-server's and DeepSeek's field for the model's thinking.
+            Piece::Reasoning(text) => {
+                vec![chunk(json!({ "reasoning_content": text }), None, None)]
+            }
+            Piece::ToolCall(call) => {
+                let index = calls;
+                calls += 1;
+                vec![chunk(
+                    json!({ "tool_calls": [tool_call_json(&call, Some(index))] }),
+                    None,
+                    None,
+                )]
+            }
             Piece::Done(completion) => {
                 let mut last = chunk(
                     json!({}),
@@ -359,6 +379,8 @@ fn text_chunks(
     pieces(generation).flat_map(move |piece| {
         let items = match piece {
             Piece::Delta(text) => vec![chunk(&text, None)],
+            // Raw completions are not parsed: these never come.
+            Piece::Reasoning(_) | Piece::ToolCall(_) => vec![],
             Piece::Done(completion) => {
                 let mut last = chunk("", Some(finish_reason(&completion.stop_reason)));
                 last["timings"] = json!(Timings::from(&completion));
@@ -371,6 +393,19 @@ fn text_chunks(
         };
         stream::iter(items)
     })
+}
+
+/// A call as OpenAI writes it: arguments as a JSON string; `index` in streamed chunks.
+fn tool_call_json(call: &ToolCall, index: Option<usize>) -> serde_json::Value {
+    let mut value = json!({
+        "id": call.id,
+        "type": "function",
+        "function": { "name": call.name, "arguments": call.arguments.to_string() },
+    });
+    if let Some(index) = index {
+        value["index"] = json!(index);
+    }
+    value
 }
 
 /// OpenAI's streaming framing: one `data:` line per JSON object, then `data: [DONE]`.
