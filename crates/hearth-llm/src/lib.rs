@@ -35,11 +35,11 @@ pub use llama::{
     default_threads, AdapterInfo, EmbedderInfo, Embedding, EngineSettings, LlamaEmbedder,
     LlamaEngine, LoadProgress, LoraAdapter, MAX_ADAPTER_SCALE,
 };
+pub use output::OutputParser;
 pub use remote::{ApiKey, NetworkSwitch, Protocol, RemoteEngine, RemoteSettings, RetryPolicy};
 pub use request::{
     ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt, Role,
     StopReason, ToolCall, ToolChoice, ToolSpec,
 };
-pub use output::OutputParser;
 pub use template::{ChatFormatter, TemplateSource};
 pub use worker::{WorkerEngine, WorkerSettings};
