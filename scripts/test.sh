@@ -12,13 +12,20 @@ stage "system packages"
 scripts/install-deps.sh
 
 stage "test models"
-scripts/fetch-models.sh smollm2 gemma3 minilm >/dev/null
+scripts/fetch-models.sh smollm2 gemma3 minilm qwen-coder >/dev/null
 
 stage "test documents"
 scripts/fetch-test-docs.sh
 
 stage "HTTP test clients"
 scripts/fetch-test-clients.sh >/dev/null
+
+stage "chat templates: llama.cpp's 70 reference templates, rendered by jinja2 as transformers does"
+scripts/fetch-test-templates.sh
+python3 tests/templates/reference.py
+
+stage "MCP test servers (npm, pinned)"
+scripts/fetch-mcp-servers.sh
 
 stage "format"
 cargo fmt --all -- --check

@@ -15,6 +15,7 @@ fn main() {
         "api_text",
         "pick_documents",
         "pick_folder",
+        "pick_gguf",
         "save_file",
         "notify_finished",
     ]);

@@ -101,6 +101,7 @@ fn commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         api::api_text,
         native::pick_documents,
         native::pick_folder,
+        native::pick_gguf,
         native::save_file,
         native::notify_finished,
     ])

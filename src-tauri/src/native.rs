@@ -159,6 +159,24 @@ pub async fn pick_documents<R: Runtime>(
     Ok(picked(&app, files.await.unwrap_or_default()))
 }
 
+/// The open dialog for a GGUF file: a model to add, or a LoRA adapter for a chat. Its
+/// handle is what the page sends; the server takes only `*.gguf` names from it.
+#[tauri::command]
+pub async fn pick_gguf<R: Runtime>(
+    app: AppHandle<R>,
+    title: String,
+) -> Result<Option<PickedFile>, CommandError> {
+    let (send, file) = oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title(title)
+        .add_filter("GGUF models and adapters", &["gguf"])
+        .pick_file(move |file| {
+            let _ = send.send(file);
+        });
+    Ok(picked(&app, file.await.ok().flatten()).pop())
+}
+
 /// The dialog for a folder to add to a document collection or run a workflow on; None
 /// when cancelled.
 #[tauri::command]

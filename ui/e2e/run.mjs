@@ -10,6 +10,8 @@
 // execute; a built-in workflow runs on pasted text and its table exports as CSV, and a
 // prompt from the library fills the chat's composer; the Models page compares every
 // model (where it runs, speed measured from the answers above) and recommends one; a
+// reasoning model's answer (imported: SmolLM2 does not think) shows its thinking folded
+// above the answer and is searched in it only with the setting on; a
 // chat refuses an adapter file that does not exist with the reason; and, last because it
 // wipes the shared home, Settings' "Delete everything" empties the history. Screenshots
 // of every page go to ui/e2e/screenshots/.
@@ -573,6 +575,83 @@ await test("XSS in a document never runs", async () => {
   await page.locator("table.side-by-side tbody tr").first().waitFor(LONG);
   await noInjectedScript();
   await shot("xss-document");
+});
+
+// A reasoning model's answer as the server stores and serves it. SmolLM2 does not think,
+// so nothing here streams thinking live (ui/src/thinking.test.tsx covers that with the
+// chat page on a scripted transport): the answer comes in through the real import path,
+// with its thinking as hearth-llm's recorded Qwen3 transcript splits it, and the real
+// server and page show it folded, open it, and search it only when the setting says so.
+await test("a reasoning model's thinking is folded above its answer and searched only when asked", async () => {
+  const thinking = "Okay, the user is asking how many times the letter 'r' appears in \"strawberry\". Let me spell it: s-t-r-a-w-b-e-r-r-y. That's three r's.";
+  const answer = "There are **3** r's in \"strawberry\".";
+  const id = await page.evaluate(
+    async ({ thinking, answer }) => {
+      const now = Date.now();
+      const message = (id, parent, role, content, extra = {}) => ({
+        id, parent_id: parent, role, kind: "message", content, state: "done", error: null,
+        model: role === "assistant" ? "qwen3" : null, token_count: null, created_at: now, updated_at: now, ...extra,
+      });
+      const doc = {
+        format: "hearth-history", version: 4, exported_at: now, personas: [],
+        conversations: [{
+          id: "e2e-thinking", title: "Counting letters", title_source: "user", model: null, system_prompt: null,
+          persona_id: null, settings: {}, pinned: false, archived: false, created_at: now, updated_at: now,
+          active_leaf_id: "e2e-thinking-a", tags: [],
+          messages: [
+            message("e2e-thinking-q", null, "user", "How many r's are in strawberry?"),
+            message("e2e-thinking-a", "e2e-thinking-q", "assistant", answer, { reasoning: thinking, reasoning_ms: 4200 }),
+          ],
+        }],
+      };
+      const response = await fetch("/api/import", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(doc) });
+      if (!response.ok) throw new Error(await response.text());
+      return doc.conversations[0].id;
+    },
+    { thinking, answer },
+  );
+  await page.goto(`${url}/#/chat/${id}`);
+  const reply = page.locator(".message.assistant").first();
+  const block = reply.locator("details.thinking");
+  await block.waitFor();
+  assert.equal((await block.locator("summary").innerText()).trim(), "Thought for 4 s");
+  // Folded: the thinking is not shown until asked for, the answer is, apart from it.
+  const thought = block.locator(".thinking-text");
+  assert.equal(await thought.isVisible(), false);
+  assert.equal(await block.evaluate((d) => d.open), false);
+  const text = reply.locator(".markdown:not(.thinking-text)");
+  assert.equal((await text.innerText()).trim(), 'There are 3 r\'s in "strawberry".');
+  await block.locator("summary").click();
+  await thought.waitFor({ state: "visible" });
+  assert.match(await thought.innerText(), /Let me spell it: s-t-r-a-w-b-e-r-r-y/);
+  await shot("chat-thinking");
+  // The keyboard opens and closes it too (a <summary> is a button to assistive tech).
+  await block.locator("summary").focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await block.evaluate((d) => d.open), false);
+
+  // Search: the answer's words by default; the thinking's only with the setting on.
+  const search = async (q) =>
+    (await apiGet(`/api/search?q=${encodeURIComponent(q)}`))
+      .filter((h) => h.conversation_id === id)
+      .map((h) => h.message_id)
+      .sort();
+  assert.deepEqual(await search("spell"), []);
+  assert.deepEqual(await search("strawberry"), ["e2e-thinking-a", "e2e-thinking-q"]);
+  await page.goto(`${url}/#/settings`);
+  const setting = page.getByLabel(/Search reasoning models' thinking too/);
+  await setting.check();
+  await page.click("button:has-text('Save')");
+  await page.locator("text=Saved.").waitFor();
+  assert.deepEqual(await search("spell"), ["e2e-thinking-a"]);
+  await page.fill("#history-search", "spell");
+  const hit = page.locator(".hits .hit").first();
+  await hit.waitFor();
+  assert.match(await hit.innerHTML(), /<mark>spell<\/mark>/);
+  await setting.uncheck();
+  await page.click("button:has-text('Save')");
+  await page.locator("text=Saved.").waitFor();
+  assert.deepEqual(await search("spell"), []);
 });
 
 // Late: a refused adapter leaves the model's "did not load" banner up (/api/models/loading

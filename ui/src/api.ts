@@ -50,6 +50,21 @@ export interface Message {
   created_at: number;
   /** The remote provider that wrote an answer; null when written on this computer. */
   provider?: string | null;
+  /** A reasoning model's thinking before this answer, kept apart from it. */
+  reasoning?: string | null;
+  /** How long the model thought: milliseconds from its first thinking token to its last. */
+  reasoning_ms?: number | null;
+}
+
+/** A conversation's thinking switch, as `PATCH /api/conversations/{id}` takes it. */
+export type ThinkingMode = "on" | "off" | "default";
+
+/** What a model's chat template says about thinking. */
+export interface ThinkingSupport {
+  /** The model thinks in marked blocks, shown apart from the answer. */
+  supports_thinking: boolean;
+  /** Its template can turn thinking on and off (`conversation.settings.thinking`). */
+  thinking_switch: boolean;
 }
 
 /** One generation in the audit log: hashes, never text. */
@@ -120,6 +135,8 @@ export interface ConversationView {
   summaries: ContextSummary[];
   /** For answers in a conversation attached to a collection: the passages each was given. */
   sources?: Record<string, AskSource[]>;
+  /** Whether the conversation's model thinks, and can be told not to. */
+  thinking?: ThinkingSupport;
 }
 
 export interface SearchHit {
@@ -285,7 +302,11 @@ export interface Settings {
     min_p: number;
     repeat_penalty: number;
     max_tokens: number | null;
+    /** The most tokens a reasoning model may think before it is made to answer. */
+    thinking_budget?: number | null;
   };
+  /** Searches look into reasoning models' thinking too. */
+  search_thinking?: boolean;
 }
 
 export interface Collection {
@@ -539,6 +560,8 @@ export class Api {
       collection?: string;
       /** A LoRA adapter file for the conversation's local model; a path of "" detaches it. */
       adapter?: { path: string; scale?: number };
+      /** A reasoning model's thinking for this conversation: on, off, or the model's default. */
+      thinking?: ThinkingMode;
     },
   ) {
     return this.transport.request<Conversation>("PATCH", `/api/conversations/${encodeURIComponent(id)}`, change);

@@ -1,8 +1,9 @@
 // The chat page: the shown branch of a conversation, streaming answers with stop,
 // regenerate, edit, branch switching, copy, a token and speed readout, the model and
 // persona pickers, the summary that stands in for folded turns, documents dropped on
-// the chat (or on the desktop app's window) sent with the next message, and prompts from
-// the library filled in and put into the composer.
+// the chat (or on the desktop app's window) sent with the next message, prompts from
+// the library filled in and put into the composer, and a reasoning model's thinking
+// folded above its answer (streaming while it thinks) with the conversation's switch.
 
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
 import type { Collection, ConversationView, DocumentSource, Message, ModelEntry, Passage, Persona, Provider } from "./api";
@@ -13,6 +14,8 @@ import { ChooseDocument, documentSource, useArrivingDocuments } from "./document
 import { ModelOptions } from "./model-options";
 import { PromptPicker } from "./prompt-picker";
 import { adapterLabel, parseAdapterScale } from "./adapter";
+import { native } from "./desktop";
+import { addThinking, thinkingMillis, ThinkingBlock, ThinkingSwitch, type LiveThinking } from "./thinking";
 
 interface Live {
   answerId?: string;
@@ -20,6 +23,8 @@ interface Live {
   text: string;
   started: number;
   firstDelta?: number;
+  /** The model's thinking so far, before the answer. */
+  thinking: LiveThinking;
 }
 
 export function ChatPage({ id }: { id?: string }) {
@@ -91,12 +96,13 @@ export function ChatPage({ id }: { id?: string }) {
   async function runTurn(conversationId: string, question: string | undefined, start: (onEvent: (e: { event: string; data: any }) => void, signal: AbortSignal) => Promise<void>) {
     const controller = new AbortController();
     abort.current = controller;
-    const state: Live = { text: "", question, started: performance.now() };
+    const state: Live = { text: "", question, started: performance.now(), thinking: { text: "" } };
     setLive({ ...state });
     try {
       await start((event) => {
         if (event.event === "started") state.answerId = event.data.answer_id;
         else if (event.event === "folded") setFolded(event.data.summary?.content ?? "");
+        else if (event.event === "reasoning") state.thinking = addThinking(state.thinking, event.data.text, performance.now());
         else if (event.event === "delta") {
           state.firstDelta ??= performance.now();
           state.text += event.data.text;
@@ -183,6 +189,17 @@ export function ChatPage({ id }: { id?: string }) {
     }
   };
 
+  const thinkingSetting = view?.conversation.settings?.thinking;
+  const changeThinking = async (mode: "on" | "off" | "default") => {
+    if (!id) return;
+    try {
+      await api.changeConversation(id, { thinking: mode });
+      await load(id);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
   const changeModel = async (value: string) => {
     setModel(value);
     if (id) await api.changeConversation(id, { model: value }).catch(setError);
@@ -201,6 +218,9 @@ export function ChatPage({ id }: { id?: string }) {
             <ModelOptions models={models} providers={providers} value={model} />
           </select>
         </label>
+        {id && view?.thinking?.thinking_switch && (
+          <ThinkingSwitch value={typeof thinkingSetting === "boolean" ? thinkingSetting : undefined} disabled={!!live} onChange={changeThinking} />
+        )}
         {id && collections.length > 0 && (
           <label>
             Documents{" "}
@@ -285,7 +305,10 @@ export function ChatPage({ id }: { id?: string }) {
               ) : m.role === "user" ? (
                 <div class="user-text">{m.content}</div>
               ) : (
-                <MarkdownView text={m.content} />
+                <>
+                  {m.reasoning && <ThinkingBlock text={m.reasoning} ms={m.reasoning_ms} />}
+                  <MarkdownView text={m.content} />
+                </>
               )}
               {m.state !== "done" && m.role === "assistant" && <p class="state">{stateNote(m)}</p>}
               {m.role === "assistant" && (view?.sources?.[m.id]?.length ?? 0) > 0 && (
@@ -337,7 +360,10 @@ export function ChatPage({ id }: { id?: string }) {
               </article>
             )}
             <article class="message assistant streaming" data-state="streaming" aria-busy="true">
-              {live.text ? <MarkdownView text={live.text} /> : <p class="state">Thinking…</p>}
+              {live.thinking.text && (
+                <ThinkingBlock text={live.thinking.text} live={!live.text} ms={thinkingMillis(live.thinking, live.text ? undefined : performance.now())} />
+              )}
+              {live.text ? <MarkdownView text={live.text} /> : !live.thinking.text && <p class="state">Thinking…</p>}
             </article>
           </>
         )}
@@ -414,6 +440,7 @@ export function ChatPage({ id }: { id?: string }) {
  * model is refused with its reason, shown in the chat's error box). */
 function AdapterControl({ attached, onChange }: { attached: { path: string; scale: number } | null; onChange: (adapter: { path: string; scale: number } | null) => Promise<void> }) {
   const [path, setPath] = useState("");
+  const [chosenName, setChosenName] = useState("");
   const [scale, setScale] = useState("1");
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState("");
@@ -450,10 +477,28 @@ function AdapterControl({ attached, onChange }: { attached: { path: string; scal
         if (path.trim()) run({ path: path.trim(), scale: parsed.scale });
       }}
     >
-      <label title="A LoRA adapter (.gguf) made for this chat's model, on this computer">
-        Adapter{" "}
-        <input value={path} size={16} placeholder="/path/to/adapter.gguf" aria-label="Adapter file" onInput={(e) => setPath((e.target as HTMLInputElement).value)} />
-      </label>
+      {native ? (
+        // The app opens only files chosen in its dialog; the handle stands for the path.
+        <button
+          type="button"
+          class="ghost"
+          title="A LoRA adapter (.gguf) made for this chat's model, on this computer"
+          onClick={async () => {
+            const file = await native!.pickGguf("Choose a LoRA adapter (.gguf)");
+            if (file) {
+              setPath(file.handle);
+              setChosenName(file.name);
+            }
+          }}
+        >
+          {chosenName ? `Adapter: ${chosenName}` : "Choose adapter…"}
+        </button>
+      ) : (
+        <label title="A LoRA adapter (.gguf) made for this chat's model, on this computer">
+          Adapter{" "}
+          <input value={path} size={16} placeholder="/path/to/adapter.gguf" aria-label="Adapter file" onInput={(e) => setPath((e.target as HTMLInputElement).value)} />
+        </label>
+      )}
       <label>
         Scale{" "}
         <input

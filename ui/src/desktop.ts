@@ -92,6 +92,8 @@ export function isLocalFile(value: unknown): value is LocalFile {
 export interface Native {
   pickDocuments(multiple?: boolean): Promise<LocalFile[]>;
   pickFolder(): Promise<LocalFile | null>;
+  /** The open dialog for a .gguf file (a model or a LoRA adapter); null when cancelled. */
+  pickGguf(title: string): Promise<LocalFile | null>;
   /** The save dialog for a file the page made; the path it was saved to, or null when
    * the user cancelled. */
   saveFile(name: string, text: string): Promise<string | null>;
@@ -108,6 +110,7 @@ export interface Native {
 export const desktopNative: Native = {
   pickDocuments: (multiple = false) => invoke<LocalFile[]>("pick_documents", { multiple }).catch((e) => Promise.reject(toHearthError(e))),
   pickFolder: () => invoke<LocalFile | null>("pick_folder").catch((e) => Promise.reject(toHearthError(e))),
+  pickGguf: (title) => invoke<LocalFile | null>("pick_gguf", { title }).catch((e) => Promise.reject(toHearthError(e))),
   saveFile: (name, text) => invoke<string | null>("save_file", { name, text }).catch((e) => Promise.reject(toHearthError(e))),
   notifyFinished: async (title, body) => {
     await invoke("notify_finished", { title, body }).catch(() => {});

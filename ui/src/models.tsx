@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { CatalogEntry, ModelChoices, ModelEntry } from "./api";
 import { ErrorNote, useApi } from "./app";
 import { contextText, costText, memoryText, sortChoices, speedText, whereItRuns } from "./choices";
+import { native } from "./desktop";
 import { formatBytes } from "./format";
 
 const VERDICT: Record<string, [string, string]> = {
@@ -117,11 +118,26 @@ export function ModelsPage() {
           if (path.trim()) act(api.addModel(path.trim(), false, false)).then(() => setPath(""));
         }}
       >
-        <label>
-          Path to a .gguf file{" "}
-          <input value={path} size={40} placeholder="/home/me/models/model.gguf" onInput={(e) => setPath((e.target as HTMLInputElement).value)} />
-        </label>
-        <button type="submit">Add</button>
+        {native ? (
+          // The app opens only files chosen in its dialog: a typed path is refused.
+          <button
+            type="button"
+            onClick={async () => {
+              const file = await native!.pickGguf("Add a model file (.gguf)");
+              if (file) act(api.addModel(file.handle, false, false));
+            }}
+          >
+            Choose a .gguf file…
+          </button>
+        ) : (
+          <>
+            <label>
+              Path to a .gguf file{" "}
+              <input value={path} size={40} placeholder="/home/me/models/model.gguf" onInput={(e) => setPath((e.target as HTMLInputElement).value)} />
+            </label>
+            <button type="submit">Add</button>
+          </>
+        )}
       </form>
 
       <h2>Models other apps keep</h2>

@@ -1,4 +1,5 @@
-// Settings: theme, default model, sampling, context and parallel answers, where the data
+// Settings: theme, default model, sampling (with reasoning models' thinking budget),
+// context and parallel answers, whether search looks into thinking, where the data
 // lives, what stays private, backups, and deleting everything.
 
 import { useEffect, useState } from "preact/hooks";
@@ -121,6 +122,23 @@ export function SettingsPage() {
           <label>
             Longest answer (tokens){" "}
             <input type="number" min={1} value={settings.sampling.max_tokens ?? ""} onInput={(e) => set((s) => (s.sampling.max_tokens = number((e.target as HTMLInputElement).value)))} />
+          </label>
+          <label title="Reasoning models think before they answer; past this many tokens they are made to answer with what they have">
+            Longest thinking (tokens, empty = no limit){" "}
+            <input
+              type="number"
+              min={1}
+              value={settings.sampling.thinking_budget ?? ""}
+              aria-label="Thinking budget"
+              onInput={(e) => set((s) => (s.sampling.thinking_budget = number((e.target as HTMLInputElement).value)))}
+            />
+          </label>
+        </fieldset>
+        <fieldset>
+          <legend>Search</legend>
+          <label>
+            <input type="checkbox" checked={settings.search_thinking ?? false} onChange={(e) => set((s) => (s.search_thinking = (e.target as HTMLInputElement).checked))} /> Search
+            reasoning models' thinking too, not only their answers
           </label>
         </fieldset>
         <fieldset>

@@ -64,6 +64,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ProvidersCommand,
     },
+    /// MCP tool servers whose tools models may call: list, add, rm, tools, call.
+    Mcp {
+        #[command(subcommand)]
+        command: McpCommand,
+    },
     /// Workflows: pipelines of steps (summarize, translate, classify, extract, prompt,
     /// generate), each with its own model: ls, show, run, save, rm, runs.
     Workflow {
@@ -137,6 +142,40 @@ pub struct SamplingArgs {
     pub stop: Vec<String>,
 }
 
+/// A reasoning model's thinking: shown dimmed on stderr when stderr is a terminal (the
+/// answer alone goes to stdout), switched, and limited.
+#[derive(Debug, Default, Args)]
+pub struct ThinkingArgs {
+    /// Write the model's thinking to stderr even when stderr is not a terminal.
+    #[arg(long)]
+    pub show_thinking: bool,
+    /// Thinking on or off for models whose template has a switch (Qwen3, …); `hearth
+    /// chat` keeps the choice with the conversation.
+    #[arg(long, value_enum, value_name = "on|off|default")]
+    pub thinking: Option<ThinkingSwitch>,
+    /// The most tokens the model may think before it is made to answer.
+    #[arg(long, value_name = "TOKENS")]
+    pub thinking_budget: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ThinkingSwitch {
+    On,
+    Off,
+    /// The model's own default.
+    Default,
+}
+
+impl ThinkingSwitch {
+    pub fn value(self) -> Option<bool> {
+        match self {
+            ThinkingSwitch::On => Some(true),
+            ThinkingSwitch::Off => Some(false),
+            ThinkingSwitch::Default => None,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The prompt; `-` reads it from stdin.
@@ -161,6 +200,8 @@ pub struct RunArgs {
     /// Print timing figures to stderr after the answer.
     #[arg(long)]
     pub stats: bool,
+    #[command(flatten)]
+    pub thinking: ThinkingArgs,
 }
 
 #[derive(Debug, Args)]
@@ -283,6 +324,8 @@ pub struct ChatArgs {
     pub adapter_scale: f32,
     #[command(flatten)]
     pub sampling: SamplingArgs,
+    #[command(flatten)]
+    pub thinking: ThinkingArgs,
 }
 
 #[derive(Debug, Args)]
@@ -453,6 +496,11 @@ pub enum ModelsCommand {
         #[arg(long)]
         catalog: bool,
     },
+    /// Install the model recommended for this computer's memory (from the catalog,
+    /// downloaded from Hugging Face, resumable and SHA-256 checked) and make it the
+    /// default. When the hub cannot be reached the current default stays, and running
+    /// this again later gets it; an interrupted download resumes.
+    Setup,
     /// Remove a model from the library.
     Rm {
         model: String,
@@ -479,6 +527,10 @@ pub enum HistoryCommand {
         query: String,
         #[arg(long)]
         limit: Option<u32>,
+        /// Look into reasoning models' thinking too (always, with the
+        /// `search_thinking` setting).
+        #[arg(long)]
+        thinking: bool,
     },
     /// Export one conversation (or all) as Markdown or JSON.
     Export {
@@ -528,8 +580,9 @@ pub struct AuditFilterArgs {
     /// Only generations whose text was sent to a remote provider.
     #[arg(long)]
     pub remote: bool,
-    /// Only generations made for this: answer, title, summary, run, document_summary,
-    /// translation, api, document_answer, query_rewrite, other.
+    /// Only records made for this: answer, title, summary, run, document_summary,
+    /// translation, api, document_answer, query_rewrite, workflow, generate, tool_call
+    /// (calls to MCP tools), other.
     #[arg(long)]
     pub purpose: Option<String>,
 }
@@ -593,6 +646,54 @@ pub enum ProvidersCommand {
     },
     /// Disconnect a provider and forget its key.
     Rm { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// The configured servers: how each is reached, on or off, and its last problem.
+    List,
+    /// Add a server, or replace the one of that name.
+    ///
+    /// A program Hearth starts: `hearth mcp add files -- npx -y
+    /// @modelcontextprotocol/server-filesystem ~/Documents`. A server at an address:
+    /// `hearth mcp add search --url https://example.com/mcp --bearer-env SEARCH_TOKEN`.
+    Add {
+        /// Lowercase letters, digits, - and _; its tools are named NAME__TOOL.
+        name: String,
+        /// A streamable HTTP address instead of a program (plain http:// only to this
+        /// computer).
+        #[arg(long, conflicts_with_all = ["command", "env", "cwd"])]
+        url: Option<String>,
+        /// Send `Authorization: Bearer` with the token read from this environment
+        /// variable (never from the command line, where it would stay in the history).
+        #[arg(long, value_name = "VAR", requires = "url")]
+        bearer_env: Option<String>,
+        /// KEY=VALUE set for the program (repeatable).
+        #[arg(long = "env", value_name = "KEY=VALUE")]
+        env: Vec<String>,
+        /// The program's working folder.
+        #[arg(long)]
+        cwd: Option<std::path::PathBuf>,
+        /// Keep it in the settings but do not start it.
+        #[arg(long)]
+        off: bool,
+        /// The program and its arguments, after `--`.
+        #[arg(last = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+    /// Remove a server (it is stopped).
+    Rm { name: String },
+    /// The tools every server that is on offers (starting the servers to ask them).
+    Tools,
+    /// Call a tool yourself, as a model would: `hearth mcp call everything__echo
+    /// '{"message":"hi"}'`. The call is written to the audit log.
+    Call {
+        /// SERVER__TOOL, as `hearth mcp tools` lists it.
+        name: String,
+        /// The arguments as a JSON object.
+        #[arg(default_value = "{}")]
+        arguments: String,
+    },
 }
 
 fn parse_protocol(value: &str) -> Result<hearth_llm::Protocol, String> {

@@ -29,6 +29,7 @@ fn main() {
         Command::Audit { command } => commands::audit::run(command, json),
         Command::Persona { command } => commands::persona::run(command, json),
         Command::Providers { command } => commands::providers::run(command, json),
+        Command::Mcp { command } => commands::mcp::run(command, json),
         Command::Workflow { command } => commands::workflow::run(command, json),
         Command::Prompts { command } => commands::prompts::run(command, json),
         Command::Generate(args) => commands::generate::run(args, json),

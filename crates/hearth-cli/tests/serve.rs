@@ -32,19 +32,24 @@ fn serve(home: &Path) -> Served {
 }
 
 fn serve_with(home: &Path, env: &[(&str, &str)]) -> Served {
+    serve_model(home, &models::smollm2(), "smollm2", 2, env)
+}
+
+/// `hearth serve` with `model` as the default, in the library as `id`.
+fn serve_model(home: &Path, model: &Path, id: &str, parallel: u32, env: &[(&str, &str)]) -> Served {
     std::fs::create_dir_all(home.join("config")).unwrap();
     std::fs::write(
         home.join("config/config.toml"),
         format!(
-            "default_model = {:?}\ncontext_length = 2048\nparallel = 2\n",
-            models::smollm2().display().to_string()
+            "default_model = {:?}\ncontext_length = 2048\nparallel = {parallel}\n",
+            model.display().to_string()
         ),
     )
     .unwrap();
     let add = hearth(home)
         .args(["models", "add"])
-        .arg(models::smollm2())
-        .args(["--id", "smollm2"])
+        .arg(model)
+        .args(["--id", id])
         .output()
         .unwrap();
     assert!(add.status.success(), "{}", support::describe(&add));
@@ -167,6 +172,31 @@ fn the_openai_python_package_and_curl_talk_to_hearth_serve() {
     let (refused, _) = curl(&[&format!("{}/v1/models", served.url)]);
     let refused: Value = serde_json::from_str(&refused).unwrap();
     assert_eq!(refused["error"]["type"], "authentication_error");
+}
+
+/// The "done when": the official `openai` package calls a tool on a model whose
+/// template describes tools (Qwen2.5-Coder-1.5B), whole and streamed, then answers from
+/// the tool's result; a malformed schema is a 400 naming the tool.
+#[test]
+fn the_openai_python_package_calls_tools_on_qwen() {
+    let home = tempfile::tempdir().unwrap();
+    let served = serve_model(home.path(), &models::qwen_coder(), "qwen-coder", 1, &[]);
+    let output = Command::new(client_python())
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/http/openai_tools.py"))
+        .env("HEARTH_URL", &served.url)
+        .env("HEARTH_TOKEN", &served.token)
+        .env("HEARTH_MODEL", "qwen-coder")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", support::describe(&output));
+    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+    // What the model did, for the test log.
+    eprintln!("{}", serde_json::to_string_pretty(&seen).unwrap());
+    assert_eq!(
+        seen["whole"]["tool_calls"][0]["function"]["name"],
+        "get_weather"
+    );
+    assert!(seen["answer"].as_str().unwrap().contains("23"));
 }
 
 #[test]

@@ -6,6 +6,12 @@
 //! Each answer is written by a "turn" thread that reads the engine's events, forwards
 //! them to the caller and writes checkpoints, so a slow reader never delays the
 //! database and a crash loses at most the last second of an answer.
+//!
+//! A reasoning model's thinking (split from its answer by `hearth-llm`'s output parser)
+//! streams as its own events, is checkpointed with the answer and stored beside it with
+//! how long the model thought. Later turns hand it back to the template on
+//! `ChatMessage::reasoning`, which decides whether the model sees it (most templates
+//! drop past thinking); nothing else here reads it as answer text.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,7 +21,7 @@ use hearth_llm::{
 };
 use hearth_store::{
     AuditPurpose, ContextSummary, Conversation, ConversationId, Message, MessageFinish, MessageId,
-    MessageKind, MessageState, NewConversation, NewMessage, Role, Store,
+    MessageKind, MessageState, NewConversation, NewMessage, Role, SearchHit, SearchQuery, Store,
 };
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +44,10 @@ pub enum TurnEvent {
         summary: ContextSummary,
     },
     Delta {
+        text: String,
+    },
+    /// New text of the model's thinking, before the answer.
+    Reasoning {
         text: String,
     },
     /// The final state of the answer, as stored.
@@ -80,7 +90,7 @@ impl ChatTurn {
         while let Some(event) = self.next_event() {
             match event {
                 TurnEvent::Delta { text } => on_text(&text),
-                TurnEvent::Folded { .. } => {}
+                TurnEvent::Folded { .. } | TurnEvent::Reasoning { .. } => {}
                 TurnEvent::Finished { message } => return Ok(message),
             }
         }
@@ -205,6 +215,11 @@ impl Hearth {
         options: GenerationOptions,
     ) -> Result<ChatTurn> {
         let details = self.store.conversation(conversation)?;
+        // The conversation's thinking switch, unless this answer's options set one.
+        let mut options = options;
+        if options.thinking.is_none() {
+            options.thinking = conversation_thinking(&details);
+        }
         self.store.switch_branch(conversation, question)?;
         let mut branch = self.store.active_branch(conversation)?;
         // The shown branch continues past the question when it was answered before
@@ -352,6 +367,24 @@ impl Hearth {
         self.set_conversation_setting(conversation, ADAPTER_KEY, value)
     }
 
+    /// Turns a reasoning model's thinking on (`Some(true)`) or off for a conversation's
+    /// answers, or back to the model's default (`None`). Only templates with a switch
+    /// (`enable_thinking`) act on it; see [`Hearth::thinking_support`].
+    pub fn set_conversation_thinking(
+        &self,
+        conversation: &ConversationId,
+        thinking: Option<bool>,
+    ) -> Result<Conversation> {
+        self.set_conversation_setting(conversation, THINKING_KEY, thinking.map(Into::into))
+    }
+
+    /// Searches the history; the model's thinking is searched too when the
+    /// `search_thinking` setting (or the query) says so.
+    pub fn search(&self, mut query: SearchQuery) -> Result<Vec<SearchHit>> {
+        query.thinking |= self.config().search_thinking;
+        Ok(self.store.search(&query)?)
+    }
+
     /// Sets (or with `None` removes) one key of a conversation's settings object.
     fn set_conversation_setting(
         &self,
@@ -415,6 +448,15 @@ pub const COLLECTION_KEY: &str = "collection";
 /// Where a conversation's LoRA adapter (`{path, scale}`) is kept in its settings.
 pub const ADAPTER_KEY: &str = "adapter";
 
+/// Where a conversation's thinking switch is kept in its settings: `true`, `false`, or
+/// absent for the model's default.
+pub const THINKING_KEY: &str = "thinking";
+
+/// Whether a conversation's answers think: `None` leaves it to the model's template.
+pub fn conversation_thinking(conversation: &Conversation) -> Option<bool> {
+    conversation.settings.get(THINKING_KEY)?.as_bool()
+}
+
 /// The LoRA adapter a conversation's answers use, if any.
 pub fn attached_adapter(conversation: &Conversation) -> Option<LoraAdapter> {
     serde_json::from_value(conversation.settings.get(ADAPTER_KEY)?.clone()).ok()
@@ -447,7 +489,10 @@ pub(crate) fn prompt_messages(system_prompt: Option<&str>, branch: &[Message]) -
             )),
             (_, Role::System) => ChatMessage::system(message.content.clone()),
             (_, Role::User) => ChatMessage::user(message.content.clone()),
-            (_, Role::Assistant) => ChatMessage::assistant(message.content.clone()),
+            (_, Role::Assistant) => ChatMessage {
+                reasoning: message.reasoning.clone().filter(|r| !r.is_empty()),
+                ..ChatMessage::assistant(message.content.clone())
+            },
         };
         messages.push(chat);
     }
@@ -465,10 +510,55 @@ fn finish(
         state,
         error,
         token_count: tokens.and_then(|t| u32::try_from(t).ok()),
+        reasoning: None,
+        reasoning_ms: None,
     }
 }
 
-/// The turn thread: forwards deltas, checkpoints, and stores the final state.
+/// The thinking of an answer as it streams: its text, and when its first and last
+/// pieces came, for "thought for N seconds".
+#[derive(Default)]
+struct Thinking {
+    text: String,
+    first: Option<Instant>,
+    last: Option<Instant>,
+}
+
+impl Thinking {
+    fn push(&mut self, text: &str) {
+        let now = Instant::now();
+        self.first.get_or_insert(now);
+        self.last = Some(now);
+        self.text.push_str(text);
+    }
+
+    /// What a checkpoint writes: nothing before the model thought.
+    fn so_far(&self) -> Option<&str> {
+        (!self.text.is_empty()).then_some(self.text.as_str())
+    }
+
+    /// Milliseconds from the first thinking piece to the last.
+    fn millis(&self) -> Option<u32> {
+        let (first, last) = (self.first?, self.last?);
+        u32::try_from(last.duration_since(first).as_millis()).ok()
+    }
+
+    /// The final state's thinking: the completion's (the parser's whole split, which
+    /// equals what streamed), or what streamed when the answer ended without one.
+    fn into_finish(self, completion: Option<String>, finish: &mut MessageFinish) {
+        let millis = self.millis();
+        let text = completion
+            .filter(|t| !t.is_empty())
+            .or_else(|| (!self.text.is_empty()).then_some(self.text));
+        if text.is_some() {
+            finish.reasoning_ms = millis;
+        }
+        finish.reasoning = text;
+    }
+}
+
+/// The turn thread: forwards deltas and thinking, checkpoints both, and stores the final
+/// state.
 fn write_answer(
     store: Arc<Store>,
     answer: MessageId,
@@ -477,55 +567,77 @@ fn write_answer(
     title_job: Option<TitleJob>,
 ) {
     let mut text = String::new();
+    let mut thinking = Thinking::default();
     let mut last_checkpoint = Instant::now();
-    let outcome = loop {
+    let mut checkpoint = |text: &str, thinking: &Thinking| {
+        if last_checkpoint.elapsed() < CHECKPOINT_INTERVAL {
+            return;
+        }
+        if let Err(e) =
+            store.checkpoint_answer(&answer, text, thinking.so_far(), MessageState::Streaming)
+        {
+            tracing::error!(error = %e, "could not checkpoint the answer");
+        }
+        last_checkpoint = Instant::now();
+    };
+    let (mut outcome, reasoning) = loop {
         match generation.next_event() {
             Some(GenerationEvent::Delta { text: delta }) => {
                 text.push_str(&delta);
                 // A caller that went away does not stop the answer being saved; dropping
                 // the turn cancels it through the token instead.
                 let _ = events.send(TurnEvent::Delta { text: delta });
-                if last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
-                    if let Err(e) =
-                        store.checkpoint_message(&answer, &text, MessageState::Streaming)
-                    {
-                        tracing::error!(error = %e, "could not checkpoint the answer");
-                    }
-                    last_checkpoint = Instant::now();
-                }
+                checkpoint(&text, &thinking);
             }
-            Some(GenerationEvent::Reasoning { .. }) | Some(GenerationEvent::ToolCall { .. }) => {}
+            Some(GenerationEvent::Reasoning { text: piece }) => {
+                thinking.push(&piece);
+                let _ = events.send(TurnEvent::Reasoning { text: piece });
+                checkpoint(&text, &thinking);
+            }
+            // Conversations offer no tools, so no call is expected; the parser keeps
+            // none in the answer text either.
+            Some(GenerationEvent::ToolCall { .. }) => {}
             Some(GenerationEvent::Done { completion }) => {
                 let state = if completion.stop_reason == StopReason::Cancelled {
                     MessageState::Stopped
                 } else {
                     MessageState::Done
                 };
-                break finish(
-                    completion.text,
-                    state,
-                    None,
-                    Some(completion.completion_tokens),
+                break (
+                    finish(
+                        completion.text,
+                        state,
+                        None,
+                        Some(completion.completion_tokens),
+                    ),
+                    completion.reasoning,
                 );
             }
             Some(GenerationEvent::Failed { error }) => {
-                break finish(
-                    text.clone(),
-                    MessageState::Failed,
-                    Some(error.to_string()),
+                break (
+                    finish(
+                        text.clone(),
+                        MessageState::Failed,
+                        Some(error.to_string()),
+                        None,
+                    ),
                     None,
                 )
             }
             None => {
-                break finish(
-                    text.clone(),
-                    MessageState::Failed,
-                    Some("the engine stopped".into()),
+                break (
+                    finish(
+                        text.clone(),
+                        MessageState::Failed,
+                        Some("the engine stopped".into()),
+                        None,
+                    ),
                     None,
                 )
             }
         }
     };
+    thinking.into_finish(reasoning, &mut outcome);
     let finished_ok = outcome.state == MessageState::Done;
     match store.finish_message(&answer, &outcome) {
         Ok(message) => {
@@ -561,6 +673,9 @@ impl TitleJob {
         let options = GenerationOptions {
             max_tokens: Some(16),
             stop: vec!["\n".into()],
+            // Sixteen tokens are for the title; a reasoning model with a switch answers
+            // without thinking first.
+            thinking: Some(false),
             ..GenerationOptions::greedy()
         };
         let title = match self

@@ -229,7 +229,10 @@ pub const READABLE_TOKENS_PER_SECOND: f64 = 5.0;
 /// and, when a local model's speed was measured (`(tokens per second, file size)`), is
 /// expected to write at least [`READABLE_TOKENS_PER_SECOND`]: generation on a CPU reads
 /// every weight per token, so speed scales inversely with the file's size. When none is
-/// fast enough, the smallest that fits. Returns the model and its expected speed.
+/// fast enough, the smallest that fits. The catalog's memory figures are rounded, so
+/// between models that need the same memory the larger file (more weights, a more
+/// capable model) wins: Qwen2.5 7B over Mistral 7B, Gemma 3 4B over Phi-3.5 mini.
+/// Returns the model and its expected speed.
 fn pick<'a>(
     candidates: &[&'a hearth_models::CatalogEntry],
     total: u64,
@@ -248,7 +251,7 @@ fn pick<'a>(
         .iter()
         .copied()
         .filter(|m| expected(m).is_none_or(|s| s >= READABLE_TOKENS_PER_SECOND))
-        .max_by_key(|m| m.ram_bytes);
+        .max_by_key(|m| (m.ram_bytes, m.size_bytes));
     let chosen = fast_enough.or_else(|| fitting.iter().copied().min_by_key(|m| m.size_bytes))?;
     Some((chosen, expected(chosen)))
 }
@@ -300,5 +303,29 @@ mod tests {
         assert_eq!(chosen.id, "small");
         // Too little memory for any.
         assert!(pick(&all, 500_000_000, None).is_none());
+    }
+
+    #[test]
+    fn between_models_that_need_the_same_memory_the_larger_file_wins() {
+        let larger = entry("larger", 4.5);
+        let mut smaller = entry("smaller", 4.2);
+        smaller.ram_bytes = larger.ram_bytes;
+        let gb16 = 16_000_000_000;
+        let chosen = |all: &[&CatalogEntry]| pick(all, gb16, None).map(|(m, _)| m.id.clone());
+        assert_eq!(chosen(&[&larger, &smaller]).as_deref(), Some("larger"));
+        assert_eq!(chosen(&[&smaller, &larger]).as_deref(), Some("larger"));
+    }
+
+    /// The shipped catalog's picks for common laptop sizes: multilingual models that can
+    /// translate, the "16 GB laptop" entry for 16 GB.
+    #[test]
+    fn the_builtin_catalog_recommends_multilingual_models_for_common_memory_sizes() {
+        let catalog = hearth_models::catalog::builtin().unwrap();
+        let chat: Vec<&CatalogEntry> = catalog.of_kind(ModelKind::Chat).collect();
+        let gib = 1u64 << 30;
+        let chosen = |total: u64| pick(&chat, total, None).map(|(m, _)| m.id.clone());
+        assert_eq!(chosen(16 * gib).as_deref(), Some("qwen2.5-7b"));
+        assert_eq!(chosen(8 * gib).as_deref(), Some("gemma3-4b"));
+        assert_eq!(chosen(4 * gib).as_deref(), Some("qwen2.5-1.5b"));
     }
 }

@@ -35,10 +35,15 @@ pub struct Config {
     pub offline: bool,
     /// Personal data taken out of what is sent to remote providers.
     pub redaction: Redaction,
+    /// Searches look into reasoning models' thinking too, not only what they answered.
+    pub search_thinking: bool,
     pub sampling: Sampling,
     /// Remote model providers the user connected. Their API keys are not here but in
     /// the keyring (see `secrets`).
     pub providers: Vec<ProviderConfig>,
+    /// MCP tool servers: programs Hearth starts, or streamable HTTP addresses, whose
+    /// tools a model that calls tools may use (each call approved by the user).
+    pub mcp_servers: Vec<hearth_mcp::McpServerConfig>,
 }
 
 /// A remote provider: where it is and how to talk to it. Its models are named
@@ -103,6 +108,9 @@ pub struct Sampling {
     pub min_p: f32,
     pub repeat_penalty: f32,
     pub max_tokens: Option<u32>,
+    /// The most tokens a reasoning model may think before it is made to answer; unset
+    /// for no limit.
+    pub thinking_budget: Option<u32>,
 }
 
 impl Default for Config {
@@ -117,8 +125,10 @@ impl Default for Config {
             embedding_model: DEFAULT_EMBEDDING_MODEL.into(),
             offline: false,
             redaction: Redaction::default(),
+            search_thinking: false,
             sampling: Sampling::default(),
             providers: Vec::new(),
+            mcp_servers: Vec::new(),
         }
     }
 }
@@ -133,6 +143,7 @@ impl Default for Sampling {
             min_p: o.min_p,
             repeat_penalty: o.repeat_penalty,
             max_tokens: Some(1024),
+            thinking_budget: None,
         }
     }
 }
@@ -198,6 +209,7 @@ impl Config {
             min_p: self.sampling.min_p,
             repeat_penalty: self.sampling.repeat_penalty,
             max_tokens: self.sampling.max_tokens,
+            thinking_budget: self.sampling.thinking_budget,
             ..GenerationOptions::default()
         }
     }

@@ -13,6 +13,8 @@ pub enum CoreError {
     Convert(#[from] hearth_models::ConvertError),
     #[error(transparent)]
     Store(#[from] hearth_store::StoreError),
+    #[error(transparent)]
+    Mcp(#[from] hearth_mcp::McpError),
     /// `tokens` counts the system prompt, the message and the room kept for the answer.
     #[error("your message is {over} tokens too long for this model's context of {limit} tokens; shorten it, or raise context_length in the settings")]
     MessageTooLong {
@@ -158,6 +160,9 @@ impl CoreError {
             CoreError::InvalidWorkflow { .. } => "INVALID_WORKFLOW",
             CoreError::UnknownWorkflow { .. } => "UNKNOWN_WORKFLOW",
             CoreError::GenerateFailed { .. } => "GENERATE_FAILED",
+            // Offline mode stopped it, as it stops remote providers.
+            CoreError::Mcp(hearth_mcp::McpError::Offline { .. }) => "OFFLINE",
+            CoreError::Mcp(_) => "MCP_ERROR",
         }
     }
 }

@@ -7,7 +7,7 @@
 //! The user's newest message is never cut: when it alone cannot fit, the caller gets
 //! [`CoreError::MessageTooLong`] saying by how many tokens.
 
-use hearth_llm::{ChatFormatter, ChatMessage, Engine, GenerationOptions};
+use hearth_llm::{ChatFormatter, ChatMessage, Engine, GenerationOptions, TemplateOptions};
 use hearth_store::{
     ContextSummary, ConversationId, Message, MessageKind, MessageState, Role, Store,
 };
@@ -34,6 +34,8 @@ pub(crate) struct FittedPrompt {
 pub(crate) struct Budget<'a> {
     engine: &'a dyn Engine,
     formatter: ChatFormatter,
+    /// The answer's tools and thinking switches, which the template writes too.
+    template_options: TemplateOptions,
     remote: bool,
     context: usize,
     answer_room: usize,
@@ -49,7 +51,8 @@ impl<'a> Budget<'a> {
             .min(context / 4);
         Self {
             engine,
-            formatter: ChatFormatter::new(info.chat_template.as_deref(), &info.architecture),
+            formatter: ChatFormatter::for_model(&info),
+            template_options: TemplateOptions::from_generation(options),
             remote: info.provider.is_some(),
             context,
             answer_room,
@@ -65,7 +68,7 @@ impl<'a> Budget<'a> {
     /// (its own template and tokenizer), an estimate that errs high for a remote one
     /// (its server applies a template Hearth does not have).
     pub(crate) fn measure(&self, messages: &[ChatMessage]) -> Result<usize> {
-        let (text, _) = self.formatter.format(messages)?;
+        let (text, _) = self.formatter.format(messages, &self.template_options)?;
         if self.remote {
             return Ok(self.engine.count_tokens(&text)?);
         }
@@ -196,6 +199,8 @@ fn summarize(engine: &dyn Engine, running: Option<&str>, turns: &[Message]) -> R
     let options = GenerationOptions {
         // Never more than the room `Budget` keeps, so the summary cannot run out of context.
         max_tokens: Some(SUMMARY_MAX_TOKENS.min(context / 4).max(1)),
+        // The room is for the summary: a reasoning model with a switch does not think.
+        thinking: Some(false),
         ..GenerationOptions::greedy()
     };
     let summarizer = Budget::new(engine, &options);

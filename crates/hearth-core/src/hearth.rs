@@ -52,6 +52,8 @@ pub struct Hearth {
     /// Models loading now, and loads that failed (until the next try), for the UI.
     loads: Arc<Mutex<HashMap<PathBuf, ModelLoad>>>,
     pub(crate) embedders: Mutex<HashMap<PathBuf, Arc<hearth_llm::LlamaEmbedder>>>,
+    /// The MCP servers' hub, made on first use.
+    pub(crate) mcp: crate::mcp::McpState,
 }
 
 /// A model loading in the background, or the last load of it that failed.
@@ -131,6 +133,7 @@ impl Hearth {
             engines: Mutex::default(),
             loads: Arc::default(),
             embedders: Mutex::default(),
+            mcp: Default::default(),
         })
     }
 

@@ -31,6 +31,9 @@ pub struct ModelDetails {
     pub memory: MemoryEstimate,
     pub available_memory: Option<u64>,
     pub verdict: Option<Verdict>,
+    /// Whether the model thinks in marked blocks and its template has a switch for it.
+    #[serde(default)]
+    pub thinking: hearth_llm::ThinkingSupport,
 }
 
 /// Where `pull` gets a model: a catalog id, or a Hugging Face repository and file.
@@ -201,7 +204,18 @@ impl Hearth {
             memory,
             available_memory,
             verdict: available_memory.map(|a| memory.verdict(a)),
+            thinking: hearth_llm::thinking_support(file.chat_template()),
         })
+    }
+
+    /// What a model's chat template says about thinking, read from its file's header
+    /// (no loading): whether it thinks in marked blocks, and whether it can be turned on
+    /// and off. A model that cannot be read, and a remote one, say neither.
+    pub fn thinking_support(&self, spec: Option<&str>) -> hearth_llm::ThinkingSupport {
+        self.resolve_model(spec)
+            .and_then(|path| check_gguf(&path))
+            .map(|file| hearth_llm::thinking_support(file.chat_template()))
+            .unwrap_or_default()
     }
 
     /// Makes a library model (by id or path) the default; a path not yet in the library

@@ -21,15 +21,60 @@ pub(crate) fn outgoing(redactor: Option<&Redactor>, messages: &[ChatMessage]) ->
     let messages: Vec<ChatMessage> = messages
         .iter()
         .map(|m| match redactor {
-            Some(r) => ChatMessage::new(m.role, r.redact(&m.content, &mut redactions)),
+            // The turn keeps its calls and the id its result answers (a provider refuses
+            // a tool result without them); their arguments are redacted like text.
+            Some(r) => {
+                let mut out = m.clone();
+                out.content = r.redact(&m.content, &mut redactions);
+                out.reasoning = m.reasoning.as_ref().map(|t| r.redact(t, &mut redactions));
+                for call in &mut out.tool_calls {
+                    call.arguments = redact_json(call.arguments.take(), r, &mut redactions);
+                }
+                out
+            }
             None => m.clone(),
         })
         .collect();
-    let sent_bytes = messages.iter().map(|m| m.content.len() as u64).sum();
+    let sent_bytes = messages
+        .iter()
+        .map(|m| {
+            let arguments: usize = m
+                .tool_calls
+                .iter()
+                .map(|c| c.arguments.to_string().len())
+                .sum();
+            (m.content.len() + arguments) as u64
+        })
+        .sum();
     Outgoing {
         messages,
         redactions,
         sent_bytes,
+    }
+}
+
+/// A tool call's arguments with personal data replaced in every string.
+fn redact_json(
+    value: serde_json::Value,
+    redactor: &Redactor,
+    redactions: &mut Redactions,
+) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(redactor.redact(&text, redactions)),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|item| redact_json(item, redactor, redactions))
+                .collect(),
+        ),
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(key, item)| (key, redact_json(item, redactor, redactions)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 
@@ -125,4 +170,44 @@ pub(crate) fn restoring(
             ),
         })?;
     Ok(Generation::new(receiver, cancel))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hearth_llm::ToolCall;
+    use serde_json::json;
+
+    /// A conversation with a tool call goes out with its call and result linked, and the
+    /// personal data in the call's arguments replaced like any text.
+    #[test]
+    fn tool_calls_keep_their_ids_and_lose_their_personal_data() {
+        let redactor = Redactor::new(&["Ingrid Olsen".to_owned()]);
+        let mut asked = ChatMessage::assistant("");
+        asked.tool_calls.push(ToolCall {
+            id: "call_1".into(),
+            name: "send_mail".into(),
+            arguments: json!({"to": ["ingrid@example.org"], "body": "Hi Ingrid Olsen", "n": 2}),
+        });
+        let messages = [
+            ChatMessage::user("Mail Ingrid Olsen at ingrid@example.org"),
+            asked,
+            ChatMessage::tool_result("call_1", "send_mail", "sent to ingrid@example.org"),
+        ];
+        let out = outgoing(Some(&redactor), &messages);
+        let sent = serde_json::to_string(&out.messages).unwrap();
+        assert!(!sent.contains("ingrid@example.org"), "{sent}");
+        assert!(!sent.contains("Ingrid Olsen"), "{sent}");
+        let call = &out.messages[1].tool_calls[0];
+        assert_eq!(
+            (call.id.as_str(), call.name.as_str()),
+            ("call_1", "send_mail")
+        );
+        assert_eq!(call.arguments["n"], 2);
+        assert_eq!(out.messages[2].tool_call_id.as_deref(), Some("call_1"));
+        // What comes back is restored, arguments included.
+        let restored = restore_json(call.arguments.clone(), &out.redactions);
+        assert_eq!(restored["to"][0], "ingrid@example.org");
+        assert_eq!(restored["body"], "Hi Ingrid Olsen");
+    }
 }

@@ -64,6 +64,8 @@ fn a_long_conversation_on_a_small_context_folds_and_keeps_answering() {
                     folds += 1;
                 }
                 TurnEvent::Delta { text: delta } => text.push_str(&delta),
+                // SmolLM2 does not think.
+                TurnEvent::Reasoning { text } => panic!("unexpected thinking: {text}"),
                 TurnEvent::Finished { message } => finished = Some(message),
             }
         }

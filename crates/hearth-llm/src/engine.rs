@@ -9,13 +9,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::chat_template::{ChatFormatter, TemplateOptions, TemplateSource};
 use crate::error::{LlmError, Result};
 use crate::llama::AdapterInfo;
 use crate::output::OutputParser;
 use crate::request::{
     ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt,
 };
-use crate::template::{ChatFormatter, TemplateSource};
 
 /// What a loaded model is, as reported once it is ready.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +24,12 @@ pub struct ModelInfo {
     pub name: String,
     pub architecture: String,
     pub chat_template: Option<String>,
+    /// The text of the model's BOS token, which chat templates write as `bos_token`.
+    #[serde(default)]
+    pub bos_token: Option<String>,
+    /// The text of the model's EOS token (`eos_token` in chat templates).
+    #[serde(default)]
+    pub eos_token: Option<String>,
     /// Tokens each sequence can hold (prompt + answer).
     pub context_length: u32,
     /// The context length the model was trained with.
@@ -104,7 +110,7 @@ pub fn format_and_submit<E: Engine + ?Sized>(
 ) -> Result<(Generation, TemplateSource)> {
     let info = engine.info();
     let (prompt, source) =
-        ChatFormatter::new(info.chat_template.as_deref(), &info.architecture).format(messages)?;
+        ChatFormatter::for_model(&info).format(messages, &TemplateOptions::from(&options))?;
     // The parser follows the template the prompt was really made with: a fallback's
     // output has none of the model template's markers.
     let template = match source {
@@ -112,7 +118,28 @@ pub fn format_and_submit<E: Engine + ?Sized>(
         _ => None,
     };
     let parser = crate::output::parser_for(template, &prompt, &options);
-    let generation = engine.submit(prepare_request(Prompt::Text(prompt), options)?)?;
+    let mut request = prepare_request(Prompt::Text(String::new()), options)?;
+    if let Some(template) = template {
+        // The thinking markers written out as text, and the thinking budget.
+        crate::output::reasoning::prepare_request(template, &prompt, &mut request);
+        // The tools' schemas as a grammar that wakes at the family's call opener.
+        if let Some(tools) = crate::output::tools::grammar_for(template, &request.options)? {
+            if request.grammar.is_some() {
+                return Err(LlmError::InvalidOptions {
+                    reason: "a JSON-schema answer and tool calls cannot be combined; leave out the schema (response_format) or the tools".into(),
+                });
+            }
+            request.grammar = Some(tools.grammar);
+            request.grammar_triggers = tools.triggers;
+            for marker in tools.preserved {
+                if !request.preserved_tokens.contains(&marker) {
+                    request.preserved_tokens.push(marker);
+                }
+            }
+        }
+    }
+    request.prompt = Prompt::Text(prompt);
+    let generation = engine.submit(request)?;
     let generation = match parser {
         Some(parser) => generation.with_parser(parser),
         None => generation,
@@ -131,6 +158,9 @@ pub fn prepare_request(prompt: Prompt, options: GenerationOptions) -> Result<Eng
         prompt,
         options,
         grammar,
+        grammar_triggers: Vec::new(),
+        preserved_tokens: Vec::new(),
+        thinking_budget: None,
     })
 }
 

@@ -4,6 +4,13 @@
 //! Two modes: queue whole answers with [`FakeEngine::reply_with`] and they stream at
 //! once, or take each request with [`FakeEngine::next_request`] and push its chunks
 //! by hand, ending the stream when the test chooses (as Zed's fake provider does).
+//!
+//! Given a real chat template ([`FakeEngine::with_template`]), the fake formats and
+//! parses as a model with that template does: scripted chunks are the raw output (a
+//! recorded transcript, token by token), and `chat` splits thinking and tool calls out
+//! of them. A scripted chunk counts as one token, so a thinking budget is kept as the
+//! real engine keeps it: once spent, the closing marker is written into the output and
+//! the script resumes after its own end of thinking, as a model made to answer would.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex};
@@ -11,6 +18,7 @@ use std::time::Duration;
 
 use crate::engine::{CancelToken, Engine, Generation, ModelInfo};
 use crate::error::{LlmError, Result};
+use crate::output::budget::BudgetWatch;
 use crate::request::{Completion, EngineRequest, GenerationEvent, Prompt, StopReason};
 
 /// One request the fake received, for the test to answer.
@@ -91,6 +99,8 @@ impl FakeEngine {
             name: "Fake".into(),
             architecture: "llama".into(),
             chat_template: None,
+            bos_token: None,
+            eos_token: None,
             context_length: 4096,
             train_context_length: 4096,
             parallel: 4,
@@ -121,6 +131,14 @@ impl FakeEngine {
     /// the file (hashing it for the audit log).
     pub fn with_model_path(mut self, path: impl Into<std::path::PathBuf>) -> Self {
         self.info.path = path.into();
+        self
+    }
+
+    /// The same fake with `template` as its model's chat template (a GGUF's
+    /// `tokenizer.chat_template`), so `chat` formats with it and reads the output as
+    /// that model family writes it.
+    pub fn with_template(mut self, template: impl Into<String>) -> Self {
+        self.info.chat_template = Some(template.into());
         self
     }
 
@@ -176,8 +194,9 @@ impl Engine for FakeEngine {
         };
         match state.scripted.pop_front() {
             Some(chunks) => {
-                for chunk in &chunks {
-                    stream.push(chunk);
+                let budget = stream.request.thinking_budget.clone();
+                for chunk in within_budget(chunks, budget) {
+                    stream.push(&chunk);
                 }
                 stream.finish(StopReason::EndOfGeneration);
             }
@@ -198,6 +217,51 @@ impl Engine for FakeEngine {
         let bytes: Vec<u8> = tokens.iter().map(|&t| t as u8).collect();
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
+}
+
+/// The chunks a script streams under a thinking budget: when a chunk spends it, the
+/// closing text follows, and the script goes on after its own end of thinking (after
+/// the first `close` in what is left, else after the first `end`).
+fn within_budget(
+    chunks: Vec<String>,
+    budget: Option<crate::request::ThinkingBudget>,
+) -> Vec<String> {
+    let Some(budget) = budget else {
+        return chunks;
+    };
+    let mut watch = BudgetWatch::new(budget.clone());
+    let mut out = Vec::new();
+    let mut rest = chunks.into_iter();
+    let mut spent = false;
+    for chunk in rest.by_ref() {
+        let forced = watch.token(&chunk);
+        out.push(chunk);
+        if let Some(close) = forced {
+            out.push(close);
+            spent = true;
+            break;
+        }
+    }
+    let left: Vec<String> = rest.collect();
+    if !spent {
+        return out;
+    }
+    let text: String = left.concat();
+    let skip = [&budget.close, &budget.end]
+        .iter()
+        .find_map(|marker| text.find(marker.as_str()).map(|at| at + marker.len()))
+        .unwrap_or(text.len());
+    // Keep the script's chunking after the cut.
+    let mut offset = 0;
+    for chunk in left {
+        let end = offset + chunk.len();
+        if end > skip {
+            let from = skip.saturating_sub(offset);
+            out.push(chunk[from..].to_owned());
+        }
+        offset = end;
+    }
+    out
 }
 
 #[cfg(test)]

@@ -8,11 +8,14 @@
 //! - [`remote`]: models served by a remote provider (OpenAI-compatible or Anthropic),
 //!   behind the same trait, never reached while the [`NetworkSwitch`] says offline.
 //! - [`fake`]: a scripted engine for tests.
-//! - [`template`], [`stream`], [`cpu`], [`validate`]: chat formatting, streamed text,
-//!   CPU backend choice, and the file check before llama.cpp sees a model.
+//! - [`chat_template`]: chat formatting with the model's own Jinja template, rendered
+//!   as transformers renders it, or llama.cpp's built-in for its architecture.
+//! - [`stream`], [`cpu`], [`validate`]: streamed text, CPU backend choice, and the file
+//!   check before llama.cpp sees a model.
 //!
 //! This crate knows nothing of HTTP, Tauri or the database; its types are plain data.
 
+pub mod chat_template;
 pub mod cpu;
 pub mod engine;
 pub mod error;
@@ -23,10 +26,11 @@ pub mod output;
 pub mod remote;
 pub mod request;
 pub mod stream;
-pub mod template;
+pub mod transcripts;
 pub mod validate;
 pub mod worker;
 
+pub use chat_template::{ChatFormatter, TemplateOptions, TemplateSource};
 pub use engine::{
     format_and_submit, prepare_request, CancelToken, Engine, EngineExt, Generation, ModelInfo,
 };
@@ -35,11 +39,11 @@ pub use llama::{
     default_threads, AdapterInfo, EmbedderInfo, Embedding, EngineSettings, LlamaEmbedder,
     LlamaEngine, LoadProgress, LoraAdapter, MAX_ADAPTER_SCALE,
 };
+pub use output::reasoning::{thinking_support, ThinkingSupport};
 pub use output::OutputParser;
 pub use remote::{ApiKey, NetworkSwitch, Protocol, RemoteEngine, RemoteSettings, RetryPolicy};
 pub use request::{
     ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt, Role,
-    StopReason, ToolCall, ToolChoice, ToolSpec,
+    StopReason, ThinkingBudget, ToolCall, ToolChoice, ToolSpec,
 };
-pub use template::{ChatFormatter, TemplateSource};
 pub use worker::{WorkerEngine, WorkerSettings};

@@ -144,6 +144,9 @@ pub struct GenerationOptions {
     pub tools: Vec<ToolSpec>,
     /// Whether and which tool the model must call.
     pub tool_choice: ToolChoice,
+    /// Whether the model may call several tools in one answer (OpenAI's
+    /// `parallel_tool_calls`); `false` allows at most one call.
+    pub parallel_tool_calls: bool,
     /// Thinking on or off where the template supports a switch (`enable_thinking`);
     /// `None` keeps the template's default.
     pub thinking: Option<bool>,
@@ -186,6 +189,7 @@ impl Default for GenerationOptions {
             ignore_eos: false,
             tools: Vec::new(),
             tool_choice: ToolChoice::Auto,
+            parallel_tool_calls: true,
             thinking: None,
             thinking_budget: None,
             reasoning_effort: None,
@@ -244,8 +248,42 @@ impl GenerationOptions {
 pub struct EngineRequest {
     pub prompt: Prompt,
     pub options: GenerationOptions,
-    /// GBNF grammar derived from `options.json_schema`.
+    /// GBNF grammar derived from `options.json_schema`, or from the tools' schemas.
     pub grammar: Option<String>,
+    /// When not empty, the grammar is lazy: the output is free until one of these
+    /// regular expressions (ECMAScript, as llama.cpp's `std::regex` reads them) matches
+    /// it, and the grammar constrains what follows from the match's first capture group
+    /// (a tool call's opener, so free text is never constrained).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grammar_triggers: Vec<String>,
+    /// Special tokens written out as text when the model generates them (tool-call
+    /// markers such as `[TOOL_CALLS]` are control tokens, otherwise dropped), so the
+    /// output parser can see them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preserved_tokens: Vec<String>,
+    /// The most tokens the model may think before the engine closes its thinking for
+    /// it (set by `chat` from `options.thinking_budget`, for models whose template marks
+    /// thinking).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thinking_budget: Option<ThinkingBudget>,
+}
+
+/// A thinking budget as the engine keeps it: it counts the tokens generated inside the
+/// thinking (from `open`, or from the start when the prompt already opened it) until
+/// `end` appears, and once `tokens` are spent writes `close` into the output as if the
+/// model had, so the model goes on to answer. See `output/budget.rs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThinkingBudget {
+    pub tokens: u32,
+    /// The prompt already opened the thinking block.
+    pub inside: bool,
+    /// How the model opens its thinking (`<think>`).
+    pub open: String,
+    /// Text whose appearance means the thinking is over (`</think>`).
+    pub end: String,
+    /// Text written when the budget is spent: the end of the thinking and whatever
+    /// opens the answer.
+    pub close: String,
 }
 
 /// The input of a request: text to tokenize, or tokens already made.

@@ -35,8 +35,14 @@ fn solo(context_length: u32) -> LlamaEngine {
     LlamaEngine::load(&support::smollm2(), &settings).expect("default model loads")
 }
 
+/// A question with a system message of its own: SmolLM2's template adds a long default
+/// one to conversations without, which would share most of two short prompts and, with
+/// greedy sampling, sends this small model off answering in French.
 fn ask(question: &str) -> Vec<ChatMessage> {
-    vec![ChatMessage::user(question)]
+    vec![
+        ChatMessage::system("You are a helpful assistant."),
+        ChatMessage::user(question),
+    ]
 }
 
 fn greedy(max_tokens: u32) -> GenerationOptions {
@@ -457,11 +463,11 @@ fn the_next_turn_of_a_chat_evaluates_only_what_is_new() {
         first.cached_tokens, 0,
         "a fresh sequence has nothing cached"
     );
-    let second_turn = vec![
-        ChatMessage::user("What is the capital of France?"),
+    let mut second_turn = first_question.clone();
+    second_turn.extend([
         ChatMessage::assistant(first.text.clone()),
         ChatMessage::user("And of Germany?"),
-    ];
+    ]);
     let second = engine
         .chat(&second_turn, greedy(24))
         .unwrap()
@@ -504,8 +510,15 @@ fn requests_go_to_the_sequence_that_already_holds_their_prefix() {
         ..Default::default()
     };
     let engine = LlamaEngine::load(&support::smollm2(), &settings).unwrap();
-    let a = ask("Tell me about the ocean and its tides.");
-    let b = ask("Explain how a bicycle stays upright.");
+    // Each with its own system message, so the two share only the template's opening.
+    let a = vec![
+        ChatMessage::system("Answer questions about the sea."),
+        ChatMessage::user("Tell me about the ocean and its tides."),
+    ];
+    let b = vec![
+        ChatMessage::system("Explain mechanics simply."),
+        ChatMessage::user("Explain how a bicycle stays upright."),
+    ];
     engine.chat(&a, greedy(4)).unwrap().0.wait().unwrap();
     engine.chat(&b, greedy(4)).unwrap().0.wait().unwrap();
     // Each conversation finds its own sequence again, whichever is first in line.
@@ -513,4 +526,44 @@ fn requests_go_to_the_sequence_that_already_holds_their_prefix() {
     let again_b = engine.chat(&b, greedy(4)).unwrap().0.wait().unwrap();
     assert_eq!(again_a.cached_tokens, again_a.prompt_tokens - 1);
     assert_eq!(again_b.cached_tokens, again_b.prompt_tokens - 1);
+}
+
+/// A thinking budget on the real engine: once the thinking has spent its tokens, the
+/// scheduler writes the closing marker into the output as if sampled (SmolLM2 never
+/// writes `</think>` itself) and the model goes on from there.
+#[test]
+fn reasoning_budget_makes_the_engine_close_the_thinking() {
+    let engine = solo(1024);
+    let prompt =
+        "<|im_start|>user\nCount from one to twenty.<|im_end|>\n<|im_start|>assistant\n<think>\n";
+    let request = |max_tokens, budget: Option<u32>| {
+        let mut request =
+            hearth_llm::prepare_request(Prompt::Text(prompt.into()), greedy(max_tokens)).unwrap();
+        request.thinking_budget = budget.map(|tokens| hearth_llm::ThinkingBudget {
+            tokens,
+            inside: true,
+            open: "<think>".into(),
+            end: "</think>".into(),
+            close: "</think>".into(),
+        });
+        engine.submit(request).unwrap().wait().unwrap()
+    };
+    let free = request(24, None);
+    assert!(!free.text.contains("</think>"), "{:?}", free.text);
+    let first_six = request(6, None);
+    let budgeted = request(24, Some(6));
+    let (thought, after) = budgeted
+        .text
+        .split_once("</think>")
+        .unwrap_or_else(|| panic!("no closing marker in {:?}", budgeted.text));
+    // The same six tokens the model thinks without a budget, then the marker.
+    assert_eq!(thought, first_six.text);
+    assert!(
+        !after.contains("</think>"),
+        "closed once: {:?}",
+        budgeted.text
+    );
+    // The written marker's tokens count as generated ones.
+    assert_eq!(budgeted.completion_tokens, 24);
+    assert_eq!(budgeted.stop_reason, StopReason::MaxTokens);
 }

@@ -143,7 +143,14 @@ fn the_worker_applies_the_adapter_it_is_sent() {
     };
     assert_reports(&info, path, 1.0);
     let request = prepare_request(Prompt::Text(PROMPT.into()), greedy()).unwrap();
-    write_frame(&mut to_child, &ToWorker::Generate { id: 1, request }).unwrap();
+    write_frame(
+        &mut to_child,
+        &ToWorker::Generate {
+            id: 1,
+            request: Box::new(request),
+        },
+    )
+    .unwrap();
     let completion: Completion = loop {
         match read_frame::<_, FromWorker>(&mut from_child).unwrap() {
             Some(FromWorker::Event {

@@ -473,3 +473,83 @@ fn what_anthropic_cannot_do_is_said_plainly() {
     assert_eq!(info.name, "mock-model");
     assert_eq!(mock.connections(), 0);
 }
+
+/// An OpenAI-compatible provider is sent the tools, the choice and a conversation with
+/// a call and its result, and its streamed call (arguments in fragments) and thinking
+/// come back as the same events a local model gives.
+#[test]
+fn openai_compatible_tools_go_out_and_calls_come_back_whole() {
+    let chunk = |delta: serde_json::Value| {
+        sse(&json!({"object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": null}]}))
+    };
+    let mock = MockProvider::start(vec![Reply::stream(vec![
+        chunk(json!({"role": "assistant", "reasoning_content": "Need the weather."})),
+        chunk(
+            json!({"content": null, "tool_calls": [{"index": 0, "id": "call_x1", "type": "function",
+            "function": {"name": "get_weather", "arguments": ""}}]}),
+        ),
+        chunk(json!({"tool_calls": [{"index": 0, "function": {"arguments": "{\"city\": "}}]})),
+        chunk(json!({"tool_calls": [{"index": 0, "function": {"arguments": "\"Oslo\"}"}}]})),
+        sse(&json!({"object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})),
+        "data: [DONE]\n\n".into(),
+    ])]);
+    let options = GenerationOptions {
+        tools: vec![hearth_llm::ToolSpec {
+            name: "get_weather".into(),
+            description: None,
+            parameters: json!({"type": "object", "properties": {"city": {"type": "string"}}}),
+        }],
+        tool_choice: hearth_llm::ToolChoice::Required,
+        ..GenerationOptions::greedy()
+    };
+    let mut earlier = ChatMessage::assistant("");
+    earlier.tool_calls.push(hearth_llm::ToolCall {
+        id: "call_a".into(),
+        name: "get_weather".into(),
+        arguments: json!({"city": "Bergen"}),
+    });
+    let messages = vec![
+        ChatMessage::user("Weather in Bergen, then Oslo?"),
+        earlier,
+        ChatMessage::tool_result("call_a", "get_weather", "rain"),
+    ];
+    let (generation, _) = engine(Protocol::OpenAi, &mock)
+        .chat(&messages, options)
+        .unwrap();
+    let events: Vec<GenerationEvent> = generation.collect();
+    let calls: Vec<&hearth_llm::ToolCall> = events
+        .iter()
+        .filter_map(|e| match e {
+            GenerationEvent::ToolCall { call } => Some(call),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(calls.len(), 1, "{events:?}");
+    assert_eq!(calls[0].id, "call_x1");
+    assert_eq!(calls[0].name, "get_weather");
+    assert_eq!(calls[0].arguments, json!({"city": "Oslo"}));
+    assert!(events.contains(&GenerationEvent::Reasoning {
+        text: "Need the weather.".into()
+    }));
+    let Some(GenerationEvent::Done { completion }) = events.last() else {
+        panic!("{events:?}");
+    };
+    assert_eq!(completion.tool_calls.len(), 1);
+    assert_eq!(completion.reasoning.as_deref(), Some("Need the weather."));
+    assert_eq!(completion.text, "");
+
+    let body = &mock.requests()[0].body;
+    assert_eq!(body["tool_choice"], "required");
+    assert_eq!(body["tools"][0]["function"]["name"], "get_weather");
+    assert_eq!(body["messages"][1]["content"], serde_json::Value::Null);
+    assert_eq!(
+        body["messages"][1]["tool_calls"][0]["function"]["arguments"],
+        "{\"city\":\"Bergen\"}"
+    );
+    assert_eq!(
+        body["messages"][2],
+        json!({"role": "tool", "content": "rain", "tool_call_id": "call_a"})
+    );
+}

@@ -137,23 +137,11 @@ impl HubClient {
     /// A client for `endpoint` (e.g. `https://huggingface.co`) without a token.
     pub fn new(endpoint: impl Into<String>) -> Self {
         let endpoint = endpoint.into().trim_end_matches('/').to_string();
-        let config = Agent::config_builder()
-            // Statuses are mapped to domain errors here, and redirects are followed by
-            // hand (see `request`), so ureq must hand both back untouched.
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .user_agent(format!("hearth/{}", env!("CARGO_PKG_VERSION")))
-            .timeout_connect(Some(Duration::from_secs(30)))
-            .timeout_recv_response(Some(Duration::from_secs(60)))
-            // A stalled transfer must fail (and be resumed) instead of hanging forever;
-            // there is deliberately no limit on the whole body, which can be many GB.
-            .timeout_per_read(Some(Duration::from_secs(60)))
-            .build();
         HubClient {
             endpoint,
             token: None,
             retry: RetryPolicy::default(),
-            agent: config.into(),
+            agent: agent(None),
         }
     }
 
@@ -213,6 +201,26 @@ impl HubClient {
         request.validate()?;
         let never = std::sync::atomic::AtomicBool::new(false);
         self.with_retries(&request.file, &never, || self.file_metadata_once(request))
+    }
+
+    /// Whether the hub answers for this file within `timeout`: one try at
+    /// [`HubClient::file_metadata`], no retries, every step of every request (name
+    /// lookup, connection, each answer) limited to `timeout`. For deciding quickly
+    /// whether a download is worth starting on a machine that may be offline, where
+    /// the download's own patient timeouts and retries would keep a person waiting.
+    pub fn probe(
+        &self,
+        request: &DownloadRequest,
+        timeout: Duration,
+    ) -> Result<FileMetadata, ModelsError> {
+        request.validate()?;
+        let quick = HubClient {
+            agent: agent(Some(timeout)),
+            ..self.clone()
+        };
+        quick
+            .file_metadata_once(request)
+            .map_err(Failure::into_error)
     }
 
     /// One try at [`HubClient::file_metadata`], for callers that run their own retries.
@@ -409,6 +417,26 @@ impl HubClient {
             }
         }
     }
+}
+
+/// The HTTP agent of a client: patient for downloads, or limited to `quick` per request.
+fn agent(quick: Option<Duration>) -> Agent {
+    let patient = |seconds| quick.or(Some(Duration::from_secs(seconds)));
+    Agent::config_builder()
+        // Statuses are mapped to domain errors here, and redirects are followed by
+        // hand (see `request`), so ureq must hand both back untouched.
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .user_agent(format!("hearth/{}", env!("CARGO_PKG_VERSION")))
+        .timeout_connect(patient(30))
+        .timeout_recv_response(patient(60))
+        // A stalled transfer must fail (and be resumed) instead of hanging forever;
+        // there is deliberately no limit on the whole body of a download, which can be
+        // many GB, while a probe is bounded as a whole (name lookup included).
+        .timeout_per_read(patient(60))
+        .timeout_global(quick)
+        .build()
+        .into()
 }
 
 /// Waits `duration`, returning early with `Cancelled` when the flag is raised.
@@ -826,6 +854,30 @@ mod tests {
         }
         let long = "a".repeat(256);
         assert!(file_name_problem(&long).is_some());
+    }
+
+    /// A hub that accepts the connection and never answers (a black-holing firewall, a
+    /// captive portal) ends the probe with a network error instead of a hang: the
+    /// download's own limits (30 s to connect, 60 s per answer, retries) do not apply.
+    #[test]
+    fn a_probe_of_a_hub_that_never_answers_ends_with_a_network_error() {
+        // The kernel completes the handshake for a listening socket nobody reads from.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = HubClient::new(format!("http://{}", silent.local_addr().unwrap()));
+        let request = DownloadRequest::new("org/repo", "model.gguf");
+        let error = client
+            .probe(&request, Duration::from_millis(300))
+            .unwrap_err();
+        assert!(
+            matches!(error, ModelsError::Network { .. }),
+            "{error:?} ({error})"
+        );
+        assert!(error.to_string().contains("timeout"), "{error}");
+        let invalid = DownloadRequest::new("org/repo", "../model.gguf");
+        assert!(matches!(
+            client.probe(&invalid, Duration::from_millis(300)),
+            Err(ModelsError::InvalidName { .. })
+        ));
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!
 //! Pure Rust and independent of llama.cpp: only the converter reads weights. Everything
 //! is blocking; async front ends call it from `spawn_blocking`. The only network access
-//! is [`HubClient::download`] and [`HubClient::file_metadata`], both on explicit request.
+//! is [`HubClient::download`], [`HubClient::file_metadata`] and [`HubClient::probe`], all
+//! on explicit request.
 
 pub mod catalog;
 pub mod convert;

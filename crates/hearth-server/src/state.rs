@@ -92,6 +92,51 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The path of a model or LoRA adapter file a request names in `field`: refused
+    /// like a document path when paths are off or the handle was not given, and any
+    /// name but `*.gguf` is refused before the file is opened, so a request cannot use
+    /// the model loader to probe or read other files (a bad header's error would quote
+    /// its first bytes).
+    pub fn gguf_path_input(&self, field: &str, given: &str) -> Result<PathBuf, ApiError> {
+        let refuse = |status, code: &str, message: String| ApiError {
+            field: Some(field.to_owned()),
+            ..ApiError::new(status, code, message)
+        };
+        let path = match &self.paths {
+            PathInputs::Disabled => {
+                return Err(refuse(
+                    StatusCode::FORBIDDEN,
+                    "PATHS_DISABLED",
+                    "this server does not open files by their path on this computer; add the model with `hearth models add FILE` on the command line, or start the server with `hearth serve --allow-paths`".into(),
+                ))
+            }
+            PathInputs::Allowed => PathBuf::from(given),
+            PathInputs::Chosen(lookup) => lookup(given).ok_or_else(|| {
+                refuse(
+                    StatusCode::FORBIDDEN,
+                    "PATH_NOT_CHOSEN",
+                    "the app opens only files chosen in its open dialog or dropped on its window; choose the file again".into(),
+                )
+            })?,
+        };
+        let is_gguf = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("gguf"));
+        if !is_gguf {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                "NOT_A_GGUF_NAME",
+                format!(
+                    "{} is not a .gguf file; models and LoRA adapters are GGUF files whose names end in .gguf",
+                    path.display()
+                ),
+            ));
+        }
+        Ok(path)
+    }
+}
+
 type Cancel = Box<dyn Fn() + Send + Sync>;
 
 /// Running jobs by id. A job removes itself when it ends (through [`JobEntry`]'s drop),

@@ -308,10 +308,12 @@ async fn export_import_personas_settings_and_models() {
     assert_eq!(model["is_default"], true);
     assert_eq!(model["summary"]["architecture"], "llama");
     assert!(model["details"]["memory"].is_object(), "{model}");
+    // Paths are off on this server: a model is not added by its path.
     let (status, error) = server
         .post_json("/api/models", json!({ "path": "/nonexistent/model.gguf" }))
         .await;
-    assert_eq!(status, 400, "{error}");
+    assert_eq!(status, 403, "{error}");
+    assert_eq!(error["code"], "PATHS_DISABLED", "{error}");
     assert_eq!(error["details"]["field"], "path");
     let (status, error) = server.get_json("/api/models/nope").await;
     assert_eq!(status, 404, "{error}");
@@ -604,6 +606,39 @@ async fn with_paths_allowed_only_documents_outside_hearths_folders_are_read() {
             "{text}"
         );
     }
+    // The model loader opens only *.gguf names: a secret is not probed through it (a
+    // bad header's error would quote the file's first bytes).
+    let (_, conversation) = server.post_json("/api/conversations", json!({})).await;
+    let adapter_url = format!(
+        "/api/conversations/{}",
+        conversation["id"].as_str().unwrap()
+    );
+    for file in [&key, &env] {
+        let (status, text, code) = post_raw(&server, "/api/models", json!({ "path": file })).await;
+        assert_eq!((status, code.as_str()), (400, "NOT_A_GGUF_NAME"), "{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("BEGIN"),
+            "{text}"
+        );
+        let refused = server
+            .client
+            .patch(server.url(&adapter_url))
+            .bearer_auth(TOKEN)
+            .json(&json!({ "adapter": { "path": file } }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status().as_u16(), 400);
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["code"], "NOT_A_GGUF_NAME", "{body}");
+        assert_eq!(body["details"]["field"], "adapter.path", "{body}");
+    }
+    let (status, error) = server
+        .post_json("/api/models", json!({ "path": "/nonexistent/model.gguf" }))
+        .await;
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(error["details"]["field"], "path");
+
     for (endpoint, body) in [
         (
             "/api/summarize",

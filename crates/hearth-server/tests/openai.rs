@@ -292,7 +292,7 @@ async fn bad_requests_are_openai_errors_that_name_the_field() {
         (
             with(ask("hi"), json!({ "tools": [{ "type": "function" }] })),
             400,
-            "tools",
+            "tools[0].function",
         ),
         (
             with(

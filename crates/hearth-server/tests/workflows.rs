@@ -158,7 +158,8 @@ async fn workflows_are_built_run_kept_and_exported_over_the_api() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn prompts_generation_choices_adapters_and_deleting_everything() {
-    let server = start(Setup::default()).await;
+    // Paths allowed: an adapter is a file named by its path.
+    let server = start(Setup::with_paths()).await;
     let saved = server
         .client
         .put(server.url("/api/prompts/welcome"))

@@ -43,6 +43,9 @@ pub enum AuditPurpose {
     Workflow,
     /// A record of a "generate data" job.
     Generate,
+    /// A call to an MCP server's tool (the model asked, the user approved, or the user
+    /// called it from the command line).
+    ToolCall,
     /// Anything else made through the engine.
     #[default]
     Other,
@@ -62,6 +65,7 @@ impl AuditPurpose {
             AuditPurpose::QueryRewrite => "query_rewrite",
             AuditPurpose::Workflow => "workflow",
             AuditPurpose::Generate => "generate",
+            AuditPurpose::ToolCall => "tool_call",
             AuditPurpose::Other => "other",
         }
     }
@@ -80,6 +84,7 @@ impl AuditPurpose {
             "query_rewrite" => AuditPurpose::QueryRewrite,
             "workflow" => AuditPurpose::Workflow,
             "generate" => AuditPurpose::Generate,
+            "tool_call" => AuditPurpose::ToolCall,
             // The CHECK constraint admits nothing else; a hand-edited row reads as other.
             _ => AuditPurpose::Other,
         }

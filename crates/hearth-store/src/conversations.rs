@@ -638,6 +638,8 @@ mod secure_delete_tests {
                         state,
                         error: Some(m("error")),
                         token_count: None,
+                        reasoning: None,
+                        reasoning_ms: None,
                     },
                 )
                 .unwrap();

@@ -25,9 +25,10 @@ use crate::workflows::{load_definitions, load_runs, SavedDefinition, SavedKind, 
 /// The `format` field of every export.
 pub const EXPORT_FORMAT: &str = "hearth-history";
 /// The version of the document's shape this code writes. Version 2 added
-/// `context_summaries`, version 3 `workflows`, `prompts` and `workflow_runs`; older
-/// documents (without them) still import.
-pub const EXPORT_VERSION: u32 = 3;
+/// `context_summaries`, version 3 `workflows`, `prompts` and `workflow_runs`, version 4
+/// the messages' `reasoning` and `reasoning_ms`; older documents (without them) still
+/// import.
+pub const EXPORT_VERSION: u32 = 4;
 /// The oldest version this code reads.
 pub const EXPORT_VERSION_OLDEST: u32 = 1;
 
@@ -132,6 +133,12 @@ pub struct ExportedMessage {
     /// The passages an answer from a document collection was given (a JSON array).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sources: Option<Value>,
+    /// A reasoning model's thinking before the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<String>,
+    /// How long it thought, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_ms: Option<u32>,
 }
 
 impl ExportedConversation {
@@ -172,6 +179,8 @@ impl From<Message> for ExportedMessage {
             updated_at: m.updated_at,
             provider: m.provider,
             sources: None,
+            reasoning: m.reasoning,
+            reasoning_ms: m.reasoning_ms,
         }
     }
 }

@@ -321,6 +321,10 @@ fn validate_conversation(c: &ExportedConversation, owner: &HashMap<&str, &str>) 
             place,
             limits::check_opt_len("provider name", m.provider.as_deref(), MAX_SHORT_BYTES),
         )?;
+        at(
+            place,
+            limits::check_opt_len("thinking", m.reasoning.as_deref(), MAX_TEXT_BYTES),
+        )?;
         if let Some(sources) = &m.sources {
             if !sources.is_array() {
                 return Err(StoreError::import(format!(
@@ -487,8 +491,9 @@ fn insert(tx: &Transaction<'_>, doc: &ExportDocument, mode: ImportMode) -> Resul
         }
         let mut stmt = tx.prepare_cached(
             "INSERT INTO messages (id, conversation_id, parent_id, role, kind, content, state, \
-             error, model, token_count, created_at, updated_at, provider) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             error, model, token_count, created_at, updated_at, provider, reasoning, \
+             reasoning_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?;
         for i in parent_first(c) {
             let m = &c.messages[i];
@@ -506,6 +511,8 @@ fn insert(tx: &Transaction<'_>, doc: &ExportDocument, mode: ImportMode) -> Resul
                 m.created_at,
                 m.updated_at,
                 m.provider,
+                m.reasoning,
+                m.reasoning_ms,
             ])?;
         }
         for m in c.messages.iter().filter(|m| m.sources.is_some()) {

@@ -2,7 +2,9 @@
 //!
 //! It shows the branch the user is looking at (the active branch) and says how many
 //! messages on other branches it leaves out; the JSON export is the complete copy.
-//! Message text is written as it is, since answers are usually Markdown already.
+//! Message text is written as it is, since answers are usually Markdown already. A
+//! reasoning model's thinking comes before its answer in a folded "Thinking" section
+//! (`<details>`, which Markdown viewers show closed).
 
 use std::fmt::Write as _;
 
@@ -131,6 +133,9 @@ fn render_message(m: &Message, out: &mut String) {
         }
     }
     let _ = writeln!(out, "*{}*\n", format_utc(m.created_at));
+    if let Some(thinking) = m.reasoning.as_deref().filter(|t| !t.trim().is_empty()) {
+        render_thinking(thinking, m.reasoning_ms, out);
+    }
     if !m.content.trim().is_empty() {
         let _ = writeln!(out, "{}\n", m.content.trim_end());
     }
@@ -151,6 +156,42 @@ fn render_message(m: &Message, out: &mut String) {
     if let Some(note) = note {
         let _ = writeln!(out, "> {note}\n");
     }
+}
+
+/// The thinking, folded. Its text is the model's: a `</details>` in it would end the
+/// fold early, so that one tag is written as text.
+fn render_thinking(thinking: &str, ms: Option<u32>, out: &mut String) {
+    let summary = match ms {
+        Some(ms) => format!("Thinking ({})", thought_for(ms)),
+        None => "Thinking".to_owned(),
+    };
+    let text = escape_details_end(thinking.trim());
+    let _ = writeln!(
+        out,
+        "<details>\n<summary>{summary}</summary>\n\n{text}\n\n</details>\n"
+    );
+}
+
+/// "12 s", "1 min 5 s": how long a model thought.
+pub fn thought_for(ms: u32) -> String {
+    let secs = (ms + 500) / 1000;
+    if secs < 60 {
+        format!("{secs} s")
+    } else {
+        format!("{} min {} s", secs / 60, secs % 60)
+    }
+}
+
+fn escape_details_end(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.to_ascii_lowercase().find("</details") {
+        out.push_str(&rest[..at]);
+        out.push_str("&lt;/details");
+        rest = &rest[at + "</details".len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `2024-05-01 14:03 UTC` for milliseconds since the epoch. UTC because the file may be
@@ -184,6 +225,22 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thinking_is_folded_and_cannot_close_its_fold() {
+        let mut out = String::new();
+        render_thinking(
+            "Let me see.\nA </DETAILS> tag, then </details>.",
+            Some(12_400),
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "<details>\n<summary>Thinking (12 s)</summary>\n\nLet me see.\nA &lt;/details> tag, then &lt;/details>.\n\n</details>\n\n"
+        );
+        assert_eq!(thought_for(65_000), "1 min 5 s");
+        assert_eq!(thought_for(400), "0 s");
+    }
 
     #[test]
     fn dates_are_formatted_in_utc() {

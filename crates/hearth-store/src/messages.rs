@@ -25,7 +25,8 @@ use crate::types::{
 
 /// The columns [`message_from_row`] reads, for a query over `messages m`.
 pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.parent_id, m.role, \
-    m.kind, m.content, m.state, m.error, m.model, m.token_count, m.created_at, m.updated_at, m.provider";
+    m.kind, m.content, m.state, m.error, m.model, m.token_count, m.created_at, m.updated_at, m.provider, \
+    m.reasoning, m.reasoning_ms";
 
 /// Deeper than any real conversation; stops a walk if a hand-edited file made a loop.
 const MAX_DEPTH: i64 = 1_000_000;
@@ -45,6 +46,8 @@ pub(crate) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         created_at: row.get(10)?,
         updated_at: row.get(11)?,
         provider: row.get(12)?,
+        reasoning: row.get(13)?,
+        reasoning_ms: row.get(14)?,
     })
 }
 
@@ -247,14 +250,29 @@ impl Store {
         content: &str,
         state: MessageState,
     ) -> Result<()> {
+        self.checkpoint_answer(id, content, None, state)
+    }
+
+    /// [`Store::checkpoint_message`] for a reasoning model's answer: its text and, when
+    /// `reasoning` is given, its thinking so far, in one update (a crash keeps both as
+    /// they were at the last checkpoint). `None` leaves the stored thinking as it is.
+    pub fn checkpoint_answer(
+        &self,
+        id: &MessageId,
+        content: &str,
+        reasoning: Option<&str>,
+        state: MessageState,
+    ) -> Result<()> {
         limits::check_len("message", content, MAX_TEXT_BYTES)?;
+        limits::check_opt_len("thinking", reasoning, MAX_TEXT_BYTES)?;
         self.write(|tx| {
             let changed = tx
                 .prepare_cached(
-                    "UPDATE messages SET content = ?2, state = ?3, updated_at = ?4 \
+                    "UPDATE messages SET content = ?2, state = ?3, updated_at = ?4, \
+                     reasoning = coalesce(?5, reasoning) \
                      WHERE id = ?1 AND state = 'streaming'",
                 )?
-                .execute(params![id, content, state, now_ms()])?;
+                .execute(params![id, content, state, now_ms(), reasoning])?;
             if changed == 0 {
                 return Err(not_streaming(tx, id));
             }
@@ -266,6 +284,7 @@ impl Store {
     pub fn finish_message(&self, id: &MessageId, finish: &MessageFinish) -> Result<Message> {
         limits::check_len("message", &finish.content, MAX_TEXT_BYTES)?;
         limits::check_opt_len("error text", finish.error.as_deref(), MAX_TEXT_BYTES)?;
+        limits::check_opt_len("thinking", finish.reasoning.as_deref(), MAX_TEXT_BYTES)?;
         if finish.state == MessageState::Streaming {
             return Err(StoreError::invalid(
                 "state",
@@ -274,16 +293,22 @@ impl Store {
         }
         self.write(|tx| {
             let now = now_ms();
+            // The thinking a checkpoint kept stays when the finish has none to give
+            // (an answer that failed after thinking).
             let changed = tx.execute(
                 "UPDATE messages SET content = ?2, state = ?3, error = ?4, token_count = ?5, \
-                 updated_at = ?6 WHERE id = ?1 AND state = 'streaming'",
+                 updated_at = ?6, reasoning = coalesce(?7, reasoning), \
+                 reasoning_ms = coalesce(?8, reasoning_ms) \
+                 WHERE id = ?1 AND state = 'streaming'",
                 params![
                     id,
                     finish.content,
                     finish.state,
                     finish.error,
                     finish.token_count,
-                    now
+                    now,
+                    finish.reasoning,
+                    finish.reasoning_ms
                 ],
             )?;
             if changed == 0 {
@@ -399,6 +424,8 @@ mod tests {
                     state: MessageState::Done,
                     error: None,
                     token_count: Some(3),
+                    reasoning: None,
+                    reasoning_ms: None,
                 },
             )
             .unwrap()
@@ -574,6 +601,8 @@ mod tests {
                     state: MessageState::Failed,
                     error: Some("model crashed".into()),
                     token_count: None,
+                    reasoning: None,
+                    reasoning_ms: None,
                 },
             )
             .unwrap();
@@ -584,6 +613,8 @@ mod tests {
             state: MessageState::Streaming,
             error: None,
             token_count: None,
+            reasoning: None,
+            reasoning_ms: None,
         };
         assert!(matches!(
             store.finish_message(&a.id, &again),

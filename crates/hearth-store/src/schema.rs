@@ -528,6 +528,161 @@ ALTER TABLE workflow_runs ADD COLUMN owner_pid INTEGER;
 ALTER TABLE workflow_runs ADD COLUMN owner_start TEXT;
 "#;
 
+/// Version 15: a reasoning model's thinking, kept apart from its answer (`reasoning`), and
+/// how long it thought (`reasoning_ms`, first to last thinking token). The word, trigram
+/// and one-character indexes gain a second column for the thinking, filled by the same
+/// triggers, so whether a search looks into thinking is the query's choice (a column
+/// filter) and a change of the setting needs no reindexing; searches leave it out by
+/// default. The indexes are rebuilt from the messages, as in version 2.
+const V15_REASONING: &str = r#"
+ALTER TABLE messages ADD COLUMN reasoning TEXT;
+ALTER TABLE messages ADD COLUMN reasoning_ms INTEGER
+    CHECK (reasoning_ms IS NULL OR reasoning_ms >= 0);
+
+DROP TRIGGER messages_search_insert;
+DROP TRIGGER messages_search_delete;
+DROP TRIGGER messages_search_update;
+DROP TABLE messages_fts;
+DROP TABLE messages_trigram;
+DROP VIEW messages_indexed;
+
+CREATE VIEW messages_indexed AS
+    SELECT seq, content, coalesce(reasoning, '') AS reasoning
+    FROM messages WHERE state <> 'streaming';
+
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    content,
+    reasoning,
+    content = 'messages_indexed',
+    content_rowid = 'seq',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE messages_trigram USING fts5(
+    content,
+    reasoning,
+    content = 'messages_indexed',
+    content_rowid = 'seq',
+    tokenize = 'trigram case_sensitive 0 remove_diacritics 1'
+);
+INSERT INTO messages_fts(messages_fts, rank) VALUES ('secure-delete', 1);
+INSERT INTO messages_trigram(messages_trigram, rank) VALUES ('secure-delete', 1);
+
+CREATE TRIGGER messages_search_insert AFTER INSERT ON messages
+WHEN NEW.state <> 'streaming'
+BEGIN
+    INSERT INTO messages_fts(rowid, content, reasoning)
+        VALUES (NEW.seq, NEW.content, coalesce(NEW.reasoning, ''));
+    INSERT INTO messages_trigram(rowid, content, reasoning)
+        VALUES (NEW.seq, NEW.content, coalesce(NEW.reasoning, ''));
+END;
+
+CREATE TRIGGER messages_search_delete AFTER DELETE ON messages
+WHEN OLD.state <> 'streaming'
+BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content, reasoning)
+        VALUES ('delete', OLD.seq, OLD.content, coalesce(OLD.reasoning, ''));
+    INSERT INTO messages_trigram(messages_trigram, rowid, content, reasoning)
+        VALUES ('delete', OLD.seq, OLD.content, coalesce(OLD.reasoning, ''));
+END;
+
+CREATE TRIGGER messages_search_update AFTER UPDATE OF content, state, reasoning ON messages
+BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content, reasoning)
+        SELECT 'delete', OLD.seq, OLD.content, coalesce(OLD.reasoning, '')
+        WHERE OLD.state <> 'streaming';
+    INSERT INTO messages_trigram(messages_trigram, rowid, content, reasoning)
+        SELECT 'delete', OLD.seq, OLD.content, coalesce(OLD.reasoning, '')
+        WHERE OLD.state <> 'streaming';
+    INSERT INTO messages_fts(rowid, content, reasoning)
+        SELECT NEW.seq, NEW.content, coalesce(NEW.reasoning, '') WHERE NEW.state <> 'streaming';
+    INSERT INTO messages_trigram(rowid, content, reasoning)
+        SELECT NEW.seq, NEW.content, coalesce(NEW.reasoning, '') WHERE NEW.state <> 'streaming';
+END;
+
+INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+INSERT INTO messages_trigram(messages_trigram) VALUES ('rebuild');
+
+DROP TRIGGER messages_unspaced_insert;
+DROP TRIGGER messages_unspaced_delete;
+DROP TRIGGER messages_unspaced_update;
+DROP TABLE messages_unspaced;
+
+CREATE VIRTUAL TABLE messages_unspaced USING fts5(
+    grams,
+    reasoning_grams,
+    content = '',
+    contentless_delete = 1,
+    tokenize = "unicode61 categories 'L* N* Co M*' remove_diacritics 0"
+);
+INSERT INTO messages_unspaced(messages_unspaced, rank) VALUES ('secure-delete', 1);
+
+CREATE TRIGGER messages_unspaced_insert AFTER INSERT ON messages
+WHEN NEW.state <> 'streaming'
+    AND (hearth_unspaced(NEW.content) IS NOT NULL OR hearth_unspaced(NEW.reasoning) IS NOT NULL)
+BEGIN
+    INSERT INTO messages_unspaced(rowid, grams, reasoning_grams)
+        VALUES (NEW.seq, hearth_unspaced(NEW.content), hearth_unspaced(NEW.reasoning));
+END;
+
+CREATE TRIGGER messages_unspaced_delete AFTER DELETE ON messages
+BEGIN
+    DELETE FROM messages_unspaced WHERE rowid = OLD.seq;
+END;
+
+CREATE TRIGGER messages_unspaced_update AFTER UPDATE OF content, state, reasoning ON messages
+BEGIN
+    DELETE FROM messages_unspaced WHERE rowid = OLD.seq;
+    INSERT INTO messages_unspaced(rowid, grams, reasoning_grams)
+        SELECT NEW.seq, hearth_unspaced(NEW.content), hearth_unspaced(NEW.reasoning)
+        WHERE NEW.state <> 'streaming'
+            AND (hearth_unspaced(NEW.content) IS NOT NULL
+                 OR hearth_unspaced(NEW.reasoning) IS NOT NULL);
+END;
+
+INSERT INTO messages_unspaced(rowid, grams, reasoning_grams)
+    SELECT seq, grams, NULL FROM (
+        SELECT seq, hearth_unspaced(content) AS grams FROM messages WHERE state <> 'streaming'
+    ) WHERE grams IS NOT NULL;
+"#;
+
+/// Version 16: the audit log learns the purpose "tool_call", a call to an MCP server's
+/// tool (a rebuild, as the CHECK cannot change in place).
+const V16_TOOL_CALLS: &str = r#"
+CREATE TABLE audit_log_v16 (
+    id                INTEGER PRIMARY KEY,
+    created_at        INTEGER NOT NULL,
+    model             TEXT NOT NULL,
+    model_sha256      TEXT,
+    provider          TEXT NOT NULL,
+    parameters        TEXT NOT NULL CHECK (json_valid(parameters)),
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    prompt_ms         REAL,
+    generation_ms     REAL,
+    stop_reason       TEXT,
+    error             TEXT,
+    prompt_sha256     TEXT NOT NULL,
+    output_sha256     TEXT NOT NULL,
+    conversation_id   TEXT,
+    purpose           TEXT NOT NULL
+                      CHECK (purpose IN ('answer', 'title', 'summary', 'run', 'other',
+                                         'document_summary', 'translation', 'api',
+                                         'document_answer', 'query_rewrite',
+                                         'workflow', 'generate', 'tool_call')),
+    redactions        TEXT CHECK (redactions IS NULL OR json_valid(redactions)),
+    sent_bytes        INTEGER CHECK (sent_bytes IS NULL OR sent_bytes >= 0),
+    adapter           TEXT
+);
+INSERT INTO audit_log_v16 SELECT id, created_at, model, model_sha256, provider, parameters,
+    prompt_tokens, completion_tokens, prompt_ms, generation_ms, stop_reason, error,
+    prompt_sha256, output_sha256, conversation_id, purpose, redactions, sent_bytes, adapter
+    FROM audit_log;
+DROP TABLE audit_log;
+ALTER TABLE audit_log_v16 RENAME TO audit_log;
+CREATE INDEX audit_log_created ON audit_log(created_at);
+CREATE INDEX audit_log_provider ON audit_log(provider, created_at);
+"#;
+
 /// Every migration in order; migration `i` takes the database to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
     V1_CORE,
@@ -544,6 +699,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     V12_AUDIT_EGRESS,
     V13_WORKFLOWS,
     V14_WRITER_OWNERS,
+    V15_REASONING,
+    V16_TOOL_CALLS,
 ];
 
 /// The schema version this code writes.
@@ -840,6 +997,90 @@ mod tests {
         assert_eq!(records[1].generation.purpose, crate::AuditPurpose::Api);
     }
 
+    /// Takes a version 15 database back to version 14: the thinking columns go and the
+    /// search indexes are made again as versions 2 and 9 made them.
+    fn undo_v15(conn: &Connection) {
+        crate::unspaced::register(conn).unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER messages_search_insert; DROP TRIGGER messages_search_delete; \
+             DROP TRIGGER messages_search_update; DROP TABLE messages_fts; \
+             DROP TABLE messages_trigram; DROP VIEW messages_indexed; \
+             DROP TRIGGER messages_unspaced_insert; DROP TRIGGER messages_unspaced_delete; \
+             DROP TRIGGER messages_unspaced_update; DROP TABLE messages_unspaced; \
+             ALTER TABLE messages DROP COLUMN reasoning; \
+             ALTER TABLE messages DROP COLUMN reasoning_ms;",
+        )
+        .unwrap();
+        conn.execute_batch(V2_SEARCH).unwrap();
+        conn.execute_batch(V9_UNSPACED_INDEX).unwrap();
+        conn.pragma_update(None, "user_version", 14).unwrap();
+    }
+
+    /// A version 14 history's messages gain no thinking, stay found by every index, and
+    /// new answers' thinking is searchable on request.
+    #[test]
+    fn version_14_messages_stay_searchable_and_new_thinking_is_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        let c = {
+            let store = Store::open(&path).unwrap();
+            let c = store
+                .create_conversation(NewConversation::default())
+                .unwrap();
+            store
+                .add_message(&c.id, NewMessage::user(None, "herons in 東京の天気"))
+                .unwrap();
+            c.id
+        };
+        {
+            let conn = Connection::open(&path).unwrap();
+            undo_v15(&conn);
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let old = store.active_branch(&c).unwrap();
+        assert_eq!(
+            (old[0].reasoning.as_deref(), old[0].reasoning_ms),
+            (None, None)
+        );
+        for term in ["herons", "東京の天", "天気"] {
+            assert_eq!(
+                store.search(&SearchQuery::text(term)).unwrap().len(),
+                1,
+                "{term}"
+            );
+        }
+        let answer = store
+            .add_message(
+                &c,
+                NewMessage::assistant_streaming(Some(old[0].id.clone()), None),
+            )
+            .unwrap();
+        store
+            .finish_message(
+                &answer.id,
+                &crate::MessageFinish {
+                    content: "Grey birds.".into(),
+                    state: crate::MessageState::Done,
+                    error: None,
+                    token_count: None,
+                    reasoning: Some("Thinking of egrets.".into()),
+                    reasoning_ms: Some(900),
+                },
+            )
+            .unwrap();
+        assert!(store
+            .search(&SearchQuery::text("egrets"))
+            .unwrap()
+            .is_empty());
+        let in_thinking = SearchQuery {
+            thinking: true,
+            ..SearchQuery::text("egrets")
+        };
+        assert_eq!(store.search(&in_thinking).unwrap().len(), 1);
+        store.check_integrity().unwrap();
+    }
+
     /// Takes a version 12 database back to version 11.
     const UNDO_V12: &str = "DROP INDEX audit_log_provider; \
         ALTER TABLE audit_log DROP COLUMN sent_bytes; ALTER TABLE audit_log DROP COLUMN redactions;";
@@ -872,6 +1113,7 @@ mod tests {
         }
         {
             let conn = Connection::open(&path).unwrap();
+            undo_v15(&conn);
             conn.execute_batch(&format!("{UNDO_V14} {UNDO_V13} PRAGMA user_version = 12;"))
                 .unwrap();
         }
@@ -920,6 +1162,7 @@ mod tests {
         };
         {
             let conn = Connection::open(&path).unwrap();
+            undo_v15(&conn);
             conn.execute_batch(&format!(
                 "{UNDO_V14} {UNDO_V13} {UNDO_V12} {UNDO_V11} PRAGMA user_version = 10;"
             ))
@@ -1019,6 +1262,7 @@ mod tests {
         {
             // Back to version 8, as an older Hearth left it.
             let conn = Connection::open(&path).unwrap();
+            undo_v15(&conn);
             conn.execute_batch(&format!(
                 "{UNDO_V14} {UNDO_V13} {UNDO_V12} {UNDO_V11} {UNDO_V10} DROP TRIGGER messages_unspaced_insert; \
                      DROP TRIGGER messages_unspaced_delete; \
@@ -1059,6 +1303,7 @@ mod tests {
         };
         {
             let conn = Connection::open(&path).unwrap();
+            undo_v15(&conn);
             conn.execute_batch(&format!("{UNDO_V14} PRAGMA user_version = 13;"))
                 .unwrap();
         }

@@ -7,6 +7,10 @@
 //! still streaming are not indexed yet and do not appear; everything else, including
 //! interrupted answers, does.
 //!
+//! A reasoning model's thinking is indexed with its answer, in a column of its own, but
+//! searched only when [`SearchQuery::thinking`] asks for it (the `search_thinking`
+//! setting): every index expression is otherwise limited to the answer's column.
+//!
 //! Snippets come two ways in each [`SearchHit`]: `segments`, plain text pieces flagged as
 //! hits or not, for front ends that draw their own highlighting; and `snippet`, the same
 //! text HTML-escaped with every hit wrapped in `<mark>` and `</mark>` (the only markup it
@@ -63,6 +67,9 @@ pub struct SearchQuery {
     pub limit: Option<u32>,
     /// Skip this many first (for paging).
     pub offset: u32,
+    /// Look into reasoning models' thinking too, not only message text.
+    #[serde(default)]
+    pub thinking: bool,
 }
 
 impl SearchQuery {
@@ -126,6 +133,7 @@ impl Store {
                 let sql = format!(
                     "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ?1 LIMIT {BROAD_MATCHES})"
                 );
+                let expression = scoped(expression, "content", search.thinking);
                 let matches: i64 = conn.query_row(&sql, [expression], |row| row.get(0))?;
                 matches >= BROAD_MATCHES
             }
@@ -175,6 +183,16 @@ fn primary_index(parsed: &ParsedQuery) -> Option<(&'static str, i64, &str)> {
     }
 }
 
+/// An index expression limited to the message text's column, unless the thinking is
+/// searched too (then every column counts).
+fn scoped(expression: &str, column: &str, thinking: bool) -> String {
+    if thinking {
+        expression.to_owned()
+    } else {
+        format!("{{{column}}} : ({expression})")
+    }
+}
+
 fn build_sql(
     parsed: &ParsedQuery,
     search: &SearchQuery,
@@ -187,6 +205,9 @@ fn build_sql(
     };
     let text = |s: &str| SqlValue::Text(s.to_owned());
     let mut conditions: Vec<String> = Vec::new();
+    let thinking = search.thinking;
+    // Snippets come from the best-matching column when thinking is searched too.
+    let snippet_column = if thinking { -1 } else { 0 };
 
     let primary = primary_index(parsed).map(|(table, width, _)| (table, width));
     let (from, snippet, order) = match primary {
@@ -198,7 +219,7 @@ fn build_sql(
             let ellipsis = arg(text(ELLIPSIS));
             (
                 format!("{table} JOIN messages m ON m.seq = {table}.rowid"),
-                format!("snippet({table}, 0, {start}, {end}, {ellipsis}, {tokens})"),
+                format!("snippet({table}, {snippet_column}, {start}, {end}, {ellipsis}, {tokens})"),
                 if newest_first {
                     // The index's own row order, so no sort and an early stop.
                     format!("{table}.rowid DESC")
@@ -209,18 +230,29 @@ fn build_sql(
         }
         None => {
             conditions.push("m.state <> 'streaming'".into());
+            // The text to cut the snippet from: the answer, or the thinking when only it
+            // holds the first term.
+            let text_column = match (thinking, parsed.short.first()) {
+                (true, Some(first)) => format!(
+                    "CASE WHEN instr(m.content, {}) > 0 THEN m.content \
+                     ELSE coalesce(m.reasoning, '') END",
+                    arg(text(first))
+                ),
+                _ => "m.content".to_owned(),
+            };
             (
                 "messages m".to_owned(),
-                "m.content".to_owned(),
+                text_column,
                 "m.created_at DESC, m.seq DESC".to_owned(),
             )
         }
     };
     if let (Some((table, _)), Some(words)) = (primary, &parsed.words) {
-        conditions.push(format!("{table} MATCH {}", arg(text(words))));
+        let words = scoped(words, "content", thinking);
+        conditions.push(format!("{table} MATCH {}", arg(text(&words))));
     }
     if let Some(substrings) = &parsed.substrings {
-        let placeholder = arg(text(substrings));
+        let placeholder = arg(text(&scoped(substrings, "content", thinking)));
         if primary.map(|(table, _)| table) == Some("messages_trigram") {
             conditions.push(format!("messages_trigram MATCH {placeholder}"));
         } else {
@@ -238,11 +270,19 @@ fn build_sql(
             .collect();
         conditions.push(format!(
             "m.seq IN (SELECT rowid FROM messages_unspaced WHERE messages_unspaced MATCH {})",
-            arg(text(&phrases.join(" ")))
+            arg(text(&scoped(&phrases.join(" "), "grams", thinking)))
         ));
         // The index blurs what lies between those characters; the text decides.
         for short in &parsed.short {
-            conditions.push(format!("instr(m.content, {}) > 0", arg(text(short))));
+            let placeholder = arg(text(short));
+            conditions.push(if thinking {
+                format!(
+                    "(instr(m.content, {placeholder}) > 0 \
+                     OR instr(coalesce(m.reasoning, ''), {placeholder}) > 0)"
+                )
+            } else {
+                format!("instr(m.content, {placeholder}) > 0")
+            });
         }
     }
     if let Some(from) = search.from {
@@ -557,6 +597,8 @@ mod tests {
                     state: MessageState::Done,
                     error: None,
                     token_count: None,
+                    reasoning: None,
+                    reasoning_ms: None,
                 },
             )
             .unwrap();
@@ -760,6 +802,8 @@ mod tests {
                     state: MessageState::Done,
                     error: None,
                     token_count: None,
+                    reasoning: None,
+                    reasoning_ms: None,
                 },
             )
             .unwrap();
@@ -927,5 +971,86 @@ mod tests {
         assert_eq!(hits, 2);
         assert_eq!(segments.first().map(|s| s.text.as_str()), Some(ELLIPSIS));
         assert_eq!(segments.last().map(|s| s.text.as_str()), Some(ELLIPSIS));
+    }
+
+    /// An answer with thinking, finished (so indexed) or only checkpointed.
+    fn answer_with_thinking(store: &Store, c: &ConversationId, text: &str, thinking: &str) {
+        let a = store
+            .add_message(c, NewMessage::assistant_streaming(None, None))
+            .unwrap();
+        store
+            .checkpoint_answer(&a.id, "", Some(thinking), MessageState::Streaming)
+            .unwrap();
+        store
+            .finish_message(
+                &a.id,
+                &MessageFinish {
+                    content: text.into(),
+                    state: MessageState::Done,
+                    error: None,
+                    token_count: None,
+                    reasoning: Some(thinking.into()),
+                    reasoning_ms: Some(1200),
+                },
+            )
+            .unwrap();
+    }
+
+    fn found_in_thinking(store: &Store, text: &str) -> Vec<String> {
+        let mut hits: Vec<String> = store
+            .search(&SearchQuery {
+                thinking: true,
+                ..SearchQuery::text(text)
+            })
+            .unwrap()
+            .into_iter()
+            .map(|h| h.segments.iter().map(|s| s.text.as_str()).collect())
+            .collect();
+        hits.sort();
+        hits
+    }
+
+    #[test]
+    fn reasoning_thinking_is_searched_only_when_asked() {
+        let (store, c) = store_with(&["a question about herons"]);
+        answer_with_thinking(
+            &store,
+            &c,
+            "Herons stand still.",
+            "The user wonders about wading birds; 鷺の習性 and 鷺 too.",
+        );
+        // Words, substrings (trigram) and short unspaced terms: not in thinking by default.
+        assert!(found(&store, "wading").is_empty());
+        assert!(found(&store, "鷺の習性").is_empty());
+        assert!(found(&store, "鷺").is_empty());
+        assert_eq!(found(&store, "herons").len(), 2);
+        // With thinking, each kind finds it there, snippet cut from the thinking.
+        assert_eq!(
+            found_in_thinking(&store, "wading"),
+            ["The user wonders about wading birds; 鷺の習性 and 鷺 too."]
+        );
+        assert_eq!(found_in_thinking(&store, "鷺の習性").len(), 1);
+        let short = found_in_thinking(&store, "鷺");
+        assert_eq!(short.len(), 1);
+        assert!(short[0].contains("鷺"), "{short:?}");
+        // The answer's own words still count once, wherever they are.
+        assert_eq!(found_in_thinking(&store, "herons").len(), 2);
+        // A thinking and an answer term together: both columns count.
+        assert_eq!(found_in_thinking(&store, "wading still").len(), 1);
+        assert!(found(&store, "wading still").is_empty());
+        let message = store.active_branch(&c).unwrap();
+        let answer = message.last().unwrap();
+        assert_eq!(answer.reasoning_ms, Some(1200));
+        store.check_integrity().unwrap();
+    }
+
+    #[test]
+    fn reasoning_thinking_leaves_the_index_with_its_message() {
+        let (store, c) = store_with(&[]);
+        answer_with_thinking(&store, &c, "answer", "pondering zeugmas");
+        assert_eq!(found_in_thinking(&store, "zeugmas").len(), 1);
+        store.delete_conversation(&c).unwrap();
+        assert!(found_in_thinking(&store, "zeugmas").is_empty());
+        store.check_integrity().unwrap();
     }
 }

@@ -258,6 +258,13 @@ pub struct Message {
     /// computer (or is not an answer).
     #[serde(default)]
     pub provider: Option<String>,
+    /// A reasoning model's thinking before this answer, kept apart from its text.
+    #[serde(default)]
+    pub reasoning: Option<String>,
+    /// How long the model thought: milliseconds from its first thinking token to its
+    /// last.
+    #[serde(default)]
+    pub reasoning_ms: Option<u32>,
 }
 
 /// A message to add. Editing a question or regenerating an answer is adding a message with
@@ -320,6 +327,12 @@ pub struct MessageFinish {
     pub state: MessageState,
     pub error: Option<String>,
     pub token_count: Option<u32>,
+    /// The model's thinking, if it thought (replaces what checkpoints held).
+    #[serde(default)]
+    pub reasoning: Option<String>,
+    /// Milliseconds from the first thinking token to the last.
+    #[serde(default)]
+    pub reasoning_ms: Option<u32>,
 }
 
 /// The messages that share a parent, for the "‹ 2 / 3 ›" branch switcher.

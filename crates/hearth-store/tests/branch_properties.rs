@@ -182,6 +182,8 @@ impl Harness {
                         state: MessageState::Done,
                         error: None,
                         token_count: Some(2),
+                        reasoning: None,
+                        reasoning_ms: None,
                     },
                 ),
             )?;

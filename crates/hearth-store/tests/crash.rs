@@ -90,6 +90,8 @@ fn write_history(path: &Path, rounds: Option<usize>, out: &mut dyn Write) {
                     state: MessageState::Done,
                     error: None,
                     token_count: Some(chars as u32),
+                    reasoning: None,
+                    reasoning_ms: None,
                 },
             )
             .unwrap();

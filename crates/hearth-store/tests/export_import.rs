@@ -74,6 +74,8 @@ fn rich_history() -> Store {
                     state,
                     error: error.map(Into::into),
                     token_count: Some(content.len() as u32),
+                    reasoning: None,
+                    reasoning_ms: None,
                 },
             )
             .unwrap()
@@ -129,6 +131,8 @@ fn rich_history() -> Store {
                 state: MessageState::Interrupted,
                 error: None,
                 token_count: None,
+                reasoning: None,
+                reasoning_ms: None,
             },
         )
         .unwrap();
@@ -784,6 +788,8 @@ fn answer_sources_travel_with_their_answer() {
                 state: MessageState::Done,
                 error: None,
                 token_count: None,
+                reasoning: None,
+                reasoning_ms: None,
             },
         )
         .unwrap();
@@ -963,5 +969,117 @@ fn hostile_saved_definitions_and_runs_are_refused_and_write_nothing() {
         ),
         &options,
         "appears twice",
+    );
+}
+
+/// A reasoning model's thinking and how long it took are part of its answer: exported
+/// (JSON fields, a folded Markdown section), imported exactly and into a copy, searchable
+/// in the imported history only when asked; a version 3 backup (from before thinking was
+/// kept) still imports, and thinking over the size limit is refused.
+#[test]
+fn reasoning_travels_with_its_answer() {
+    let source = Store::open_in_memory().unwrap();
+    let c = source
+        .create_conversation(NewConversation {
+            title: Some("Strawberries".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let q = source
+        .add_message(&c.id, NewMessage::user(None, "How many r's?"))
+        .unwrap();
+    let a = source
+        .add_message(
+            &c.id,
+            NewMessage::assistant_streaming(Some(q.id.clone()), Some("qwen3".into())),
+        )
+        .unwrap();
+    source
+        .checkpoint_answer(&a.id, "", Some("Spelling it out"), MessageState::Streaming)
+        .unwrap();
+    source
+        .finish_message(
+            &a.id,
+            &MessageFinish {
+                content: "Three.".into(),
+                state: MessageState::Done,
+                error: None,
+                token_count: Some(40),
+                reasoning: Some("Spelling it out: s-t-r-a-w-b-e-r-r-y.".into()),
+                reasoning_ms: Some(4_200),
+            },
+        )
+        .unwrap();
+    let doc = source.export_json(&ExportScope::All).unwrap();
+    let text = doc.to_json().unwrap();
+    let value: Value = serde_json::from_str(&text).unwrap();
+    let answer = &value["conversations"][0]["messages"][1];
+    assert_eq!(answer["reasoning"], "Spelling it out: s-t-r-a-w-b-e-r-r-y.");
+    assert_eq!(answer["reasoning_ms"], 4200);
+    // Messages without thinking carry no empty fields.
+    assert!(value["conversations"][0]["messages"][0]
+        .get("reasoning")
+        .is_none());
+
+    let markdown = source
+        .export_markdown(&ExportScope::Conversation(c.id.clone()))
+        .unwrap();
+    assert!(
+        markdown.contains(
+            "<details>\n<summary>Thinking (4 s)</summary>\n\nSpelling it out: s-t-r-a-w-b-e-r-r-y.\n\n</details>\n\nThree.\n"
+        ),
+        "{markdown}"
+    );
+
+    let target = Store::open_in_memory().unwrap();
+    target
+        .import_json(text.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    let mut back = target.export_json(&ExportScope::All).unwrap();
+    back.exported_at = doc.exported_at;
+    assert_eq!(back, doc);
+    let copy = target
+        .import_json(
+            text.as_bytes(),
+            &ImportOptions {
+                mode: ImportMode::NewIds,
+                ..ImportOptions::default()
+            },
+        )
+        .unwrap();
+    let copied = target.active_branch(&copy.conversations[0]).unwrap();
+    assert_eq!(
+        (copied[1].reasoning.as_deref(), copied[1].reasoning_ms),
+        (Some("Spelling it out: s-t-r-a-w-b-e-r-r-y."), Some(4_200))
+    );
+    let spelled = |thinking| {
+        target
+            .search(&hearth_store::SearchQuery {
+                thinking,
+                ..hearth_store::SearchQuery::text("spelling")
+            })
+            .unwrap()
+            .len()
+    };
+    assert_eq!((spelled(false), spelled(true)), (0, 2));
+    target.check_integrity().unwrap();
+
+    // A backup from before thinking was kept.
+    let store = Store::open_in_memory().unwrap();
+    let mut v3 = base_doc();
+    v3["version"] = json!(3);
+    import(&store, &v3).unwrap();
+    let messages = store.messages(&"c1".into()).unwrap();
+    assert!(messages.iter().all(|m| m.reasoning.is_none()));
+
+    // Thinking larger than any message may be is refused, and nothing is written.
+    let store = Store::open_in_memory().unwrap();
+    let mut doc = base_doc();
+    doc["conversations"][0]["messages"][0]["reasoning"] = json!("x".repeat(17 * 1024 * 1024));
+    assert_refused(
+        &store,
+        doc.to_string().as_bytes(),
+        &ImportOptions::default(),
+        "thinking",
     );
 }

@@ -66,7 +66,9 @@ pub fn run(args: AskArgs, json: bool) -> anyhow::Result<i32> {
             generation,
         } => {
             interrupts.watch(generation.cancel_token());
-            let completion = print_generation(generation, json)?;
+            // A reasoning model's thinking shows as on `hearth run`, dimmed on a terminal.
+            let thinking = crate::args::ThinkingArgs::default();
+            let completion = print_generation(generation, json, &thinking)?;
             interrupts.clear();
             let cited = cited(&completion.text, sources.len());
             let matched = hearth.attribute(&completion.text, &sources)?;

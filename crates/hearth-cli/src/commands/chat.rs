@@ -11,8 +11,8 @@ use hearth_store::{
     Conversation, ConversationFilter, ConversationId, ConversationSettings, MessageState, Role,
 };
 
-use super::{apply_sampling, spinner};
-use crate::args::ChatArgs;
+use super::{apply_sampling, apply_thinking, spinner, ThinkingOutput};
+use crate::args::{ChatArgs, ThinkingArgs};
 use crate::exit;
 use crate::interrupt::Interrupts;
 
@@ -23,6 +23,7 @@ const HELP: &str = "Commands:
   /title TEXT      rename this conversation
   /system [TEXT]   set the system prompt (no text: show it)
   /model [NAME]    switch model (no name: show the current one)
+  /thinking [on|off|default]  a reasoning model's thinking for this conversation
   /exit            quit (or Ctrl-D)
 Ctrl-C stops the answer being written. Conversations are saved; see `hearth history`.";
 
@@ -31,6 +32,7 @@ struct Chat<'h> {
     conversation: Conversation,
     options: GenerationOptions,
     interrupts: Interrupts,
+    thinking: ThinkingArgs,
 }
 
 pub fn run(args: ChatArgs) -> anyhow::Result<i32> {
@@ -39,7 +41,10 @@ pub fn run(args: ChatArgs) -> anyhow::Result<i32> {
         "(no answer is being written; type /exit or press Ctrl-D to quit)",
     ));
     let hearth = Hearth::open_default()?;
-    let options = apply_sampling(hearth.default_options(), &args.sampling);
+    let options = apply_thinking(
+        apply_sampling(hearth.default_options(), &args.sampling),
+        &args.thinking,
+    );
     let conversation = match args.resume.as_deref() {
         Some("") => latest(&hearth)?,
         Some(id) => hearth
@@ -69,6 +74,11 @@ pub fn run(args: ChatArgs) -> anyhow::Result<i32> {
             }
         }
     };
+    // The switch is the conversation's: kept for its later answers.
+    let conversation = match args.thinking.thinking {
+        Some(switch) => hearth.set_conversation_thinking(&conversation.id, switch.value())?,
+        None => conversation,
+    };
     let conversation = match &args.adapter {
         Some(path) => hearth.set_conversation_adapter(
             &conversation.id,
@@ -90,8 +100,13 @@ pub fn run(args: ChatArgs) -> anyhow::Result<i32> {
     let mut chat = Chat {
         hearth: &hearth,
         conversation,
-        options,
+        options: GenerationOptions {
+            // Left to the conversation's setting, which `--thinking` just set.
+            thinking: None,
+            ..options
+        },
         interrupts,
+        thinking: args.thinking,
     };
 
     let stdin = std::io::stdin();
@@ -156,16 +171,22 @@ impl Chat<'_> {
         };
         self.interrupts.watch(turn.cancel_token());
         let mut stdout = std::io::stdout().lock();
+        let mut thinking = ThinkingOutput::stderr(&self.thinking);
         let result = loop {
             match turn.next_event() {
                 Some(TurnEvent::Folded { .. }) => {
                     eprintln!("(earlier messages were summarized to fit the model's context)")
                 }
+                Some(TurnEvent::Reasoning { text }) => thinking.thinking(&text),
                 Some(TurnEvent::Delta { text }) => {
+                    thinking.close();
                     let _ = stdout.write_all(text.as_bytes());
                     let _ = stdout.flush();
                 }
-                Some(TurnEvent::Finished { message }) => break Ok(message),
+                Some(TurnEvent::Finished { message }) => {
+                    thinking.close();
+                    break Ok(message);
+                }
                 None => {
                     break Err(hearth_core::CoreError::TurnLost {
                         id: turn.answer_id.to_string(),
@@ -244,6 +265,31 @@ impl Chat<'_> {
                 self.hearth.resolve_model(Some(rest))?;
                 self.update(|s| s.model = Some(rest.to_owned()))?;
                 eprintln!("(model set to {rest}; it loads with the next message)");
+            }
+            "thinking" => {
+                let switch = match rest {
+                    "" => {
+                        let now = hearth_core::chat::conversation_thinking(&self.conversation);
+                        let now = match now {
+                            Some(true) => "on",
+                            Some(false) => "off",
+                            None => "the model's default",
+                        };
+                        eprintln!("thinking: {now}");
+                        return Ok(Flow::Continue);
+                    }
+                    "on" => Some(true),
+                    "off" => Some(false),
+                    "default" => None,
+                    other => {
+                        eprintln!("/thinking takes on, off or default, not {other:?}");
+                        return Ok(Flow::Continue);
+                    }
+                };
+                self.conversation = self
+                    .hearth
+                    .set_conversation_thinking(&self.conversation.id, switch)?;
+                eprintln!("(thinking set for this conversation's next answers)");
             }
             other => eprintln!("unknown command /{other}; type /help"),
         }

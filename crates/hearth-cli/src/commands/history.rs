@@ -61,6 +61,9 @@ pub fn run(command: HistoryCommand, json: bool) -> anyhow::Result<i32> {
                     }
                 );
                 for message in &branch {
+                    if let Some(thinking) = message.reasoning.as_deref() {
+                        println!("\n[{} · thinking]\n{}", message.role, thinking.trim());
+                    }
                     println!(
                         "\n[{} · {}]\n{}",
                         message.role, message.state, message.content
@@ -76,9 +79,14 @@ pub fn run(command: HistoryCommand, json: bool) -> anyhow::Result<i32> {
                 }
             }
         }
-        HistoryCommand::Search { query, limit } => {
-            let hits = store.search(&SearchQuery {
+        HistoryCommand::Search {
+            query,
+            limit,
+            thinking,
+        } => {
+            let hits = hearth.search(SearchQuery {
                 limit,
+                thinking,
                 ..SearchQuery::text(query)
             })?;
             if json {

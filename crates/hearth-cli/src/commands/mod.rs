@@ -8,6 +8,7 @@ pub mod docs;
 pub mod erase;
 pub mod generate;
 pub mod history;
+pub mod mcp;
 pub mod models;
 pub mod persona;
 pub mod prompts;
@@ -24,7 +25,7 @@ use std::time::Duration;
 use hearth_llm::GenerationOptions;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::args::SamplingArgs;
+use crate::args::{SamplingArgs, ThinkingArgs};
 
 /// Command-line sampling flags over the configured defaults.
 pub fn apply_sampling(mut options: GenerationOptions, args: &SamplingArgs) -> GenerationOptions {
@@ -53,21 +54,119 @@ pub fn apply_sampling(mut options: GenerationOptions, args: &SamplingArgs) -> Ge
     options
 }
 
-/// Waits for a generation: quietly for `--json` output, otherwise streaming its text to
-/// stdout as it is written, with a line break at the end.
+/// The thinking flags over the options: the switch and the budget.
+pub fn apply_thinking(mut options: GenerationOptions, args: &ThinkingArgs) -> GenerationOptions {
+    if let Some(switch) = args.thinking {
+        options.thinking = switch.value();
+    }
+    if let Some(budget) = args.thinking_budget {
+        options.thinking_budget = Some(budget);
+    }
+    options
+}
+
+/// Where a reasoning model's thinking goes: to stderr, so stdout carries the answer
+/// alone (a pipe gets just the answer); dimmed on a terminal, where it is shown by
+/// default; elsewhere only with `--show-thinking`.
+pub struct ThinkingOutput<W: std::io::Write> {
+    out: Option<W>,
+    dim: bool,
+    /// Thinking was written and its block is still open.
+    open: bool,
+}
+
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+impl ThinkingOutput<std::io::Stderr> {
+    pub fn stderr(args: &ThinkingArgs) -> Self {
+        let terminal = std::io::stderr().is_terminal();
+        let show = terminal || args.show_thinking;
+        ThinkingOutput::new(show.then(std::io::stderr), terminal)
+    }
+}
+
+impl<W: std::io::Write> ThinkingOutput<W> {
+    pub fn new(out: Option<W>, dim: bool) -> Self {
+        Self {
+            out,
+            dim,
+            open: false,
+        }
+    }
+
+    /// A piece of thinking.
+    pub fn thinking(&mut self, text: &str) {
+        let Some(out) = self.out.as_mut() else {
+            return;
+        };
+        let text = if self.dim {
+            format!("{DIM}{text}{RESET}")
+        } else {
+            text.to_owned()
+        };
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+        self.open = true;
+    }
+
+    /// The answer begins (or the generation ends): the thinking gets its own lines.
+    pub fn close(&mut self) {
+        if let (Some(out), true) = (self.out.as_mut(), self.open) {
+            let _ = out.write_all(b"\n\n");
+            let _ = out.flush();
+        }
+        self.open = false;
+    }
+}
+
+/// Streams a generation's events: answer text to `stdout`, thinking to `thinking`.
+pub fn write_events<W: std::io::Write, T: std::io::Write>(
+    generation: hearth_llm::Generation,
+    stdout: &mut W,
+    thinking: &mut ThinkingOutput<T>,
+) -> hearth_llm::Result<hearth_llm::Completion> {
+    use hearth_llm::GenerationEvent;
+    for event in generation {
+        match event {
+            GenerationEvent::Reasoning { text } => thinking.thinking(&text),
+            GenerationEvent::Delta { text } => {
+                thinking.close();
+                let _ = stdout.write_all(text.as_bytes());
+                let _ = stdout.flush();
+            }
+            GenerationEvent::ToolCall { .. } => {}
+            GenerationEvent::Done { completion } => {
+                thinking.close();
+                return Ok(completion);
+            }
+            GenerationEvent::Failed { error } => {
+                thinking.close();
+                return Err(error);
+            }
+        }
+    }
+    Err(hearth_llm::LlmError::EngineStopped)
+}
+
+/// Waits for a generation: quietly for `--json` output (its `reasoning` holds the
+/// thinking), otherwise streaming its answer to stdout as it is written, with a line
+/// break at the end, and its thinking as [`ThinkingOutput`] says.
 pub fn print_generation(
     generation: hearth_llm::Generation,
     json: bool,
+    thinking: &ThinkingArgs,
 ) -> hearth_llm::Result<hearth_llm::Completion> {
     use std::io::Write;
     if json {
         return generation.wait();
     }
     let mut stdout = std::io::stdout().lock();
-    let completion = generation.stream(|text| {
-        let _ = stdout.write_all(text.as_bytes());
-        let _ = stdout.flush();
-    })?;
+    let completion = write_events(
+        generation,
+        &mut stdout,
+        &mut ThinkingOutput::stderr(thinking),
+    )?;
     let _ = writeln!(stdout);
     Ok(completion)
 }
@@ -124,4 +223,54 @@ pub fn write_output(path: Option<&std::path::Path>, text: &str) -> anyhow::Resul
     file.persist(path)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hearth_llm::fake::FakeEngine;
+    use hearth_llm::transcripts;
+    use hearth_llm::{ChatMessage, Engine};
+
+    /// A recorded Qwen3 answer through the fake with its real template: the answer
+    /// alone on stdout, the thinking dimmed on its own lines before it.
+    #[test]
+    fn reasoning_goes_to_its_own_stream_dimmed() {
+        let transcript = transcripts::QWEN3;
+        let fake = FakeEngine::new().with_template(transcript.template_text().unwrap());
+        fake.reply_with(transcript.tokens.iter().copied());
+        let (generation, _) = fake
+            .chat(
+                &[ChatMessage::user("How many r's?")],
+                GenerationOptions::greedy(),
+            )
+            .unwrap();
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let completion = write_events(
+            generation,
+            &mut stdout,
+            &mut ThinkingOutput::new(Some(&mut stderr), true),
+        )
+        .unwrap();
+        assert_eq!(String::from_utf8(stdout).unwrap(), transcript.answer);
+        let stderr = String::from_utf8(stderr).unwrap();
+        let plain = stderr.replace(DIM, "").replace(RESET, "");
+        assert_eq!(plain, format!("{}\n\n", transcript.thinking));
+        assert!(stderr.starts_with(DIM), "{stderr:?}");
+        assert_eq!(completion.reasoning.as_deref(), Some(transcript.thinking));
+
+        // Hidden: nothing but the answer anywhere.
+        fake.reply_with(transcript.tokens.iter().copied());
+        let (generation, _) = fake
+            .chat(&[ChatMessage::user("Again")], GenerationOptions::greedy())
+            .unwrap();
+        let mut stdout = Vec::new();
+        write_events(
+            generation,
+            &mut stdout,
+            &mut ThinkingOutput::<Vec<u8>>::new(None, false),
+        )
+        .unwrap();
+        assert_eq!(String::from_utf8(stdout).unwrap(), transcript.answer);
+    }
 }

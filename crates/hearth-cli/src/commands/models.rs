@@ -132,6 +132,7 @@ pub fn run(command: ModelsCommand, json: bool) -> anyhow::Result<i32> {
             }
             print_model(&model, json, "downloaded")?;
         }
+        ModelsCommand::Setup => return setup(&hearth, json),
         ModelsCommand::Rm { model, delete } => {
             let removed = hearth.remove_model(&model, delete)?;
             print_model(&removed, json, "removed")?;
@@ -158,6 +159,201 @@ pub fn run(command: ModelsCommand, json: bool) -> anyhow::Result<i32> {
         }
     }
     Ok(exit::OK)
+}
+
+/// `hearth models setup`: the recommended model as the default, or the current default
+/// kept with the reason and the command that tries again.
+fn setup(hearth: &Hearth, json: bool) -> anyhow::Result<i32> {
+    let again = format!("{} models setup", invoked_as());
+    if !json {
+        eprintln!("Looking for the model recommended for this computer...");
+    }
+    let bar = download_bar(json);
+    let cancel = Arc::new(AtomicBool::new(false));
+    let stop = cancel.clone();
+    let _ = ctrlc::set_handler(move || stop.store(true, std::sync::atomic::Ordering::SeqCst));
+    let mut announced = false;
+    let result = hearth.install_recommended_model(&cancel, |entry, p| {
+        if !announced && !json {
+            announced = true;
+            bar.suspend(|| {
+                eprintln!(
+                    "Downloading {} ({}, {}) from Hugging Face. Ctrl-C stops it; `{again}` \
+                     resumes where it stopped.",
+                    entry.name,
+                    entry.id,
+                    size(entry.size_bytes)
+                )
+            });
+        }
+        if let Some(total) = p.total {
+            bar.set_length(total);
+        }
+        bar.set_position(p.downloaded);
+    });
+    bar.finish_and_clear();
+    let setup = match result {
+        Ok(setup) => setup,
+        Err(error) => {
+            if error.code() == "CANCELLED" {
+                eprintln!(
+                    "Stopped. The default model is unchanged; what was downloaded is kept, \
+                     and `{again}` resumes it."
+                );
+            }
+            return Err(error.into());
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&setup)?);
+    } else {
+        println!("{}", setup_paragraph(&setup, &again));
+    }
+    // Without any default model nothing can answer yet; a script must not go on as if.
+    Ok(if setup.default.is_some() {
+        exit::OK
+    } else {
+        exit::MODEL_MISSING
+    })
+}
+
+/// Models with fewer parameters than this are toys: fine for trying Hearth out, wrong
+/// on facts, unable to translate.
+const TINY_PARAMETERS: u64 = 300_000_000;
+
+/// One paragraph: which model the user has now, why, where it is, and how to change it.
+fn setup_paragraph(setup: &hearth_core::RecommendedSetup, again: &str) -> String {
+    use hearth_core::SetupOutcome;
+    // The library id and the size from the file's header: true whatever the file is
+    // called inside (SmolLM2's from PyPI calls itself "Smollm2 135M 8k Lc100K ...").
+    let name_of = |m: &ModelView| match &m.summary {
+        Some(s) if s.parameter_count > 0 => {
+            format!("{} ({} parameters)", m.id, params(s.parameter_count))
+        }
+        _ => m.id.clone(),
+    };
+    let why = setup
+        .recommendation
+        .as_ref()
+        .map(|r| r.reason.clone())
+        .unwrap_or_default();
+    let good_at = setup
+        .entry
+        .as_ref()
+        .map(|e| {
+            format!(
+                " The catalog describes it as: {}. License: {} (read the model's page before \
+                 commercial use).",
+                e.description, e.license
+            )
+        })
+        .unwrap_or_default();
+    let switch_back = |model: &ModelView| match &setup.previous_default {
+        Some(previous) if previous.id != model.id => format!(
+            " To switch back to {}: {} models default {}",
+            name_of(previous),
+            invoked_as(),
+            previous.id
+        ),
+        _ => format!(
+            " To use another model: {0} models list, then {0} models default ID",
+            invoked_as()
+        ),
+    };
+    let stored = setup
+        .default
+        .as_ref()
+        .map(|m| format!(" It is stored at {}.{}", m.path.display(), switch_back(m)))
+        .unwrap_or_default();
+    let recommended = setup
+        .entry
+        .as_ref()
+        .map(|e| format!("{} ({})", e.name, e.id))
+        .unwrap_or_default();
+    let kept = match &setup.default {
+        Some(model)
+            if model
+                .summary
+                .as_ref()
+                .is_some_and(|s| s.parameter_count < TINY_PARAMETERS) =>
+        {
+            format!(
+                "Your default model stays {}, a tiny model for trying Hearth out: it answers \
+                 quickly but often gets facts wrong and cannot translate well.",
+                name_of(model)
+            )
+        }
+        Some(model) => format!("Your default model stays {}.", name_of(model)),
+        None => format!(
+            "There is no default model yet: add a GGUF file with `{} models add FILE \
+             --default` (scripts/fetch-models.sh smollm2 fetches a tiny one).",
+            invoked_as()
+        ),
+    };
+    match &setup.outcome {
+        SetupOutcome::Installed => format!(
+            "Your default model is now {recommended}, downloaded from {} and SHA-256 \
+             checked: the model recommended for this computer. {why}{good_at}{stored}",
+            setup.hub
+        ),
+        SetupOutcome::AlreadyInstalled => format!(
+            "Your default model is {recommended}, downloaded earlier (nothing was fetched \
+             now): the model recommended for this computer. {why}{good_at}{stored}"
+        ),
+        SetupOutcome::NoRecommendation => {
+            let memory = setup.total_memory.map_or_else(
+                || "this computer's memory is unknown".to_owned(),
+                |m| {
+                    format!(
+                        "this computer has {:.1} GB of memory",
+                        m as f64 / (1u64 << 30) as f64
+                    )
+                },
+            );
+            format!(
+                "No model from the catalog was installed: {memory}, and a recommended model \
+                 may use at most half of it. {kept} Pick one yourself with `{} models pull \
+                 --catalog`.",
+                invoked_as()
+            )
+        }
+        SetupOutcome::HubUnreachable { reason, .. } => format!(
+            "A better model was not reachable: the Hugging Face hub at {} did not answer, so \
+             {recommended}, the model recommended for this computer, was not installed. \
+             {why} {kept} To get the recommended model later, run: {again}\n  (details: \
+             {reason})",
+            setup.hub
+        ),
+        SetupOutcome::DownloadFailed { code, reason } => format!(
+            "The model recommended for this computer, {recommended}, was not installed: its \
+             download from {} failed ({code}), and nothing of it was made the default. {why} \
+             {kept} To try again later, run: {again}\n  (details: {reason})",
+            setup.hub
+        ),
+    }
+}
+
+/// How this program was started, for commands to copy: the path typed
+/// (`target/release/hearth`) when it was run by path, else `hearth`.
+fn invoked_as() -> String {
+    let typed = std::env::args_os()
+        .next()
+        .and_then(|a| a.into_string().ok())
+        .filter(|a| a.contains(std::path::MAIN_SEPARATOR));
+    match typed {
+        Some(path)
+            if path
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) =>
+        {
+            path
+        }
+        // Quoted for a POSIX shell; a path with a quote in it is not worth the trouble.
+        Some(path) if !path.contains('\'') && !path.chars().any(char::is_control) => {
+            format!("'{path}'")
+        }
+        _ => "hearth".to_owned(),
+    }
 }
 
 fn download_bar(quiet: bool) -> ProgressBar {

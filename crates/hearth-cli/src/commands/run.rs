@@ -6,7 +6,7 @@ use anyhow::{bail, Context};
 use hearth_core::Hearth;
 use hearth_llm::{Completion, StopReason};
 
-use super::{apply_sampling, print_generation, spinner};
+use super::{apply_sampling, apply_thinking, print_generation, spinner};
 use crate::args::RunArgs;
 use crate::exit;
 use crate::interrupt::Interrupts;
@@ -34,7 +34,10 @@ pub fn run(args: RunArgs, json: bool) -> anyhow::Result<i32> {
     if prompt.trim().is_empty() {
         bail!("the prompt is empty; pass some text, or `-` to read it from stdin");
     }
-    let mut options = apply_sampling(hearth.default_options(), &args.sampling);
+    let mut options = apply_thinking(
+        apply_sampling(hearth.default_options(), &args.sampling),
+        &args.thinking,
+    );
     if let Some(path) = &args.schema {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the schema {}", path.display()))?;
@@ -58,7 +61,7 @@ pub fn run(args: RunArgs, json: bool) -> anyhow::Result<i32> {
     let (generation, _template) = started?;
     interrupts.watch(generation.cancel_token());
 
-    let completion = print_generation(generation, json)?;
+    let completion = print_generation(generation, json, &args.thinking)?;
     interrupts.clear();
 
     if json {
@@ -89,6 +92,7 @@ pub fn run(args: RunArgs, json: bool) -> anyhow::Result<i32> {
 pub fn completion_json(completion: &Completion) -> serde_json::Value {
     serde_json::json!({
         "text": completion.text,
+        "reasoning": completion.reasoning,
         "stop_reason": completion.stop_reason,
         "prompt_tokens": completion.prompt_tokens,
         "completion_tokens": completion.completion_tokens,

@@ -105,7 +105,8 @@ pub fn default_threads() -> u32 {
 
 pub(crate) enum Command {
     Generate {
-        request: EngineRequest,
+        // Boxed: a request (options, tools, grammar) is far larger than the other commands.
+        request: Box<EngineRequest>,
         events: flume::Sender<GenerationEvent>,
         cancel: CancelToken,
         enqueued: Instant,
@@ -314,6 +315,17 @@ fn new_context<'m>(
             ),
         })?;
     let meta = |key: &str| model.meta_val_str(key).ok().filter(|v| !v.is_empty());
+    // llama.cpp aborts on an id outside the vocabulary, and models without BOS say -1.
+    let token_text = |token: llama_cpp_2::token::LlamaToken| {
+        let vocab = model.vocab();
+        if !(0..model.n_vocab()).contains(&token.0) {
+            return None;
+        }
+        vocab
+            .text(token)
+            .map(|text| text.to_string_lossy().into_owned())
+            .filter(|text| !text.is_empty())
+    };
     let info = ModelInfo {
         path: path.to_path_buf(),
         name: meta("general.name").unwrap_or_else(|| {
@@ -326,6 +338,8 @@ fn new_context<'m>(
             .chat_template(None)
             .ok()
             .and_then(|t| t.to_string().ok()),
+        bos_token: token_text(model.vocab().bos()),
+        eos_token: token_text(model.vocab().eos()),
         context_length: per_sequence,
         train_context_length: train,
         parallel,
@@ -350,7 +364,7 @@ impl Engine for LlamaEngine {
         let (events, receiver) = flume::unbounded();
         let cancel = CancelToken::new();
         self.send(Command::Generate {
-            request,
+            request: Box::new(request),
             events,
             cancel: cancel.clone(),
             enqueued: Instant::now(),

@@ -11,17 +11,25 @@ use crate::request::GenerationOptions;
 /// llama.cpp treats this seed as "choose one at random".
 const RANDOM_SEED: u32 = u32::MAX;
 
+/// `triggers` make the grammar lazy (see [`crate::EngineRequest::grammar_triggers`]).
 pub fn build(
     model: &LlamaModel,
     options: &GenerationOptions,
     grammar: Option<&str>,
+    triggers: &[String],
 ) -> Result<LlamaSampler, LlmError> {
     let mut chain = Vec::new();
     if let Some(grammar) = grammar {
-        let sampler =
-            LlamaSampler::grammar(model, grammar, "root").map_err(|e| LlmError::InvalidSchema {
-                reason: format!("llama.cpp rejected the grammar: {e}"),
-            })?;
+        let sampler = if triggers.is_empty() {
+            LlamaSampler::grammar(model, grammar, "root")
+        } else {
+            // With the `common` feature the binding catches llama.cpp's exceptions (a
+            // bad pattern in `std::regex`), so a bad trigger is an error, not an abort.
+            LlamaSampler::grammar_lazy_patterns(model, grammar, "root", triggers, &[])
+        }
+        .map_err(|e| LlmError::InvalidSchema {
+            reason: format!("llama.cpp rejected the grammar: {e}"),
+        })?;
         chain.push(sampler);
     }
     if options.repeat_penalty != 1.0 {

@@ -22,12 +22,14 @@ use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use llama_cpp_2::token::LlamaToken;
 
 use super::saved::{common_prefix, SavedStates, MIN_TOKENS};
 use super::{sampler, Command};
 use crate::engine::CancelToken;
 use crate::error::{LlmError, Result};
+use crate::output::budget::BudgetWatch;
 use crate::request::{Completion, EngineRequest, GenerationEvent, Prompt, StopReason};
 use crate::stream::TextStream;
 
@@ -64,6 +66,17 @@ struct Slot {
     /// Index in the current batch whose logits this slot samples from.
     logits_at: Option<i32>,
     stream: TextStream,
+    /// Special tokens this request wants written out as text (tool-call markers).
+    preserved: Vec<LlamaToken>,
+    /// The sampler has a lazy grammar: accepting a token may throw in llama.cpp (when
+    /// a trigger's text does not fit the grammar), so it is sampled without the
+    /// all-in-one call that would let the exception abort the process.
+    guarded: bool,
+    /// The thinking budget being kept, if the request has one.
+    budget: Option<BudgetWatch>,
+    /// Tokens to write next instead of sampling (the closing marker of thinking that
+    /// spent its budget).
+    forced: VecDeque<LlamaToken>,
     output: String,
     generated: usize,
     max_tokens: Option<usize>,
@@ -176,7 +189,7 @@ impl<'m> Scheduler<'m> {
                 enqueued,
             } => {
                 self.waiting.push_back(Waiting {
-                    request,
+                    request: *request,
                     events,
                     cancel,
                     enqueued,
@@ -222,10 +235,35 @@ impl<'m> Scheduler<'m> {
         true
     }
 
+    /// Special tokens written in the text (a chat template's `<|im_start|>`) are parsed
+    /// as the tokens they name. A template that writes the BOS text itself
+    /// (`{{ bos_token }}`) and a model that asks for BOS would otherwise start with two;
+    /// one is kept, as llama-server keeps one by cutting the template's.
     fn tokenize(&self, text: &str, add_special: bool) -> Vec<LlamaToken> {
-        self.model
-            .vocab()
-            .tokenize(text.as_bytes(), add_special, true)
+        let vocab = self.model.vocab();
+        let mut tokens = vocab.tokenize(text.as_bytes(), add_special, true);
+        let bos = vocab.bos();
+        if add_special
+            && vocab.should_add_bos()
+            && tokens.len() >= 2
+            && tokens[0] == bos
+            && tokens[1] == bos
+        {
+            tokens.remove(0);
+        }
+        tokens
+    }
+
+    /// The tokens that stand for these texts, each a single token in this vocabulary
+    /// (a marker the vocabulary spells with several ordinary tokens is text anyway).
+    fn preserved_tokens(&self, texts: &[String]) -> Vec<LlamaToken> {
+        texts
+            .iter()
+            .filter_map(|text| match self.tokenize(text, false).as_slice() {
+                [one] => Some(*one),
+                _ => None,
+            })
+            .collect()
     }
 
     fn detokenize(&self, tokens: &[u32]) -> Result<String> {
@@ -400,7 +438,13 @@ impl<'m> Scheduler<'m> {
                 limit,
             });
         }
-        let sampler = sampler::build(self.model, &request.options, request.grammar.as_deref())?;
+        let sampler = sampler::build(
+            self.model,
+            &request.options,
+            request.grammar.as_deref(),
+            &request.grammar_triggers,
+        )?;
+        let preserved = self.preserved_tokens(&request.preserved_tokens);
         // Reuse the shared prefix, but always evaluate the last prompt token: its logits
         // give the first answer token.
         let reusable = common_prefix(&self.cached[seq], &prompt).min(prompt.len() - 1);
@@ -424,6 +468,10 @@ impl<'m> Scheduler<'m> {
             next_token: None,
             logits_at: None,
             stream: TextStream::new(request.options.stop.clone()),
+            preserved,
+            guarded: request.grammar.is_some() && !request.grammar_triggers.is_empty(),
+            budget: request.thinking_budget.clone().map(BudgetWatch::new),
+            forced: VecDeque::new(),
             output: String::new(),
             generated: 0,
             max_tokens: request.options.max_tokens.map(|n| n as usize),
@@ -522,7 +570,22 @@ impl<'m> Scheduler<'m> {
             let Some(at) = slot.logits_at.take() else {
                 continue;
             };
-            let token = slot.sampler.sample(&self.ctx, at);
+            let token = match slot.forced.pop_front() {
+                Some(token) => {
+                    // Written, not sampled: the sampler still sees it, so repetition
+                    // penalties and a grammar follow the real output.
+                    slot.sampler.accept(token);
+                    token
+                }
+                None if slot.guarded => match guarded_sample(&mut slot.sampler, &self.ctx, at) {
+                    Ok(token) => token,
+                    Err(reason) => {
+                        self.fail(index, LlmError::Decode { reason });
+                        continue;
+                    }
+                },
+                None => slot.sampler.sample(&self.ctx, at),
+            };
             if slot.first_token.is_none() {
                 slot.first_token = Some(Instant::now());
             }
@@ -541,7 +604,19 @@ impl<'m> Scheduler<'m> {
             return Some(StopReason::EndOfGeneration);
         }
         slot.generated += 1;
-        let bytes = model.vocab().token_to_piece(token, false, None);
+        let special = slot.preserved.contains(&token);
+        let bytes = model.vocab().token_to_piece(token, special, None);
+        if let Some(close) = slot
+            .budget
+            .as_mut()
+            .and_then(|b| b.token(&String::from_utf8_lossy(&bytes)))
+        {
+            slot.forced = model
+                .vocab()
+                .tokenize(close.as_bytes(), false, true)
+                .into_iter()
+                .collect();
+        }
         let step = slot.stream.push(&bytes);
         if !step.text.is_empty() {
             slot.output.push_str(&step.text);
@@ -564,6 +639,19 @@ impl<'m> Scheduler<'m> {
         }
         slot.next_token = Some(token);
         None
+    }
+
+    /// Ends a slot with an error; its sequence keeps the cache it has.
+    fn fail(&mut self, index: usize, error: LlmError) {
+        if let Some(slot) = self.slots[index].take() {
+            let seq = slot.seq as usize;
+            if std::mem::take(&mut self.forget_when_done[seq]) {
+                let _ = self.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
+                self.cached[seq].clear();
+                self.unsaved[seq] = false;
+            }
+            let _ = slot.events.send(GenerationEvent::Failed { error });
+        }
     }
 
     fn finish(&mut self, index: usize, reason: StopReason) {
@@ -605,4 +693,23 @@ impl<'m> Scheduler<'m> {
         }
         let _ = slot.events.send(GenerationEvent::Done { completion });
     }
+}
+
+/// `sampler.sample` done in two steps: apply the chain to the logits, then accept the
+/// pick through the binding's exception-catching call, so a grammar llama.cpp cannot
+/// continue ends this answer with an error instead of the process.
+fn guarded_sample(
+    sampler: &mut LlamaSampler,
+    ctx: &LlamaContext<'_>,
+    at: i32,
+) -> std::result::Result<LlamaToken, String> {
+    let mut candidates = LlamaTokenDataArray::from_iter(ctx.candidates_ith(at), false);
+    candidates.apply_sampler(sampler);
+    let token = candidates
+        .selected_token()
+        .ok_or_else(|| "the sampler chose no token (the grammar allows none)".to_owned())?;
+    sampler
+        .try_accept(token)
+        .map_err(|e| format!("the tool-call grammar could not follow the model's output ({e})"))?;
+    Ok(token)
 }

@@ -9,6 +9,13 @@
 //! [`crate::Generation`] runs the engine's text through them on the caller's thread, so
 //! every front end sees the same events: `Delta` (answer), `Reasoning` and `ToolCall`.
 
+pub mod budget;
+mod harmony;
+pub mod reasoning;
+pub mod tools;
+#[cfg(test)]
+mod transcript_tests;
+
 use crate::request::{Completion, GenerationEvent, GenerationOptions, ToolCall};
 
 /// Turns raw streamed text into answer, thinking and tool-call events.
@@ -70,23 +77,18 @@ pub fn parser_for(
     }))
 }
 
-/// The reasoning stage for this template, if it marks thinking.
+/// The reasoning stage for this template, if it marks thinking (see `reasoning.rs`).
 fn splitter_for(
     template: &str,
     prompt: &str,
     options: &GenerationOptions,
 ) -> Option<Box<dyn ReasoningSplitter>> {
-    let _ = (template, prompt, options);
-    None
+    reasoning::splitter_for(template, prompt, options)
 }
 
 /// The tool-call stage for this template, if tools were offered.
 fn tool_parser_for(template: &str, options: &GenerationOptions) -> Option<Box<dyn ToolCallParser>> {
-    let _ = template;
-    if options.tools.is_empty() {
-        return None;
-    }
-    None
+    tools::parser_for(template, options)
 }
 
 /// The two stages in a row, keeping what the completion must hold at the end.

@@ -34,12 +34,13 @@ use serde_json::Value;
 use ureq::http::{HeaderMap, Request, Response};
 use ureq::{Agent, Body};
 
+use crate::chat_template::TemplateSource;
 use crate::engine::{CancelToken, Engine, Generation, ModelInfo};
 use crate::error::{LlmError, Result};
 use crate::request::{
     ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt, StopReason,
+    ToolCall,
 };
-use crate::template::TemplateSource;
 pub use origin::Origin;
 use sse::SseReader;
 use wire::{Piece, StreamFailure};
@@ -260,6 +261,8 @@ impl Engine for RemoteEngine {
             name: s.model.clone(),
             architecture: format!("remote-{}", s.protocol.as_str()),
             chat_template: None,
+            bos_token: None,
+            eos_token: None,
             context_length: s.context_length,
             train_context_length: s.context_length,
             parallel: 4,
@@ -620,6 +623,9 @@ struct Assembled {
     deltas: usize,
     prompt_tokens: Option<usize>,
     completion_tokens: Option<usize>,
+    reasoning: String,
+    /// Tool calls by index, as their parts arrive: id, name, arguments text.
+    calls: Vec<(String, String, String)>,
 }
 
 impl Assembled {
@@ -631,7 +637,54 @@ impl Assembled {
             deltas: 0,
             prompt_tokens: None,
             completion_tokens: None,
+            reasoning: String::new(),
+            calls: Vec::new(),
         }
+    }
+
+    fn call_part(
+        &mut self,
+        index: usize,
+        id: Option<String>,
+        name: Option<String>,
+        arguments: &str,
+    ) {
+        // A provider's index is small; one far past the calls so far is not trusted.
+        let index = index.min(self.calls.len());
+        if index == self.calls.len() {
+            self.calls.push(Default::default());
+        }
+        let call = &mut self.calls[index];
+        if let Some(id) = id {
+            call.0 = id;
+        }
+        if let Some(name) = name {
+            call.1.push_str(&name);
+        }
+        call.2.push_str(arguments);
+    }
+
+    /// The calls, whole: arguments parsed (text that is not JSON is kept as a string),
+    /// and an id made where the provider sent none.
+    fn tool_calls(&self) -> Vec<ToolCall> {
+        self.calls
+            .iter()
+            .enumerate()
+            .map(|(i, (id, name, arguments))| ToolCall {
+                id: if id.is_empty() {
+                    format!("call_{i}")
+                } else {
+                    id.clone()
+                },
+                name: name.clone(),
+                arguments: if arguments.trim().is_empty() {
+                    serde_json::json!({})
+                } else {
+                    serde_json::from_str(arguments)
+                        .unwrap_or_else(|_| serde_json::Value::String(arguments.clone()))
+                },
+            })
+            .collect()
     }
 
     /// The final event: the provider's counts when it gave them, else the deltas seen.
@@ -640,9 +693,9 @@ impl Assembled {
         let first = self.first_text.unwrap_or(end);
         GenerationEvent::Done {
             completion: Completion {
+                tool_calls: self.tool_calls(),
+                reasoning: (!self.reasoning.is_empty()).then_some(self.reasoning),
                 text: self.text,
-                reasoning: None,
-                tool_calls: Vec::new(),
                 stop_reason,
                 prompt_tokens: self.prompt_tokens.unwrap_or(0),
                 cached_tokens: 0,
@@ -680,12 +733,32 @@ fn relay(
                     return; // the caller went away; dropping `pieces` stops the HTTP side
                 }
             }
+            Ok(Ok(Piece::Reasoning(text))) => {
+                answer.first_text.get_or_insert_with(Instant::now);
+                answer.reasoning.push_str(&text);
+                if events.send(GenerationEvent::Reasoning { text }).is_err() {
+                    return;
+                }
+            }
+            Ok(Ok(Piece::ToolCall {
+                index,
+                id,
+                name,
+                arguments,
+            })) => {
+                answer.first_text.get_or_insert_with(Instant::now);
+                answer.call_part(index, id, name, &arguments);
+            }
             Ok(Ok(Piece::Usage { prompt, completion })) => {
                 answer.prompt_tokens = prompt.or(answer.prompt_tokens);
                 answer.completion_tokens = completion.or(answer.completion_tokens);
             }
             Ok(Ok(Piece::Stop(reason))) => stop = reason,
             Ok(Ok(Piece::Finished)) => {
+                // A call is whole once the answer is: its arguments come in fragments.
+                for call in answer.tool_calls() {
+                    let _ = events.send(GenerationEvent::ToolCall { call });
+                }
                 let _ = events.send(answer.done(stop));
                 return;
             }

@@ -6,7 +6,37 @@
 use serde_json::{json, Map, Value};
 
 use super::wire::{Piece, StreamFailure};
-use crate::request::{ChatMessage, GenerationOptions, StopReason};
+use crate::request::{ChatMessage, GenerationOptions, Role, StopReason, ToolChoice};
+
+/// A message as OpenAI takes it: an assistant turn's calls with their arguments as a
+/// JSON string (its content `null` when it only called tools), a tool result with the
+/// id of the call it answers.
+fn message(m: &ChatMessage) -> Value {
+    let mut out = json!({ "role": m.role.as_str(), "content": m.content });
+    if !m.tool_calls.is_empty() {
+        if m.content.is_empty() {
+            out["content"] = Value::Null;
+        }
+        let calls: Vec<Value> = m
+            .tool_calls
+            .iter()
+            .map(|c| {
+                json!({
+                    "id": c.id,
+                    "type": "function",
+                    "function": { "name": c.name, "arguments": c.arguments.to_string() },
+                })
+            })
+            .collect();
+        out["tool_calls"] = Value::Array(calls);
+    }
+    if m.role == Role::Tool {
+        if let Some(id) = &m.tool_call_id {
+            out["tool_call_id"] = json!(id);
+        }
+    }
+    out
+}
 
 /// The body of a streamed chat completion.
 pub(crate) fn chat_body(
@@ -14,12 +44,35 @@ pub(crate) fn chat_body(
     messages: &[ChatMessage],
     options: &GenerationOptions,
 ) -> Value {
-    let messages: Vec<Value> = messages
-        .iter()
-        .map(|m| json!({ "role": m.role.as_str(), "content": m.content }))
-        .collect();
+    let messages: Vec<Value> = messages.iter().map(message).collect();
     let mut body = common(model, options);
     body.insert("messages".into(), Value::Array(messages));
+    if !options.tools.is_empty() {
+        let tools: Vec<Value> = options
+            .tools
+            .iter()
+            .map(|t| {
+                let mut function = json!({ "name": t.name, "parameters": t.parameters });
+                if let Some(description) = &t.description {
+                    function["description"] = json!(description);
+                }
+                json!({ "type": "function", "function": function })
+            })
+            .collect();
+        body.insert("tools".into(), Value::Array(tools));
+        let choice = match &options.tool_choice {
+            ToolChoice::Auto => json!("auto"),
+            ToolChoice::None => json!("none"),
+            ToolChoice::Required => json!("required"),
+            ToolChoice::Function { name } => {
+                json!({ "type": "function", "function": { "name": name } })
+            }
+        };
+        body.insert("tool_choice".into(), choice);
+        if !options.parallel_tool_calls {
+            body.insert("parallel_tool_calls".into(), json!(false));
+        }
+    }
     if let Some(schema) = &options.json_schema {
         body.insert(
             "response_format".into(),
@@ -86,8 +139,36 @@ pub(crate) fn read_event(data: &str) -> Result<Vec<Piece>, StreamFailure> {
             .or_else(|| choice.pointer("/message/content"))
             .or_else(|| choice.get("text"))
             .and_then(Value::as_str);
+        let reasoning = ["/delta/reasoning_content", "/message/reasoning_content"]
+            .into_iter()
+            .find_map(|p| choice.pointer(p))
+            .and_then(Value::as_str);
+        if let Some(reasoning) = reasoning.filter(|t| !t.is_empty()) {
+            pieces.push(Piece::Reasoning(reasoning.to_owned()));
+        }
         if let Some(text) = text.filter(|t| !t.is_empty()) {
             pieces.push(Piece::Text(text.to_owned()));
+        }
+        let calls = choice
+            .pointer("/delta/tool_calls")
+            .or_else(|| choice.pointer("/message/tool_calls"))
+            .and_then(Value::as_array);
+        for (position, call) in calls.into_iter().flatten().enumerate() {
+            let text = |pointer: &str| {
+                call.pointer(pointer)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            };
+            pieces.push(Piece::ToolCall {
+                // A whole response's calls carry no index: their place is it.
+                index: call
+                    .get("index")
+                    .and_then(Value::as_u64)
+                    .map_or(position, |i| i as usize),
+                id: text("/id"),
+                name: text("/function/name"),
+                arguments: text("/function/arguments").unwrap_or_default(),
+            });
         }
         if let Some(reason) = choice.get("finish_reason").and_then(Value::as_str) {
             pieces.push(Piece::Stop(stop_reason(reason)));
@@ -105,6 +186,87 @@ pub(crate) fn read_event(data: &str) -> Result<Vec<Piece>, StreamFailure> {
         });
     }
     Ok(pieces)
+}
+
+#[cfg(test)]
+mod tool_tests {
+    use super::*;
+    use crate::request::{ToolCall, ToolSpec};
+
+    #[test]
+    fn tools_calls_and_results_are_sent_as_openai_takes_them() {
+        let options = GenerationOptions {
+            tools: vec![ToolSpec {
+                name: "get_weather".into(),
+                description: Some("Weather now".into()),
+                parameters: json!({"type": "object", "properties": {"city": {"type": "string"}}}),
+            }],
+            tool_choice: ToolChoice::Function {
+                name: "get_weather".into(),
+            },
+            parallel_tool_calls: false,
+            ..GenerationOptions::greedy()
+        };
+        let mut asked = ChatMessage::assistant("");
+        asked.tool_calls.push(ToolCall {
+            id: "call_1".into(),
+            name: "get_weather".into(),
+            arguments: json!({"city": "Paris"}),
+        });
+        let body = chat_body(
+            "m",
+            &[
+                ChatMessage::user("Weather?"),
+                asked,
+                ChatMessage::tool_result("call_1", "get_weather", "sunny"),
+            ],
+            &options,
+        );
+        expect_test::expect![[r#"{"messages":[{"content":"Weather?","role":"user"},{"content":null,"role":"assistant","tool_calls":[{"function":{"arguments":"{\"city\":\"Paris\"}","name":"get_weather"},"id":"call_1","type":"function"}]},{"content":"sunny","role":"tool","tool_call_id":"call_1"}],"model":"m","parallel_tool_calls":false,"stream":true,"stream_options":{"include_usage":true},"temperature":0.0,"tool_choice":{"function":{"name":"get_weather"},"type":"function"},"tools":[{"function":{"description":"Weather now","name":"get_weather","parameters":{"properties":{"city":{"type":"string"}},"type":"object"}},"type":"function"}],"top_p":0.949999988079071}"#]]
+        .assert_eq(&body.to_string());
+    }
+
+    #[test]
+    fn streamed_calls_and_thinking_become_pieces() {
+        let first = r#"{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_9","type":"function","function":{"name":"get_weather","arguments":""}}]},"finish_reason":null}]}"#;
+        assert_eq!(
+            read_event(first).unwrap(),
+            vec![Piece::ToolCall {
+                index: 0,
+                id: Some("call_9".into()),
+                name: Some("get_weather".into()),
+                arguments: String::new()
+            }]
+        );
+        let more = r#"{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"city\":"}}]},"finish_reason":null}]}"#;
+        assert_eq!(
+            read_event(more).unwrap(),
+            vec![Piece::ToolCall {
+                index: 0,
+                id: None,
+                name: None,
+                arguments: "{\"city\":".into()
+            }]
+        );
+        let thinking = r#"{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"reasoning_content":"Hmm"},"finish_reason":null}]}"#;
+        assert_eq!(
+            read_event(thinking).unwrap(),
+            vec![Piece::Reasoning("Hmm".into())]
+        );
+        let whole = r#"{"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}]}"#;
+        assert_eq!(
+            read_event(whole).unwrap(),
+            vec![
+                Piece::ToolCall {
+                    index: 0,
+                    id: Some("c1".into()),
+                    name: Some("f".into()),
+                    arguments: "{}".into()
+                },
+                Piece::Stop(StopReason::EndOfGeneration),
+            ]
+        );
+    }
 }
 
 fn stop_reason(reason: &str) -> StopReason {

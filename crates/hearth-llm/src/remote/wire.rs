@@ -9,6 +9,16 @@ use crate::request::StopReason;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Piece {
     Text(String),
+    /// The model's thinking (`reasoning_content`, as llama-server and DeepSeek send it).
+    Reasoning(String),
+    /// A part of a tool call: OpenAI streams a call's id and name first, then its
+    /// arguments in fragments, all under the call's `index`.
+    ToolCall {
+        index: usize,
+        id: Option<String>,
+        name: Option<String>,
+        arguments: String,
+    },
     /// Token counts as the provider reports them (either may come alone).
     Usage {
         prompt: Option<usize>,

@@ -27,7 +27,8 @@ pub enum ToWorker {
     },
     Generate {
         id: u64,
-        request: EngineRequest,
+        // Boxed (the same JSON): a request is far larger than the other messages.
+        request: Box<EngineRequest>,
     },
     Cancel {
         id: u64,
@@ -119,11 +120,44 @@ mod tests {
         let messages = vec![
             ToWorker::Generate {
                 id: 7,
-                request: EngineRequest {
+                request: Box::new(EngineRequest {
                     prompt: Prompt::Text("héllo 🔥".into()),
                     options: GenerationOptions::greedy(),
                     grammar: None,
-                },
+                    grammar_triggers: Vec::new(),
+                    preserved_tokens: Vec::new(),
+                    thinking_budget: None,
+                }),
+            },
+            // A tool call's lazy grammar crosses to the worker whole.
+            ToWorker::Generate {
+                id: 9,
+                request: Box::new(EngineRequest {
+                    prompt: Prompt::Text("hi".into()),
+                    options: GenerationOptions::greedy(),
+                    grammar: Some("root ::= \"<tool_call>\" [a-z]+".into()),
+                    grammar_triggers: vec!["(<tool_call>)".into()],
+                    preserved_tokens: vec!["<tool_call>".into()],
+                    thinking_budget: None,
+                }),
+            },
+            // A thinking budget crosses to the worker whole.
+            ToWorker::Generate {
+                id: 10,
+                request: Box::new(EngineRequest {
+                    prompt: Prompt::Text("<|im_start|>assistant\n<think>\n".into()),
+                    options: GenerationOptions::greedy(),
+                    grammar: None,
+                    grammar_triggers: Vec::new(),
+                    preserved_tokens: vec!["<think>".into(), "</think>".into()],
+                    thinking_budget: Some(crate::request::ThinkingBudget {
+                        tokens: 64,
+                        inside: true,
+                        open: "<think>".into(),
+                        end: "</think>".into(),
+                        close: "</think>".into(),
+                    }),
+                }),
             },
             ToWorker::Cancel { id: 7 },
             ToWorker::ForgetContexts { id: 8 },

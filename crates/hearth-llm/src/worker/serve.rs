@@ -54,7 +54,7 @@ pub fn serve(input: impl Read, output: impl Write + Send + 'static) -> std::io::
     let running: Arc<Mutex<HashMap<u64, CancelToken>>> = Arc::default();
     while let Some(message) = read_frame::<_, ToWorker>(&mut input)? {
         match message {
-            ToWorker::Generate { id, request } => match engine.submit(request) {
+            ToWorker::Generate { id, request } => match engine.submit(*request) {
                 Ok(generation) => {
                     if let Ok(mut map) = running.lock() {
                         map.insert(id, generation.cancel_token());

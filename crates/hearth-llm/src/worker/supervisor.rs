@@ -376,7 +376,10 @@ impl Engine for WorkerEngine {
         if let Ok(mut routes) = process.routes.lock() {
             routes.generations.insert(id, events);
         }
-        if let Err(e) = process.send(&ToWorker::Generate { id, request }) {
+        if let Err(e) = process.send(&ToWorker::Generate {
+            id,
+            request: Box::new(request),
+        }) {
             if let Ok(mut routes) = process.routes.lock() {
                 routes.generations.remove(&id);
             }

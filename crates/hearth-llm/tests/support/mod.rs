@@ -35,6 +35,18 @@ pub fn smollm2() -> PathBuf {
     )
 }
 
+/// Qwen2.5-Coder-1.5B-Instruct Q4_K_M: a template that describes tools (Hermes-style
+/// `<tool_call>`); about 12 tokens a second here, so only the tool-calling acceptance
+/// test uses it.
+#[allow(dead_code)] // not every test file uses it
+pub fn qwen_coder() -> PathBuf {
+    model(
+        "HEARTH_TEST_QWEN",
+        "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        "qwen-coder",
+    )
+}
+
 /// Gemma 3 270M base Q4_K_M: no chat template in the file.
 #[allow(dead_code)] // not every test file uses it
 pub fn gemma3() -> PathBuf {

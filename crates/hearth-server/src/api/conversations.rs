@@ -3,9 +3,10 @@
 //! turns (send, regenerate, edit), streamed as server-sent events.
 //!
 //! A turn streams `started` (the stored question and the answer's id), `folded` when
-//! older turns were summarized to fit the context, `delta`s, then `finished` with the
-//! answer as stored, or `error`. Closing the stream stops the answer, which is kept as
-//! `stopped`, like `POST /api/jobs/{answer_id}/cancel`.
+//! older turns were summarized to fit the context, a reasoning model's thinking as
+//! `reasoning` events (before the answer), `delta`s, then `finished` with the answer as
+//! stored (its `reasoning` and `reasoning_ms` too), or `error`. Closing the stream stops
+//! the answer, which is kept as `stopped`, like `POST /api/jobs/{answer_id}/cancel`.
 
 use std::collections::HashMap;
 
@@ -119,6 +120,11 @@ pub struct ConversationView {
     /// each was given, by message id.
     #[schema(value_type = Object)]
     pub sources: HashMap<String, serde_json::Value>,
+    /// Whether the conversation's model thinks in marked blocks (`supports_thinking`)
+    /// and its template can turn that on and off (`thinking_switch`); the switch's
+    /// setting is `conversation.settings.thinking`.
+    #[schema(value_type = Object)]
+    pub thinking: hearth_llm::ThinkingSupport,
 }
 
 #[utoipa::path(get, path = "/api/conversations/{id}", tag = "conversations",
@@ -161,12 +167,14 @@ pub async fn open(
             .into_iter()
             .map(|(message, sources)| (message.to_string(), sources))
             .collect();
+        let thinking = hearth.thinking_support(conversation.model.as_deref());
         Ok(ConversationView {
             conversation,
             messages,
             siblings,
             summaries,
             sources,
+            thinking,
         })
     })
     .await
@@ -188,6 +196,9 @@ pub struct ConversationChange {
     /// Answers through a LoRA adapter file made for the conversation's local model
     /// (`{"path": "/…/style.gguf", "scale": 0.8}`); a `path` of "" detaches it.
     pub adapter: Option<AdapterChange>,
+    /// A reasoning model's thinking for this conversation's answers: "on", "off", or
+    /// "default" (the model's own; templates without a switch always do their default).
+    pub thinking: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -213,6 +224,27 @@ pub async fn change(
             "the title is empty; type a title",
         ));
     }
+    let thinking = match change.thinking.as_deref().map(str::trim) {
+        None => None,
+        Some("on") => Some(Some(true)),
+        Some("off") => Some(Some(false)),
+        Some("default") => Some(None),
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "thinking",
+                format!("thinking is \"on\", \"off\" or \"default\", not {other:?}"),
+            ))
+        }
+    };
+    // An empty path detaches; any other is checked like every file a request names.
+    let adapter = match &change.adapter {
+        Some(adapter) if adapter.path.trim().is_empty() => Some((None, 1.0)),
+        Some(adapter) => Some((
+            Some(state.gguf_path_input("adapter.path", adapter.path.trim())?),
+            adapter.scale.unwrap_or(1.0),
+        )),
+        None => None,
+    };
     blocking(&state, move |hearth| {
         let store = hearth.store();
         let id = ConversationId::from(id);
@@ -248,11 +280,12 @@ pub async fn change(
             let name = collection.trim();
             hearth.attach_collection(&id, (!name.is_empty()).then_some(name))?;
         }
-        if let Some(adapter) = change.adapter {
-            let path = adapter.path.trim();
-            let adapter = (!path.is_empty())
-                .then(|| hearth_llm::LoraAdapter::new(path, adapter.scale.unwrap_or(1.0)));
+        if let Some((path, scale)) = adapter {
+            let adapter = path.map(|path| hearth_llm::LoraAdapter::new(path, scale));
             hearth.set_conversation_adapter(&id, adapter)?;
+        }
+        if let Some(thinking) = thinking {
+            hearth.set_conversation_thinking(&id, thinking)?;
         }
         Ok(store.conversation(&id)?)
     })
@@ -311,6 +344,11 @@ pub struct AnswerOptions {
     pub top_k: Option<i32>,
     pub max_tokens: Option<u32>,
     pub seed: Option<u32>,
+    /// Thinking on or off for this answer, over the conversation's setting.
+    pub thinking: Option<bool>,
+    /// The most tokens the model may think before it is made to answer, over the
+    /// settings' `sampling.thinking_budget`.
+    pub thinking_budget: Option<u32>,
 }
 
 impl AnswerOptions {
@@ -330,6 +368,12 @@ impl AnswerOptions {
         if let Some(v) = self.seed {
             options.seed = Some(v);
         }
+        if let Some(v) = self.thinking {
+            options.thinking = Some(v);
+        }
+        if let Some(v) = self.thinking_budget {
+            options.thinking_budget = Some(v);
+        }
         crate::error::check_options(&options, "options.")?;
         Ok(options)
     }
@@ -345,7 +389,7 @@ pub struct SendBody {
 
 #[utoipa::path(post, path = "/api/conversations/{id}/messages", tag = "conversations",
     params(("id" = String, Path)), request_body = SendBody,
-    responses((status = 200, description = "Server-sent events: started, folded, delta..., finished (or error)", content_type = "text/event-stream")),
+    responses((status = 200, description = "Server-sent events: started, folded, reasoning... (a reasoning model's thinking), delta..., finished (or error)", content_type = "text/event-stream")),
     security(("bearer" = [])))]
 pub async fn send(
     State(state): State<AppState>,
@@ -447,6 +491,7 @@ fn stream_turn(state: &AppState, turn: ChatTurn) -> Response {
             let (name, done) = match &event {
                 TurnEvent::Folded { .. } => ("folded", false),
                 TurnEvent::Delta { .. } => ("delta", false),
+                TurnEvent::Reasoning { .. } => ("reasoning", false),
                 TurnEvent::Finished { .. } => ("finished", true),
             };
             forward.send(name, &event);

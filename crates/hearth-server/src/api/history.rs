@@ -30,6 +30,10 @@ pub struct SearchParams {
     pub limit: Option<u32>,
     #[serde(default)]
     pub offset: u32,
+    /// Look into reasoning models' thinking too (always, when the `search_thinking`
+    /// setting is on).
+    #[serde(default)]
+    pub thinking: bool,
 }
 
 #[utoipa::path(get, path = "/api/search", tag = "history", params(SearchParams),
@@ -52,8 +56,9 @@ pub async fn search(
         archived: None,
         limit: params.limit,
         offset: params.offset,
+        thinking: params.thinking,
     };
-    blocking(&state, move |hearth| Ok(hearth.store().search(&query)?))
+    blocking(&state, move |hearth| hearth.search(query))
         .await
         .map(Json)
 }

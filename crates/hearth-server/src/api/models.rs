@@ -2,7 +2,6 @@
 //! scan other apps' folders, the catalog, downloads with progress, the default model,
 //! removal; and the settings file.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -88,13 +87,9 @@ pub async fn add(
     if body.path.trim().is_empty() {
         return Err(ApiError::invalid("path", "give the path of a .gguf file"));
     }
+    let path = state.gguf_path_input("path", body.path.trim())?;
     let model = blocking(&state, move |hearth| {
-        hearth.add_model(
-            &PathBuf::from(&body.path),
-            body.id.as_deref(),
-            body.copy,
-            body.make_default,
-        )
+        hearth.add_model(&path, body.id.as_deref(), body.copy, body.make_default)
     })
     .await
     .map_err(|mut e| {

@@ -5,6 +5,7 @@
 //! stream (or the handler's future), the `Generation` handle goes with it, and dropping
 //! it cancels the request in the engine, so an abandoned answer stops costing CPU.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -13,7 +14,10 @@ use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::{self, Stream, StreamExt};
-use hearth_llm::{ChatMessage, Completion, Generation, GenerationEvent, Role, ToolCall};
+
+use hearth_llm::{
+    ChatMessage, Completion, Generation, GenerationEvent, Role, ToolCall, ToolChoice, ToolSpec,
+};
 use serde_json::json;
 
 use super::types::*;
@@ -37,17 +41,24 @@ pub async fn chat_completions(
     State(state): State<AppState>,
     FlatJson(request, _): FlatJson<ChatCompletionRequest, SamplingFields>,
 ) -> ApiResult<Response> {
-    if request.tools.as_ref().is_some_and(|t| !t.is_empty()) {
-        return Err(ApiError::invalid(
-            "tools",
-            "tool calls are not supported; leave `tools` out",
-        ));
-    }
     let messages = chat_messages(&request.messages)?;
     let mut options = request.sampling.apply(state.hearth.default_options())?;
     if let Some(format) = &request.response_format {
         options.json_schema = format.schema()?;
     }
+    options.tools = tool_specs(request.tools.as_deref().unwrap_or_default())?;
+    options.tool_choice = tool_choice(request.tool_choice.as_ref(), &options.tools)?;
+    options.parallel_tool_calls = request.parallel_tool_calls.unwrap_or(true);
+    if options.json_schema.is_some()
+        && !options.tools.is_empty()
+        && options.tool_choice != ToolChoice::None
+    {
+        return Err(ApiError::invalid(
+            "response_format",
+            "a JSON-schema answer cannot be combined with tools; leave out response_format, or set tool_choice to \"none\"",
+        ));
+    }
+    let tools_offered = !options.tools.is_empty() && options.tool_choice != ToolChoice::None;
     let model = model_spec(&request.model);
     let hearth = state.hearth.clone();
     let generation =
@@ -58,9 +69,14 @@ pub async fn chat_completions(
     let reply = Reply::new("chatcmpl", &request.model);
     if request.sampling.streaming() {
         let usage = request.sampling.include_usage();
-        return Ok(sse(chat_chunks(reply, generation, usage)).into_response());
+        return Ok(sse(chat_chunks(reply, generation, usage, tools_offered)).into_response());
     }
     let (text, completion) = collect(generation).await?;
+    let tool_calls: Vec<ToolCallOut> = completion
+        .tool_calls
+        .iter()
+        .map(ToolCallOut::from)
+        .collect();
     Ok(Json(ChatCompletion {
         id: reply.id,
         object: "chat.completion",
@@ -71,9 +87,12 @@ pub async fn chat_completions(
             index: 0,
             message: ChatMessageOut {
                 role: "assistant",
-                content: text,
+                // OpenAI's shape: no text beside calls is `null`, not "".
+                content: (!text.is_empty() || tool_calls.is_empty()).then_some(text),
+                reasoning_content: completion.reasoning.clone(),
+                tool_calls,
             },
-            finish_reason: finish_reason(&completion.stop_reason),
+            finish_reason: chat_finish_reason(&completion),
             logprobs: None,
         }],
         usage: Usage::from(&completion),
@@ -185,47 +204,210 @@ fn chat_messages(messages: &[ChatMessageIn]) -> ApiResult<Vec<ChatMessage>> {
     if messages.is_empty() {
         return Err(ApiError::invalid("messages", "send at least one message"));
     }
-    messages
-        .iter()
-        .enumerate()
-        .map(|(i, message)| {
-            let role = match message.role.as_str() {
-                "system" | "developer" => Role::System,
-                "user" => Role::User,
-                "assistant" => Role::Assistant,
-                other => {
-                    return Err(ApiError::invalid(
-                        format!("messages[{i}].role"),
-                        format!(
-                        "role `{other}` is not supported; use system, developer, user or assistant"
+    // Calls made so far, by id: a tool result must answer one of them.
+    let mut calls: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::with_capacity(messages.len());
+    for (i, message) in messages.iter().enumerate() {
+        let role = match message.role.as_str() {
+            "system" | "developer" => Role::System,
+            "user" => Role::User,
+            "assistant" => Role::Assistant,
+            "tool" => Role::Tool,
+            other => {
+                return Err(ApiError::invalid(
+                    format!("messages[{i}].role"),
+                    format!(
+                        "role `{other}` is not supported; use system, developer, user, assistant or tool"
                     ),
+                ))
+            }
+        };
+        let content = match &message.content {
+            None => String::new(),
+            Some(MessageContent::Text(text)) => text.clone(),
+            Some(MessageContent::Parts(parts)) => {
+                let mut text = String::new();
+                for (j, part) in parts.iter().enumerate() {
+                    match (part.kind.as_str(), &part.text) {
+                        ("text", Some(t)) => text.push_str(t),
+                        (kind, _) => {
+                            return Err(ApiError::invalid(
+                                format!("messages[{i}].content[{j}]"),
+                                format!(
+                                    "content parts of type `{kind}` are not supported; send text"
+                                ),
+                            ))
+                        }
+                    }
+                }
+                text
+            }
+        };
+        let mut turn = ChatMessage::new(role, content);
+        let sent_calls = message.tool_calls.as_deref().unwrap_or_default();
+        if !sent_calls.is_empty() && role != Role::Assistant {
+            return Err(ApiError::invalid(
+                format!("messages[{i}].tool_calls"),
+                "only assistant messages carry tool_calls",
+            ));
+        }
+        for (j, call) in sent_calls.iter().enumerate() {
+            let field = |f: &str| format!("messages[{i}].tool_calls[{j}].{f}");
+            if call.kind.as_deref().is_some_and(|k| k != "function") {
+                return Err(ApiError::invalid(
+                    field("type"),
+                    "the only type of tool call is `function`",
+                ));
+            }
+            let id = call.id.clone().filter(|id| !id.is_empty()).ok_or_else(|| {
+                ApiError::invalid(
+                    field("id"),
+                    "a tool call needs its `id`, which the tool's result names",
+                )
+            })?;
+            let arguments = match &call.function.arguments {
+                serde_json::Value::String(text) => serde_json::from_str(text).map_err(|e| {
+                    ApiError::invalid(
+                        field("function.arguments"),
+                        format!("the arguments are not valid JSON ({e}); send them as a JSON string such as \"{{\\\"city\\\": \\\"Paris\\\"}}\""),
+                    )
+                })?,
+                object @ serde_json::Value::Object(_) => object.clone(),
+                _ => {
+                    return Err(ApiError::invalid(
+                        field("function.arguments"),
+                        "the arguments must be a JSON string holding an object",
                     ))
                 }
             };
-            let content = match &message.content {
-                None => String::new(),
-                Some(MessageContent::Text(text)) => text.clone(),
-                Some(MessageContent::Parts(parts)) => {
-                    let mut text = String::new();
-                    for (j, part) in parts.iter().enumerate() {
-                        match (part.kind.as_str(), &part.text) {
-                            ("text", Some(t)) => text.push_str(t),
-                            (kind, _) => {
-                                return Err(ApiError::invalid(
-                                    format!("messages[{i}].content[{j}]"),
-                                    format!(
-                                    "content parts of type `{kind}` are not supported; send text"
-                                ),
-                                ))
-                            }
-                        }
-                    }
-                    text
-                }
+            calls.insert(id.clone(), call.function.name.clone());
+            turn.tool_calls.push(ToolCall {
+                id,
+                name: call.function.name.clone(),
+                arguments,
+            });
+        }
+        if role == Role::Assistant {
+            turn.reasoning = message.reasoning_content.clone().filter(|r| !r.is_empty());
+        }
+        if role == Role::Tool {
+            let id = message.tool_call_id.clone().unwrap_or_default();
+            let Some(name) = calls.get(&id) else {
+                return Err(ApiError::invalid(
+                    format!("messages[{i}].tool_call_id"),
+                    if id.is_empty() {
+                        "a tool message needs `tool_call_id`: the id of the assistant's call it answers".to_owned()
+                    } else {
+                        format!("no earlier assistant message called a tool with id `{id}`; send the assistant message with its tool_calls first")
+                    },
+                ));
             };
-            Ok(ChatMessage::new(role, content))
-        })
-        .collect()
+            turn.tool_call_id = Some(id);
+            turn.name = Some(message.name.clone().unwrap_or_else(|| name.clone()));
+        }
+        out.push(turn);
+    }
+    Ok(out)
+}
+
+/// The request's `tools`, checked: each a function with a usable name, and a schema
+/// llama.cpp can hold the arguments to.
+fn tool_specs(tools: &[ToolIn]) -> ApiResult<Vec<ToolSpec>> {
+    let mut specs: Vec<ToolSpec> = Vec::with_capacity(tools.len());
+    for (i, tool) in tools.iter().enumerate() {
+        if tool.kind != "function" {
+            return Err(ApiError::invalid(
+                format!("tools[{i}].type"),
+                format!(
+                    "tools of type `{}` are not supported; use `function`",
+                    tool.kind
+                ),
+            ));
+        }
+        let name = &tool.function.name;
+        let good_name = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !good_name {
+            return Err(ApiError::invalid(
+                format!("tools[{i}].function.name"),
+                format!("the function name `{name}` must be 1 to 64 letters, digits, `_` or `-`"),
+            ));
+        }
+        if specs.iter().any(|s| &s.name == name) {
+            return Err(ApiError::invalid(
+                format!("tools[{i}].function.name"),
+                format!("two tools are named `{name}`; give each its own name"),
+            ));
+        }
+        let spec = ToolSpec {
+            name: name.clone(),
+            description: tool.function.description.clone(),
+            parameters: tool
+                .function
+                .parameters
+                .clone()
+                .unwrap_or_else(|| json!({ "type": "object", "properties": {} })),
+        };
+        if let Some(problem) = hearth_llm::output::tools::schema_problem(&spec) {
+            return Err(ApiError::invalid(
+                format!("tools[{i}].function.parameters"),
+                format!("the parameters of tool `{name}` cannot be used: {problem}"),
+            ));
+        }
+        specs.push(spec);
+    }
+    Ok(specs)
+}
+
+/// OpenAI's `tool_choice`, checked against the tools.
+fn tool_choice(value: Option<&serde_json::Value>, tools: &[ToolSpec]) -> ApiResult<ToolChoice> {
+    let choice = match value {
+        None | Some(serde_json::Value::Null) => ToolChoice::Auto,
+        Some(serde_json::Value::String(text)) => match text.as_str() {
+            "auto" => ToolChoice::Auto,
+            "none" => ToolChoice::None,
+            "required" => ToolChoice::Required,
+            other => {
+                return Err(ApiError::invalid(
+                    "tool_choice",
+                    format!("tool_choice `{other}` is not one of auto, none, required, or {{\"type\": \"function\", \"function\": {{\"name\": …}}}}"),
+                ))
+            }
+        },
+        Some(object) => {
+            let name = object
+                .get("function")
+                .and_then(|f| f.get("name"))
+                .and_then(serde_json::Value::as_str);
+            match (object.get("type").and_then(serde_json::Value::as_str), name) {
+                (Some("function"), Some(name)) => ToolChoice::Function {
+                    name: name.to_owned(),
+                },
+                _ => {
+                    return Err(ApiError::invalid(
+                        "tool_choice",
+                        "name the function as {\"type\": \"function\", \"function\": {\"name\": …}}",
+                    ))
+                }
+            }
+        }
+    };
+    match &choice {
+        ToolChoice::Required if tools.is_empty() => Err(ApiError::invalid(
+            "tool_choice",
+            "tool_choice `required` needs `tools` to choose from",
+        )),
+        ToolChoice::Function { name } if !tools.iter().any(|t| &t.name == name) => {
+            Err(ApiError::invalid(
+                "tool_choice.function.name",
+                format!("tool_choice names `{name}`, which is not among the tools"),
+            ))
+        }
+        _ => Ok(choice),
+    }
 }
 
 /// The id, time and model name every chunk of one reply repeats.
@@ -296,10 +478,15 @@ fn pieces(generation: Generation) -> impl Stream<Item = Piece> {
     })
 }
 
+/// The answer as OpenAI streams it: a first chunk with the role, then one chunk per
+/// piece, then one with `finish_reason` (and with `include_usage`, one with the counts).
+/// When tools were offered the role waits for the first piece, so an answer that starts
+/// with a call opens as OpenAI's do: `content: null` beside the call.
 fn chat_chunks(
     reply: Reply,
     generation: Generation,
     include_usage: bool,
+    tools_offered: bool,
 ) -> impl Stream<Item = serde_json::Value> {
     let chunk = move |delta: serde_json::Value,
                       finish: Option<&str>,
@@ -319,32 +506,42 @@ fn chat_chunks(
         }
         body
     };
-    let first = chunk(json!({ "role": "assistant", "content": "" }), None, None);
+    let role = || json!({ "role": "assistant", "content": "" });
+    let first = (!tools_offered).then(|| chunk(role(), None, None));
+    let mut opened = !tools_offered;
     let mut calls = 0usize;
     let rest = pieces(generation).flat_map(move |piece| {
-        let items = match piece {
-            Piece::Delta(text) => vec![chunk(json!({ "content": text }), None, None)],
+        let mut items = Vec::new();
+        let open = |items: &mut Vec<serde_json::Value>, opened: &mut bool| {
+            if !std::mem::replace(opened, true) {
+                items.push(chunk(role(), None, None));
+            }
+        };
+        match piece {
+            Piece::Delta(text) => {
+                open(&mut items, &mut opened);
+                items.push(chunk(json!({ "content": text }), None, None));
+            }
             // llama-server's and DeepSeek's field for the model's thinking.
             Piece::Reasoning(text) => {
-                vec![chunk(json!({ "reasoning_content": text }), None, None)]
+                open(&mut items, &mut opened);
+                items.push(chunk(json!({ "reasoning_content": text }), None, None));
             }
             Piece::ToolCall(call) => {
                 let index = calls;
                 calls += 1;
-                vec![chunk(
-                    json!({ "tool_calls": [tool_call_json(&call, Some(index))] }),
-                    None,
-                    None,
-                )]
+                let mut delta = json!({ "tool_calls": [tool_call_json(&call, Some(index))] });
+                if !std::mem::replace(&mut opened, true) {
+                    delta["role"] = json!("assistant");
+                    delta["content"] = serde_json::Value::Null;
+                }
+                items.push(chunk(delta, None, None));
             }
             Piece::Done(completion) => {
-                let mut last = chunk(
-                    json!({}),
-                    Some(finish_reason(&completion.stop_reason)),
-                    None,
-                );
+                open(&mut items, &mut opened);
+                let mut last = chunk(json!({}), Some(chat_finish_reason(&completion)), None);
                 last["timings"] = json!(Timings::from(&completion));
-                let mut items = vec![last];
+                items.push(last);
                 if include_usage {
                     items.push(chunk(
                         serde_json::Value::Null,
@@ -352,13 +549,12 @@ fn chat_chunks(
                         Some(json!(Usage::from(&completion))),
                     ));
                 }
-                items
             }
-            Piece::Failed(error) => vec![error.openai_body()],
-        };
+            Piece::Failed(error) => items.push(error.openai_body()),
+        }
         stream::iter(items)
     });
-    stream::once(async move { first }).chain(rest)
+    stream::iter(first).chain(rest)
 }
 
 fn text_chunks(

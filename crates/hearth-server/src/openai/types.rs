@@ -1,7 +1,8 @@
 //! OpenAI's wire types, as far as Hearth implements them. Requests accept and ignore
 //! fields Hearth has no use for (`user`, `metadata`...), and refuse, with the field
-//! named, the ones it cannot honour (`n` above 1, `tools`, `logprobs`), so a client is
-//! never silently given something other than what it asked for.
+//! named, the ones it cannot honour (`n` above 1, `logprobs`, a tool whose schema
+//! cannot be enforced), so a client is never silently given something other than what
+//! it asked for.
 
 use hearth_llm::{Completion, GenerationOptions, StopReason};
 use serde::{Deserialize, Serialize};
@@ -21,9 +22,62 @@ pub struct ChatCompletionRequest {
     /// "json_schema": {"name": ..., "schema": {...}}}`.
     #[serde(default)]
     pub response_format: Option<ResponseFormat>,
+    /// Functions the model may call: `{"type": "function", "function": {"name": …,
+    /// "description": …, "parameters": {JSON schema}}}`. The calls' arguments are held
+    /// to each schema while they are generated.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<Object>>)]
-    pub tools: Option<Vec<serde_json::Value>>,
+    pub tools: Option<Vec<ToolIn>>,
+    /// `"auto"` (the default), `"none"`, `"required"`, or
+    /// `{"type": "function", "function": {"name": …}}` to make the model call that one.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub tool_choice: Option<serde_json::Value>,
+    /// `false`: at most one call per answer.
+    #[serde(default)]
+    pub parallel_tool_calls: Option<bool>,
+}
+
+/// One entry of `tools`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ToolIn {
+    /// Always `function`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub function: FunctionIn,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FunctionIn {
+    /// Letters, digits, `_` and `-`, at most 64 characters.
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The JSON schema of the arguments object; leave it out for a function without
+    /// arguments.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub parameters: Option<serde_json::Value>,
+    /// Accepted; arguments always follow the schema here.
+    #[serde(default)]
+    pub strict: Option<bool>,
+}
+
+/// A call in an assistant message sent back with the conversation.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ToolCallIn {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    pub function: FunctionCallIn,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FunctionCallIn {
+    pub name: String,
+    /// The arguments as a JSON string, as OpenAI writes them (an object is accepted too).
+    #[schema(value_type = Object)]
+    pub arguments: serde_json::Value,
 }
 
 /// `POST /v1/completions`.
@@ -106,10 +160,22 @@ pub enum PromptField {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChatMessageIn {
-    /// `system`, `developer`, `user` or `assistant`.
+    /// `system`, `developer`, `user`, `assistant` or `tool`.
     pub role: String,
+    /// Text, text parts, or `null` (an assistant message that only called tools).
     #[serde(default)]
     pub content: Option<MessageContent>,
+    /// On an assistant message: the tools it called.
+    #[serde(default)]
+    pub tool_calls: Option<Vec<ToolCallIn>>,
+    /// On a `tool` message: the id of the call it answers.
+    #[serde(default)]
+    pub tool_call_id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// On an assistant message: its thinking, as llama-server and DeepSeek return it.
+    #[serde(default)]
+    pub reasoning_content: Option<String>,
 }
 
 /// A message's text, or its parts (only text parts are accepted).
@@ -302,6 +368,15 @@ impl From<&Completion> for Timings {
     }
 }
 
+/// A chat answer's `finish_reason`: `tool_calls` when the model called tools.
+pub fn chat_finish_reason(completion: &Completion) -> &'static str {
+    if completion.tool_calls.is_empty() {
+        finish_reason(&completion.stop_reason)
+    } else {
+        "tool_calls"
+    }
+}
+
 /// OpenAI's `finish_reason` for why generation ended.
 pub fn finish_reason(reason: &StopReason) -> &'static str {
     match reason {
@@ -336,7 +411,44 @@ pub struct ChatChoice {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChatMessageOut {
     pub role: &'static str,
-    pub content: String,
+    /// The answer; `null` when the model only called tools.
+    pub content: Option<String>,
+    /// The model's thinking, for models that think before answering (llama-server's
+    /// and DeepSeek's field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_content: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCallOut>,
+}
+
+/// A call the model made, as OpenAI writes it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ToolCallOut {
+    pub id: String,
+    /// Always `function`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub function: FunctionCallOut,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FunctionCallOut {
+    pub name: String,
+    /// The arguments as a JSON string.
+    pub arguments: String,
+}
+
+impl From<&hearth_llm::ToolCall> for ToolCallOut {
+    fn from(call: &hearth_llm::ToolCall) -> Self {
+        ToolCallOut {
+            id: call.id.clone(),
+            kind: "function",
+            function: FunctionCallOut {
+                name: call.name.clone(),
+                arguments: call.arguments.to_string(),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

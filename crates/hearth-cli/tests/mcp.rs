@@ -1,0 +1,143 @@
+//! `hearth mcp` against a real MCP server from npm (the protocol's reference test
+//! server, installed by `scripts/fetch-mcp-servers.sh`): added from the command line,
+//! its tools listed, a tool called, and the call in the audit log.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::{describe, hearth, text};
+
+fn everything() -> PathBuf {
+    let entry = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../../.test-tools/mcp/node_modules/@modelcontextprotocol/server-everything/dist/index.js",
+    );
+    assert!(
+        entry.is_file(),
+        "the MCP test server is not installed ({} is missing): run scripts/fetch-mcp-servers.sh",
+        entry.display()
+    );
+    entry
+}
+
+fn json_of(home: &Path, args: &[&str]) -> serde_json::Value {
+    let output = hearth(home).arg("--json").args(args).output().unwrap();
+    assert!(output.status.success(), "{args:?}: {}", describe(&output));
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {}", text(&output.stdout)))
+}
+
+#[test]
+fn a_server_is_added_its_tools_listed_and_a_call_audited() {
+    let home = tempfile::tempdir().unwrap();
+    let entry = everything();
+    let entry = entry.to_str().unwrap();
+    json_of(
+        home.path(),
+        &["mcp", "add", "everything", "--", "node", entry, "stdio"],
+    );
+
+    let listed = json_of(home.path(), &["mcp", "list"]);
+    assert_eq!(listed[0]["name"], "everything", "{listed}");
+    assert_eq!(listed[0]["enabled"], true, "{listed}");
+    // The settings file keeps it, private like the rest.
+    let config = std::fs::read_to_string(home.path().join("config/config.toml")).unwrap();
+    assert!(config.contains("[[mcp_servers]]"), "{config}");
+
+    let tools = json_of(home.path(), &["mcp", "tools"]);
+    let names: Vec<&str> = tools["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert!(names.contains(&"everything__echo"), "{tools}");
+    assert_eq!(tools["errors"].as_array().map(Vec::len), Some(0), "{tools}");
+
+    let called = json_of(
+        home.path(),
+        &[
+            "mcp",
+            "call",
+            "everything__echo",
+            r#"{"message":"hearth says hi"}"#,
+        ],
+    );
+    assert_eq!(called["is_error"], false, "{called}");
+    assert!(
+        called["text"].as_str().unwrap().contains("hearth says hi"),
+        "{called}"
+    );
+
+    // The call is in the audit log as a tool call, its text kept out of it.
+    let audit = hearth(home.path())
+        .args(["--json", "audit", "list", "--purpose", "tool_call"])
+        .output()
+        .unwrap();
+    assert!(audit.status.success(), "{}", describe(&audit));
+    let records = text(&audit.stdout);
+    assert!(records.contains("mcp:everything"), "{records}");
+    assert!(records.contains("\"echo\""), "{records}");
+    assert!(!records.contains("hearth says hi"), "{records}");
+
+    // A tool that does not exist is an error naming it, and removing the server works.
+    let unknown = hearth(home.path())
+        .args(["mcp", "call", "everything__nope"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("nope"),
+        "{}",
+        describe(&unknown)
+    );
+    json_of(home.path(), &["mcp", "rm", "everything"]);
+    assert_eq!(
+        json_of(home.path(), &["mcp", "list"]),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn a_server_without_a_program_or_with_a_bad_name_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let output = hearth(home.path())
+        .args(["mcp", "add", "empty"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("--"), "{}", describe(&output));
+
+    let output = hearth(home.path())
+        .args(["mcp", "add", "Bad__Name", "--", "node", "x.js"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("Bad__Name"),
+        "{}",
+        describe(&output)
+    );
+    // Nothing was saved.
+    let config = home.path().join("config/config.toml");
+    let saved = std::fs::read_to_string(config).unwrap_or_default();
+    assert!(!saved.contains("mcp_servers"), "{saved}");
+}
+
+#[test]
+fn offline_mode_refuses_a_server_on_the_network() {
+    let home = tempfile::tempdir().unwrap();
+    let offline = hearth(home.path())
+        .args(["offline", "on"])
+        .output()
+        .unwrap();
+    assert!(offline.status.success(), "{}", describe(&offline));
+    json_of(
+        home.path(),
+        &["mcp", "add", "far", "--url", "https://mcp.example.com/mcp"],
+    );
+    let output = hearth(home.path()).args(["mcp", "tools"]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("offline"), "{stderr}");
+}
