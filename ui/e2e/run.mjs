@@ -11,7 +11,10 @@
 // prompt from the library fills the chat's composer; the Models page compares every
 // model (where it runs, speed measured from the answers above) and recommends one; a
 // reasoning model's answer (imported: SmolLM2 does not think) shows its thinking folded
-// above the answer and is searched in it only with the setting on; a
+// above the answer and is searched in it only with the setting on; a model that calls
+// tools (Qwen2.5-Coder, on a second `hearth serve` with the filesystem MCP server) asks
+// to read a file, waits for "Allow once", shows the result folded, answers, and the call
+// is in the audit log; a
 // chat refuses an adapter file that does not exist with the reason; and, last because it
 // wipes the shared home, Settings' "Delete everything" empties the history. Screenshots
 // of every page go to ui/e2e/screenshots/.
@@ -36,8 +39,14 @@ const hearthBin = join(root, "target/release/hearth");
 const model = join(root, ".models/SmolLM2-135M-Instruct.Q4_1.gguf");
 const pdf = join(root, ".testdata/pdf-parse/04-valid.pdf");
 const minilm = join(root, ".models/all-MiniLM-L6-v2");
+const toolModel = join(root, ".models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf");
+const filesystemServer = join(root, ".test-tools/mcp/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
 const browserPath = process.env.HEARTH_CHROMIUM ?? "/usr/bin/chromium";
 const shots = join(ui, "e2e/screenshots");
+const only = process.env.HEARTH_E2E_ONLY ? new RegExp(process.env.HEARTH_E2E_ONLY, "i") : null;
+// The tool-calling scenario's name, known here so its files are asked for only when it runs.
+const TOOL_TEST = "tool calls: the model asks to read a file, runs once allowed, shows the result folded, and the call is audited";
+const runsToolTest = !only || only.test(TOOL_TEST);
 
 for (const [path, how] of [
   [hearthBin, "build it with `cargo build --release`"],
@@ -46,6 +55,12 @@ for (const [path, how] of [
   [pdf, "fetch it with `scripts/fetch-test-docs.sh`"],
   [minilm, "fetch it with `scripts/fetch-models.sh minilm`"],
   [browserPath, "install Debian's chromium (`scripts/install-deps.sh`)"],
+  ...(runsToolTest
+    ? [
+        [toolModel, "fetch it with `scripts/fetch-models.sh qwen-coder`"],
+        [filesystemServer, "fetch it with `scripts/fetch-mcp-servers.sh`"],
+      ]
+    : []),
 ]) {
   if (!existsSync(path)) {
     console.error(`missing ${path}: ${how}`);
@@ -71,11 +86,17 @@ writeFileSync(
 );
 writeFileSync(join(notes, "bike.txt"), "Fixing a flat bicycle tyre: remove the wheel, find the puncture under water, patch the tube and refit it.\n");
 
-const server = spawn(hearthBin, ["--json", "serve", "--port", "0", "--allow-paths", "--ui", join(ui, "dist")], { env, stdio: ["ignore", "pipe", "inherit"] });
-const started = await new Promise((ok, fail) => {
-  createInterface({ input: server.stdout }).once("line", (line) => ok(JSON.parse(line)));
-  server.once("exit", (code) => fail(new Error(`hearth serve exited with ${code} before listening`)));
-});
+/** Starts `hearth serve` on a free port with `env`'s HEARTH_HOME; resolves with the
+ * process and what it printed (url, token_file, login_url) once it listens. */
+async function serve(env, ...flags) {
+  const child = spawn(hearthBin, ["--json", "serve", "--port", "0", ...flags, "--ui", join(ui, "dist")], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const started = await new Promise((ok, fail) => {
+    createInterface({ input: child.stdout }).once("line", (line) => ok(JSON.parse(line)));
+    child.once("exit", (code) => fail(new Error(`hearth serve exited with ${code} before listening`)));
+  });
+  return { child, started };
+}
+const { child: server, started } = await serve(env, "--allow-paths");
 const url = started.url;
 const token = readFileSync(started.token_file, "utf8").trim();
 // Another one-time login link, as `hearth serve --login-link` asks for it.
@@ -89,32 +110,40 @@ const browser = await chromium.launch({
   executablePath: browserPath,
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
-const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-// The page's Content-Security-Policy blocks inline script; a violation would mean markup
-// that should have been sanitized reached the page, so each one is recorded with where.
-await context.addInitScript(() => {
-  document.addEventListener("securitypolicyviolation", (e) => {
-    window.__csp = [...(window.__csp ?? []), `${e.violatedDirective} ${e.blockedURI} ${e.sample} at ${location.hash} in ${e.target?.outerHTML?.slice(0, 300) ?? e.target}`];
+/** A browser context of its own (its own cookies, so its own login). */
+async function newContext() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  // The page's Content-Security-Policy blocks inline script; a violation would mean markup
+  // that should have been sanitized reached the page, so each one is recorded with where.
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__csp = [...(window.__csp ?? []), `${e.violatedDirective} ${e.blockedURI} ${e.sample} at ${location.hash} in ${e.target?.outerHTML?.slice(0, 300) ?? e.target}`];
+    });
   });
-});
-const page = await context.newPage();
+  return context;
+}
 const problems = [];
-page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
 // Errors a scenario provokes on purpose (a refused request the page shows), by pattern.
 const expectedErrors = [];
-page.on("console", (message) => {
-  if (message.type() !== "error" || expectedErrors.some((p) => p.test(message.text()))) return;
-  problems.push(`console error: ${message.text()}`);
-});
-page.on("dialog", async (dialog) => {
-  // confirm() for deleting is expected; any alert/prompt means injected script ran.
-  if (dialog.type() === "confirm") return dialog.accept();
-  problems.push(`unexpected ${dialog.type()}: ${dialog.message()}`);
-  await dialog.dismiss();
-});
+/** Records a page's errors, console errors and unexpected dialogs as problems. */
+function watch(page) {
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() !== "error" || expectedErrors.some((p) => p.test(message.text()))) return;
+    problems.push(`console error: ${message.text()}`);
+  });
+  page.on("dialog", async (dialog) => {
+    // confirm() for deleting is expected; any alert/prompt means injected script ran.
+    if (dialog.type() === "confirm") return dialog.accept();
+    problems.push(`unexpected ${dialog.type()}: ${dialog.message()}`);
+    await dialog.dismiss();
+  });
+  return page;
+}
+const context = await newContext();
+const page = watch(await context.newPage());
 
 const results = [];
-const only = process.env.HEARTH_E2E_ONLY ? new RegExp(process.env.HEARTH_E2E_ONLY, "i") : null;
 const names = [];
 async function test(name, body) {
   names.push(name);
@@ -134,6 +163,13 @@ const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullP
 // Model work can take a while on a slow machine; these waits are for events, and the
 // test run as a whole has no time limit.
 const LONG = { timeout: 0 };
+
+/** GET on the app API with the browser's session. (Defined before the scenarios: one
+ * used before this line would be in its temporal dead zone.) */
+const apiGet = (path, on = page) =>
+  on.evaluate(async (path) => {
+    return (await fetch(path)).json();
+  }, path);
 
 async function noInjectedScript() {
   const state = await page.evaluate(() => ({
@@ -654,6 +690,108 @@ await test("a reasoning model's thinking is folded above its answer and searched
   assert.deepEqual(await search("spell"), []);
 });
 
+// A model that calls tools, on a second `hearth serve` of its own: Qwen2.5-Coder (its
+// template offers tools; SmolLM2's does not) with the filesystem MCP server configured
+// through the CLI before serve starts. The call waits for the user's "Allow once" in the
+// chat, runs, its result is shown folded, the model answers from it, and the call is in
+// the audit log.
+await test(TOOL_TEST, async () => {
+  const toolHome = mkdtempSync(join(tmpdir(), "hearth-e2e-tools-"));
+  const shared = mkdtempSync(join(tmpdir(), "hearth-e2e-files-"));
+  const sentence = "The lighthouse keeper feeds the grey cat at seven every evening.";
+  const notesFile = join(shared, "notes.txt");
+  writeFileSync(notesFile, `${sentence}\n`);
+  const toolEnv = { ...process.env, HEARTH_HOME: toolHome, HEARTH_KEYRING: "off" };
+  let child = null;
+  let toolContext = null;
+  let chat = null;
+  try {
+    mkdirSync(join(toolHome, "config"), { recursive: true });
+    // CPU only: short answers (the tool list is a long prompt already), and room for it.
+    writeFileSync(join(toolHome, "config/config.toml"), `context_length = 8192\nparallel = 1\n\n[sampling]\ntemperature = 0.0\nmax_tokens = 128\n`);
+    execFileSync(hearthBin, ["models", "add", toolModel, "--id", "qwen2.5-coder", "--default"], { env: toolEnv, stdio: "inherit" });
+    execFileSync(hearthBin, ["mcp", "add", "files", "--", process.execPath, filesystemServer, shared], { env: toolEnv, stdio: "inherit" });
+    // The server's tools as the model will see them.
+    const listed = JSON.parse(execFileSync(hearthBin, ["--json", "mcp", "tools"], { env: toolEnv, encoding: "utf8" }));
+    assert.deepEqual(listed.errors, []);
+    const readTool = listed.tools.find((t) => t.name === "files__read_text_file");
+    assert.ok(readTool, `no files__read_text_file among ${listed.tools.map((t) => t.name).join(", ")}`);
+    assert.equal(readTool.server, "files");
+    assert.equal(readTool.tool, "read_text_file");
+
+    const served = await serve(toolEnv);
+    child = served.child;
+    toolContext = await newContext();
+    chat = watch(await toolContext.newPage());
+    await chat.goto(served.started.login_url);
+    await chat.waitForSelector("text=Ask anything");
+    await chat.fill("#composer", `Use the read_text_file tool to read the file ${notesFile} and tell me what it says.`);
+    await chat.keyboard.press("Enter");
+    // The model's call waits for the user, with its arguments shown.
+    const card = chat.locator('.message.streaming [role="group"][aria-label="Tool call: files__read_text_file"]').first();
+    await card.waitFor(LONG);
+    assert.equal(await card.getAttribute("data-status"), "pending");
+    assert.match(await card.locator(".tool-name").innerText(), /files · read_text_file/);
+    const args = await card.locator("pre.tool-arguments").innerText();
+    assert.ok(args.includes(notesFile), args);
+    assert.match(chat.url(), /#\/chat\/.+/);
+    await chat.screenshot({ path: join(shots, "chat-tool-call-pending.png"), fullPage: true });
+    // Nothing ran before the decision.
+    assert.equal((await apiGet("/api/audit", chat)).filter((r) => r.purpose === "tool_call").length, 0);
+
+    const allow = card.getByRole("button", { name: "Allow once", exact: true });
+    assert.equal(await card.getByRole("button", { name: "Always allow", exact: true }).count(), 1);
+    assert.equal(await card.getByRole("button", { name: "Deny", exact: true }).count(), 1);
+    await allow.focus();
+    await chat.keyboard.press("Enter");
+    // The call runs and its result comes back (the live card, or the stored one if the
+    // answer finished first).
+    const answered = chat.locator('[role="group"][aria-label="Tool call: files__read_text_file"]:is([data-status="done"], [data-status="failed"])').first();
+    await answered.waitFor(LONG);
+    assert.equal(await answered.getAttribute("data-status"), "done", await answered.innerText());
+
+    // The model writes again from the result; a further call it might make is refused,
+    // so the answer ends.
+    const finished = '.message.assistant[data-state="done"]';
+    const answer = chat.locator(finished).first();
+    const next = chat.locator('.message.streaming [role="group"][data-status="pending"]').first();
+    for (;;) {
+      await chat.locator(`${finished}, .message.streaming [role="group"][data-status="pending"]`).first().waitFor(LONG);
+      if (await answer.count()) break;
+      const id = await next.getAttribute("data-call-id");
+      await next.getByRole("button", { name: "Deny", exact: true }).click();
+      await chat.locator(`${finished}, [role="group"][data-call-id="${id}"][data-status="declined"]`).first().waitFor(LONG);
+    }
+    const stored = answer.locator('[role="group"][aria-label="Tool call: files__read_text_file"]').first();
+    assert.equal(await stored.getAttribute("data-status"), "done");
+    assert.equal((await stored.locator(".tool-approval").innerText()).trim(), "Allowed once");
+    const result = stored.locator("details.tool-result");
+    assert.equal(await result.evaluate((d) => d.open), false, "the result starts folded");
+    assert.equal((await result.locator("summary").innerText()).trim(), "Result");
+    await result.locator("summary").click();
+    await result.locator("pre").waitFor({ state: "visible" });
+    assert.ok((await result.locator("pre").innerText()).includes(sentence), await result.locator("pre").innerText());
+    const text = (await answer.locator(".markdown:not(.tool-preamble)").innerText()).trim();
+    assert.ok(text.length > 0, "the answer after the tool call is empty");
+    await chat.screenshot({ path: join(shots, "chat-tool-call-done.png"), fullPage: true });
+
+    // The call is in the audit log.
+    const audit = await apiGet("/api/audit", chat);
+    assert.ok(audit.some((r) => r.purpose === "tool_call"), `no tool_call record in the audit log: ${JSON.stringify(audit)}`);
+  } catch (error) {
+    await chat?.screenshot({ path: join(shots, "failed-tool-call.png"), fullPage: true }).catch(() => {});
+    throw error;
+  } finally {
+    await toolContext?.close();
+    if (child) {
+      child.kill("SIGTERM");
+      await new Promise((ok) => (child.exitCode !== null || child.signalCode !== null ? ok() : child.once("exit", ok)));
+    }
+    rmSync(toolHome, { recursive: true, force: true });
+    rmSync(shared, { recursive: true, force: true });
+  }
+});
+
 // Late: a refused adapter leaves the model's "did not load" banner up (/api/models/loading
 // keeps the error of the load with the adapter), so it goes after the other pages' shots.
 await test("a chat's adapter: a file that does not exist is refused with the reason", async () => {
@@ -685,10 +823,6 @@ await test("a chat's adapter: a file that does not exist is refused with the rea
 
 // The backup made here is restored after everything is deleted.
 let backup = null;
-const apiGet = (path) =>
-  page.evaluate(async (path) => {
-    return (await fetch(path)).json();
-  }, path);
 const allConversationIds = async () =>
   [...(await apiGet("/api/conversations")), ...(await apiGet("/api/conversations?archived=true"))].map((c) => c.id).sort();
 

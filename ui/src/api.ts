@@ -54,6 +54,42 @@ export interface Message {
   reasoning?: string | null;
   /** How long the model thought: milliseconds from its first thinking token to its last. */
   reasoning_ms?: number | null;
+  /** The MCP tools the model called while writing this answer, in call order; the
+   * answer's text (`content`) is what it wrote after the last results. */
+  tool_calls?: ToolCallRecord[] | null;
+}
+
+/** Where a tool call stands: waiting for the user, running, answered, failed, or refused. */
+export type ToolCallStatus = "pending" | "running" | "done" | "failed" | "declined";
+
+/** The user's decision on a tool call: this once, or for every call of that tool in the
+ * conversation ("always" allows, "never" refuses). */
+export type ToolDecision = "once" | "always" | "never";
+
+/** One tool call in an answer, as stored and as the `tool_call` stream event sends it
+ * each time it changes state. */
+export interface ToolCallRecord {
+  /** Unique within the answer. */
+  id: string;
+  /** The model's pass that made it: 0 for the first, 1 after the first results, ... */
+  round: number;
+  /** What the model called: "server__tool". */
+  name: string;
+  /** The MCP server, as named in the settings. */
+  server: string;
+  /** The tool's name on that server. */
+  tool: string;
+  /** The JSON arguments the model wrote. */
+  arguments: unknown;
+  status: ToolCallStatus;
+  /** How it was decided; "always"/"never" may come from an earlier choice in the conversation. */
+  approval?: ToolDecision | null;
+  /** The tool's text (capped by the server), or why it failed; null when declined. */
+  result?: string | null;
+  /** The tool said it failed, or the call could not be made. */
+  is_error: boolean;
+  /** What the model wrote before its calls in this round (on the round's first call). */
+  preamble?: string | null;
 }
 
 /** A conversation's thinking switch, as `PATCH /api/conversations/{id}` takes it. */
@@ -592,6 +628,11 @@ export class Api {
   }
   edit(messageId: string, content: string, onEvent: (e: JobEvent) => void, signal?: AbortSignal) {
     return this.transport.stream(`/api/messages/${encodeURIComponent(messageId)}/edit`, { content }, parsed(onEvent), signal);
+  }
+  /** Decides a tool call the answer is waiting on (204); a call that is not waiting
+   * (already decided, or the answer ended) is a 404 NO_PENDING_TOOL_CALL. */
+  decideToolCall(answerId: string, callId: string, decision: ToolDecision) {
+    return this.transport.request<void>("POST", `/api/messages/${encodeURIComponent(answerId)}/tool-calls/${encodeURIComponent(callId)}`, { decision });
   }
   search(text: string) {
     return this.transport.request<SearchHit[]>("GET", `/api/search${q({ q: text, limit: 30 })}`);

@@ -3,10 +3,11 @@
 // persona pickers, the summary that stands in for folded turns, documents dropped on
 // the chat (or on the desktop app's window) sent with the next message, prompts from
 // the library filled in and put into the composer, and a reasoning model's thinking
-// folded above its answer (streaming while it thinks) with the conversation's switch.
+// folded above its answer (streaming while it thinks) with the conversation's switch,
+// and the MCP tool calls an answer makes, each waiting for the user's approval.
 
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
-import type { Collection, ConversationView, DocumentSource, Message, ModelEntry, Passage, Persona, Provider } from "./api";
+import type { Collection, ConversationView, DocumentSource, Message, ModelEntry, Passage, Persona, Provider, ToolCallRecord } from "./api";
 import { ErrorNote, HistoryContext, navigate, useApi } from "./app";
 import { CopyButton, MarkdownView } from "./markdown-view";
 import { PassagePanel } from "./passage";
@@ -16,6 +17,7 @@ import { PromptPicker } from "./prompt-picker";
 import { adapterLabel, parseAdapterScale } from "./adapter";
 import { native } from "./desktop";
 import { addThinking, thinkingMillis, ThinkingBlock, ThinkingSwitch, type LiveThinking } from "./thinking";
+import { ToolCalls, withToolCall } from "./tool-calls";
 
 interface Live {
   answerId?: string;
@@ -25,6 +27,8 @@ interface Live {
   firstDelta?: number;
   /** The model's thinking so far, before the answer. */
   thinking: LiveThinking;
+  /** The tools it called so far, each in its latest state. */
+  calls: ToolCallRecord[];
 }
 
 export function ChatPage({ id }: { id?: string }) {
@@ -96,19 +100,29 @@ export function ChatPage({ id }: { id?: string }) {
   async function runTurn(conversationId: string, question: string | undefined, start: (onEvent: (e: { event: string; data: any }) => void, signal: AbortSignal) => Promise<void>) {
     const controller = new AbortController();
     abort.current = controller;
-    const state: Live = { text: "", question, started: performance.now(), thinking: { text: "" } };
+    const state: Live = { text: "", question, started: performance.now(), thinking: { text: "" }, calls: [] };
     setLive({ ...state });
     try {
       await start((event) => {
         if (event.event === "started") state.answerId = event.data.answer_id;
         else if (event.event === "folded") setFolded(event.data.summary?.content ?? "");
         else if (event.event === "reasoning") state.thinking = addThinking(state.thinking, event.data.text, performance.now());
-        else if (event.event === "delta") {
+        else if (event.event === "tool_call") {
+          let call: ToolCallRecord = event.data.call;
+          if (!state.calls.some((c) => c.round === call.round)) {
+            // A round's first call: what the model wrote so far was its lead-in to the
+            // calls (shown with them), and the text after the results starts afresh.
+            if (!call.preamble && state.text.trim()) call = { ...call, preamble: state.text };
+            state.text = "";
+          }
+          state.calls = withToolCall(state.calls, call);
+        } else if (event.event === "delta") {
           state.firstDelta ??= performance.now();
           state.text += event.data.text;
         } else if (event.event === "finished") {
           const message: Message = event.data.message;
-          if (message.token_count && state.firstDelta) {
+          // Not after tool calls: the time spent waiting on the user and the tools is no speed.
+          if (message.token_count && state.firstDelta && state.calls.length === 0) {
             const seconds = (performance.now() - state.firstDelta) / 1000;
             setSpeeds((s) => ({ ...s, [message.id]: `${message.token_count} tokens · ${(Math.max(message.token_count! - 1, 0) / Math.max(seconds, 0.001)).toFixed(1)} tokens/s` }));
           }
@@ -307,6 +321,7 @@ export function ChatPage({ id }: { id?: string }) {
               ) : (
                 <>
                   {m.reasoning && <ThinkingBlock text={m.reasoning} ms={m.reasoning_ms} />}
+                  {m.tool_calls && m.tool_calls.length > 0 && <ToolCalls answerId={m.id} calls={m.tool_calls} onDecided={() => id && !live && load(id)} />}
                   <MarkdownView text={m.content} />
                 </>
               )}
@@ -359,11 +374,21 @@ export function ChatPage({ id }: { id?: string }) {
                 <div class="user-text">{live.question}</div>
               </article>
             )}
-            <article class="message assistant streaming" data-state="streaming" aria-busy="true">
+            {/* Not busy while a call waits for the user: its choices are what to read now. */}
+            <article class="message assistant streaming" data-state="streaming" aria-busy={live.calls.some((c) => c.status === "pending") ? "false" : "true"}>
               {live.thinking.text && (
-                <ThinkingBlock text={live.thinking.text} live={!live.text} ms={thinkingMillis(live.thinking, live.text ? undefined : performance.now())} />
+                <ThinkingBlock
+                  text={live.thinking.text}
+                  live={!live.text && live.calls.length === 0}
+                  ms={thinkingMillis(live.thinking, live.text || live.calls.length > 0 ? undefined : performance.now())}
+                />
               )}
-              {live.text ? <MarkdownView text={live.text} /> : !live.thinking.text && <p class="state">Thinking…</p>}
+              {live.calls.length > 0 && <ToolCalls answerId={live.answerId} calls={live.calls} />}
+              {live.text ? (
+                <MarkdownView text={live.text} />
+              ) : (
+                (live.calls.length > 0 ? !live.calls.some((c) => c.status === "pending" || c.status === "running") : !live.thinking.text) && <p class="state">Thinking…</p>
+              )}
             </article>
           </>
         )}

@@ -1,10 +1,13 @@
 //! `hearth mcp` against a real MCP server from npm (the protocol's reference test
 //! server, installed by `scripts/fetch-mcp-servers.sh`): added from the command line,
-//! its tools listed, a tool called, and the call in the audit log.
+//! its tools listed, a tool called, and the call in the audit log; and `hearth chat` on
+//! a real model that calls one of its tools, allowed on the line after the question.
 
 mod support;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 
 use support::{describe, hearth, text};
 
@@ -140,4 +143,93 @@ fn offline_mode_refuses_a_server_on_the_network() {
     assert!(!output.status.success());
     let stderr = text(&output.stderr);
     assert!(stderr.contains("offline"), "{stderr}");
+}
+
+#[test]
+fn chat_asks_before_the_model_calls_a_tool_and_keeps_the_call() {
+    let home = tempfile::tempdir().unwrap();
+    let entry = everything();
+    json_of(
+        home.path(),
+        &[
+            "mcp",
+            "add",
+            "everything",
+            "--",
+            "node",
+            entry.to_str().unwrap(),
+            "stdio",
+        ],
+    );
+    // Qwen2.5-Coder's template describes tools and it writes Hermes-style calls.
+    let model = support::models::qwen_coder().display().to_string();
+    let mut chat = hearth(home.path())
+        .args(["chat", "--model", &model, "--temperature", "0", "-n", "96"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The question, then the decision on the line after it: once. Then the end of
+    // input, which ends the chat (and refuses any further call: nothing answers it).
+    let mut stdin = chat.stdin.take().unwrap();
+    stdin
+        .write_all(b"Use the echo tool to echo the message: hello hearth\no\n")
+        .unwrap();
+    drop(stdin);
+    let output = chat.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", describe(&output));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("The model asks to call everything · echo with:"),
+        "the model did not ask for the echo tool:\n{}",
+        describe(&output)
+    );
+    assert!(
+        stderr.contains("\"message\": \"hello hearth\""),
+        "{}",
+        describe(&output)
+    );
+    assert!(stderr.contains("Allow it? [o]nce"), "{}", describe(&output));
+    assert!(
+        stderr.contains("(everything · echo answered"),
+        "{}",
+        describe(&output)
+    );
+
+    // The history keeps the call: allowed once, done, with the tool's text.
+    let list = json_of(home.path(), &["history", "list"]);
+    let id = list[0]["id"].as_str().expect("a conversation").to_owned();
+    let shown = json_of(home.path(), &["history", "show", &id]);
+    let messages = shown["messages"].as_array().unwrap();
+    let answer = messages
+        .iter()
+        .find(|m| m["role"] == "assistant")
+        .unwrap_or_else(|| panic!("no answer in {shown}"));
+    assert_eq!(answer["state"], "done", "{shown}");
+    let call = &answer["tool_calls"][0];
+    assert_eq!(call["name"], "everything__echo", "{shown}");
+    assert_eq!(call["status"], "done", "{shown}");
+    assert_eq!(call["approval"], "once", "{shown}");
+    assert_eq!(call["arguments"]["message"], "hello hearth", "{shown}");
+    assert!(
+        call["result"]
+            .as_str()
+            .unwrap_or("")
+            .contains("hello hearth"),
+        "{shown}"
+    );
+    // And the audit log has the call, for this conversation.
+    let audit = json_of(home.path(), &["audit", "list", "--purpose", "tool_call"]);
+    let records = audit.as_array().expect("a list of records");
+    assert_eq!(records.len(), 1, "{audit}");
+    assert_eq!(records[0]["conversation_id"], id.as_str(), "{audit}");
+
+    // And the model answered after the call.
+    let stdout = text(&output.stdout);
+    assert!(
+        !stdout.trim().is_empty(),
+        "the model wrote no answer after the call:\n{}\nstored: {shown}",
+        describe(&output)
+    );
 }

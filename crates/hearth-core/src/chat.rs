@@ -22,11 +22,13 @@ use hearth_llm::{
 use hearth_store::{
     AuditPurpose, ContextSummary, Conversation, ConversationId, Message, MessageFinish, MessageId,
     MessageKind, MessageState, NewConversation, NewMessage, Role, SearchHit, SearchQuery, Store,
+    ToolApproval, ToolCallRecord, ToolCallStatus,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::ask::answer::Grounded;
 use crate::audit::AuditContext;
+use crate::chat_tools::{PendingCalls, RoundEnd, ToolLoop};
 use crate::error::{CoreError, Result};
 use crate::fold::{fit_prompt, Budget};
 use crate::hearth::Hearth;
@@ -50,6 +52,13 @@ pub enum TurnEvent {
     Reasoning {
         text: String,
     },
+    /// A tool call the model asked for, each time it changes: `pending` while it waits
+    /// for the user ([`Hearth::decide_tool_call`]), `running`, then `done`, `failed`
+    /// or `declined`. The text after it (more `Delta`s) is the model's next pass, which
+    /// has the results.
+    ToolCall {
+        call: ToolCallRecord,
+    },
     /// The final state of the answer, as stored.
     Finished {
         message: Message,
@@ -65,6 +74,7 @@ pub struct ChatTurn {
     pub answer_id: MessageId,
     events: flume::Receiver<TurnEvent>,
     cancel: CancelToken,
+    pending: Arc<PendingCalls>,
 }
 
 impl ChatTurn {
@@ -85,12 +95,21 @@ impl ChatTurn {
         self.cancel.clone()
     }
 
-    /// Streams the answer's text to `on_text` and returns the stored answer.
+    /// Streams the answer's text to `on_text` and returns the stored answer. Tool calls
+    /// the model asks for are declined (nothing here can ask the user); callers that
+    /// can ask read [`ChatTurn::next_event`] and decide with [`Hearth::decide_tool_call`].
     pub fn stream(self, mut on_text: impl FnMut(&str)) -> Result<Message> {
         while let Some(event) = self.next_event() {
             match event {
                 TurnEvent::Delta { text } => on_text(&text),
                 TurnEvent::Folded { .. } | TurnEvent::Reasoning { .. } => {}
+                // No one here can approve a call: it is declined, and the model
+                // answers without it.
+                TurnEvent::ToolCall { call } if call.status == ToolCallStatus::Pending => {
+                    self.pending
+                        .decide(&self.answer_id, &call.id, ToolApproval::Never);
+                }
+                TurnEvent::ToolCall { .. } => {}
                 TurnEvent::Finished { message } => return Ok(message),
             }
         }
@@ -271,6 +290,18 @@ impl Hearth {
             }
         }
         let info = engine.info();
+        // MCP tools, for a model that can call them. A server that cannot be used is
+        // reported in the log and leaves the answer without tools, not without an answer.
+        let offered = match self.conversation_tools(&details, &info, &options) {
+            Ok(offered) => offered,
+            Err(e) => {
+                tracing::warn!(error = %e, "the answer is offered no tools");
+                None
+            }
+        };
+        if let Some(tools) = &offered {
+            tools.offer(&mut options);
+        }
         let answer = self.store.add_message(
             conversation,
             NewMessage::assistant_streaming(Some(question.clone()), Some(info.name))
@@ -280,7 +311,7 @@ impl Hearth {
             let json = serde_json::to_value(sources).unwrap_or_default();
             self.store.set_message_sources(&answer.id, &json)?;
         }
-        let generation = match engine.chat(&prompt, options) {
+        let generation = match engine.chat(&prompt, options.clone()) {
             Ok((generation, _template)) => generation,
             Err(error) => {
                 self.store.finish_message(
@@ -295,7 +326,34 @@ impl Hearth {
                 return Err(error.into());
             }
         };
-        let cancel = generation.cancel_token();
+        let (cancel, tool_loop) = match offered {
+            None => (generation.cancel_token(), None),
+            Some(tools) => {
+                // The turn outlives its first generation: its token stops whichever
+                // pass runs now, and a wait for approval or a running tool.
+                let current = Arc::new(std::sync::Mutex::new(generation.cancel_token()));
+                let running = current.clone();
+                let cancel = CancelToken::with_notify(move || {
+                    if let Ok(running) = running.lock() {
+                        running.cancel();
+                    }
+                });
+                let tool_loop = ToolLoop {
+                    tools,
+                    engine: engine.clone(),
+                    prompt,
+                    options,
+                    store: self.store.clone(),
+                    conversation: conversation.clone(),
+                    answer: answer.id.clone(),
+                    cancel: cancel.clone(),
+                    current,
+                    calls: Vec::new(),
+                    round: 0,
+                };
+                (cancel, Some(tool_loop))
+            }
+        };
         let (events, receiver) = flume::unbounded();
         if let Some(summary) = fitted.folded {
             // The receiver is still held here, so this cannot fail.
@@ -315,7 +373,7 @@ impl Hearth {
         });
         std::thread::Builder::new()
             .name("hearth-turn".into())
-            .spawn(move || write_answer(store, answer_id, generation, events, title_job))
+            .spawn(move || write_answer(store, answer_id, generation, events, title_job, tool_loop))
             .map_err(|source| CoreError::Io {
                 what: "starting the answer writer".into(),
                 source,
@@ -325,6 +383,7 @@ impl Hearth {
             answer_id: answer.id,
             events: receiver,
             cancel,
+            pending: self.pending_calls.clone(),
         })
     }
 }
@@ -386,7 +445,7 @@ impl Hearth {
     }
 
     /// Sets (or with `None` removes) one key of a conversation's settings object.
-    fn set_conversation_setting(
+    pub(crate) fn set_conversation_setting(
         &self,
         conversation: &ConversationId,
         key: &str,
@@ -438,6 +497,7 @@ impl Hearth {
             answer_id: answer.id,
             events: receiver,
             cancel: CancelToken::new(),
+            pending: self.pending_calls.clone(),
         })
     }
 }
@@ -472,7 +532,9 @@ pub fn attached_collection(conversation: &Conversation) -> Option<String> {
 }
 
 /// The model's view of a branch: the system prompt, then every finished or partial
-/// turn. Failed answers are left out: they hold an error, not something the model said.
+/// turn. Failed answers are left out: they hold an error, not something the model said;
+/// but the tool calls of an answer are kept even when it failed or wrote no text after
+/// them, since they ran (or were declined) and the model should know.
 pub(crate) fn prompt_messages(system_prompt: Option<&str>, branch: &[Message]) -> Vec<ChatMessage> {
     let mut messages = Vec::with_capacity(branch.len() + 1);
     if let Some(system) = system_prompt.filter(|s| !s.trim().is_empty()) {
@@ -480,6 +542,13 @@ pub(crate) fn prompt_messages(system_prompt: Option<&str>, branch: &[Message]) -
     }
     for message in branch {
         if message.state == MessageState::Failed || message.content.is_empty() {
+            if let Some(calls) = message
+                .tool_calls
+                .as_deref()
+                .filter(|_| message.role == Role::Assistant)
+            {
+                crate::chat_tools::replay_tool_rounds(calls, &mut messages);
+            }
             continue;
         }
         let chat = match (message.kind, message.role) {
@@ -489,10 +558,17 @@ pub(crate) fn prompt_messages(system_prompt: Option<&str>, branch: &[Message]) -
             )),
             (_, Role::System) => ChatMessage::system(message.content.clone()),
             (_, Role::User) => ChatMessage::user(message.content.clone()),
-            (_, Role::Assistant) => ChatMessage {
-                reasoning: message.reasoning.clone().filter(|r| !r.is_empty()),
-                ..ChatMessage::assistant(message.content.clone())
-            },
+            (_, Role::Assistant) => {
+                // The calls it made and their results come before its answer, as the
+                // model saw them when it wrote it.
+                if let Some(calls) = message.tool_calls.as_deref() {
+                    crate::chat_tools::replay_tool_rounds(calls, &mut messages);
+                }
+                ChatMessage {
+                    reasoning: message.reasoning.clone().filter(|r| !r.is_empty()),
+                    ..ChatMessage::assistant(message.content.clone())
+                }
+            }
         };
         messages.push(chat);
     }
@@ -565,8 +641,12 @@ fn write_answer(
     mut generation: hearth_llm::Generation,
     events: flume::Sender<TurnEvent>,
     title_job: Option<TitleJob>,
+    mut tool_loop: Option<ToolLoop>,
 ) {
     let mut text = String::new();
+    // Over every pass of the model (one per round of tool calls).
+    let mut tokens = 0usize;
+    let mut reasonings: Vec<String> = Vec::new();
     let mut thinking = Thinking::default();
     let mut last_checkpoint = Instant::now();
     let mut checkpoint = |text: &str, thinking: &Thinking| {
@@ -594,24 +674,52 @@ fn write_answer(
                 let _ = events.send(TurnEvent::Reasoning { text: piece });
                 checkpoint(&text, &thinking);
             }
-            // Conversations offer no tools, so no call is expected; the parser keeps
-            // none in the answer text either.
+            // Calls are shown and decided once the pass is over, with all of them.
             Some(GenerationEvent::ToolCall { .. }) => {}
             Some(GenerationEvent::Done { completion }) => {
-                let state = if completion.stop_reason == StopReason::Cancelled {
+                tokens += completion.completion_tokens;
+                if let Some(r) = completion.reasoning.as_ref().filter(|r| !r.is_empty()) {
+                    reasonings.push(r.clone());
+                }
+                let joined = (!reasonings.is_empty()).then(|| reasonings.join("\n\n"));
+                let cancelled = completion.stop_reason == StopReason::Cancelled;
+                if let Some(tools) = tool_loop
+                    .as_mut()
+                    .filter(|_| !cancelled && !completion.tool_calls.is_empty())
+                {
+                    match tools.run_round(&completion, &events) {
+                        RoundEnd::Next(next) => {
+                            // The next pass's text is the answer; this one's is kept
+                            // on its calls.
+                            generation = next;
+                            text.clear();
+                            continue;
+                        }
+                        RoundEnd::Stopped => {
+                            break (
+                                finish(completion.text, MessageState::Stopped, None, Some(tokens)),
+                                joined,
+                            )
+                        }
+                        RoundEnd::Failed(error) => {
+                            break (
+                                finish(
+                                    completion.text,
+                                    MessageState::Failed,
+                                    Some(error),
+                                    Some(tokens),
+                                ),
+                                joined,
+                            )
+                        }
+                    }
+                }
+                let state = if cancelled {
                     MessageState::Stopped
                 } else {
                     MessageState::Done
                 };
-                break (
-                    finish(
-                        completion.text,
-                        state,
-                        None,
-                        Some(completion.completion_tokens),
-                    ),
-                    completion.reasoning,
-                );
+                break (finish(completion.text, state, None, Some(tokens)), joined);
             }
             Some(GenerationEvent::Failed { error }) => {
                 break (

@@ -15,6 +15,8 @@ pub enum CoreError {
     Store(#[from] hearth_store::StoreError),
     #[error(transparent)]
     Mcp(#[from] hearth_mcp::McpError),
+    #[error("no tool call {call} of answer {answer} is waiting for a decision: it was decided already, or the answer ended")]
+    NoPendingToolCall { answer: String, call: String },
     /// `tokens` counts the system prompt, the message and the room kept for the answer.
     #[error("your message is {over} tokens too long for this model's context of {limit} tokens; shorten it, or raise context_length in the settings")]
     MessageTooLong {
@@ -163,6 +165,7 @@ impl CoreError {
             // Offline mode stopped it, as it stops remote providers.
             CoreError::Mcp(hearth_mcp::McpError::Offline { .. }) => "OFFLINE",
             CoreError::Mcp(_) => "MCP_ERROR",
+            CoreError::NoPendingToolCall { .. } => "NO_PENDING_TOOL_CALL",
         }
     }
 }

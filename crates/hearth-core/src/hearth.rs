@@ -54,6 +54,8 @@ pub struct Hearth {
     pub(crate) embedders: Mutex<HashMap<PathBuf, Arc<hearth_llm::LlamaEmbedder>>>,
     /// The MCP servers' hub, made on first use.
     pub(crate) mcp: crate::mcp::McpState,
+    /// Tool calls that wait for the user's decision, shared with the turns.
+    pub(crate) pending_calls: Arc<crate::chat_tools::PendingCalls>,
 }
 
 /// A model loading in the background, or the last load of it that failed.
@@ -134,6 +136,7 @@ impl Hearth {
             loads: Arc::default(),
             embedders: Mutex::default(),
             mcp: Default::default(),
+            pending_calls: Default::default(),
         })
     }
 

@@ -10,6 +10,7 @@ pub mod ask;
 pub mod audit;
 pub mod bench;
 pub mod chat;
+pub mod chat_tools;
 pub mod choice;
 pub mod config;
 pub mod documents;

@@ -8,8 +8,9 @@
 
 use std::sync::{Arc, Mutex};
 
+use hearth_llm::CancelToken;
 use hearth_mcp::{McpHub, McpServerConfig, ServerStatus, ToolListing, ToolOutcome};
-use hearth_store::{AuditPurpose, NewAuditRecord};
+use hearth_store::{AuditPurpose, NewAuditRecord, Store};
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
@@ -87,50 +88,72 @@ impl Hearth {
         arguments: serde_json::Value,
         conversation_id: Option<&str>,
     ) -> Result<ToolOutcome> {
-        let hub = self.mcp_hub()?;
-        let started = std::time::Instant::now();
-        let result = hub.call(name, arguments.clone());
-        let (server, tool) = name.split_once("__").unwrap_or((name, ""));
-        let remote = self
-            .mcp_servers()
-            .iter()
-            .find(|s| s.name == server)
-            .is_some_and(hearth_mcp::is_remote);
-        let arguments_text = arguments.to_string();
-        let (output, error, is_error) = match &result {
-            Ok(outcome) => (outcome.raw.to_string(), None, outcome.is_error),
-            Err(e) => (String::new(), Some(e.to_string()), true),
-        };
-        let record = NewAuditRecord {
-            model: format!("{server}/{tool}"),
-            model_sha256: None,
-            provider: format!("mcp:{server}"),
-            parameters: serde_json::json!({
-                "kind": "tool_call",
-                "server": server,
-                "tool": tool,
-                "is_error": is_error,
-                "truncated": result.as_ref().is_ok_and(|o| o.truncated),
-            }),
-            prompt_tokens: None,
-            completion_tokens: None,
-            prompt_ms: None,
-            generation_ms: Some(started.elapsed().as_secs_f64() * 1000.0),
-            stop_reason: None,
-            error,
-            prompt_sha256: sha256_hex(&arguments_text),
-            output_sha256: sha256_hex(&output),
-            conversation_id: conversation_id.map(str::to_owned),
-            purpose: AuditPurpose::ToolCall,
-            redactions: Default::default(),
-            sent_bytes: remote.then_some(arguments_text.len() as u64),
-            adapter: None,
-        };
-        if let Err(e) = self.store.add_audit_record(&record) {
-            tracing::error!(error = %e, "could not write the tool call to the audit log");
-        }
-        Ok(result?)
+        call_tool_audited(
+            &self.store,
+            self.mcp_hub()?.as_ref(),
+            name,
+            arguments,
+            conversation_id,
+            None,
+        )
     }
+}
+
+/// Calls a tool and writes the audit record (see [`Hearth::call_mcp_tool`]); a chat's
+/// turn calls it with the turn's token, so stopping the answer stops the call.
+pub(crate) fn call_tool_audited(
+    store: &Store,
+    hub: &McpHub,
+    name: &str,
+    arguments: serde_json::Value,
+    conversation_id: Option<&str>,
+    cancel: Option<&CancelToken>,
+) -> Result<ToolOutcome> {
+    let started = std::time::Instant::now();
+    let result = match cancel {
+        Some(cancel) => hub.call_with_cancel(name, arguments.clone(), cancel),
+        None => hub.call(name, arguments.clone()),
+    };
+    let (server, tool) = name.split_once("__").unwrap_or((name, ""));
+    let remote = hub
+        .servers()
+        .iter()
+        .find(|s| s.name == server)
+        .is_some_and(hearth_mcp::is_remote);
+    let arguments_text = arguments.to_string();
+    let (output, error, is_error) = match &result {
+        Ok(outcome) => (outcome.raw.to_string(), None, outcome.is_error),
+        Err(e) => (String::new(), Some(e.to_string()), true),
+    };
+    let record = NewAuditRecord {
+        model: format!("{server}/{tool}"),
+        model_sha256: None,
+        provider: format!("mcp:{server}"),
+        parameters: serde_json::json!({
+            "kind": "tool_call",
+            "server": server,
+            "tool": tool,
+            "is_error": is_error,
+            "truncated": result.as_ref().is_ok_and(|o| o.truncated),
+        }),
+        prompt_tokens: None,
+        completion_tokens: None,
+        prompt_ms: None,
+        generation_ms: Some(started.elapsed().as_secs_f64() * 1000.0),
+        stop_reason: None,
+        error,
+        prompt_sha256: sha256_hex(&arguments_text),
+        output_sha256: sha256_hex(&output),
+        conversation_id: conversation_id.map(str::to_owned),
+        purpose: AuditPurpose::ToolCall,
+        redactions: Default::default(),
+        sent_bytes: remote.then_some(arguments_text.len() as u64),
+        adapter: None,
+    };
+    if let Err(e) = store.add_audit_record(&record) {
+        tracing::error!(error = %e, "could not write the tool call to the audit log");
+    }
+    Ok(result?)
 }
 
 fn sha256_hex(text: &str) -> String {

@@ -66,6 +66,8 @@ fn a_long_conversation_on_a_small_context_folds_and_keeps_answering() {
                 TurnEvent::Delta { text: delta } => text.push_str(&delta),
                 // SmolLM2 does not think.
                 TurnEvent::Reasoning { text } => panic!("unexpected thinking: {text}"),
+                // No MCP server is configured here.
+                TurnEvent::ToolCall { call } => panic!("unexpected tool call: {call:?}"),
                 TurnEvent::Finished { message } => finished = Some(message),
             }
         }

@@ -36,6 +36,17 @@ fn fixture(template: &str) -> Fixture {
     }
 }
 
+/// A conversation with a title, so no title is asked of the fake after the first
+/// answer: that request would take the reply scripted for the next question.
+fn titled(f: &Fixture) -> hearth_store::Conversation {
+    let conversation = f.hearth.new_conversation(None, None).unwrap();
+    f.hearth
+        .store()
+        .rename(&conversation.id, "Reasoning")
+        .unwrap();
+    conversation
+}
+
 const WAIT: Duration = Duration::from_secs(10);
 
 /// Thinking and answer as the turn's events gave them, and the stored answer.
@@ -49,6 +60,7 @@ fn collect(turn: ChatTurn) -> (String, String, Message) {
             }
             TurnEvent::Delta { text } => answer.push_str(&text),
             TurnEvent::Folded { .. } => {}
+            TurnEvent::ToolCall { call } => panic!("no tools are offered here: {call:?}"),
             TurnEvent::Finished { message } => return (thinking, answer, message),
         }
     }
@@ -56,7 +68,7 @@ fn collect(turn: ChatTurn) -> (String, String, Message) {
 }
 
 fn replay(f: &Fixture, transcript: &Transcript, question: &str) -> (String, String, Message) {
-    let conversation = f.hearth.new_conversation(None, None).unwrap();
+    let conversation = titled(f);
     f.fake.reply_with(transcript.tokens.iter().copied());
     let turn = f
         .hearth
@@ -85,7 +97,7 @@ fn reasoning_transcripts_are_split_streamed_and_stored() {
 #[test]
 fn reasoning_is_checkpointed_while_it_streams_and_kept_when_stopped() {
     let f = fixture(transcripts::QWEN3.template);
-    let conversation = f.hearth.new_conversation(None, None).unwrap();
+    let conversation = titled(&f);
     let turn = f
         .hearth
         .send_message(&conversation.id, "Plan a trip", GenerationOptions::greedy())
@@ -144,7 +156,7 @@ fn reasoning_is_checkpointed_while_it_streams_and_kept_when_stopped() {
 #[test]
 fn reasoning_of_earlier_turns_is_no_answer_text_and_not_searched_by_default() {
     let f = fixture(transcripts::QWEN3.template);
-    let conversation = f.hearth.new_conversation(None, None).unwrap();
+    let conversation = titled(&f);
     f.fake.reply_with(transcripts::QWEN3.tokens.iter().copied());
     let first = f
         .hearth
@@ -191,7 +203,7 @@ fn reasoning_of_earlier_turns_is_no_answer_text_and_not_searched_by_default() {
 #[test]
 fn reasoning_switch_and_budget_reach_the_engine() {
     let f = fixture(transcripts::QWEN3.template);
-    let conversation = f.hearth.new_conversation(None, None).unwrap();
+    let conversation = titled(&f);
     let ask = |options: GenerationOptions| {
         f.fake.reply_with(["Ok"]);
         let turn = f

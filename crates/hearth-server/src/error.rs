@@ -145,8 +145,13 @@ impl From<CoreError> for ApiError {
             ) => StatusCode::BAD_REQUEST,
             CoreError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => match code {
-                "UNKNOWN_MODEL" | "MODEL_NOT_FOUND" | "NO_EMBEDDING_MODEL" | "UNKNOWN_PROVIDER"
-                | "UNKNOWN_WORKFLOW" | "UNKNOWN_PROMPT" => StatusCode::NOT_FOUND,
+                "UNKNOWN_MODEL"
+                | "MODEL_NOT_FOUND"
+                | "NO_EMBEDDING_MODEL"
+                | "UNKNOWN_PROVIDER"
+                | "UNKNOWN_WORKFLOW"
+                | "UNKNOWN_PROMPT"
+                | "NO_PENDING_TOOL_CALL" => StatusCode::NOT_FOUND,
                 // The remote provider's answer, not ours: a gateway error, except
                 // offline mode (this service chose not to go out) and rate limits.
                 "OFFLINE" => StatusCode::SERVICE_UNAVAILABLE,

@@ -32,6 +32,7 @@ use crate::{api, openai};
         api::conversations::switch_branch,
         api::conversations::send,
         api::conversations::regenerate,
+        api::conversations::decide_tool_call,
         api::conversations::edit,
         api::history::search,
         api::history::export,

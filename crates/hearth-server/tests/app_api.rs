@@ -810,6 +810,29 @@ async fn cors_is_closed_unless_an_origin_is_configured() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_tool_call_decision_needs_a_waiting_call_and_a_known_decision() {
+    let server = start(Setup::default()).await;
+    let (status, error) = server
+        .post_json(
+            "/api/messages/nope/tool-calls/call_0",
+            json!({ "decision": "once" }),
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (404, Some("NO_PENDING_TOOL_CALL")),
+        "{error}"
+    );
+    let (status, error) = server
+        .post_json(
+            "/api/messages/nope/tool-calls/call_0",
+            json!({ "decision": "maybe" }),
+        )
+        .await;
+    assert_eq!(status, 400, "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_openapi_document_lists_every_endpoint() {
     let server = start(Setup::default()).await;
     let (status, doc) = server.get_json("/api/openapi.json").await;
@@ -832,12 +855,26 @@ async fn the_openapi_document_lists_every_endpoint() {
         "/api/summarize",
         "/api/translate",
         "/api/settings",
+        "/api/messages/{id}/tool-calls/{call}",
     ] {
         assert!(
             paths.contains_key(path),
             "{path} is missing from the OpenAPI document"
         );
     }
+    // A stdio MCP server is a program Hearth runs: none is added over HTTP.
+    let mcp: Vec<&String> = paths.keys().filter(|p| p.contains("mcp")).collect();
+    assert!(mcp.is_empty(), "MCP endpoints in the API: {mcp:?}");
+    assert_eq!(
+        server
+            .post_json(
+                "/api/mcp",
+                serde_json::json!({"name": "x", "command": "sh"})
+            )
+            .await
+            .0,
+        404
+    );
     assert!(doc["components"]["schemas"]["ChatCompletionRequest"].is_object());
     assert_eq!(
         doc["components"]["securitySchemes"]["bearer"]["scheme"],

@@ -19,7 +19,7 @@ use crate::store::{now_ms, Store};
 
 /// What a generation was for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum AuditPurpose {
     /// The answer to a message in a conversation.
     Answer,
@@ -393,6 +393,30 @@ impl NewAuditRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_purpose_reads_the_same_in_json_as_in_the_database() {
+        use AuditPurpose::*;
+        for purpose in [
+            Answer,
+            Title,
+            Summary,
+            Run,
+            DocumentSummary,
+            Translation,
+            Api,
+            DocumentAnswer,
+            QueryRewrite,
+            Workflow,
+            Generate,
+            ToolCall,
+            Other,
+        ] {
+            let json = serde_json::to_value(purpose).unwrap();
+            assert_eq!(json, purpose.as_str(), "{purpose:?}");
+            assert_eq!(AuditPurpose::parse(purpose.as_str()), purpose);
+        }
+    }
 
     #[test]
     fn speeds_come_from_the_recent_finished_generations_of_each_model() {

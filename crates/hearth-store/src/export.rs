@@ -139,6 +139,9 @@ pub struct ExportedMessage {
     /// How long it thought, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_ms: Option<u32>,
+    /// The tools the answer called, with the user's decisions and the results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<Vec<crate::types::ToolCallRecord>>,
 }
 
 impl ExportedConversation {
@@ -181,6 +184,7 @@ impl From<Message> for ExportedMessage {
             sources: None,
             reasoning: m.reasoning,
             reasoning_ms: m.reasoning_ms,
+            tool_calls: m.tool_calls,
         }
     }
 }

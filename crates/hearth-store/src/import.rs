@@ -325,6 +325,13 @@ fn validate_conversation(c: &ExportedConversation, owner: &HashMap<&str, &str>) 
             place,
             limits::check_opt_len("thinking", m.reasoning.as_deref(), MAX_TEXT_BYTES),
         )?;
+        if let Some(calls) = &m.tool_calls {
+            let text = serde_json::to_string(calls).unwrap_or_default();
+            at(
+                place,
+                limits::check_len("tool calls", &text, MAX_TEXT_BYTES),
+            )?;
+        }
         if let Some(sources) = &m.sources {
             if !sources.is_array() {
                 return Err(StoreError::import(format!(
@@ -492,8 +499,8 @@ fn insert(tx: &Transaction<'_>, doc: &ExportDocument, mode: ImportMode) -> Resul
         let mut stmt = tx.prepare_cached(
             "INSERT INTO messages (id, conversation_id, parent_id, role, kind, content, state, \
              error, model, token_count, created_at, updated_at, provider, reasoning, \
-             reasoning_ms) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             reasoning_ms, tool_calls) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?;
         for i in parent_first(c) {
             let m = &c.messages[i];
@@ -513,6 +520,9 @@ fn insert(tx: &Transaction<'_>, doc: &ExportDocument, mode: ImportMode) -> Resul
                 m.provider,
                 m.reasoning,
                 m.reasoning_ms,
+                m.tool_calls
+                    .as_ref()
+                    .map(|calls| serde_json::to_string(calls).unwrap_or_default()),
             ])?;
         }
         for m in c.messages.iter().filter(|m| m.sources.is_some()) {

@@ -71,6 +71,6 @@ pub use summaries::ContextSummary;
 pub use types::{
     Conversation, ConversationFilter, ConversationId, ConversationSettings, Message, MessageFinish,
     MessageId, MessageKind, MessageState, NewConversation, NewMessage, NewPersona, Persona,
-    PersonaId, Role, Siblings, TitleSource,
+    PersonaId, Role, Siblings, TitleSource, ToolApproval, ToolCallRecord, ToolCallStatus,
 };
 pub use workflows::{RunState, SavedDefinition, SavedKind, WorkflowRun, MAX_RUN_RESULTS_BYTES};

@@ -136,6 +136,9 @@ fn render_message(m: &Message, out: &mut String) {
     if let Some(thinking) = m.reasoning.as_deref().filter(|t| !t.trim().is_empty()) {
         render_thinking(thinking, m.reasoning_ms, out);
     }
+    for call in m.tool_calls.iter().flatten() {
+        render_tool_call(call, out);
+    }
     if !m.content.trim().is_empty() {
         let _ = writeln!(out, "{}\n", m.content.trim_end());
     }
@@ -170,6 +173,31 @@ fn render_thinking(thinking: &str, ms: Option<u32>, out: &mut String) {
         out,
         "<details>\n<summary>{summary}</summary>\n\n{text}\n\n</details>\n"
     );
+}
+
+/// A tool call: the tool and what was decided on one line, the arguments and the
+/// result folded. Both are the model's and the tool's text, so `</details>` is escaped.
+fn render_tool_call(call: &crate::types::ToolCallRecord, out: &mut String) {
+    use crate::types::ToolCallStatus;
+    let status = match call.status {
+        ToolCallStatus::Pending => "waiting for approval",
+        ToolCallStatus::Running => "running",
+        ToolCallStatus::Done => "done",
+        ToolCallStatus::Failed => "failed",
+        ToolCallStatus::Declined => "declined",
+    };
+    let arguments = serde_json::to_string_pretty(&call.arguments).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "<details>\n<summary>Tool call: {} · {} ({status})</summary>\n\n```json\n{}\n```\n",
+        call.server.replace(['\n', '\r', '<'], " "),
+        call.tool.replace(['\n', '\r', '<'], " "),
+        escape_details_end(&arguments)
+    );
+    if let Some(result) = call.result.as_deref() {
+        let _ = writeln!(out, "{}\n", escape_details_end(result.trim()));
+    }
+    let _ = writeln!(out, "</details>\n");
 }
 
 /// "12 s", "1 min 5 s": how long a model thought.

@@ -21,12 +21,13 @@ use crate::owner;
 use crate::store::{now_ms, Store};
 use crate::types::{
     ConversationId, Message, MessageFinish, MessageId, MessageState, NewMessage, Siblings,
+    ToolCallRecord,
 };
 
 /// The columns [`message_from_row`] reads, for a query over `messages m`.
 pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.parent_id, m.role, \
     m.kind, m.content, m.state, m.error, m.model, m.token_count, m.created_at, m.updated_at, m.provider, \
-    m.reasoning, m.reasoning_ms";
+    m.reasoning, m.reasoning_ms, m.tool_calls";
 
 /// Deeper than any real conversation; stops a walk if a hand-edited file made a loop.
 const MAX_DEPTH: i64 = 1_000_000;
@@ -48,7 +49,21 @@ pub(crate) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         provider: row.get(12)?,
         reasoning: row.get(13)?,
         reasoning_ms: row.get(14)?,
+        tool_calls: tool_calls_from_sql(row.get(15)?),
     })
+}
+
+/// The stored calls; text a newer or hand-edited database holds in another shape is
+/// left out rather than failing the whole message.
+fn tool_calls_from_sql(text: Option<String>) -> Option<Vec<ToolCallRecord>> {
+    let text = text?;
+    match serde_json::from_str(&text) {
+        Ok(calls) => Some(calls),
+        Err(e) => {
+            tracing::warn!(error = %e, "a message's tool calls could not be read");
+            None
+        }
+    }
 }
 
 pub(crate) fn load_message(conn: &Connection, id: &MessageId) -> Result<Message> {
@@ -273,6 +288,26 @@ impl Store {
                      WHERE id = ?1 AND state = 'streaming'",
                 )?
                 .execute(params![id, content, state, now_ms(), reasoning])?;
+            if changed == 0 {
+                return Err(not_streaming(tx, id));
+            }
+            Ok(())
+        })
+    }
+
+    /// Saves the tool calls of an answer that is streaming (each change of a call's
+    /// state is committed, so a crash while a tool runs keeps what was decided).
+    pub fn set_tool_calls(&self, id: &MessageId, calls: &[ToolCallRecord]) -> Result<()> {
+        let json = serde_json::to_string(calls)
+            .map_err(|e| StoreError::invalid("tool calls", e.to_string()))?;
+        limits::check_len("tool calls", &json, MAX_TEXT_BYTES)?;
+        self.write(|tx| {
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE messages SET tool_calls = ?2, updated_at = ?3 \
+                     WHERE id = ?1 AND state = 'streaming'",
+                )?
+                .execute(params![id, json, now_ms()])?;
             if changed == 0 {
                 return Err(not_streaming(tx, id));
             }

@@ -683,6 +683,13 @@ CREATE INDEX audit_log_created ON audit_log(created_at);
 CREATE INDEX audit_log_provider ON audit_log(provider, created_at);
 "#;
 
+/// Version 17: the tool calls an answer made (a JSON array: each call's arguments, the
+/// user's decision and the tool's result), kept on the answer they belong to.
+const V17_MESSAGE_TOOL_CALLS: &str = r#"
+ALTER TABLE messages ADD COLUMN tool_calls TEXT
+    CHECK (tool_calls IS NULL OR json_valid(tool_calls));
+"#;
+
 /// Every migration in order; migration `i` takes the database to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
     V1_CORE,
@@ -701,6 +708,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     V14_WRITER_OWNERS,
     V15_REASONING,
     V16_TOOL_CALLS,
+    V17_MESSAGE_TOOL_CALLS,
 ];
 
 /// The schema version this code writes.

@@ -265,6 +265,70 @@ pub struct Message {
     /// last.
     #[serde(default)]
     pub reasoning_ms: Option<u32>,
+    /// The tools the model called while writing this answer, in order, with the user's
+    /// decision on each and what each returned; `None` when it called none.
+    #[serde(default)]
+    pub tool_calls: Option<Vec<ToolCallRecord>>,
+}
+
+/// Where a tool call the model asked for stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolCallStatus {
+    /// Waiting for the user's decision.
+    Pending,
+    /// Allowed, and the tool is running.
+    Running,
+    /// The tool answered; `result` is its text.
+    Done,
+    /// The call failed or the tool said it failed; `result` says why.
+    Failed,
+    /// The user (or the conversation's "never" for this tool) refused it; it did not run.
+    Declined,
+}
+
+/// How a tool call was decided: once by the user, or by the conversation's standing
+/// choice for that tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolApproval {
+    /// Allowed this one time.
+    Once,
+    /// Allowed, now and for later calls of this tool in the conversation.
+    Always,
+    /// Refused, now and for later calls of this tool in the conversation.
+    Never,
+}
+
+/// One tool call in an answer: what the model asked for, what the user decided, and
+/// what the tool returned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCallRecord {
+    /// Unique within the answer; the model's `tool` turn names it.
+    pub id: String,
+    /// Which pass of the model made the call: 0 for the first, 1 after the first
+    /// results came back, and so on.
+    pub round: u32,
+    /// The name the model called (`server__tool`).
+    pub name: String,
+    /// The MCP server, as named in the settings.
+    pub server: String,
+    /// The tool's name on that server.
+    pub tool: String,
+    /// The arguments as the model wrote them.
+    pub arguments: serde_json::Value,
+    pub status: ToolCallStatus,
+    #[serde(default)]
+    pub approval: Option<ToolApproval>,
+    /// The tool's text (capped by the MCP client), or why the call failed.
+    #[serde(default)]
+    pub result: Option<String>,
+    /// The tool said it failed, or the call could not be made.
+    #[serde(default)]
+    pub is_error: bool,
+    /// What the model wrote before its calls in this round (on the round's first call).
+    #[serde(default)]
+    pub preamble: Option<String>,
 }
 
 /// A message to add. Editing a question or regenerating an answer is adding a message with

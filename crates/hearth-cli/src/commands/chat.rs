@@ -1,6 +1,7 @@
 //! `hearth chat`: an interactive conversation on the terminal, saved as it goes.
 //! Lines starting with `/` are commands; Ctrl-C stops the answer being written;
-//! Ctrl-D or /exit quits.
+//! Ctrl-D or /exit quits. A tool call the model asks for (see `hearth mcp`) is shown
+//! with its arguments and runs only when the user allows it on the next line.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -9,6 +10,7 @@ use hearth_core::{Hearth, TurnEvent};
 use hearth_llm::GenerationOptions;
 use hearth_store::{
     Conversation, ConversationFilter, ConversationId, ConversationSettings, MessageState, Role,
+    ToolApproval, ToolCallRecord, ToolCallStatus,
 };
 
 use super::{apply_sampling, apply_thinking, spinner, ThinkingOutput};
@@ -109,15 +111,12 @@ pub fn run(args: ChatArgs) -> anyhow::Result<i32> {
         thinking: args.thinking,
     };
 
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
     loop {
         if interactive {
             eprint!(">>> ");
             let _ = std::io::stderr().flush();
         }
-        let Some(line) = lines.next() else { break };
-        let line = line?;
+        let Some(line) = read_line()? else { break };
         let input = line.trim();
         if input.is_empty() {
             continue;
@@ -154,6 +153,36 @@ fn latest(hearth: &Hearth) -> anyhow::Result<Conversation> {
         .context("there is no saved conversation to continue; start one with `hearth chat`")
 }
 
+/// The next line of input, or `None` at its end. Stdin is locked per line, so the
+/// approval of a tool call can read the line after a question.
+fn read_line() -> std::io::Result<Option<String>> {
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line)? {
+        0 => Ok(None),
+        _ => Ok(Some(line.trim_end_matches(['\n', '\r']).to_owned())),
+    }
+}
+
+/// Shows a call the model asks for and reads the user's decision: `o`nce, `a`lways
+/// (for this tool in this conversation), or anything else, which refuses it now and
+/// later in this conversation, as the UI's Deny does: a call the user never allowed
+/// is not asked about again.
+fn ask_approval(call: &ToolCallRecord) -> ToolApproval {
+    let arguments = serde_json::to_string_pretty(&call.arguments).unwrap_or_default();
+    eprintln!(
+        "\nThe model asks to call {} · {} with:\n{arguments}",
+        call.server, call.tool
+    );
+    eprint!("Allow it? [o]nce, [a]lways in this conversation, [n]o / never: ");
+    let _ = std::io::stderr().flush();
+    let answer = read_line().ok().flatten().unwrap_or_default();
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "o" | "once" | "y" | "yes" => ToolApproval::Once,
+        "a" | "always" => ToolApproval::Always,
+        _ => ToolApproval::Never,
+    }
+}
+
 enum Flow {
     Continue,
     Quit,
@@ -178,6 +207,10 @@ impl Chat<'_> {
                     eprintln!("(earlier messages were summarized to fit the model's context)")
                 }
                 Some(TurnEvent::Reasoning { text }) => thinking.thinking(&text),
+                Some(TurnEvent::ToolCall { call }) => {
+                    thinking.close();
+                    self.tool_call(&turn, &call);
+                }
                 Some(TurnEvent::Delta { text }) => {
                     thinking.close();
                     let _ = stdout.write_all(text.as_bytes());
@@ -206,6 +239,35 @@ impl Chat<'_> {
             }
             Ok(_) => {}
             Err(e) => eprintln!("error: {e:#}"),
+        }
+    }
+
+    /// A call's progress on stderr; a pending one waits for the user's decision.
+    fn tool_call(&self, turn: &hearth_core::ChatTurn, call: &ToolCallRecord) {
+        match call.status {
+            ToolCallStatus::Pending => {
+                let approval = ask_approval(call);
+                if let Err(e) = self
+                    .hearth
+                    .decide_tool_call(&turn.answer_id, &call.id, approval)
+                {
+                    eprintln!("error: {e}");
+                }
+            }
+            ToolCallStatus::Running => eprintln!("(running {} · {})", call.server, call.tool),
+            ToolCallStatus::Done => eprintln!(
+                "({} · {} answered, {} bytes)",
+                call.server,
+                call.tool,
+                call.result.as_deref().map_or(0, str::len)
+            ),
+            ToolCallStatus::Failed => eprintln!(
+                "({} · {} failed: {})",
+                call.server,
+                call.tool,
+                call.result.as_deref().unwrap_or("no reason given")
+            ),
+            ToolCallStatus::Declined => eprintln!("(declined {} · {})", call.server, call.tool),
         }
     }
 

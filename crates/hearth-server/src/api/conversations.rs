@@ -18,7 +18,7 @@ use hearth_core::{ChatTurn, TurnEvent};
 use hearth_llm::GenerationOptions;
 use hearth_store::{
     ContextSummary, Conversation, ConversationFilter, ConversationId, ConversationSettings,
-    Message, MessageId, PersonaId,
+    Message, MessageId, PersonaId, ToolApproval,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -441,6 +441,35 @@ pub async fn edit(
     .await
 }
 
+/// The user's decision on a tool call an answer waits on.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolDecisionBody {
+    /// `once` runs this call; `always` runs it and later calls of the tool in this
+    /// conversation without asking; `never` refuses it now and later.
+    #[schema(value_type = String, example = "once")]
+    pub decision: ToolApproval,
+}
+
+#[utoipa::path(post, path = "/api/messages/{id}/tool-calls/{call}", tag = "conversations",
+    params(("id" = String, Path, description = "The answer that waits"),
+           ("call" = String, Path, description = "The call's id, from its tool_call event")),
+    request_body = ToolDecisionBody,
+    responses((status = 204, description = "Decided; the answer goes on"),
+              (status = 404, description = "No such call waits (NO_PENDING_TOOL_CALL)")),
+    security(("bearer" = [])))]
+pub async fn decide_tool_call(
+    State(state): State<AppState>,
+    Path((id, call)): Path<(String, String)>,
+    ValidJson(body): ValidJson<ToolDecisionBody>,
+) -> ApiResult<StatusCode> {
+    blocking(&state, move |hearth| {
+        hearth.decide_tool_call(&MessageId::from(id), &call, body.decision)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 impl SendBody {
     /// The message, refused when there is nothing in it.
     fn content(&self) -> ApiResult<String> {
@@ -492,6 +521,7 @@ fn stream_turn(state: &AppState, turn: ChatTurn) -> Response {
                 TurnEvent::Folded { .. } => ("folded", false),
                 TurnEvent::Delta { .. } => ("delta", false),
                 TurnEvent::Reasoning { .. } => ("reasoning", false),
+                TurnEvent::ToolCall { .. } => ("tool_call", false),
                 TurnEvent::Finished { .. } => ("finished", true),
             };
             forward.send(name, &event);

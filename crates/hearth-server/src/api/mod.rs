@@ -50,6 +50,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/conversations/{id}/branch", post(c::switch_branch))
         .route("/api/messages/{id}/regenerate", post(c::regenerate))
         .route("/api/messages/{id}/edit", post(c::edit))
+        .route(
+            "/api/messages/{id}/tool-calls/{call}",
+            post(c::decide_tool_call),
+        )
         .route("/api/search", get(history::search))
         .route("/api/audit", get(history::audit))
         .route("/api/export", get(history::export))
