@@ -778,6 +778,18 @@ await test(TOOL_TEST, async () => {
     // The call is in the audit log.
     const audit = await apiGet("/api/audit", chat);
     assert.ok(audit.some((r) => r.purpose === "tool_call"), `no tool_call record in the audit log: ${JSON.stringify(audit)}`);
+
+    // The conversation can stop offering tools; the switch is kept with it.
+    const toolsSwitch = chat.getByRole("checkbox", { name: "Tools" });
+    assert.equal(await toolsSwitch.isChecked(), true);
+    await toolsSwitch.uncheck();
+    const conversationId = chat.url().split("#/chat/")[1];
+    for (let i = 0; ; i++) {
+      const view = await apiGet(`/api/conversations/${conversationId}`, chat);
+      if (view.conversation.settings?.tools === false) break;
+      assert.ok(i < 100, `the tools switch was not kept: ${JSON.stringify(view.conversation.settings)}`);
+      await chat.waitForTimeout(100);
+    }
   } catch (error) {
     await chat?.screenshot({ path: join(shots, "failed-tool-call.png"), fullPage: true }).catch(() => {});
     throw error;

@@ -173,6 +173,8 @@ export interface ConversationView {
   sources?: Record<string, AskSource[]>;
   /** Whether the conversation's model thinks, and can be told not to. */
   thinking?: ThinkingSupport;
+  /** MCP tool servers that are on; their tools are offered unless `settings.tools` is false. */
+  tool_servers?: number;
 }
 
 export interface SearchHit {
@@ -598,6 +600,8 @@ export class Api {
       adapter?: { path: string; scale?: number };
       /** A reasoning model's thinking for this conversation: on, off, or the model's default. */
       thinking?: ThinkingMode;
+      /** Offer the MCP servers' tools to this conversation's model (each call still asks). */
+      tools?: boolean;
     },
   ) {
     return this.transport.request<Conversation>("PATCH", `/api/conversations/${encodeURIComponent(id)}`, change);

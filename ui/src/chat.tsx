@@ -214,6 +214,18 @@ export function ChatPage({ id }: { id?: string }) {
     }
   };
 
+  // Tools are offered unless the conversation turned them off.
+  const toolsOn = view?.conversation.settings?.tools !== false;
+  const changeTools = async (on: boolean) => {
+    if (!id) return;
+    try {
+      await api.changeConversation(id, { tools: on });
+      await load(id);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
   const changeModel = async (value: string) => {
     setModel(value);
     if (id) await api.changeConversation(id, { model: value }).catch(setError);
@@ -234,6 +246,11 @@ export function ChatPage({ id }: { id?: string }) {
         </label>
         {id && view?.thinking?.thinking_switch && (
           <ThinkingSwitch value={typeof thinkingSetting === "boolean" ? thinkingSetting : undefined} disabled={!!live} onChange={changeThinking} />
+        )}
+        {id && (view?.tool_servers ?? 0) > 0 && (
+          <label title="Offer the tools of your MCP servers to the model; every call still asks you first">
+            <input type="checkbox" checked={toolsOn} disabled={!!live} onChange={(e) => changeTools((e.target as HTMLInputElement).checked)} /> Tools
+          </label>
         )}
         {id && collections.length > 0 && (
           <label>

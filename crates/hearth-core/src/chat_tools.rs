@@ -321,14 +321,7 @@ impl ToolLoop {
         }
         self.prompt.push(ChatMessage {
             reasoning: completion.reasoning.clone().filter(|r| !r.is_empty()),
-            tool_calls: self.calls[first..]
-                .iter()
-                .map(|c| hearth_llm::ToolCall {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    arguments: c.arguments.clone(),
-                })
-                .collect(),
+            tool_calls: self.calls[first..].iter().map(model_call).collect(),
             ..ChatMessage::assistant(completion.text.clone())
         });
         for call in &self.calls[first..] {
@@ -487,6 +480,15 @@ impl ToolLoop {
     }
 }
 
+/// A stored call as the model made it, for its assistant turn.
+fn model_call(call: &ToolCallRecord) -> hearth_llm::ToolCall {
+    hearth_llm::ToolCall {
+        id: call.id.clone(),
+        name: call.name.clone(),
+        arguments: call.arguments.clone(),
+    }
+}
+
 /// The `tool` turn that gives a call's outcome back to the model.
 fn tool_message(call: &ToolCallRecord) -> ChatMessage {
     let content = match call.status {
@@ -513,14 +515,7 @@ pub(crate) fn replay_tool_rounds(calls: &[ToolCallRecord], messages: &mut Vec<Ch
             .and_then(|c| c.preamble.clone())
             .unwrap_or_default();
         messages.push(ChatMessage {
-            tool_calls: in_round
-                .iter()
-                .map(|c| hearth_llm::ToolCall {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    arguments: c.arguments.clone(),
-                })
-                .collect(),
+            tool_calls: in_round.iter().copied().map(model_call).collect(),
             ..ChatMessage::assistant(preamble)
         });
         for call in in_round {

@@ -563,7 +563,24 @@ fn reasoning_budget_makes_the_engine_close_the_thinking() {
         "closed once: {:?}",
         budgeted.text
     );
-    // The written marker's tokens count as generated ones.
-    assert_eq!(budgeted.completion_tokens, 24);
-    assert_eq!(budgeted.stop_reason, StopReason::MaxTokens);
+    // The written marker's tokens count as generated ones: six thought, the marker,
+    // then what the model wrote after it (SmolLM2 may end there: it does not think).
+    let marker = engine.count_tokens("</think>").unwrap();
+    let after_tokens = engine.count_tokens(after).unwrap();
+    assert!(
+        budgeted.completion_tokens >= 6 + marker,
+        "{} tokens for {:?}",
+        budgeted.completion_tokens,
+        budgeted.text
+    );
+    match budgeted.stop_reason {
+        StopReason::MaxTokens => assert_eq!(budgeted.completion_tokens, 24),
+        StopReason::EndOfGeneration => assert!(
+            budgeted.completion_tokens <= 6 + marker + after_tokens + 1,
+            "{} tokens for {:?}",
+            budgeted.completion_tokens,
+            budgeted.text
+        ),
+        other => panic!("stopped by {other:?}: {:?}", budgeted.text),
+    }
 }

@@ -1016,7 +1016,8 @@ mod tests {
              DROP TRIGGER messages_unspaced_insert; DROP TRIGGER messages_unspaced_delete; \
              DROP TRIGGER messages_unspaced_update; DROP TABLE messages_unspaced; \
              ALTER TABLE messages DROP COLUMN reasoning; \
-             ALTER TABLE messages DROP COLUMN reasoning_ms;",
+             ALTER TABLE messages DROP COLUMN reasoning_ms; \
+             ALTER TABLE messages DROP COLUMN tool_calls;",
         )
         .unwrap();
         conn.execute_batch(V2_SEARCH).unwrap();

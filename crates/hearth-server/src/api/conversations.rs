@@ -125,6 +125,9 @@ pub struct ConversationView {
     /// setting is `conversation.settings.thinking`.
     #[schema(value_type = Object)]
     pub thinking: hearth_llm::ThinkingSupport,
+    /// How many MCP tool servers are on: their tools are offered to models that can
+    /// call them unless `conversation.settings.tools` is false.
+    pub tool_servers: usize,
 }
 
 #[utoipa::path(get, path = "/api/conversations/{id}", tag = "conversations",
@@ -168,6 +171,7 @@ pub async fn open(
             .map(|(message, sources)| (message.to_string(), sources))
             .collect();
         let thinking = hearth.thinking_support(conversation.model.as_deref());
+        let tool_servers = hearth.mcp_servers().iter().filter(|s| s.enabled).count();
         Ok(ConversationView {
             conversation,
             messages,
@@ -175,6 +179,7 @@ pub async fn open(
             summaries,
             sources,
             thinking,
+            tool_servers,
         })
     })
     .await
@@ -199,6 +204,9 @@ pub struct ConversationChange {
     /// A reasoning model's thinking for this conversation's answers: "on", "off", or
     /// "default" (the model's own; templates without a switch always do their default).
     pub thinking: Option<String>,
+    /// Offers the MCP servers' tools to this conversation's model (true, the default)
+    /// or not (false). Each call still needs the user's approval.
+    pub tools: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -286,6 +294,9 @@ pub async fn change(
         }
         if let Some(thinking) = thinking {
             hearth.set_conversation_thinking(&id, thinking)?;
+        }
+        if let Some(tools) = change.tools {
+            hearth.set_conversation_tools(&id, tools)?;
         }
         Ok(store.conversation(&id)?)
     })
