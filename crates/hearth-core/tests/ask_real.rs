@@ -484,6 +484,31 @@ fn a_conversation_attached_to_a_collection_answers_from_it_and_keeps_its_sources
         rewrites + 1
     );
 
+    // Small talk first, then the documents: SmolLM2's rewrite of the question echoes
+    // its own greeting, and the question as asked still finds the passage.
+    let chatty = hearth.new_conversation(None, None).unwrap();
+    turn(&hearth, &chatty.id, "Hello");
+    hearth
+        .attach_collection(&chatty.id, Some("Kitchen"))
+        .unwrap();
+    let answer = turn(
+        &hearth,
+        &chatty.id,
+        "At what temperature should I bake the sourdough loaf?",
+    );
+    let sources = hearth.store().message_sources(&chatty.id).unwrap();
+    let (_, list) = sources
+        .iter()
+        .find(|(id, _)| *id == answer.id)
+        .expect("sources stored");
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["label"].as_str().unwrap_or("").starts_with("bread.md")),
+        "{list}"
+    );
+
     // Nothing relevant: the stored answer says so and no model wrote it.
     let answers = answers_audited(&hearth, AuditPurpose::Answer);
     let nothing = turn(

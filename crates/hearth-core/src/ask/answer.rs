@@ -89,7 +89,7 @@ impl Hearth {
         } else {
             self.standalone_question(model, &options.history, question)?
         };
-        let found = self.retrieve(&query, &options.retrieval)?;
+        let found = self.retrieve_both(&query, question, &options.retrieval)?;
         if found.is_empty() {
             let names: Vec<String> = collections.iter().map(|c| c.name.clone()).collect();
             return Ok(AskReply::NothingRelevant {
@@ -118,6 +118,35 @@ impl Hearth {
             sources,
             generation,
         })
+    }
+
+    /// The passages for a follow-up: those found for its standalone rewrite and for the
+    /// question as asked, best score first. A small model's rewrite can miss the point
+    /// (SmolLM2 may echo its last answer), and then the question itself still finds
+    /// what it is about; a good rewrite adds what the question only referred to.
+    fn retrieve_both(
+        &self,
+        rewritten: &str,
+        question: &str,
+        options: &RetrievalOptions,
+    ) -> Result<Vec<RetrievedPassage>> {
+        let mut found = self.retrieve(rewritten, options)?;
+        if rewritten == question {
+            return Ok(found);
+        }
+        for passage in self.retrieve(question, options)? {
+            match found
+                .iter_mut()
+                .find(|f| f.passage.id == passage.passage.id)
+            {
+                Some(known) if known.score >= passage.score => {}
+                Some(known) => *known = passage,
+                None => found.push(passage),
+            }
+        }
+        found.sort_by(|a, b| b.score.total_cmp(&a.score));
+        found.truncate(options.limit.max(1));
+        Ok(found)
     }
 
     /// The last question rewritten to stand alone, by the chat model (greedy, one line).
@@ -326,7 +355,7 @@ impl Hearth {
             collections: vec![collection.to_owned()],
             ..RetrievalOptions::default()
         };
-        let found = self.retrieve(&query, &options)?;
+        let found = self.retrieve_both(&query, &question, &options)?;
         if found.is_empty() {
             return Ok(Grounded::NothingRelevant {
                 message: nothing_found(&[collection.to_owned()]),
