@@ -130,7 +130,9 @@ function watch(page) {
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("console", (message) => {
     if (message.type() !== "error" || expectedErrors.some((p) => p.test(message.text()))) return;
-    problems.push(`console error: ${message.text()}`);
+    // Which test and which address: "Failed to load resource" names neither.
+    const where = message.location()?.url;
+    problems.push(`console error in "${names.at(-1)}": ${message.text()}${where ? ` (${where})` : ""}`);
   });
   page.on("dialog", async (dialog) => {
     // confirm() for deleting is expected; any alert/prompt means injected script ran.
@@ -681,7 +683,8 @@ await test("a reasoning model's thinking is folded above its answer and searched
   await page.locator("text=Saved.").waitFor();
   assert.deepEqual(await search("spell"), ["e2e-thinking-a"]);
   await page.fill("#history-search", "spell");
-  const hit = page.locator(".hits .hit").first();
+  // The list may still show an earlier search's hits until this one's arrive.
+  const hit = page.locator(".hits .hit", { hasText: "spell" }).first();
   await hit.waitFor();
   assert.match(await hit.innerHTML(), /<mark>spell<\/mark>/);
   await setting.uncheck();
