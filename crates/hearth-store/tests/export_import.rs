@@ -1083,3 +1083,90 @@ fn reasoning_travels_with_its_answer() {
         "thinking",
     );
 }
+
+/// The tool calls an answer made (arguments, the user's decision, the result) are part of
+/// it: stored while the answer streams, exported in JSON and as folded Markdown, and
+/// imported exactly.
+#[test]
+fn tool_calls_travel_with_their_answer() {
+    use hearth_store::{ToolApproval, ToolCallRecord, ToolCallStatus};
+    let source = Store::open_in_memory().unwrap();
+    let c = source
+        .create_conversation(NewConversation {
+            title: Some("Notes".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let q = source
+        .add_message(&c.id, NewMessage::user(None, "What do my notes say?"))
+        .unwrap();
+    let a = source
+        .add_message(
+            &c.id,
+            NewMessage::assistant_streaming(Some(q.id.clone()), Some("qwen".into())),
+        )
+        .unwrap();
+    let call = ToolCallRecord {
+        id: "call_0".into(),
+        round: 0,
+        name: "files__read_text_file".into(),
+        server: "files".into(),
+        tool: "read_text_file".into(),
+        arguments: json!({"path": "/home/me/notes.txt"}),
+        status: ToolCallStatus::Done,
+        approval: Some(ToolApproval::Once),
+        result: Some("Feed the cat at seven.".into()),
+        is_error: false,
+        preamble: None,
+    };
+    source
+        .set_tool_calls(&a.id, std::slice::from_ref(&call))
+        .unwrap();
+    source
+        .finish_message(
+            &a.id,
+            &MessageFinish {
+                content: "They say to feed the cat at seven.".into(),
+                state: MessageState::Done,
+                error: None,
+                token_count: Some(20),
+                reasoning: None,
+                reasoning_ms: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        source.message(&a.id).unwrap().tool_calls,
+        Some(vec![call.clone()])
+    );
+    // A finished answer's calls are not rewritten.
+    assert!(source.set_tool_calls(&a.id, &[]).is_err());
+
+    let doc = source.export_json(&ExportScope::All).unwrap();
+    let text = doc.to_json().unwrap();
+    let value: Value = serde_json::from_str(&text).unwrap();
+    let exported = &value["conversations"][0]["messages"][1]["tool_calls"][0];
+    assert_eq!(exported["status"], "done");
+    assert_eq!(exported["approval"], "once");
+    assert_eq!(exported["arguments"]["path"], "/home/me/notes.txt");
+    assert!(value["conversations"][0]["messages"][0]
+        .get("tool_calls")
+        .is_none());
+
+    let markdown = source
+        .export_markdown(&ExportScope::Conversation(c.id.clone()))
+        .unwrap();
+    assert!(
+        markdown.contains("<summary>Tool call: files · read_text_file (done)</summary>"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("Feed the cat at seven."), "{markdown}");
+
+    let target = Store::open_in_memory().unwrap();
+    target
+        .import_json(text.as_bytes(), &ImportOptions::default())
+        .unwrap();
+    let mut back = target.export_json(&ExportScope::All).unwrap();
+    back.exported_at = doc.exported_at;
+    assert_eq!(back, doc);
+}
