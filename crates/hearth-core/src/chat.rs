@@ -257,6 +257,20 @@ impl Hearth {
             )
         };
         let engine = audited(AuditPurpose::Answer)?;
+        let info = engine.info();
+        // MCP tools, for a model that can call them, offered before the prompt is fitted:
+        // the template writes their descriptions into it. A server that cannot be used is
+        // reported in the log and leaves the answer without tools, not without an answer.
+        let offered = match self.conversation_tools(&details, &info, &options) {
+            Ok(offered) => offered,
+            Err(e) => {
+                tracing::warn!(error = %e, "the answer is offered no tools");
+                None
+            }
+        };
+        if let Some(tools) = &offered {
+            tools.offer(&mut options);
+        }
         let fitted = fit_prompt(
             &self.store,
             audited(AuditPurpose::Summary)?.as_ref(),
@@ -288,19 +302,6 @@ impl Hearth {
                     return self.answer_without_model(conversation, question, message);
                 }
             }
-        }
-        let info = engine.info();
-        // MCP tools, for a model that can call them. A server that cannot be used is
-        // reported in the log and leaves the answer without tools, not without an answer.
-        let offered = match self.conversation_tools(&details, &info, &options) {
-            Ok(offered) => offered,
-            Err(e) => {
-                tracing::warn!(error = %e, "the answer is offered no tools");
-                None
-            }
-        };
-        if let Some(tools) = &offered {
-            tools.offer(&mut options);
         }
         let answer = self.store.add_message(
             conversation,

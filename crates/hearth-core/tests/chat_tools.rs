@@ -70,12 +70,16 @@ fn everything_entry() -> PathBuf {
 
 /// A Hearth on the fake with `template`, and the everything server saved (on).
 fn fixture_with_template(template: String) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
     // Tool schemas make the system prompt long; a byte is a token to the fake.
+    fixture_with(template, 65_536)
+}
+
+fn fixture_with(template: String, context_length: u32) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
     let fake = Arc::new(
         FakeEngine::new()
             .with_template(template)
-            .with_context_length(65_536),
+            .with_context_length(context_length),
     );
     let hearth = Hearth::open(OpenOptions {
         paths: Paths::under(dir.path()),
@@ -707,4 +711,58 @@ fn streaming_without_anyone_to_ask_declines_the_call() {
         .settings;
     assert!(settings.get(TOOL_APPROVALS_KEY).is_none(), "{settings}");
     assert_eq!(f.tool_call_records(&conversation), 0);
+}
+
+/// The tools' descriptions are part of the prompt the conversation must fit: a history
+/// that fits beside the question alone, but not beside the tools too, is folded first.
+#[test]
+fn the_tools_descriptions_count_when_the_conversation_is_fitted() {
+    let template = transcripts::chat_template(QWEN25).unwrap_or_else(|e| panic!("{e}"));
+    // How long a first prompt is with the tools described.
+    let measure = fixture_with_template(template.clone());
+    let conversation = measure.conversation();
+    let turn = measure.ask(&conversation, "Hi");
+    let first = measure.request();
+    let with_tools = prompt_of(&first.request).len();
+    say(first, &["Hello."]);
+    finish(&turn);
+
+    // Room for that, the answer (256) and a little more, not for a long earlier answer.
+    let context = with_tools + 256 + 400;
+    let f = fixture_with(template, context as u32);
+    let conversation = f.conversation();
+    let turn = f.ask(&conversation, "Hi");
+    say(f.request(), &[&"All about herons. ".repeat(100)]);
+    finish(&turn);
+    // The earlier turn is summarised while the question is sent (the scripted reply),
+    // then the answer is asked for.
+    let before = f.fake.received().len();
+    f.fake.reply_with(["We talked about herons."]);
+    let turn = f.ask(&conversation, "Next?");
+    let summary = &f.fake.received()[before];
+    assert!(
+        summary.options.tools.is_empty(),
+        "the summary was offered tools"
+    );
+    let answer = f.request();
+    assert!(!answer.request.options.tools.is_empty());
+    let prompt = prompt_of(&answer.request).len();
+    assert!(
+        prompt + 256 <= context,
+        "a prompt of {prompt} tokens for a context of {context}"
+    );
+    say(answer, &["More herons."]);
+    finish_folded(&turn);
+}
+
+/// [`finish`] for a turn that folded its history first.
+fn finish_folded(turn: &ChatTurn) -> Message {
+    loop {
+        match turn.next_event() {
+            Some(TurnEvent::Finished { message }) => return message,
+            Some(TurnEvent::ToolCall { call }) => panic!("an unexpected tool call: {call:?}"),
+            Some(_) => {}
+            None => panic!("the turn ended without its final state"),
+        }
+    }
 }
