@@ -52,6 +52,14 @@ export function ChatPage({ id }: { id?: string }) {
   // The conversation on screen, for work that finishes after the user moved on.
   const shown = useRef(id);
   shown.current = id;
+  // Left the chat page: background looks for a title stop, so nothing asks for a
+  // conversation that "delete everything" on another page may have removed.
+  useEffect(
+    () => () => {
+      shown.current = undefined;
+    },
+    [],
+  );
   const [attachments, setAttachments] = useState<Attachment[]>([]);
   const [choosingPrompt, setChoosingPrompt] = useState(false);
   const attachDocuments = async (sources: { name: string; source: () => Promise<DocumentSource> }[]) => {
