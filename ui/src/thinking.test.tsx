@@ -3,9 +3,9 @@
 // here: the chat page on a scripted transport that replays a recorded Qwen3 answer as
 // the server sends it (`reasoning` events, then `delta`s, then `finished`).
 
-import { afterEach, describe, expect, it } from "vitest";
-import { render, type ComponentChild } from "preact";
+import { describe, expect, it } from "vitest";
 import { act } from "preact/test-utils";
+import { mount, settle, unmount } from "./test-mount";
 import { Api, type ConversationView, type Message } from "./api";
 import { ApiContext } from "./app";
 import { ChatPage } from "./chat";
@@ -19,19 +19,6 @@ const THINKING_PIECES = ["Okay", ",", " the", " user", " is", " asking", " how",
 const ANSWER_PIECES = ["There", " are", " **", "3", "**", " r", "'s", " in", ' "', "str", "aw", "berry", '".'];
 const THINKING = THINKING_PIECES.join("");
 const ANSWER = ANSWER_PIECES.join("");
-
-let host: HTMLElement;
-afterEach(() => {
-  if (host) render(null, host);
-  host?.remove();
-});
-
-function mount(node: ComponentChild): HTMLElement {
-  host = document.createElement("div");
-  document.body.append(host);
-  act(() => render(node, host));
-  return host;
-}
 
 describe("thinking labels", () => {
   it("says how long the model thought", () => {
@@ -148,11 +135,6 @@ function conversationView(): ConversationView {
   };
 }
 
-/** Lets pending promises and Preact's updates run. */
-async function settle() {
-  for (let i = 0; i < 5; i++) await act(async () => {});
-}
-
 describe("ChatPage with a reasoning model", () => {
   it("streams the thinking folded above the answer, then shows it stored with its duration", async () => {
     const view = conversationView();
@@ -222,7 +204,7 @@ describe("ChatPage with a reasoning model", () => {
     expect((page.querySelector('select[aria-label="Thinking"]') as HTMLSelectElement).value).toBe("off");
 
     // A model without a switch shows none.
-    render(null, host);
+    unmount();
     const plain = conversationView();
     plain.thinking = { supports_thinking: true, thinking_switch: false };
     const other = mount(

@@ -3,32 +3,14 @@
 // server-sent-events body the test writes event by event (as `hearth serve` sends them),
 // and each decision is a request the test reads back (method, address, body).
 
-import { afterEach, describe, expect, it } from "vitest";
-import { render, type ComponentChild } from "preact";
+import { describe, expect, it } from "vitest";
 import { act } from "preact/test-utils";
+import { mount, settle, unmount } from "./test-mount";
 import { Api, type ConversationView, type Message, type ToolCallRecord } from "./api";
 import { ApiContext } from "./app";
 import { ChatPage } from "./chat";
 import { HttpTransport } from "./transport";
 import { approvalNote, prettyArguments, ToolCallCard, ToolCalls, toolLabel, withToolCall } from "./tool-calls";
-
-let host: HTMLElement;
-afterEach(() => {
-  if (host) render(null, host);
-  host?.remove();
-});
-
-function mount(node: ComponentChild): HTMLElement {
-  host = document.createElement("div");
-  document.body.append(host);
-  act(() => render(node, host));
-  return host;
-}
-
-/** Lets pending promises and Preact's updates run. */
-async function settle() {
-  for (let i = 0; i < 8; i++) await act(async () => {});
-}
 
 const PATH = "/tmp/hearth-notes/notes.txt";
 const SENTENCE = "The lighthouse keeper feeds the cat at seven.";
@@ -126,7 +108,7 @@ describe("ToolCallCard", () => {
     expect(chosen).toEqual(["once", "always", "never"]);
 
     for (const status of ["running", "done", "failed", "declined"] as const) {
-      render(null, host);
+      unmount();
       const other = mount(<ToolCallCard call={call({ status, approval: "once", result: status === "done" ? SENTENCE : status === "failed" ? "no such file" : null })} onDecide={() => {}} />);
       expect(other.querySelectorAll("button")).toHaveLength(0);
     }
@@ -138,7 +120,7 @@ describe("ToolCallCard", () => {
     expect(page.querySelector(".tool-approval")!.textContent).toBe("Always allowed in this conversation");
     expect(page.querySelector("details")).toBeNull();
 
-    render(null, host);
+    unmount();
     page = mount(<ToolCallCard call={call({ status: "done", approval: "once", result: SENTENCE })} />);
     const details = page.querySelector("details.tool-result") as HTMLDetailsElement;
     expect(details.open).toBe(false);
@@ -148,14 +130,14 @@ describe("ToolCallCard", () => {
     act(() => (details.querySelector("summary") as HTMLElement).click());
     expect(details.open).toBe(true);
 
-    render(null, host);
+    unmount();
     page = mount(<ToolCallCard call={call({ status: "failed", approval: "once", result: "ENOENT: no such file", is_error: true })} />);
     const error = page.querySelector("details.tool-result") as HTMLDetailsElement;
     expect(error.open).toBe(false);
     expect(error.querySelector("summary")!.textContent).toBe("Error");
     expect(error.querySelector("pre")!.textContent).toBe("ENOENT: no such file");
 
-    render(null, host);
+    unmount();
     page = mount(<ToolCallCard call={call({ status: "declined", approval: "never" })} />);
     expect(page.querySelector(".tool-status")!.textContent).toBe("Declined");
     expect(page.querySelector(".tool-approval")!.textContent).toBe("Always denied in this conversation");
@@ -206,8 +188,7 @@ describe("ToolCalls decisions", () => {
       act(() => buttons(page.querySelector('[role="group"]')!)[label].click());
       await settle();
       expect(requests).toEqual([{ url: "/api/messages/a2/tool-calls/call_1", method: "POST", body: { decision } }]);
-      render(null, host);
-      host.remove();
+      unmount();
     }
   });
 

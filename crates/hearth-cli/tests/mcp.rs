@@ -6,22 +6,10 @@
 mod support;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 
 use support::{describe, hearth, text};
-
-fn everything() -> PathBuf {
-    let entry = Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "../../.test-tools/mcp/node_modules/@modelcontextprotocol/server-everything/dist/index.js",
-    );
-    assert!(
-        entry.is_file(),
-        "the MCP test server is not installed ({} is missing): run scripts/fetch-mcp-servers.sh",
-        entry.display()
-    );
-    entry
-}
 
 fn json_of(home: &Path, args: &[&str]) -> serde_json::Value {
     let output = hearth(home).arg("--json").args(args).output().unwrap();
@@ -33,7 +21,7 @@ fn json_of(home: &Path, args: &[&str]) -> serde_json::Value {
 #[test]
 fn a_server_is_added_its_tools_listed_and_a_call_audited() {
     let home = tempfile::tempdir().unwrap();
-    let entry = everything();
+    let entry = support::mcp_servers::everything_entry();
     let entry = entry.to_str().unwrap();
     json_of(
         home.path(),
@@ -148,7 +136,7 @@ fn offline_mode_refuses_a_server_on_the_network() {
 #[test]
 fn chat_asks_before_the_model_calls_a_tool_and_keeps_the_call() {
     let home = tempfile::tempdir().unwrap();
-    let entry = everything();
+    let entry = support::mcp_servers::everything_entry();
     json_of(
         home.path(),
         &[

@@ -12,12 +12,12 @@ mod support;
 
 use std::ffi::OsStr;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use serde_json::Value;
-use support::hub::{sha256_hex, FakeHub};
+use support::files_under;
+use support::hub::{sha256_hex, smollm2_bytes, FakeHub};
 use support::{describe, text};
 
 /// A hub address where nothing listens.
@@ -149,31 +149,6 @@ impl Recommended {
     fn field(&self, name: &str) -> &str {
         self.catalog[name].as_str().unwrap()
     }
-}
-
-fn smollm2_bytes() -> &'static (Vec<u8>, String) {
-    static BYTES: OnceLock<(Vec<u8>, String)> = OnceLock::new();
-    BYTES.get_or_init(|| {
-        let bytes = fs::read(support::models::smollm2()).unwrap();
-        let sha = sha256_hex(&bytes);
-        (bytes, sha)
-    })
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let Ok(entries) = fs::read_dir(dir) else {
-        return files;
-    };
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(files_under(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }
 
 fn assert_contains(haystack: &str, needles: &[&str]) {

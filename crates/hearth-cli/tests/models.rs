@@ -10,10 +10,10 @@ use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use serde_json::Value;
-use support::hub::{sha256_hex, FakeHub};
+use support::files_under;
+use support::hub::{sha256_hex, smollm2_bytes, FakeHub};
 use support::{describe, text};
 
 /// Exit codes from `hearth --help`.
@@ -166,33 +166,6 @@ fn link_or_copy(from: &Path, to: &Path) {
     if fs::hard_link(from, to).is_err() {
         fs::copy(from, to).unwrap();
     }
-}
-
-/// Every regular file under `dir`, at any depth.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let Ok(entries) = fs::read_dir(dir) else {
-        return files;
-    };
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(files_under(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
-}
-
-/// The SmolLM2 file's bytes and SHA-256, read once per test binary.
-fn smollm2_bytes() -> &'static (Vec<u8>, String) {
-    static BYTES: OnceLock<(Vec<u8>, String)> = OnceLock::new();
-    BYTES.get_or_init(|| {
-        let bytes = fs::read(support::models::smollm2()).unwrap();
-        let sha = sha256_hex(&bytes);
-        (bytes, sha)
-    })
 }
 
 /// The entry with `id` in a `models list --json` array.

@@ -11,7 +11,6 @@
 //! (or after a tool call, which has the MCP client's own timeout), so a broken turn
 //! fails a check instead of hanging the test.
 
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +26,10 @@ use hearth_store::{
     ToolCallStatus,
 };
 use serde_json::json;
+
+#[path = "../../hearth-mcp/tests/support/servers.rs"]
+mod servers;
+use servers::everything_entry;
 
 const QWEN25: &str = "Qwen-Qwen2.5-7B-Instruct.jinja";
 
@@ -54,18 +57,6 @@ struct Fixture {
     _dir: tempfile::TempDir,
     fake: Arc<FakeEngine>,
     hearth: Hearth,
-}
-
-fn everything_entry() -> PathBuf {
-    let entry = Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "../../.test-tools/mcp/node_modules/@modelcontextprotocol/server-everything/dist/index.js",
-    );
-    assert!(
-        entry.is_file(),
-        "the MCP test server is not installed ({} is missing): run scripts/fetch-mcp-servers.sh",
-        entry.display()
-    );
-    entry
 }
 
 /// A Hearth on the fake with `template`, and the everything server saved (on).
@@ -122,6 +113,17 @@ impl Fixture {
         self.hearth
             .send_message(conversation, question, GenerationOptions::greedy())
             .unwrap()
+    }
+
+    /// A new conversation whose model asked to echo "hello hearth", the call waiting
+    /// for the user's decision.
+    fn echo_waiting(&self) -> (ConversationId, ChatTurn, ToolCallRecord) {
+        let conversation = self.conversation();
+        let turn = self.ask(&conversation, "Echo hello hearth.");
+        say(self.request(), &[ECHO_CALL]);
+        let pending = next_call(&turn);
+        assert_pending_echo(&pending);
+        (conversation, turn, pending)
     }
 
     fn request(&self) -> FakeStream {
@@ -327,11 +329,7 @@ fn a_call_allowed_once_runs_its_result_reaches_the_model_and_the_audit_log() {
 #[test]
 fn always_is_kept_for_the_conversation_and_later_calls_run_without_asking() {
     let f = fixture();
-    let conversation = f.conversation();
-    let turn = f.ask(&conversation, "Echo hello hearth.");
-    say(f.request(), &[ECHO_CALL]);
-    let pending = next_call(&turn);
-    assert_pending_echo(&pending);
+    let (conversation, turn, pending) = f.echo_waiting();
     f.hearth
         .decide_tool_call(&turn.answer_id, &pending.id, ToolApproval::Always)
         .unwrap();
@@ -380,11 +378,7 @@ fn always_is_kept_for_the_conversation_and_later_calls_run_without_asking() {
 #[test]
 fn never_declines_the_call_tells_the_model_and_declines_later_calls_without_asking() {
     let f = fixture();
-    let conversation = f.conversation();
-    let turn = f.ask(&conversation, "Echo hello hearth.");
-    say(f.request(), &[ECHO_CALL]);
-    let pending = next_call(&turn);
-    assert_pending_echo(&pending);
+    let (conversation, turn, pending) = f.echo_waiting();
     f.hearth
         .decide_tool_call(&turn.answer_id, &pending.id, ToolApproval::Never)
         .unwrap();
@@ -441,11 +435,7 @@ fn never_declines_the_call_tells_the_model_and_declines_later_calls_without_aski
 #[test]
 fn stopping_while_a_call_waits_declines_it_and_leaves_nothing_to_decide() {
     let f = fixture();
-    let conversation = f.conversation();
-    let turn = f.ask(&conversation, "Echo hello hearth.");
-    say(f.request(), &[ECHO_CALL]);
-    let pending = next_call(&turn);
-    assert_pending_echo(&pending);
+    let (conversation, turn, pending) = f.echo_waiting();
 
     turn.stop();
     let declined = next_call(&turn);

@@ -4,7 +4,6 @@
 //! `scripts/fetch-mcp-servers.sh` installs the pinned versions into `.test-tools/mcp/`.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -14,18 +13,9 @@ use hearth_mcp::{
 };
 use serde_json::{json, Value};
 
-fn server_entry(package: &str) -> PathBuf {
-    let entry = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.test-tools/mcp/node_modules/@modelcontextprotocol")
-        .join(package)
-        .join("dist/index.js");
-    assert!(
-        entry.is_file(),
-        "the MCP test server {package} is not installed ({} is missing): run scripts/fetch-mcp-servers.sh (scripts/test.sh runs it)",
-        entry.display()
-    );
-    entry
-}
+#[path = "support/servers.rs"]
+mod servers;
+use servers::server_entry;
 
 fn node() -> &'static str {
     let found = Command::new("node")

@@ -1025,28 +1025,47 @@ mod tests {
         conn.pragma_update(None, "user_version", 14).unwrap();
     }
 
+    /// A history this version wrote with `fill`, taken back to `version` as an older
+    /// Hearth left it (version 15 and later undone, then `undo`), and opened again, which
+    /// upgrades it; with what `fill` returned.
+    fn upgraded_from<T>(
+        path: &std::path::Path,
+        version: u32,
+        undo: &str,
+        fill: impl FnOnce(&Store) -> T,
+    ) -> (Store, T) {
+        let made = fill(&Store::open(path).unwrap());
+        {
+            let conn = Connection::open(path).unwrap();
+            undo_v15(&conn);
+            conn.execute_batch(undo).unwrap();
+            conn.pragma_update(None, "user_version", version).unwrap();
+        }
+        let store = Store::open(path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        (store, made)
+    }
+
+    /// A conversation with one question, for [`upgraded_from`].
+    fn one_question(text: &str) -> impl FnOnce(&Store) -> crate::ConversationId + '_ {
+        move |store| {
+            let c = store
+                .create_conversation(NewConversation::default())
+                .unwrap();
+            store
+                .add_message(&c.id, NewMessage::user(None, text))
+                .unwrap();
+            c.id
+        }
+    }
+
     /// A version 14 history's messages gain no thinking, stay found by every index, and
     /// new answers' thinking is searchable on request.
     #[test]
     fn version_14_messages_stay_searchable_and_new_thinking_is_indexed() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.db");
-        let c = {
-            let store = Store::open(&path).unwrap();
-            let c = store
-                .create_conversation(NewConversation::default())
-                .unwrap();
-            store
-                .add_message(&c.id, NewMessage::user(None, "herons in 東京の天気"))
-                .unwrap();
-            c.id
-        };
-        {
-            let conn = Connection::open(&path).unwrap();
-            undo_v15(&conn);
-        }
-        let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let (store, c) = upgraded_from(&path, 14, "", one_question("herons in 東京の天気"));
         let old = store.active_branch(&c).unwrap();
         assert_eq!(
             (old[0].reasoning.as_deref(), old[0].reasoning_ms),
@@ -1111,23 +1130,14 @@ mod tests {
     fn version_12_audit_rows_survive_the_workflows_rebuild() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.db");
-        {
-            let store = Store::open(&path).unwrap();
+        let (store, ()) = upgraded_from(&path, 12, &format!("{UNDO_V14} {UNDO_V13}"), |store| {
             store
                 .add_audit_record(&crate::NewAuditRecord {
                     sent_bytes: Some(42),
                     ..crate::NewAuditRecord::for_test()
                 })
                 .unwrap();
-        }
-        {
-            let conn = Connection::open(&path).unwrap();
-            undo_v15(&conn);
-            conn.execute_batch(&format!("{UNDO_V14} {UNDO_V13} PRAGMA user_version = 12;"))
-                .unwrap();
-        }
-        let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        });
         let records = store.audit_records(None).unwrap();
         assert_eq!(records.len(), 1);
         assert_eq!(
@@ -1159,26 +1169,12 @@ mod tests {
     fn version_10_messages_gain_a_provider_of_none() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.db");
-        let c = {
-            let store = Store::open(&path).unwrap();
-            let c = store
-                .create_conversation(NewConversation::default())
-                .unwrap();
-            store
-                .add_message(&c.id, NewMessage::user(None, "before"))
-                .unwrap();
-            c.id
-        };
-        {
-            let conn = Connection::open(&path).unwrap();
-            undo_v15(&conn);
-            conn.execute_batch(&format!(
-                "{UNDO_V14} {UNDO_V13} {UNDO_V12} {UNDO_V11} PRAGMA user_version = 10;"
-            ))
-            .unwrap();
-        }
-        let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let (store, c) = upgraded_from(
+            &path,
+            10,
+            &format!("{UNDO_V14} {UNDO_V13} {UNDO_V12} {UNDO_V11}"),
+            one_question("before"),
+        );
         let kept = store.active_branch(&c).unwrap();
         assert_eq!(
             (kept[0].content.as_str(), kept[0].provider.as_deref()),
@@ -1258,30 +1254,16 @@ mod tests {
     fn version_8_messages_are_found_by_short_unspaced_terms_after_the_upgrade() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.db");
-        let id = {
-            let store = Store::open(&path).unwrap();
-            let c = store
-                .create_conversation(NewConversation::default())
-                .unwrap();
-            store
-                .add_message(&c.id, NewMessage::user(None, "東京の天気"))
-                .unwrap();
-            c.id
-        };
-        {
-            // Back to version 8, as an older Hearth left it.
-            let conn = Connection::open(&path).unwrap();
-            undo_v15(&conn);
-            conn.execute_batch(&format!(
+        let (store, id) = upgraded_from(
+            &path,
+            8,
+            &format!(
                 "{UNDO_V14} {UNDO_V13} {UNDO_V12} {UNDO_V11} {UNDO_V10} DROP TRIGGER messages_unspaced_insert; \
                      DROP TRIGGER messages_unspaced_delete; \
-                     DROP TRIGGER messages_unspaced_update; DROP TABLE messages_unspaced; \
-                     PRAGMA user_version = 8;"
-            ))
-            .unwrap();
-        }
-        let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+                     DROP TRIGGER messages_unspaced_update; DROP TABLE messages_unspaced;"
+            ),
+            one_question("東京の天気"),
+        );
         let hits = store.search(&SearchQuery::text("天気")).unwrap();
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].conversation_id, id);
@@ -1294,8 +1276,7 @@ mod tests {
     fn version_13_unfinished_work_is_labelled_after_the_upgrade() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.db");
-        let (answer, run) = {
-            let store = Store::open(&path).unwrap();
+        let (store, (answer, run)) = upgraded_from(&path, 13, UNDO_V14, |store| {
             let c = store
                 .create_conversation(NewConversation::default())
                 .unwrap();
@@ -1309,15 +1290,7 @@ mod tests {
                 .start_workflow_run("w", &serde_json::json!({}), "x")
                 .unwrap();
             (answer.id, run)
-        };
-        {
-            let conn = Connection::open(&path).unwrap();
-            undo_v15(&conn);
-            conn.execute_batch(&format!("{UNDO_V14} PRAGMA user_version = 13;"))
-                .unwrap();
-        }
-        let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        });
         assert_eq!(store.mark_interrupted().unwrap(), 1);
         assert_eq!(store.mark_runs_interrupted().unwrap(), 1);
         let answer = store.message(&answer).unwrap();

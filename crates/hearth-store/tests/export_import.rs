@@ -979,21 +979,7 @@ fn hostile_saved_definitions_and_runs_are_refused_and_write_nothing() {
 #[test]
 fn reasoning_travels_with_its_answer() {
     let source = Store::open_in_memory().unwrap();
-    let c = source
-        .create_conversation(NewConversation {
-            title: Some("Strawberries".into()),
-            ..Default::default()
-        })
-        .unwrap();
-    let q = source
-        .add_message(&c.id, NewMessage::user(None, "How many r's?"))
-        .unwrap();
-    let a = source
-        .add_message(
-            &c.id,
-            NewMessage::assistant_streaming(Some(q.id.clone()), Some("qwen3".into())),
-        )
-        .unwrap();
+    let (c, a) = answer_streaming(&source, "Strawberries", "How many r's?", "qwen3");
     source
         .checkpoint_answer(&a.id, "", Some("Spelling it out"), MessageState::Streaming)
         .unwrap();
@@ -1091,21 +1077,7 @@ fn reasoning_travels_with_its_answer() {
 fn tool_calls_travel_with_their_answer() {
     use hearth_store::{ToolApproval, ToolCallRecord, ToolCallStatus};
     let source = Store::open_in_memory().unwrap();
-    let c = source
-        .create_conversation(NewConversation {
-            title: Some("Notes".into()),
-            ..Default::default()
-        })
-        .unwrap();
-    let q = source
-        .add_message(&c.id, NewMessage::user(None, "What do my notes say?"))
-        .unwrap();
-    let a = source
-        .add_message(
-            &c.id,
-            NewMessage::assistant_streaming(Some(q.id.clone()), Some("qwen".into())),
-        )
-        .unwrap();
+    let (c, a) = answer_streaming(&source, "Notes", "What do my notes say?", "qwen");
     let call = ToolCallRecord {
         id: "call_0".into(),
         round: 0,
@@ -1162,11 +1134,41 @@ fn tool_calls_travel_with_their_answer() {
     );
     assert!(markdown.contains("Feed the cat at seven."), "{markdown}");
 
+    assert_imports_exactly(&doc, &text);
+}
+
+/// A titled conversation with a question and an answer still streaming from `model`.
+fn answer_streaming(
+    store: &Store,
+    title: &str,
+    question: &str,
+    model: &str,
+) -> (hearth_store::Conversation, hearth_store::Message) {
+    let c = store
+        .create_conversation(NewConversation {
+            title: Some(title.into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let q = store
+        .add_message(&c.id, NewMessage::user(None, question))
+        .unwrap();
+    let a = store
+        .add_message(
+            &c.id,
+            NewMessage::assistant_streaming(Some(q.id.clone()), Some(model.into())),
+        )
+        .unwrap();
+    (c, a)
+}
+
+/// `text` (the JSON of `doc`) imported into an empty history exports as `doc` again.
+fn assert_imports_exactly(doc: &ExportDocument, text: &str) {
     let target = Store::open_in_memory().unwrap();
     target
         .import_json(text.as_bytes(), &ImportOptions::default())
         .unwrap();
     let mut back = target.export_json(&ExportScope::All).unwrap();
     back.exported_at = doc.exported_at;
-    assert_eq!(back, doc);
+    assert_eq!(&back, doc);
 }

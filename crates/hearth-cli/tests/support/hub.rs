@@ -216,3 +216,14 @@ fn respond(
     }
     stream.flush()
 }
+
+/// The SmolLM2 file's bytes and SHA-256 (what the fake hub serves), read once per test
+/// binary.
+pub fn smollm2_bytes() -> &'static (Vec<u8>, String) {
+    static BYTES: std::sync::OnceLock<(Vec<u8>, String)> = std::sync::OnceLock::new();
+    BYTES.get_or_init(|| {
+        let bytes = std::fs::read(super::models::smollm2()).unwrap();
+        let sha = sha256_hex(&bytes);
+        (bytes, sha)
+    })
+}

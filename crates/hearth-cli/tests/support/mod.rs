@@ -2,6 +2,9 @@
 #![allow(dead_code)]
 
 pub mod hub;
+/// The real MCP test servers, located as in hearth-mcp's tests.
+#[path = "../../../hearth-mcp/tests/support/servers.rs"]
+pub mod mcp_servers;
 /// The test models, located the same way as in hearth-llm's tests.
 #[path = "../../../hearth-llm/tests/support/mod.rs"]
 pub mod models;
@@ -48,4 +51,21 @@ pub fn test_doc(relative: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// Every regular file under `dir`, at any depth (none when it does not exist).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return files;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

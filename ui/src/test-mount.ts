@@ -1,0 +1,34 @@
+// Mounting components in jsdom for the unit tests: one host element at a time, emptied
+// and removed after each test, and a way to let pending promises and Preact's updates
+// run before looking at the page.
+
+import { afterEach } from "vitest";
+import { render, type ComponentChild } from "preact";
+import { act } from "preact/test-utils";
+
+let host: HTMLElement | undefined;
+
+/** Empties the mounted page (the next `mount` starts afresh). */
+export function unmount() {
+  if (host) render(null, host);
+}
+
+afterEach(() => {
+  unmount();
+  host?.remove();
+  host = undefined;
+});
+
+/** Renders `node` into a new element in the document and returns that element. */
+export function mount(node: ComponentChild): HTMLElement {
+  host?.remove();
+  host = document.createElement("div");
+  document.body.append(host);
+  act(() => render(node, host!));
+  return host;
+}
+
+/** Lets pending promises and Preact's updates run, `rounds` times. */
+export async function settle(rounds = 8) {
+  for (let i = 0; i < rounds; i++) await act(async () => {});
+}
