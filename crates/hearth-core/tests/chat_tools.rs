@@ -126,6 +126,16 @@ impl Fixture {
         (conversation, turn, pending)
     }
 
+    /// [`Fixture::echo_waiting`], allowed with `approval`, run and answered.
+    fn echo_allowed(&self, approval: ToolApproval) -> (ConversationId, ChatTurn) {
+        let (conversation, turn, pending) = self.echo_waiting();
+        self.hearth
+            .decide_tool_call(&turn.answer_id, &pending.id, approval)
+            .unwrap();
+        assert_runs_and_echoes(&turn, &pending.id, approval);
+        (conversation, turn)
+    }
+
     fn request(&self) -> FakeStream {
         self.fake
             .next_request(WAIT)
@@ -329,11 +339,7 @@ fn a_call_allowed_once_runs_its_result_reaches_the_model_and_the_audit_log() {
 #[test]
 fn always_is_kept_for_the_conversation_and_later_calls_run_without_asking() {
     let f = fixture();
-    let (conversation, turn, pending) = f.echo_waiting();
-    f.hearth
-        .decide_tool_call(&turn.answer_id, &pending.id, ToolApproval::Always)
-        .unwrap();
-    assert_runs_and_echoes(&turn, &pending.id, ToolApproval::Always);
+    let (conversation, turn) = f.echo_allowed(ToolApproval::Always);
     say(f.request(), &["Done."]);
     let (_, first) = finish(&turn);
     assert_eq!(first.state, MessageState::Done);
@@ -582,14 +588,7 @@ fn assert_in_order(prompt: &str, pieces: &[&str]) {
 #[test]
 fn the_last_round_is_offered_no_tools() {
     let f = fixture();
-    let conversation = f.conversation();
-    let turn = f.ask(&conversation, "Echo forever.");
-    say(f.request(), &[ECHO_CALL]);
-    let pending = next_call(&turn);
-    f.hearth
-        .decide_tool_call(&turn.answer_id, &pending.id, ToolApproval::Always)
-        .unwrap();
-    assert_runs_and_echoes(&turn, &pending.id, ToolApproval::Always);
+    let (_, turn) = f.echo_allowed(ToolApproval::Always);
     // The model calls again, with new arguments, in every pass that is offered tools.
     for round in 1..MAX_TOOL_ROUNDS - 1 {
         let stream = f.request();
@@ -623,14 +622,7 @@ fn the_last_round_is_offered_no_tools() {
 #[test]
 fn a_model_that_repeats_a_call_it_made_is_made_to_answer_without_tools() {
     let f = fixture();
-    let conversation = f.conversation();
-    let turn = f.ask(&conversation, "Echo hello hearth.");
-    say(f.request(), &[ECHO_CALL]);
-    let pending = next_call(&turn);
-    f.hearth
-        .decide_tool_call(&turn.answer_id, &pending.id, ToolApproval::Once)
-        .unwrap();
-    assert_runs_and_echoes(&turn, &pending.id, ToolApproval::Once);
+    let (_, turn) = f.echo_allowed(ToolApproval::Once);
     // The same call again, with its result already in the prompt: not asked about,
     // and the next pass is offered no tools.
     let second = f.request();
