@@ -6,6 +6,8 @@
 #
 #   scripts/build-llama-bench.sh [VARIANT]   (default: the variant `hearth bench` reports)
 #   LLAMA_TARGET=llama-server scripts/build-llama-bench.sh   (llama.cpp's HTTP server instead)
+#   LLAMA_GPU=vulkan scripts/build-llama-bench.sh   (with the Vulkan backend, as Hearth's
+#       default build has it, for `hearth --gpu-layers N bench`; LLAMA_GPU=cuda for CUDA)
 #
 # Prints the path of the built program. Needs cmake and a C++ compiler.
 set -euo pipefail
@@ -42,7 +44,18 @@ case "$target" in
   llama-server) server=ON ;;
   *) echo "error: LLAMA_TARGET must be llama-bench or llama-server" >&2; exit 2 ;;
 esac
-build="${LLAMA_BENCH_BUILD:-$root/target/llama-bench-$variant}"
+gpu="${LLAMA_GPU:-}"
+case "$gpu" in
+  "") ;;
+  vulkan)
+    flags="$flags -DGGML_VULKAN=ON"
+    # The headers scripts/vulkan-headers.sh fetched where the system's are too old.
+    [ -f "$root/.build-deps/vulkan-sdk/include/vulkan/vulkan.hpp" ] && flags="$flags -DVulkan_INCLUDE_DIR=$root/.build-deps/vulkan-sdk/include"
+    ;;
+  cuda) flags="$flags -DGGML_CUDA=ON" ;;
+  *) echo "error: LLAMA_GPU must be vulkan or cuda" >&2; exit 2 ;;
+esac
+build="${LLAMA_BENCH_BUILD:-$root/target/llama-bench-$variant${gpu:+-$gpu}}"
 # shellcheck disable=SC2086
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF $flags \
   -DGGML_OPENMP=ON -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \

@@ -4,7 +4,8 @@
 # the openai client the HTTP tests use), npm (the web UI, test documents), curl and
 # Chromium (HTTP and browser tests), WebKitGTK and GTK (the desktop app), Xvfb,
 # WebKitWebDriver and tauri-driver (its end-to-end test), GNOME Keyring and secret-tool
-# (the keyring test), clippy (lint).
+# (the keyring test), glslc and the Vulkan headers and software driver (GPU offload and
+# its tests), clippy (lint).
 # Runs apt-get only when something is missing, with sudo when not root.
 set -euo pipefail
 
@@ -41,6 +42,11 @@ command -v dunst >/dev/null || need+=(dunst)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v secret-tool >/dev/null || need+=(libsecret-tools)
 command -v dbus-run-session >/dev/null || need+=(dbus-daemon)
+# GPU offload through Vulkan: the shader compiler and the loader's headers for the build,
+# and Mesa's software Vulkan driver (lavapipe), on which the GPU tests run without a GPU
+command -v glslc >/dev/null || need+=(glslc)
+dpkg -s libvulkan-dev >/dev/null 2>&1 || need+=(libvulkan-dev)
+dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || need+=(mesa-vulkan-drivers)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
@@ -49,6 +55,9 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
 fi
+
+# llama.cpp's Vulkan backend needs newer headers than some distributions ship
+"$(dirname "${BASH_SOURCE[0]}")/vulkan-headers.sh"
 
 if ! command -v cargo >/dev/null; then
   echo "error: Rust is not installed; install it from https://rustup.rs (rustup), then run this again" >&2

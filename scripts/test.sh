@@ -6,7 +6,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-stage() { printf '\n==== %s ====\n' "$*" >&2; }
+# Each stage's header says how long the run has taken so far, so CI's log shows where
+# the time goes.
+stage() { printf '\n==== %s  [%dm%02ds] ====\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)) >&2; }
 
 stage "system packages"
 scripts/install-deps.sh
@@ -37,6 +39,10 @@ npm --prefix ui run build
 stage "build (release, all targets)"
 cargo build --release --workspace --all-targets --locked
 
+stage "GPU offload on Mesa's software Vulkan driver (lavapipe): devices, layers offloaded, answers and embeddings as on the CPU"
+ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null
+cargo test --release --workspace --locked --test gpu_vulkan --test gpu --test gpu_config
+
 stage "tests"
 cargo test --release --workspace --locked
 
@@ -63,3 +69,6 @@ node ui/e2e/run.mjs
 
 stage "desktop app: end to end in a real window (Xvfb, tauri-driver) on the real model"
 node tests/desktop/run.mjs
+
+stage "done"
+

@@ -233,6 +233,8 @@ await test("a chat streams, is saved, and is found by search after a reload", as
   const text = (await answer.locator(".markdown").innerText()).trim();
   assert.ok(text.length > 0, "the answer is empty");
   assert.match(await answer.locator(".origin").innerText(), /on this computer/);
+  // The speed line says where the model ran (no GPU is visible here: the CPU).
+  assert.match(await answer.locator(".readout").innerText(), /tokens\/s on CPU$/);
   assert.match(page.url(), /#\/chat\/.+/);
   await shot("chat");
 
@@ -793,6 +795,22 @@ await test(TOOL_TEST, async () => {
       assert.ok(i < 100, `the tools switch was not kept: ${JSON.stringify(view.conversation.settings)}`);
       await chat.waitForTimeout(100);
     }
+
+    // Settings lists the server (running since the call), its tools with the words the
+    // model reads, and a switch that turns it off.
+    await chat.goto(`${served.started.url}/#/settings`);
+    const servers = chat.locator('[aria-label="Tool servers"]');
+    const row = servers.locator("tbody tr", { hasText: "files" });
+    await row.waitFor(LONG);
+    assert.match(await row.innerText(), /running/);
+    await servers.getByRole("button", { name: "Show their tools" }).click();
+    const described = servers.locator(".mcp-tools dt", { hasText: "files__read_text_file" });
+    await described.waitFor(LONG);
+    await chat.screenshot({ path: join(shots, "settings-mcp-servers.png"), fullPage: true });
+    await row.getByRole("checkbox", { name: "Offer the tools of files" }).uncheck();
+    await row.locator("text=off").waitFor(LONG);
+    const state = await apiGet("/api/mcp/servers", chat);
+    assert.equal(state.servers[0].enabled, false, JSON.stringify(state));
   } catch (error) {
     await chat?.screenshot({ path: join(shots, "failed-tool-call.png"), fullPage: true }).catch(() => {});
     throw error;

@@ -204,7 +204,18 @@ export interface ModelEntry {
   details: {
     memory: { n_ctx: number; total: number };
     available_memory: number | null;
+    /** For what stays in the computer's memory (all of it without a GPU). */
     verdict: "Fits" | "Tight" | "WillNotFit" | null;
+    /** Its layers on a GPU found here, and whether the GPU's memory holds them. */
+    gpu?: {
+      device: string;
+      backend: string;
+      gpu_layers: number;
+      layers: number;
+      vram_needed: number;
+      vram_free: number;
+      vram_verdict: "Fits" | "Tight" | "WillNotFit";
+    } | null;
   } | null;
 }
 
@@ -321,12 +332,42 @@ export interface Translation {
   warnings: string[];
 }
 
+/** A configured MCP tool server, without its secrets (GET /api/mcp/servers). */
+export interface McpServer {
+  name: string;
+  transport: "stdio" | "http";
+  /** The program and its arguments, or the address. */
+  reach: string;
+  enabled: boolean;
+  state: "off" | "idle" | "connecting" | "connected";
+  pid: number | null;
+  remote: boolean;
+}
+
+/** A tool as the model sees it (GET /api/mcp/tools). */
+export interface McpToolInfo {
+  name: string;
+  server: string;
+  tool: string;
+  title: string | null;
+  description: string | null;
+}
+
+export interface McpToolList {
+  tools: McpToolInfo[];
+  errors: { server: string | null; message: string }[];
+}
+
 export interface Settings {
   default_model: string | null;
   threads: number | null;
   context_length: number;
   parallel: number;
   isolate_models: boolean;
+  /** Model layers on the GPU where one is found: "auto", "off", or a number. */
+  gpu_layers: "auto" | "off" | number;
+  /** The GPU to use when there are several, by the name `hearth devices` lists. */
+  gpu_device: string | null;
   /** Disk per model for conversation contexts kept across restarts, in MB; 0 = off. */
   saved_contexts_mb: number;
   /** The model new document collections are embedded with. */
@@ -698,6 +739,15 @@ export class Api {
     if (filter.provider) query.set("provider", filter.provider);
     if (filter.since != null) query.set("since", String(filter.since));
     return this.transport.request<AuditRecord[]>("GET", `/api/audit?${query}`);
+  }
+  mcpServers() {
+    return this.transport.request<{ servers: McpServer[]; offline: boolean }>("GET", "/api/mcp/servers");
+  }
+  mcpTools() {
+    return this.transport.request<McpToolList>("GET", "/api/mcp/tools");
+  }
+  setMcpServerEnabled(name: string, enabled: boolean) {
+    return this.transport.request<{ enabled: boolean }>("PUT", `/api/mcp/servers/${encodeURIComponent(name)}/enabled`, { enabled });
   }
   setOffline(offline: boolean) {
     return this.transport.request<{ offline: boolean }>("PUT", "/api/offline", { offline });

@@ -29,6 +29,8 @@ interface Live {
   thinking: LiveThinking;
   /** The tools it called so far, each in its latest state. */
   calls: ToolCallRecord[];
+  /** Where the model runs: "CPU", or the GPU and its layers. */
+  ranOn?: string;
 }
 
 export function ChatPage({ id }: { id?: string }) {
@@ -112,7 +114,10 @@ export function ChatPage({ id }: { id?: string }) {
     setLive({ ...state });
     try {
       await start((event) => {
-        if (event.event === "started") state.answerId = event.data.answer_id;
+        if (event.event === "started") {
+          state.answerId = event.data.answer_id;
+          state.ranOn = event.data.ran_on ?? undefined;
+        }
         else if (event.event === "folded") setFolded(event.data.summary?.content ?? "");
         else if (event.event === "reasoning") state.thinking = addThinking(state.thinking, event.data.text, performance.now());
         else if (event.event === "tool_call") {
@@ -132,7 +137,8 @@ export function ChatPage({ id }: { id?: string }) {
           // Not after tool calls: the time spent waiting on the user and the tools is no speed.
           if (message.token_count && state.firstDelta && state.calls.length === 0) {
             const seconds = (performance.now() - state.firstDelta) / 1000;
-            setSpeeds((s) => ({ ...s, [message.id]: `${message.token_count} tokens · ${(Math.max(message.token_count! - 1, 0) / Math.max(seconds, 0.001)).toFixed(1)} tokens/s` }));
+            const where = state.ranOn ? ` on ${state.ranOn}` : "";
+            setSpeeds((s) => ({ ...s, [message.id]: `${message.token_count} tokens · ${(Math.max(message.token_count! - 1, 0) / Math.max(seconds, 0.001)).toFixed(1)} tokens/s${where}` }));
           }
           if (message.state === "failed") setError(new Error(message.error ?? "the answer failed"));
         } else if (event.event === "error") setError(new Error(event.data.message));

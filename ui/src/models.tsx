@@ -96,6 +96,8 @@ export function ModelsPage() {
                     <dd>{m.summary.has_chat_template ? "yes" : "no (a built-in one is used)"}</dd>
                     <dt>License</dt>
                     <dd>{m.summary.license ?? "not stated"}</dd>
+                    <dt>Runs on</dt>
+                    <dd>{whereLayersGo(m.details?.gpu)}</dd>
                   </dl>
                 )
               )}
@@ -261,4 +263,12 @@ function Choosing({ choices, pulling, onPull, onCancel }: { choices: ModelChoice
       </p>
     </section>
   );
+}
+
+/** Where a model's layers would go: "CPU", or the GPU with its share and memory. */
+export function whereLayersGo(gpu: NonNullable<ModelEntry["details"]>["gpu"]): string {
+  if (!gpu) return "the CPU (no GPU found, or GPU layers are off in the settings)";
+  const layers = gpu.gpu_layers >= gpu.layers ? `all ${gpu.layers} layers` : `${gpu.gpu_layers} of ${gpu.layers} layers (the rest on the CPU)`;
+  const memory = { Fits: "fits", Tight: "tight", WillNotFit: "will not fit" }[gpu.vram_verdict];
+  return `${gpu.device} (${gpu.backend}): ${layers}; needs ${formatBytes(gpu.vram_needed)} of its ${formatBytes(gpu.vram_free)} free, ${memory}`;
 }

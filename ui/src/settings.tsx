@@ -1,11 +1,12 @@
-// Settings: theme, default model, sampling (with reasoning models' thinking budget),
-// context and parallel answers, whether search looks into thinking, where the data
-// lives, what stays private, backups, and deleting everything.
+// Settings: theme, default model, GPU layers, sampling (with reasoning models' thinking budget),
+// context and parallel answers, whether search looks into thinking, remote providers,
+// MCP tool servers, where the data lives, what stays private, backups, and deleting everything.
 
 import { useEffect, useState } from "preact/hooks";
 import type { ModelEntry, Settings } from "./api";
 import { ErrorNote, useApi } from "./app";
 import { RemoteProviders } from "./providers";
+import { McpServers } from "./mcp-servers";
 import { Backup } from "./backup";
 import { DeleteEverything } from "./delete-everything";
 import { applyTheme, storedTheme, type Theme } from "./theme";
@@ -96,6 +97,31 @@ export function SettingsPage() {
             CPU threads (empty = one per core){" "}
             <input type="number" min={1} value={settings.threads ?? ""} onInput={(e) => set((s) => (s.threads = number((e.target as HTMLInputElement).value)))} />
           </label>
+          <label title="Where a GPU is found (Vulkan, Metal or CUDA), this many of a model's layers run on it; the rest, and everything on a computer without one, on the CPU">
+            GPU{" "}
+            <select
+              aria-label="GPU layers"
+              value={typeof settings.gpu_layers === "number" ? "count" : settings.gpu_layers}
+              onChange={(e) => {
+                const choice = (e.target as HTMLSelectElement).value;
+                set((s) => (s.gpu_layers = choice === "count" ? 999 : (choice as "auto" | "off")));
+              }}
+            >
+              <option value="auto">As many layers as its memory holds</option>
+              <option value="off">Off: the CPU alone</option>
+              <option value="count">A number of layers</option>
+            </select>
+          </label>
+          {typeof settings.gpu_layers === "number" && (
+            <label>
+              Layers on the GPU{" "}
+              <input type="number" min={1} value={settings.gpu_layers} onInput={(e) => set((s) => (s.gpu_layers = Math.max(1, Number((e.target as HTMLInputElement).value) || 1)))} />
+            </label>
+          )}
+          <label>
+            GPU to use when there are several (empty = any; `hearth devices` lists their names){" "}
+            <input value={settings.gpu_device ?? ""} placeholder="Vulkan0" onInput={(e) => set((s) => (s.gpu_device = (e.target as HTMLInputElement).value.trim() || null))} />
+          </label>
           <label>
             Embedding model for new document collections{" "}
             <input value={settings.embedding_model} onInput={(e) => set((s) => (s.embedding_model = (e.target as HTMLInputElement).value))} />
@@ -173,6 +199,10 @@ export function SettingsPage() {
       <fieldset>
         <legend>Remote models</legend>
         <RemoteProviders key={erased} />
+      </fieldset>
+      <fieldset>
+        <legend>Tool servers (MCP)</legend>
+        <McpServers />
       </fieldset>
       {about && (
         <fieldset>

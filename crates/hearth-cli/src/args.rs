@@ -22,8 +22,19 @@ pub struct Cli {
     /// More log output on stderr (-v info, -vv debug).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Model layers on the GPU for this command: auto (as many as its memory holds),
+    /// off, all, or a number. Overrides gpu_layers in the settings.
+    #[arg(long, global = true, value_name = "LAYERS", value_parser = parse_gpu_layers)]
+    pub gpu_layers: Option<hearth_llm::GpuLayers>,
+    /// The GPU to use, by the name `hearth devices` lists (Vulkan0).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub gpu_device: Option<String>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+fn parse_gpu_layers(value: &str) -> Result<hearth_llm::GpuLayers, String> {
+    value.parse()
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +113,8 @@ pub enum Command {
         #[command(subcommand)]
         command: ModelsCommand,
     },
+    /// The compute devices llama.cpp can use: the CPU and each GPU, with its memory.
+    Devices,
     /// Measure prompt processing and generation speed, optionally beside llama-bench.
     Bench(BenchArgs),
     /// Serve the web UI, the app API and an OpenAI-compatible API on this computer.
@@ -683,6 +696,10 @@ pub enum McpCommand {
     },
     /// Remove a server (it is stopped).
     Rm { name: String },
+    /// Turn a server on: its tools are offered again.
+    On { name: String },
+    /// Turn a server off: kept in the settings, never started or contacted.
+    Off { name: String },
     /// The tools every server that is on offers (starting the servers to ask them).
     Tools,
     /// Call a tool yourself, as a model would: `hearth mcp call everything__echo

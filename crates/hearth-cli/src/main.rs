@@ -17,6 +17,14 @@ fn main() {
     let cli = Cli::parse();
     let log_guard = init_logging(cli.verbose);
     let json = cli.json;
+    // Read by the settings (hearth_core::config) in this process, and so passed to any
+    // worker it starts with the engine's settings.
+    if let Some(layers) = cli.gpu_layers {
+        std::env::set_var(hearth_core::config::GPU_LAYERS_ENV, layers.to_string());
+    }
+    if let Some(device) = &cli.gpu_device {
+        std::env::set_var(hearth_core::config::GPU_DEVICE_ENV, device);
+    }
     let result = match cli.command {
         Command::Run(args) => commands::run::run(args, json),
         Command::Chat(args) => commands::chat::run(args),
@@ -35,6 +43,7 @@ fn main() {
         Command::Generate(args) => commands::generate::run(args, json),
         Command::DeleteEverything { yes } => commands::erase::run(yes, json),
         Command::Offline { state } => commands::providers::offline(state, json),
+        Command::Devices => commands::devices::run(json),
         Command::Bench(args) => commands::bench::run(args, json),
         Command::Serve(args) => commands::serve::run(args, json),
         Command::Worker => hearth_llm::worker::serve_stdio()

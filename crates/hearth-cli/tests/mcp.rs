@@ -45,6 +45,21 @@ fn a_server_is_added_its_tools_listed_and_a_call_audited() {
     assert!(names.contains(&"everything__echo"), "{tools}");
     assert_eq!(tools["errors"].as_array().map(Vec::len), Some(0), "{tools}");
 
+    // Turned off, its tools are gone and a call is refused with how to turn it on.
+    json_of(home.path(), &["mcp", "off", "everything"]);
+    assert_eq!(json_of(home.path(), &["mcp", "list"])[0]["enabled"], false);
+    let off = hearth(home.path())
+        .args(["mcp", "call", "everything__echo", r#"{"message":"x"}"#])
+        .output()
+        .unwrap();
+    assert!(!off.status.success());
+    assert!(
+        text(&off.stderr).contains("turned off"),
+        "{}",
+        describe(&off)
+    );
+    json_of(home.path(), &["mcp", "on", "everything"]);
+
     let called = json_of(
         home.path(),
         &[

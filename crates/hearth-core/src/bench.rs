@@ -8,8 +8,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use hearth_llm::{
-    prepare_request, Engine, EngineSettings, GenerationOptions, LlamaEngine, Prompt, WorkerEngine,
-    WorkerSettings,
+    prepare_request, Engine, EngineSettings, GenerationOptions, GpuLayers, LlamaEngine, Placement,
+    Prompt, WorkerEngine, WorkerSettings,
 };
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,9 @@ pub struct BenchSettings {
     /// Also measure through a worker process started as `program args...`.
     pub worker: Option<(PathBuf, Vec<String>)>,
     pub llama_bench: Option<PathBuf>,
+    /// Layers on the GPU; llama-bench is given the count Hearth placed (`-ngl`).
+    pub gpu_layers: GpuLayers,
+    pub gpu_device: Option<String>,
 }
 
 /// One line of the result table.
@@ -45,6 +48,9 @@ pub struct BenchReport {
     pub threads: u32,
     pub load_ms: f64,
     pub peak_rss_bytes: Option<u64>,
+    /// Where the layers ran: "CPU", or the GPU and how many layers.
+    #[serde(default)]
+    pub placement: String,
     pub rows: Vec<BenchRow>,
 }
 
@@ -70,6 +76,8 @@ pub fn run(settings: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<B
         parallel: 1,
         batch_size: settings.prompt_tokens.clamp(32, 512),
         threads: Some(settings.threads),
+        gpu_layers: settings.gpu_layers,
+        gpu_device: settings.gpu_device.clone(),
         ..EngineSettings::default()
     };
     progress("loading the model in this process");
@@ -77,6 +85,8 @@ pub fn run(settings: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<B
     let engine = LlamaEngine::load(&settings.model, &engine_settings)?;
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     let info = engine.info();
+    // llama-bench gets the layers Hearth placed, so both run the same split.
+    let placement = info.placement.clone().unwrap_or_else(|| Placement::cpu(0));
     let worker = match &settings.worker {
         Some((program, args)) => {
             progress("starting the worker process");
@@ -116,7 +126,7 @@ pub fn run(settings: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<B
         }
         if let Some(llama_bench) = &settings.llama_bench {
             progress(&format!("round {round}: llama-bench"));
-            for row in run_llama_bench(llama_bench, settings)? {
+            for row in run_llama_bench(llama_bench, settings, placement.gpu_layers)? {
                 record(LLAMA_BENCH, row.test, row.tokens_per_second);
             }
         }
@@ -131,6 +141,7 @@ pub fn run(settings: &BenchSettings, mut progress: impl FnMut(&str)) -> Result<B
         threads: settings.threads,
         load_ms,
         peak_rss_bytes: peak_rss(None),
+        placement: placement.summary(),
         rows,
     })
 }
@@ -229,7 +240,11 @@ struct LlamaBenchResult {
     stddev_ts: f64,
 }
 
-fn run_llama_bench(program: &Path, settings: &BenchSettings) -> Result<Vec<BenchRow>> {
+fn run_llama_bench(
+    program: &Path,
+    settings: &BenchSettings,
+    gpu_layers: u32,
+) -> Result<Vec<BenchRow>> {
     let output = Command::new(program)
         .arg("-m")
         .arg(&settings.model)
@@ -244,6 +259,8 @@ fn run_llama_bench(program: &Path, settings: &BenchSettings) -> Result<Vec<Bench
             &settings.threads.to_string(),
             "-r",
             &settings.repetitions.to_string(),
+            "-ngl",
+            &gpu_layers.to_string(),
             "-o",
             "json",
         ])
@@ -307,6 +324,7 @@ mod tests {
             threads: 2,
             load_ms: 1.0,
             peak_rss_bytes: None,
+            placement: "CPU".into(),
             rows: vec![
                 BenchRow {
                     runner: IN_PROCESS.into(),

@@ -72,6 +72,9 @@ pub struct ChatTurn {
     pub user_message: Option<Message>,
     /// The answer's id; the message exists from the start, in state `streaming`.
     pub answer_id: MessageId,
+    /// Where the answer is written: "CPU", the GPU and its layers, or `None` for a
+    /// remote model (or an answer not written by a model).
+    pub ran_on: Option<String>,
     events: flume::Receiver<TurnEvent>,
     cancel: CancelToken,
     pending: Arc<PendingCalls>,
@@ -382,6 +385,7 @@ impl Hearth {
         Ok(ChatTurn {
             user_message: None,
             answer_id: answer.id,
+            ran_on: info.placement.as_ref().map(|p| p.summary()),
             events: receiver,
             cancel,
             pending: self.pending_calls.clone(),
@@ -496,6 +500,7 @@ impl Hearth {
         Ok(ChatTurn {
             user_message: None,
             answer_id: answer.id,
+            ran_on: None,
             events: receiver,
             cancel: CancelToken::new(),
             pending: self.pending_calls.clone(),

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use hearth_llm::remote::Origin;
-use hearth_llm::{EngineSettings, GenerationOptions, Protocol};
+use hearth_llm::{EngineSettings, GenerationOptions, GpuLayers, Protocol};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
@@ -24,6 +24,12 @@ pub struct Config {
     /// Run models in a separate `hearth worker` process so a llama.cpp crash cannot
     /// take the app down.
     pub isolate_models: bool,
+    /// How many of a model's layers go to the GPU where one is found: `"auto"` (as
+    /// many as its free memory holds), `"off"`, or a number.
+    pub gpu_layers: GpuLayers,
+    /// The GPU to use when there are several, by the name `hearth devices` lists
+    /// (`Vulkan0`); unset for any.
+    pub gpu_device: Option<String>,
     /// Megabytes of disk each model may use for saved conversation contexts, restored
     /// instead of re-read after a restart; 0 turns saving off.
     pub saved_contexts_mb: u64,
@@ -99,6 +105,11 @@ fn default_remote_context() -> u32 {
 /// The embedding model Hearth uses unless told otherwise.
 pub const DEFAULT_EMBEDDING_MODEL: &str = "all-MiniLM-L6-v2";
 
+/// Set by `hearth --gpu-layers`: the layer choice for this process, over the settings.
+pub const GPU_LAYERS_ENV: &str = "HEARTH_GPU_LAYERS";
+/// Set by `hearth --gpu-device`.
+pub const GPU_DEVICE_ENV: &str = "HEARTH_GPU_DEVICE";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Sampling {
@@ -121,6 +132,8 @@ impl Default for Config {
             context_length: 4096,
             parallel: 2,
             isolate_models: true,
+            gpu_layers: GpuLayers::Auto,
+            gpu_device: None,
             saved_contexts_mb: 2048,
             embedding_model: DEFAULT_EMBEDDING_MODEL.into(),
             offline: false,
@@ -191,14 +204,32 @@ impl Config {
         Ok(written)
     }
 
+    /// The engine settings for a model loaded now: these settings, with the GPU
+    /// choice of this process's command line (`--gpu-layers`, `--gpu-device`) over them.
     pub fn engine_settings(&self) -> EngineSettings {
+        let (gpu_layers, gpu_device) = self.gpu_choice();
         EngineSettings {
             context_length: self.context_length,
             parallel: self.parallel.max(1),
             threads: self.threads,
             saved_contexts_budget: self.saved_contexts_mb.saturating_mul(1 << 20),
+            gpu_layers,
+            gpu_device,
             ..EngineSettings::default()
         }
+    }
+
+    /// `gpu_layers` and `gpu_device`, or what this process was told on its command line.
+    pub fn gpu_choice(&self) -> (GpuLayers, Option<String>) {
+        let layers = std::env::var(GPU_LAYERS_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(self.gpu_layers);
+        let device = std::env::var(GPU_DEVICE_ENV)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| self.gpu_device.clone());
+        (layers, device)
     }
 
     pub fn generation_options(&self) -> GenerationOptions {

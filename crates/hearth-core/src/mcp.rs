@@ -51,6 +51,21 @@ impl Hearth {
         Ok(true)
     }
 
+    /// Turns a configured server on or off; false when none had that name. An off
+    /// server stays in the settings but is never started or contacted (the hub made
+    /// for the new settings stops it if it ran).
+    pub fn set_mcp_server_enabled(&self, name: &str, enabled: bool) -> Result<bool> {
+        if !self.mcp_servers().iter().any(|s| s.name == name) {
+            return Ok(false);
+        }
+        self.update_config(|config| {
+            for server in config.mcp_servers.iter_mut().filter(|s| s.name == name) {
+                server.enabled = enabled;
+            }
+        })?;
+        Ok(true)
+    }
+
     /// The hub for the configured servers. It starts nothing until a tool list or a
     /// call needs a server; settings changed since the last call give a new hub (the
     /// old one stops its servers when the last call using it ends).

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use hearth_gguf::{MemoryEstimate, MemoryParams, ModelSummary, Verdict};
+use hearth_llm::EngineSettings;
 use hearth_models::{DownloadProgress, DownloadRequest, HubClient, ScanReport, ScanRoots};
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,67 @@ pub struct ModelDetails {
     /// Whether the model thinks in marked blocks and its template has a switch for it.
     #[serde(default)]
     pub thinking: hearth_llm::ThinkingSupport,
+    /// Where its layers would go on a GPU found here, and whether the GPU's memory holds
+    /// them; `None` when it runs on the CPU alone (then `verdict` is for all of it, and
+    /// otherwise for the part left in the computer's memory).
+    #[serde(default)]
+    pub gpu: Option<GpuFit>,
+}
+
+/// A model's share of a GPU, as loading it now would place it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GpuFit {
+    /// The GPU, as its driver names it.
+    pub device: String,
+    /// `Vulkan`, `CUDA` or `Metal`.
+    pub backend: String,
+    pub gpu_layers: u32,
+    pub layers: u32,
+    /// The GPU's share of the weights and KV cache, and the compute buffer.
+    pub vram_needed: u64,
+    pub vram_free: u64,
+    pub vram_verdict: Verdict,
+}
+
+/// Where the model's layers would go now, and what that asks of the GPU's memory;
+/// `None` without a GPU (or when the plan cannot be made: the load will say why).
+fn gpu_fit(path: &Path, settings: &EngineSettings, memory: &MemoryEstimate) -> Option<GpuFit> {
+    let placement = match hearth_llm::plan_placement(path, settings) {
+        Ok(placement) => placement,
+        Err(e) => {
+            tracing::debug!(error = %e, "no GPU plan for the model");
+            return None;
+        }
+    };
+    let device = placement.device.clone()?;
+    if placement.gpu_layers == 0 {
+        return None;
+    }
+    let vram_free = hearth_llm::gpu::gpus()
+        .ok()?
+        .into_iter()
+        .find(|d| d.description == device)
+        .map(|d| d.memory_free)?;
+    let fit = GpuFit {
+        device,
+        backend: placement.backend.clone().unwrap_or_default(),
+        gpu_layers: placement.gpu_layers,
+        layers: placement.layers,
+        vram_needed: 0,
+        vram_free,
+        vram_verdict: Verdict::Fits,
+    };
+    let vram_needed = share(memory.weights + memory.kv_cache, &fit) + memory.compute;
+    Some(GpuFit {
+        vram_needed,
+        vram_verdict: Verdict::for_sizes(vram_needed, vram_free),
+        ..fit
+    })
+}
+
+/// The GPU's part of `bytes` spread evenly over the layers.
+fn share(bytes: u64, fit: &GpuFit) -> u64 {
+    (bytes as f64 * f64::from(fit.gpu_layers) / f64::from(fit.layers.max(1))) as u64
 }
 
 /// Where `pull` gets a model: a catalog id, or a Hugging Face repository and file.
@@ -199,12 +261,23 @@ impl Hearth {
         });
         let memory = file.memory_estimate(&MemoryParams::with_context(n_ctx));
         let available_memory = hearth_gguf::available_memory();
+        let mut settings = config.engine_settings();
+        settings.context_length = n_ctx / settings.parallel.max(1);
+        let gpu = gpu_fit(&path, &settings, &memory);
+        // What stays in the computer's memory: all of it, less the GPU's share.
+        let in_ram = memory.total.saturating_sub(gpu.as_ref().map_or(0, |g| {
+            share(
+                memory.weights + memory.repacked_weights + memory.kv_cache,
+                g,
+            )
+        }));
         Ok(ModelDetails {
             model: view(entry, self.default_model_id().as_deref()),
             memory,
             available_memory,
-            verdict: available_memory.map(|a| memory.verdict(a)),
+            verdict: available_memory.map(|a| Verdict::for_sizes(in_ram, a)),
             thinking: hearth_llm::thinking_support(file.chat_template()),
+            gpu,
         })
     }
 

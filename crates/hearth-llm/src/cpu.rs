@@ -21,10 +21,12 @@ use llama_cpp_2::llama_backend::LlamaBackend;
 
 use crate::error::LlmError;
 
-/// The process-wide llama.cpp backend and the CPU variant it runs on.
+/// The process-wide llama.cpp backend, the CPU variant it runs on, and the GPU
+/// backends loaded beside it (see [`crate::gpu`]).
 pub struct Runtime {
     pub backend: LlamaBackend,
     pub cpu_variant: String,
+    pub gpu_backends: Vec<String>,
 }
 
 static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
@@ -42,10 +44,12 @@ pub fn runtime() -> Result<&'static Runtime, LlmError> {
 fn init_runtime() -> Result<Runtime, String> {
     crate::logging::route_llama_logs();
     let cpu_variant = load_cpu_backend()?;
+    let gpu_backends = crate::gpu::load_backends(&backend_dirs());
     let backend = LlamaBackend::init().map_err(|e| e.to_string())?;
     Ok(Runtime {
         backend,
         cpu_variant,
+        gpu_backends,
     })
 }
 
@@ -284,7 +288,7 @@ pub fn supported_variants() -> Vec<&'static str> {
         .collect()
 }
 
-/// Folders searched for `libggml-cpu-*` libraries, in order: `HEARTH_GGML_BACKENDS`,
+/// Folders searched for `libggml-cpu-*` and GPU backend libraries, in order: `HEARTH_GGML_BACKENDS`,
 /// next to the executable, the installed `../lib/hearth`, then the build's own folder.
 pub fn backend_dirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();
@@ -343,7 +347,7 @@ fn load_cpu_backend() -> Result<String, String> {
     ))
 }
 
-fn load_library(path: &Path) -> Result<(), String> {
+pub(crate) fn load_library(path: &Path) -> Result<(), String> {
     let c_path =
         std::ffi::CString::new(path.to_string_lossy().as_bytes()).map_err(|e| e.to_string())?;
     // SAFETY: a valid NUL-terminated path; ggml registers the backend in its global

@@ -51,6 +51,10 @@ pub struct ModelInfo {
     /// as it is.
     #[serde(default)]
     pub adapter: Option<AdapterInfo>,
+    /// Where the model's layers are: how many on which GPU, or all on the CPU; `None`
+    /// for a remote model.
+    #[serde(default)]
+    pub placement: Option<crate::gpu::Placement>,
 }
 
 /// A loaded model that takes requests. Implementations own their threads or

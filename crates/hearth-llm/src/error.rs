@@ -21,6 +21,8 @@ pub enum LlmError {
     NotAnEmbeddingModel { path: PathBuf, reason: String },
     #[error("the LoRA adapter {} cannot be used: {reason}", .path.display())]
     BadAdapter { path: PathBuf, reason: String },
+    #[error("there is no GPU named '{name}'; the ones found are: {available} (`hearth devices` lists them), or set gpu_device to nothing to use any")]
+    NoSuchGpu { name: String, available: String },
     #[error("no usable CPU backend for llama.cpp: {reason}")]
     BackendUnavailable { reason: String },
     #[error("the prompt has {tokens} tokens but the context holds {limit}; shorten it or raise context_length in the settings")]
@@ -37,6 +39,8 @@ pub enum LlmError {
         "the model worker stopped unexpectedly ({reason}); the next request starts a fresh one"
     )]
     WorkerCrashed { reason: String },
+    #[error("the model worker died while loading the model with {gpu_layers} layers on the GPU ({reason})")]
+    WorkerDiedOnGpu { gpu_layers: u32, reason: String },
     #[error("could not start the model worker: {reason}")]
     WorkerSpawn { reason: String },
     #[error("the worker sent a malformed message: {reason}")]
@@ -90,6 +94,7 @@ impl LlmError {
             LlmError::LoadFailed { .. } => "MODEL_LOAD_FAILED",
             LlmError::NotAnEmbeddingModel { .. } => "NOT_AN_EMBEDDING_MODEL",
             LlmError::BadAdapter { .. } => "BAD_ADAPTER",
+            LlmError::NoSuchGpu { .. } => "NO_SUCH_GPU",
             LlmError::BackendUnavailable { .. } => "BACKEND_UNAVAILABLE",
             LlmError::PromptTooLarge { .. } => "PROMPT_TOO_LARGE",
             LlmError::InvalidSchema { .. } => "INVALID_SCHEMA",
@@ -97,6 +102,7 @@ impl LlmError {
             LlmError::Template { .. } => "TEMPLATE_ERROR",
             LlmError::Decode { .. } => "DECODE_FAILED",
             LlmError::WorkerCrashed { .. } => "WORKER_CRASHED",
+            LlmError::WorkerDiedOnGpu { .. } => "WORKER_DIED_ON_GPU",
             LlmError::WorkerSpawn { .. } => "WORKER_SPAWN_FAILED",
             LlmError::Protocol { .. } => "WORKER_PROTOCOL",
             LlmError::EngineStopped => "ENGINE_STOPPED",

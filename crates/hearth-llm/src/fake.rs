@@ -112,6 +112,7 @@ impl FakeEngine {
             load_ms: 0.0,
             provider: None,
             adapter: None,
+            placement: None,
         };
         Self {
             info,

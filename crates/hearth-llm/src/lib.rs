@@ -12,6 +12,8 @@
 //!   as transformers renders it, or llama.cpp's built-in for its architecture.
 //! - [`stream`], [`cpu`], [`validate`]: streamed text, CPU backend choice, and the file
 //!   check before llama.cpp sees a model.
+//! - [`gpu`]: the GPU backends (Vulkan, Metal, CUDA) as loadable modules, the compute
+//!   devices, and how many layers go to them.
 //!
 //! This crate knows nothing of HTTP, Tauri or the database; its types are plain data.
 
@@ -20,6 +22,7 @@ pub mod cpu;
 pub mod engine;
 pub mod error;
 pub mod fake;
+pub mod gpu;
 pub mod llama;
 mod logging;
 pub mod output;
@@ -35,9 +38,10 @@ pub use engine::{
     format_and_submit, prepare_request, CancelToken, Engine, EngineExt, Generation, ModelInfo,
 };
 pub use error::{LlmError, Result};
+pub use gpu::{ComputeDevice, DeviceKind, GpuLayers, Placement};
 pub use llama::{
-    default_threads, AdapterInfo, EmbedderInfo, Embedding, EngineSettings, LlamaEmbedder,
-    LlamaEngine, LoadProgress, LoraAdapter, MAX_ADAPTER_SCALE,
+    default_threads, plan_placement, AdapterInfo, EmbedderInfo, Embedding, EngineSettings,
+    LlamaEmbedder, LlamaEngine, LoadProgress, LoraAdapter, MAX_ADAPTER_SCALE,
 };
 pub use output::reasoning::{thinking_support, ThinkingSupport};
 pub use output::OutputParser;

@@ -136,7 +136,7 @@ fn the_worker_applies_the_adapter_it_is_sent() {
     .unwrap();
     let info = loop {
         match read_frame::<_, FromWorker>(&mut from_child).unwrap() {
-            Some(FromWorker::Loading { .. }) => continue,
+            Some(FromWorker::Loading { .. } | FromWorker::Placing { .. }) => continue,
             Some(FromWorker::Ready { info }) => break info,
             other => panic!("expected ready, got {other:?}"),
         }

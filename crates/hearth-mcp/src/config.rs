@@ -139,6 +139,27 @@ impl McpServerConfig {
         }
     }
 
+    /// How the server is reached, for a list shown to the user: the program and its
+    /// arguments, or the address. Environment values and headers, which often hold
+    /// tokens, are left out.
+    pub fn reach(&self) -> String {
+        match &self.transport {
+            McpTransport::Stdio { command, args, .. } => std::iter::once(command.as_str())
+                .chain(args.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(" "),
+            McpTransport::Http { url, .. } => url.clone(),
+        }
+    }
+
+    /// `stdio` or `http`.
+    pub fn transport_kind(&self) -> &'static str {
+        match &self.transport {
+            McpTransport::Stdio { .. } => "stdio",
+            McpTransport::Http { .. } => "http",
+        }
+    }
+
     /// A streamable HTTP server with no extra headers, enabled.
     pub fn http(name: impl Into<String>, url: impl Into<String>) -> Self {
         Self {

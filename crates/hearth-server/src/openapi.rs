@@ -59,6 +59,9 @@ use crate::{api, openai};
         api::providers::set_key,
         api::providers::remove,
         api::providers::set_offline,
+        api::mcp::servers,
+        api::mcp::tools,
+        api::mcp::set_enabled,
         api::documents::read,
         api::documents::summarize,
         api::documents::translate,
@@ -93,7 +96,7 @@ use crate::{api, openai};
     tags(
         (name = "openai", description = "OpenAI-compatible; errors in OpenAI's shape"),
         (name = "conversations"), (name = "history"), (name = "personas"),
-        (name = "models"), (name = "settings"), (name = "providers"), (name = "documents"), (name = "collections"),
+        (name = "models"), (name = "settings"), (name = "providers"), (name = "mcp"), (name = "documents"), (name = "collections"),
         (name = "app"),
     )
 )]

@@ -895,19 +895,31 @@ async fn the_openapi_document_lists_every_endpoint() {
             "{path} is missing from the OpenAPI document"
         );
     }
-    // A stdio MCP server is a program Hearth runs: none is added over HTTP.
-    let mcp: Vec<&String> = paths.keys().filter(|p| p.contains("mcp")).collect();
-    assert!(mcp.is_empty(), "MCP endpoints in the API: {mcp:?}");
-    let (status, _) = server
-        .post_json(
-            "/api/mcp",
-            serde_json::json!({"name": "x", "command": "sh"}),
-        )
-        .await;
-    assert!(
-        matches!(status, 404 | 405),
-        "POST /api/mcp answered {status}"
+    // A stdio MCP server is a program Hearth runs: servers are listed and turned on or
+    // off over HTTP, never added or changed.
+    let mut mcp: Vec<(&str, Vec<&str>)> = paths
+        .iter()
+        .filter(|(path, _)| path.contains("mcp"))
+        .map(|(path, item)| {
+            let methods = item.as_object().unwrap().keys().map(String::as_str);
+            (path.as_str(), methods.collect())
+        })
+        .collect();
+    mcp.sort();
+    assert_eq!(
+        mcp,
+        vec![
+            ("/api/mcp/servers", vec!["get"]),
+            ("/api/mcp/servers/{name}/enabled", vec!["put"]),
+            ("/api/mcp/tools", vec!["get"]),
+        ]
     );
+    for path in ["/api/mcp", "/api/mcp/servers"] {
+        let (status, _) = server
+            .post_json(path, serde_json::json!({"name": "x", "command": "sh"}))
+            .await;
+        assert!(matches!(status, 404 | 405), "POST {path} answered {status}");
+    }
     assert!(doc["components"]["schemas"]["ChatCompletionRequest"].is_object());
     assert_eq!(
         doc["components"]["securitySchemes"]["bearer"]["scheme"],

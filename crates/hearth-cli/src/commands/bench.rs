@@ -18,6 +18,7 @@ pub fn run(args: BenchArgs, json: bool) -> anyhow::Result<i32> {
     }
     let hearth = Hearth::open_default()?;
     let model = hearth.resolve_model(args.model.model.as_deref())?;
+    let config = hearth.config();
     let worker = if args.worker {
         Some((std::env::current_exe()?, vec!["worker".to_owned()]))
     } else {
@@ -32,6 +33,9 @@ pub fn run(args: BenchArgs, json: bool) -> anyhow::Result<i32> {
         threads: args.threads.unwrap_or_else(hearth_llm::default_threads),
         worker,
         llama_bench: args.llama_bench.clone(),
+        // `hearth --gpu-layers N bench` (or the settings): the same split for both.
+        gpu_layers: config.gpu_choice().0,
+        gpu_device: config.gpu_choice().1,
     };
     let bar = spinner("benchmarking", json);
     let report = bench::run(&settings, |step| bar.set_message(step.to_owned()));
@@ -42,8 +46,8 @@ pub fn run(args: BenchArgs, json: bool) -> anyhow::Result<i32> {
         return Ok(exit::OK);
     }
     println!(
-        "model: {}   cpu backend: {}   threads: {}",
-        report.model, report.cpu_backend, report.threads
+        "model: {}   cpu backend: {}   threads: {}   layers: {}",
+        report.model, report.cpu_backend, report.threads, report.placement
     );
     println!(
         "load: {:.0} ms   peak RSS (in-process run): {}",

@@ -64,6 +64,8 @@ pub fn run(command: McpCommand, json: bool) -> anyhow::Result<i32> {
                 eprintln!("MCP server {name} removed");
             }
         }
+        McpCommand::On { name } => switch(&hearth, &name, true, json)?,
+        McpCommand::Off { name } => switch(&hearth, &name, false, json)?,
         McpCommand::Tools => {
             let listing = hearth.mcp_tools()?;
             if json {
@@ -138,7 +140,7 @@ fn list(hearth: &Hearth, json: bool) -> anyhow::Result<()> {
     if json {
         let listed: Vec<_> = servers
             .iter()
-            .map(|s| json!({ "name": s.name, "enabled": s.enabled, "where": reach(s) }))
+            .map(|s| json!({ "name": s.name, "enabled": s.enabled, "where": s.reach() }))
             .collect();
         println!("{}", serde_json::to_string_pretty(&listed)?);
     } else if servers.is_empty() {
@@ -146,7 +148,7 @@ fn list(hearth: &Hearth, json: bool) -> anyhow::Result<()> {
     } else {
         for server in &servers {
             let state = if server.enabled { "on" } else { "off" };
-            println!("{:<24} {state:<4} {}", server.name, reach(server));
+            println!("{:<24} {state:<4} {}", server.name, server.reach());
         }
         if hearth.is_offline() {
             eprintln!("Offline mode is on: servers at network addresses are not contacted; programs on this computer still run (and may reach the network themselves).");
@@ -155,15 +157,17 @@ fn list(hearth: &Hearth, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// How a server is reached, without its secrets.
-fn reach(server: &McpServerConfig) -> String {
-    match &server.transport {
-        McpTransport::Stdio { command, args, .. } => std::iter::once(command.as_str())
-            .chain(args.iter().map(String::as_str))
-            .collect::<Vec<_>>()
-            .join(" "),
-        McpTransport::Http { url, .. } => url.clone(),
+fn switch(hearth: &Hearth, name: &str, enabled: bool, json: bool) -> anyhow::Result<()> {
+    if !hearth.set_mcp_server_enabled(name, enabled)? {
+        bail!("no MCP server is named '{name}'; see `hearth mcp list`");
     }
+    let state = if enabled { "on" } else { "off" };
+    if json {
+        println!("{}", json!({ "name": name, "enabled": enabled }));
+    } else {
+        eprintln!("MCP server {name} is {state}");
+    }
+    Ok(())
 }
 
 fn bearer(variable: Option<&str>) -> anyhow::Result<BTreeMap<String, Secret>> {

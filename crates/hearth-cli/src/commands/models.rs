@@ -445,9 +445,38 @@ fn print_details(details: &ModelDetails) {
         size(m.overhead),
         size(m.total)
     );
+    match &details.gpu {
+        Some(gpu) => {
+            let which = if gpu.gpu_layers >= gpu.layers {
+                format!("all {} layers", gpu.layers)
+            } else {
+                format!(
+                    "{} of {} layers (the rest on the CPU)",
+                    gpu.gpu_layers, gpu.layers
+                )
+            };
+            println!("layers:        {which} on {} ({})", gpu.device, gpu.backend);
+            println!(
+                "  GPU memory: {} needed, {} free  ->  {:?}",
+                size(gpu.vram_needed),
+                size(gpu.vram_free),
+                gpu.vram_verdict
+            );
+        }
+        None => println!("layers:        all on the CPU (no GPU found, or gpu_layers is off)"),
+    }
+    let part = if details.gpu.is_some() {
+        "  computer's memory, for the rest:"
+    } else {
+        " "
+    };
     match (details.available_memory, details.verdict) {
         (Some(available), Some(verdict)) => {
-            println!("  available now: {}  ->  {:?}", size(available), verdict)
+            println!(
+                "{part} available now: {}  ->  {:?}",
+                size(available),
+                verdict
+            )
         }
         _ => println!("  available memory unknown on this system"),
     }

@@ -70,17 +70,24 @@ pub fn run(args: RunArgs, json: bool) -> anyhow::Result<i32> {
         let info = hearth.engine(args.model.model.as_deref())?.info();
         value["model"] = serde_json::Value::String(info.name);
         value["model_path"] = serde_json::Value::String(info.path.display().to_string());
+        value["placement"] = serde_json::to_value(&info.placement)?;
         println!("{}", serde_json::to_string(&value)?);
     }
     if args.stats {
+        let info = hearth.engine(args.model.model.as_deref())?.info();
+        let placement = info.placement.as_ref();
         eprintln!(
-            "{} prompt tokens in {:.0} ms, {} answer tokens at {:.1} tokens/s, stopped: {:?}",
+            "{} prompt tokens in {:.0} ms, {} answer tokens at {:.1} tokens/s on {}, stopped: {:?}",
             completion.prompt_tokens,
             completion.prompt_ms,
             completion.completion_tokens,
             completion.tokens_per_second(),
+            placement.map_or_else(|| "a remote provider".to_owned(), |p| p.summary()),
             completion.stop_reason
         );
+        if let Some(note) = placement.and_then(|p| p.note.as_deref()) {
+            eprintln!("note: {note}");
+        }
     }
     Ok(if completion.stop_reason == StopReason::Cancelled {
         exit::INTERRUPTED

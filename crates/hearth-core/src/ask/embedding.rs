@@ -27,7 +27,8 @@ impl Hearth {
         if let Some(loaded) = embedders.get(&path) {
             return Ok((id, loaded.clone()));
         }
-        let loaded = match LlamaEmbedder::load(&path, self.config().threads) {
+        let config = self.config();
+        let loaded = match LlamaEmbedder::load_on(&path, config.threads, config.gpu_choice().0) {
             Ok(loaded) => Arc::new(loaded),
             Err(hearth_llm::LlmError::NotAnEmbeddingModel { reason, .. }) => {
                 return Err(CoreError::NotAnEmbeddingModel { id, reason })

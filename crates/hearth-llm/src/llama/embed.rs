@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cpu;
 use crate::error::{LlmError, Result};
+use crate::gpu::{GpuLayers, Placement};
 
 /// Tokens per encode call; every text of a batch must fit in one (non-causal attention
 /// sees the whole batch at once).
@@ -41,6 +42,9 @@ pub struct EmbedderInfo {
     /// The most tokens one text may have; longer ones are cut.
     pub max_tokens: usize,
     pub threads: u32,
+    /// Where its layers are: the GPU or the CPU.
+    #[serde(default)]
+    pub placement: Option<Placement>,
 }
 
 /// One text's vector, with how many of its tokens were used.
@@ -71,10 +75,26 @@ pub struct LlamaEmbedder {
 }
 
 impl LlamaEmbedder {
-    /// Validates the file, loads it on its own thread, and waits until it is ready.
+    /// Validates the file, loads it on its own thread, and waits until it is ready;
+    /// where a GPU is found, its layers go there (see [`LlamaEmbedder::load_on`]).
     pub fn load(path: &Path, threads: Option<u32>) -> Result<Self> {
+        Self::load_on(path, threads, GpuLayers::Auto)
+    }
+
+    /// Loads as [`LlamaEmbedder::load`] does, with `gpu_layers` of its layers on the
+    /// GPU where one is found (`Off`: the CPU alone).
+    pub fn load_on(path: &Path, threads: Option<u32>, gpu_layers: GpuLayers) -> Result<Self> {
         crate::validate::check_embedding_model(path)?;
         let runtime = cpu::runtime()?;
+        let settings = super::EngineSettings {
+            context_length: BATCH_TOKENS,
+            parallel: 1,
+            batch_size: BATCH_TOKENS,
+            threads,
+            gpu_layers,
+            ..super::EngineSettings::default()
+        };
+
         let threads = threads.unwrap_or_else(super::default_threads).max(1);
         let (commands, command_rx) = sync_channel::<Command>(16);
         let path = path.to_path_buf();
@@ -84,11 +104,16 @@ impl LlamaEmbedder {
                     path: path.clone(),
                     reason,
                 };
-                let model = match LlamaModel::load_from_file(
-                    &runtime.backend,
-                    &path,
-                    &LlamaModelParams::default(),
-                ) {
+                let mut params = LlamaModelParams::default();
+                let decision =
+                    match super::placement::decide(&path, &settings, runtime, &mut params) {
+                        Ok(decision) => decision,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                let model = match LlamaModel::load_from_file(&runtime.backend, &path, &params) {
                     Ok(model) => model,
                     Err(e) => {
                         let _ = ready_tx.send(Err(failed(e.to_string())));
@@ -124,6 +149,7 @@ impl LlamaEmbedder {
                     dimensions: model.n_embd().max(0) as usize,
                     max_tokens: (model.n_ctx_train() as usize).min(BATCH_TOKENS as usize),
                     threads,
+                    placement: Some(decision.placement(model.n_layer() + 1, None)),
                 };
                 let max_tokens = info.max_tokens;
                 if ready_tx.send(Ok(info)).is_err() {

@@ -7,6 +7,7 @@
 
 mod adapter;
 mod embed;
+mod placement;
 mod sampler;
 mod saved;
 mod scheduler;
@@ -32,6 +33,7 @@ pub use embed::{EmbedderInfo, Embedding, LlamaEmbedder};
 use crate::cpu;
 use crate::engine::{CancelToken, Engine, Generation, ModelInfo};
 use crate::error::{LlmError, Result};
+use crate::gpu::{GpuLayers, Placement};
 use crate::request::{EngineRequest, GenerationEvent};
 
 /// How a model is loaded and served.
@@ -59,6 +61,10 @@ pub struct EngineSettings {
     /// A LoRA adapter applied to every sequence: llama.cpp applies one to a whole
     /// context, so another adapter or scale needs another engine.
     pub adapter: Option<LoraAdapter>,
+    /// How many layers go to the GPU, where one is found (see [`crate::gpu`]).
+    pub gpu_layers: GpuLayers,
+    /// The GPU to use, by ggml's name (`Vulkan0`) or its description; `None` for any.
+    pub gpu_device: Option<String>,
 }
 
 impl Default for EngineSettings {
@@ -73,21 +79,43 @@ impl Default for EngineSettings {
             saved_contexts: None,
             saved_contexts_budget: 2 << 30,
             adapter: None,
+            gpu_layers: GpuLayers::Auto,
+            gpu_device: None,
         }
     }
 }
 
-/// Told how far a model has loaded, from 0.0 to 1.0 (1.0 once it can answer).
+/// Told how far a model has loaded, from 0.0 to 1.0 (1.0 once it can answer), and,
+/// before the weights are read, how many layers are going to the GPU.
 #[derive(Clone)]
-pub struct LoadProgress(std::sync::Arc<dyn Fn(f32) + Send + Sync>);
+pub struct LoadProgress {
+    report: std::sync::Arc<dyn Fn(f32) + Send + Sync>,
+    placing: Option<std::sync::Arc<dyn Fn(u32) + Send + Sync>>,
+}
 
 impl LoadProgress {
     pub fn new(report: impl Fn(f32) + Send + Sync + 'static) -> Self {
-        Self(std::sync::Arc::new(report))
+        Self {
+            report: std::sync::Arc::new(report),
+            placing: None,
+        }
+    }
+
+    /// Also told the layers about to go to the GPU (the worker passes it on, so the
+    /// app knows a worker that dies while loading may have died of the GPU).
+    pub fn with_placing(mut self, placing: impl Fn(u32) + Send + Sync + 'static) -> Self {
+        self.placing = Some(std::sync::Arc::new(placing));
+        self
     }
 
     pub fn report(&self, done: f32) {
-        (self.0)(done.clamp(0.0, 1.0))
+        (self.report)(done.clamp(0.0, 1.0))
+    }
+
+    fn placing(&self, gpu_layers: u32) {
+        if let Some(placing) = &self.placing {
+            placing(gpu_layers)
+        }
     }
 }
 
@@ -157,66 +185,84 @@ impl LlamaEngine {
         let settings = settings.clone();
         let (thread, info) = thread::spawn_model_thread("hearth-engine", move |ready_tx| {
             let started = Instant::now();
-            let mut model = match load_model(&path, &settings, runtime, progress.clone()) {
-                Ok(model) => model,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            };
-            // Loaded before the context borrows the model; llama.cpp frees it with the
-            // model, after the context.
-            let requested = settings.adapter.as_ref();
-            let mut lora = match requested.map(|a| adapter::load(&mut model, a)).transpose() {
-                Ok(lora) => lora,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            };
-            let (ctx, mut info) = match new_context(&model, &path, &settings, runtime) {
-                Ok(v) => v,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            };
-            let mut ctx = ctx;
-            if let (Some(lora), Some(adapter)) = (lora.as_mut(), requested) {
-                // Before the warm-up, so its graph is the one every answer uses.
-                if let Err(e) = adapter::attach(&mut ctx, lora, adapter) {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            }
-            info.adapter = adapter_info;
-            warm_up(&model, &mut ctx);
-            info.load_ms = started.elapsed().as_secs_f64() * 1000.0;
-            if let Some(progress) = &progress {
-                progress.report(1.0);
-            }
-            let limits = scheduler::Limits {
-                context_length: info.context_length,
-                parallel: info.parallel as usize,
-                batch_size: settings.batch_size.max(1) as usize,
-                queue_capacity: settings.queue_capacity.max(1),
-            };
-            let saved = settings.saved_contexts.as_ref().map(|root| {
-                let saved_settings = saved::SavedSettings {
-                    root: root.clone(),
-                    budget_bytes: settings.saved_contexts_budget,
+            let mut settings = settings;
+            // The first time the GPU could not take the layers: how many, and why.
+            let mut retreat: Option<(u32, String)> = None;
+            // Again with fewer layers on the GPU when its memory cannot hold the context.
+            loop {
+                let (mut model, placement) =
+                    match load_model(&path, &settings, runtime, progress.clone(), &mut retreat) {
+                        Ok(loaded) => loaded,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                // Loaded before the context borrows the model; llama.cpp frees it with
+                // the model, after the context.
+                let requested = settings.adapter.as_ref();
+                let mut lora = match requested.map(|a| adapter::load(&mut model, a)).transpose() {
+                    Ok(lora) => lora,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
                 };
-                saved::SavedStates::open(
-                    &saved_settings,
-                    &path,
-                    info.context_length,
-                    settings.adapter.as_ref(),
-                )
-            });
-            if ready_tx.send(Ok(info)).is_err() {
+                let (ctx, mut info) = match new_context(&model, &path, &settings, runtime) {
+                    Ok(v) => v,
+                    Err(e) if placement.gpu_layers > 0 => {
+                        let reason = match e {
+                            LlmError::LoadFailed { reason, .. } => gpu_failure(&reason),
+                            other => other.to_string(),
+                        };
+                        retreat.get_or_insert((placement.gpu_layers, reason));
+                        settings.gpu_layers = GpuLayers::fewer_than(placement.gpu_layers);
+                        continue;
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let mut ctx = ctx;
+                if let (Some(lora), Some(adapter)) = (lora.as_mut(), requested) {
+                    // Before the warm-up, so its graph is the one every answer uses.
+                    if let Err(e) = adapter::attach(&mut ctx, lora, adapter) {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                }
+                info.adapter = adapter_info;
+                info.placement = Some(placement);
+                warm_up(&model, &mut ctx);
+                info.load_ms = started.elapsed().as_secs_f64() * 1000.0;
+                if let Some(progress) = &progress {
+                    progress.report(1.0);
+                }
+                let limits = scheduler::Limits {
+                    context_length: info.context_length,
+                    parallel: info.parallel as usize,
+                    batch_size: settings.batch_size.max(1) as usize,
+                    queue_capacity: settings.queue_capacity.max(1),
+                };
+                let saved = settings.saved_contexts.as_ref().map(|root| {
+                    let saved_settings = saved::SavedSettings {
+                        root: root.clone(),
+                        budget_bytes: settings.saved_contexts_budget,
+                    };
+                    saved::SavedStates::open(
+                        &saved_settings,
+                        &path,
+                        info.context_length,
+                        settings.adapter.as_ref(),
+                    )
+                });
+                if ready_tx.send(Ok(info)).is_err() {
+                    return;
+                }
+                scheduler::Scheduler::new(&model, ctx, limits, saved).run(command_rx);
                 return;
             }
-            scheduler::Scheduler::new(&model, ctx, limits, saved).run(command_rx);
         })?;
         Ok(Self {
             commands,
@@ -232,29 +278,111 @@ impl LlamaEngine {
     }
 }
 
+/// Loads the weights, with as many layers on the GPU as [`placement::decide`] says.
+/// When the GPU cannot take them (its memory runs out as the weights are placed), the
+/// load is tried again with half the layers, down to none, and the placement says so.
 fn load_model(
     path: &Path,
     settings: &EngineSettings,
     runtime: &cpu::Runtime,
     progress: Option<LoadProgress>,
-) -> Result<LlamaModel> {
-    let mut params = LlamaModelParams::default().with_use_mmap(settings.use_mmap);
-    if let Some(progress) = progress {
-        // llama.cpp calls back once per tensor; pass on whole percents only.
-        let mut reported = -1.0f32;
-        params = params.with_progress_callback(move |done| {
-            if done - reported >= 0.01 {
-                reported = done;
-                // Weights read are not yet a model ready to answer: 1.0 comes after.
-                progress.report(done.min(0.99));
+    retreat: &mut Option<(u32, String)>,
+) -> Result<(LlamaModel, Placement)> {
+    let mut settings = settings.clone();
+    loop {
+        let mut params = LlamaModelParams::default().with_use_mmap(settings.use_mmap);
+        let decision = placement::decide(path, &settings, runtime, &mut params)?;
+        if let (Some(progress), Some(requested)) = (&progress, decision.requested) {
+            progress.placing(requested.min(layers_in_file(path).unwrap_or(requested)));
+        }
+        if let Some(progress) = progress.clone() {
+            // llama.cpp calls back once per tensor; pass on whole percents only.
+            let mut reported = -1.0f32;
+            params = params.with_progress_callback(move |done| {
+                if done - reported >= 0.01 {
+                    reported = done;
+                    // Weights read are not yet a model ready to answer: 1.0 comes after.
+                    progress.report(done.min(0.99));
+                }
+                true
+            });
+        }
+        match LlamaModel::load_from_file(&runtime.backend, path, &params) {
+            Ok(model) => {
+                let mut placement = decision.placement(model.n_layer() + 1, None);
+                if let Some((tried, reason)) = retreat {
+                    placement.note = Some(retreat_note(*tried, reason, &placement));
+                }
+                if placement.gpu_layers > 0 {
+                    tracing::info!(
+                        device = placement.device.as_deref().unwrap_or(""),
+                        layers = placement.gpu_layers,
+                        of = placement.layers,
+                        "model layers on the GPU"
+                    );
+                }
+                return Ok((model, placement));
             }
-            true
-        });
+            Err(e) => {
+                let reason = e.to_string();
+                let Some(requested) = decision.requested else {
+                    return Err(LlmError::LoadFailed {
+                        path: path.to_path_buf(),
+                        reason,
+                    });
+                };
+                let placed = requested.min(layers_in_file(path).unwrap_or(requested));
+                tracing::warn!(%reason, placed, "the GPU could not take the model's layers; trying with fewer");
+                retreat.get_or_insert((placed, gpu_failure(&reason)));
+                settings.gpu_layers = GpuLayers::fewer_than(placed);
+            }
+        }
     }
-    LlamaModel::load_from_file(&runtime.backend, path, &params).map_err(|e| LlmError::LoadFailed {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })
+}
+
+/// What the user is told when the GPU could not take `tried` layers and the model
+/// ended up as `placement` says.
+pub(crate) fn retreat_note(tried: u32, reason: &str, placement: &Placement) -> String {
+    let now = match placement.gpu_layers {
+        0 => "runs on the CPU alone".to_owned(),
+        1 => "runs with 1 layer on the GPU".to_owned(),
+        n => format!("runs with {n} layers on the GPU"),
+    };
+    let layers = match tried {
+        1 => "1 layer".to_owned(),
+        n => format!("{n} layers"),
+    };
+    format!("the GPU could not hold {layers} ({reason}), so the model {now}")
+}
+
+/// llama-cpp-2's words for a failed load or context ("null result from llama cpp")
+/// say nothing; llama.cpp's log line before them has the cause.
+fn gpu_failure(raw: &str) -> String {
+    let said = raw
+        .trim_end_matches("null result from llama cpp")
+        .trim_end_matches("null reference from llama.cpp")
+        .trim_end_matches([':', ' ']);
+    if said.is_empty() {
+        "the weights could not be placed there; the log has llama.cpp's reason".to_owned()
+    } else {
+        format!("{said} there; the log has llama.cpp's reason")
+    }
+}
+
+/// Where a model's layers would go if it were loaded now with `settings`, without
+/// loading it (`auto` asks llama.cpp to fit it, which reads the file's header only).
+pub fn plan_placement(path: &Path, settings: &EngineSettings) -> Result<Placement> {
+    let runtime = cpu::runtime()?;
+    let mut params = LlamaModelParams::default();
+    let decision = placement::decide(path, settings, runtime, &mut params)?;
+    let layers = layers_in_file(path).unwrap_or(0);
+    Ok(decision.placement(layers, None))
+}
+
+/// The layers llama.cpp counts for a model file (blocks and the output layer).
+pub(crate) fn layers_in_file(path: &Path) -> Option<u32> {
+    let summary = hearth_gguf::read_header(path).ok()?.summary();
+    Some(summary.block_count? as u32 + 1)
 }
 
 /// One throwaway decode of BOS and EOS, as llama.cpp's own tools do at start: it pages the
@@ -282,13 +410,25 @@ fn warm_up(model: &LlamaModel, ctx: &mut llama_cpp_2::context::LlamaContext<'_>)
     ctx.clear_kv_cache();
 }
 
-fn new_context<'m>(
-    model: &'m LlamaModel,
-    path: &Path,
+/// Tokens per sequence and sequences, as a context is made for them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ContextSizes {
+    pub per_sequence: u32,
+    pub parallel: u32,
+}
+
+impl ContextSizes {
+    pub fn total(self) -> u32 {
+        self.per_sequence * self.parallel
+    }
+}
+
+/// The context llama.cpp is asked for: `settings`' length (0: the model's training
+/// length `train`, capped at 4096) per sequence, threads and batch.
+pub(crate) fn context_params(
     settings: &EngineSettings,
-    runtime: &cpu::Runtime,
-) -> Result<(llama_cpp_2::context::LlamaContext<'m>, ModelInfo)> {
-    let train = model.n_ctx_train();
+    train: u32,
+) -> (LlamaContextParams, ContextSizes) {
     let per_sequence = match settings.context_length {
         0 => train.min(4096),
         n => n,
@@ -297,14 +437,34 @@ fn new_context<'m>(
     let parallel = settings.parallel.max(1);
     let threads = settings.threads.unwrap_or_else(default_threads).max(1);
     let batch = settings.batch_size.max(1);
+    let sizes = ContextSizes {
+        per_sequence,
+        parallel,
+    };
     let params = LlamaContextParams::default()
-        .with_n_ctx(NonZeroU32::new(per_sequence * parallel))
+        .with_n_ctx(NonZeroU32::new(sizes.total()))
         .with_n_batch(batch)
         .with_n_ubatch(batch)
         .with_n_seq_max(parallel)
         .with_kv_unified(false)
         .with_n_threads(threads as i32)
         .with_n_threads_batch(threads as i32);
+    (params, sizes)
+}
+
+fn new_context<'m>(
+    model: &'m LlamaModel,
+    path: &Path,
+    settings: &EngineSettings,
+    runtime: &cpu::Runtime,
+) -> Result<(llama_cpp_2::context::LlamaContext<'m>, ModelInfo)> {
+    let train = model.n_ctx_train();
+    let (params, sizes) = context_params(settings, train);
+    let ContextSizes {
+        per_sequence,
+        parallel,
+    } = sizes;
+    let threads = settings.threads.unwrap_or_else(default_threads).max(1);
     let ctx = model
         .new_context(&runtime.backend, params)
         .map_err(|e| LlmError::LoadFailed {
@@ -351,6 +511,7 @@ fn new_context<'m>(
         load_ms: 0.0,
         provider: None,
         adapter: None,
+        placement: None,
     };
     Ok((ctx, info))
 }

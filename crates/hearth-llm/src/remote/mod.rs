@@ -274,6 +274,7 @@ impl Engine for RemoteEngine {
             load_ms: 0.0,
             provider: Some(s.provider.clone()),
             adapter: None,
+            placement: None,
         }
     }
 

@@ -56,8 +56,13 @@ pub enum FromWorker {
     Loading {
         progress: f32,
     },
+    /// Sent before the weights are read when layers go to the GPU: how many.
+    Placing {
+        gpu_layers: u32,
+    },
     Ready {
-        info: ModelInfo,
+        /// Boxed: it is much larger than the frames sent while answering.
+        info: Box<ModelInfo>,
     },
     LoadFailed {
         error: LlmError,

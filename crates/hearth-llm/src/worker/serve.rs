@@ -36,7 +36,7 @@ pub fn serve(input: impl Read, output: impl Write + Send + 'static) -> std::io::
         ) {
             Ok(engine) => {
                 send(&FromWorker::Ready {
-                    info: engine.info(),
+                    info: Box::new(engine.info()),
                 })?;
                 engine
             }
@@ -127,9 +127,15 @@ fn forward(
 
 /// Reports load progress to the parent as `Loading` frames.
 fn progress_to(writer: SharedWriter) -> LoadProgress {
+    let placing = writer.clone();
     LoadProgress::new(move |progress| {
         if let Ok(mut w) = writer.lock() {
             let _ = write_frame(&mut *w, &FromWorker::Loading { progress });
+        }
+    })
+    .with_placing(move |gpu_layers| {
+        if let Ok(mut w) = placing.lock() {
+            let _ = write_frame(&mut *w, &FromWorker::Placing { gpu_layers });
         }
     })
 }

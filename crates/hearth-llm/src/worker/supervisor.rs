@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine::{CancelToken, Engine, Generation, ModelInfo};
 use crate::error::{LlmError, Result};
+use crate::gpu::GpuLayers;
 use crate::llama::{EngineSettings, LoadProgress};
 use crate::request::{EngineRequest, GenerationEvent};
 use crate::worker::protocol::{read_frame, write_frame, FromWorker, ToWorker};
@@ -87,9 +88,11 @@ impl WorkerProcess {
 
 /// A model served by a supervised child process.
 pub struct WorkerEngine {
-    settings: WorkerSettings,
+    /// Its `engine.gpu_layers` is lowered after a worker dies with layers on the GPU.
+    settings: Mutex<WorkerSettings>,
     progress: Option<LoadProgress>,
-    info: ModelInfo,
+    /// The running worker's model info (its placement changes with the layers).
+    info: Mutex<ModelInfo>,
     current: Mutex<Option<Arc<WorkerProcess>>>,
     restarts: AtomicU32,
 }
@@ -112,13 +115,13 @@ impl WorkerEngine {
             crate::validate::check_model_file(&settings.model)?;
             crate::llama::check_adapter(adapter, &settings.model)?;
         }
-        let process = spawn(&settings, progress.as_ref())?;
-        let info = process.1;
+        let mut settings = settings;
+        let (process, info) = spawn_fitting_the_gpu(&mut settings, progress.as_ref(), None)?;
         Ok(Self {
-            settings,
+            settings: Mutex::new(settings),
             progress,
-            info,
-            current: Mutex::new(Some(process.0)),
+            info: Mutex::new(info),
+            current: Mutex::new(Some(process)),
             restarts: AtomicU32::new(0),
         })
     }
@@ -148,11 +151,62 @@ impl WorkerEngine {
         if let Some(dead) = current.take() {
             reap(&dead);
         }
-        tracing::warn!(model = %self.settings.model.display(), "restarting the model worker");
-        let (process, _) = spawn(&self.settings, self.progress.as_ref())?;
+        let mut settings = self.settings.lock().map_err(|_| LlmError::EngineStopped)?;
+        let mut info = self.info.lock().map_err(|_| LlmError::EngineStopped)?;
+        tracing::warn!(model = %settings.model.display(), "restarting the model worker");
+        // A worker that died with layers on the GPU may have died of the GPU (its memory
+        // ran out, or its driver failed): the next one puts fewer there.
+        let died_on = info.placement.as_ref().map_or(0, |p| p.gpu_layers);
+        let lowered = (died_on > 0).then(|| {
+            lower_gpu_layers(
+                &mut settings,
+                died_on,
+                "the model worker stopped".to_owned(),
+            )
+        });
+        let (process, new_info) =
+            spawn_fitting_the_gpu(&mut settings, self.progress.as_ref(), lowered)?;
+        *info = new_info;
         self.restarts.fetch_add(1, Ordering::SeqCst);
         *current = Some(process.clone());
         Ok(process)
+    }
+}
+
+/// Puts fewer layers on the GPU than the `placed` a worker died with (half, down to
+/// none); returns that count and why, for the placement's note.
+fn lower_gpu_layers(settings: &mut WorkerSettings, placed: u32, why: String) -> (u32, String) {
+    settings.engine.gpu_layers = GpuLayers::fewer_than(placed);
+    tracing::warn!(placed, next = %settings.engine.gpu_layers, "{why}, with layers on the GPU; trying with fewer");
+    (placed, why)
+}
+
+/// Starts a worker; when it dies while loading with layers on the GPU, starts another
+/// with fewer, down to none. The first time layers were taken away (`retreat`, or one
+/// here) is what the placement's note tells.
+fn spawn_fitting_the_gpu(
+    settings: &mut WorkerSettings,
+    progress: Option<&LoadProgress>,
+    mut retreat: Option<(u32, String)>,
+) -> Result<(Arc<WorkerProcess>, ModelInfo)> {
+    loop {
+        match spawn(settings, progress) {
+            Ok((process, mut info)) => {
+                if let (Some((tried, why)), Some(placement)) = (&retreat, info.placement.as_mut()) {
+                    placement.note = Some(crate::llama::retreat_note(*tried, why, placement));
+                }
+                return Ok((process, info));
+            }
+            Err(LlmError::WorkerDiedOnGpu { gpu_layers, reason }) => {
+                let lowered = lower_gpu_layers(
+                    settings,
+                    gpu_layers,
+                    format!("the model worker died while loading: {reason}"),
+                );
+                retreat.get_or_insert(lowered);
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -182,6 +236,7 @@ fn spawn(
         path: settings.model.clone(),
         settings: settings.engine.clone(),
     };
+    let mut placing = 0;
     let handshake = write_frame(&mut stdin, &load).and_then(|_| loop {
         match read_frame::<_, FromWorker>(&mut stdout) {
             Ok(Some(FromWorker::Loading { progress: done })) => {
@@ -189,11 +244,12 @@ fn spawn(
                     progress.report(done);
                 }
             }
+            Ok(Some(FromWorker::Placing { gpu_layers })) => placing = gpu_layers,
             other => break other,
         }
     });
     let info = match handshake {
-        Ok(Some(FromWorker::Ready { info })) => info,
+        Ok(Some(FromWorker::Ready { info })) => *info,
         Ok(Some(FromWorker::LoadFailed { error })) => {
             let _ = child.wait();
             return Err(error);
@@ -210,6 +266,12 @@ fn spawn(
                 .wait()
                 .map(describe_exit)
                 .unwrap_or_else(|e| e.to_string());
+            if placing > 0 {
+                return Err(LlmError::WorkerDiedOnGpu {
+                    gpu_layers: placing,
+                    reason: status,
+                });
+            }
             return Err(LlmError::WorkerCrashed {
                 reason: format!("the worker died while loading the model: {status}"),
             });
@@ -310,7 +372,10 @@ fn route(process: &WorkerProcess, message: FromWorker) {
                 let _ = reply.send(result);
             }
         }
-        FromWorker::Loading { .. } | FromWorker::Ready { .. } | FromWorker::LoadFailed { .. } => {
+        FromWorker::Loading { .. }
+        | FromWorker::Placing { .. }
+        | FromWorker::Ready { .. }
+        | FromWorker::LoadFailed { .. } => {
             tracing::warn!("unexpected handshake message from a running worker");
         }
     }
@@ -366,7 +431,10 @@ fn reap(process: &WorkerProcess) {
 
 impl Engine for WorkerEngine {
     fn info(&self) -> ModelInfo {
-        self.info.clone()
+        self.info
+            .lock()
+            .map(|info| info.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
     }
 
     fn submit(&self, request: EngineRequest) -> Result<Generation> {

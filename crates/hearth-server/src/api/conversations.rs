@@ -518,7 +518,7 @@ fn stream_turn(state: &AppState, turn: ChatTurn) -> Response {
         .register(answer_id.clone(), move || token.cancel());
     sender.send(
         "started",
-        json!({ "user_message": turn.user_message, "answer_id": answer_id }),
+        json!({ "user_message": turn.user_message, "answer_id": answer_id, "ran_on": turn.ran_on }),
     );
     let forward = sender.clone();
     tokio::spawn(async move {

@@ -6,6 +6,7 @@ pub mod collections;
 pub mod conversations;
 pub mod documents;
 pub mod history;
+pub mod mcp;
 pub mod models;
 pub mod providers;
 pub mod workflows;
@@ -84,6 +85,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/providers/{name}/key", put(providers::set_key))
         .route("/api/offline", put(providers::set_offline))
+        .route("/api/mcp/servers", get(mcp::servers))
+        .route("/api/mcp/servers/{name}/enabled", put(mcp::set_enabled))
+        .route("/api/mcp/tools", get(mcp::tools))
         .route("/api/jobs/{id}/cancel", post(documents::cancel))
         .route("/api/workflows", get(workflows::list))
         .route("/api/workflows/parse", post(workflows::parse))

@@ -268,18 +268,25 @@ pub async fn pull(
     Ok(events::respond(receiver, Some(job)).into_response())
 }
 
+/// The settings, less the MCP servers: their environment values and headers often hold
+/// tokens, which stay out of every response (`/api/mcp/servers` lists the servers
+/// without them).
 #[utoipa::path(get, path = "/api/settings", tag = "settings",
-    responses((status = 200, description = "The settings file's contents", body = Object)),
+    responses((status = 200, description = "The settings file's contents; mcp_servers is always empty here", body = Object)),
     security(("bearer" = [])))]
 pub async fn settings(State(state): State<AppState>) -> Json<Config> {
-    Json(state.hearth.config())
+    let mut config = state.hearth.config();
+    config.mcp_servers.clear();
+    Json(config)
 }
 
-/// Remote providers and offline mode are kept as they are: they change through
-/// `/api/providers` and `/api/offline`, so a settings page opened before a provider
-/// was connected cannot disconnect it by saving.
+/// Remote providers, offline mode and MCP servers are kept as they are: providers and
+/// offline mode change through `/api/providers` and `/api/offline`, so a settings page
+/// opened before a provider was connected cannot disconnect it by saving; MCP servers
+/// change only from the command line or the settings file, since a stdio server is a
+/// program Hearth runs and no request may name one.
 #[utoipa::path(put, path = "/api/settings", tag = "settings",
-    request_body(content = Object, description = "The whole settings object, as GET returns it (its providers and offline flag are ignored)"),
+    request_body(content = Object, description = "The whole settings object, as GET returns it (its providers, offline flag and MCP servers are ignored)"),
     responses((status = 200, body = Object), (status = 400, description = "A setting is invalid; details.field names it")),
     security(("bearer" = [])))]
 pub async fn save_settings(
@@ -291,9 +298,11 @@ pub async fn save_settings(
         hearth.update_config(|c| {
             let providers = std::mem::take(&mut c.providers);
             let offline = c.offline;
+            let mcp_servers = std::mem::take(&mut c.mcp_servers);
             *c = config;
             c.providers = providers;
             c.offline = offline;
+            c.mcp_servers = mcp_servers;
         })?;
         Ok(hearth.config())
     })
