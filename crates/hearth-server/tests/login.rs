@@ -143,8 +143,7 @@ async fn get_with_cookie(server: &Server, path: &str, cookie: &str) -> (u16, Val
         .send()
         .await
         .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    support::status_and_json(response).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -12,8 +12,8 @@ mod mcp_servers;
 use std::collections::BTreeMap;
 
 use hearth_mcp::{McpServerConfig, McpTransport, Secret};
-use serde_json::{json, Value};
-use support::{start, Setup, TOKEN};
+use serde_json::json;
+use support::{start, Setup};
 
 const SECRET: &str = "token-that-must-stay-home";
 
@@ -25,19 +25,6 @@ fn everything() -> McpServerConfig {
         env.insert("EVERYTHING_TOKEN".into(), Secret::new(SECRET));
     }
     server
-}
-
-async fn put(server: &support::Server, path: &str, body: Value) -> (u16, Value) {
-    let response = server
-        .client
-        .put(server.url(path))
-        .bearer_auth(TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -96,39 +83,39 @@ async fn servers_and_tools_are_listed_without_secrets_and_turned_off_and_on() {
     assert!(listed["servers"][0]["pid"].as_u64().is_some(), "{listed}");
 
     // Off: its tools are gone and it is not running; on again: back.
-    let (status, body) = put(
-        &server,
-        "/api/mcp/servers/everything/enabled",
-        json!({ "enabled": false }),
-    )
-    .await;
+    let (status, body) = server
+        .put_json(
+            "/api/mcp/servers/everything/enabled",
+            json!({ "enabled": false }),
+        )
+        .await;
     assert_eq!((status, body), (200, json!({ "enabled": false })));
     let (_, tools) = server.get_json("/api/mcp/tools").await;
     assert_eq!(tools["tools"], json!([]), "{tools}");
     let (_, listed) = server.get_json("/api/mcp/servers").await;
     assert_eq!(listed["servers"][0]["state"], "off", "{listed}");
     assert!(!server.hearth.mcp_servers()[0].enabled);
-    put(
-        &server,
-        "/api/mcp/servers/everything/enabled",
-        json!({ "enabled": true }),
-    )
-    .await;
+    server
+        .put_json(
+            "/api/mcp/servers/everything/enabled",
+            json!({ "enabled": true }),
+        )
+        .await;
     assert!(server.hearth.mcp_servers()[0].enabled);
 
-    let (status, error) = put(
-        &server,
-        "/api/mcp/servers/nobody/enabled",
-        json!({ "enabled": true }),
-    )
-    .await;
+    let (status, error) = server
+        .put_json(
+            "/api/mcp/servers/nobody/enabled",
+            json!({ "enabled": true }),
+        )
+        .await;
     assert_eq!(status, 404, "{error}");
-    let (status, error) = put(
-        &server,
-        "/api/mcp/servers/everything/enabled",
-        json!({ "enabled": true, "command": "sh" }),
-    )
-    .await;
+    let (status, error) = server
+        .put_json(
+            "/api/mcp/servers/everything/enabled",
+            json!({ "enabled": true, "command": "sh" }),
+        )
+        .await;
     assert_eq!(status, 400, "an unknown field is refused: {error}");
 }
 
@@ -148,7 +135,7 @@ async fn the_settings_endpoint_neither_shows_nor_changes_mcp_servers() {
         "name": "evil",
         "transport": { "type": "stdio", "command": "sh", "args": ["-c", "touch /tmp/pwned"] }
     }]);
-    let (status, saved) = put(&server, "/api/settings", settings).await;
+    let (status, saved) = server.put_json("/api/settings", settings).await;
     assert_eq!(status, 200, "{saved}");
     let names: Vec<String> = server
         .hearth

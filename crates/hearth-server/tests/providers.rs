@@ -14,18 +14,6 @@ fn event<'a>(events: &'a [SseEvent], name: &str) -> Option<&'a SseEvent> {
     events.iter().find(|e| e.name.as_deref() == Some(name))
 }
 
-async fn put(server: &support::Server, path: &str, body: Value) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .put(server.url(path))
-        .bearer_auth(TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn send(server: &support::Server, conversation: &str, text: &str) -> Vec<SseEvent> {
     let path = format!("/api/conversations/{conversation}/messages");
     let body = json!({ "content": text, "options": { "max_tokens": 8, "temperature": 0 } });
@@ -42,9 +30,7 @@ async fn a_remote_provider_through_the_app_api() {
         Reply::openai_stream(&["Greeting"]),
         Reply::openai_stream(&["Through v1."]),
     ]);
-    let (status, saved) = put(
-        &server,
-        "/api/providers/mock",
+    let (status, saved) = server.put_json("/api/providers/mock",
         json!({ "kind": "openai", "base_url": mock.base_url(), "models": ["m1"], "api_key": "sk-app-secret" }),
     )
     .await;
@@ -118,7 +104,9 @@ async fn a_remote_provider_through_the_app_api() {
     );
 
     // Offline: refused before any connection, with a message that says what to do.
-    let (status, offline) = put(&server, "/api/offline", json!({ "offline": true })).await;
+    let (status, offline) = server
+        .put_json("/api/offline", json!({ "offline": true }))
+        .await;
     assert_eq!((status, offline["offline"].as_bool()), (200, Some(true)));
     let connections = mock.connections();
     let (status, error) = server
@@ -162,7 +150,7 @@ async fn a_remote_provider_through_the_app_api() {
     // providers (they have their own endpoints).
     settings["offline"] = json!(false);
     settings["providers"] = json!([]);
-    let (status, saved) = put(&server, "/api/settings", settings).await;
+    let (status, saved) = server.put_json("/api/settings", settings).await;
     assert_eq!(status, 200, "{saved}");
     assert_eq!(
         (
@@ -171,7 +159,9 @@ async fn a_remote_provider_through_the_app_api() {
         ),
         (Some(true), Some("mock"))
     );
-    put(&server, "/api/offline", json!({ "offline": false })).await;
+    server
+        .put_json("/api/offline", json!({ "offline": false }))
+        .await;
 
     // The audit log through the API: what left the machine, by provider.
     let (status, sent) = server.get_json("/api/audit?remote=true").await;
@@ -198,36 +188,29 @@ async fn a_remote_provider_through_the_app_api() {
     );
 
     // Bad settings name the field; unknown providers are 404; removal is 204.
-    let (status, error) = put(
-        &server,
-        "/api/providers/Bad Name",
-        json!({ "kind": "openai" }),
-    )
-    .await;
+    let (status, error) = server
+        .put_json("/api/providers/Bad Name", json!({ "kind": "openai" }))
+        .await;
     assert_eq!(
         (status, error["code"].as_str()),
         (400, Some("INVALID_PROVIDER")),
         "{error}"
     );
-    let (status, error) = put(&server, "/api/providers/mock", json!({ "kind": "gemini" })).await;
+    let (status, error) = server
+        .put_json("/api/providers/mock", json!({ "kind": "gemini" }))
+        .await;
     assert_eq!(status, 400, "{error}");
-    let (status, error) = put(
-        &server,
-        "/api/providers/nobody/key",
-        json!({ "api_key": "k" }),
-    )
-    .await;
+    let (status, error) = server
+        .put_json("/api/providers/nobody/key", json!({ "api_key": "k" }))
+        .await;
     assert_eq!(
         (status, error["code"].as_str()),
         (404, Some("UNKNOWN_PROVIDER")),
         "{error}"
     );
-    let (status, error) = put(
-        &server,
-        "/api/providers/mock/key",
-        json!({ "api_key": " " }),
-    )
-    .await;
+    let (status, error) = server
+        .put_json("/api/providers/mock/key", json!({ "api_key": " " }))
+        .await;
     assert_eq!(
         (status, error["details"]["field"].as_str()),
         (400, Some("api_key")),
@@ -251,9 +234,7 @@ async fn a_changed_address_removes_the_key() {
     let mock = MockProvider::start(vec![]);
     // Another loopback port: another origin, recording what it receives.
     let attacker = MockProvider::start(vec![Reply::openai_stream(&["Got it."])]);
-    let (status, saved) = put(
-        &server,
-        "/api/providers/x",
+    let (status, saved) = server.put_json("/api/providers/x",
         json!({ "kind": "openai", "base_url": mock.base_url(), "models": ["m1"], "api_key": "sk-x-secret" }),
     )
     .await;
@@ -261,12 +242,12 @@ async fn a_changed_address_removes_the_key() {
     assert_eq!(saved["key"], "sealed_file");
     assert_eq!(saved.get("key_removed"), None, "{saved}");
 
-    let (status, moved) = put(
-        &server,
-        "/api/providers/x",
-        json!({ "kind": "openai", "base_url": attacker.base_url(), "models": ["m1"] }),
-    )
-    .await;
+    let (status, moved) = server
+        .put_json(
+            "/api/providers/x",
+            json!({ "kind": "openai", "base_url": attacker.base_url(), "models": ["m1"] }),
+        )
+        .await;
     assert_eq!(status, 200, "{moved}");
     assert_eq!(
         (moved["key_removed"].as_bool(), &moved["key"]),
@@ -290,9 +271,7 @@ async fn a_changed_address_removes_the_key() {
     assert_eq!(mock.connections(), 0);
 
     // Plain http:// is for this computer only.
-    let (status, error) = put(
-        &server,
-        "/api/providers/x",
+    let (status, error) = server.put_json("/api/providers/x",
         json!({ "kind": "openai", "base_url": "http://api.example.com/v1", "api_key": "sk-x-secret" }),
     )
     .await;

@@ -114,16 +114,28 @@ impl Server {
 
     /// POSTs and returns the status and the JSON body.
     pub async fn post_json(&self, path: &str, body: Value) -> (u16, Value) {
-        let response = self.post(path, body).send().await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        status_and_json(self.post(path, body).send().await.unwrap()).await
+    }
+
+    /// PUTs and returns the status and the JSON body.
+    pub async fn put_json(&self, path: &str, body: Value) -> (u16, Value) {
+        let request = self
+            .client
+            .put(self.url(path))
+            .bearer_auth(TOKEN)
+            .json(&body);
+        status_and_json(request.send().await.unwrap()).await
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
-        let response = self.get(path).send().await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        status_and_json(self.get(path).send().await.unwrap()).await
     }
+}
+
+/// A response's status and its JSON body (`null` when it has none).
+pub async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 /// One server-sent event.
