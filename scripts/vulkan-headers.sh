@@ -31,9 +31,18 @@ if recent_enough ""; then
 fi
 
 . /etc/os-release
+# The archive the system already uses (a mirror or proxy it is set up for), else the
+# distribution's own.
+system_mirror() {
+  {
+    sed -n -E 's/^URIs:[[:space:]]*([^ ]+).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null
+    sed -n -E 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^ ]+).*/\2/p' \
+      /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
+  } | grep -E "/(debian|ubuntu)/?$" | grep -v -E 'security' | head -n 1 || true
+}
 case "${ID:-}" in
-  debian) mirror="http://deb.debian.org/debian" suite="trixie" ;;
-  ubuntu) mirror="http://archive.ubuntu.com/ubuntu" suite="noble" ;;
+  debian) mirror="$(system_mirror)" mirror="${mirror:-http://deb.debian.org/debian}" suite="trixie" ;;
+  ubuntu) mirror="$(system_mirror)" mirror="${mirror:-http://archive.ubuntu.com/ubuntu}" suite="noble" ;;
   *)
     echo "error: the Vulkan headers here are older than 1.3.261, which llama.cpp's Vulkan backend needs;" >&2
     echo "       install newer ones (the Vulkan SDK, or your distribution's libvulkan-dev) and set VULKAN_SDK," >&2
