@@ -175,18 +175,40 @@ fn median_row(runner: &str, test: String, values: &[f64]) -> BenchRow {
 /// One mean per test over `repetitions` runs.
 fn measure(engine: &dyn Engine, runner: &str, settings: &BenchSettings) -> Result<Vec<BenchRow>> {
     let vocab = engine.info().vocab_size.max(2);
-    // Like llama-bench: arbitrary (here fixed) tokens, since speed does not depend on meaning.
-    let prompt: Vec<u32> = (0..settings.prompt_tokens)
-        .map(|i| 1 + (i * 7919) % (vocab - 1))
-        .collect();
+    // Like llama-bench: arbitrary tokens, since speed does not depend on meaning. Each
+    // run's prompt starts with another token, so no run finds the last one's tokens in
+    // the engine's prefix cache: every prompt token is evaluated, as llama-bench does.
+    let prompt_for = |run: u32| -> Vec<u32> {
+        (0..settings.prompt_tokens)
+            .map(|i| 1 + ((i + run * 104_729) * 7919) % (vocab - 1))
+            .collect()
+    };
+    let runs = std::cell::Cell::new(0u32);
     let pp_once = || -> Result<f64> {
         let options = GenerationOptions {
             max_tokens: Some(1),
             ..GenerationOptions::greedy()
         };
+        runs.set(runs.get() + 1);
         let completion = engine
-            .submit(prepare_request(Prompt::Tokens(prompt.clone()), options)?)?
+            .submit(prepare_request(
+                Prompt::Tokens(prompt_for(runs.get())),
+                options,
+            )?)?
             .wait()?;
+        // The figure is only what it says if every token was evaluated.
+        if completion.cached_tokens > 0
+            || completion.prompt_tokens != settings.prompt_tokens as usize
+        {
+            return Err(CoreError::Bench {
+                reason: format!(
+                    "the prompt-processing run evaluated {} of {} tokens ({} came from the cache); the figure would not be prompt processing",
+                    completion.prompt_tokens.saturating_sub(completion.cached_tokens),
+                    settings.prompt_tokens,
+                    completion.cached_tokens
+                ),
+            });
+        }
         Ok(settings.prompt_tokens as f64 * 1000.0 / completion.prompt_ms)
     };
     let tg_once = || -> Result<f64> {
@@ -196,7 +218,7 @@ fn measure(engine: &dyn Engine, runner: &str, settings: &BenchSettings) -> Resul
             ..GenerationOptions::greedy()
         };
         let completion = engine
-            .submit(prepare_request(Prompt::Tokens(vec![prompt[0]]), options)?)?
+            .submit(prepare_request(Prompt::Tokens(vec![1]), options)?)?
             .wait()?;
         Ok(completion.tokens_per_second())
     };
