@@ -71,7 +71,13 @@ function start(command, args, extraEnv = {}) {
 }
 function cleanUp() {
   for (const child of children.reverse()) child.kill("SIGTERM");
-  rmSync(home, { recursive: true, force: true });
+  // The app's model worker saves its conversation contexts as it stops, so files can
+  // still appear in the home for a moment: retry until it has finished.
+  try {
+    rmSync(home, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+  } catch (error) {
+    console.error(`could not remove ${home}: ${error.message}`);
+  }
 }
 process.on("exit", cleanUp);
 

@@ -385,7 +385,12 @@ impl Hearth {
         Ok(ChatTurn {
             user_message: None,
             answer_id: answer.id,
-            ran_on: info.placement.as_ref().map(|p| p.summary()),
+            // With the reason when the GPU took fewer layers than asked, so the user
+            // who finds answers slower than yesterday reads why.
+            ran_on: info.placement.as_ref().map(|p| match &p.note {
+                Some(note) => format!("{} ({note})", p.summary()),
+                None => p.summary(),
+            }),
             events: receiver,
             cancel,
             pending: self.pending_calls.clone(),
