@@ -51,6 +51,27 @@ async fn a_chat_completion_answers_with_usage_and_timings() {
         body["timings"]["predicted_n"].as_u64().unwrap(),
         completion_tokens
     );
+
+    // Asked again, the prompt is found in the cache: as llama-server reports it,
+    // prompt_n counts only the tokens evaluated and cache_n the ones reused.
+    let (_, again) = server
+        .post_json(
+            "/v1/chat/completions",
+            with(
+                ask("What is the capital of France?"),
+                json!({ "max_tokens": 24, "temperature": 0 }),
+            ),
+        )
+        .await;
+    let prompt_tokens = again["usage"]["prompt_tokens"].as_u64().unwrap();
+    let timings = &again["timings"];
+    let (evaluated, cached) = (
+        timings["prompt_n"].as_u64().unwrap(),
+        timings["cache_n"].as_u64().unwrap(),
+    );
+    assert!(cached > 0, "the second ask found nothing cached: {again}");
+    assert!(evaluated < prompt_tokens, "{again}");
+    assert_eq!(evaluated + cached, prompt_tokens, "{again}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -333,6 +333,8 @@ pub struct Usage {
 /// Hearth's speed figures for one answer (llama-server reports the same as `timings`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Timings {
+    /// Prompt tokens evaluated for this answer (llama-server's meaning): the prompt less
+    /// `cache_n`. `usage.prompt_tokens` is the whole prompt.
     pub prompt_n: usize,
     /// Prompt tokens found in the cache and not evaluated again.
     pub cache_n: usize,
@@ -357,7 +359,7 @@ impl From<&Completion> for Usage {
 impl From<&Completion> for Timings {
     fn from(c: &Completion) -> Self {
         Timings {
-            prompt_n: c.prompt_tokens,
+            prompt_n: c.prompt_tokens.saturating_sub(c.cached_tokens),
             cache_n: c.cached_tokens,
             prompt_ms: c.prompt_ms,
             predicted_n: c.completion_tokens,
