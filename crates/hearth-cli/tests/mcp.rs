@@ -18,6 +18,17 @@ fn json_of(home: &Path, args: &[&str]) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {}", text(&output.stdout)))
 }
 
+/// Runs `hearth ARGS`, which must fail with `words` in its error.
+fn refused(home: &Path, args: &[&str], words: &str) {
+    let output = hearth(home).args(args).output().unwrap();
+    assert!(!output.status.success(), "{args:?}: {}", describe(&output));
+    assert!(
+        text(&output.stderr).contains(words),
+        "{args:?}: {}",
+        describe(&output)
+    );
+}
+
 #[test]
 fn a_server_is_added_its_tools_listed_and_a_call_audited() {
     let home = tempfile::tempdir().unwrap();
@@ -48,15 +59,10 @@ fn a_server_is_added_its_tools_listed_and_a_call_audited() {
     // Turned off, its tools are gone and a call is refused with how to turn it on.
     json_of(home.path(), &["mcp", "off", "everything"]);
     assert_eq!(json_of(home.path(), &["mcp", "list"])[0]["enabled"], false);
-    let off = hearth(home.path())
-        .args(["mcp", "call", "everything__echo", r#"{"message":"x"}"#])
-        .output()
-        .unwrap();
-    assert!(!off.status.success());
-    assert!(
-        text(&off.stderr).contains("turned off"),
-        "{}",
-        describe(&off)
+    refused(
+        home.path(),
+        &["mcp", "call", "everything__echo", r#"{"message":"x"}"#],
+        "turned off",
     );
     json_of(home.path(), &["mcp", "on", "everything"]);
 
@@ -87,16 +93,7 @@ fn a_server_is_added_its_tools_listed_and_a_call_audited() {
     assert!(!records.contains("hearth says hi"), "{records}");
 
     // A tool that does not exist is an error naming it, and removing the server works.
-    let unknown = hearth(home.path())
-        .args(["mcp", "call", "everything__nope"])
-        .output()
-        .unwrap();
-    assert!(!unknown.status.success());
-    assert!(
-        text(&unknown.stderr).contains("nope"),
-        "{}",
-        describe(&unknown)
-    );
+    refused(home.path(), &["mcp", "call", "everything__nope"], "nope");
     json_of(home.path(), &["mcp", "rm", "everything"]);
     assert_eq!(
         json_of(home.path(), &["mcp", "list"]),
@@ -107,22 +104,12 @@ fn a_server_is_added_its_tools_listed_and_a_call_audited() {
 #[test]
 fn a_server_without_a_program_or_with_a_bad_name_is_refused() {
     let home = tempfile::tempdir().unwrap();
-    let output = hearth(home.path())
-        .args(["mcp", "add", "empty"])
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    assert!(text(&output.stderr).contains("--"), "{}", describe(&output));
+    refused(home.path(), &["mcp", "add", "empty"], "--");
 
-    let output = hearth(home.path())
-        .args(["mcp", "add", "Bad__Name", "--", "node", "x.js"])
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    assert!(
-        text(&output.stderr).contains("Bad__Name"),
-        "{}",
-        describe(&output)
+    refused(
+        home.path(),
+        &["mcp", "add", "Bad__Name", "--", "node", "x.js"],
+        "Bad__Name",
     );
     // Nothing was saved.
     let config = home.path().join("config/config.toml");
@@ -142,10 +129,7 @@ fn offline_mode_refuses_a_server_on_the_network() {
         home.path(),
         &["mcp", "add", "far", "--url", "https://mcp.example.com/mcp"],
     );
-    let output = hearth(home.path()).args(["mcp", "tools"]).output().unwrap();
-    assert!(!output.status.success());
-    let stderr = text(&output.stderr);
-    assert!(stderr.contains("offline"), "{stderr}");
+    refused(home.path(), &["mcp", "tools"], "offline");
 }
 
 #[test]

@@ -21,15 +21,16 @@ fn with(mut body: Value, extra: Value) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_chat_completion_answers_with_usage_and_timings() {
     let server = start(Setup::default()).await;
-    let (status, body) = server
-        .post_json(
+    let ask_capital = || {
+        server.post_json(
             "/v1/chat/completions",
             with(
                 ask("What is the capital of France?"),
                 json!({ "max_tokens": 24, "temperature": 0 }),
             ),
         )
-        .await;
+    };
+    let (status, body) = ask_capital().await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["object"], "chat.completion");
     assert!(body["id"].as_str().unwrap().starts_with("chatcmpl-"));
@@ -54,15 +55,7 @@ async fn a_chat_completion_answers_with_usage_and_timings() {
 
     // Asked again, the prompt is found in the cache: as llama-server reports it,
     // prompt_n counts only the tokens evaluated and cache_n the ones reused.
-    let (_, again) = server
-        .post_json(
-            "/v1/chat/completions",
-            with(
-                ask("What is the capital of France?"),
-                json!({ "max_tokens": 24, "temperature": 0 }),
-            ),
-        )
-        .await;
+    let (_, again) = ask_capital().await;
     let prompt_tokens = again["usage"]["prompt_tokens"].as_u64().unwrap();
     let timings = &again["timings"];
     let (evaluated, cached) = (

@@ -4,9 +4,9 @@
 
 use expect_test::expect;
 use hearth_store::{
-    ConversationSettings, ExportDocument, ExportScope, ImportMode, ImportOptions, MessageFinish,
-    MessageKind, MessageState, NewConversation, NewMessage, NewPersona, Role, RunState, SavedKind,
-    Store, StoreError, EXPORT_FORMAT, EXPORT_VERSION,
+    ConversationId, ConversationSettings, ExportDocument, ExportScope, ImportMode, ImportOptions,
+    MessageFinish, MessageKind, MessageState, NewConversation, NewMessage, NewPersona, Role,
+    RunState, SavedKind, Store, StoreError, EXPORT_FORMAT, EXPORT_VERSION,
 };
 use serde_json::{json, Value};
 
@@ -996,9 +996,7 @@ fn reasoning_travels_with_its_answer() {
             },
         )
         .unwrap();
-    let doc = source.export_json(&ExportScope::All).unwrap();
-    let text = doc.to_json().unwrap();
-    let value: Value = serde_json::from_str(&text).unwrap();
+    let (doc, text, value, markdown) = exported(&source, &c.id);
     let answer = &value["conversations"][0]["messages"][1];
     assert_eq!(answer["reasoning"], "Spelling it out: s-t-r-a-w-b-e-r-r-y.");
     assert_eq!(answer["reasoning_ms"], 4200);
@@ -1007,9 +1005,6 @@ fn reasoning_travels_with_its_answer() {
         .get("reasoning")
         .is_none());
 
-    let markdown = source
-        .export_markdown(&ExportScope::Conversation(c.id.clone()))
-        .unwrap();
     assert!(
         markdown.contains(
             "<details>\n<summary>Thinking (4 s)</summary>\n\nSpelling it out: s-t-r-a-w-b-e-r-r-y.\n\n</details>\n\nThree.\n"
@@ -1114,9 +1109,7 @@ fn tool_calls_travel_with_their_answer() {
     // A finished answer's calls are not rewritten.
     assert!(source.set_tool_calls(&a.id, &[]).is_err());
 
-    let doc = source.export_json(&ExportScope::All).unwrap();
-    let text = doc.to_json().unwrap();
-    let value: Value = serde_json::from_str(&text).unwrap();
+    let (doc, text, value, markdown) = exported(&source, &c.id);
     let exported = &value["conversations"][0]["messages"][1]["tool_calls"][0];
     assert_eq!(exported["status"], "done");
     assert_eq!(exported["approval"], "once");
@@ -1125,9 +1118,6 @@ fn tool_calls_travel_with_their_answer() {
         .get("tool_calls")
         .is_none());
 
-    let markdown = source
-        .export_markdown(&ExportScope::Conversation(c.id.clone()))
-        .unwrap();
     assert!(
         markdown.contains("<summary>Tool call: files · read_text_file (done)</summary>"),
         "{markdown}"
@@ -1138,6 +1128,21 @@ fn tool_calls_travel_with_their_answer() {
 }
 
 /// A titled conversation with a question and an answer still streaming from `model`.
+/// Everything exported as JSON (the document, its text and parsed value), and
+/// `conversation` as Markdown.
+fn exported(
+    source: &Store,
+    conversation: &ConversationId,
+) -> (ExportDocument, String, Value, String) {
+    let doc = source.export_json(&ExportScope::All).unwrap();
+    let text = doc.to_json().unwrap();
+    let value: Value = serde_json::from_str(&text).unwrap();
+    let markdown = source
+        .export_markdown(&ExportScope::Conversation(conversation.clone()))
+        .unwrap();
+    (doc, text, value, markdown)
+}
+
 fn answer_streaming(
     store: &Store,
     title: &str,
