@@ -212,14 +212,25 @@ fn measure(engine: &dyn Engine, runner: &str, settings: &BenchSettings) -> Resul
         Ok(settings.prompt_tokens as f64 * 1000.0 / completion.prompt_ms)
     };
     let tg_once = || -> Result<f64> {
+        // One decode per token, as llama-bench's tg: no guessing ahead, which on the
+        // loops a one-token prompt falls into would hold and inflate the figure.
         let options = GenerationOptions {
             max_tokens: Some(settings.gen_tokens + 1),
             ignore_eos: true,
+            speculative: Some(false),
             ..GenerationOptions::greedy()
         };
         let completion = engine
             .submit(prepare_request(Prompt::Tokens(vec![1]), options)?)?
             .wait()?;
+        if completion.drafted_tokens > 0 {
+            return Err(CoreError::Bench {
+                reason: format!(
+                    "the generation run guessed {} tokens ahead; the figure would not be one decode per token",
+                    completion.drafted_tokens
+                ),
+            });
+        }
         Ok(completion.tokens_per_second())
     };
     let mut rows = Vec::new();

@@ -60,6 +60,8 @@ impl FakeStream {
             cached_tokens: 0,
             restored_tokens: 0,
             completion_tokens: self.chunks,
+            drafted_tokens: 0,
+            accepted_tokens: 0,
             prompt_ms: 0.0,
             generation_ms: 0.0,
             queue_ms: 0.0,

@@ -156,6 +156,12 @@ pub struct GenerationOptions {
     /// gpt-oss's `reasoning_effort` ("low", "medium" or "high"); `None` for the
     /// template's default.
     pub reasoning_effort: Option<String>,
+    /// Guess the next tokens from the text so far and verify them in one batch
+    /// (speculative decoding; the output is the same). `None` follows the engine's
+    /// setting; `Some(false)` turns it off for this request, `Some(true)` cannot turn
+    /// it on where the engine has it off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speculative: Option<bool>,
 }
 
 /// OpenAI's `tool_choice`.
@@ -193,6 +199,7 @@ impl Default for GenerationOptions {
             thinking: None,
             thinking_budget: None,
             reasoning_effort: None,
+            speculative: None,
         }
     }
 }
@@ -333,6 +340,12 @@ pub struct Completion {
     #[serde(default)]
     pub restored_tokens: usize,
     pub completion_tokens: usize,
+    /// Tokens guessed ahead and evaluated with the model's own (speculative decoding).
+    #[serde(default)]
+    pub drafted_tokens: usize,
+    /// Of the guessed tokens, those the model agreed with (they are in `completion_tokens`).
+    #[serde(default)]
+    pub accepted_tokens: usize,
     /// Time from accepting the request to the first sampled token (prompt processing).
     pub prompt_ms: f64,
     /// Time from the first sampled token to the end.

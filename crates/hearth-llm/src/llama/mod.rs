@@ -11,6 +11,7 @@ mod placement;
 mod sampler;
 mod saved;
 mod scheduler;
+mod speculative;
 mod thread;
 
 use std::num::NonZeroU32;
@@ -65,6 +66,11 @@ pub struct EngineSettings {
     pub gpu_layers: GpuLayers,
     /// The GPU to use, by ggml's name (`Vulkan0`) or its description; `None` for any.
     pub gpu_device: Option<String>,
+    /// Guess the next tokens from the prompt and the answer so far and verify them in
+    /// one batch (speculative decoding without a draft model, `speculative.rs`): the
+    /// same output, faster where the answer copies its input. Models whose memory
+    /// cannot drop a rejected guess (recurrent and hybrid ones) decode plainly.
+    pub speculative: bool,
 }
 
 impl Default for EngineSettings {
@@ -81,6 +87,7 @@ impl Default for EngineSettings {
             adapter: None,
             gpu_layers: GpuLayers::Auto,
             gpu_device: None,
+            speculative: true,
         }
     }
 }
@@ -244,6 +251,9 @@ impl LlamaEngine {
                     parallel: info.parallel as usize,
                     batch_size: settings.batch_size.max(1) as usize,
                     queue_capacity: settings.queue_capacity.max(1),
+                    speculative: settings.speculative
+                        && !model.is_recurrent()
+                        && !model.is_hybrid(),
                 };
                 let saved = settings.saved_contexts.as_ref().map(|root| {
                     let saved_settings = saved::SavedSettings {

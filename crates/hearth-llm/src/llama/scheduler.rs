@@ -26,6 +26,7 @@ use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use llama_cpp_2::token::LlamaToken;
 
 use super::saved::{common_prefix, SavedStates, MIN_TOKENS};
+use super::speculative::{Draft, Drafter, StepCost};
 use super::{sampler, Command};
 use crate::engine::CancelToken;
 use crate::error::{LlmError, Result};
@@ -38,6 +39,10 @@ pub(crate) struct Limits {
     pub parallel: usize,
     pub batch_size: usize,
     pub queue_capacity: usize,
+    /// Guess the next tokens from the text so far and verify them in one batch
+    /// (`speculative.rs`); requests may turn it off, never on where the model's memory
+    /// cannot drop a rejected guess.
+    pub speculative: bool,
 }
 
 struct Waiting {
@@ -65,6 +70,11 @@ struct Slot {
     next_token: Option<LlamaToken>,
     /// Index in the current batch whose logits this slot samples from.
     logits_at: Option<i32>,
+    /// Guesses this slot's next tokens; `None` when speculative decoding is off.
+    drafter: Option<Drafter>,
+    /// The guess evaluated in this step after `next_token`, at the batch indices after
+    /// `logits_at`.
+    draft: Draft<LlamaToken>,
     stream: TextStream,
     /// Special tokens this request wants written out as text (tool-call markers).
     preserved: Vec<LlamaToken>,
@@ -72,6 +82,10 @@ struct Slot {
     /// a trigger's text does not fit the grammar), so it is sampled without the
     /// all-in-one call that would let the exception abort the process.
     guarded: bool,
+    /// Greedy with nothing else in the chain (no penalty, no grammar): the pick is the
+    /// best logit, read straight from the logits instead of through the sampler, which
+    /// copies the whole vocabulary (262,144 entries for Gemma 3) for every token.
+    greedy: bool,
     /// The thinking budget being kept, if the request has one.
     budget: Option<BudgetWatch>,
     /// Tokens to write next instead of sampling (the closing marker of thinking that
@@ -103,6 +117,8 @@ pub(crate) struct Scheduler<'m> {
     saved: Option<SavedStates>,
     clock: u64,
     waiting: VecDeque<Waiting>,
+    /// What decode steps cost by size, to size the guesses.
+    step_cost: StepCost,
 }
 
 impl<'m> Scheduler<'m> {
@@ -134,6 +150,7 @@ impl<'m> Scheduler<'m> {
             saved,
             clock: 0,
             waiting: VecDeque::new(),
+            step_cost: StepCost::default(),
         }
     }
 
@@ -467,9 +484,15 @@ impl<'m> Scheduler<'m> {
             restored: restored.min(reused),
             next_token: None,
             logits_at: None,
+            drafter: (self.limits.speculative && request.options.speculative.unwrap_or(true))
+                .then(Drafter::default),
+            draft: Draft::default(),
             stream: TextStream::new(request.options.stop.clone()),
             preserved,
             guarded: request.grammar.is_some() && !request.grammar_triggers.is_empty(),
+            greedy: request.options.temperature <= 0.0
+                && request.options.repeat_penalty == 1.0
+                && request.grammar.is_none(),
             budget: request.thinking_budget.clone().map(BudgetWatch::new),
             forced: VecDeque::new(),
             output: String::new(),
@@ -497,30 +520,75 @@ impl<'m> Scheduler<'m> {
     fn step(&mut self) {
         self.batch.clear();
         let capacity = self.limits.batch_size.max(self.limits.parallel);
+        let context_length = self.limits.context_length as usize;
         let mut used = 0usize;
-        // Answering slots first: one token each keeps every stream moving.
+        let answering = self
+            .slots
+            .iter()
+            .flatten()
+            .filter(|s| s.next_token.is_some())
+            .count();
+        // Answering slots first: one token each keeps every stream moving, and after it
+        // the slot's guess of the tokens that follow, if one is worth its cost.
         for slot in self.slots.iter_mut().flatten() {
             slot.logits_at = None;
-            if let Some(token) = slot.next_token.take() {
+            slot.draft = Draft::default();
+            let Some(token) = slot.next_token.take() else {
+                continue;
+            };
+            if self
+                .batch
+                .add(token, slot.n_past, &[slot.seq], true)
+                .is_err()
+            {
+                continue;
+            }
+            slot.logits_at = Some(used as i32);
+            slot.n_past += 1;
+            used += 1;
+            let seq = slot.seq as usize;
+            self.cached[seq].push(token);
+            self.unsaved[seq] = true;
+            let Some(drafter) = slot.drafter.as_ref().filter(|_| slot.forced.is_empty()) else {
+                continue;
+            };
+            // Room for the guess: in the batch (one token kept for each other answering
+            // slot), in the context (with the token sampled after it), and in max_tokens.
+            let room = [
+                capacity.saturating_sub(used + answering.saturating_sub(1)),
+                context_length.saturating_sub(slot.n_past as usize + 2),
+                slot.max_tokens
+                    .map_or(usize::MAX, |max| max.saturating_sub(slot.generated + 1)),
+            ]
+            .into_iter()
+            .min()
+            .unwrap_or(0);
+            let draft = drafter.draft(&self.cached[seq], room, answering - 1, &self.step_cost);
+            for (i, &guess) in draft.tokens.iter().enumerate() {
                 if self
                     .batch
-                    .add(token, slot.n_past, &[slot.seq], true)
-                    .is_ok()
+                    .add(guess, slot.n_past + i as i32, &[slot.seq], true)
+                    .is_err()
                 {
-                    slot.logits_at = Some(used as i32);
-                    slot.n_past += 1;
-                    used += 1;
-                    self.cached[slot.seq as usize].push(token);
-                    self.unsaved[slot.seq as usize] = true;
+                    break;
                 }
+                slot.draft.tokens.push(guess);
             }
+            slot.draft.matched = draft.matched;
+            let guessed = slot.draft.tokens.len();
+            slot.n_past += guessed as i32;
+            used += guessed;
+            self.cached[seq].extend_from_slice(&slot.draft.tokens);
         }
+        let generating_only = used > 0;
         // Then prompt chunks in slot order, as much as the batch holds.
+        let mut reading = false;
         for slot in self.slots.iter_mut().flatten() {
             let remaining = slot.prompt.len() - slot.prefilled;
             if remaining == 0 || used >= capacity {
                 continue;
             }
+            reading = true;
             let take = remaining.min(capacity - used);
             for k in slot.prefilled..slot.prefilled + take {
                 let last = k + 1 == slot.prompt.len();
@@ -545,6 +613,7 @@ impl<'m> Scheduler<'m> {
         if used == 0 {
             return;
         }
+        let decoding = Instant::now();
         if let Err(e) = self.ctx.decode(&mut self.batch) {
             let reason = e.to_string();
             for index in 0..self.slots.len() {
@@ -564,12 +633,37 @@ impl<'m> Scheduler<'m> {
             return;
         }
         for index in 0..self.slots.len() {
+            self.verify(index);
+        }
+        // Steps of answering tokens and guesses only (every token with logits, no
+        // prompt) are the ones a guess makes longer; their time includes sampling, as
+        // the tokens a guess brings would each be sampled anyway.
+        if generating_only && !reading {
+            self.step_cost
+                .record(used, decoding.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+
+    /// Samples the slot at `index` from this step's logits: its next token, then, while
+    /// each sample equals the slot's guess, the token after it. Keeps the guessed tokens
+    /// that held and drops the rest from the cache.
+    fn verify(&mut self, index: usize) {
+        let Some(slot) = self.slots[index].as_mut() else {
+            return;
+        };
+        let Some(at) = slot.logits_at.take() else {
+            return;
+        };
+        let draft = std::mem::take(&mut slot.draft);
+        // Positions count only what the model has agreed to so far.
+        slot.n_past -= draft.tokens.len() as i32;
+        let mut accepted = 0usize;
+        let mut ended: Option<std::result::Result<StopReason, LlmError>> = None;
+        loop {
             let Some(slot) = self.slots[index].as_mut() else {
-                continue;
+                break;
             };
-            let Some(at) = slot.logits_at.take() else {
-                continue;
-            };
+            let at = at + accepted as i32;
             let token = match slot.forced.pop_front() {
                 Some(token) => {
                     // Written, not sampled: the sampler still sees it, so repetition
@@ -580,17 +674,69 @@ impl<'m> Scheduler<'m> {
                 None if slot.guarded => match guarded_sample(&mut slot.sampler, &self.ctx, at) {
                     Ok(token) => token,
                     Err(reason) => {
-                        self.fail(index, LlmError::Decode { reason });
-                        continue;
+                        ended = Some(Err(LlmError::Decode { reason }));
+                        break;
                     }
                 },
+                None if slot.greedy => best_logit(self.ctx.get_logits_ith(at)),
                 None => slot.sampler.sample(&self.ctx, at),
             };
             if slot.first_token.is_none() {
                 slot.first_token = Some(Instant::now());
             }
             if let Some(reason) = self.accept(index, token) {
-                self.finish(index, reason);
+                ended = Some(Ok(reason));
+                break;
+            }
+            let Some(slot) = self.slots[index].as_mut() else {
+                break;
+            };
+            let held = draft.tokens.get(accepted) == Some(&token) && slot.forced.is_empty();
+            if !held {
+                break;
+            }
+            // The guessed token is in the cache already: the model's next token is
+            // sampled from its logits instead of decoding it again.
+            accepted += 1;
+            slot.n_past += 1;
+            slot.next_token = None;
+        }
+        let Some(slot) = self.slots[index].as_mut() else {
+            return;
+        };
+        if let Some(drafter) = slot.drafter.as_mut() {
+            drafter.record(&draft, accepted);
+        }
+        let seq = slot.seq as usize;
+        let keep = slot.n_past as usize;
+        if self.cached[seq].len() > keep && !self.drop_tail(seq, keep) {
+            ended = Some(Err(LlmError::Decode {
+                reason: "the model's cache could not drop a rejected guess".into(),
+            }));
+        }
+        match ended {
+            Some(Ok(reason)) => self.finish(index, reason),
+            Some(Err(error)) => self.fail(index, error),
+            None => {}
+        }
+    }
+
+    /// Drops the tokens of `seq` from position `keep` on (a rejected guess). When the
+    /// cache cannot drop a tail it is emptied and false returned.
+    fn drop_tail(&mut self, seq: usize, keep: usize) -> bool {
+        match self
+            .ctx
+            .clear_kv_cache_seq(Some(seq as u32), Some(keep as u32), None)
+        {
+            Ok(true) => {
+                self.cached[seq].truncate(keep);
+                true
+            }
+            _ => {
+                let _ = self.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
+                self.cached[seq].clear();
+                self.unsaved[seq] = false;
+                false
             }
         }
     }
@@ -679,6 +825,8 @@ impl<'m> Scheduler<'m> {
             cached_tokens: slot.reused,
             restored_tokens: slot.restored,
             completion_tokens: slot.generated,
+            drafted_tokens: slot.drafter.as_ref().map_or(0, |d| d.drafted),
+            accepted_tokens: slot.drafter.as_ref().map_or(0, |d| d.accepted),
             prompt_ms: first.duration_since(slot.started).as_secs_f64() * 1000.0,
             generation_ms: now.duration_since(first).as_secs_f64() * 1000.0,
             queue_ms: slot.queue_ms,
@@ -693,6 +841,18 @@ impl<'m> Scheduler<'m> {
         }
         let _ = slot.events.send(GenerationEvent::Done { completion });
     }
+}
+
+/// The token with the highest logit, the first on a tie, as llama.cpp's greedy sampler
+/// picks it.
+fn best_logit(logits: &[f32]) -> LlamaToken {
+    let mut best = 0;
+    for (i, &logit) in logits.iter().enumerate() {
+        if logit > logits[best] {
+            best = i;
+        }
+    }
+    LlamaToken(best as i32)
 }
 
 /// `sampler.sample` done in two steps: apply the chain to the logits, then accept the

@@ -702,6 +702,8 @@ impl Assembled {
                 cached_tokens: 0,
                 restored_tokens: 0,
                 completion_tokens: self.completion_tokens.unwrap_or(self.deltas),
+                drafted_tokens: 0,
+                accepted_tokens: 0,
                 prompt_ms: (first - self.started).as_secs_f64() * 1000.0,
                 generation_ms: (end - first).as_secs_f64() * 1000.0,
                 queue_ms: 0.0,

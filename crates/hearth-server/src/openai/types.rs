@@ -122,6 +122,10 @@ pub struct SamplingFields {
     /// benchmarks that need a fixed number of tokens).
     #[serde(default)]
     pub ignore_eos: Option<bool>,
+    /// `false` decodes this answer without guessing tokens ahead (Hearth's extension,
+    /// for comparing speeds; the text is the same either way).
+    #[serde(default)]
+    pub speculative: Option<bool>,
     #[serde(default)]
     pub stop: Option<StopField>,
     #[serde(default)]
@@ -273,6 +277,9 @@ impl SamplingFields {
             }
             options.ignore_eos = ignore;
         }
+        if let Some(speculative) = self.speculative {
+            options.speculative = Some(speculative);
+        }
         if let Some(seed) = self.seed {
             let seed = u32::try_from(seed).map_err(|_| {
                 ApiError::invalid("seed", format!("seed must be between 0 and {}", u32::MAX))
@@ -344,6 +351,13 @@ pub struct Timings {
     pub predicted_per_second: f64,
     /// Time waiting for a free sequence.
     pub queue_ms: f64,
+    /// Tokens guessed ahead and checked with the model's own (speculative decoding),
+    /// and of them those the model agreed with: llama-server's `draft_n` and
+    /// `draft_n_accepted`, present when a guess was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft_n: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft_n_accepted: Option<usize>,
 }
 
 impl From<&Completion> for Usage {
@@ -366,6 +380,8 @@ impl From<&Completion> for Timings {
             predicted_ms: c.generation_ms,
             predicted_per_second: c.tokens_per_second(),
             queue_ms: c.queue_ms,
+            draft_n: (c.drafted_tokens > 0).then_some(c.drafted_tokens),
+            draft_n_accepted: (c.drafted_tokens > 0).then_some(c.accepted_tokens),
         }
     }
 }

@@ -1,0 +1,389 @@
+//! Speculative decoding without a draft model (prompt lookup): an answer about a
+//! document copies long runs of it — a rewrite returns most of the text, a quote returns
+//! it exactly, an extraction copies names and figures — so the tokens that followed the
+//! last few tokens where they appeared before, in the prompt or in the answer so far,
+//! are a good guess of what comes next. The scheduler evaluates that guess in the same
+//! batch as the next token and keeps the longest run the model agrees with.
+//!
+//! How long a guess pays is a cost question. On a CPU each extra token in a batch costs
+//! a good part of a whole step (for a 135M model a batch of 2 takes 1.7 times as long as
+//! a batch of 1, and 9 about 3.5 times); on a GPU it costs almost nothing. So the engine
+//! measures what its steps cost by batch size ([`StepCost`]), each sequence keeps how
+//! often its guesses held for matches of each length ([`Drafter`]), and a guess is only
+//! as long as the tokens it is expected to bring pay for the time it adds.
+//!
+//! Verification keeps the output distribution exactly, sampled or greedy: at each
+//! drafted position the token is sampled from the model's own distribution as without
+//! drafting, and the draft is kept only while it equals that sample. A draft is a single
+//! guess (a point mass), so "accept with probability p(d), otherwise sample from the
+//! rest" — the speculative sampling rule — is the same as "sample, and compare".
+
+/// Fewest tokens at the end of the text that must have appeared before, in the same
+/// order, for their continuation to be guessed.
+const MIN_MATCH: usize = 2;
+/// Matches are not extended further back than this: longer says nothing more.
+const MAX_MATCH: usize = 32;
+/// The longest guess evaluated in one step.
+pub(crate) const MAX_DRAFT: usize = 64;
+/// A guess must be expected to raise tokens per second by this factor to be made.
+const MIN_GAIN: f64 = 1.02;
+
+/// Guesses the next tokens of one sequence and learns how often its guesses hold.
+#[derive(Debug, Clone)]
+pub(crate) struct Drafter {
+    /// Per match length bucket: drafted tokens the model agreed with, and drafts it
+    /// cut short, both fading so the estimate follows the current part of the answer,
+    /// with a prior that keeps a bucket worth trying again.
+    buckets: [Acceptance; 4],
+    /// Drafted tokens evaluated, and of them accepted, over the whole request.
+    pub drafted: usize,
+    pub accepted: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Acceptance {
+    held: f64,
+    cut: f64,
+    prior_held: f64,
+    prior_cut: f64,
+}
+
+/// How fast old outcomes fade: each new draft in a bucket weighs as much as the
+/// last four together.
+const FADE: f64 = 0.8;
+
+impl Acceptance {
+    fn new(prior: f64) -> Self {
+        // A prior worth two drafts' outcomes.
+        Self {
+            held: 0.0,
+            cut: 0.0,
+            prior_held: 2.0 * prior,
+            prior_cut: 2.0 * (1.0 - prior),
+        }
+    }
+
+    /// The chance that the next drafted token holds, given the one before did.
+    fn rate(&self) -> f64 {
+        let held = self.held + self.prior_held;
+        let cut = self.cut + self.prior_cut;
+        (held / (held + cut)).clamp(0.0, 0.995)
+    }
+
+    fn record(&mut self, drafted: usize, accepted: usize) {
+        self.held = self.held * FADE + accepted as f64;
+        self.cut = self.cut * FADE + if accepted < drafted { 1.0 } else { 0.0 };
+    }
+}
+
+/// Which bucket a match of `matched` tokens falls in.
+fn bucket(matched: usize) -> usize {
+    match matched {
+        0..=2 => 0,
+        3..=4 => 1,
+        5..=8 => 2,
+        _ => 3,
+    }
+}
+
+/// A guess: the tokens, and how long a match it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Draft<T> {
+    pub tokens: Vec<T>,
+    pub matched: usize,
+}
+
+impl<T> Default for Draft<T> {
+    fn default() -> Self {
+        Self {
+            tokens: Vec::new(),
+            matched: 0,
+        }
+    }
+}
+
+impl Default for Drafter {
+    fn default() -> Self {
+        Self {
+            // Short matches are often chance ("of the"); long ones mean copying.
+            buckets: [
+                Acceptance::new(0.45),
+                Acceptance::new(0.6),
+                Acceptance::new(0.75),
+                Acceptance::new(0.85),
+            ],
+            drafted: 0,
+            accepted: 0,
+        }
+    }
+}
+
+impl Drafter {
+    /// The guess for what follows `history` (which ends with the token about to be
+    /// evaluated), at most `limit` tokens, sized for a batch that also carries
+    /// `others` tokens of other sequences; empty when no guess is worth its cost.
+    pub fn draft<T: Copy + Eq>(
+        &self,
+        history: &[T],
+        limit: usize,
+        others: usize,
+        cost: &StepCost,
+    ) -> Draft<T> {
+        let limit = limit.min(MAX_DRAFT);
+        if limit == 0 {
+            return Draft::default();
+        }
+        let Some((start, matched)) = find_continuation(history) else {
+            return Draft::default();
+        };
+        let available = (history.len() - start).min(limit);
+        let rate = self.buckets[bucket(matched)].rate();
+        let length = best_length(rate, available, others, cost);
+        Draft {
+            tokens: history[start..start + length].to_vec(),
+            matched,
+        }
+    }
+
+    /// What became of a draft: `accepted` of its tokens held.
+    pub fn record(&mut self, draft: &Draft<impl Sized>, accepted: usize) {
+        if draft.tokens.is_empty() {
+            return;
+        }
+        self.buckets[bucket(draft.matched)].record(draft.tokens.len(), accepted);
+        self.drafted += draft.tokens.len();
+        self.accepted += accepted;
+    }
+}
+
+/// Where the latest earlier occurrence of the longest suffix of `history` (at least
+/// [`MIN_MATCH`] tokens) is followed: the index of the token after it, and how many
+/// tokens matched. Ties go to the most recent occurrence.
+pub(crate) fn find_continuation<T: Eq>(history: &[T]) -> Option<(usize, usize)> {
+    let n = history.len();
+    if n <= MIN_MATCH {
+        return None;
+    }
+    let last = &history[n - 1];
+    let mut best: Option<(usize, usize)> = None;
+    for i in (0..n - 1).rev() {
+        if history[i] != *last {
+            continue;
+        }
+        let mut matched = 1;
+        while matched < MAX_MATCH
+            && matched <= i
+            && history[i - matched] == history[n - 1 - matched]
+        {
+            matched += 1;
+        }
+        if matched >= MIN_MATCH && best.is_none_or(|(_, m)| matched > m) {
+            best = Some((i + 1, matched));
+            if matched == MAX_MATCH {
+                break;
+            }
+        }
+    }
+    best
+}
+
+/// The draft length that brings the most tokens per second: with each drafted token
+/// holding with chance `rate` (given the one before held), a draft of `k` brings
+/// `1 + rate + ... + rate^k` tokens for one step of `others + 1 + k` tokens, against
+/// one token for a step of `others + 1`.
+fn best_length(rate: f64, available: usize, others: usize, cost: &StepCost) -> usize {
+    let base = others + 1;
+    let plain = (others as f64 + 1.0) / cost.estimate(base);
+    let mut best = (0, plain * MIN_GAIN);
+    let mut expected = 1.0;
+    let mut term = 1.0;
+    for k in 1..=available {
+        term *= rate;
+        expected += term;
+        let speed = (others as f64 + expected) / cost.estimate(base + k);
+        if speed > best.1 {
+            best = (k, speed);
+        }
+    }
+    best.0
+}
+
+/// The time a decode step takes by how many tokens it evaluates (all with logits),
+/// measured on this engine as it runs; sizes not yet measured are estimated from the
+/// nearest measured ones, or, before any, from a CPU-like prior.
+#[derive(Debug, Clone)]
+pub(crate) struct StepCost {
+    /// Fading mean milliseconds, by batch size; index 0 unused.
+    ms: Vec<Option<f64>>,
+}
+
+/// Steps of more tokens than this are not tracked (drafts never make them).
+const TRACKED: usize = MAX_DRAFT * 2 + 8;
+/// Before measurements: each extra token costs this share of a one-token step (a
+/// CPU running a small model; a GPU measures far less and drafts longer).
+const PRIOR_EXTRA: f64 = 0.35;
+
+impl Default for StepCost {
+    fn default() -> Self {
+        Self {
+            ms: vec![None; TRACKED + 1],
+        }
+    }
+}
+
+impl StepCost {
+    pub fn record(&mut self, tokens: usize, ms: f64) {
+        if tokens == 0 || tokens > TRACKED || !ms.is_finite() || ms <= 0.0 {
+            return;
+        }
+        let slot = &mut self.ms[tokens];
+        *slot = Some(match *slot {
+            Some(mean) => mean * 0.8 + ms * 0.2,
+            None => ms,
+        });
+    }
+
+    /// The expected milliseconds of a step of `tokens` tokens.
+    pub fn estimate(&self, tokens: usize) -> f64 {
+        let tokens = tokens.max(1);
+        if let Some(Some(ms)) = self.ms.get(tokens) {
+            return *ms;
+        }
+        let below = (1..tokens.min(TRACKED + 1))
+            .rev()
+            .find_map(|b| self.ms[b].map(|ms| (b, ms)));
+        let above = (tokens + 1..=TRACKED).find_map(|b| self.ms[b].map(|ms| (b, ms)));
+        let first = (1..=TRACKED).find_map(|b| self.ms[b].map(|ms| (b, ms)));
+        match (below, above) {
+            (Some((b0, t0)), Some((b1, t1))) => {
+                t0 + (t1 - t0) * (tokens - b0) as f64 / (b1 - b0) as f64
+            }
+            (Some((b0, t0)), None) => {
+                // Beyond the largest measured size: the average slope from the smallest
+                // measured size, or the prior's when there is only one.
+                let slope = match first {
+                    Some((bf, tf)) if bf < b0 => ((t0 - tf) / (b0 - bf) as f64).max(0.0),
+                    _ => t0 / (1.0 + PRIOR_EXTRA * (b0 - 1) as f64) * PRIOR_EXTRA,
+                };
+                t0 + slope * (tokens - b0) as f64
+            }
+            (None, Some((b1, t1))) => {
+                let unit = t1 / (1.0 + PRIOR_EXTRA * (b1 - 1) as f64);
+                unit * (1.0 + PRIOR_EXTRA * (tokens - 1) as f64)
+            }
+            (None, None) => 1.0 + PRIOR_EXTRA * (tokens - 1) as f64,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_longest_match_is_continued_and_ties_go_to_the_latest() {
+        // "a b c d" then "x b c d" then "b c": the 2-token suffix "b c" occurs twice
+        // before; both match 2 tokens, the latest wins.
+        let history = [1, 2, 3, 4, 9, 2, 3, 5, 2, 3];
+        assert_eq!(find_continuation(&history), Some((7, 2)));
+        // "a b c" matches 3 tokens at the start, 2 elsewhere: the longer wins.
+        let history = [1, 2, 3, 4, 9, 2, 3, 5, 1, 2, 3];
+        assert_eq!(find_continuation(&history), Some((3, 3)));
+    }
+
+    #[test]
+    fn one_token_in_common_is_not_a_match() {
+        assert_eq!(find_continuation(&[1, 2, 3, 4, 5, 3]), None);
+        assert_eq!(find_continuation(&[7, 7]), None);
+        assert_eq!(find_continuation::<i32>(&[]), None);
+    }
+
+    #[test]
+    fn a_repeated_run_is_guessed_to_repeat() {
+        let history = [5, 6, 7, 5, 6];
+        assert_eq!(find_continuation(&history), Some((2, 2)));
+    }
+
+    #[test]
+    fn copying_a_text_drafts_its_next_tokens() {
+        let text: Vec<i32> = (100..160).collect();
+        // The prompt holds the text; the answer so far copies its first 10 tokens.
+        let mut history = text.clone();
+        history.extend_from_slice(&text[..10]);
+        let mut drafter = Drafter::default();
+        // Steps cost what they cost on a GPU: almost nothing per extra token.
+        let mut cost = StepCost::default();
+        for b in [1, 2, 4, 8, 16, 32, 64] {
+            cost.record(b, 10.0 + b as f64 * 0.05);
+        }
+        for _ in 0..4 {
+            let draft = drafter.draft(&history, 64, 0, &cost);
+            let n = draft.tokens.len();
+            drafter.record(&draft, n);
+        }
+        let draft = drafter.draft(&history, 64, 0, &cost);
+        // The rest of the text, and what followed it (the copy so far).
+        assert_eq!(draft.tokens, history[10..].to_vec());
+        assert_eq!(draft.matched, 10);
+        // The limit (room in the context, tokens left to write) is kept.
+        assert_eq!(
+            drafter.draft(&history, 5, 0, &cost).tokens,
+            text[10..15].to_vec()
+        );
+        assert!(drafter.draft(&history, 0, 0, &cost).tokens.is_empty());
+    }
+
+    #[test]
+    fn drafts_shrink_where_steps_are_dear_and_guesses_fail() {
+        let text: Vec<i32> = (100..160).collect();
+        let mut history = text.clone();
+        history.extend_from_slice(&text[..6]);
+        // A CPU: a batch of 2 costs 1.7 steps, 9 costs 3.5.
+        let mut cost = StepCost::default();
+        for (b, ms) in [
+            (1, 9.0),
+            (2, 15.0),
+            (4, 20.0),
+            (8, 32.0),
+            (16, 53.0),
+            (32, 102.0),
+        ] {
+            cost.record(b, ms);
+        }
+        let mut drafter = Drafter::default();
+        let hopeful = drafter.draft(&history, 64, 0, &cost).tokens.len();
+        assert!(hopeful > 0 && hopeful < 16, "{hopeful}");
+        // Guesses from 6-token matches keep failing at the first token: stop guessing.
+        for _ in 0..6 {
+            let draft = drafter.draft(&history, 64, 0, &cost);
+            let tried = if draft.tokens.is_empty() {
+                Draft {
+                    tokens: vec![1],
+                    matched: 6,
+                }
+            } else {
+                draft
+            };
+            drafter.record(&tried, 0);
+        }
+        assert!(drafter.draft(&history, 64, 0, &cost).tokens.is_empty());
+        assert_eq!(drafter.accepted, 0);
+    }
+
+    #[test]
+    fn step_cost_interpolates_and_extrapolates_from_what_it_measured() {
+        let mut cost = StepCost::default();
+        assert!((cost.estimate(1) - 1.0).abs() < 1e-9);
+        assert!((cost.estimate(3) - (1.0 + 2.0 * PRIOR_EXTRA)).abs() < 1e-9);
+        cost.record(1, 10.0);
+        cost.record(5, 30.0);
+        assert!((cost.estimate(3) - 20.0).abs() < 1e-9);
+        assert!((cost.estimate(9) - 50.0).abs() < 1e-9, "slope 5 per token");
+        cost.record(1, 20.0);
+        assert!((cost.estimate(1) - 12.0).abs() < 1e-9, "a fading mean");
+        // Sizes beyond what is tracked, and nonsense, are ignored.
+        cost.record(10_000, 1.0);
+        cost.record(2, f64::NAN);
+        assert!(cost.ms[2].is_none());
+    }
+}
