@@ -407,6 +407,45 @@ pub struct BenchArgs {
     /// Print the ggml CPU variant this machine uses, and exit.
     #[arg(long)]
     pub print_cpu_variant: bool,
+    /// Time document work instead: rewrite, quote, extract, summarize, translate, or
+    /// all (repeat the flag for several), on passages of --document.
+    #[arg(long, value_name = "NAME", value_parser = parse_task)]
+    pub task: Vec<TaskChoice>,
+    /// The document the tasks' passages come from (any format Hearth reads).
+    #[arg(long, value_name = "FILE", requires = "task")]
+    pub document: Option<PathBuf>,
+    /// Passages per task.
+    #[arg(long, default_value_t = 3, requires = "task")]
+    pub passages: u32,
+    /// The most tokens of each answer (default: each task's own).
+    #[arg(long, requires = "task")]
+    pub max_tokens: Option<u32>,
+    /// Path to llama.cpp's llama-server, to run the tasks through it too, without and
+    /// with each --server-spec setting.
+    #[arg(long, value_name = "PATH", requires = "task")]
+    pub llama_server: Option<PathBuf>,
+    /// llama-server's speculative arguments to compare, as one string each (default:
+    /// "--spec-type ngram-mod" and "--spec-type ngram-simple").
+    #[arg(long, value_name = "ARGS", requires = "llama_server")]
+    pub server_spec: Vec<String>,
+}
+
+/// A `--task` value: one task, or all of them.
+#[derive(Debug, Clone)]
+pub enum TaskChoice {
+    One(hearth_core::bench::tasks::Task),
+    All,
+}
+
+fn parse_task(value: &str) -> Result<TaskChoice, String> {
+    if value == "all" {
+        return Ok(TaskChoice::All);
+    }
+    hearth_core::bench::tasks::Task::parse(value)
+        .map(TaskChoice::One)
+        .ok_or_else(|| {
+            format!("no task named `{value}`: use rewrite, quote, extract, summarize, translate or all")
+        })
 }
 
 #[derive(Debug, Subcommand)]

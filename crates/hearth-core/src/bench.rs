@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
 
+pub mod llama_server;
+pub mod tasks;
+
 #[derive(Debug, Clone)]
 pub struct BenchSettings {
     pub model: PathBuf,

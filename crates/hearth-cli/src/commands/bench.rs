@@ -1,10 +1,11 @@
 //! `hearth bench`: prints the speed table (and ratios to llama-bench when given).
 
+use hearth_core::bench::tasks::{self, Task, TaskBenchSettings, HEARTH, HEARTH_PLAIN};
 use hearth_core::bench::{self, BenchSettings, IN_PROCESS, LLAMA_BENCH, WORKER};
 use hearth_core::Hearth;
 
 use super::spinner;
-use crate::args::BenchArgs;
+use crate::args::{BenchArgs, TaskChoice};
 use crate::exit;
 
 pub fn run(args: BenchArgs, json: bool) -> anyhow::Result<i32> {
@@ -19,6 +20,9 @@ pub fn run(args: BenchArgs, json: bool) -> anyhow::Result<i32> {
     let hearth = Hearth::open_default()?;
     let model = hearth.resolve_model(args.model.model.as_deref())?;
     let config = hearth.config();
+    if !args.task.is_empty() {
+        return run_tasks(&args, model, config.gpu_choice(), json);
+    }
     let worker = if args.worker {
         Some((std::env::current_exe()?, vec!["worker".to_owned()]))
     } else {
@@ -76,6 +80,106 @@ pub fn run(args: BenchArgs, json: bool) -> anyhow::Result<i32> {
             row.stddev,
             ratio.unwrap_or_else(|| "-".into())
         );
+    }
+    Ok(exit::OK)
+}
+
+/// `hearth bench --task`: the document-work table.
+fn run_tasks(
+    args: &BenchArgs,
+    model: std::path::PathBuf,
+    gpu: (hearth_llm::GpuLayers, Option<String>),
+    json: bool,
+) -> anyhow::Result<i32> {
+    let Some(document) = args.document.clone() else {
+        anyhow::bail!("--task needs --document FILE: the document whose passages the tasks work on");
+    };
+    let mut chosen: Vec<Task> = Vec::new();
+    for choice in &args.task {
+        let add: Vec<Task> = match choice {
+            TaskChoice::All => Task::ALL.to_vec(),
+            TaskChoice::One(task) => vec![*task],
+        };
+        for task in add {
+            if !chosen.contains(&task) {
+                chosen.push(task);
+            }
+        }
+    }
+    let server_speculative = if args.server_spec.is_empty() {
+        vec![
+            vec!["--spec-type".to_owned(), "ngram-mod".to_owned()],
+            vec!["--spec-type".to_owned(), "ngram-simple".to_owned()],
+        ]
+    } else {
+        args.server_spec
+            .iter()
+            .map(|s| s.split_whitespace().map(str::to_owned).collect())
+            .collect()
+    };
+    let settings = TaskBenchSettings {
+        model,
+        document,
+        tasks: chosen,
+        passages: args.passages.max(1),
+        threads: args.threads.unwrap_or_else(hearth_llm::default_threads),
+        max_tokens: args.max_tokens,
+        llama_server: args.llama_server.clone(),
+        server_speculative,
+        gpu_layers: gpu.0,
+        gpu_device: gpu.1,
+    };
+    let bar = spinner("benchmarking document work", json);
+    let report = tasks::run(&settings, |step| bar.set_message(step.to_owned()));
+    bar.finish_and_clear();
+    let report = report?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(exit::OK);
+    }
+    println!(
+        "model: {}   threads: {}   layers: {}\ndocument: {}",
+        report.model, report.threads, report.placement, report.document
+    );
+    println!();
+    println!("| task      | runner                             | answers | tokens | answer t/s | whole answer ms | guessed held | same text | vs no guessing |");
+    println!("|-----------|------------------------------------|--------:|-------:|-----------:|----------------:|-------------:|----------:|---------------:|");
+    for row in &report.rows {
+        let held = if row.drafted > 0 {
+            format!("{}/{}", row.accepted, row.drafted)
+        } else {
+            "-".into()
+        };
+        let speedup = report
+            .speedup(&row.task, &row.runner, HEARTH_PLAIN)
+            .map(|s| format!("{s:.2}x"))
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "| {:<9} | {:<34} | {:>7} | {:>6.0} | {:>10.1} | {:>15.0} | {:>12} | {:>9} | {:>14} |",
+            row.task,
+            row.runner,
+            row.answers,
+            row.answer_tokens,
+            row.answer_tokens_per_second,
+            row.whole_answer_ms,
+            held,
+            format!("{}/{}", row.same_as_plain, row.answers),
+            speedup
+        );
+    }
+    println!();
+    println!("Speculative Hearth over the best llama-server setting, whole answer:");
+    for task in report.rows.iter().map(|r| r.task.clone()).collect::<std::collections::BTreeSet<_>>() {
+        let best = report
+            .rows
+            .iter()
+            .filter(|r| r.task == task && r.runner.starts_with("llama-server"))
+            .min_by(|a, b| a.whole_answer_ms.total_cmp(&b.whole_answer_ms));
+        if let Some(best) = best {
+            if let Some(ratio) = report.speedup(&task, HEARTH, &best.runner) {
+                println!("  {task}: {ratio:.2}x ({})", best.runner);
+            }
+        }
     }
     Ok(exit::OK)
 }

@@ -549,7 +549,7 @@ impl<'m> Scheduler<'m> {
             let seq = slot.seq as usize;
             self.cached[seq].push(token);
             self.unsaved[seq] = true;
-            let Some(drafter) = slot.drafter.as_ref().filter(|_| slot.forced.is_empty()) else {
+            let Some(drafter) = slot.drafter.as_mut().filter(|_| slot.forced.is_empty()) else {
                 continue;
             };
             // Room for the guess: in the batch (one token kept for each other answering
@@ -705,6 +705,14 @@ impl<'m> Scheduler<'m> {
             return;
         };
         if let Some(drafter) = slot.drafter.as_mut() {
+            if !draft.tokens.is_empty() {
+                tracing::trace!(
+                    matched = draft.matched,
+                    guessed = draft.tokens.len(),
+                    accepted,
+                    "guess checked"
+                );
+            }
             drafter.record(&draft, accepted);
         }
         let seq = slot.seq as usize;

@@ -27,6 +27,11 @@ const MAX_MATCH: usize = 32;
 pub(crate) const MAX_DRAFT: usize = 64;
 /// A guess must be expected to raise tokens per second by this factor to be made.
 const MIN_GAIN: f64 = 1.02;
+/// How far past the point it was copying from the answer may pick the copy up again
+/// (the tokens of a word it corrected, a word it left out).
+const RESYNC_WINDOW: usize = 12;
+/// A match of one token, found near where the answer was copying from.
+const RESYNCED: usize = 1;
 
 /// Guesses the next tokens of one sequence and learns how often its guesses hold.
 #[derive(Debug, Clone)]
@@ -34,7 +39,12 @@ pub(crate) struct Drafter {
     /// Per match length bucket: drafted tokens the model agreed with, and drafts it
     /// cut short, both fading so the estimate follows the current part of the answer,
     /// with a prior that keeps a bucket worth trying again.
-    buckets: [Acceptance; 4],
+    buckets: [Acceptance; 5],
+    /// Where in the text the answer was copying from: the position of the token it
+    /// would write next if it goes on copying. After it writes something else (a typo
+    /// corrected), one token equal to one a little further on is enough to pick the
+    /// copy up again, where anywhere else one token in common would be chance.
+    copy_from: Option<usize>,
     /// Drafted tokens evaluated, and of them accepted, over the whole request.
     pub drafted: usize,
     pub accepted: usize,
@@ -79,6 +89,7 @@ impl Acceptance {
 /// Which bucket a match of `matched` tokens falls in.
 fn bucket(matched: usize) -> usize {
     match matched {
+        RESYNCED => 4,
         0..=2 => 0,
         3..=4 => 1,
         5..=8 => 2,
@@ -91,6 +102,8 @@ fn bucket(matched: usize) -> usize {
 pub(crate) struct Draft<T> {
     pub tokens: Vec<T>,
     pub matched: usize,
+    /// Where in the text the guess was copied from.
+    pub start: usize,
 }
 
 impl<T> Default for Draft<T> {
@@ -98,6 +111,7 @@ impl<T> Default for Draft<T> {
         Self {
             tokens: Vec::new(),
             matched: 0,
+            start: 0,
         }
     }
 }
@@ -111,7 +125,9 @@ impl Default for Drafter {
                 Acceptance::new(0.6),
                 Acceptance::new(0.75),
                 Acceptance::new(0.85),
+                Acceptance::new(0.6),
             ],
+            copy_from: None,
             drafted: 0,
             accepted: 0,
         }
@@ -123,26 +139,60 @@ impl Drafter {
     /// evaluated), at most `limit` tokens, sized for a batch that also carries
     /// `others` tokens of other sequences; empty when no guess is worth its cost.
     pub fn draft<T: Copy + Eq>(
-        &self,
+        &mut self,
         history: &[T],
         limit: usize,
         others: usize,
         cost: &StepCost,
     ) -> Draft<T> {
+        let n = history.len();
+        // The answer wrote the token it was copying next: the copy goes on.
+        if let Some(from) = self.copy_from {
+            if from + 1 < n && history.get(from) == history.last() {
+                self.copy_from = Some(from + 1);
+            }
+        }
         let limit = limit.min(MAX_DRAFT);
-        if limit == 0 {
+        if limit == 0 || n == 0 {
             return Draft::default();
         }
-        let Some((start, matched)) = find_continuation(history) else {
+        let found = match find_continuation(history) {
+            Some((start, matched)) if matched > 2 => Some((start, matched)),
+            weak => self.resync(history).or(weak),
+        };
+        let Some((start, matched)) = found else {
             return Draft::default();
         };
-        let available = (history.len() - start).min(limit);
+        self.copy_from = Some(start);
         let rate = self.buckets[bucket(matched)].rate();
-        let length = best_length(rate, available, others, cost);
-        Draft {
-            tokens: history[start..start + length].to_vec(),
-            matched,
+        let length = best_length(rate, limit, others, cost);
+        if std::env::var_os("HEARTH_DRAFT_DEBUG").is_some() {
+            eprintln!("DRAFT matched={matched} rate={rate:.3} limit={limit} length={length} t1={:.1} t2={:.1} t8={:.1} t16={:.1} t32={:.1}", cost.estimate(1), cost.estimate(2), cost.estimate(8), cost.estimate(16), cost.estimate(32));
         }
+        // Past the end of the text the guess goes on with itself: a run that repeats
+        // every few tokens (a list's pattern, a model stuck in a loop) is guessed as far
+        // as it pays, not only to the end of its last repetition.
+        let mut tokens: Vec<T> = Vec::with_capacity(length);
+        for j in start..start + length {
+            let next = if j < n { history[j] } else { tokens[j - n] };
+            tokens.push(next);
+        }
+        Draft {
+            tokens,
+            matched,
+            start,
+        }
+    }
+
+    /// The copy picked up again: the last token found a little past where the answer
+    /// was copying from.
+    fn resync<T: Eq>(&self, history: &[T]) -> Option<(usize, usize)> {
+        let from = self.copy_from?;
+        let n = history.len();
+        let last = history.last()?;
+        (from..(from + RESYNC_WINDOW).min(n.saturating_sub(1)))
+            .find(|&q| history[q] == *last)
+            .map(|q| (q + 1, RESYNCED))
     }
 
     /// What became of a draft: `accepted` of its tokens held.
@@ -151,6 +201,8 @@ impl Drafter {
             return;
         }
         self.buckets[bucket(draft.matched)].record(draft.tokens.len(), accepted);
+        // The answer parted from the text here (or goes on past the guess).
+        self.copy_from = Some(draft.start + accepted);
         self.drafted += draft.tokens.len();
         self.accepted += accepted;
     }
@@ -209,70 +261,77 @@ fn best_length(rate: f64, available: usize, others: usize, cost: &StepCost) -> u
 }
 
 /// The time a decode step takes by how many tokens it evaluates (all with logits),
-/// measured on this engine as it runs; sizes not yet measured are estimated from the
-/// nearest measured ones, or, before any, from a CPU-like prior.
-#[derive(Debug, Clone)]
+/// measured on this engine as it runs. A step of one token is its own case (llama.cpp
+/// runs it with matrix-vector kernels, and a second token costs far more than a third);
+/// steps of more are fitted with a line, fixed cost plus cost per token, by least
+/// squares over fading measurements, so every measured size informs every other and
+/// one slow step cannot keep a size from being tried again. Before measurements, a
+/// CPU-like prior.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct StepCost {
-    /// Fading mean milliseconds, by batch size; index 0 unused.
-    ms: Vec<Option<f64>>,
+    /// Fading mean milliseconds of one-token steps.
+    single: Option<f64>,
+    /// Fading sums over steps of two tokens or more: weight, b, b², t, b·t.
+    sums: [f64; 5],
 }
 
-/// Steps of more tokens than this are not tracked (drafts never make them).
-const TRACKED: usize = MAX_DRAFT * 2 + 8;
+/// How fast old measurements fade: each new one counts as much as the last fifty.
+const COST_FADE: f64 = 0.98;
 /// Before measurements: each extra token costs this share of a one-token step (a
 /// CPU running a small model; a GPU measures far less and drafts longer).
 const PRIOR_EXTRA: f64 = 0.35;
 
-impl Default for StepCost {
-    fn default() -> Self {
-        Self {
-            ms: vec![None; TRACKED + 1],
-        }
-    }
-}
-
 impl StepCost {
     pub fn record(&mut self, tokens: usize, ms: f64) {
-        if tokens == 0 || tokens > TRACKED || !ms.is_finite() || ms <= 0.0 {
+        if tokens == 0 || !ms.is_finite() || ms <= 0.0 {
             return;
         }
-        let slot = &mut self.ms[tokens];
-        *slot = Some(match *slot {
-            Some(mean) => mean * 0.8 + ms * 0.2,
-            None => ms,
-        });
+        if tokens == 1 {
+            self.single = Some(match self.single {
+                Some(mean) => mean * 0.9 + ms * 0.1,
+                None => ms,
+            });
+            return;
+        }
+        let b = tokens as f64;
+        for (sum, value) in self.sums.iter_mut().zip([1.0, b, b * b, ms, b * ms]) {
+            *sum = *sum * COST_FADE + value;
+        }
+    }
+
+    /// The line through the multi-token steps: (fixed, per token), when two or more
+    /// sizes have been measured.
+    fn line(&self) -> Option<(f64, f64)> {
+        let [w, sb, sbb, st, sbt] = self.sums;
+        let spread = w * sbb - sb * sb;
+        if w <= 0.0 || spread <= 1e-6 * w * sbb {
+            return None;
+        }
+        let per_token = ((w * sbt - sb * st) / spread).max(0.0);
+        let fixed = (st - per_token * sb) / w;
+        Some((fixed, per_token))
     }
 
     /// The expected milliseconds of a step of `tokens` tokens.
     pub fn estimate(&self, tokens: usize) -> f64 {
-        let tokens = tokens.max(1);
-        if let Some(Some(ms)) = self.ms.get(tokens) {
-            return *ms;
+        let single = self.single.unwrap_or(1.0);
+        if tokens <= 1 {
+            return single;
         }
-        let below = (1..tokens.min(TRACKED + 1))
-            .rev()
-            .find_map(|b| self.ms[b].map(|ms| (b, ms)));
-        let above = (tokens + 1..=TRACKED).find_map(|b| self.ms[b].map(|ms| (b, ms)));
-        let first = (1..=TRACKED).find_map(|b| self.ms[b].map(|ms| (b, ms)));
-        match (below, above) {
-            (Some((b0, t0)), Some((b1, t1))) => {
-                t0 + (t1 - t0) * (tokens - b0) as f64 / (b1 - b0) as f64
+        let b = tokens as f64;
+        let estimate = match self.line() {
+            Some((fixed, per_token)) => fixed + per_token * b,
+            None if self.sums[0] > 0.0 => {
+                // One size measured: through it, with the prior's slope.
+                let (w, sb, st) = (self.sums[0], self.sums[1], self.sums[3]);
+                let (mean_b, mean_t) = (sb / w, st / w);
+                let per_token = mean_t / (1.0 + PRIOR_EXTRA * (mean_b - 1.0)) * PRIOR_EXTRA;
+                mean_t + per_token * (b - mean_b)
             }
-            (Some((b0, t0)), None) => {
-                // Beyond the largest measured size: the average slope from the smallest
-                // measured size, or the prior's when there is only one.
-                let slope = match first {
-                    Some((bf, tf)) if bf < b0 => ((t0 - tf) / (b0 - bf) as f64).max(0.0),
-                    _ => t0 / (1.0 + PRIOR_EXTRA * (b0 - 1) as f64) * PRIOR_EXTRA,
-                };
-                t0 + slope * (tokens - b0) as f64
-            }
-            (None, Some((b1, t1))) => {
-                let unit = t1 / (1.0 + PRIOR_EXTRA * (b1 - 1) as f64);
-                unit * (1.0 + PRIOR_EXTRA * (tokens - 1) as f64)
-            }
-            (None, None) => 1.0 + PRIOR_EXTRA * (tokens - 1) as f64,
-        }
+            None => single * (1.0 + PRIOR_EXTRA * (b - 1.0)),
+        };
+        // More tokens never take less time than one.
+        estimate.max(single)
     }
 }
 
@@ -302,6 +361,16 @@ mod tests {
     fn a_repeated_run_is_guessed_to_repeat() {
         let history = [5, 6, 7, 5, 6];
         assert_eq!(find_continuation(&history), Some((2, 2)));
+        // The guess goes on repeating past the end of the text.
+        let mut cost = StepCost::default();
+        for b in [1, 8, 16] {
+            cost.record(b, 10.0 + b as f64 * 0.05);
+        }
+        let mut drafter = Drafter::default();
+        let draft = drafter.draft(&history, 7, 0, &cost);
+        let pattern = [7, 5, 6, 7, 5, 6, 7];
+        assert!(draft.tokens.len() > 3, "{:?}", draft.tokens);
+        assert_eq!(draft.tokens, pattern[..draft.tokens.len()]);
     }
 
     #[test]
@@ -322,8 +391,10 @@ mod tests {
             drafter.record(&draft, n);
         }
         let draft = drafter.draft(&history, 64, 0, &cost);
-        // The rest of the text, and what followed it (the copy so far).
-        assert_eq!(draft.tokens, history[10..].to_vec());
+        // The rest of the text, what followed it (the copy so far), and on.
+        assert_eq!(draft.tokens.len(), 64);
+        assert_eq!(draft.tokens[..60], history[10..]);
+        assert_eq!(draft.tokens[60..], history[10..14]);
         assert_eq!(draft.matched, 10);
         // The limit (room in the context, tokens left to write) is kept.
         assert_eq!(
@@ -360,6 +431,7 @@ mod tests {
                 Draft {
                     tokens: vec![1],
                     matched: 6,
+                    start: 0,
                 }
             } else {
                 draft
@@ -371,19 +443,58 @@ mod tests {
     }
 
     #[test]
-    fn step_cost_interpolates_and_extrapolates_from_what_it_measured() {
+    fn after_a_corrected_word_the_copy_is_picked_up_again() {
         let mut cost = StepCost::default();
+        for b in [1, 8, 16, 32] {
+            cost.record(b, 10.0 + b as f64 * 0.05);
+        }
+        let source: Vec<i32> = (1..=20).collect();
+        let mut history = source.clone();
+        history.extend([1, 2, 3, 4, 5]);
+        let mut drafter = Drafter::default();
+        let draft = drafter.draft(&history, 64, 0, &cost);
+        assert_eq!(draft.tokens[..2], [6, 7]);
+        // The model writes 99 where the text has 6 (it corrected a typo) ...
+        drafter.record(&draft, 0);
+        history.push(99);
+        assert!(drafter.draft(&history, 64, 0, &cost).tokens.is_empty());
+        // ... then 7, as the text goes on: one token near the copy point is enough.
+        history.push(7);
+        let draft = drafter.draft(&history, 64, 0, &cost);
+        assert_eq!(draft.matched, RESYNCED);
+        assert_eq!(draft.tokens[..3], [8, 9, 10]);
+        // Anywhere else, one token in common is no match.
+        let mut fresh = Drafter::default();
+        assert!(fresh.draft(&history, 64, 0, &cost).tokens.is_empty());
+    }
+
+    #[test]
+    fn step_cost_fits_a_line_through_what_it_measured() {
+        let mut cost = StepCost::default();
+        // The prior: each extra token a third of a step.
         assert!((cost.estimate(1) - 1.0).abs() < 1e-9);
         assert!((cost.estimate(3) - (1.0 + 2.0 * PRIOR_EXTRA)).abs() < 1e-9);
         cost.record(1, 10.0);
-        cost.record(5, 30.0);
-        assert!((cost.estimate(3) - 20.0).abs() < 1e-9);
-        assert!((cost.estimate(9) - 50.0).abs() < 1e-9, "slope 5 per token");
-        cost.record(1, 20.0);
-        assert!((cost.estimate(1) - 12.0).abs() < 1e-9, "a fading mean");
-        // Sizes beyond what is tracked, and nonsense, are ignored.
-        cost.record(10_000, 1.0);
+        assert!((cost.estimate(1) - 10.0).abs() < 1e-9);
+        // Steps of 2 to 16 tokens that cost 12 ms plus 3 ms a token.
+        for b in [2, 4, 8, 16, 4, 2] {
+            cost.record(b, 12.0 + 3.0 * b as f64);
+        }
+        assert!((cost.estimate(10) - 42.0).abs() < 1e-6);
+        assert!((cost.estimate(64) - 204.0).abs() < 1e-6, "extrapolated");
+        // One slow step moves the line, and later steps bring it back.
+        cost.record(2, 80.0);
+        assert!(cost.estimate(2) > 20.0);
+        for _ in 0..200 {
+            for b in [3, 9] {
+                cost.record(b, 12.0 + 3.0 * b as f64);
+            }
+        }
+        assert!((cost.estimate(2) - 18.0).abs() < 0.5, "{}", cost.estimate(2));
+        // Nonsense is ignored; a one-token step is its own mean.
         cost.record(2, f64::NAN);
-        assert!(cost.ms[2].is_none());
+        cost.record(5, -1.0);
+        cost.record(1, 20.0);
+        assert!((cost.estimate(1) - 11.0).abs() < 1e-9);
     }
 }
