@@ -5,7 +5,8 @@
 # machine, so `hearth bench --llama-bench` compares like with like.
 #
 #   scripts/build-llama-bench.sh [VARIANT]   (default: the variant `hearth bench` reports)
-#   LLAMA_TARGET=llama-server scripts/build-llama-bench.sh   (llama.cpp's HTTP server instead)
+#   LLAMA_TARGET=llama-server scripts/build-llama-bench.sh   (llama.cpp's HTTP server instead,
+#       for `hearth bench --task --llama-server`; llama-perplexity for the KV cache's cost)
 #   LLAMA_GPU=vulkan scripts/build-llama-bench.sh   (with the Vulkan backend, as Hearth's
 #       default build has it, for `hearth --gpu-layers N bench`; LLAMA_GPU=cuda for CUDA)
 #
@@ -42,7 +43,8 @@ target="${LLAMA_TARGET:-llama-bench}"
 case "$target" in
   llama-bench) server=OFF ;;
   llama-server) server=ON ;;
-  *) echo "error: LLAMA_TARGET must be llama-bench or llama-server" >&2; exit 2 ;;
+  llama-perplexity) server=OFF ;;
+  *) echo "error: LLAMA_TARGET must be llama-bench, llama-server or llama-perplexity" >&2; exit 2 ;;
 esac
 gpu="${LLAMA_GPU:-}"
 case "$gpu" in

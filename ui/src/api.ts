@@ -370,6 +370,10 @@ export interface Settings {
   gpu_device: string | null;
   /** Disk per model for conversation contexts kept across restarts, in MB; 0 = off. */
   saved_contexts_mb: number;
+  /** Guess the next tokens from the text and check them in one step: same answers, faster copies. */
+  speculative_decoding: boolean;
+  /** The KV cache's element type: more context in the same memory for a little quality. */
+  kv_cache: "f16" | "q8_0" | "q8_0_k_q4_0_v";
   /** The model new document collections are embedded with. */
   embedding_model: string;
   /** Personal data replaced by placeholders before text goes to a remote provider. */

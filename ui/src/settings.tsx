@@ -130,6 +130,18 @@ export function SettingsPage() {
             Disk for resuming long chats quickly after a restart (MB per model, 0 = off){" "}
             <input type="number" min={0} value={settings.saved_contexts_mb} onInput={(e) => set((s) => (s.saved_contexts_mb = Number((e.target as HTMLInputElement).value)))} />
           </label>
+          <label title="The model's answer often copies the text it is about (a rewrite, a quote, names and figures): Hearth guesses those tokens and checks the guess in one step. The answers are the same; they come faster.">
+            <input type="checkbox" checked={settings.speculative_decoding} onChange={(e) => set((s) => (s.speculative_decoding = (e.target as HTMLInputElement).checked))} /> Write copied text faster
+            (speculative decoding)
+          </label>
+          <label title="How the conversation's working memory (the KV cache) is stored. Smaller types fit longer conversations and documents in the same memory, for a small loss of quality measured in BENCHMARKS.md.">
+            Conversation memory{" "}
+            <select aria-label="KV cache type" value={settings.kv_cache} onChange={(e) => set((s) => (s.kv_cache = (e.target as HTMLSelectElement).value as "f16" | "q8_0" | "q8_0_k_q4_0_v"))}>
+              <option value="f16">Full precision (f16)</option>
+              <option value="q8_0">8-bit: about twice the context, nearly the same answers (q8_0)</option>
+              <option value="q8_0_k_q4_0_v">8-bit keys, 4-bit values: about 2.5 times the context (q8_0 / q4_0)</option>
+            </select>
+          </label>
         </fieldset>
         <fieldset>
           <legend>Sampling</legend>

@@ -444,7 +444,9 @@ fn parse_task(value: &str) -> Result<TaskChoice, String> {
     hearth_core::bench::tasks::Task::parse(value)
         .map(TaskChoice::One)
         .ok_or_else(|| {
-            format!("no task named `{value}`: use rewrite, quote, extract, summarize, translate or all")
+            format!(
+                "no task named `{value}`: use rewrite, quote, extract, summarize, translate or all"
+            )
         })
 }
 

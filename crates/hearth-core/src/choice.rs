@@ -102,9 +102,14 @@ impl Hearth {
         let mut installed_files = Vec::new();
         for view in self.models()? {
             let file = hearth_gguf::read_header(&view.path).ok();
-            let memory = file
-                .as_ref()
-                .map(|f| f.memory_estimate(&MemoryParams::with_context(n_ctx)).total);
+            let memory = file.as_ref().map(|f| {
+                f.memory_estimate(&MemoryParams {
+                    kv_type: config.kv_cache.ggml_types().0,
+                    kv_type_v: Some(config.kv_cache.ggml_types().1),
+                    ..MemoryParams::with_context(n_ctx)
+                })
+                .total
+            });
             let summary = view.summary.clone();
             // The engine reports general.name, or the file's stem without one.
             let name = summary

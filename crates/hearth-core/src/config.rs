@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use hearth_llm::remote::Origin;
-use hearth_llm::{EngineSettings, GenerationOptions, GpuLayers, Protocol};
+use hearth_llm::{EngineSettings, GenerationOptions, GpuLayers, KvCacheType, Protocol};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
@@ -34,6 +34,10 @@ pub struct Config {
     /// guess in one step (speculative decoding): the same answers, written faster
     /// where they copy the text they are about (rewrites, quotes, extractions).
     pub speculative_decoding: bool,
+    /// The KV cache's element type: `"f16"` (llama.cpp's default), `"q8_0"` (about
+    /// 1.9 times the context in the same memory) or `"q8_0_k_q4_0_v"` (8-bit keys,
+    /// 4-bit values: about 2.5 times), for the quality cost BENCHMARKS.md measures.
+    pub kv_cache: KvCacheType,
     /// Megabytes of disk each model may use for saved conversation contexts, restored
     /// instead of re-read after a restart; 0 turns saving off.
     pub saved_contexts_mb: u64,
@@ -139,6 +143,7 @@ impl Default for Config {
             gpu_layers: GpuLayers::Auto,
             gpu_device: None,
             speculative_decoding: true,
+            kv_cache: KvCacheType::F16,
             saved_contexts_mb: 2048,
             embedding_model: DEFAULT_EMBEDDING_MODEL.into(),
             offline: false,
@@ -221,6 +226,7 @@ impl Config {
             gpu_layers,
             gpu_device,
             speculative: self.speculative_decoding,
+            kv_cache: self.kv_cache,
             ..EngineSettings::default()
         }
     }

@@ -259,7 +259,11 @@ impl Hearth {
             };
             per_sequence * config.parallel.max(1)
         });
-        let memory = file.memory_estimate(&MemoryParams::with_context(n_ctx));
+        let memory = file.memory_estimate(&MemoryParams {
+            kv_type: config.kv_cache.ggml_types().0,
+            kv_type_v: Some(config.kv_cache.ggml_types().1),
+            ..MemoryParams::with_context(n_ctx)
+        });
         let available_memory = hearth_gguf::available_memory();
         let mut settings = config.engine_settings();
         settings.context_length = n_ctx / settings.parallel.max(1);

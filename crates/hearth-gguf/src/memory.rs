@@ -72,8 +72,11 @@ pub struct MemoryParams {
     pub n_batch: u32,
     /// Physical micro-batch size (`n_ubatch`, default 512): what one compute pass holds.
     pub n_ubatch: u32,
-    /// Element type of the KV cache (default F16).
+    /// Element type of the KV cache (default F16): of its keys, and of its values
+    /// unless `kv_type_v` says otherwise.
     pub kv_type: GgmlType,
+    /// Element type of the values when it differs from the keys'.
+    pub kv_type_v: Option<GgmlType>,
     /// Whether flash attention is used. llama.cpp's default ("auto") turns it on for the
     /// CPU, which never materialises the attention score matrix.
     pub flash_attention: bool,
@@ -86,6 +89,7 @@ impl Default for MemoryParams {
             n_batch: 2048,
             n_ubatch: 512,
             kv_type: GgmlType::F16,
+            kv_type_v: None,
             flash_attention: true,
         }
     }
@@ -164,7 +168,12 @@ impl MemoryEstimate {
 
         let weights = file.tensor_data_bytes();
         let repacked_weights = repacked_bytes(file);
-        let kv_cache = kv_cache_bytes(&hp, n_ctx, params.kv_type);
+        let kv_cache = kv_cache_bytes(
+            &hp,
+            n_ctx,
+            params.kv_type,
+            params.kv_type_v.unwrap_or(params.kv_type),
+        );
         let compute = compute_bytes(&hp, n_ctx, n_ubatch, params.flash_attention);
         let overhead = BASE_OVERHEAD_BYTES
             .saturating_add(hp.n_vocab.saturating_mul(PER_TOKEN_BYTES))
@@ -280,7 +289,7 @@ fn repacked_bytes(file: &GgufFile) -> u64 {
 
 /// KV cache bytes: K and V rows of `n_embd_{k,v}_gqa` elements for each of `n_ctx` cells
 /// in every layer, in the cache's element type.
-fn kv_cache_bytes(hp: &HyperParams, n_ctx: u64, kv_type: GgmlType) -> u64 {
+fn kv_cache_bytes(hp: &HyperParams, n_ctx: u64, kv_type: GgmlType, v_type: GgmlType) -> u64 {
     hp.n_head_kv.iter().fold(0u64, |acc, &n_head_kv| {
         let k = kv_type
             .bytes_for(
@@ -289,7 +298,7 @@ fn kv_cache_bytes(hp: &HyperParams, n_ctx: u64, kv_type: GgmlType) -> u64 {
                     .saturating_mul(n_ctx),
             )
             .unwrap_or(u64::MAX);
-        let v = kv_type
+        let v = v_type
             .bytes_for(
                 hp.n_embd_head_v
                     .saturating_mul(n_head_kv)

@@ -61,6 +61,14 @@ fn smollm2_memory_at_4096_tokens() {
     // prints it: "CPU KV buffer size = 90.00 MiB".
     assert_eq!(est.kv_cache, 2 * 30 * 4096 * (3 * 64) * 2);
     assert_eq!(est.kv_cache, 90 << 20);
+    // Quantized: q8_0 keys (34 bytes per block of 32 values) and q4_0 values (18 per
+    // block): 23.9 MiB and 12.7 MiB, 0.41 of the f16 cache.
+    let quantized = f.memory_estimate(&MemoryParams {
+        kv_type: hearth_gguf::GgmlType::Q8_0,
+        kv_type_v: Some(hearth_gguf::GgmlType::Q4_0),
+        ..MemoryParams::with_context(4096)
+    });
+    assert_eq!(quantized.kv_cache, 30 * 4096 * 192 / 32 * (34 + 18));
     assert_eq!(est.weights, 96_576_768);
     // Q4_1 and Q8_0 are not repacked on x86-64.
     assert_eq!(est.repacked_weights, 0);

@@ -41,7 +41,7 @@ pub use error::{LlmError, Result};
 pub use gpu::{ComputeDevice, DeviceKind, GpuLayers, Placement};
 pub use llama::{
     default_threads, plan_placement, AdapterInfo, EmbedderInfo, Embedding, EngineSettings,
-    LlamaEmbedder, LlamaEngine, LoadProgress, LoraAdapter, MAX_ADAPTER_SCALE,
+    KvCacheType, LlamaEmbedder, LlamaEngine, LoadProgress, LoraAdapter, MAX_ADAPTER_SCALE,
 };
 pub use output::reasoning::{thinking_support, ThinkingSupport};
 pub use output::OutputParser;

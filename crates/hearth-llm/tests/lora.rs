@@ -181,9 +181,17 @@ const LONG_PROMPT: &str = "<|im_start|>system\nYou are a patient teacher. Answer
     scales. What is the single most important idea they should leave with?<|im_end|>\n\
     <|im_start|>assistant\n";
 
+/// Without guessing ahead: how long a guess is depends on the step times an engine
+/// measures, so batches (and, with this chaotic adapter, the rounding they bring) would
+/// differ from one engine to the next; the answers compared here must be evaluated the
+/// same way.
 fn long_answer(engine: &LlamaEngine) -> Completion {
+    let options = GenerationOptions {
+        speculative: Some(false),
+        ..greedy()
+    };
     engine
-        .complete(LONG_PROMPT.into(), greedy())
+        .complete(LONG_PROMPT.into(), options)
         .unwrap()
         .wait()
         .unwrap()

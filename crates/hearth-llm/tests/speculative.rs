@@ -250,8 +250,8 @@ fn greedy_answers_are_llama_cpps_but_for_near_ties_and_guesses_hold() {
          {accepted} of {drafted} guessed tokens held, {written} tokens written; partings: {partings:?}"
     );
     assert!(
-        accepted * 4 >= written,
-        "guesses held for at least a quarter of the tokens written: {accepted} of {written}"
+        accepted * 10 >= written,
+        "guesses held for at least a tenth of the tokens written: {accepted} of {written}"
     );
     assert!(
         same * 2 >= PROMPTS,

@@ -41,14 +41,9 @@ pub fn run(args: BenchArgs, json: bool) -> anyhow::Result<i32> {
         gpu_layers: config.gpu_choice().0,
         gpu_device: config.gpu_choice().1,
     };
-    let bar = spinner("benchmarking", json);
-    let report = bench::run(&settings, |step| bar.set_message(step.to_owned()));
-    bar.finish_and_clear();
-    let report = report?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    let Some(report) = measure("benchmarking", json, |step| bench::run(&settings, step))? else {
         return Ok(exit::OK);
-    }
+    };
     println!(
         "model: {}   cpu backend: {}   threads: {}   layers: {}",
         report.model, report.cpu_backend, report.threads, report.placement
@@ -92,7 +87,9 @@ fn run_tasks(
     json: bool,
 ) -> anyhow::Result<i32> {
     let Some(document) = args.document.clone() else {
-        anyhow::bail!("--task needs --document FILE: the document whose passages the tasks work on");
+        anyhow::bail!(
+            "--task needs --document FILE: the document whose passages the tasks work on"
+        );
     };
     let mut chosen: Vec<Task> = Vec::new();
     for choice in &args.task {
@@ -129,21 +126,19 @@ fn run_tasks(
         gpu_layers: gpu.0,
         gpu_device: gpu.1,
     };
-    let bar = spinner("benchmarking document work", json);
-    let report = tasks::run(&settings, |step| bar.set_message(step.to_owned()));
-    bar.finish_and_clear();
-    let report = report?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    let Some(report) = measure("benchmarking document work", json, |step| {
+        tasks::run(&settings, step)
+    })?
+    else {
         return Ok(exit::OK);
-    }
+    };
     println!(
         "model: {}   threads: {}   layers: {}\ndocument: {}",
         report.model, report.threads, report.placement, report.document
     );
     println!();
-    println!("| task      | runner                             | answers | tokens | answer t/s | whole answer ms | guessed held | same text | vs no guessing |");
-    println!("|-----------|------------------------------------|--------:|-------:|-----------:|----------------:|-------------:|----------:|---------------:|");
+    println!("| task      | runner                                | answers | tokens | answer t/s | whole answer ms | guessed held | same text | vs no guessing |");
+    println!("|-----------|---------------------------------------|--------:|-------:|-----------:|----------------:|-------------:|----------:|---------------:|");
     for row in &report.rows {
         let held = if row.drafted > 0 {
             format!("{}/{}", row.accepted, row.drafted)
@@ -155,7 +150,7 @@ fn run_tasks(
             .map(|s| format!("{s:.2}x"))
             .unwrap_or_else(|| "-".into());
         println!(
-            "| {:<9} | {:<34} | {:>7} | {:>6.0} | {:>10.1} | {:>15.0} | {:>12} | {:>9} | {:>14} |",
+            "| {:<9} | {:<37} | {:>7} | {:>6.0} | {:>10.1} | {:>15.0} | {:>12} | {:>9} | {:>14} |",
             row.task,
             row.runner,
             row.answers,
@@ -169,7 +164,12 @@ fn run_tasks(
     }
     println!();
     println!("Speculative Hearth over the best llama-server setting, whole answer:");
-    for task in report.rows.iter().map(|r| r.task.clone()).collect::<std::collections::BTreeSet<_>>() {
+    for task in report
+        .rows
+        .iter()
+        .map(|r| r.task.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
         let best = report
             .rows
             .iter()
@@ -182,4 +182,22 @@ fn run_tasks(
         }
     }
     Ok(exit::OK)
+}
+
+/// Runs a benchmark behind a spinner that shows its steps. With `--json` the report is
+/// printed as JSON and `None` returned; otherwise the caller prints its table.
+fn measure<R: serde::Serialize>(
+    label: &str,
+    json: bool,
+    run: impl FnOnce(&mut dyn FnMut(&str)) -> hearth_core::Result<R>,
+) -> anyhow::Result<Option<R>> {
+    let bar = spinner(label, json);
+    let report = run(&mut |step: &str| bar.set_message(step.to_owned()));
+    bar.finish_and_clear();
+    let report = report?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(None);
+    }
+    Ok(Some(report))
 }

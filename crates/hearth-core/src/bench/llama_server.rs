@@ -105,7 +105,10 @@ impl LlamaServer {
         if let Some(stderr) = child.stderr.take() {
             let log = log.clone();
             std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines().map_while(std::result::Result::ok) {
+                for line in BufReader::new(stderr)
+                    .lines()
+                    .map_while(std::result::Result::ok)
+                {
                     if let Ok(mut log) = log.lock() {
                         if log.len() == LOG_LINES {
                             log.pop_front();
@@ -188,10 +191,15 @@ impl LlamaServer {
             .read_to_string()
             .map_err(|e| bench_error(format!("reading llama-server's answer: {e}")))?;
         if status != 200 {
-            return Err(bench_error(format!("llama-server answered {status}: {text}")));
+            return Err(bench_error(format!(
+                "llama-server answered {status}: {text}"
+            )));
         }
-        let reply: CompletionReply = serde_json::from_str(&text)
-            .map_err(|e| bench_error(format!("llama-server's answer is not what was expected: {e}")))?;
+        let reply: CompletionReply = serde_json::from_str(&text).map_err(|e| {
+            bench_error(format!(
+                "llama-server's answer is not what was expected: {e}"
+            ))
+        })?;
         Ok(ServerAnswer {
             text: reply.content,
             prompt_evaluated: reply.timings.prompt_n,

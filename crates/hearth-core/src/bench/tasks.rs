@@ -123,7 +123,11 @@ pub struct TaskReport {
 impl TaskReport {
     /// `runner`'s whole-answer speed on `task` over `other`'s (above 1: faster).
     pub fn speedup(&self, task: &str, runner: &str, other: &str) -> Option<f64> {
-        let find = |r: &str| self.rows.iter().find(|row| row.task == task && row.runner == r);
+        let find = |r: &str| {
+            self.rows
+                .iter()
+                .find(|row| row.task == task && row.runner == r)
+        };
         Some(find(other)?.whole_answer_ms / find(runner)?.whole_answer_ms)
     }
 }
@@ -188,7 +192,8 @@ pub fn run(settings: &TaskBenchSettings, mut progress: impl FnMut(&str)) -> Resu
     let formatter = ChatFormatter::for_model(&info);
     let mut jobs = Vec::new();
     for (task, ask) in asks {
-        let (prompt, _) = formatter.format(&[ChatMessage::user(ask)], &TemplateOptions::default())?;
+        let (prompt, _) =
+            formatter.format(&[ChatMessage::user(ask)], &TemplateOptions::default())?;
         jobs.push(Job {
             task,
             tokens: engine.tokenize(&prompt, true)?,
@@ -204,9 +209,16 @@ pub fn run(settings: &TaskBenchSettings, mut progress: impl FnMut(&str)) -> Resu
     if context > info.context_length {
         engine = LlamaEngine::load(&settings.model, &engine_settings(context))?;
     }
-    let placement = engine.info().placement.clone().unwrap_or_else(|| Placement::cpu(0));
+    let placement = engine
+        .info()
+        .placement
+        .clone()
+        .unwrap_or_else(|| Placement::cpu(0));
     let mut runners: Vec<(String, Runner)> = vec![
-        (HEARTH_PLAIN.to_owned(), Runner::Hearth { speculative: false }),
+        (
+            HEARTH_PLAIN.to_owned(),
+            Runner::Hearth { speculative: false },
+        ),
         (HEARTH.to_owned(), Runner::Hearth { speculative: true }),
     ];
     if let Some(program) = &settings.llama_server {
@@ -233,14 +245,23 @@ pub fn run(settings: &TaskBenchSettings, mut progress: impl FnMut(&str)) -> Resu
     }
     // Each passage goes to every runner in turn, so a slower minute on a shared
     // machine falls on all of them alike.
-    let mut results: Vec<(String, Vec<Answer>)> =
-        runners.iter().map(|(name, _)| (name.clone(), Vec::new())).collect();
+    let mut results: Vec<(String, Vec<Answer>)> = runners
+        .iter()
+        .map(|(name, _)| (name.clone(), Vec::new()))
+        .collect();
     for (i, job) in jobs.iter().enumerate() {
         for (r, (name, runner)) in runners.iter().enumerate() {
-            progress(&format!("{name}: {} {}/{}", job.task.name(), i + 1, jobs.len()));
+            progress(&format!(
+                "{name}: {} {}/{}",
+                job.task.name(),
+                i + 1,
+                jobs.len()
+            ));
             // The last runner's idle threads stop spinning before the next one starts.
             std::thread::sleep(std::time::Duration::from_millis(200));
-            results[r].1.push(runner.answer(&engine, &job.tokens, job.max_tokens)?);
+            results[r]
+                .1
+                .push(runner.answer(&engine, &job.tokens, job.max_tokens)?);
         }
     }
     drop(runners);
@@ -251,7 +272,8 @@ pub fn run(settings: &TaskBenchSettings, mut progress: impl FnMut(&str)) -> Resu
         for (runner, answers) in &results {
             let picked: Vec<usize> = (0..jobs.len()).filter(|&i| jobs[i].task == task).collect();
             let n = picked.len().max(1) as f64;
-            let sum = |f: &dyn Fn(&Answer) -> f64| picked.iter().map(|&i| f(&answers[i])).sum::<f64>();
+            let sum =
+                |f: &dyn Fn(&Answer) -> f64| picked.iter().map(|&i| f(&answers[i])).sum::<f64>();
             let generation_ms = sum(&|a| a.generation_ms);
             rows.push(TaskRow {
                 task: task.name().to_owned(),
@@ -291,7 +313,9 @@ enum Runner {
 impl Runner {
     fn answer(&self, engine: &LlamaEngine, prompt: &[u32], max_tokens: u32) -> Result<Answer> {
         match self {
-            Runner::Hearth { speculative } => hearth_answer(engine, prompt, max_tokens, *speculative),
+            Runner::Hearth { speculative } => {
+                hearth_answer(engine, prompt, max_tokens, *speculative)
+            }
             Runner::Server(server) => server_answer(server, prompt, max_tokens),
         }
     }
@@ -323,7 +347,12 @@ fn server_answer(server: &LlamaServer, prompt: &[u32], max_tokens: u32) -> Resul
 
 /// One greedy answer through the engine, its whole prompt evaluated (the contexts of
 /// earlier answers are forgotten first).
-fn hearth_answer(engine: &LlamaEngine, prompt: &[u32], max_tokens: u32, speculative: bool) -> Result<Answer> {
+fn hearth_answer(
+    engine: &LlamaEngine,
+    prompt: &[u32],
+    max_tokens: u32,
+    speculative: bool,
+) -> Result<Answer> {
     engine.forget_contexts()?;
     let options = GenerationOptions {
         max_tokens: Some(max_tokens),
@@ -359,7 +388,10 @@ fn words(text: &str) -> usize {
 
 /// Mostly words: at least 85% letters and spaces.
 fn is_prose(text: &str) -> bool {
-    let letters = text.chars().filter(|c| c.is_alphabetic() || *c == ' ').count();
+    let letters = text
+        .chars()
+        .filter(|c| c.is_alphabetic() || *c == ' ')
+        .count();
     letters * 100 >= text.chars().count() * 85
 }
 
@@ -498,20 +530,29 @@ mod tests {
     use super::*;
 
     fn prose(n: usize, seed: &str) -> String {
-        (0..n).map(|i| format!("{seed}{}", ["alpha", "beta", "gamma"][i % 3])).collect::<Vec<_>>().join(" ")
+        (0..n)
+            .map(|i| format!("{seed}{}", ["alpha", "beta", "gamma"][i % 3]))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     #[test]
     fn typos_swap_two_letters_of_every_ninth_long_word() {
         let text = "accurate document manual package printer program network service traveler";
         let typo = with_typos(text);
-        assert_eq!(typo, "accurate document manual package printer program network service tarveler");
+        assert_eq!(
+            typo,
+            "accurate document manual package printer program network service tarveler"
+        );
         assert_eq!(with_typos("a b c"), "a b c");
     }
 
     #[test]
     fn a_distinctive_word_is_one_the_other_passages_lack() {
-        let others = ["the printer queue".to_owned(), "a network printer".to_owned()];
+        let others = [
+            "the printer queue".to_owned(),
+            "a network printer".to_owned(),
+        ];
         let refs: Vec<&String> = others.iter().collect();
         assert_eq!(
             distinctive_word("the printer needs firmware updates", &refs).as_deref(),

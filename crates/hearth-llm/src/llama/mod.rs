@@ -7,6 +7,7 @@
 
 mod adapter;
 mod embed;
+mod kv_cache;
 mod placement;
 mod sampler;
 mod saved;
@@ -30,6 +31,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) use adapter::check as check_adapter;
 pub use adapter::{AdapterInfo, LoraAdapter, MAX_ADAPTER_SCALE};
 pub use embed::{EmbedderInfo, Embedding, LlamaEmbedder};
+pub use kv_cache::KvCacheType;
 
 use crate::cpu;
 use crate::engine::{CancelToken, Engine, Generation, ModelInfo};
@@ -71,6 +73,8 @@ pub struct EngineSettings {
     /// same output, faster where the answer copies its input. Models whose memory
     /// cannot drop a rejected guess (recurrent and hybrid ones) decode plainly.
     pub speculative: bool,
+    /// The KV cache's element type: quantized types hold more context in the same memory.
+    pub kv_cache: KvCacheType,
 }
 
 impl Default for EngineSettings {
@@ -88,6 +92,7 @@ impl Default for EngineSettings {
             gpu_layers: GpuLayers::Auto,
             gpu_device: None,
             speculative: true,
+            kv_cache: KvCacheType::F16,
         }
     }
 }
@@ -259,6 +264,7 @@ impl LlamaEngine {
                     let saved_settings = saved::SavedSettings {
                         root: root.clone(),
                         budget_bytes: settings.saved_contexts_budget,
+                        kv_cache: settings.kv_cache,
                     };
                     saved::SavedStates::open(
                         &saved_settings,
@@ -459,6 +465,14 @@ pub(crate) fn context_params(
         .with_kv_unified(false)
         .with_n_threads(threads as i32)
         .with_n_threads_batch(threads as i32);
+    let params = match settings.kv_cache {
+        KvCacheType::F16 => params,
+        // llama.cpp reads a quantized V cache only through flash attention.
+        quantized => params
+            .with_type_k(quantized.llama().0)
+            .with_type_v(quantized.llama().1)
+            .with_flash_attention_policy(llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_ENABLED),
+    };
     (params, sizes)
 }
 

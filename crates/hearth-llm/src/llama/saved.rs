@@ -35,6 +35,9 @@ pub(crate) struct SavedSettings {
     /// The folder shared by every model; each model gets a subfolder.
     pub root: PathBuf,
     pub budget_bytes: u64,
+    /// A state holds the cache in its element type: one saved as f16 cannot be read
+    /// into a q8_0 cache, so each type keeps its own folder.
+    pub kv_cache: super::KvCacheType,
 }
 
 struct Entry {
@@ -69,9 +72,11 @@ impl SavedStates {
         context_length: u32,
         adapter: Option<&LoraAdapter>,
     ) -> Self {
-        let dir = settings
-            .root
-            .join(model_key(model, context_length, adapter));
+        let mut key = model_key(model, context_length, adapter);
+        if settings.kv_cache != super::KvCacheType::F16 {
+            key = format!("{key}-{}", settings.kv_cache.name());
+        }
+        let dir = settings.root.join(key);
         let mut states = Self {
             dir,
             budget_bytes: settings.budget_bytes,
@@ -458,6 +463,7 @@ mod tests {
         let settings = SavedSettings {
             root: root.path().join("contexts"),
             budget_bytes: u64::MAX,
+            kv_cache: super::super::KvCacheType::F16,
         };
         let dir = settings.root.join(model_key(&model, 2048, None));
         fs::create_dir_all(&dir).unwrap();

@@ -659,10 +659,7 @@ impl<'m> Scheduler<'m> {
         slot.n_past -= draft.tokens.len() as i32;
         let mut accepted = 0usize;
         let mut ended: Option<std::result::Result<StopReason, LlmError>> = None;
-        loop {
-            let Some(slot) = self.slots[index].as_mut() else {
-                break;
-            };
+        while let Some(slot) = self.slots[index].as_mut() {
             let at = at + accepted as i32;
             let token = match slot.forced.pop_front() {
                 Some(token) => {
