@@ -39,11 +39,9 @@ npm --prefix ui run build
 stage "build (release, all targets)"
 cargo build --release --workspace --all-targets --locked
 
-stage "GPU offload on Mesa's software Vulkan driver (lavapipe): devices, layers offloaded, answers and embeddings as on the CPU"
+stage "tests (GPU offload among them, on Mesa's software Vulkan driver: gpu_vulkan, gpu, gpu_config)"
+# The GPU tests need lavapipe; they run once, in the workspace run.
 ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null
-cargo test --release --workspace --locked --test gpu_vulkan --test gpu --test gpu_config
-
-stage "tests"
 cargo test --release --workspace --locked
 
 stage "no network: every local feature inside a network namespace"
