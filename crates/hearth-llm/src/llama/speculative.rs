@@ -364,6 +364,15 @@ impl StepCost {
 mod tests {
     use super::*;
 
+    /// Steps that cost what they cost on a GPU: almost nothing per extra token.
+    fn gpu_like_cost() -> StepCost {
+        let mut cost = StepCost::default();
+        for b in [1, 2, 4, 8, 16, 32, 64] {
+            cost.record(b, 10.0 + b as f64 * 0.05);
+        }
+        cost
+    }
+
     #[test]
     fn the_longest_match_is_continued_and_ties_go_to_the_latest() {
         // "a b c d" then "x b c d" then "b c": the 2-token suffix "b c" occurs twice
@@ -387,10 +396,7 @@ mod tests {
         let history = [5, 6, 7, 5, 6];
         assert_eq!(find_continuation(&history), Some((2, 2)));
         // The guess goes on repeating past the end of the text.
-        let mut cost = StepCost::default();
-        for b in [1, 8, 16] {
-            cost.record(b, 10.0 + b as f64 * 0.05);
-        }
+        let cost = gpu_like_cost();
         let mut drafter = Drafter::default();
         let draft = drafter.draft(&history, 7, 0, &cost);
         let pattern = [7, 5, 6, 7, 5, 6, 7];
@@ -405,11 +411,7 @@ mod tests {
         let mut history = text.clone();
         history.extend_from_slice(&text[..10]);
         let mut drafter = Drafter::default();
-        // Steps cost what they cost on a GPU: almost nothing per extra token.
-        let mut cost = StepCost::default();
-        for b in [1, 2, 4, 8, 16, 32, 64] {
-            cost.record(b, 10.0 + b as f64 * 0.05);
-        }
+        let cost = gpu_like_cost();
         for _ in 0..4 {
             let draft = drafter.draft(&history, 64, 0, &cost);
             let n = draft.tokens.len();
@@ -469,10 +471,7 @@ mod tests {
 
     #[test]
     fn after_a_corrected_word_the_copy_is_picked_up_again() {
-        let mut cost = StepCost::default();
-        for b in [1, 8, 16, 32] {
-            cost.record(b, 10.0 + b as f64 * 0.05);
-        }
+        let cost = gpu_like_cost();
         let source: Vec<i32> = (1..=20).collect();
         let mut history = source.clone();
         history.extend([1, 2, 3, 4, 5]);
