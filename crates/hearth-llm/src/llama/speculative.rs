@@ -364,6 +364,15 @@ impl StepCost {
 mod tests {
     use super::*;
 
+    /// A 60-token text, and the history of an answer that has copied its first `copied`
+    /// tokens after it.
+    fn copying(copied: usize) -> (Vec<i32>, Vec<i32>) {
+        let text: Vec<i32> = (100..160).collect();
+        let mut history = text.clone();
+        history.extend_from_slice(&text[..copied]);
+        (text, history)
+    }
+
     /// Steps that cost what they cost on a GPU: almost nothing per extra token.
     fn gpu_like_cost() -> StepCost {
         let mut cost = StepCost::default();
@@ -406,10 +415,8 @@ mod tests {
 
     #[test]
     fn copying_a_text_drafts_its_next_tokens() {
-        let text: Vec<i32> = (100..160).collect();
         // The prompt holds the text; the answer so far copies its first 10 tokens.
-        let mut history = text.clone();
-        history.extend_from_slice(&text[..10]);
+        let (text, history) = copying(10);
         let mut drafter = Drafter::default();
         let cost = gpu_like_cost();
         for _ in 0..4 {
@@ -433,9 +440,7 @@ mod tests {
 
     #[test]
     fn drafts_shrink_where_steps_are_dear_and_guesses_fail() {
-        let text: Vec<i32> = (100..160).collect();
-        let mut history = text.clone();
-        history.extend_from_slice(&text[..6]);
+        let (_, history) = copying(6);
         // A CPU: a batch of 2 costs 1.7 steps, 9 costs 3.5.
         let mut cost = StepCost::default();
         for (b, ms) in [
