@@ -506,9 +506,7 @@ mod tests {
             sums: [2.0, 6.0, 20.0, 600.0, 2000.0],
         };
         assert!((cost.estimate(2) - 200.0).abs() < 1e-9);
-        let text: Vec<i32> = (100..160).collect();
-        let mut history = text.clone();
-        history.extend_from_slice(&text[..12]);
+        let (_, history) = copying(12);
         let mut drafter = Drafter::default();
         let lengths: Vec<usize> = (0..PROBE_EVERY)
             .map(|_| drafter.draft(&history, 64, 0, &cost).tokens.len())
