@@ -370,6 +370,29 @@ await test("the models page compares models, with the speed measured from earlie
   await shot("models-choosing");
 });
 
+await test("the models page lists the loaded model with what it holds, and unloads it", async () => {
+  if ((await apiGet("/api/models/loaded")).models.length === 0) {
+    // Run alone (HEARTH_E2E_ONLY): a first answer loads the default model.
+    await page.evaluate(async () => {
+      const post = (path, body) => fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      const conversation = await (await post("/api/conversations", {})).json();
+      await (await post(`/api/conversations/${conversation.id}/messages`, { content: "Hi", options: { max_tokens: 2 } })).text();
+    });
+  }
+  await page.goto(`${url}/#/models`);
+  const panel = page.locator('section[aria-label="Loaded models"]');
+  // The chats above loaded the default model.
+  const loaded = panel.locator('li[aria-label="Loaded SmolLM2-135M-Instruct.Q4_1.gguf"]');
+  await loaded.waitFor();
+  assert.match(await loaded.innerText(), /Holds about [\d.]+ MB/);
+  assert.match(await panel.innerText(), /Using [\d.]+ MB of [\d.]+ GB; idle models unload after 30 minutes\./);
+  await shot("models-loaded");
+  // Enabled once no answer runs on it (a title may still be being written).
+  await loaded.getByRole("button", { name: "Unload" }).click();
+  await panel.getByText("No model is loaded.").waitFor();
+  assert.deepEqual((await apiGet("/api/models/loaded")).models, []);
+});
+
 await test("settings save and the dark theme applies", async () => {
   await page.goto(`${url}/#/settings`);
   await page.locator("text=Sampling").waitFor();

@@ -374,6 +374,10 @@ export interface Settings {
   speculative_decoding: boolean;
   /** The KV cache's element type: more context in the same memory for a little quality. */
   kv_cache: "f16" | "q8_0" | "q8_0_k_q4_0_v";
+  /** Memory the loaded models may hold together, in MB; 0 = 70% of the computer's. */
+  memory_budget_mb: number;
+  /** Minutes an unused model stays loaded; 0 = until Hearth quits. */
+  unload_idle_minutes: number;
   /** The model new document collections are embedded with. */
   embedding_model: string;
   /** Personal data replaced by placeholders before text goes to a remote provider. */
@@ -459,6 +463,28 @@ export interface ModelLoad {
   path: string;
   progress: number;
   error: string | null;
+  /** Loaded models, busy answering, it waits for before there is memory for it. */
+  waiting_for?: string[];
+}
+
+/** A model loaded now, with what it holds. */
+export interface LoadedModel {
+  /** What unloading names it by. */
+  id: string;
+  model: string;
+  path: string;
+  adapter: string | null;
+  memory: { ram: number; vram: number; device: string | null };
+  /** Answering now: it cannot be unloaded until the answer ends. */
+  busy: boolean;
+  idle_seconds: number;
+}
+
+export interface LoadedModels {
+  models: LoadedModel[];
+  budget_bytes: number;
+  used_bytes: number;
+  unload_idle_minutes: number;
 }
 
 /** What was read from a document. */
@@ -761,6 +787,12 @@ export class Api {
   }
   modelLoads() {
     return this.transport.request<ModelLoad[]>("GET", "/api/models/loading");
+  }
+  loadedModels() {
+    return this.transport.request<LoadedModels>("GET", "/api/models/loaded");
+  }
+  unloadModel(id: string) {
+    return this.transport.request<void>("POST", "/api/models/loaded/unload", { id });
   }
   readDocument(source: DocumentSource) {
     return this.transport.request<DocumentView>("POST", "/api/documents/read", source);

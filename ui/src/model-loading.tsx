@@ -42,6 +42,11 @@ export function ModelLoading() {
           <span key={l.path} class="error-text">
             {l.model} did not load: {l.error}. <a href="#/models">Models</a>
           </span>
+        ) : l.waiting_for?.length ? (
+          <span key={l.path}>
+            {l.model} waits for memory: {l.waiting_for.join(", ")} {l.waiting_for.length === 1 ? "is" : "are"} answering.{" "}
+            <a href="#/models">Loaded models</a>
+          </span>
         ) : (
           <span key={l.path}>
             Loading {l.model}… <progress value={l.progress} max={1} aria-label={`Loading ${l.model}`} /> {Math.round(l.progress * 100)}%

@@ -1,4 +1,4 @@
-// Models: choosing one (every local and remote model compared: where it runs, size,
+// Models: the models loaded now, with a button to unload each; choosing one (every local and remote model compared: where it runs, size,
 // memory, speed measured here, context, license, cost; the catalog model recommended for
 // this computer); the library with what each file's header says and whether it fits in
 // memory; make one the default; add a file by path; scan other apps' folders; download
@@ -10,6 +10,7 @@ import { ErrorNote, useApi } from "./app";
 import { contextText, costText, memoryText, sortChoices, speedText, whereItRuns } from "./choices";
 import { native } from "./desktop";
 import { formatBytes } from "./format";
+import { LoadedModelsPanel } from "./loaded-models";
 
 const VERDICT: Record<string, [string, string]> = {
   Fits: ["fits", "Fits in memory"],
@@ -60,6 +61,7 @@ export function ModelsPage() {
     <section class="page models" aria-label="Models">
       <h1>Models</h1>
       <ErrorNote error={error} onDismiss={() => setError(null)} />
+      <LoadedModelsPanel />
       {choices && <Choosing choices={choices} pulling={pulling} onPull={pull} onCancel={() => abort.current?.abort()} />}
       <h2>Your models</h2>
       {models?.length === 0 && <p class="empty">No models yet. Add a .gguf file below, scan other apps' folders, or download one from the catalog.</p>}

@@ -130,6 +130,14 @@ export function SettingsPage() {
             Disk for resuming long chats quickly after a restart (MB per model, 0 = off){" "}
             <input type="number" min={0} value={settings.saved_contexts_mb} onInput={(e) => set((s) => (s.saved_contexts_mb = Number((e.target as HTMLInputElement).value)))} />
           </label>
+          <label title="When a model would not fit beside those already loaded, the ones used least recently (and not answering) are unloaded first.">
+            Memory for loaded models together (MB, 0 = 70% of this computer's){" "}
+            <input type="number" min={0} value={settings.memory_budget_mb} onInput={(e) => set((s) => (s.memory_budget_mb = Number((e.target as HTMLInputElement).value)))} />
+          </label>
+          <label>
+            Unload a model after this many idle minutes (0 = keep it loaded){" "}
+            <input type="number" min={0} value={settings.unload_idle_minutes} onInput={(e) => set((s) => (s.unload_idle_minutes = Number((e.target as HTMLInputElement).value)))} />
+          </label>
           <label title="The model's answer often copies the text it is about (a rewrite, a quote, names and figures): Hearth guesses those tokens and checks the guess in one step. The answers are the same; they come faster.">
             <input type="checkbox" checked={settings.speculative_decoding} onChange={(e) => set((s) => (s.speculative_decoding = (e.target as HTMLInputElement).checked))} /> Write copied text faster
             (speculative decoding)

@@ -38,6 +38,13 @@ pub struct Config {
     /// 1.9 times the context in the same memory) or `"q8_0_k_q4_0_v"` (8-bit keys,
     /// 4-bit values: about 2.5 times), for the quality cost BENCHMARKS.md measures.
     pub kv_cache: KvCacheType,
+    /// Megabytes of memory the loaded models may hold together; when a model would not
+    /// fit, the least recently used idle ones are unloaded first. 0 means 70% of the
+    /// computer's memory.
+    pub memory_budget_mb: u64,
+    /// Minutes a loaded model may sit unused before it is unloaded to give its memory
+    /// back (like Ollama's keep_alive); 0 keeps models loaded until Hearth quits.
+    pub unload_idle_minutes: u32,
     /// Megabytes of disk each model may use for saved conversation contexts, restored
     /// instead of re-read after a restart; 0 turns saving off.
     pub saved_contexts_mb: u64,
@@ -144,6 +151,8 @@ impl Default for Config {
             gpu_device: None,
             speculative_decoding: true,
             kv_cache: KvCacheType::F16,
+            memory_budget_mb: 0,
+            unload_idle_minutes: 30,
             saved_contexts_mb: 2048,
             embedding_model: DEFAULT_EMBEDDING_MODEL.into(),
             offline: false,
@@ -229,6 +238,12 @@ impl Config {
             kv_cache: self.kv_cache,
             ..EngineSettings::default()
         }
+    }
+
+    /// How long a model may sit idle before it is unloaded; `None` for never.
+    pub fn idle_unload(&self) -> Option<std::time::Duration> {
+        (self.unload_idle_minutes > 0)
+            .then(|| std::time::Duration::from_secs(u64::from(self.unload_idle_minutes) * 60))
     }
 
     /// `gpu_layers` and `gpu_device`, or what this process was told on its command line.

@@ -106,6 +106,16 @@ pub enum CoreError {
     UnknownWorkflow { name: String },
     #[error("could not generate the records: {reason}")]
     GenerateFailed { reason: String },
+    #[error("{model} is answering now; unload it when the answer ends, or stop the answer first")]
+    ModelBusy { model: String },
+    #[error("{model} does not fit in the memory budget beside {busy}, which stayed busy for {waited_s} s; try again when it is done, unload it on the Models page, or raise memory_budget_mb in the settings")]
+    MemoryBudgetBusy {
+        model: String,
+        busy: String,
+        waited_s: u64,
+    },
+    #[error("no model `{id}` is loaded; see the loaded models on the Models page")]
+    NotLoaded { id: String },
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -137,6 +147,9 @@ impl CoreError {
             CoreError::Paths { .. } => "NO_HOME",
             CoreError::Bench { .. } => "BENCH_FAILED",
             CoreError::Io { .. } => "IO_ERROR",
+            CoreError::ModelBusy { .. } => "MODEL_BUSY",
+            CoreError::MemoryBudgetBusy { .. } => "MEMORY_BUDGET_BUSY",
+            CoreError::NotLoaded { .. } => "NOT_LOADED",
             CoreError::Secrets { .. } => "SECRETS_ERROR",
             CoreError::UnknownProvider { .. } => "UNKNOWN_PROVIDER",
             CoreError::InvalidProvider { .. } => "INVALID_PROVIDER",

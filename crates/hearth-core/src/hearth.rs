@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use hearth_llm::{
-    ChatMessage, Engine, EngineExt, Generation, GenerationOptions, LlamaEngine, LoadProgress,
-    LoraAdapter, NetworkSwitch, TemplateSource, WorkerEngine, WorkerSettings,
+    ChatMessage, Engine, EngineExt, EngineSettings, Generation, GenerationOptions, LlamaEngine,
+    LoadProgress, LoraAdapter, NetworkSwitch, TemplateSource, WorkerEngine, WorkerSettings,
 };
 
 use crate::audit::{AuditContext, AuditedEngine, ModelHash};
 use crate::config::Config;
+use crate::engines::{EngineKey, Engines, LoadPlan, Loaded, LoadedModel, LoadedModels};
 use crate::error::{CoreError, Result};
 use crate::library::{Library, ModelSource};
 use crate::paths::Paths;
@@ -44,8 +45,8 @@ pub struct Hearth {
     pub(crate) library: Mutex<Library>,
     pub(crate) store: Arc<Store>,
     isolation: Isolation,
-    /// Loaded models by file, and remote ones by `remote://PROVIDER/MODEL`.
-    pub(crate) engines: Mutex<HashMap<PathBuf, LoadedModel>>,
+    /// The loaded models, local and remote, and the memory budget they share.
+    pub(crate) engines: Engines,
     /// Offline mode, shared by every remote engine.
     pub(crate) network: NetworkSwitch,
     pub(crate) secrets: Secrets,
@@ -68,13 +69,8 @@ pub struct ModelLoad {
     pub progress: f32,
     /// Why the load failed; the next try clears it.
     pub error: Option<String>,
-}
-
-/// A loaded model: its engine, unaudited, and its file's hash for the audit log.
-#[derive(Clone)]
-pub(crate) struct LoadedModel {
-    engine: Arc<dyn Engine>,
-    hash: Arc<ModelHash>,
+    /// Loaded models it waits for, busy answering, before there is room for it.
+    pub waiting_for: Vec<String>,
 }
 
 impl Hearth {
@@ -124,6 +120,7 @@ impl Hearth {
         }
         let network = NetworkSwitch::new(config.offline);
         let secrets = Secrets::new(&options.paths);
+        let engines = Engines::new(config.idle_unload());
         Ok(Self {
             network,
             secrets,
@@ -132,7 +129,7 @@ impl Hearth {
             library: Mutex::new(library),
             store,
             isolation,
-            engines: Mutex::default(),
+            engines,
             loads: Arc::default(),
             embedders: Mutex::default(),
             mcp: Default::default(),
@@ -157,6 +154,7 @@ impl Hearth {
         let mut config = self.config.write().map_err(|_| poisoned())?;
         let changed = Config::update(&self.paths.config_file(), change)?;
         self.network.set_offline(changed.offline);
+        self.engines.set_idle_after(changed.idle_unload());
         // Remote engines are cheap to make and carry the provider and redaction
         // settings: the next request builds them again.
         let mut before: Vec<String> = config.providers.iter().map(|p| p.name.clone()).collect();
@@ -228,19 +226,20 @@ impl Hearth {
         // Text for a remote model passes the redactor on its way out (the settings'
         // kinds and names); nothing of a local model's leaves, so it needs none.
         let redaction = self.config().redaction;
-        let redactor = (loaded.engine.info().provider.is_some()
-            && (redaction.enabled || !redaction.names.is_empty()))
-        .then(|| {
+        let remote = loaded.is_remote();
+        let redactor = (remote && (redaction.enabled || !redaction.names.is_empty())).then(|| {
             if redaction.enabled {
                 crate::redact::Redactor::new(&redaction.names)
             } else {
                 crate::redact::Redactor::names_only(&redaction.names)
             }
         });
-        Ok(Arc::new(
-            AuditedEngine::new(loaded.engine, loaded.hash, self.store.clone(), context)
-                .with_redactor(redactor),
-        ))
+        Ok(loaded.into_engine(|engine, hash| {
+            Arc::new(
+                AuditedEngine::new(engine, hash, self.store.clone(), context)
+                    .with_redactor(redactor),
+            )
+        }))
     }
 
     fn loaded_model(
@@ -268,55 +267,53 @@ impl Hearth {
                 }
                 .into());
             }
-            let key = remote.key();
-            let mut engines = self.engines.lock().map_err(|_| poisoned())?;
-            if let Some(loaded) = engines.get(&key) {
-                return Ok(loaded.clone());
-            }
-            let loaded = LoadedModel {
-                engine: self.remote_engine(&remote)?,
-                hash: Arc::default(),
-            };
-            engines.insert(key, loaded.clone());
-            return Ok(loaded);
+            let key = EngineKey::remote(&remote.provider.name, &remote.model);
+            return self.engines.get_or_load(
+                &key,
+                LoadPlan::free(|| Ok((self.remote_engine(&remote)?, Arc::default()))),
+            );
         }
         if let Isolation::Provided(engine) = &self.isolation {
             let path = engine.info().path;
-            let mut engines = self.engines.lock().map_err(|_| poisoned())?;
-            let loaded = engines.entry(path.clone()).or_insert_with(|| LoadedModel {
-                engine: engine.clone(),
-                hash: self.model_hash(&path),
-            });
-            return Ok(loaded.clone());
+            let key = EngineKey::local(&path, None);
+            return self.engines.get_or_load(
+                &key,
+                LoadPlan::free(|| Ok((engine.clone(), self.model_hash(&path)))),
+            );
         }
         let path = self.resolve_model(model)?;
-        // One engine per model and adapter: llama.cpp applies an adapter to the whole
-        // context, so answers with and without it cannot share one.
-        let key = match adapter {
-            Some(a) => PathBuf::from(format!(
-                "{}#lora={}@{}",
-                path.display(),
-                a.path.display(),
-                a.scale
-            )),
-            None => path.clone(),
-        };
-        let mut engines = self.engines.lock().map_err(|_| poisoned())?;
-        if let Some(loaded) = engines.get(&key) {
-            return Ok(loaded.clone());
-        }
-        // Started before loading, so the hash is often ready by the first answer.
-        let hash = self.model_hash(&path);
+        let key = EngineKey::local(&path, adapter);
         let mut settings = self.config().engine_settings();
         settings.adapter = adapter.cloned();
         if settings.saved_contexts_budget > 0 {
             settings.saved_contexts = Some(self.paths.contexts_dir());
         }
-        let progress = self.track_load(&path);
+        self.engines.get_or_load(
+            &key,
+            LoadPlan {
+                cost: Box::new(|| self.memory_cost(&path, &settings)),
+                budget: Box::new(|| self.memory_budget()),
+                waiting: Box::new(|busy| self.track_wait(&path, busy)),
+                load: Box::new(|| self.load_engine(&path, settings.clone(), adapter.is_some())),
+            },
+        )
+    }
+
+    /// Loads a model file as the settings say (in this process or a worker), reporting
+    /// its progress in [`Hearth::model_loads`].
+    fn load_engine(
+        &self,
+        path: &Path,
+        settings: EngineSettings,
+        with_adapter: bool,
+    ) -> Result<Loaded> {
+        // Started before loading, so the hash is often ready by the first answer.
+        let hash = self.model_hash(path);
+        let progress = self.track_load(path);
         let engine: Result<Arc<dyn Engine>> = match &self.isolation {
             Isolation::Provided(engine) => Ok(engine.clone()),
             Isolation::InProcess => {
-                LlamaEngine::load_with_progress(&path, &settings, Some(progress))
+                LlamaEngine::load_with_progress(path, &settings, Some(progress))
                     .map(|e| Arc::new(e) as Arc<dyn Engine>)
                     .map_err(Into::into)
             }
@@ -324,7 +321,7 @@ impl Hearth {
                 WorkerSettings {
                     program: program.clone(),
                     args: args.iter().map(Into::into).collect(),
-                    model: path.clone(),
+                    model: path.to_path_buf(),
                     engine: settings,
                 },
                 Some(progress),
@@ -337,22 +334,20 @@ impl Hearth {
                 // A refused adapter is the caller's to report (it attached the file);
                 // the model itself is fine and must not show as failed to load.
                 Ok(_) => {
-                    loads.remove(&path);
+                    loads.remove(path);
                 }
-                Err(_) if adapter.is_some() => {
-                    loads.remove(&path);
+                Err(_) if with_adapter => {
+                    loads.remove(path);
                 }
                 Err(error) => {
-                    if let Some(load) = loads.get_mut(&path) {
+                    if let Some(load) = loads.get_mut(path) {
                         load.error = Some(error.to_string());
+                        load.waiting_for.clear();
                     }
                 }
             }
         }
-        let engine = engine?;
-        let loaded = LoadedModel { engine, hash };
-        engines.insert(key, loaded.clone());
-        Ok(loaded)
+        Ok((engine?, hash))
     }
 
     /// Stops every loaded model now, as when the app quits: answers still running (a
@@ -360,17 +355,28 @@ impl Hearth {
     /// contexts, and no model thread is left running while the process ends. The next
     /// request loads the model again.
     pub fn unload_models(&self) {
-        let engines = match self.engines.lock() {
-            Ok(mut engines) => std::mem::take(&mut *engines),
-            Err(_) => return,
-        };
-        for loaded in engines.values() {
-            loaded.engine.stop();
-        }
-        drop(engines);
+        self.engines.unload_all();
         if let Ok(mut embedders) = self.embedders.lock() {
             embedders.clear();
         }
+    }
+
+    /// The models loaded now, with what they hold and the budget they share.
+    pub fn loaded_models(&self) -> Result<LoadedModels> {
+        let models = self.engines.views()?;
+        let config = self.config();
+        Ok(LoadedModels {
+            used_bytes: models.iter().map(|m| m.memory.ram).sum(),
+            budget_bytes: self.memory_budget().ram,
+            unload_idle_minutes: config.unload_idle_minutes,
+            models,
+        })
+    }
+
+    /// Unloads a loaded model by the id [`Hearth::loaded_models`] gives it; a model
+    /// answering now is refused (`MODEL_BUSY`).
+    pub fn unload_model(&self, id: &str) -> Result<()> {
+        self.engines.unload(id)
     }
 
     /// Models loading now (with how far they are) and loads that failed, for a front end
@@ -387,6 +393,27 @@ impl Hearth {
 
     /// Records a load starting and returns what reports its progress.
     fn track_load(&self, path: &Path) -> LoadProgress {
+        self.record_load(path, Vec::new());
+        let loads = Arc::downgrade(&self.loads);
+        let path = path.to_path_buf();
+        LoadProgress::new(move |done| {
+            let Some(loads) = loads.upgrade() else { return };
+            if let Ok(mut loads) = loads.lock() {
+                if let Some(load) = loads.get_mut(&path) {
+                    load.progress = done;
+                    load.waiting_for.clear();
+                }
+            };
+        })
+    }
+
+    /// Records a load waiting for busy models to finish before it has room.
+    fn track_wait(&self, path: &Path, busy: &[EngineKey]) {
+        self.record_load(path, busy.iter().map(ToString::to_string).collect());
+    }
+
+    /// A load of `path` starting (or waiting for `waiting_for`), in place of the last.
+    fn record_load(&self, path: &Path, waiting_for: Vec<String>) {
         let model = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -399,32 +426,16 @@ impl Hearth {
                     model,
                     progress: 0.0,
                     error: None,
+                    waiting_for,
                 },
             );
         }
-        let loads = Arc::downgrade(&self.loads);
-        let path = path.to_path_buf();
-        LoadProgress::new(move |done| {
-            let Some(loads) = loads.upgrade() else { return };
-            if let Ok(mut loads) = loads.lock() {
-                if let Some(load) = loads.get_mut(&path) {
-                    load.progress = done;
-                }
-            };
-        })
     }
 
     /// Drops every conversation context the loaded engines keep and every context saved
     /// on disk, for all models. Costs only re-reading prompts later.
     pub fn forget_contexts(&self) -> Result<()> {
-        let engines: Vec<Arc<dyn Engine>> = self
-            .engines
-            .lock()
-            .map_err(|_| poisoned())?
-            .values()
-            .map(|loaded| loaded.engine.clone())
-            .collect();
-        for engine in engines {
+        for engine in self.engines.loaded_engines()? {
             if let Err(error) = engine.forget_contexts() {
                 // A stopped engine keeps nothing in memory; its files go below.
                 tracing::warn!(%error, "an engine could not drop its contexts");

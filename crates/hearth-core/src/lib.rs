@@ -14,6 +14,7 @@ pub mod chat_tools;
 pub mod choice;
 pub mod config;
 pub mod documents;
+pub mod engines;
 pub mod erase;
 pub mod error;
 pub mod files;
@@ -36,6 +37,7 @@ pub mod workflows;
 
 pub use chat::{ChatTurn, TurnEvent};
 pub use config::{Config, ProviderConfig};
+pub use engines::{LoadedModelView, LoadedModels, MemoryCost};
 pub use error::{CoreError, Result};
 pub use hearth::{Hearth, Isolation, ModelLoad, OpenOptions};
 pub use models::{ModelDetails, ModelView, PullSource};

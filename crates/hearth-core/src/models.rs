@@ -9,8 +9,15 @@ use hearth_llm::EngineSettings;
 use hearth_models::{DownloadProgress, DownloadRequest, HubClient, ScanReport, ScanRoots};
 use serde::{Deserialize, Serialize};
 
+use crate::engines::{Budget, MemoryCost};
 use crate::error::{CoreError, Result};
 use crate::hearth::{poisoned, Hearth};
+
+/// The share of the computer's memory loaded models may hold together unless the
+/// settings say otherwise: the same line the memory verdict draws for one model.
+pub const DEFAULT_BUDGET_FRACTION: f64 = hearth_gguf::FITS_FRACTION;
+/// The share of a GPU's memory left to the desktop and other programs.
+pub const GPU_RESERVE_FRACTION: f64 = 0.1;
 use crate::library::{LibraryEntry, ModelSource};
 
 /// A library entry with what its file's header says.
@@ -98,6 +105,50 @@ fn share(bytes: u64, fit: &GpuFit) -> u64 {
     (bytes as f64 * f64::from(fit.gpu_layers) / f64::from(fit.layers.max(1))) as u64
 }
 
+/// What a model needs with `settings`: its memory estimate, and its GPU share when
+/// layers would go to a GPU.
+fn estimate(
+    path: &Path,
+    file: &hearth_gguf::GgufFile,
+    settings: &EngineSettings,
+    n_ctx: u32,
+) -> (MemoryEstimate, Option<GpuFit>) {
+    let (kv_type, kv_type_v) = settings.kv_cache.ggml_types();
+    let memory = file.memory_estimate(&MemoryParams {
+        kv_type,
+        kv_type_v: Some(kv_type_v),
+        ..MemoryParams::with_context(n_ctx)
+    });
+    let mut placed = settings.clone();
+    placed.context_length = n_ctx / settings.parallel.max(1);
+    let gpu = match settings.gpu_layers {
+        hearth_llm::GpuLayers::Off => None,
+        _ => gpu_fit(path, &placed, &memory),
+    };
+    (memory, gpu)
+}
+
+/// Tokens of context the engine allocates for all its sequences with `settings`: a
+/// context of 0 is the model's own, capped at 4096 as the engine caps it.
+fn total_context(settings: &EngineSettings) -> u32 {
+    let per_sequence = if settings.context_length == 0 {
+        4096
+    } else {
+        settings.context_length
+    };
+    per_sequence * settings.parallel.max(1)
+}
+
+/// What stays in the computer's memory: all of it, less the GPU's share.
+fn ram_share(memory: &MemoryEstimate, gpu: Option<&GpuFit>) -> u64 {
+    memory.total.saturating_sub(gpu.map_or(0, |g| {
+        share(
+            memory.weights + memory.repacked_weights + memory.kv_cache,
+            g,
+        )
+    }))
+}
+
 /// Where `pull` gets a model: a catalog id, or a Hugging Face repository and file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PullSource {
@@ -122,6 +173,54 @@ impl PullSource {
 }
 
 impl Hearth {
+    /// What loading `path` with `settings` would hold, for the memory budget. A file
+    /// whose header does not read costs nothing here: its load fails with the reason.
+    pub(crate) fn memory_cost(&self, path: &Path, settings: &EngineSettings) -> MemoryCost {
+        let file = match check_gguf(path) {
+            Ok(file) => file,
+            Err(error) => {
+                tracing::debug!(%error, "no memory estimate; the load will say why");
+                return MemoryCost::default();
+            }
+        };
+        let (memory, gpu) = estimate(path, &file, settings, total_context(settings));
+        let adapter = settings
+            .adapter
+            .as_ref()
+            .and_then(|a| std::fs::metadata(&a.path).ok())
+            .map_or(0, |m| m.len());
+        MemoryCost {
+            ram: ram_share(&memory, gpu.as_ref()).saturating_add(adapter),
+            vram: gpu.as_ref().map_or(0, |g| g.vram_needed),
+            device: gpu.map(|g| g.device),
+        }
+    }
+
+    /// What the loaded models may hold together: `memory_budget_mb`, or by default
+    /// [`DEFAULT_BUDGET_FRACTION`] of the computer's memory; on each GPU, what its
+    /// memory holds less [`GPU_RESERVE_FRACTION`] left for the desktop.
+    pub(crate) fn memory_budget(&self) -> Budget {
+        let config = self.config();
+        let ram = match config.memory_budget_mb {
+            0 => hearth_gguf::total_memory().map_or(u64::MAX, |total| {
+                (total as f64 * DEFAULT_BUDGET_FRACTION) as u64
+            }),
+            mb => mb.saturating_mul(1 << 20),
+        };
+        let vram = match config.gpu_choice().0 {
+            hearth_llm::GpuLayers::Off => Default::default(),
+            _ => hearth_llm::gpu::gpus()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|d| {
+                    let usable = d.memory_total as f64 * (1.0 - GPU_RESERVE_FRACTION);
+                    (d.description, usable as u64)
+                })
+                .collect(),
+        };
+        Budget { ram, vram }
+    }
+
     /// Every model in the library, with its header summary.
     pub fn models(&self) -> Result<Vec<ModelView>> {
         let entries = self
@@ -250,31 +349,11 @@ impl Hearth {
             added_at: 0,
         });
         let file = check_gguf(&path)?;
-        let config = self.config();
-        let n_ctx = context_length.unwrap_or_else(|| {
-            let per_sequence = if config.context_length == 0 {
-                4096
-            } else {
-                config.context_length
-            };
-            per_sequence * config.parallel.max(1)
-        });
-        let memory = file.memory_estimate(&MemoryParams {
-            kv_type: config.kv_cache.ggml_types().0,
-            kv_type_v: Some(config.kv_cache.ggml_types().1),
-            ..MemoryParams::with_context(n_ctx)
-        });
+        let settings = self.config().engine_settings();
+        let n_ctx = context_length.unwrap_or_else(|| total_context(&settings));
+        let (memory, gpu) = estimate(&path, &file, &settings, n_ctx);
         let available_memory = hearth_gguf::available_memory();
-        let mut settings = config.engine_settings();
-        settings.context_length = n_ctx / settings.parallel.max(1);
-        let gpu = gpu_fit(&path, &settings, &memory);
-        // What stays in the computer's memory: all of it, less the GPU's share.
-        let in_ram = memory.total.saturating_sub(gpu.as_ref().map_or(0, |g| {
-            share(
-                memory.weights + memory.repacked_weights + memory.kv_cache,
-                g,
-            )
-        }));
+        let in_ram = ram_share(&memory, gpu.as_ref());
         Ok(ModelDetails {
             model: view(entry, self.default_model_id().as_deref()),
             memory,

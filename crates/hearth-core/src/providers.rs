@@ -7,7 +7,6 @@
 //! at another origin deletes its key, and a key is never handed to an engine whose
 //! address has another origin than the one kept with the key.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::ProviderConfig;
 use crate::error::{CoreError, Result};
-use crate::hearth::{poisoned, Hearth};
+use crate::hearth::Hearth;
 use crate::secrets::KeyPlace;
 
 /// A provider as the settings screen shows it: its settings and where its key is.
@@ -41,13 +40,6 @@ pub struct ProviderView {
 pub(crate) struct RemoteModel {
     pub provider: ProviderConfig,
     pub model: String,
-}
-
-impl RemoteModel {
-    /// The key the loaded-models map holds it under; no file path looks like it.
-    pub(crate) fn key(&self) -> PathBuf {
-        PathBuf::from(format!("remote://{}/{}", self.provider.name, self.model))
-    }
 }
 
 impl Hearth {
@@ -220,12 +212,7 @@ impl Hearth {
     }
 
     pub(crate) fn drop_remote_engines(&self, provider: &str) -> Result<()> {
-        let prefix = format!("remote://{provider}/");
-        self.engines
-            .lock()
-            .map_err(|_| poisoned())?
-            .retain(|key, _| !key.to_string_lossy().starts_with(&prefix));
-        Ok(())
+        self.engines.drop_remote(provider)
     }
 }
 

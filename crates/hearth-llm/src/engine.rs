@@ -240,6 +240,8 @@ pub struct Generation {
     parser: Option<Box<dyn OutputParser>>,
     /// Events made from what the engine sent, not yet handed out.
     pending: VecDeque<GenerationEvent>,
+    /// What the caller asked to keep alive while the answer runs (see [`Generation::holding`]).
+    guards: Vec<Box<dyn Send>>,
 }
 
 impl std::fmt::Debug for Generation {
@@ -260,7 +262,16 @@ impl Generation {
             finished: false,
             parser: None,
             pending: VecDeque::new(),
+            guards: Vec::new(),
         }
+    }
+
+    /// Keeps `guard` alive until the final event has been read or the generation is
+    /// dropped, whichever comes first: a claim on what the answer runs on (the model
+    /// registry counts a model with such a claim as answering, and never unloads it).
+    pub fn holding(mut self, guard: impl Send + 'static) -> Self {
+        self.guards.push(Box::new(guard));
+        self
     }
 
     /// Reads the engine's text through `parser` from now on.
@@ -301,6 +312,7 @@ impl Generation {
         let event = self.pending.pop_front()?;
         if event.is_final() {
             self.finished = true;
+            self.guards.clear();
         }
         Some(event)
     }

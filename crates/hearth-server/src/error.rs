@@ -151,7 +151,11 @@ impl From<CoreError> for ApiError {
                 | "UNKNOWN_PROVIDER"
                 | "UNKNOWN_WORKFLOW"
                 | "UNKNOWN_PROMPT"
-                | "NO_PENDING_TOOL_CALL" => StatusCode::NOT_FOUND,
+                | "NO_PENDING_TOOL_CALL"
+                | "NOT_LOADED" => StatusCode::NOT_FOUND,
+                "MODEL_BUSY" => StatusCode::CONFLICT,
+                // Busy with other answers, not wrong: the caller may try again.
+                "MEMORY_BUDGET_BUSY" => StatusCode::SERVICE_UNAVAILABLE,
                 // The remote provider's answer, not ours: a gateway error, except
                 // offline mode (this service chose not to go out) and rate limits.
                 "OFFLINE" => StatusCode::SERVICE_UNAVAILABLE,

@@ -51,6 +51,8 @@ use crate::{api, openai};
         api::models::catalog,
         api::models::choices,
         api::models::loading,
+        api::models::loaded,
+        api::models::unload,
         api::models::pull,
         api::models::settings,
         api::models::save_settings,

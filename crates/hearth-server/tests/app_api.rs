@@ -168,6 +168,61 @@ async fn a_conversation_streams_is_stored_found_regenerated_edited_and_branched(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn loaded_models_are_listed_and_unloaded_by_id() {
+    let server = start(Setup::default()).await;
+    let (_, conversation) = server.post_json("/api/conversations", json!({})).await;
+    let path = format!(
+        "/api/conversations/{}/messages",
+        conversation["id"].as_str().unwrap()
+    );
+    let hi = json!({ "content": "Hi", "options": { "max_tokens": 2, "temperature": 0 } });
+    turn(&server, &path, hi.clone()).await;
+
+    let (status, loaded) = server.get_json("/api/models/loaded").await;
+    assert_eq!(status, 200, "{loaded}");
+    let models = loaded["models"].as_array().unwrap();
+    assert_eq!(models.len(), 1, "{loaded}");
+    assert!(models[0]["memory"]["ram"].as_u64().unwrap() > 0, "{loaded}");
+    assert_eq!(loaded["used_bytes"], models[0]["memory"]["ram"], "{loaded}");
+    assert!(loaded["budget_bytes"].as_u64().unwrap() > 0, "{loaded}");
+    let id = models[0]["id"].as_str().unwrap().to_owned();
+
+    // An id is compared with the loaded models' ids, never read as a path.
+    let (status, error) = server
+        .post_json("/api/models/loaded/unload", json!({ "id": "/etc/passwd" }))
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (404, Some("NOT_LOADED")),
+        "{error}"
+    );
+    // The title is written in the background after the answer: until it is, the model
+    // is busy and unloading it is refused, never done under the running answer.
+    loop {
+        let (status, body) = server
+            .post_json("/api/models/loaded/unload", json!({ "id": id }))
+            .await;
+        if status == 204 {
+            break;
+        }
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (409, Some("MODEL_BUSY")),
+            "{body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (_, loaded) = server.get_json("/api/models/loaded").await;
+    assert_eq!(loaded["models"], json!([]), "{loaded}");
+
+    // The next answer loads it again.
+    let events = turn(&server, &path, hi).await;
+    assert_eq!(named(&events, "finished").len(), 1);
+    let (_, loaded) = server.get_json("/api/models/loaded").await;
+    assert_eq!(loaded["models"][0]["id"], id.as_str(), "{loaded}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn closing_the_stream_stops_the_answer_and_keeps_what_was_written() {
     let server = start(Setup::default()).await;
     let (_, conversation) = server.post_json("/api/conversations", json!({})).await;

@@ -91,12 +91,13 @@ pub fn run(args: ChatArgs) -> anyhow::Result<i32> {
     let loading = spinner("loading the model", false);
     let loaded = hearth.engine(conversation.model.as_deref());
     loading.finish_and_clear();
-    let engine = loaded?;
+    // Only the name is kept: a handle held for the whole chat would count the model
+    // as busy, and a model switched to with /model could never take its memory.
+    let model_name = loaded?.info().name;
     if interactive {
         eprintln!(
             "Chatting with {} (conversation {}). Type /help for commands.",
-            engine.info().name,
-            conversation.id
+            model_name, conversation.id
         );
     }
     let mut chat = Chat {

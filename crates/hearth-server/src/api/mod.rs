@@ -71,6 +71,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/models/catalog", get(models::catalog))
         .route("/api/models/choices", get(models::choices))
         .route("/api/models/loading", get(models::loading))
+        .route("/api/models/loaded", get(models::loaded))
+        .route("/api/models/loaded/unload", post(models::unload))
         .route("/api/models/pull", post(models::pull))
         .route("/api/models/default", put(models::set_default))
         .route("/api/models/{id}", get(models::info).delete(models::remove))

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use hearth_core::{Config, ModelDetails, ModelView, PullSource};
+use hearth_core::{Config, LoadedModels, ModelDetails, ModelView, PullSource};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -185,6 +185,9 @@ pub struct ModelLoadView {
     pub progress: f32,
     /// Why it failed to load; absent while it loads.
     pub error: Option<String>,
+    /// Loaded models it waits for, busy answering, before the memory budget has room
+    /// for it; empty once it is loading.
+    pub waiting_for: Vec<String>,
 }
 
 /// Models loading now, with how far they are, and loads that failed. Empty when every
@@ -203,6 +206,7 @@ pub async fn loading(State(state): State<AppState>) -> Json<Vec<ModelLoadView>> 
                 path: load.path.display().to_string(),
                 progress: load.progress,
                 error: load.error,
+                waiting_for: load.waiting_for,
             })
             .collect(),
     )
@@ -266,6 +270,39 @@ pub async fn pull(
         }
     });
     Ok(events::respond(receiver, Some(job)).into_response())
+}
+
+/// The models loaded now (each with its memory estimate, whether it is answering and
+/// how long it has been idle) and the memory budget they share.
+#[utoipa::path(get, path = "/api/models/loaded", tag = "models",
+    responses((status = 200, body = Object)),
+    security(("bearer" = [])))]
+pub async fn loaded(State(state): State<AppState>) -> ApiResult<Json<LoadedModels>> {
+    blocking(&state, |hearth| hearth.loaded_models())
+        .await
+        .map(Json)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnloadBody {
+    /// A loaded model's `id`, as `/api/models/loaded` lists it. Only a loaded model can
+    /// be named: the id is compared with those, never read as a path.
+    pub id: String,
+}
+
+/// Unloads a model now, giving its memory back; the next request for it loads it again.
+#[utoipa::path(post, path = "/api/models/loaded/unload", tag = "models", request_body = UnloadBody,
+    responses((status = 204, description = "Unloaded"),
+        (status = 404, description = "No such model is loaded"),
+        (status = 409, description = "The model is answering now")),
+    security(("bearer" = [])))]
+pub async fn unload(
+    State(state): State<AppState>,
+    ValidJson(body): ValidJson<UnloadBody>,
+) -> ApiResult<StatusCode> {
+    blocking(&state, move |hearth| hearth.unload_model(&body.id)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The settings, less the MCP servers: their environment values and headers often hold
