@@ -830,6 +830,9 @@ await test(TOOL_TEST, async () => {
     const described = servers.locator(".mcp-tools dt", { hasText: "files__read_text_file" });
     await described.waitFor(LONG);
     await chat.screenshot({ path: join(shots, "settings-mcp-servers.png"), fullPage: true });
+    // The listing reloads the servers after showing their tools; a switch flipped before
+    // that reload lands would be drawn back to the state it read.
+    await servers.getByRole("button", { name: "Show their tools" }).waitFor(LONG);
     await row.getByRole("checkbox", { name: "Offer the tools of files" }).uncheck();
     await row.locator("text=off").waitFor(LONG);
     const state = await apiGet("/api/mcp/servers", chat);

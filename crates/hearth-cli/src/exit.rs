@@ -1,6 +1,6 @@
 //! Exit codes a script can rely on, derived from the error's stable code.
 
-use hearth_core::CoreError;
+use hearth_core::{CoreError, ErrorKind};
 
 pub const OK: i32 = 0;
 pub const ERROR: i32 = 1;
@@ -10,21 +10,27 @@ pub const INPUT_TOO_LARGE: i32 = 5;
 pub const INTERRUPTED: i32 = 130;
 
 pub fn code_for(error: &anyhow::Error) -> i32 {
-    let Some(core) = error.downcast_ref::<CoreError>() else {
-        return ERROR;
-    };
-    match core.code() {
-        "MODEL_NOT_FOUND" | "NO_DEFAULT_MODEL" | "UNKNOWN_MODEL" | "NO_EMBEDDING_MODEL" => {
-            MODEL_MISSING
-        }
-        "INVALID_MODEL_FILE"
-        | "MODEL_LOAD_FAILED"
-        | "CONVERT_FAILED"
-        | "NOT_AN_EMBEDDING_MODEL"
-        | "BAD_ADAPTER" => MODEL_INVALID,
-        "PROMPT_TOO_LARGE" | "MESSAGE_TOO_LONG" | "DOCUMENT_TOO_LARGE" => INPUT_TOO_LARGE,
-        "CANCELLED" => INTERRUPTED,
-        _ => ERROR,
+    match error.downcast_ref::<CoreError>() {
+        Some(core) => code_for_kind(core.kind()),
+        None => ERROR,
+    }
+}
+
+/// The one place an error's kind becomes an exit code.
+pub fn code_for_kind(kind: ErrorKind) -> i32 {
+    match kind {
+        ErrorKind::ModelNotFound | ErrorKind::NoModel => MODEL_MISSING,
+        ErrorKind::ModelUnusable | ErrorKind::LoadFailed => MODEL_INVALID,
+        ErrorKind::TooLarge => INPUT_TOO_LARGE,
+        ErrorKind::Cancelled => INTERRUPTED,
+        ErrorKind::Invalid
+        | ErrorKind::NotFound
+        | ErrorKind::Conflict
+        | ErrorKind::Forbidden
+        | ErrorKind::Unavailable
+        | ErrorKind::Remote
+        | ErrorKind::RateLimited
+        | ErrorKind::Internal => ERROR,
     }
 }
 

@@ -187,13 +187,15 @@ impl AuditedEngine {
         }
     }
 
-    /// Hands the caller a stream fed by a recorder thread that follows `started`.
+    /// Hands the caller `started` with the recorder watching it: the record is written
+    /// as the final event is handed out (or, when the caller stops reading early, when
+    /// the cancelled generation ends).
     fn follow(
         &self,
         mut recorder: Recorder,
         started: hearth_llm::Result<Generation>,
     ) -> hearth_llm::Result<Generation> {
-        let inner = match started {
+        let generation = match started {
             Ok(generation) => generation,
             Err(error) => {
                 // Refused before a connection (offline mode, bad options): nothing left.
@@ -203,18 +205,7 @@ impl AuditedEngine {
                 return Err(error);
             }
         };
-        // The same token: cancelling or dropping the caller's handle cancels the engine.
-        let cancel = inner.cancel_token();
-        let (events, receiver) = flume::unbounded();
-        std::thread::Builder::new()
-            .name("hearth-audit".into())
-            .spawn(move || recorder.follow(inner, events))
-            .map_err(|e| LlmError::Decode {
-                reason: format!(
-                    "could not start the audit recorder ({e}); close other programs and try again"
-                ),
-            })?;
-        Ok(Generation::new(receiver, cancel))
+        Ok(generation.observe(recorder.into_observer()))
     }
 }
 
@@ -239,7 +230,7 @@ impl Engine for AuditedEngine {
         let started = self
             .inner
             .submit(request)
-            .and_then(|g| restoring(g, out.redactions));
+            .map(|g| restoring(g, out.redactions));
         self.follow(recorder, started)
     }
 
@@ -261,7 +252,7 @@ impl Engine for AuditedEngine {
         let out = outgoing(self.redactor.as_ref(), messages);
         recorder.egress(&out.redactions, out.sent_bytes);
         let (started, source) = match self.inner.chat(&out.messages, options) {
-            Ok((generation, source)) => (restoring(generation, out.redactions), source),
+            Ok((generation, source)) => (Ok(restoring(generation, out.redactions)), source),
             Err(error) => (Err(error), TemplateSource::Remote),
         };
         Ok((self.follow(recorder, started)?, source))
@@ -319,21 +310,24 @@ impl Recorder {
         self.sent_bytes = Some(sent_bytes);
     }
 
-    /// Forwards every event, writing the record before the final one.
-    fn follow(self, mut inner: Generation, events: flume::Sender<GenerationEvent>) {
+    /// What watches the answer: it gathers the answer's text and writes the record at
+    /// the final event, before the caller sees it.
+    fn into_observer(self) -> impl FnMut(&GenerationEvent) + Send + 'static {
         let mut output = String::new();
-        while let Some(event) = inner.next_event() {
-            match &event {
-                GenerationEvent::Delta { text } => output.push_str(text),
-                GenerationEvent::Reasoning { .. } | GenerationEvent::ToolCall { .. } => {}
-                GenerationEvent::Done { completion } => {
-                    self.write(Outcome::Done(completion), &completion.text)
+        let mut recorder = Some(self);
+        move |event| match event {
+            GenerationEvent::Delta { text } => output.push_str(text),
+            GenerationEvent::Reasoning { .. } | GenerationEvent::ToolCall { .. } => {}
+            GenerationEvent::Done { completion } => {
+                if let Some(recorder) = recorder.take() {
+                    recorder.write(Outcome::Done(completion), &completion.text);
                 }
-                GenerationEvent::Failed { error } => self.write(Outcome::Failed(error), &output),
             }
-            // A caller that went away has cancelled the shared token; keep reading so the
-            // cut-short generation is still recorded.
-            let _ = events.send(event);
+            GenerationEvent::Failed { error } => {
+                if let Some(recorder) = recorder.take() {
+                    recorder.write(Outcome::Failed(error), &output);
+                }
+            }
         }
     }
 

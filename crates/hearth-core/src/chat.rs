@@ -21,8 +21,8 @@ use hearth_llm::{
 };
 use hearth_store::{
     AuditPurpose, ContextSummary, Conversation, ConversationId, Message, MessageFinish, MessageId,
-    MessageKind, MessageState, NewConversation, NewMessage, Role, SearchHit, SearchQuery, Store,
-    ToolApproval, ToolCallRecord, ToolCallStatus,
+    MessageKind, MessageState, NewMessage, Role, SearchHit, SearchQuery, Store, ToolApproval,
+    ToolCallRecord, ToolCallStatus,
 };
 use serde::{Deserialize, Serialize};
 
@@ -129,6 +129,9 @@ impl Drop for ChatTurn {
 }
 
 impl Hearth {
+    /// The store itself, for hearth-core's own tests and tools. Front ends use
+    /// [`Hearth::history`] and the facade's other calls (`tests/one_door.rs`).
+    #[doc(hidden)]
     pub fn store(&self) -> &Arc<Store> {
         &self.store
     }
@@ -138,19 +141,6 @@ impl Hearth {
     pub fn delete_conversation(&self, id: &ConversationId) -> Result<()> {
         self.store.delete_conversation(id)?;
         self.forget_contexts()
-    }
-
-    /// Starts a conversation; the model and system prompt default to the settings.
-    pub fn new_conversation(
-        &self,
-        model: Option<&str>,
-        system_prompt: Option<&str>,
-    ) -> Result<Conversation> {
-        Ok(self.store.create_conversation(NewConversation {
-            model: model.map(str::to_owned),
-            system_prompt: system_prompt.map(str::to_owned),
-            ..NewConversation::default()
-        })?)
     }
 
     /// Adds the user's message at the end of the active branch and starts the answer.

@@ -116,6 +116,9 @@ pub enum CoreError {
     },
     #[error("no model `{id}` is loaded; see the loaded models on the Models page")]
     NotLoaded { id: String },
+    /// Hearth's own state is unusable (a lock poisoned by an earlier panic).
+    #[error("{reason}")]
+    Internal { reason: String },
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -147,6 +150,7 @@ impl CoreError {
             CoreError::Paths { .. } => "NO_HOME",
             CoreError::Bench { .. } => "BENCH_FAILED",
             CoreError::Io { .. } => "IO_ERROR",
+            CoreError::Internal { .. } => "INTERNAL",
             CoreError::ModelBusy { .. } => "MODEL_BUSY",
             CoreError::MemoryBudgetBusy { .. } => "MEMORY_BUDGET_BUSY",
             CoreError::NotLoaded { .. } => "NOT_LOADED",

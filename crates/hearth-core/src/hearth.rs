@@ -552,7 +552,7 @@ impl Drop for Hearth {
 
 /// A lock was poisoned by a panic elsewhere; report it instead of panicking again.
 pub(crate) fn poisoned() -> CoreError {
-    CoreError::Paths {
+    CoreError::Internal {
         reason: "internal state is unusable after an earlier failure; restart Hearth".into(),
     }
 }

@@ -4,7 +4,7 @@
 //! the placeholders restored, delta by delta, so the user reads the real values and the
 //! provider never sees them. Local models are never touched: nothing of theirs leaves.
 
-use hearth_llm::{ChatMessage, Generation, GenerationEvent, LlmError};
+use hearth_llm::{ChatMessage, Generation, GenerationEvent};
 
 use crate::redact::{Redactions, Redactor, StreamRestorer};
 
@@ -99,77 +99,55 @@ fn restore_json(value: serde_json::Value, redactions: &Redactions) -> serde_json
     }
 }
 
-/// The caller's stream: `inner`'s events with the placeholders put back.
-pub(crate) fn restoring(
-    mut inner: Generation,
-    redactions: Redactions,
-) -> hearth_llm::Result<Generation> {
+/// The caller's stream: `inner`'s events with the placeholders put back, as they are
+/// read (a placeholder split across deltas is held until it is whole).
+pub(crate) fn restoring(inner: Generation, redactions: Redactions) -> Generation {
     if redactions.is_empty() {
-        return Ok(inner);
+        return inner;
     }
-    let cancel = inner.cancel_token();
-    let (events, receiver) = flume::unbounded();
-    std::thread::Builder::new()
-        .name("hearth-restore".into())
-        .spawn(move || {
-            let mut restorer = StreamRestorer::default();
-            let mut thinking = StreamRestorer::default();
-            while let Some(event) = inner.next_event() {
-                let event = match event {
-                    GenerationEvent::Reasoning { text } => {
-                        let shown = thinking.push(&text, &redactions);
-                        if shown.is_empty() {
-                            continue;
-                        }
-                        GenerationEvent::Reasoning { text: shown }
-                    }
-                    GenerationEvent::ToolCall { mut call } => {
-                        call.arguments = restore_json(call.arguments, &redactions);
-                        GenerationEvent::ToolCall { call }
-                    }
-                    GenerationEvent::Delta { text } => {
-                        let shown = restorer.push(&text, &redactions);
-                        if shown.is_empty() {
-                            continue;
-                        }
-                        GenerationEvent::Delta { text: shown }
-                    }
-                    GenerationEvent::Done { mut completion } => {
-                        let rest = thinking.finish(&redactions);
-                        if !rest.is_empty() {
-                            let _ = events.send(GenerationEvent::Reasoning { text: rest });
-                        }
-                        let rest = restorer.finish(&redactions);
-                        if !rest.is_empty() {
-                            let _ = events.send(GenerationEvent::Delta { text: rest });
-                        }
-                        completion.text = redactions.restore(&completion.text);
-                        completion.reasoning = completion.reasoning.map(|r| redactions.restore(&r));
-                        for call in &mut completion.tool_calls {
-                            call.arguments =
-                                restore_json(std::mem::take(&mut call.arguments), &redactions);
-                        }
-                        GenerationEvent::Done { completion }
-                    }
-                    failed @ GenerationEvent::Failed { .. } => {
-                        let rest = restorer.finish(&redactions);
-                        if !rest.is_empty() {
-                            let _ = events.send(GenerationEvent::Delta { text: rest });
-                        }
-                        failed
-                    }
-                };
-                if events.send(event).is_err() {
-                    return; // the caller went away; dropping `inner` cancels it
-                }
+    let mut restorer = StreamRestorer::default();
+    let mut thinking = StreamRestorer::default();
+    inner.map_events(move |event, out| match event {
+        GenerationEvent::Reasoning { text } => {
+            let shown = thinking.push(&text, &redactions);
+            if !shown.is_empty() {
+                out.push(GenerationEvent::Reasoning { text: shown });
             }
-        })
-        .map_err(|e| LlmError::Decode {
-            reason: format!(
-                "could not start a thread for the answer ({e}); close other programs and try again"
-            ),
-        })?;
-    Ok(Generation::new(receiver, cancel))
+        }
+        GenerationEvent::ToolCall { mut call } => {
+            call.arguments = restore_json(call.arguments, &redactions);
+            out.push(GenerationEvent::ToolCall { call });
+        }
+        GenerationEvent::Delta { text } => {
+            let shown = restorer.push(&text, &redactions);
+            if !shown.is_empty() {
+                out.push(GenerationEvent::Delta { text: shown });
+            }
+        }
+        GenerationEvent::Done { mut completion } => {
+            let rest = thinking.finish(&redactions);
+            if !rest.is_empty() {
+                out.push(GenerationEvent::Reasoning { text: rest });
+            }
+            let rest = restorer.finish(&redactions);
+            if !rest.is_empty() {
+                out.push(GenerationEvent::Delta { text: rest });
+            }
+            completion.text = redactions.restore(&completion.text);
+            completion.reasoning = completion.reasoning.map(|r| redactions.restore(&r));
+            for call in &mut completion.tool_calls {
+                call.arguments = restore_json(std::mem::take(&mut call.arguments), &redactions);
+            }
+            out.push(GenerationEvent::Done { completion });
+        }
+        failed @ GenerationEvent::Failed { .. } => {
+            let rest = restorer.finish(&redactions);
+            if !rest.is_empty() {
+                out.push(GenerationEvent::Delta { text: rest });
+            }
+            out.push(failed);
+        }
+    })
 }
 
 #[cfg(test)]

@@ -49,6 +49,27 @@ fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     }
 }
 
+/// The first turn of a conversation answered with `answer`, once its title (written in
+/// the background from the next scripted reply, "A title") is in.
+fn first_answer(
+    f: &Fixture,
+    conversation: &hearth_store::ConversationId,
+    question: &str,
+    answer: &str,
+) -> hearth_store::Message {
+    f.fake.reply_with([answer]);
+    f.fake.reply_with(["A title"]);
+    let (_, message) = collect(
+        f.hearth
+            .send_message(conversation, question, options())
+            .unwrap(),
+    );
+    eventually("the title", || {
+        f.hearth.store().conversation(conversation).unwrap().title == "A title"
+    });
+    message
+}
+
 fn collect(turn: ChatTurn) -> (String, hearth_store::Message) {
     let mut text = String::new();
     let message = turn.stream(|t| text.push_str(t)).unwrap();
@@ -187,22 +208,7 @@ fn a_failed_answer_is_stored_with_its_error_and_left_out_of_the_next_prompt() {
 fn regenerating_makes_a_sibling_answer_and_branches_can_be_switched() {
     let f = fixture();
     let conversation = f.hearth.new_conversation(None, None).unwrap();
-    f.fake.reply_with(["first answer"]);
-    f.fake.reply_with(["A title"]);
-    let (_, first) = collect(
-        f.hearth
-            .send_message(&conversation.id, "Question", options())
-            .unwrap(),
-    );
-    // The title is written in the background; let it take its scripted reply first.
-    eventually("the title", || {
-        f.hearth
-            .store()
-            .conversation(&conversation.id)
-            .unwrap()
-            .title
-            == "A title"
-    });
+    let first = first_answer(&f, &conversation.id, "Question", "first answer");
     f.fake.reply_with(["second answer"]);
     let (_, second) = collect(f.hearth.regenerate(&first.id, options()).unwrap());
     assert_eq!(second.parent_id, first.parent_id);
@@ -217,6 +223,42 @@ fn regenerating_makes_a_sibling_answer_and_branches_can_be_switched() {
         .unwrap();
     let active = f.hearth.store().active_branch(&conversation.id).unwrap();
     assert_eq!(active.last().unwrap().content, "first answer");
+}
+
+#[test]
+fn the_view_lists_siblings_in_the_stores_order_even_when_made_in_one_millisecond() {
+    let f = fixture();
+    let conversation = f.hearth.new_conversation(None, None).unwrap();
+    let first = first_answer(&f, &conversation.id, "Hello", "answer 0");
+    // Regenerations from the fake come faster than the clock's millisecond: the order
+    // must come from the store (time, then the order written), not from the ids.
+    let mut last = first.clone();
+    for i in 1..6 {
+        f.fake.reply_with([format!("answer {i}")]);
+        last = collect(f.hearth.regenerate(&first.id, options()).unwrap()).1;
+    }
+    let view = f.hearth.conversation_view(&conversation.id).unwrap();
+    let stored: Vec<String> = f
+        .hearth
+        .store()
+        .siblings(&last.id)
+        .unwrap()
+        .messages
+        .iter()
+        .map(|m| m.id.to_string())
+        .collect();
+    assert_eq!(stored.len(), 6);
+    assert_eq!(view.siblings[&last.id.to_string()], stored);
+    let contents: Vec<String> = stored
+        .iter()
+        .map(|id| {
+            view.messages
+                .iter()
+                .find(|m| m.id.to_string() == *id)
+                .map_or_else(|| "(not shown)".to_owned(), |m| m.content.clone())
+        })
+        .collect();
+    assert_eq!(contents.last().unwrap(), "answer 5", "{contents:?}");
 }
 
 #[test]

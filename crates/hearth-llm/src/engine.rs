@@ -5,14 +5,14 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
 use crate::chat_template::{ChatFormatter, TemplateOptions, TemplateSource};
 use crate::error::{LlmError, Result};
-use crate::llama::AdapterInfo;
 use crate::output::OutputParser;
+use crate::request::AdapterInfo;
 use crate::request::{
     ChatMessage, Completion, EngineRequest, GenerationEvent, GenerationOptions, Prompt,
 };
@@ -242,7 +242,16 @@ pub struct Generation {
     pending: VecDeque<GenerationEvent>,
     /// What the caller asked to keep alive while the answer runs (see [`Generation::holding`]).
     guards: Vec<Box<dyn Send>>,
+    /// Rewrites of each event, in the order added (see [`Generation::map_events`]).
+    transforms: Vec<EventTransform>,
+    /// Watchers of each event handed out (see [`Generation::observe`]).
+    observers: Vec<EventObserver>,
 }
+
+/// Turns one event into the events the caller gets in its place (none, or several).
+type EventTransform = Box<dyn FnMut(GenerationEvent, &mut Vec<GenerationEvent>) + Send>;
+/// Sees every event as it is handed out.
+type EventObserver = Box<dyn FnMut(&GenerationEvent) + Send>;
 
 impl std::fmt::Debug for Generation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -263,7 +272,29 @@ impl Generation {
             parser: None,
             pending: VecDeque::new(),
             guards: Vec::new(),
+            transforms: Vec::new(),
+            observers: Vec::new(),
         }
+    }
+
+    /// Rewrites the stream from now on: each event (after the output parser) goes
+    /// through `transform`, which pushes what the caller gets instead. A stream adapter
+    /// on the caller's thread, where a relay thread per answer would otherwise sit.
+    pub fn map_events(
+        mut self,
+        transform: impl FnMut(GenerationEvent, &mut Vec<GenerationEvent>) + Send + 'static,
+    ) -> Self {
+        self.transforms.push(Box::new(transform));
+        self
+    }
+
+    /// Shows `observer` every event as it is handed out, final event included, and sees
+    /// to it that it gets the final event even when the caller stops reading early: the
+    /// generation is cancelled and what is left is read to its end on a thread of its
+    /// own, so a record of the answer (the audit log's) is never lost.
+    pub fn observe(mut self, observer: impl FnMut(&GenerationEvent) + Send + 'static) -> Self {
+        self.observers.push(Box::new(observer));
+        self
     }
 
     /// Keeps `guard` alive until the final event has been read or the generation is
@@ -310,6 +341,9 @@ impl Generation {
 
     fn take_pending(&mut self) -> Option<GenerationEvent> {
         let event = self.pending.pop_front()?;
+        for observer in &mut self.observers {
+            observer(&event);
+        }
         if event.is_final() {
             self.finished = true;
             self.guards.clear();
@@ -324,16 +358,25 @@ impl Generation {
         let event = received.unwrap_or(GenerationEvent::Failed {
             error: LlmError::EngineStopped,
         });
+        let mut parsed = Vec::new();
         match (self.parser.as_mut(), event) {
             (Some(parser), GenerationEvent::Delta { text }) => {
-                self.pending.extend(parser.push(&text));
+                parsed.extend(parser.push(&text));
             }
             (Some(parser), GenerationEvent::Done { mut completion }) => {
-                self.pending.extend(parser.finish(&mut completion));
-                self.pending.push_back(GenerationEvent::Done { completion });
+                parsed.extend(parser.finish(&mut completion));
+                parsed.push(GenerationEvent::Done { completion });
             }
-            (_, event) => self.pending.push_back(event),
+            (_, event) => parsed.push(event),
         }
+        for transform in &mut self.transforms {
+            let mut out = Vec::with_capacity(parsed.len());
+            for event in parsed {
+                transform(event, &mut out);
+            }
+            parsed = out;
+        }
+        self.pending.extend(parsed);
     }
 
     pub fn cancel(&self) {
@@ -373,8 +416,42 @@ impl Iterator for Generation {
 
 impl Drop for Generation {
     fn drop(&mut self) {
-        if !self.finished {
-            self.cancel.cancel();
+        if self.finished {
+            return;
         }
+        self.cancel.cancel();
+        if self.observers.is_empty() {
+            return;
+        }
+        // Observers are owed the end: the engine stops at its next step, and the rest
+        // is read off this thread (a dropping caller may be an async task).
+        let rest = Generation {
+            events: self.events.clone(),
+            cancel: self.cancel.clone(),
+            finished: false,
+            parser: self.parser.take(),
+            pending: std::mem::take(&mut self.pending),
+            guards: std::mem::take(&mut self.guards),
+            transforms: std::mem::take(&mut self.transforms),
+            observers: std::mem::take(&mut self.observers),
+        };
+        let rest = Arc::new(Mutex::new(Some(rest)));
+        let for_thread = rest.clone();
+        let spawned = std::thread::Builder::new()
+            .name("hearth-finish".into())
+            .spawn(move || read_to_end(&for_thread));
+        if let Err(error) = spawned {
+            // Rare (no threads left): finish here rather than lose the record.
+            tracing::warn!(%error, "no thread to finish a dropped answer; finishing it here");
+            read_to_end(&rest);
+        }
+    }
+}
+
+/// Reads a generation left in `slot` to its final event, once.
+fn read_to_end(slot: &Mutex<Option<Generation>>) {
+    let taken = slot.lock().ok().and_then(|mut slot| slot.take());
+    if let Some(mut generation) = taken {
+        while generation.next_event().is_some() {}
     }
 }

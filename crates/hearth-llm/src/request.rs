@@ -391,3 +391,12 @@ impl GenerationEvent {
         )
     }
 }
+
+/// The adapter an engine runs with, as [`ModelInfo`](crate::ModelInfo) reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdapterInfo {
+    pub path: std::path::PathBuf,
+    /// The adapter's `general.name`, or its file name without extension.
+    pub name: String,
+    pub scale: f32,
+}

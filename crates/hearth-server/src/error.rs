@@ -10,7 +10,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use hearth_core::CoreError;
+use hearth_core::{CoreError, ErrorKind};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -132,58 +132,7 @@ impl From<CoreError> for ApiError {
     fn from(error: CoreError) -> Self {
         use hearth_store::StoreError;
         let code = error.code();
-        let status = match &error {
-            // What the caller named does not exist or clashes: the caller's to fix.
-            CoreError::Store(StoreError::NotFound { .. }) => StatusCode::NOT_FOUND,
-            CoreError::Store(StoreError::AlreadyExists { .. } | StoreError::NameTaken { .. }) => {
-                StatusCode::CONFLICT
-            }
-            CoreError::Store(
-                StoreError::Invalid { .. }
-                | StoreError::InvalidImport { .. }
-                | StoreError::NotStreaming { .. },
-            ) => StatusCode::BAD_REQUEST,
-            CoreError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => match code {
-                "UNKNOWN_MODEL"
-                | "MODEL_NOT_FOUND"
-                | "NO_EMBEDDING_MODEL"
-                | "UNKNOWN_PROVIDER"
-                | "UNKNOWN_WORKFLOW"
-                | "UNKNOWN_PROMPT"
-                | "NO_PENDING_TOOL_CALL"
-                | "NOT_LOADED" => StatusCode::NOT_FOUND,
-                "MODEL_BUSY" => StatusCode::CONFLICT,
-                // Busy with other answers, not wrong: the caller may try again.
-                "MEMORY_BUDGET_BUSY" => StatusCode::SERVICE_UNAVAILABLE,
-                // The remote provider's answer, not ours: a gateway error, except
-                // offline mode (this service chose not to go out) and rate limits.
-                "OFFLINE" => StatusCode::SERVICE_UNAVAILABLE,
-                "RATE_LIMITED" => StatusCode::TOO_MANY_REQUESTS,
-                "REMOTE_AUTH" | "REMOTE_UNREACHABLE" | "REMOTE_FAILED" | "REMOTE_PROTOCOL" => {
-                    StatusCode::BAD_GATEWAY
-                }
-                "NO_DEFAULT_MODEL" => StatusCode::SERVICE_UNAVAILABLE,
-                "DUPLICATE_MODEL" => StatusCode::CONFLICT,
-                // Hearth's own folders are never read as documents, whoever asks.
-                "HEARTH_FOLDER" => StatusCode::FORBIDDEN,
-                "IO_ERROR"
-                | "TURN_LOST"
-                | "NO_HOME"
-                | "LIBRARY_DAMAGED"
-                | "INVALID_CONFIG"
-                | "BENCH_FAILED"
-                | "WORKER_CRASHED"
-                | "WORKER_SPAWN_FAILED"
-                | "WORKER_PROTOCOL"
-                | "ENGINE_STOPPED"
-                | "DECODE_FAILED"
-                | "MODEL_LOAD_FAILED"
-                | "BACKEND_UNAVAILABLE"
-                | "SECRETS_ERROR" => StatusCode::INTERNAL_SERVER_ERROR,
-                _ => StatusCode::BAD_REQUEST,
-            },
-        };
+        let status = status_for(error.kind());
         let code = match &error {
             CoreError::Store(StoreError::NotFound { .. }) => "NOT_FOUND",
             CoreError::Store(StoreError::AlreadyExists { .. } | StoreError::NameTaken { .. }) => {
@@ -198,6 +147,27 @@ impl From<CoreError> for ApiError {
             tracing::error!(code, "{error}");
         }
         ApiError::new(status, code, error.to_string())
+    }
+}
+
+/// The one place an error's kind becomes an HTTP status.
+pub fn status_for(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::Invalid
+        | ErrorKind::TooLarge
+        | ErrorKind::ModelUnusable
+        | ErrorKind::Cancelled => StatusCode::BAD_REQUEST,
+        ErrorKind::NotFound | ErrorKind::ModelNotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        // Hearth's own folders are never read as documents, whoever asks.
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        // Not this request's fault, and it may work later: no model set up yet,
+        // offline mode (this service chose not to go out), memory held by answers.
+        ErrorKind::NoModel | ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        // The remote provider's answer, not ours.
+        ErrorKind::Remote => StatusCode::BAD_GATEWAY,
+        ErrorKind::LoadFailed | ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

@@ -12,6 +12,8 @@
 //! A streaming answer records which process writes it, so a start of another process
 //! while it streams leaves it alone.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::conversations::ensure_conversation;
@@ -401,6 +403,32 @@ impl Store {
             )?;
             branch_to(tx, &leaf)
         })
+    }
+
+    /// Every message id of a conversation grouped by parent, each group in the order
+    /// [`Store::siblings`] gives (oldest first, then as written).
+    pub fn sibling_groups(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<HashMap<Option<MessageId>, Vec<MessageId>>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, parent_id FROM messages WHERE conversation_id = ?1 \
+             ORDER BY created_at, seq",
+        )?;
+        let rows = stmt
+            .query_map(params![conversation], |row| {
+                Ok((
+                    row.get::<_, MessageId>(0)?,
+                    row.get::<_, Option<MessageId>>(1)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut groups: HashMap<Option<MessageId>, Vec<MessageId>> = HashMap::new();
+        for (id, parent) in rows {
+            groups.entry(parent).or_default().push(id);
+        }
+        Ok(groups)
     }
 
     /// The message and its siblings (same parent, same conversation), oldest first, with

@@ -14,7 +14,7 @@ pub fn run(command: AuditCommand, json: bool) -> anyhow::Result<i32> {
     let hearth = Hearth::open_default()?;
     match command {
         AuditCommand::List { filter } => {
-            let records = hearth.store().audit_records_where(&filter_from(filter)?)?;
+            let records = hearth.history().audit_records(&filter_from(filter)?)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&records)?);
                 return Ok(exit::OK);
@@ -64,14 +64,14 @@ pub fn run(command: AuditCommand, json: bool) -> anyhow::Result<i32> {
                     // Built in memory and written atomically, so an interrupted export
                     // never leaves a truncated file that looks complete.
                     let mut bytes = Vec::new();
-                    let count = hearth.store().export_audit_jsonl(&mut bytes, &filter)?;
+                    let count = hearth.history().export_audit_jsonl(&mut bytes, &filter)?;
                     hearth_core::library::write_atomically(&path, &bytes)?;
                     eprintln!("exported {count} record(s) to {}", path.display());
                 }
                 None => {
                     let stdout = std::io::stdout();
                     let mut out = stdout.lock();
-                    hearth.store().export_audit_jsonl(&mut out, &filter)?;
+                    hearth.history().export_audit_jsonl(&mut out, &filter)?;
                     out.flush()?;
                 }
             }

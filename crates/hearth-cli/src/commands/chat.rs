@@ -6,11 +6,12 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::Context;
+use hearth_core::conversations::{ConversationChange, StartConversation};
 use hearth_core::{Hearth, TurnEvent};
 use hearth_llm::GenerationOptions;
 use hearth_store::{
-    Conversation, ConversationFilter, ConversationId, ConversationSettings, MessageState, Role,
-    ToolApproval, ToolCallRecord, ToolCallStatus,
+    Conversation, ConversationFilter, ConversationId, MessageState, Role, ToolApproval,
+    ToolCallRecord, ToolCallStatus,
 };
 
 use super::{apply_sampling, apply_thinking, spinner, ThinkingOutput};
@@ -50,30 +51,19 @@ pub fn run(args: ChatArgs) -> anyhow::Result<i32> {
     let conversation = match args.resume.as_deref() {
         Some("") => latest(&hearth)?,
         Some(id) => hearth
-            .store()
+            .history()
             .conversation(&ConversationId::from(id.to_owned()))?,
         None => {
             let persona = match &args.persona {
                 Some(name) => Some(super::persona::find(&hearth, name)?),
                 None => None,
             };
-            let system = persona
-                .as_ref()
-                .map(|p| p.system_prompt.as_str())
-                .or(args.system.as_deref());
-            let conversation = hearth.new_conversation(args.model.model.as_deref(), system)?;
-            match persona {
-                Some(p) => hearth.store().update_settings(
-                    &conversation.id,
-                    &ConversationSettings {
-                        model: conversation.model.clone(),
-                        system_prompt: conversation.system_prompt.clone(),
-                        persona_id: Some(p.id),
-                        settings: conversation.settings.clone(),
-                    },
-                )?,
-                None => conversation,
-            }
+            hearth.start_conversation(StartConversation {
+                model: args.model.model.clone(),
+                system_prompt: args.system.clone(),
+                persona: persona.map(|p| p.id),
+                ..StartConversation::default()
+            })?
         }
     };
     // The switch is the conversation's: kept for its later answers.
@@ -147,8 +137,8 @@ fn latest(hearth: &Hearth) -> anyhow::Result<Conversation> {
         ..Default::default()
     };
     hearth
-        .store()
-        .list_conversations(&filter)?
+        .history()
+        .conversations(&filter)?
         .into_iter()
         .max_by_key(|c| c.updated_at)
         .context("there is no saved conversation to continue; start one with `hearth chat`")
@@ -277,7 +267,7 @@ impl Chat<'_> {
             .split_once(char::is_whitespace)
             .unwrap_or((command, ""));
         let rest = rest.trim();
-        let store = self.hearth.store();
+        let history = self.hearth.history();
         match name {
             "help" | "?" => eprintln!("{HELP}"),
             "exit" | "quit" | "bye" => return Ok(Flow::Quit),
@@ -289,7 +279,7 @@ impl Chat<'_> {
                 eprintln!("(new conversation {})", self.conversation.id);
             }
             "regen" => {
-                let branch = store.active_branch(&self.conversation.id)?;
+                let branch = history.active_branch(&self.conversation.id)?;
                 match branch.iter().rev().find(|m| m.role == Role::Assistant) {
                     Some(answer) => self.show(
                         self.hearth
@@ -301,10 +291,10 @@ impl Chat<'_> {
             }
             "title" if rest.is_empty() => eprintln!(
                 "title: {}",
-                store.conversation(&self.conversation.id)?.title
+                history.conversation(&self.conversation.id)?.title
             ),
             "title" => {
-                store.rename(&self.conversation.id, rest)?;
+                history.rename(&self.conversation.id, rest)?;
                 eprintln!("(renamed)");
             }
             "system" if rest.is_empty() => {
@@ -317,7 +307,10 @@ impl Chat<'_> {
                 )
             }
             "system" => {
-                self.update(|s| s.system_prompt = Some(rest.to_owned()))?;
+                self.update(ConversationChange {
+                    system_prompt: Some(Some(rest.to_owned())),
+                    ..ConversationChange::default()
+                })?;
                 eprintln!("(system prompt set)");
             }
             "model" if rest.is_empty() => eprintln!(
@@ -326,7 +319,10 @@ impl Chat<'_> {
             ),
             "model" => {
                 self.hearth.resolve_model(Some(rest))?;
-                self.update(|s| s.model = Some(rest.to_owned()))?;
+                self.update(ConversationChange {
+                    model: Some(Some(rest.to_owned())),
+                    ..ConversationChange::default()
+                })?;
                 eprintln!("(model set to {rest}; it loads with the next message)");
             }
             "thinking" => {
@@ -359,16 +355,10 @@ impl Chat<'_> {
         Ok(Flow::Continue)
     }
 
-    fn update(&mut self, change: impl FnOnce(&mut ConversationSettings)) -> anyhow::Result<()> {
-        let c = &self.conversation;
-        let mut settings = ConversationSettings {
-            model: c.model.clone(),
-            system_prompt: c.system_prompt.clone(),
-            persona_id: c.persona_id.clone(),
-            settings: c.settings.clone(),
-        };
-        change(&mut settings);
-        self.conversation = self.hearth.store().update_settings(&c.id, &settings)?;
+    fn update(&mut self, change: ConversationChange) -> anyhow::Result<()> {
+        self.conversation = self
+            .hearth
+            .change_conversation(&self.conversation.id, change)?;
         Ok(())
     }
 }

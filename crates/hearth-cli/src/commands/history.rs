@@ -13,14 +13,14 @@ use crate::exit;
 
 pub fn run(command: HistoryCommand, json: bool) -> anyhow::Result<i32> {
     let hearth = Hearth::open_default()?;
-    let store = hearth.store();
+    let history = hearth.history();
     match command {
         HistoryCommand::List { all } => {
             let filter = ConversationFilter {
                 archived: if all { None } else { Some(false) },
                 ..Default::default()
             };
-            let conversations = store.list_conversations(&filter)?;
+            let conversations = history.conversations(&filter)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&conversations)?);
             } else if conversations.is_empty() {
@@ -39,9 +39,9 @@ pub fn run(command: HistoryCommand, json: bool) -> anyhow::Result<i32> {
         }
         HistoryCommand::Show { id } => {
             let id = ConversationId::from(id);
-            let conversation = store.conversation(&id)?;
-            let branch = store.active_branch(&id)?;
-            let summaries = store.context_summaries(&id)?;
+            let conversation = history.conversation(&id)?;
+            let branch = history.active_branch(&id)?;
+            let summaries = history.context_summaries(&id)?;
             if json {
                 println!(
                     "{}",
@@ -122,8 +122,8 @@ pub fn run(command: HistoryCommand, json: bool) -> anyhow::Result<i32> {
                 None => ExportScope::All,
             };
             let text = match format {
-                ExportFormat::Markdown => store.export_markdown(&scope)?,
-                ExportFormat::Json => store.export_json(&scope)?.to_json()?,
+                ExportFormat::Markdown => history.export_markdown(&scope)?,
+                ExportFormat::Json => history.export_json(&scope)?.to_json()?,
             };
             match output {
                 Some(path) => {
@@ -136,7 +136,7 @@ pub fn run(command: HistoryCommand, json: bool) -> anyhow::Result<i32> {
         HistoryCommand::Import { file } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let report = store.import_json(&bytes, &ImportOptions::default())?;
+            let report = history.import_json(&bytes, &ImportOptions::default())?;
             if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
@@ -158,7 +158,7 @@ pub fn run(command: HistoryCommand, json: bool) -> anyhow::Result<i32> {
             }
         }
         HistoryCommand::Rename { id, title } => {
-            store.rename(&ConversationId::from(id), &title)?;
+            history.rename(&ConversationId::from(id), &title)?;
         }
         HistoryCommand::Rm { id } => {
             hearth.delete_conversation(&ConversationId::from(id))?;

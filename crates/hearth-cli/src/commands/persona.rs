@@ -10,7 +10,7 @@ use crate::exit;
 /// A persona by name (case-insensitive) or id.
 pub fn find(hearth: &Hearth, name: &str) -> anyhow::Result<Persona> {
     hearth
-        .store()
+        .history()
         .personas()?
         .into_iter()
         .find(|p| p.name.eq_ignore_ascii_case(name) || p.id.as_str() == name)
@@ -19,10 +19,10 @@ pub fn find(hearth: &Hearth, name: &str) -> anyhow::Result<Persona> {
 
 pub fn run(command: PersonaCommand, json: bool) -> anyhow::Result<i32> {
     let hearth = Hearth::open_default()?;
-    let store = hearth.store();
+    let history = hearth.history();
     match command {
         PersonaCommand::List => {
-            let personas = store.personas()?;
+            let personas = history.personas()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&personas)?);
             } else if personas.is_empty() {
@@ -40,7 +40,7 @@ pub fn run(command: PersonaCommand, json: bool) -> anyhow::Result<i32> {
             name,
             system_prompt,
         } => {
-            let persona = store.create_persona(NewPersona {
+            let persona = history.create_persona(NewPersona {
                 name,
                 system_prompt,
                 settings: serde_json::Value::Null,
@@ -50,7 +50,7 @@ pub fn run(command: PersonaCommand, json: bool) -> anyhow::Result<i32> {
         PersonaCommand::Show { name } => print(&find(&hearth, &name)?, json)?,
         PersonaCommand::Rm { name } => {
             let persona = find(&hearth, &name)?;
-            store.delete_persona(&persona.id)?;
+            history.delete_persona(&persona.id)?;
             eprintln!("deleted persona {}", persona.name);
         }
     }

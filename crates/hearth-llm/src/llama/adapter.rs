@@ -19,6 +19,7 @@ use llama_cpp_2::model::{LlamaLoraAdapter, LlamaModel};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{LlmError, Result};
+use crate::request::AdapterInfo;
 
 /// The largest scale, either way, an adapter may be applied with. 1 applies it as it was
 /// trained and 0 turns it off; scales a little past 1 strengthen it and negative ones
@@ -48,15 +49,6 @@ impl LoraAdapter {
             scale,
         }
     }
-}
-
-/// The adapter an engine runs with, as [`ModelInfo`](crate::ModelInfo) reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AdapterInfo {
-    pub path: PathBuf,
-    /// The adapter's `general.name`, or its file name without extension.
-    pub name: String,
-    pub scale: f32,
 }
 
 /// Checks `adapter` against the model file at `model` before llama.cpp sees either: the

@@ -28,8 +28,9 @@ use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::LlamaModel;
 use serde::{Deserialize, Serialize};
 
+pub use crate::request::AdapterInfo;
 pub(crate) use adapter::check as check_adapter;
-pub use adapter::{AdapterInfo, LoraAdapter, MAX_ADAPTER_SCALE};
+pub use adapter::{LoraAdapter, MAX_ADAPTER_SCALE};
 pub use embed::{EmbedderInfo, Embedding, LlamaEmbedder};
 pub use kv_cache::KvCacheType;
 

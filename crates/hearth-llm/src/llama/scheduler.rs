@@ -2,9 +2,10 @@
 //! step from every slot (one token for each answering slot, a chunk of prompt for each
 //! slot still reading its prompt), decodes it, and samples each slot's next token.
 //!
-//! Slots follow llama-server's states: a slot is reading its prompt until its last
-//! prompt token is decoded, then generating until it stops; a free slot takes the next
-//! waiting request in arrival order, so the queue is fair.
+//! Each sequence is in one of llama-server's slot states ([`SequenceState`]): idle,
+//! reading its request's prompt (prefill) until the last prompt token is decoded, then
+//! generating until it stops; an idle sequence takes the next waiting request in
+//! arrival order, so the queue is fair.
 //!
 //! A sequence keeps its KV cache after a request ends. The next request goes to the free
 //! sequence whose cached tokens share the longest prefix with its prompt, and only the
@@ -100,20 +101,51 @@ struct Slot {
     first_token: Option<Instant>,
 }
 
+/// One sequence of the context: the tokens its KV cache holds, kept after a request
+/// ends so the next turn of the same conversation re-reads only what is new.
+#[derive(Default)]
+struct Sequence {
+    /// The tokens the KV cache holds, position by position.
+    tokens: Vec<LlamaToken>,
+    /// When it was last given a request (a counter, not a time).
+    last_used: u64,
+    /// It holds tokens no saved state has.
+    unsaved: bool,
+    /// It was busy when the caches were to be forgotten: cleared when it finishes.
+    forget_when_done: bool,
+}
+
+/// Where a sequence is in llama-server's slot states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SequenceState {
+    /// No request: its cache waits for the next turn that starts the same way.
+    Idle,
+    /// Reading its request's prompt, a chunk per step.
+    Prefill,
+    /// Writing the answer, a token (and any verified guess) per step.
+    Generating,
+}
+
+impl Slot {
+    /// Reading the prompt until its last token is decoded, then generating.
+    fn state(&self) -> SequenceState {
+        if self.prefilled < self.prompt.len() {
+            SequenceState::Prefill
+        } else {
+            SequenceState::Generating
+        }
+    }
+}
+
 pub(crate) struct Scheduler<'m> {
     model: &'m LlamaModel,
     ctx: LlamaContext<'m>,
     batch: LlamaBatch<'static>,
     limits: Limits,
+    /// The request each sequence is answering, by sequence id.
     slots: Vec<Option<Slot>>,
-    /// The tokens each sequence's KV cache holds, position by position.
-    cached: Vec<Vec<LlamaToken>>,
-    /// When each sequence was last given a request (a counter, not a time).
-    last_used: Vec<u64>,
-    /// Whether a sequence holds tokens no saved state has.
-    unsaved: Vec<bool>,
-    /// Sequences busy when their caches were to be forgotten: cleared when they finish.
-    forget_when_done: Vec<bool>,
+    /// What each sequence's KV cache holds, by sequence id.
+    sequences: Vec<Sequence>,
     saved: Option<SavedStates>,
     clock: u64,
     waiting: VecDeque<Waiting>,
@@ -133,20 +165,14 @@ impl<'m> Scheduler<'m> {
             limits.parallel as i32,
         );
         let slots = (0..limits.parallel).map(|_| None).collect();
-        let cached = vec![Vec::new(); limits.parallel];
-        let last_used = vec![0; limits.parallel];
-        let unsaved = vec![false; limits.parallel];
-        let forget_when_done = vec![false; limits.parallel];
+        let sequences = (0..limits.parallel).map(|_| Sequence::default()).collect();
         Self {
             model,
             ctx,
             batch,
             limits,
             slots,
-            cached,
-            last_used,
-            unsaved,
-            forget_when_done,
+            sequences,
             saved,
             clock: 0,
             waiting: VecDeque::new(),
@@ -243,7 +269,7 @@ impl<'m> Scheduler<'m> {
                     });
                 }
                 // Every conversation still cached survives the restart.
-                for seq in 0..self.cached.len() {
+                for seq in 0..self.sequences.len() {
                     self.save_sequence(seq);
                 }
                 return false;
@@ -327,34 +353,42 @@ impl<'m> Scheduler<'m> {
         }
     }
 
+    fn state(&self, seq: usize) -> SequenceState {
+        self.slots[seq]
+            .as_ref()
+            .map_or(SequenceState::Idle, Slot::state)
+    }
+
     /// The free sequence whose cache shares most of `prompt` (at least half of it, as
     /// llama-server's slot similarity); otherwise the least recently used free one, so a
     /// shared template opening never evicts another conversation's cache.
     fn best_free_sequence(&mut self, prompt: &[LlamaToken]) -> usize {
         let free: Vec<usize> = (0..self.slots.len())
-            .filter(|&seq| self.slots[seq].is_none())
+            .filter(|&seq| self.state(seq) == SequenceState::Idle)
             .collect();
         let best = free
             .iter()
             .copied()
-            .max_by_key(|&seq| common_prefix(&self.cached[seq], prompt));
+            .max_by_key(|&seq| common_prefix(&self.sequences[seq].tokens, prompt));
         let chosen = match best {
-            Some(seq) if common_prefix(&self.cached[seq], prompt) * 2 >= prompt.len() => seq,
+            Some(seq) if common_prefix(&self.sequences[seq].tokens, prompt) * 2 >= prompt.len() => {
+                seq
+            }
             _ => free
                 .iter()
                 .copied()
-                .min_by_key(|&seq| self.last_used[seq])
+                .min_by_key(|&seq| self.sequences[seq].last_used)
                 .unwrap_or(0),
         };
         self.clock += 1;
-        self.last_used[chosen] = self.clock;
+        self.sequences[chosen].last_used = self.clock;
         chosen
     }
 
     /// Loads a saved state into `seq` when one shares more of `prompt` than the
     /// sequence's own cache does; returns how many tokens it brought.
     fn restore_saved(&mut self, seq: usize, prompt: &[LlamaToken]) -> usize {
-        let in_memory = common_prefix(&self.cached[seq], prompt);
+        let in_memory = common_prefix(&self.sequences[seq].tokens, prompt);
         let Some((index, on_disk)) = self.saved.as_ref().and_then(|s| s.best_match(prompt)) else {
             return 0;
         };
@@ -367,7 +401,7 @@ impl<'m> Scheduler<'m> {
         }
         self.save_sequence(seq);
         let _ = self.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
-        self.cached[seq].clear();
+        self.sequences[seq].tokens.clear();
         let Some(saved) = self.saved.as_mut() else {
             return 0;
         };
@@ -379,8 +413,8 @@ impl<'m> Scheduler<'m> {
         };
         match saved.load(&mut self.ctx, seq as i32, index) {
             Some(tokens) => {
-                self.cached[seq] = tokens;
-                self.unsaved[seq] = false;
+                self.sequences[seq].tokens = tokens;
+                self.sequences[seq].unsaved = false;
                 on_disk
             }
             None => 0,
@@ -389,24 +423,24 @@ impl<'m> Scheduler<'m> {
 
     /// Writes `seq`'s cache to disk if it holds tokens no saved state has.
     fn save_sequence(&mut self, seq: usize) {
-        if !self.unsaved[seq] || self.cached[seq].len() < MIN_TOKENS {
+        if !self.sequences[seq].unsaved || self.sequences[seq].tokens.len() < MIN_TOKENS {
             return;
         }
         if let Some(saved) = self.saved.as_mut() {
-            saved.save(&self.ctx, seq as i32, &self.cached[seq]);
+            saved.save(&self.ctx, seq as i32, &self.sequences[seq].tokens);
         }
-        self.unsaved[seq] = false;
+        self.sequences[seq].unsaved = false;
     }
 
     /// Drops every cached context, in memory and on disk (a conversation was deleted).
     fn forget_contexts(&mut self) {
-        for seq in 0..self.cached.len() {
-            self.unsaved[seq] = false;
-            if self.slots[seq].is_some() {
-                self.forget_when_done[seq] = true;
+        for seq in 0..self.sequences.len() {
+            self.sequences[seq].unsaved = false;
+            if self.state(seq) != SequenceState::Idle {
+                self.sequences[seq].forget_when_done = true;
             } else {
                 let _ = self.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
-                self.cached[seq].clear();
+                self.sequences[seq].tokens.clear();
             }
         }
         if let Some(saved) = self.saved.as_mut() {
@@ -431,7 +465,7 @@ impl<'m> Scheduler<'m> {
                     reason: e.to_string(),
                 })?;
         }
-        self.cached[seq].truncate(kept);
+        self.sequences[seq].tokens.truncate(kept);
         Ok(kept)
     }
 
@@ -464,10 +498,10 @@ impl<'m> Scheduler<'m> {
         let preserved = self.preserved_tokens(&request.preserved_tokens);
         // Reuse the shared prefix, but always evaluate the last prompt token: its logits
         // give the first answer token.
-        let reusable = common_prefix(&self.cached[seq], &prompt).min(prompt.len() - 1);
+        let reusable = common_prefix(&self.sequences[seq].tokens, &prompt).min(prompt.len() - 1);
         // Overwriting most of another conversation: keep it on disk for its return. (A
         // chat's next turn drops at most a token or two, and is not saved each time.)
-        if reusable * 2 < self.cached[seq].len() {
+        if reusable * 2 < self.sequences[seq].tokens.len() {
             self.save_sequence(seq);
         }
         let reused = self.truncate_cache(seq, reusable)?;
@@ -547,8 +581,8 @@ impl<'m> Scheduler<'m> {
             slot.n_past += 1;
             used += 1;
             let seq = slot.seq as usize;
-            self.cached[seq].push(token);
-            self.unsaved[seq] = true;
+            self.sequences[seq].tokens.push(token);
+            self.sequences[seq].unsaved = true;
             let Some(drafter) = slot.drafter.as_mut().filter(|_| slot.forced.is_empty()) else {
                 continue;
             };
@@ -563,7 +597,12 @@ impl<'m> Scheduler<'m> {
             .into_iter()
             .min()
             .unwrap_or(0);
-            let draft = drafter.draft(&self.cached[seq], room, answering - 1, &self.step_cost);
+            let draft = drafter.draft(
+                &self.sequences[seq].tokens,
+                room,
+                answering - 1,
+                &self.step_cost,
+            );
             for (i, &guess) in draft.tokens.iter().enumerate() {
                 if self
                     .batch
@@ -578,16 +617,18 @@ impl<'m> Scheduler<'m> {
             let guessed = slot.draft.tokens.len();
             slot.n_past += guessed as i32;
             used += guessed;
-            self.cached[seq].extend_from_slice(&slot.draft.tokens);
+            self.sequences[seq]
+                .tokens
+                .extend_from_slice(&slot.draft.tokens);
         }
         let generating_only = used > 0;
         // Then prompt chunks in slot order, as much as the batch holds.
         let mut reading = false;
         for slot in self.slots.iter_mut().flatten() {
-            let remaining = slot.prompt.len() - slot.prefilled;
-            if remaining == 0 || used >= capacity {
+            if slot.state() != SequenceState::Prefill || used >= capacity {
                 continue;
             }
+            let remaining = slot.prompt.len() - slot.prefilled;
             reading = true;
             let take = remaining.min(capacity - used);
             for k in slot.prefilled..slot.prefilled + take {
@@ -605,9 +646,10 @@ impl<'m> Scheduler<'m> {
                 slot.n_past += 1;
                 used += 1;
             }
-            self.cached[slot.seq as usize]
+            self.sequences[slot.seq as usize]
+                .tokens
                 .extend_from_slice(&slot.prompt[slot.prefilled..slot.prefilled + take]);
-            self.unsaved[slot.seq as usize] = true;
+            self.sequences[slot.seq as usize].unsaved = true;
             slot.prefilled += take;
         }
         if used == 0 {
@@ -626,8 +668,8 @@ impl<'m> Scheduler<'m> {
                     let _ = self
                         .ctx
                         .clear_kv_cache_seq(Some(slot.seq as u32), None, None);
-                    self.cached[slot.seq as usize].clear();
-                    self.unsaved[slot.seq as usize] = false;
+                    self.sequences[slot.seq as usize].tokens.clear();
+                    self.sequences[slot.seq as usize].unsaved = false;
                 }
             }
             return;
@@ -714,7 +756,7 @@ impl<'m> Scheduler<'m> {
         }
         let seq = slot.seq as usize;
         let keep = slot.n_past as usize;
-        if self.cached[seq].len() > keep && !self.drop_tail(seq, keep) {
+        if self.sequences[seq].tokens.len() > keep && !self.drop_tail(seq, keep) {
             ended = Some(Err(LlmError::Decode {
                 reason: "the model's cache could not drop a rejected guess".into(),
             }));
@@ -734,13 +776,13 @@ impl<'m> Scheduler<'m> {
             .clear_kv_cache_seq(Some(seq as u32), Some(keep as u32), None)
         {
             Ok(true) => {
-                self.cached[seq].truncate(keep);
+                self.sequences[seq].tokens.truncate(keep);
                 true
             }
             _ => {
                 let _ = self.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
-                self.cached[seq].clear();
-                self.unsaved[seq] = false;
+                self.sequences[seq].tokens.clear();
+                self.sequences[seq].unsaved = false;
                 false
             }
         }
@@ -796,10 +838,10 @@ impl<'m> Scheduler<'m> {
     fn fail(&mut self, index: usize, error: LlmError) {
         if let Some(slot) = self.slots[index].take() {
             let seq = slot.seq as usize;
-            if std::mem::take(&mut self.forget_when_done[seq]) {
+            if std::mem::take(&mut self.sequences[seq].forget_when_done) {
                 let _ = self.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
-                self.cached[seq].clear();
-                self.unsaved[seq] = false;
+                self.sequences[seq].tokens.clear();
+                self.sequences[seq].unsaved = false;
             }
             let _ = slot.events.send(GenerationEvent::Failed { error });
         }
@@ -839,10 +881,10 @@ impl<'m> Scheduler<'m> {
         // The sequence keeps its cache for the next request with the same beginning,
         // unless its contexts were forgotten while it ran.
         let seq = slot.seq as usize;
-        if std::mem::take(&mut self.forget_when_done[seq]) {
+        if std::mem::take(&mut self.sequences[seq].forget_when_done) {
             let _ = self.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
-            self.cached[seq].clear();
-            self.unsaved[seq] = false;
+            self.sequences[seq].tokens.clear();
+            self.sequences[seq].unsaved = false;
         }
         let _ = slot.events.send(GenerationEvent::Done { completion });
     }

@@ -202,7 +202,7 @@ pub async fn passage(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<PassageView>> {
-    let found = blocking(&state, move |h| Ok(h.store().passages(&[id])?)).await?;
+    let found = blocking(&state, move |h| h.history().passages(&[id])).await?;
     let passage = found.into_iter().next().ok_or_else(|| {
         ApiError::not_found(format!(
             "no passage {id}; its file may have changed and been read again — ask again"

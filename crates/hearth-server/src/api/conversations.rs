@@ -14,11 +14,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use hearth_core::conversations::StartConversation;
 use hearth_core::{ChatTurn, TurnEvent};
 use hearth_llm::GenerationOptions;
 use hearth_store::{
-    ContextSummary, Conversation, ConversationFilter, ConversationId, ConversationSettings,
-    Message, MessageId, PersonaId, ToolApproval,
+    ContextSummary, Conversation, ConversationFilter, ConversationId, Message, MessageId,
+    PersonaId, ToolApproval,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -56,7 +57,7 @@ pub async fn list(
         offset: query.offset,
     };
     blocking(&state, move |hearth| {
-        Ok(hearth.store().list_conversations(&filter)?)
+        hearth.history().conversations(&filter)
     })
     .await
     .map(Json)
@@ -82,21 +83,12 @@ pub async fn create(
     ValidJson(body): ValidJson<NewConversationBody>,
 ) -> ApiResult<Response> {
     let conversation = blocking(&state, move |hearth| {
-        let store = hearth.store();
-        let persona = match &body.persona_id {
-            Some(id) => Some(store.persona(&PersonaId::from(id.as_str()))?),
-            None => None,
-        };
-        let system_prompt = body
-            .system_prompt
-            .or_else(|| persona.as_ref().map(|p| p.system_prompt.clone()));
-        Ok(store.create_conversation(hearth_store::NewConversation {
+        hearth.start_conversation(StartConversation {
             title: body.title,
             model: body.model,
-            system_prompt,
-            persona_id: persona.map(|p| p.id),
-            settings: serde_json::Value::Null,
-        })?)
+            system_prompt: body.system_prompt,
+            persona: body.persona_id.map(PersonaId::from),
+        })
     })
     .await?;
     Ok((StatusCode::CREATED, Json(conversation)).into_response())
@@ -139,45 +131,15 @@ pub async fn open(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ConversationView>> {
     blocking(&state, move |hearth| {
-        let store = hearth.store();
-        let id = ConversationId::from(id);
-        let conversation = store.conversation(&id)?;
-        let messages = store.active_branch(&id)?;
-        let mut children: HashMap<Option<MessageId>, Vec<&Message>> = HashMap::new();
-        let all = store.messages(&id)?;
-        for message in &all {
-            children
-                .entry(message.parent_id.clone())
-                .or_default()
-                .push(message);
-        }
-        let mut siblings = HashMap::new();
-        for message in &messages {
-            if let Some(group) = children.get(&message.parent_id) {
-                if group.len() > 1 {
-                    let mut group = group.clone();
-                    group.sort_by_key(|m| (m.created_at, m.id.clone()));
-                    siblings.insert(
-                        message.id.to_string(),
-                        group.iter().map(|m| m.id.to_string()).collect(),
-                    );
-                }
-            }
-        }
-        let summaries = store.context_summaries(&id)?;
-        let sources = store
-            .message_sources(&id)?
-            .into_iter()
-            .map(|(message, sources)| (message.to_string(), sources))
-            .collect();
-        let thinking = hearth.thinking_support(conversation.model.as_deref());
+        let view = hearth.conversation_view(&ConversationId::from(id))?;
+        let thinking = hearth.thinking_support(view.conversation.model.as_deref());
         let tool_servers = hearth.mcp_servers().iter().filter(|s| s.enabled).count();
         Ok(ConversationView {
-            conversation,
-            messages,
-            siblings,
-            summaries,
-            sources,
+            conversation: view.conversation,
+            messages: view.messages,
+            siblings: view.siblings,
+            summaries: view.summaries,
+            sources: view.sources,
             thinking,
             tool_servers,
         })
@@ -254,36 +216,24 @@ pub async fn change(
         None => None,
     };
     blocking(&state, move |hearth| {
-        let store = hearth.store();
+        let history = hearth.history();
         let id = ConversationId::from(id);
-        let current = store.conversation(&id)?;
         if let Some(title) = &change.title {
-            store.rename(&id, title.trim())?;
+            history.rename(&id, title.trim())?;
         }
         if let Some(pinned) = change.pinned {
-            store.set_pinned(&id, pinned)?;
+            history.set_pinned(&id, pinned)?;
         }
         if let Some(archived) = change.archived {
-            store.set_archived(&id, archived)?;
+            history.set_archived(&id, archived)?;
         }
-        if change.model.is_some() || change.system_prompt.is_some() {
-            let empty_is_none = |v: String| (!v.trim().is_empty()).then_some(v);
-            store.update_settings(
-                &id,
-                &ConversationSettings {
-                    model: match change.model {
-                        Some(model) => empty_is_none(model),
-                        None => current.model,
-                    },
-                    system_prompt: match change.system_prompt {
-                        Some(prompt) => empty_is_none(prompt),
-                        None => current.system_prompt,
-                    },
-                    persona_id: current.persona_id,
-                    settings: current.settings,
-                },
-            )?;
-        }
+        hearth.change_conversation(
+            &id,
+            hearth_core::conversations::ConversationChange {
+                model: change.model.map(Some),
+                system_prompt: change.system_prompt.map(Some),
+            },
+        )?;
         if let Some(collection) = &change.collection {
             let name = collection.trim();
             hearth.attach_collection(&id, (!name.is_empty()).then_some(name))?;
@@ -298,7 +248,7 @@ pub async fn change(
         if let Some(tools) = change.tools {
             hearth.set_conversation_tools(&id, tools)?;
         }
-        Ok(store.conversation(&id)?)
+        history.conversation(&id)
     })
     .await
     .map(Json)
@@ -337,10 +287,10 @@ pub async fn switch_branch(
 ) -> ApiResult<Json<ConversationView>> {
     let conversation = id.clone();
     blocking(&state, move |hearth| {
-        Ok(hearth.store().switch_branch(
+        hearth.history().switch_branch(
             &ConversationId::from(conversation),
             &MessageId::from(body.message_id),
-        )?)
+        )
     })
     .await?;
     open(State(state), Path(id)).await

@@ -93,11 +93,11 @@ pub async fn export(
         None => ExportScope::All,
     };
     let text = blocking(&state, move |hearth| {
-        let store = hearth.store();
+        let history = hearth.history();
         Ok(if markdown {
-            store.export_markdown(&scope)?
+            history.export_markdown(&scope)?
         } else {
-            store.export_json(&scope)?.to_json()?
+            history.export_json(&scope)?.to_json()?
         })
     })
     .await?;
@@ -144,7 +144,7 @@ pub async fn import(
         ..ImportOptions::default()
     };
     blocking(&state, move |hearth| {
-        Ok(hearth.store().import_json(&body, &options)?)
+        hearth.history().import_json(&body, &options)
     })
     .await
     .map(Json)
@@ -183,7 +183,7 @@ impl PersonaBody {
 #[utoipa::path(get, path = "/api/personas", tag = "personas",
     responses((status = 200, body = Vec<Object>)), security(("bearer" = [])))]
 pub async fn personas(State(state): State<AppState>) -> ApiResult<Json<Vec<Persona>>> {
-    blocking(&state, |hearth| Ok(hearth.store().personas()?))
+    blocking(&state, |hearth| hearth.history().personas())
         .await
         .map(Json)
 }
@@ -196,10 +196,7 @@ pub async fn create_persona(
     ValidJson(body): ValidJson<PersonaBody>,
 ) -> ApiResult<Response> {
     let new = body.checked()?;
-    let persona = blocking(&state, move |hearth| {
-        Ok(hearth.store().create_persona(new)?)
-    })
-    .await?;
+    let persona = blocking(&state, move |hearth| hearth.history().create_persona(new)).await?;
     Ok((StatusCode::CREATED, Json(persona)).into_response())
 }
 
@@ -212,7 +209,7 @@ pub async fn update_persona(
 ) -> ApiResult<Json<Persona>> {
     let new = body.checked()?;
     blocking(&state, move |hearth| {
-        Ok(hearth.store().update_persona(&PersonaId::from(id), new)?)
+        hearth.history().update_persona(&PersonaId::from(id), new)
     })
     .await
     .map(Json)
@@ -225,7 +222,7 @@ pub async fn delete_persona(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     blocking(&state, move |hearth| {
-        Ok(hearth.store().delete_persona(&PersonaId::from(id))?)
+        hearth.history().delete_persona(&PersonaId::from(id))
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -275,7 +272,7 @@ pub async fn audit(
         purpose,
     };
     blocking(&state, move |hearth| {
-        Ok(hearth.store().audit_records_where(&filter)?)
+        hearth.history().audit_records(&filter)
     })
     .await
     .map(Json)
