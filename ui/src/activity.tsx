@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import type { AuditRecord } from "./api";
-import { ErrorNote, useApi } from "./app";
+import { ErrorNote, useApi } from "./shell";
 import { saveText } from "./save";
 
 export function ActivityPage() {

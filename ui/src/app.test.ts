@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseRoute } from "./app";
+import { parseRoute } from "./routes";
 
 describe("parseRoute", () => {
   it("reads the Workflows page and its tab from the hash", () => {

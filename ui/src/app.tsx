@@ -1,8 +1,7 @@
 // The shell: sidebar with history, the page for the current route, keyboard shortcuts.
-// Routes live in the URL hash (#/chat/ID, #/summarize, ...) so reloads keep the place.
+// What pages share with it is in shell.tsx; the routes are in routes.ts.
 
-import { createContext } from "preact";
-import { useCallback, useContext, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import type { Api } from "./api";
 import { Sidebar } from "./sidebar";
 import { ChatPage } from "./chat";
@@ -12,40 +11,12 @@ import { ModelsPage } from "./models";
 import { SettingsPage } from "./settings";
 import { DocumentsPage } from "./documents";
 import { ActivityPage } from "./activity";
-import { WorkflowsPage, type WorkflowsTab } from "./workflows";
+import { WorkflowsPage } from "./workflows";
+import { ApiContext, HistoryContext, navigate } from "./shell";
+import { parseRoute, type Route } from "./routes";
 import { native, type LocalFile } from "./desktop";
 import { deliverDocuments } from "./document-input";
 import { ModelLoading } from "./model-loading";
-
-export const ApiContext = createContext<Api>(null as unknown as Api);
-export const useApi = () => useContext(ApiContext);
-
-/** Bumped when conversations change, so the sidebar reloads. */
-export const HistoryContext = createContext<{ version: number; changed: () => void }>({ version: 0, changed: () => {} });
-
-export type Route =
-  | { page: "chat"; id?: string }
-  | { page: "workflows"; tab: WorkflowsTab }
-  | { page: "documents" | "summarize" | "translate" | "models" | "activity" | "settings" };
-
-export function parseRoute(hash: string): Route {
-  const [page, id] = hash.replace(/^#\/?/, "").split("/");
-  switch (page) {
-    case "documents":
-    case "summarize":
-    case "translate":
-    case "models":
-    case "activity":
-    case "settings":
-      return { page };
-    case "workflows":
-      return { page: "workflows", tab: id === "run" || id === "prompts" ? id : "workflows" };
-    case "chat":
-      return { page: "chat", id: id ? decodeURIComponent(id) : undefined };
-    default:
-      return { page: "chat" };
-  }
-}
 
 /** Ctrl/Cmd + a digit opens a page, as in the desktop app's Go menu (src-tauri/src/menu.rs). */
 const PAGE_KEYS: Record<string, string> = {
@@ -56,10 +27,6 @@ const PAGE_KEYS: Record<string, string> = {
   "6": "#/activity",
   "7": "#/workflows",
 };
-
-export function navigate(hash: string) {
-  if (location.hash !== hash) location.hash = hash;
-}
 
 export function App({ api }: { api: Api }) {
   const [route, setRoute] = useState<Route>(parseRoute(location.hash));
@@ -139,21 +106,5 @@ export function App({ api }: { api: Api }) {
         </div>
       </HistoryContext.Provider>
     </ApiContext.Provider>
-  );
-}
-
-/** An error box that says what went wrong and, from Hearth's message, what to do. */
-export function ErrorNote({ error, onDismiss }: { error: unknown; onDismiss?: () => void }) {
-  if (!error) return null;
-  const message = error instanceof Error ? error.message : String(error);
-  return (
-    <div class="error" role="alert">
-      <span>{message}</span>
-      {onDismiss && (
-        <button type="button" class="ghost" aria-label="Dismiss" onClick={onDismiss}>
-          ×
-        </button>
-      )}
-    </div>
   );
 }

@@ -5,7 +5,7 @@
 
 import { useContext, useRef, useState } from "preact/hooks";
 import type { ImportReport } from "./api";
-import { ErrorNote, HistoryContext, useApi } from "./app";
+import { ErrorNote, HistoryContext, useApi } from "./shell";
 import { backupFileName, importedSummary } from "./format";
 import { saveText } from "./save";
 import { HearthError } from "./transport";

@@ -8,7 +8,7 @@
 
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
 import type { Collection, ConversationView, DocumentSource, Message, ModelEntry, Passage, Persona, Provider, ToolCallRecord } from "./api";
-import { ErrorNote, HistoryContext, navigate, useApi } from "./app";
+import { ErrorNote, HistoryContext, navigate, useApi } from "./shell";
 import { CopyButton, MarkdownView } from "./markdown-view";
 import { PassagePanel } from "./passage";
 import { ChooseDocument, documentSource, useArrivingDocuments } from "./document-input";

@@ -3,7 +3,7 @@
 
 import { useContext, useState } from "preact/hooks";
 import { DELETE_EVERYTHING_CONFIRMATION, type DeletedEverything } from "./api";
-import { ErrorNote, HistoryContext, useApi } from "./app";
+import { ErrorNote, HistoryContext, useApi } from "./shell";
 import { confirmsDeletion, deletedSummary } from "./format";
 
 export function DeleteEverything({ onDeleted }: { onDeleted: () => void }) {

@@ -5,7 +5,7 @@
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AskSource, Attribution, Collection, CollectionFile, Passage } from "./api";
-import { ErrorNote, useApi } from "./app";
+import { ErrorNote, useApi } from "./shell";
 import { linkCitations } from "./format";
 import { MarkdownView } from "./markdown-view";
 import { PassagePanel } from "./passage";

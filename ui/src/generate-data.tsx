@@ -2,9 +2,10 @@
 // drawn from a document), made by a model with a seed so a run can be repeated; the
 // records as a table, what was thrown away, and JSON Lines or CSV downloads.
 
-import { useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
+import { jobError, useJob } from "./job";
 import type { GeneratedData, ModelEntry, Provider } from "./api";
-import { ErrorNote, useApi } from "./app";
+import { ErrorNote, useApi } from "./shell";
 import { ChooseDocument, documentSource, type PickedDocument } from "./document-input";
 import { saveText } from "./save";
 import { ModelOptions } from "./model-options";
@@ -27,10 +28,10 @@ export function GenerateData({ models, providers }: { models: ModelEntry[]; prov
   const [seed, setSeed] = useState("");
   const [temperature, setTemperature] = useState("");
   const [model, setModel] = useState("");
-  const [progress, setProgress] = useState<{ kept: number; wanted: number; attempts: number } | null>(null);
+  const job = useJob<{ kept: number; wanted: number; attempts: number }>();
+  const progress = job.progress;
   const [result, setResult] = useState<Result | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const job = useRef<{ id?: string; abort: AbortController } | null>(null);
 
   const schemaProblems: string[] = [];
   const parsedSchema = parseSchema(schema, schemaProblems);
@@ -44,42 +45,33 @@ export function GenerateData({ models, providers }: { models: ModelEntry[]; prov
       setError(new Error(`Ask for 1 to ${MAX_RECORDS} records.`));
       return;
     }
-    const controller = new AbortController();
-    job.current = { abort: controller };
     setResult(null);
-    setProgress({ kept: 0, wanted, attempts: 0 });
-    try {
-      await api.generate(
-        {
-          schema: parsedSchema,
-          count: wanted,
-          instructions: instructions.trim() || undefined,
-          source: file ? await documentSource(file) : undefined,
-          seed: seed.trim() ? Number(seed) : undefined,
-          temperature: temperature.trim() ? Number(temperature) : undefined,
-          model: model || undefined,
-        },
-        (e) => {
-          if (e.event === "started" && job.current) job.current.id = e.data.job_id;
-          else if (e.event === "progress") setProgress(e.data);
-          else if (e.event === "done") setResult(e.data);
-          else if (e.event === "error") setError(new Error(e.data.code === "CANCELLED" ? "Stopped." : e.data.message));
-        },
-        controller.signal,
-      );
-    } catch (e) {
-      setError(e);
-    } finally {
-      job.current = null;
-      setProgress(null);
-    }
+    await job.start(
+      { kept: 0, wanted, attempts: 0 },
+      async ({ signal, report, identify }) =>
+        api.generate(
+          {
+            schema: parsedSchema,
+            count: wanted,
+            instructions: instructions.trim() || undefined,
+            source: file ? await documentSource(file) : undefined,
+            seed: seed.trim() ? Number(seed) : undefined,
+            temperature: temperature.trim() ? Number(temperature) : undefined,
+            model: model || undefined,
+          },
+          (e) => {
+            if (e.event === "started") identify(e.data.job_id);
+            else if (e.event === "progress") report(e.data);
+            else if (e.event === "done") setResult(e.data);
+            else if (e.event === "error") setError(jobError(e.data, "Stopped."));
+          },
+          signal,
+        ),
+      setError,
+    );
   }
 
-  function stop() {
-    const current = job.current;
-    if (current?.id) api.cancelJob(current.id).catch(() => current.abort.abort());
-    else current?.abort.abort();
-  }
+  const stop = job.cancel;
 
   const columns = result ? recordColumns(result.data.records) : [];
   return (

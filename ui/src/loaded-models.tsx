@@ -5,7 +5,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import type { LoadedModel, LoadedModels } from "./api";
-import { ErrorNote, useApi } from "./app";
+import { ErrorNote, useApi } from "./shell";
 import { formatBytes } from "./format";
 
 /** How often the list is refreshed while the page is open. */

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { act } from "preact/test-utils";
 import { mount, settle } from "./test-mount";
 import { Api, type McpServer, type McpToolList } from "./api";
-import { ApiContext } from "./app";
+import { ApiContext } from "./shell";
 import { McpServers } from "./mcp-servers";
 import { HttpTransport } from "./transport";
 

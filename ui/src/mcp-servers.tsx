@@ -5,7 +5,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import type { McpServer, McpToolList } from "./api";
-import { ErrorNote, useApi } from "./app";
+import { ErrorNote, useApi } from "./shell";
 
 const STATES = {
   off: "off",

@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import type { ModelLoad } from "./api";
-import { useApi } from "./app";
+import { useApi } from "./shell";
 
 /** How often to look: often while something loads, rarely when nothing does. */
 const LOADING_MS = 400;

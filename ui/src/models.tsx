@@ -6,7 +6,7 @@
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { CatalogEntry, ModelChoices, ModelEntry } from "./api";
-import { ErrorNote, useApi } from "./app";
+import { ErrorNote, useApi } from "./shell";
 import { contextText, costText, memoryText, sortChoices, speedText, whereItRuns } from "./choices";
 import { native } from "./desktop";
 import { formatBytes } from "./format";

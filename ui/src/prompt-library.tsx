@@ -4,7 +4,7 @@
 
 import { useState } from "preact/hooks";
 import type { PromptView } from "./api";
-import { ErrorNote, useApi } from "./app";
+import { ErrorNote, useApi } from "./shell";
 import { templateVariables } from "./workflow-draft";
 
 interface Fields {

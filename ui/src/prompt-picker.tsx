@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import type { PromptView } from "./api";
-import { ErrorNote, useApi } from "./app";
+import { ErrorNote, useApi } from "./shell";
 
 export function PromptPicker({ onInsert, onClose }: { onInsert: (text: string) => void; onClose: () => void }) {
   const api = useApi();

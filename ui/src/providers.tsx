@@ -5,7 +5,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import type { Provider, ProviderKind } from "./api";
-import { ErrorNote, useApi } from "./app";
+import { ErrorNote, useApi } from "./shell";
 
 const KEY_PLACES = { keyring: "in the system keyring", sealed_file: "in Hearth's sealed key file" } as const;
 

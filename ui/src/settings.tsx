@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import type { ModelEntry, Settings } from "./api";
-import { ErrorNote, useApi } from "./app";
+import { ErrorNote, useApi } from "./shell";
 import { RemoteProviders } from "./providers";
 import { McpServers } from "./mcp-servers";
 import { Backup } from "./backup";

@@ -3,7 +3,8 @@
 
 import { useContext, useEffect, useState } from "preact/hooks";
 import type { Conversation, SearchHit } from "./api";
-import { ErrorNote, HistoryContext, navigate, useApi, type Route } from "./app";
+import { ErrorNote, HistoryContext, navigate, useApi } from "./shell";
+import { type Route } from "./routes";
 import { groupConversations } from "./format";
 import { sanitizeSnippet } from "./markdown";
 import { saveText } from "./save";

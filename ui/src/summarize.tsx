@@ -3,9 +3,10 @@
 // export.
 
 import { SummaryStyleOptions } from "./summary-styles";
-import { useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
+import { jobError, useJob } from "./job";
 import type { DocumentSource, Summary } from "./api";
-import { ErrorNote, useApi } from "./app";
+import { ErrorNote, useApi } from "./shell";
 import { ChooseDocument, documentSource, useArrivingDocuments, type PickedDocument } from "./document-input";
 import { native } from "./desktop";
 import { referenceLabel } from "./format";
@@ -19,13 +20,13 @@ export function SummarizePage() {
   const [style, setStyle] = useState("bullets");
   const [length, setLength] = useState("medium");
   const [language, setLanguage] = useState("");
-  const [progress, setProgress] = useState<{ label: string; value: number; max: number } | null>(null);
+  const job = useJob<{ label: string; value: number; max: number }>();
+  const progress = job.progress;
   const [document, setDocument] = useState<{ title: string | null; pages: number | null; warnings: string[] } | null>(null);
   const [summary, setSummary] = useState<Summary | null>(null);
   const [source, setSource] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [dragging, setDragging] = useState(false);
-  const abort = useRef<AbortController | null>(null);
   useArrivingDocuments((files) => setFile(files[0]));
 
   async function run(event: Event) {
@@ -40,27 +41,21 @@ export function SummarizePage() {
       setError(new Error("Choose a file or paste some text to summarize."));
       return;
     }
-    const controller = new AbortController();
-    abort.current = controller;
-    setProgress({ label: "Reading the document…", value: 0, max: 1 });
-    try {
-      await api.summarize({ ...input, style, length, language: language || undefined }, (e) => {
-        if (e.event === "document") setDocument(e.data);
-        else if (e.event === "progress") {
-          if (e.data.stage === "chunked") setProgress({ label: `${e.data.parts} parts`, value: 0, max: e.data.parts });
-          else setProgress({ label: `Level ${e.data.level}: step ${e.data.done} of ${e.data.total}`, value: e.data.done, max: e.data.total });
-        } else if (e.event === "done") {
-          setSummary(e.data.summary);
-          void native?.notifyFinished("Summary ready", file ? `${file.name} is summarized.` : "Your text is summarized.");
-        }
-        else if (e.event === "error") setError(new Error(e.data.code === "CANCELLED" ? "Cancelled." : e.data.message));
-      }, controller.signal);
-    } catch (e) {
-      setError(e);
-    } finally {
-      abort.current = null;
-      setProgress(null);
-    }
+    await job.start(
+      { label: "Reading the document…", value: 0, max: 1 },
+      ({ signal, report }) =>
+        api.summarize({ ...input, style, length, language: language || undefined }, (e) => {
+          if (e.event === "document") setDocument(e.data);
+          else if (e.event === "progress") {
+            if (e.data.stage === "chunked") report({ label: `${e.data.parts} parts`, value: 0, max: e.data.parts });
+            else report({ label: `Level ${e.data.level}: step ${e.data.done} of ${e.data.total}`, value: e.data.done, max: e.data.total });
+          } else if (e.event === "done") {
+            setSummary(e.data.summary);
+            void native?.notifyFinished("Summary ready", file ? `${file.name} is summarized.` : "Your text is summarized.");
+          } else if (e.event === "error") setError(jobError(e.data));
+        }, signal),
+      setError,
+    );
   }
 
   return (
@@ -115,7 +110,7 @@ export function SummarizePage() {
             <input value={language} placeholder="the document's own" onInput={(e) => setLanguage((e.target as HTMLInputElement).value)} size={14} />
           </label>
           {progress ? (
-            <button type="button" class="danger" onClick={() => abort.current?.abort()}>
+            <button type="button" class="danger" onClick={job.cancel}>
               Cancel
             </button>
           ) : (

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { act } from "preact/test-utils";
 import { mount, settle, unmount } from "./test-mount";
 import { Api, type ConversationView, type Message, type ToolCallRecord } from "./api";
-import { ApiContext } from "./app";
+import { ApiContext } from "./shell";
 import { ChatPage } from "./chat";
 import { HttpTransport } from "./transport";
 import { approvalNote, prettyArguments, ToolCallCard, ToolCalls, toolLabel, withToolCall } from "./tool-calls";

@@ -7,7 +7,7 @@
 
 import { useState } from "preact/hooks";
 import type { ToolCallRecord, ToolDecision } from "./api";
-import { useApi } from "./app";
+import { useApi } from "./shell";
 import { MarkdownView } from "./markdown-view";
 
 /** The calls with a call's new state: in its place when its id is there, else added at

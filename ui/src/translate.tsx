@@ -2,9 +2,10 @@
 // otherwise) and glossary; the result side by side, unit by unit, with glossary misses
 // marked; copy or save the translation.
 
-import { useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
+import { jobError, useJob } from "./job";
 import type { DocumentSource, Translation } from "./api";
-import { ErrorNote, useApi } from "./app";
+import { ErrorNote, useApi } from "./shell";
 import { parseGlossary } from "./files";
 import { ChooseDocument, documentSource, useArrivingDocuments, type PickedDocument } from "./document-input";
 import { native } from "./desktop";
@@ -20,10 +21,10 @@ export function TranslatePage() {
   const [to, setTo] = useState("French");
   const [from, setFrom] = useState("");
   const [glossary, setGlossary] = useState("");
-  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const job = useJob<{ done: number; total: number }>();
+  const progress = job.progress;
   const [result, setResult] = useState<Translation | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const abort = useRef<AbortController | null>(null);
   useArrivingDocuments((files) => setFile(files[0]));
 
   async function run(event: Event) {
@@ -42,24 +43,18 @@ export function TranslatePage() {
       setError(new Error("Type or paste text, or choose a file, to translate."));
       return;
     }
-    const controller = new AbortController();
-    abort.current = controller;
-    setProgress({ done: 0, total: 1 });
-    try {
-      await api.translate({ ...input, to, from: from || undefined, glossary: parsed.entries }, (e) => {
-        if (e.event === "progress") setProgress(e.data);
-        else if (e.event === "done") {
-          setResult(e.data.translation);
-          void native?.notifyFinished("Translation ready", file ? `${file.name} is translated.` : "Your text is translated.");
-        }
-        else if (e.event === "error") setError(new Error(e.data.code === "CANCELLED" ? "Cancelled." : e.data.message));
-      }, controller.signal);
-    } catch (e) {
-      setError(e);
-    } finally {
-      abort.current = null;
-      setProgress(null);
-    }
+    await job.start(
+      { done: 0, total: 1 },
+      ({ signal, report }) =>
+        api.translate({ ...input, to, from: from || undefined, glossary: parsed.entries }, (e) => {
+          if (e.event === "progress") report(e.data);
+          else if (e.event === "done") {
+            setResult(e.data.translation);
+            void native?.notifyFinished("Translation ready", file ? `${file.name} is translated.` : "Your text is translated.");
+          } else if (e.event === "error") setError(jobError(e.data));
+        }, signal),
+      setError,
+    );
   }
 
   const misses = new Set(result?.glossary_misses.map((m) => m.unit));
@@ -88,7 +83,7 @@ export function TranslatePage() {
             </button>
           )}
           {progress ? (
-            <button type="button" class="danger" onClick={() => abort.current?.abort()}>
+            <button type="button" class="danger" onClick={job.cancel}>
               Cancel
             </button>
           ) : (

@@ -5,7 +5,7 @@
 import { SummaryStyleOptions } from "./summary-styles";
 import { useState } from "preact/hooks";
 import type { ModelEntry, PromptView, Provider, TaskKind, Workflow, WorkflowView } from "./api";
-import { ErrorNote, useApi } from "./app";
+import { ErrorNote, useApi } from "./shell";
 import { ModelOptions } from "./model-options";
 import {
   MAX_STEPS,

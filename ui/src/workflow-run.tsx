@@ -3,9 +3,10 @@
 // results table filling in as steps finish, Stop (the rows finished so far are kept),
 // CSV and JSON Lines exports, and the past runs to open again or delete.
 
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
+import { jobError, useJob } from "./job";
 import type { RunTable, Workflow, WorkflowInput, WorkflowRun, WorkflowView } from "./api";
-import { ErrorNote, navigate, useApi } from "./app";
+import { ErrorNote, navigate, useApi } from "./shell";
 import { DOCUMENT_ACCEPT, documentSource, useArrivingDocuments, type PickedDocument } from "./document-input";
 import { native } from "./desktop";
 import { saveText } from "./save";
@@ -24,11 +25,11 @@ export function RunPanel({ workflows, choice, onChoose }: { workflows: WorkflowV
   const [files, setFiles] = useState<PickedDocument[]>([]);
   const [paths, setPaths] = useState("");
   const [live, setLive] = useState<LiveRun | null>(null);
-  const [running, setRunning] = useState(false);
+  const job = useJob<true>();
+  const running = job.running;
   const [table, setTable] = useState<RunTable | null>(null);
   const [runs, setRuns] = useState<WorkflowRun[] | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const job = useRef<{ id?: string; abort: AbortController } | null>(null);
   useArrivingDocuments((arrived) => {
     setFiles((list) => [...list, ...arrived]);
     navigate("#/workflows/run");
@@ -72,42 +73,32 @@ export function RunPanel({ workflows, choice, onChoose }: { workflows: WorkflowV
       return;
     }
     const target = selected === DRAFT && draft ? { workflow: draft } : { name: selected };
-    const controller = new AbortController();
-    job.current = { abort: controller };
-    setRunning(true);
     setTable(null);
     setLive(null);
-    try {
-      await api.runWorkflow(
-        { ...target, inputs: items },
-        (e) => {
-          if (e.event === "started" && job.current) job.current.id = e.data.job_id;
-          else if (e.event === "progress") setLive((current) => applyProgress(current, e.data));
-          else if (e.event === "done") {
-            setTable(e.data);
-            setLive(null);
-            const state = (e.data as RunTable).run.state;
-            void native?.notifyFinished("Workflow finished", `${(e.data as RunTable).run.workflow}: ${state === "done" ? "every item is done" : state}.`);
-          } else if (e.event === "error") setError(new Error(e.data.code === "CANCELLED" ? "Stopped." : e.data.message));
-        },
-        controller.signal,
-      );
-    } catch (e) {
-      setError(e);
-    } finally {
-      job.current = null;
-      setRunning(false);
-      void reloadRuns();
-    }
+    await job.start(
+      true,
+      ({ signal, identify }) =>
+        api.runWorkflow(
+          { ...target, inputs: items },
+          (e) => {
+            if (e.event === "started") identify(e.data.job_id);
+            else if (e.event === "progress") setLive((current) => applyProgress(current, e.data));
+            else if (e.event === "done") {
+              setTable(e.data);
+              setLive(null);
+              const state = (e.data as RunTable).run.state;
+              void native?.notifyFinished("Workflow finished", `${(e.data as RunTable).run.workflow}: ${state === "done" ? "every item is done" : state}.`);
+            } else if (e.event === "error") setError(jobError(e.data, "Stopped."));
+          },
+          signal,
+        ),
+      setError,
+    );
+    void reloadRuns();
   }
 
   /** Asks the server to stop: the run ends with the rows finished so far. */
-  function stop() {
-    const current = job.current;
-    if (!current) return;
-    if (current.id) api.cancelJob(current.id).catch(() => current.abort.abort());
-    else current.abort.abort();
-  }
+  const stop = job.cancel;
 
   async function open(id: string) {
     try {

@@ -6,15 +6,15 @@
 
 import { useEffect, useState } from "preact/hooks";
 import type { ModelEntry, PromptView, Provider, Workflow, WorkflowView } from "./api";
-import { ErrorNote, navigate, useApi } from "./app";
+import { ErrorNote, navigate, useApi } from "./shell";
 import { saveText } from "./save";
 import { describeStep, draftFromWorkflow, newDraft, stepTitle, type WorkflowDraft } from "./workflow-draft";
 import { WorkflowEditor } from "./workflow-editor";
 import { RunPanel, type RunChoice } from "./workflow-run";
 import { PromptLibrary } from "./prompt-library";
 import { GenerateData } from "./generate-data";
+import type { WorkflowsTab } from "./routes";
 
-export type WorkflowsTab = "workflows" | "run" | "prompts";
 
 const TABS: { tab: WorkflowsTab; label: string; hash: string }[] = [
   { tab: "workflows", label: "Workflows", hash: "#/workflows" },

@@ -33,6 +33,7 @@ mod providers;
 pub mod recommended;
 pub mod redact;
 mod redacting;
+mod saved;
 pub mod secrets;
 pub mod tabular;
 mod tasks;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
 use crate::hearth::Hearth;
+use crate::saved::{self, Definition};
 
 /// A reusable prompt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,78 +185,49 @@ pub fn builtin_prompts() -> Vec<PromptTemplate> {
     ]
 }
 
+impl Definition for PromptTemplate {
+    const KIND: SavedKind = SavedKind::Prompt;
+    const NOUN: &'static str = "prompt";
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn builtins() -> Vec<Self> {
+        builtin_prompts()
+    }
+    fn check(&self) -> Result<()> {
+        PromptTemplate::check(self)
+    }
+    fn unknown(name: &str) -> CoreError {
+        CoreError::UnknownPrompt { name: name.into() }
+    }
+    fn invalid(reason: String) -> CoreError {
+        CoreError::InvalidPrompt { reason }
+    }
+}
+
 impl Hearth {
     /// Built-in templates, then saved ones, by name.
     pub fn prompts(&self) -> Result<Vec<PromptView>> {
-        let mut views: Vec<PromptView> = builtin_prompts()
+        Ok(saved::list::<PromptTemplate>(&self.store)?
             .into_iter()
-            .map(|template| view(template, true))
-            .collect();
-        for saved in self.store.definitions(SavedKind::Prompt)? {
-            match serde_json::from_value::<PromptTemplate>(saved.definition) {
-                Ok(template) => views.push(view(template, false)),
-                Err(error) => tracing::warn!(name = saved.name, %error, "unreadable saved prompt"),
-            }
-        }
-        Ok(views)
+            .map(|listed| view(listed.definition, listed.builtin))
+            .collect())
     }
 
     /// A template by name (without regard to case).
     pub fn prompt(&self, name: &str) -> Result<PromptTemplate> {
-        let name = name.trim();
-        if let Some(builtin) = builtin_prompts()
-            .into_iter()
-            .find(|p| p.name.eq_ignore_ascii_case(name))
-        {
-            return Ok(builtin);
-        }
-        let saved = self
-            .store
-            .definition(SavedKind::Prompt, name)?
-            .ok_or_else(|| CoreError::UnknownPrompt { name: name.into() })?;
-        serde_json::from_value(saved.definition).map_err(|e| CoreError::InvalidPrompt {
-            reason: format!("saved prompt `{name}` is unreadable: {e}; save it again"),
-        })
+        saved::find(&self.store, name)
     }
 
     /// Saves a template (replacing a saved one of the same name).
     pub fn save_prompt(&self, template: &PromptTemplate) -> Result<PromptView> {
-        template.check()?;
-        if builtin_prompts()
-            .iter()
-            .any(|p| p.name.eq_ignore_ascii_case(template.name.trim()))
-        {
-            return Err(CoreError::InvalidPrompt {
-                reason: format!(
-                    "`{}` is a built-in prompt; save yours under another name",
-                    template.name
-                ),
-            });
-        }
-        let definition = serde_json::to_value(template).map_err(|e| CoreError::InvalidPrompt {
-            reason: e.to_string(),
-        })?;
-        self.store
-            .save_definition(SavedKind::Prompt, &template.name, &definition)?;
+        saved::save(&self.store, template)?;
         Ok(view(template.clone(), false))
     }
 
     /// Deletes a saved template; built-ins cannot be deleted.
     pub fn delete_prompt(&self, name: &str) -> Result<()> {
-        if builtin_prompts()
-            .iter()
-            .any(|p| p.name.eq_ignore_ascii_case(name.trim()))
-        {
-            return Err(CoreError::InvalidPrompt {
-                reason: format!("`{name}` is built in and cannot be deleted"),
-            });
-        }
-        match self.store.delete_definition(SavedKind::Prompt, name) {
-            Err(hearth_store::StoreError::NotFound { .. }) => {
-                Err(CoreError::UnknownPrompt { name: name.into() })
-            }
-            other => Ok(other?),
-        }
+        saved::delete::<PromptTemplate>(&self.store, name)
     }
 
     /// Fills a template by name.

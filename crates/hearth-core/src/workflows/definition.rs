@@ -291,6 +291,26 @@ pub(crate) fn check_schema(schema: &serde_json::Value) -> std::result::Result<()
 }
 
 /// The workflows every installation has.
+impl crate::saved::Definition for Workflow {
+    const KIND: hearth_store::SavedKind = hearth_store::SavedKind::Workflow;
+    const NOUN: &'static str = "workflow";
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn builtins() -> Vec<Self> {
+        builtin_workflows()
+    }
+    fn check(&self) -> Result<()> {
+        Workflow::check(self)
+    }
+    fn unknown(name: &str) -> CoreError {
+        CoreError::UnknownWorkflow { name: name.into() }
+    }
+    fn invalid(reason: String) -> CoreError {
+        CoreError::InvalidWorkflow { reason }
+    }
+}
+
 pub fn builtin_workflows() -> Vec<Workflow> {
     let short_summary = || Task::Summarize {
         style: SummaryStyle::Paragraph,

@@ -5,16 +5,17 @@
 use std::path::{Path, PathBuf};
 
 use hearth_docs::Limits;
-use hearth_store::{AuditPurpose, RunState, SavedKind, WorkflowRun};
+use hearth_store::{AuditPurpose, RunState, WorkflowRun};
 use serde::{Deserialize, Serialize};
 
-use super::definition::{builtin_workflows, Task, Workflow};
+use super::definition::{Task, Workflow};
 use super::step::{ReadyStep, StepInput, StepOutput};
 use crate::access::DocumentGuard;
 use crate::audit::AuditContext;
 use crate::documents::Cancellation;
 use crate::error::{CoreError, Result};
 use crate::hearth::Hearth;
+use crate::saved;
 
 /// The most items (files) one run may take.
 pub const MAX_ITEMS: usize = 10_000;
@@ -162,25 +163,13 @@ fn items_of(input: &WorkflowInput, guard: &DocumentGuard) -> Result<(Vec<Item>, 
 impl Hearth {
     /// Built-in workflows, then saved ones.
     pub fn workflows(&self) -> Result<Vec<WorkflowView>> {
-        let mut views: Vec<WorkflowView> = builtin_workflows()
+        Ok(saved::list::<Workflow>(&self.store)?
             .into_iter()
-            .map(|workflow| WorkflowView {
-                workflow,
-                builtin: true,
+            .map(|listed| WorkflowView {
+                workflow: listed.definition,
+                builtin: listed.builtin,
             })
-            .collect();
-        for saved in self.store.definitions(SavedKind::Workflow)? {
-            match serde_json::from_value::<Workflow>(saved.definition) {
-                Ok(workflow) => views.push(WorkflowView {
-                    workflow,
-                    builtin: false,
-                }),
-                Err(error) => {
-                    tracing::warn!(name = saved.name, %error, "unreadable saved workflow")
-                }
-            }
-        }
-        Ok(views)
+            .collect())
     }
 
     /// A workflow by name (built-in or saved, without regard to case), or read from a
@@ -190,42 +179,12 @@ impl Hearth {
         if path.is_file() {
             return Workflow::from_file(path);
         }
-        let name = spec.trim();
-        if let Some(builtin) = builtin_workflows()
-            .into_iter()
-            .find(|w| w.name.eq_ignore_ascii_case(name))
-        {
-            return Ok(builtin);
-        }
-        let saved = self
-            .store
-            .definition(SavedKind::Workflow, name)?
-            .ok_or_else(|| CoreError::UnknownWorkflow { name: name.into() })?;
-        serde_json::from_value(saved.definition).map_err(|e| CoreError::InvalidWorkflow {
-            reason: format!("saved workflow `{name}` is unreadable: {e}; save it again"),
-        })
+        saved::find(&self.store, spec)
     }
 
     /// Checks and saves a workflow in the database (replacing one of the same name).
     pub fn save_workflow(&self, workflow: &Workflow) -> Result<WorkflowView> {
-        workflow.check()?;
-        if builtin_workflows()
-            .iter()
-            .any(|w| w.name.eq_ignore_ascii_case(workflow.name.trim()))
-        {
-            return Err(CoreError::InvalidWorkflow {
-                reason: format!(
-                    "`{}` is a built-in workflow; save your version under another name",
-                    workflow.name
-                ),
-            });
-        }
-        let definition =
-            serde_json::to_value(workflow).map_err(|e| CoreError::InvalidWorkflow {
-                reason: e.to_string(),
-            })?;
-        self.store
-            .save_definition(SavedKind::Workflow, &workflow.name, &definition)?;
+        saved::save(&self.store, workflow)?;
         Ok(WorkflowView {
             workflow: workflow.clone(),
             builtin: false,
@@ -234,20 +193,7 @@ impl Hearth {
 
     /// Deletes a saved workflow; its past runs stay.
     pub fn delete_workflow(&self, name: &str) -> Result<()> {
-        if builtin_workflows()
-            .iter()
-            .any(|w| w.name.eq_ignore_ascii_case(name.trim()))
-        {
-            return Err(CoreError::InvalidWorkflow {
-                reason: format!("`{name}` is built in and cannot be deleted"),
-            });
-        }
-        match self.store.delete_definition(SavedKind::Workflow, name) {
-            Err(hearth_store::StoreError::NotFound { .. }) => {
-                Err(CoreError::UnknownWorkflow { name: name.into() })
-            }
-            other => Ok(other?),
-        }
+        saved::delete::<Workflow>(&self.store, name)
     }
 
     /// Past runs, newest first.
