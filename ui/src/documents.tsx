@@ -3,7 +3,8 @@
 // which files failed and why, rescan, remove; ask questions and follow-ups, with
 // citations that open the passage the answer came from.
 
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
+import { jobError, useJob } from "./job";
 import type { AskSource, Attribution, Collection, CollectionFile, Passage } from "./api";
 import { ErrorNote, useApi } from "./shell";
 import { linkCitations } from "./format";
@@ -31,10 +32,10 @@ export function DocumentsPage() {
   const [paths, setPaths] = useState("");
   // In the desktop app: files and folders chosen in its dialogs, sent by their handles.
   const [chosen, setChosen] = useState<LocalFile[]>([]);
-  const [progress, setProgress] = useState<{ label: string; value: number; max: number } | null>(null);
+  const ingestion = useJob<{ label: string; value: number; max: number }>();
+  const progress = ingestion.progress;
   const [report, setReport] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const ingestion = useRef<AbortController | null>(null);
 
   async function reload(keep: string | null = selected) {
     try {
@@ -55,33 +56,28 @@ export function DocumentsPage() {
   async function ingest(run: (onEvent: (e: { event: string; data: any }) => void, signal: AbortSignal) => Promise<void>, target: string) { // eslint-disable-line @typescript-eslint/no-explicit-any
     setError(null);
     setReport(null);
-    const controller = new AbortController();
-    ingestion.current = controller;
-    setProgress({ label: "Looking for files…", value: 0, max: 1 });
     let total = 1;
-    try {
-      await run((e) => {
-        if (e.event === "progress") {
-          const p = e.data;
-          if (p.event === "scanned") {
-            total = Math.max(p.files, 1);
-            setProgress({ label: `${p.files} files to look at`, value: 0, max: total });
-          } else if (p.event === "embedding") setProgress({ label: `${baseName(p.path)}: ${p.done} of ${p.total} passages`, value: p.index - 1, max: total });
-          else if (p.event === "file") setProgress({ label: `${baseName(p.path)}: ${p.outcome}`, value: p.index, max: total });
-        } else if (e.event === "done") {
-          const r = e.data.report;
-          setReport(
-            `${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.removed} removed, ${r.failed.length} failed — ${r.passages} passages in ${r.seconds.toFixed(1)} s`,
-          );
-        } else if (e.event === "error") setError(new Error(e.data.code === "CANCELLED" ? "Cancelled; the files finished so far are indexed." : e.data.message));
-      }, controller.signal);
-    } catch (e) {
-      setError(e);
-    } finally {
-      ingestion.current = null;
-      setProgress(null);
-      await reload(target);
-    }
+    await ingestion.start(
+      { label: "Looking for files…", value: 0, max: 1 },
+      ({ signal, report: show }) =>
+        run((e) => {
+          if (e.event === "progress") {
+            const p = e.data;
+            if (p.event === "scanned") {
+              total = Math.max(p.files, 1);
+              show({ label: `${p.files} files to look at`, value: 0, max: total });
+            } else if (p.event === "embedding") show({ label: `${baseName(p.path)}: ${p.done} of ${p.total} passages`, value: p.index - 1, max: total });
+            else if (p.event === "file") show({ label: `${baseName(p.path)}: ${p.outcome}`, value: p.index, max: total });
+          } else if (e.event === "done") {
+            const r = e.data.report;
+            setReport(
+              `${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.removed} removed, ${r.failed.length} failed — ${r.passages} passages in ${r.seconds.toFixed(1)} s`,
+            );
+          } else if (e.event === "error") setError(jobError(e.data, "Cancelled; the files finished so far are indexed."));
+        }, signal),
+      setError,
+    );
+    await reload(target);
   }
 
   function add(event: Event) {
@@ -171,7 +167,7 @@ export function DocumentsPage() {
               </label>
             )}
             {progress ? (
-              <button type="button" class="danger" onClick={() => ingestion.current?.abort()}>
+              <button type="button" class="danger" onClick={ingestion.cancel}>
                 Cancel
               </button>
             ) : (
@@ -250,7 +246,7 @@ function AskPanel({ collection }: { collection: string | null }) {
   const [exchanges, setExchanges] = useState<Exchange[]>([]);
   const [passage, setPassage] = useState<(Passage & { label: string }) | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const abort = useRef<AbortController | null>(null);
+  const answering = useJob<true>();
 
   useEffect(() => setExchanges([]), [collection, scope]);
 
@@ -270,26 +266,23 @@ function AskPanel({ collection }: { collection: string | null }) {
     ]);
     const index = exchanges.length;
     setExchanges((list) => [...list, { question: text, answer: "", sources: [], cited: [], matched: [], done: false }]);
-    const controller = new AbortController();
-    abort.current = controller;
-    try {
-      await api.ask(
-        { question: text, collections: scope === "one" && collection ? [collection] : [], history },
-        (e) => {
-          if (e.event === "started") update(index, (x) => ({ ...x, query: e.data.query, sources: e.data.sources }));
-          else if (e.event === "delta") update(index, (x) => ({ ...x, answer: x.answer + e.data.text }));
-          else if (e.event === "done") update(index, (x) => ({ ...x, answer: e.data.completion.text, cited: e.data.cited, matched: e.data.matched, done: true }));
-          else if (e.event === "nothing_relevant") update(index, (x) => ({ ...x, query: e.data.query, answer: e.data.message, nothing: true, done: true }));
-          else if (e.event === "error") setError(new Error(e.data.message));
-        },
-        controller.signal,
-      );
-    } catch (e) {
-      setError(e);
-    } finally {
-      abort.current = null;
-      update(index, (x) => ({ ...x, done: true }));
-    }
+    await answering.start(
+      true,
+      ({ signal }) =>
+        api.ask(
+          { question: text, collections: scope === "one" && collection ? [collection] : [], history },
+          (e) => {
+            if (e.event === "started") update(index, (x) => ({ ...x, query: e.data.query, sources: e.data.sources }));
+            else if (e.event === "delta") update(index, (x) => ({ ...x, answer: x.answer + e.data.text }));
+            else if (e.event === "done") update(index, (x) => ({ ...x, answer: e.data.completion.text, cited: e.data.cited, matched: e.data.matched, done: true }));
+            else if (e.event === "nothing_relevant") update(index, (x) => ({ ...x, query: e.data.query, answer: e.data.message, nothing: true, done: true }));
+            else if (e.event === "error") setError(new Error(e.data.message));
+          },
+          signal,
+        ),
+      setError,
+    );
+    update(index, (x) => ({ ...x, done: true }));
   }
 
   async function open(exchange: Exchange, number: number) {
@@ -354,8 +347,8 @@ function AskPanel({ collection }: { collection: string | null }) {
           <option value="one">{collection ?? "this collection"}</option>
           <option value="all">All collections</option>
         </select>
-        {abort.current ? (
-          <button type="button" class="danger" onClick={() => abort.current?.abort()}>
+        {answering.running ? (
+          <button type="button" class="danger" onClick={answering.cancel}>
             Stop
           </button>
         ) : (

@@ -4,7 +4,8 @@
 // memory; make one the default; add a file by path; scan other apps' folders; download
 // from the catalog with progress.
 
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
+import { useJob } from "./job";
 import type { CatalogEntry, ModelChoices, ModelEntry } from "./api";
 import { ErrorNote, useApi } from "./shell";
 import { contextText, costText, memoryText, sortChoices, speedText, whereItRuns } from "./choices";
@@ -25,9 +26,9 @@ export function ModelsPage() {
   const [catalog, setCatalog] = useState<CatalogEntry[]>([]);
   const [path, setPath] = useState("");
   const [scan, setScan] = useState<string | null>(null);
-  const [pulling, setPulling] = useState<{ id: string; downloaded: number; total: number | null } | null>(null);
+  const download = useJob<{ id: string; downloaded: number; total: number | null }>();
+  const pulling = download.progress;
   const [error, setError] = useState<unknown>(null);
-  const abort = useRef<AbortController | null>(null);
 
   const load = () => {
     api.modelChoices().then(setChoices, setError);
@@ -41,20 +42,16 @@ export function ModelsPage() {
   const act = (work: Promise<unknown>) => work.then(load, setError);
 
   async function pull(id: string) {
-    const controller = new AbortController();
-    abort.current = controller;
-    setPulling({ id, downloaded: 0, total: null });
-    try {
-      await api.pull(id, (e) => {
-        if (e.event === "progress") setPulling({ id, ...e.data });
-        else if (e.event === "error") setError(new Error(e.data.message));
-      }, controller.signal);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setPulling(null);
-      load();
-    }
+    await download.start(
+      { id, downloaded: 0, total: null },
+      ({ signal, report }) =>
+        api.pull(id, (e) => {
+          if (e.event === "progress") report({ id, ...e.data });
+          else if (e.event === "error") setError(new Error(e.data.message));
+        }, signal),
+      setError,
+    );
+    load();
   }
 
   return (
@@ -62,7 +59,7 @@ export function ModelsPage() {
       <h1>Models</h1>
       <ErrorNote error={error} onDismiss={() => setError(null)} />
       <LoadedModelsPanel />
-      {choices && <Choosing choices={choices} pulling={pulling} onPull={pull} onCancel={() => abort.current?.abort()} />}
+      {choices && <Choosing choices={choices} pulling={pulling} onPull={pull} onCancel={download.cancel} />}
       <h2>Your models</h2>
       {models?.length === 0 && <p class="empty">No models yet. Add a .gguf file below, scan other apps' folders, or download one from the catalog.</p>}
       <ul class="model-list">
@@ -166,7 +163,7 @@ export function ModelsPage() {
             {pulling?.id === entry.id ? (
               <>
                 <progress value={pulling.downloaded} max={pulling.total ?? undefined} aria-label={`Downloading ${entry.name}`} /> {formatBytes(pulling.downloaded)}
-                <button type="button" class="danger" onClick={() => abort.current?.abort()}>
+                <button type="button" class="danger" onClick={download.cancel}>
                   Cancel
                 </button>
               </>
