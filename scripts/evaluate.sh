@@ -26,6 +26,7 @@ fresh=0
 qwen=1
 french=0
 more_docs=0
+data_only=0
 paragraphs="${EVAL_PARAGRAPHS:-30}"
 for arg in "$@"; do
   case "$arg" in
@@ -33,7 +34,8 @@ for arg in "$@"; do
     --no-qwen) qwen=0 ;;
     --fr) french=1 ;;
     --more-docs) more_docs=1 ;;
-    *) echo "error: unknown option $arg (known: --fresh --no-qwen --fr --more-docs)" >&2; exit 2 ;;
+    --data-only) data_only=1 ;;
+    *) echo "error: unknown option $arg (known: --fresh --no-qwen --fr --more-docs --data-only)" >&2; exit 2 ;;
   esac
 done
 
@@ -112,6 +114,11 @@ for rnw in "${vignettes[@]}"; do
   [ -f "$work/sum/$stem.md" ] || "$py" "$root/scripts/eval/rnw_to_md.py" "$site/$rnw" "$work/sum/$stem.md" "$work/sum/$stem.abstract.txt" >&2
   docs+=("$work/sum/$stem.md")
 done
+
+if [ "$data_only" = 1 ]; then
+  log "data ready in $work (sum/, mt/); --data-only stops here"
+  exit 0
+fi
 
 # Models.
 models=(smollm2)

@@ -42,10 +42,12 @@ command -v dunst >/dev/null || need+=(dunst)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v secret-tool >/dev/null || need+=(libsecret-tools)
 command -v dbus-run-session >/dev/null || need+=(dbus-daemon)
-# GPU offload through Vulkan: the shader compiler and the loader's headers for the build,
+# GPU offload through Vulkan: the shader compiler, the loader's and SPIR-V's headers for the build,
 # and Mesa's software Vulkan driver (lavapipe), on which the GPU tests run without a GPU
 command -v glslc >/dev/null || need+=(glslc)
 dpkg -s libvulkan-dev >/dev/null 2>&1 || need+=(libvulkan-dev)
+# ggml-vulkan's CMake asks for SPIR-V's headers by their CMake package (SPIRV-Headers)
+dpkg -s spirv-headers >/dev/null 2>&1 || need+=(spirv-headers)
 dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || need+=(mesa-vulkan-drivers)
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -262,6 +262,23 @@ await test("regenerating makes a second version and the switcher moves between t
   await shot("chat-versions");
 });
 
+await test("a summary point the document does not support is flagged with the reason", async () => {
+  // A document built to trigger it: three words of packing notes, from which the small
+  // default model writes a whole holiday (places and names the notes never mention).
+  await page.goto(`${url}/#/summarize`);
+  // A fresh page: the PDF chosen and summarized by the test before is not this one's.
+  await page.reload();
+  await page.fill("#summary-text", "# Trip\n\nPack the tent, the stove and two maps.\n");
+  await page.click("button:has-text('Summarize')");
+  const result = page.locator('article[aria-label="Summary"]');
+  await result.waitFor(LONG);
+  const flagged = result.locator('.points li[data-grounding="not-found"]');
+  assert.ok((await flagged.count()) > 0, `no point flagged in: ${await result.innerText()}`);
+  assert.match(await flagged.first().locator(".not-found").innerText(), /^⚠ The document (never mentions|has no|does not say) /);
+  assert.match(await result.locator('[aria-label="Checked against the document"]').innerText(), /⚠ \d+ of \d+ points? not found in the document/);
+  await shot("summarize-flagged");
+});
+
 await test("a PDF is summarized with page references", async () => {
   await page.goto(`${url}/#/summarize`);
   await page.setInputFiles('input[aria-label="Document to summarize"]', pdf);
@@ -288,6 +305,26 @@ await test("a paragraph is translated side by side", async () => {
   assert.ok((await rows.first().locator("td").nth(1).innerText()).trim().length > 0);
   assert.match(await page.locator(".result .meta").innerText(), /French/);
   await shot("translate");
+});
+
+await test("check: a sentence whose figure the document lacks is flagged with the reason, the rest found", async () => {
+  // A document built to trigger the check: a draft that gets one figure and one name wrong.
+  const report = join(home, "annual-report.md");
+  writeFileSync(report, "# Annual report 2023\n\nRevenue grew 17.3% to 1,234,567 euros. The board met on 5 March 2024 in Lisbon, chaired by Maria Schmidt.\n");
+  await page.goto(`${url}/#/check`);
+  await page.fill("#check-text", "Revenue grew 17% to about 1.2 million euros. Revenue grew 19% in 2024. The board met in Lisbon under Hans Weber. We will talk soon.");
+  await page.setInputFiles('input[aria-label="Document to check against"]', report);
+  await page.locator(".chip", { hasText: "annual-report.md" }).waitFor();
+  await page.click("button:has-text('Check')");
+  const result = page.locator('article[aria-label="Check result"]');
+  await result.waitFor(LONG);
+  const marks = await result.locator(".checked-sentences > li").evaluateAll((items) => items.map((li) => li.dataset.grounding));
+  assert.deepEqual(marks, ["supported", "not_found", "not_found", "unchecked"]);
+  const flagged = result.locator('.checked-sentences > li[data-grounding="not_found"]');
+  assert.match(await flagged.nth(0).innerText(), /Revenue grew 19% in 2024\.[\s\S]*the document has no 19%/);
+  assert.match(await flagged.nth(1).innerText(), /the document never mentions Hans Weber/);
+  assert.match(await result.locator('[role="status"]').innerText(), /2 of 4 sentences not found in the document/);
+  await shot("check");
 });
 
 await test("documents: a folder is indexed, an answer cites passages that open, and nothing relevant is said", async () => {
@@ -385,7 +422,8 @@ await test("the models page lists the loaded model with what it holds, and unloa
   const loaded = panel.locator('li[aria-label="Loaded SmolLM2-135M-Instruct.Q4_1.gguf"]');
   await loaded.waitFor();
   assert.match(await loaded.innerText(), /Holds about [\d.]+ MB/);
-  assert.match(await panel.innerText(), /Using [\d.]+ MB of [\d.]+ GB; idle models unload after 30 minutes\./);
+  // The documents test before this one loaded the embedding model too: it is counted.
+  assert.match(await panel.innerText(), /Using [\d.]+ MB of [\d.]+ GB( \([\d.]+ MB of it for document search\))?; idle models unload after 30 minutes\./);
   await shot("models-loaded");
   // Enabled once no answer runs on it (a title may still be being written).
   await loaded.getByRole("button", { name: "Unload" }).click();
@@ -450,8 +488,27 @@ await test("a document attached to a chat message is sent with it, as the model 
   await shot("chat-attached-document");
 });
 
-await test("workflows: a built-in runs on pasted text and exports CSV; a library prompt fills the chat's composer", async () => {
+await test("workflows: the editor lists the server's problems; a built-in runs on pasted text and exports CSV; a library prompt fills the chat's composer", async () => {
   await page.goto(`${url}/#/workflows`);
+  // The editor keeps no copy of the rules: two steps with one name and a classify step
+  // with one label reach the server's check, whose every problem is listed by step.
+  await page.locator("button", { hasText: "New workflow" }).click();
+  const editor = page.locator('form[aria-label="Workflow editor"]');
+  await editor.locator('input[aria-label="Workflow name"]').fill("e2e-rules");
+  await editor.locator("button", { hasText: "Add a step" }).click();
+  await editor.locator('select[aria-label="Step 2 task"]').selectOption("summarize");
+  await editor.locator("button", { hasText: "Add a step" }).click();
+  await editor.locator('select[aria-label="Step 3 task"]').selectOption("classify");
+  await editor.locator('input[aria-label="Step 3 labels"]').fill("only");
+  await editor.locator('button[type="submit"]').click();
+  const fix = editor.locator('ul[aria-label="What to fix"]');
+  await fix.waitFor();
+  assert.deepEqual(await fix.locator("li").allInnerTexts(), [
+    "Step 2 (summarize): another step has the same name; give one of them a `name`.",
+    "Step 3 (classify): give at least two different labels.",
+  ]);
+  assert.ok(!(await apiGet("/api/workflows")).some((w) => w.name === "e2e-rules"), "a workflow with problems was saved");
+  await editor.locator("button", { hasText: "Cancel" }).click();
   await page.locator(".workflow-list button", { hasText: "summarize-then-sentiment" }).click();
   const details = page.locator('article[aria-label="Workflow summarize-then-sentiment"]');
   await details.waitFor();

@@ -312,14 +312,53 @@ export interface SourceRef {
   last_page: number | null;
 }
 
+/** A fact of a generated text that its source does not have (the grounding check). */
+export interface Finding {
+  kind: "number" | "percent" | "date" | "quote" | "code" | "name";
+  /** The fact as the text writes it. */
+  text: string;
+  /** "the document has no 17%" */
+  reason: string;
+}
+
+/** How many points the grounding check tested, and how many state what the source lacks. */
+export interface GroundingCount {
+  checked: number;
+  not_found: number;
+  /** "1 of 6 points not found in the document" */
+  summary: string;
+  /** What the check took. */
+  millis: number;
+}
+
+/** One sentence of a checked text (`POST /api/check`). */
+export interface SentenceCheck {
+  /** Byte offsets in the text. */
+  start: number;
+  end: number;
+  text: string;
+  support: "supported" | "not_found" | "unchecked";
+  findings: Finding[];
+}
+
+export interface GroundingReport {
+  sentences: SentenceCheck[];
+  checked: number;
+  not_found: number;
+  /** "2 of 9 sentences not found in the document" */
+  summary: string;
+}
+
 export interface Summary {
   style: string;
   text: string;
-  points: { text: string; parts: number[]; quote: string | null; paragraph: number }[];
+  points: { text: string; parts: number[]; quote: string | null; paragraph: number; unsupported?: Finding[] }[];
   parts: SourceRef[];
   levels: number;
   steps: number;
   warnings: string[];
+  /** Absent when the check is off in the settings. */
+  grounding?: GroundingCount;
 }
 
 export interface Translation {
@@ -327,9 +366,11 @@ export interface Translation {
   to: { code: string; name: string };
   detected: { language: { code: string; name: string }; confidence: number } | null;
   text: string;
-  units: { kind: string; source: string; target: string }[];
+  units: { kind: string; source: string; target: string; unsupported?: Finding[] }[];
   glossary_misses: { unit: number; term: string; expected: string }[];
   warnings: string[];
+  /** Absent when the check is off in the settings. */
+  grounding?: GroundingCount;
 }
 
 /** A configured MCP tool server, without its secrets (GET /api/mcp/servers). */
@@ -394,6 +435,8 @@ export interface Settings {
   };
   /** Searches look into reasoning models' thinking too. */
   search_thinking?: boolean;
+  /** Summaries checked against their document (numbers, dates, names, quotes, code), or not. */
+  grounding?: "off" | "fast";
 }
 
 export interface Collection {
@@ -483,7 +526,10 @@ export interface LoadedModel {
 export interface LoadedModels {
   models: LoadedModel[];
   budget_bytes: number;
+  /** What the loaded models hold, embedding models included. */
   used_bytes: number;
+  /** Of that, the embedding models loaded for documents. */
+  embedding_bytes: number;
   unload_idle_minutes: number;
 }
 
@@ -534,6 +580,15 @@ export interface Workflow {
 
 export interface WorkflowView extends Workflow {
   builtin: boolean;
+}
+
+/** What a workflow may hold, as the server enforces it. */
+export interface WorkflowLimits {
+  max_steps: number;
+  /** Items (texts, files) one run takes. */
+  max_items: number;
+  /** Records one generate job (or a generate step) makes. */
+  max_records: number;
 }
 
 /** A workflow with its TOML text. */
@@ -651,6 +706,17 @@ const q = (params: Record<string, string | number | boolean | undefined>) => {
   return text ? `?${text}` : "";
 };
 
+/** What `PATCH /api/conversations/{id}` changes; fields left out stay as they are. */
+export type ConversationChange = Partial<Pick<Conversation, "title" | "pinned" | "archived" | "model" | "system_prompt">> & {
+  collection?: string;
+  /** A LoRA adapter file for the conversation's local model; a path of "" detaches it. */
+  adapter?: { path: string; scale?: number };
+  /** A reasoning model's thinking for this conversation: on, off, or the model's default. */
+  thinking?: ThinkingMode;
+  /** Offer the MCP servers' tools to this conversation's model (each call still asks). */
+  tools?: boolean;
+};
+
 export class Api {
   constructor(private transport: Transport) {}
 
@@ -663,18 +729,7 @@ export class Api {
   conversation(id: string) {
     return this.transport.request<ConversationView>("GET", `/api/conversations/${encodeURIComponent(id)}`);
   }
-  changeConversation(
-    id: string,
-    change: Partial<Pick<Conversation, "title" | "pinned" | "archived" | "model" | "system_prompt">> & {
-      collection?: string;
-      /** A LoRA adapter file for the conversation's local model; a path of "" detaches it. */
-      adapter?: { path: string; scale?: number };
-      /** A reasoning model's thinking for this conversation: on, off, or the model's default. */
-      thinking?: ThinkingMode;
-      /** Offer the MCP servers' tools to this conversation's model (each call still asks). */
-      tools?: boolean;
-    },
-  ) {
+  changeConversation(id: string, change: ConversationChange) {
     return this.transport.request<Conversation>("PATCH", `/api/conversations/${encodeURIComponent(id)}`, change);
   }
   /** Attaches a LoRA adapter to a conversation's local model; a file that does not fit
@@ -847,6 +902,19 @@ export class Api {
   /** Checks a workflow file's text (TOML or JSON) and gives it back with its TOML. */
   parseWorkflow(text: string) {
     return this.transport.request<WorkflowText>("POST", "/api/workflows/parse", { text });
+  }
+  /** Marks each sentence of `text` whose numbers, dates, names, quotes or code the
+   * documents do not have. */
+  check(text: string, sources: DocumentSource[]) {
+    return this.transport.request<GroundingReport>("POST", "/api/check", { text, sources });
+  }
+  /** Every problem the server's rules find in a workflow, each naming its step; empty
+   * when it may be saved and run. Nothing is saved. */
+  checkWorkflow(workflow: Workflow) {
+    return this.transport.request<{ problems: string[] }>("POST", "/api/workflow-check", workflow);
+  }
+  workflowLimits() {
+    return this.transport.request<WorkflowLimits>("GET", "/api/workflow-limits");
   }
   saveWorkflow(workflow: Workflow) {
     return this.transport.request<WorkflowView>("PUT", `/api/workflows/${encodeURIComponent(workflow.name)}`, workflow);

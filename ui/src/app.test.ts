@@ -12,6 +12,7 @@ describe("parseRoute", () => {
   it("keeps the other pages as they were", () => {
     expect(parseRoute("#/chat/abc%20d")).toEqual({ page: "chat", id: "abc d" });
     expect(parseRoute("#/activity")).toEqual({ page: "activity" });
+    expect(parseRoute("#/check")).toEqual({ page: "check" });
     expect(parseRoute("")).toEqual({ page: "chat" });
   });
 });

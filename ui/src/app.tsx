@@ -7,6 +7,7 @@ import { Sidebar } from "./sidebar";
 import { ChatPage } from "./chat";
 import { SummarizePage } from "./summarize";
 import { TranslatePage } from "./translate";
+import { CheckPage } from "./check";
 import { ModelsPage } from "./models";
 import { SettingsPage } from "./settings";
 import { DocumentsPage } from "./documents";
@@ -98,6 +99,7 @@ export function App({ api }: { api: Api }) {
             {route.page === "documents" && <DocumentsPage />}
             {route.page === "summarize" && <SummarizePage />}
             {route.page === "translate" && <TranslatePage />}
+            {route.page === "check" && <CheckPage />}
             {route.page === "models" && <ModelsPage />}
             {route.page === "activity" && <ActivityPage />}
             {route.page === "workflows" && <WorkflowsPage tab={route.tab} />}

@@ -4,7 +4,7 @@ import { inDesktop, IpcTransport, isLocalFile } from "./desktop";
 import { documentSource } from "./document-input";
 import { HearthError } from "./transport";
 import type { SseEvent } from "./sse";
-import { withAttachments } from "./chat";
+import { withAttachments } from "./composer";
 
 type Call = { command: string; args: Record<string, unknown> };
 

@@ -9,7 +9,8 @@ import { ErrorNote, useApi } from "./shell";
 import { ChooseDocument, documentSource, type PickedDocument } from "./document-input";
 import { saveText } from "./save";
 import { ModelOptions } from "./model-options";
-import { EXAMPLE_SCHEMA, MAX_RECORDS, parseSchema } from "./workflow-draft";
+import { EXAMPLE_SCHEMA, parseSchema } from "./workflow-draft";
+import { useWorkflowLimits } from "./workflow-limits";
 import { ResultsTable } from "./results-table";
 import { recordColumns } from "./workflow-table";
 
@@ -32,6 +33,7 @@ export function GenerateData({ models, providers }: { models: ModelEntry[]; prov
   const progress = job.progress;
   const [result, setResult] = useState<Result | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const limits = useWorkflowLimits();
 
   const schemaProblems: string[] = [];
   const parsedSchema = parseSchema(schema, schemaProblems);
@@ -41,8 +43,10 @@ export function GenerateData({ models, providers }: { models: ModelEntry[]; prov
     setError(null);
     const wanted = Number(count);
     if (!parsedSchema) return;
-    if (!Number.isInteger(wanted) || wanted < 1 || wanted > MAX_RECORDS) {
-      setError(new Error(`Ask for 1 to ${MAX_RECORDS} records.`));
+    // The range is the server's (it says so when a count is past it); the form only
+    // needs a whole number.
+    if (!Number.isInteger(wanted) || wanted < 1) {
+      setError(new Error("Ask for a whole number of records, at least 1."));
       return;
     }
     setResult(null);
@@ -107,7 +111,7 @@ export function GenerateData({ models, providers }: { models: ModelEntry[]; prov
         </div>
         <div class="options">
           <label>
-            Records <input type="number" min={1} max={MAX_RECORDS} size={6} value={count} onInput={(e) => setCount((e.target as HTMLInputElement).value)} />
+            Records <input type="number" min={1} max={limits?.max_records} size={6} value={count} onInput={(e) => setCount((e.target as HTMLInputElement).value)} />
           </label>
           <label>
             Seed <input type="number" min={0} size={10} placeholder="random" value={seed} onInput={(e) => setSeed((e.target as HTMLInputElement).value)} />

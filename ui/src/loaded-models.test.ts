@@ -10,10 +10,13 @@ describe("loaded models", () => {
   });
 
   it("says what the models hold of the budget and when idle ones go", () => {
-    expect(budgetText({ used_bytes: 1024 ** 3, budget_bytes: 8 * 1024 ** 3, unload_idle_minutes: 30 })).toBe(
+    expect(budgetText({ used_bytes: 1024 ** 3, budget_bytes: 8 * 1024 ** 3, embedding_bytes: 0, unload_idle_minutes: 30 })).toBe(
       "Using 1.0 GB of 8.0 GB; idle models unload after 30 minutes.",
     );
-    expect(budgetText({ used_bytes: 0, budget_bytes: 1024 ** 3, unload_idle_minutes: 0 })).toBe(
+    expect(budgetText({ used_bytes: 1024 ** 3, budget_bytes: 8 * 1024 ** 3, embedding_bytes: 90 * 1024 ** 2, unload_idle_minutes: 1 })).toBe(
+      "Using 1.0 GB of 8.0 GB (90.0 MB of it for document search); idle models unload after 1 minute.",
+    );
+    expect(budgetText({ used_bytes: 0, budget_bytes: 1024 ** 3, embedding_bytes: 0, unload_idle_minutes: 0 })).toBe(
       "Using 0 B of 1.0 GB; models stay loaded until Hearth quits.",
     );
   });

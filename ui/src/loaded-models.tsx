@@ -20,13 +20,15 @@ export function usageText(model: Pick<LoadedModel, "busy" | "idle_seconds">): st
   return `idle ${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
-/** "Using 1.2 GB of 11.2 GB; idle models unload after 30 minutes." */
-export function budgetText(loaded: Pick<LoadedModels, "used_bytes" | "budget_bytes" | "unload_idle_minutes">): string {
+/** "Using 1.2 GB of 11.2 GB (90 MB of it for document search); idle models unload after
+ * 30 minutes." */
+export function budgetText(loaded: Pick<LoadedModels, "used_bytes" | "budget_bytes" | "embedding_bytes" | "unload_idle_minutes">): string {
   const idle =
     loaded.unload_idle_minutes > 0
       ? `idle models unload after ${loaded.unload_idle_minutes} minute${loaded.unload_idle_minutes === 1 ? "" : "s"}`
       : "models stay loaded until Hearth quits";
-  return `Using ${formatBytes(loaded.used_bytes)} of ${formatBytes(loaded.budget_bytes)}; ${idle}.`;
+  const embedding = loaded.embedding_bytes > 0 ? ` (${formatBytes(loaded.embedding_bytes)} of it for document search)` : "";
+  return `Using ${formatBytes(loaded.used_bytes)} of ${formatBytes(loaded.budget_bytes)}${embedding}; ${idle}.`;
 }
 
 /** What a model holds: "1.1 GB" or "300 MB + 800 MB on Vulkan0". */

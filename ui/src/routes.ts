@@ -6,7 +6,7 @@ export type WorkflowsTab = "workflows" | "run" | "prompts";
 export type Route =
   | { page: "chat"; id?: string }
   | { page: "workflows"; tab: WorkflowsTab }
-  | { page: "documents" | "summarize" | "translate" | "models" | "activity" | "settings" };
+  | { page: "documents" | "summarize" | "translate" | "check" | "models" | "activity" | "settings" };
 
 export function parseRoute(hash: string): Route {
   const [page, id] = hash.replace(/^#\/?/, "").split("/");
@@ -14,6 +14,7 @@ export function parseRoute(hash: string): Route {
     case "documents":
     case "summarize":
     case "translate":
+    case "check":
     case "models":
     case "activity":
     case "settings":

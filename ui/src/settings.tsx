@@ -181,6 +181,18 @@ export function SettingsPage() {
           </label>
         </fieldset>
         <fieldset>
+          <legend>Checking</legend>
+          <label>
+            <input
+              type="checkbox"
+              checked={(settings.grounding ?? "fast") !== "off"}
+              onChange={(e) => set((s) => (s.grounding = (e.target as HTMLInputElement).checked ? "fast" : "off"))}
+            />{" "}
+            Check summaries and translations against their source: mark each summary point whose numbers, dates, names, quotes or code the document does not
+            have, and each translated piece whose numbers, code or acronyms differ from the original
+          </label>
+        </fieldset>
+        <fieldset>
           <legend>Search</legend>
           <label>
             <input type="checkbox" checked={settings.search_thinking ?? false} onChange={(e) => set((s) => (s.search_thinking = (e.target as HTMLInputElement).checked))} /> Search

@@ -41,7 +41,7 @@ export function Sidebar({ route }: { route: Route }) {
         New chat
       </button>
       <ul class="pages">
-        {(["documents", "summarize", "translate", "workflows", "models", "activity", "settings"] as const).map((page) => (
+        {(["documents", "summarize", "translate", "check", "workflows", "models", "activity", "settings"] as const).map((page) => (
           <li key={page}>
             <a href={`#/${page}`} aria-current={route.page === page ? "page" : undefined}>
               {page[0].toUpperCase() + page.slice(1)}

@@ -133,6 +133,11 @@ export function SummarizePage() {
             <span class="meta">
               {summary.parts.length} parts · {summary.levels} levels{document?.pages ? ` · ${document.pages} pages` : ""}
             </span>
+            {summary.grounding && (
+              <span class={summary.grounding.not_found > 0 ? "grounding warning" : "grounding"} role="status" aria-label="Checked against the document">
+                {summary.grounding.not_found > 0 ? `⚠ ${summary.grounding.summary}` : `✓ every number, date, name and quote found in the document`}
+              </span>
+            )}
             <CopyButton text={summary.text} />
             <button type="button" onClick={() => saveText("summary.md", summary.text, "text/markdown").catch(setError)}>
               Export
@@ -140,9 +145,14 @@ export function SummarizePage() {
           </header>
           <ul class="points">
             {summary.points.map((point, i) => (
-              <li key={i}>
+              <li key={i} class={point.unsupported?.length ? "unsupported" : undefined} data-grounding={point.unsupported?.length ? "not-found" : undefined}>
                 <MarkdownView text={point.text} class="inline" />
                 {point.quote && <blockquote>“{point.quote}”</blockquote>}
+                {point.unsupported && point.unsupported.length > 0 && (
+                  <p class="warning not-found" aria-label="Not found in the document">
+                    ⚠ {capitalized(point.unsupported.map((f) => f.reason).join("; "))}.
+                  </p>
+                )}
                 <span class="refs">
                   {point.parts.map((part) => (
                     <button type="button" class="ref" key={part} aria-label={`Source ${referenceLabel(summary.parts[part], part)}`} onClick={() => setSource(part)}>
@@ -182,4 +192,9 @@ export function SummarizePage() {
       )}
     </section>
   );
+}
+
+/** "the document has no 17%" → "The document has no 17%" */
+function capitalized(text: string): string {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
 }

@@ -119,6 +119,11 @@ export function TranslatePage() {
                 : `From ${result.from.name}`}{" "}
               → {result.to.name}
             </span>
+            {result.grounding && result.grounding.not_found > 0 && (
+              <span class="grounding warning" role="status" aria-label="Checked against the source">
+                ⚠ {result.grounding.summary}
+              </span>
+            )}
             <CopyButton text={result.text} />
             <button type="button" onClick={() => saveText(`translation.${result.to.code}.md`, result.text, "text/markdown").catch(setError)}>
               Save
@@ -133,9 +138,16 @@ export function TranslatePage() {
             </thead>
             <tbody>
               {result.units.map((unit, i) => (
-                <tr key={i} class={misses.has(i) ? "miss" : ""}>
+                <tr key={i} class={misses.has(i) || unit.unsupported?.length ? "miss" : ""} data-grounding={unit.unsupported?.length ? "not-found" : undefined}>
                   <td>{unit.source}</td>
-                  <td>{unit.target}</td>
+                  <td>
+                    {unit.target}
+                    {unit.unsupported && unit.unsupported.length > 0 && (
+                      <p class="warning not-found" aria-label="Differs from the source">
+                        ⚠ {unit.unsupported.map((f) => f.reason).join("; ")}
+                      </p>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

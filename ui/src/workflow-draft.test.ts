@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Workflow } from "./api";
 import {
+  EXAMPLE_SCHEMA,
   describeStep,
   draftFromWorkflow,
   moveStep,
@@ -57,7 +58,7 @@ describe("workflowFromDraft", () => {
     expect(result.workflow).toEqual({ name: "plain", steps: [{ task: "summarize", style: "paragraph", length: "short" }] });
   });
 
-  it("names every mistake with its step", () => {
+  it("names every field that is not a value with its step, and leaves the rules to the server", () => {
     const step = (changes: Partial<ReturnType<typeof newStep>>) => ({ ...newStep(changes.task), ...changes });
     const draft: WorkflowDraft = {
       name: "",
@@ -65,26 +66,37 @@ describe("workflowFromDraft", () => {
       steps: [
         step({ task: "classify", labels: "yes, Yes" }),
         step({ task: "extract", schema: "{ not json" }),
-        step({ task: "generate", name: "rows", schema: '{"type": "array"}', count: "0" }),
-        step({ task: "summarize", temperature: "3", maxTokens: "0", length: "words", words: "5" }),
+        step({ task: "generate", name: "rows", schema: '{"type": "array"}', count: "many" }),
+        step({ task: "summarize", temperature: "warm", maxTokens: "1.5", length: "words", words: "5" }),
         step({ task: "prompt", template: " ", variables: "oops" }),
         step({ task: "translate", name: "classify", to: "" }),
       ],
     };
     const { errors } = workflowFromDraft(draft);
     expect(errors).toEqual([
-      "Give the workflow a name.",
-      "Step 1 (classify): give at least two different labels.",
       expect.stringMatching(/^Step 2 \(extract\): the schema is not valid JSON/),
       'Step 3 (rows): the schema must describe an object ("type": "object").',
-      "Step 3 (rows): the count is a whole number from 1 to 10000.",
-      "Step 4 (summarize): the temperature is a number from 0 to 2.",
-      "Step 4 (summarize): max tokens is a whole number of at least 1.",
+      "Step 3 (rows): the count is a whole number.",
+      "Step 4 (summarize): the temperature is a number (0 to 2).",
+      "Step 4 (summarize): max tokens is a whole number.",
       "Step 4 (summarize): the length in words is a whole number of at least 10.",
       "Step 5 (prompt): variables line 1: write it as “name = value”.",
-      "Step 5 (prompt): write the prompt's text.",
-      "Step 6 (classify): another step has the same column name; give one of them a name.",
       "Step 6 (classify): name the language to translate into.",
+    ]);
+  });
+
+  it("passes what only the server's rules forbid on to the server's check", () => {
+    const step = (changes: Partial<ReturnType<typeof newStep>>) => ({ ...newStep(changes.task), ...changes });
+    const draft: WorkflowDraft = {
+      name: "",
+      description: "",
+      steps: [step({ task: "classify", labels: "yes, Yes", temperature: "3" }), step({ task: "generate", schema: EXAMPLE_SCHEMA, count: "0" })],
+    };
+    const result = workflowFromDraft(draft);
+    expect(result.errors).toEqual([]);
+    expect(result.workflow?.steps).toEqual([
+      { task: "classify", labels: ["yes", "Yes"], temperature: 3 },
+      { task: "generate", schema: JSON.parse(EXAMPLE_SCHEMA), count: 0 },
     ]);
   });
 

@@ -1,6 +1,8 @@
 // The workflow editor's state: every field as the user typed it, turned into the
-// workflow the API takes (with the mistakes named by step before anything is sent), and
-// a saved workflow turned back into fields. Pure, so it is tested without a page.
+// workflow the API takes, and a saved workflow turned back into fields. Pure, so it is
+// tested without a page. Only what a form alone can get wrong is named here (a number
+// that is not one, JSON that does not parse); the workflow's rules (limits, distinct
+// names and labels, ranges) are the server's, asked through `POST /api/workflow-check`.
 
 import type { JsonSchema, SummaryLength, SummaryStyle, TaskKind, Workflow, WorkflowStep } from "./api";
 import { MAX_ADAPTER_SCALE, adapterLabel, parseAdapterScale } from "./adapter";
@@ -13,10 +15,6 @@ export const TASKS: { kind: TaskKind; label: string }[] = [
   { kind: "prompt", label: "Prompt" },
   { kind: "generate", label: "Generate records (JSON)" },
 ];
-
-/** The most records a generate step (or the Generate form) may ask for. */
-export const MAX_RECORDS = 10_000;
-export const MAX_STEPS = 20;
 
 /** Variables every prompt step has: the previous output, the item's text and its name. */
 export const STEP_VARIABLES = ["input", "source", "item"];
@@ -180,20 +178,14 @@ function draftFromStep(step: WorkflowStep): StepDraft {
   }
 }
 
-/** The workflow the fields describe, or what is wrong with them, each naming its step. */
+/** The workflow the fields describe, or what in them is not a value at all, each naming
+ * its step. The workflow still goes to the server's check before it is used. */
 export function workflowFromDraft(draft: WorkflowDraft): { workflow: Workflow; errors: [] } | { workflow?: undefined; errors: string[] } {
   const errors: string[] = [];
   const name = draft.name.trim();
-  if (!name) errors.push("Give the workflow a name.");
-  if (draft.steps.length === 0) errors.push("Add at least one step.");
-  if (draft.steps.length > MAX_STEPS) errors.push(`A workflow has at most ${MAX_STEPS} steps.`);
-  const titles = new Set<string>();
   const steps: WorkflowStep[] = [];
   draft.steps.forEach((fields, index) => {
     const at = `Step ${index + 1} (${stepTitle(fields)})`;
-    const title = stepTitle(fields).toLowerCase();
-    if (titles.has(title)) errors.push(`${at}: another step has the same column name; give one of them a name.`);
-    titles.add(title);
     const problems: string[] = [];
     const step = stepFromDraft(fields, problems);
     problems.forEach((p) => errors.push(`${at}: ${p}`));
@@ -220,12 +212,12 @@ function stepFromDraft(fields: StepDraft, problems: string[]): WorkflowStep | nu
   } else if (text(fields.adapterScale)) problems.push("the adapter scale needs an adapter file; give its path or clear the scale.");
   if (text(fields.temperature)) {
     const t = Number(fields.temperature);
-    if (!Number.isFinite(t) || t < 0 || t > 2) problems.push("the temperature is a number from 0 to 2.");
+    if (!Number.isFinite(t)) problems.push("the temperature is a number (0 to 2).");
     else settings.temperature = t;
   }
   if (text(fields.maxTokens)) {
     const n = wholeNumber(fields.maxTokens);
-    if (n == null || n < 1) problems.push("max tokens is a whole number of at least 1.");
+    if (n == null) problems.push("max tokens is a whole number.");
     else settings.max_tokens = n;
   }
   const instructions = text(fields.instructions);
@@ -248,8 +240,6 @@ function stepFromDraft(fields: StepDraft, problems: string[]): WorkflowStep | nu
       return omitEmpty({ task: "translate", to: fields.to.trim(), from: text(fields.from), ...settings });
     case "classify": {
       const labels = splitLabels(fields.labels);
-      const distinct = new Set(labels.map((l) => l.toLowerCase()));
-      if (labels.length < 2 || distinct.size !== labels.length) problems.push("give at least two different labels.");
       return omitEmpty({ task: "classify", labels, instructions, ...settings });
     }
     case "extract": {
@@ -259,7 +249,7 @@ function stepFromDraft(fields: StepDraft, problems: string[]): WorkflowStep | nu
     case "generate": {
       const schema = parseSchema(fields.schema, problems);
       const count = wholeNumber(fields.count);
-      if (count == null || count < 1 || count > MAX_RECORDS) problems.push(`the count is a whole number from 1 to ${MAX_RECORDS}.`);
+      if (count == null) problems.push("the count is a whole number.");
       let seed: number | undefined;
       if (text(fields.seed)) {
         const n = wholeNumber(fields.seed);
@@ -273,7 +263,6 @@ function stepFromDraft(fields: StepDraft, problems: string[]): WorkflowStep | nu
       errors.forEach((e) => problems.push(e));
       const fromLibrary = fields.promptFrom === "library";
       if (fromLibrary && !text(fields.prompt)) problems.push("choose a prompt from the library.");
-      if (!fromLibrary && !text(fields.template)) problems.push("write the prompt's text.");
       return omitEmpty({
         task: "prompt",
         template: fromLibrary ? undefined : fields.template,

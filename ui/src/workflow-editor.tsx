@@ -1,14 +1,15 @@
 // The workflow editor: name, description and steps (add, remove, move), each step's task
-// with its own fields, model, temperature and maximum tokens. Mistakes are named by step
-// before saving; the server checks again (languages, schemas) and its message is shown.
+// with its own fields, model, temperature and maximum tokens. Before a workflow is saved,
+// run or downloaded the server checks it by its own rules (`POST /api/workflow-check`)
+// and every problem is listed by step; the editor keeps no copy of those rules.
 
 import { SummaryStyleOptions } from "./summary-styles";
 import { useState } from "preact/hooks";
 import type { ModelEntry, PromptView, Provider, TaskKind, Workflow, WorkflowView } from "./api";
 import { ErrorNote, useApi } from "./shell";
 import { ModelOptions } from "./model-options";
+import { serverProblems, useWorkflowLimits } from "./workflow-limits";
 import {
-  MAX_STEPS,
   STEP_VARIABLES,
   TASKS,
   moveStep,
@@ -40,26 +41,39 @@ export function WorkflowEditor({ draft, from, taken, models, providers, prompts,
   const api = useApi();
   const [problems, setProblems] = useState<string[]>([]);
   const [error, setError] = useState<unknown>(null);
+  const limits = useWorkflowLimits();
 
   const setSteps = (steps: StepDraft[]) => onChange({ ...draft, steps });
   const setStep = (index: number, step: StepDraft) => setSteps(draft.steps.map((s, i) => (i === index ? step : s)));
 
-  /** The workflow, when the fields make one; otherwise the problems are shown. */
-  function checked(): Workflow | null {
-    const result = workflowFromDraft(draft);
-    setProblems(result.errors);
+  /** The workflow, when the fields make one and the server finds nothing wrong with it;
+   * otherwise the problems (or why the server could not be asked) are shown. */
+  async function checked(): Promise<Workflow | null> {
     setError(null);
-    return result.workflow ?? null;
+    const result = workflowFromDraft(draft);
+    if (!result.workflow) {
+      setProblems(result.errors);
+      return null;
+    }
+    try {
+      const problems = await serverProblems(api, result.workflow);
+      setProblems(problems);
+      return problems.length ? null : result.workflow;
+    } catch (e) {
+      setProblems([]);
+      setError(e);
+      return null;
+    }
   }
 
-  function withWorkflow(use: (workflow: Workflow) => void) {
-    const workflow = checked();
+  async function withWorkflow(use: (workflow: Workflow) => void) {
+    const workflow = await checked();
     if (workflow) use(workflow);
   }
 
   async function save(event: Event) {
     event.preventDefault();
-    const workflow = checked();
+    const workflow = await checked();
     if (!workflow) return;
     try {
       onSaved(await api.saveWorkflow(workflow));
@@ -99,7 +113,7 @@ export function WorkflowEditor({ draft, from, taken, models, providers, prompts,
         ))}
       </ol>
       <div class="options">
-        <button type="button" disabled={draft.steps.length >= MAX_STEPS} onClick={() => setSteps([...draft.steps, newStep(draft.steps.length ? "prompt" : "summarize")])}>
+        <button type="button" disabled={limits != null && draft.steps.length >= limits.max_steps} onClick={() => setSteps([...draft.steps, newStep(draft.steps.length ? "prompt" : "summarize")])}>
           Add a step
         </button>
       </div>

@@ -47,6 +47,9 @@ pub enum Command {
     Summarize(SummarizeArgs),
     /// Translate a document or text, keeping its structure.
     Translate(TranslateArgs),
+    /// Check a text against documents: each sentence whose numbers, dates, names,
+    /// quotes or code the documents do not have is shown with what is missing (exit 6).
+    Check(CheckArgs),
     /// Document collections to ask questions about: add, ls, rm, reindex.
     Docs {
         #[command(subcommand)]
@@ -302,6 +305,20 @@ pub struct TranslateArgs {
     /// Units translated at once (default: all the model's sequences).
     #[arg(long, value_name = "N")]
     pub parallel: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A document the text should rest on (txt, md, html, pdf, docx, epub); repeat for
+    /// several.
+    #[arg(long = "source", value_name = "FILE", required = true)]
+    pub sources: Vec<PathBuf>,
+    /// The text to check; `-` or nothing reads it from stdin.
+    pub text: Option<String>,
+    /// The text is a translation of the (one) source: compare their numbers, code and
+    /// acronyms both ways instead of looking each fact up.
+    #[arg(long)]
+    pub translation: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -7,6 +7,8 @@ pub const ERROR: i32 = 1;
 pub const MODEL_MISSING: i32 = 3;
 pub const MODEL_INVALID: i32 = 4;
 pub const INPUT_TOO_LARGE: i32 = 5;
+/// `hearth check` found a sentence its sources do not support.
+pub const NOT_GROUNDED: i32 = 6;
 pub const INTERRUPTED: i32 = 130;
 
 pub fn code_for(error: &anyhow::Error) -> i32 {

@@ -30,6 +30,7 @@ fn main() {
         Command::Chat(args) => commands::chat::run(args),
         Command::Summarize(args) => commands::summarize::run(args, json),
         Command::Translate(args) => commands::translate::run(args, json),
+        Command::Check(args) => commands::check::run(args, json),
         Command::Models { command } => commands::models::run(command, json),
         Command::Docs { command } => commands::docs::run(command, json),
         Command::Ask(args) => commands::ask::run(args, json),

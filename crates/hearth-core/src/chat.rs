@@ -31,7 +31,7 @@ use crate::audit::AuditContext;
 use crate::chat_tools::{PendingCalls, RoundEnd, ToolLoop};
 use crate::error::{CoreError, Result};
 use crate::fold::{fit_prompt, Budget};
-use crate::hearth::Hearth;
+use crate::hearth::{Hearth, ModelHandle};
 
 /// How often a streaming answer is written to the database.
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
@@ -153,7 +153,7 @@ impl Hearth {
         if text.trim().is_empty() {
             return Err(CoreError::EmptyMessage);
         }
-        self.check_question_fits(conversation, text, &options)?;
+        let model = self.check_question_fits(conversation, text, &options)?;
         let parent = self
             .store
             .active_branch(conversation)?
@@ -162,7 +162,7 @@ impl Hearth {
         let user = self
             .store
             .add_message(conversation, NewMessage::user(parent, text))?;
-        let mut turn = self.answer(conversation, &user.id, options)?;
+        let mut turn = self.answer(conversation, &user.id, options, model)?;
         turn.user_message = Some(user);
         Ok(turn)
     }
@@ -173,7 +173,7 @@ impl Hearth {
         let question = old.parent_id.ok_or_else(|| CoreError::NotAnAnswer {
             id: answer.to_string(),
         })?;
-        self.answer(&old.conversation_id, &question, options)
+        self.answer(&old.conversation_id, &question, options, None)
     }
 
     /// Replaces a question with new text as a sibling branch and answers it.
@@ -189,44 +189,63 @@ impl Hearth {
                 id: message.to_string(),
             });
         }
-        self.check_question_fits(&old.conversation_id, text, &options)?;
+        let model = self.check_question_fits(&old.conversation_id, text, &options)?;
         let user = self.store.add_message(
             &old.conversation_id,
             NewMessage::user(old.parent_id.clone(), text),
         )?;
-        let mut turn = self.answer(&old.conversation_id, &user.id, options)?;
+        let mut turn = self.answer(&old.conversation_id, &user.id, options, model)?;
         turn.user_message = Some(user);
         Ok(turn)
     }
 
     /// Refuses a question that could never fit the model's context, or that would go to
     /// a remote provider while offline mode is on, before it is stored, so a refused
-    /// message leaves nothing behind. When the model cannot be loaded the check is
-    /// skipped: the answer then reports that error itself.
+    /// message leaves nothing behind. The model it checked with (the conversation's, with
+    /// its adapter) is handed on to the answer, so a turn looks its model up once. When
+    /// the model cannot be loaded the check is skipped: the answer then reports that
+    /// error itself.
     fn check_question_fits(
         &self,
         conversation: &ConversationId,
         text: &str,
         options: &GenerationOptions,
-    ) -> Result<()> {
+    ) -> Result<Option<ModelHandle>> {
         let details = self.store.conversation(conversation)?;
-        let Ok(engine) = self.engine(details.model.as_deref()) else {
-            return Ok(());
+        let Ok(model) = self.conversation_model(&details) else {
+            return Ok(None);
         };
+        let engine = model.audited(AuditContext::new(
+            AuditPurpose::Answer,
+            Some(conversation.as_str()),
+        ));
         if let Some(provider) = engine.info().provider.filter(|_| self.is_offline()) {
             return Err(hearth_llm::LlmError::Offline { provider }.into());
         }
-        Budget::new(engine.as_ref(), options).check_question(details.system_prompt.as_deref(), text)
+        Budget::new(engine.as_ref(), options)
+            .check_question(details.system_prompt.as_deref(), text)?;
+        Ok(Some(model))
     }
 
-    /// Answers the branch that ends at `question`.
+    /// A conversation's model, with its adapter when one is attached.
+    fn conversation_model(&self, details: &Conversation) -> Result<ModelHandle> {
+        self.model_for(details.model.as_deref(), attached_adapter(details).as_ref())
+    }
+
+    /// Answers the branch that ends at `question`, with `model` when the caller has
+    /// looked the conversation's model up already.
     fn answer(
         &self,
         conversation: &ConversationId,
         question: &MessageId,
         options: GenerationOptions,
+        model: Option<ModelHandle>,
     ) -> Result<ChatTurn> {
         let details = self.store.conversation(conversation)?;
+        let model = match model {
+            Some(model) => model,
+            None => self.conversation_model(&details)?,
+        };
         // The conversation's thinking switch, unless this answer's options set one.
         let mut options = options;
         if options.thinking.is_none() {
@@ -240,16 +259,10 @@ impl Hearth {
             branch.truncate(end + 1);
         }
         // One engine per purpose, so the audit log tells answers, summaries and titles
-        // apart; they share the loaded model.
-        let adapter = attached_adapter(&details);
-        let audited = |purpose| {
-            self.audited_engine_with(
-                details.model.as_deref(),
-                adapter.as_ref(),
-                AuditContext::new(purpose, Some(conversation.as_str())),
-            )
-        };
-        let engine = audited(AuditPurpose::Answer)?;
+        // apart; they share the one lookup of the model.
+        let audited =
+            |purpose| model.audited(AuditContext::new(purpose, Some(conversation.as_str())));
+        let engine = audited(AuditPurpose::Answer);
         let info = engine.info();
         // MCP tools, for a model that can call them, offered before the prompt is fitted:
         // the template writes their descriptions into it. A server that cannot be used is
@@ -266,7 +279,7 @@ impl Hearth {
         }
         let fitted = fit_prompt(
             &self.store,
-            audited(AuditPurpose::Summary)?.as_ref(),
+            audited(AuditPurpose::Summary).as_ref(),
             conversation,
             details.system_prompt.as_deref(),
             &branch,
@@ -357,7 +370,7 @@ impl Hearth {
         let answer_id = answer.id.clone();
         let first_exchange = branch.iter().filter(|m| m.role == Role::User).count() == 1;
         let title_engine = match first_exchange && details.title.is_empty() {
-            true => Some(audited(AuditPurpose::Title)?),
+            true => Some(audited(AuditPurpose::Title)),
             false => None,
         };
         let title_job = title_engine.map(|engine| TitleJob {

@@ -58,6 +58,11 @@ pub struct Config {
     pub redaction: Redaction,
     /// Searches look into reasoning models' thinking too, not only what they answered.
     pub search_thinking: bool,
+    /// Whether summaries and translations are checked against their source (`fast`):
+    /// each summary point whose numbers, dates, names, quotes or code the document does
+    /// not have is marked, and each translated unit whose numbers, code or acronyms
+    /// differ from the original; `off` checks nothing.
+    pub grounding: crate::grounding::GroundingMode,
     pub sampling: Sampling,
     /// Remote model providers the user connected. Their API keys are not here but in
     /// the keyring (see `secrets`).
@@ -158,6 +163,7 @@ impl Default for Config {
             offline: false,
             redaction: Redaction::default(),
             search_thinking: false,
+            grounding: crate::grounding::GroundingMode::default(),
             sampling: Sampling::default(),
             providers: Vec::new(),
             mcp_servers: Vec::new(),

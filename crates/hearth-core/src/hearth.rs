@@ -222,6 +222,18 @@ impl Hearth {
         adapter: Option<&LoraAdapter>,
         context: AuditContext,
     ) -> Result<Arc<dyn Engine>> {
+        Ok(self.model_for(model, adapter)?.audited(context))
+    }
+
+    /// A model looked up (and loaded) once, for work that asks it several things with
+    /// different audit purposes (a chat turn's answer, summary and title): each
+    /// [`ModelHandle::audited`] engine shares the one lookup, its lease and its
+    /// redaction.
+    pub(crate) fn model_for(
+        &self,
+        model: Option<&str>,
+        adapter: Option<&LoraAdapter>,
+    ) -> Result<ModelHandle> {
         let loaded = self.loaded_model(model, adapter)?;
         // Text for a remote model passes the redactor on its way out (the settings'
         // kinds and names); nothing of a local model's leaves, so it needs none.
@@ -234,12 +246,11 @@ impl Hearth {
                 crate::redact::Redactor::names_only(&redaction.names)
             }
         });
-        Ok(loaded.into_engine(|engine, hash| {
-            Arc::new(
-                AuditedEngine::new(engine, hash, self.store.clone(), context)
-                    .with_redactor(redactor),
-            )
-        }))
+        Ok(ModelHandle {
+            loaded,
+            redactor,
+            store: self.store.clone(),
+        })
     }
 
     fn loaded_model(
@@ -292,7 +303,7 @@ impl Hearth {
             &key,
             LoadPlan {
                 cost: Box::new(|| self.memory_cost(&path, &settings)),
-                budget: Box::new(|| self.memory_budget()),
+                budget: Box::new(|| self.chat_model_budget()),
                 waiting: Box::new(|busy| self.track_wait(&path, busy)),
                 load: Box::new(|| self.load_engine(&path, settings.clone(), adapter.is_some())),
             },
@@ -361,12 +372,40 @@ impl Hearth {
         }
     }
 
+    /// What the chat models may hold: the budget less the loaded embedding models. Those
+    /// are small (tens to hundreds of megabytes) and a document job holds one for its
+    /// whole length, so they are counted rather than evicted.
+    fn chat_model_budget(&self) -> crate::engines::Budget {
+        let mut budget = self.memory_budget();
+        budget.ram = budget.ram.saturating_sub(self.embedding_bytes());
+        budget
+    }
+
+    /// RAM the loaded embedding models hold, by their files' sizes (their weights; their
+    /// contexts are small).
+    fn embedding_bytes(&self) -> u64 {
+        let Ok(embedders) = self.embedders.lock() else {
+            return 0;
+        };
+        embedders
+            .keys()
+            .filter_map(|path| std::fs::metadata(path).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
     /// The models loaded now, with what they hold and the budget they share.
     pub fn loaded_models(&self) -> Result<LoadedModels> {
         let models = self.engines.views()?;
         let config = self.config();
+        let embedding_bytes = self.embedding_bytes();
         Ok(LoadedModels {
-            used_bytes: models.iter().map(|m| m.memory.ram).sum(),
+            used_bytes: models
+                .iter()
+                .map(|m| m.memory.ram)
+                .sum::<u64>()
+                .saturating_add(embedding_bytes),
+            embedding_bytes,
             budget_bytes: self.memory_budget().ram,
             unload_idle_minutes: config.unload_idle_minutes,
             models,
@@ -554,5 +593,25 @@ impl Drop for Hearth {
 pub(crate) fn poisoned() -> CoreError {
     CoreError::Internal {
         reason: "internal state is unusable after an earlier failure; restart Hearth".into(),
+    }
+}
+
+/// A loaded model held for one piece of work (see [`Hearth::model_for`]): while it lives,
+/// the model stays loaded.
+pub(crate) struct ModelHandle {
+    loaded: LoadedModel,
+    redactor: Option<crate::redact::Redactor>,
+    store: Arc<Store>,
+}
+
+impl ModelHandle {
+    /// The model's engine, recording its generations with `context` (and redacting what
+    /// goes to a remote model). This is the one place engines are handed out, so no
+    /// generation escapes the audit log.
+    pub(crate) fn audited(&self, context: AuditContext) -> Arc<dyn Engine> {
+        let (store, redactor) = (self.store.clone(), self.redactor.clone());
+        self.loaded.engine_with(|engine, hash| {
+            Arc::new(AuditedEngine::new(engine, hash, store, context).with_redactor(redactor))
+        })
     }
 }

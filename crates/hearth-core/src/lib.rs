@@ -22,6 +22,7 @@ mod error_kind;
 pub mod files;
 mod fold;
 pub mod generate;
+pub mod grounding;
 mod hearth;
 pub mod history;
 pub mod library;

@@ -73,7 +73,12 @@ impl Hearth {
             model,
             AuditContext::new(AuditPurpose::DocumentSummary, None),
         )?;
-        documents::summarize(engine.as_ref(), document, options, progress, cancel)
+        let mut summary =
+            documents::summarize(engine.as_ref(), document, options, progress, cancel)?;
+        if self.config().grounding != crate::grounding::GroundingMode::Off {
+            crate::grounding::ground_summary(&mut summary, &document.to_markdown());
+        }
+        Ok(summary)
     }
 
     /// Translates text (Markdown when `options.markdown`), keeping its structure.
@@ -87,7 +92,12 @@ impl Hearth {
     ) -> Result<Translation> {
         let engine =
             self.audited_engine(model, AuditContext::new(AuditPurpose::Translation, None))?;
-        documents::translate(engine.as_ref(), text, options, progress, cancel)
+        let mut translation =
+            documents::translate(engine.as_ref(), text, options, progress, cancel)?;
+        if self.config().grounding != crate::grounding::GroundingMode::Off {
+            crate::grounding::ground_translation(&mut translation);
+        }
+        Ok(translation)
     }
 }
 

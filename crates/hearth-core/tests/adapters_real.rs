@@ -1,7 +1,8 @@
 //! LoRA adapters through the facade on the real default model: a conversation with an
 //! adapter answers differently from one without (and its generations are audited with
-//! the adapter), a zero adapter in a workflow step changes nothing, and adapters that
-//! cannot apply are refused when attached, before any answer.
+//! the adapter) and loads no plain copy of the model beside it, a zero adapter in a
+//! workflow step changes nothing, and adapters that cannot apply are refused when
+//! attached, before any answer.
 
 mod common;
 #[path = "../../hearth-llm/tests/support/lora_adapter.rs"]
@@ -68,6 +69,20 @@ fn a_conversation_answers_through_its_adapter_and_the_audit_says_so() {
         .iter()
         .filter(|r| r.adapter.is_none())
         .any(|r| r.purpose == AuditPurpose::Answer));
+}
+
+#[test]
+fn a_turn_with_an_adapter_loads_only_the_model_with_it() {
+    // The question's size check and the answer share one lookup of the conversation's
+    // model, adapter included: the plain model is never loaded beside it.
+    let dir = tempfile::tempdir().unwrap();
+    let hearth = hearth(dir.path());
+    let random = dir.path().join("random.gguf");
+    lora_adapter::write_test_adapter(&support::smollm2(), &random, 42, false);
+    answer(&hearth, Some(LoraAdapter::new(&random, 1.0)));
+    let loaded = hearth.loaded_models().unwrap().models;
+    let adapters: Vec<_> = loaded.iter().map(|m| m.adapter.clone()).collect();
+    assert_eq!(adapters, [Some(random)], "{loaded:?}");
 }
 
 #[test]

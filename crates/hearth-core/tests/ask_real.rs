@@ -367,6 +367,23 @@ fn documents_are_ingested_incrementally_retrieved_and_answered_with_citations() 
 }
 
 #[test]
+fn a_loaded_embedding_model_is_counted_in_the_memory_the_models_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let hearth = open(dir.path());
+    assert_eq!(hearth.loaded_models().unwrap().embedding_bytes, 0);
+    hearth.embedder(None).unwrap();
+    let loaded = hearth.loaded_models().unwrap();
+    // MiniLM's weights, converted to GGUF: tens of megabytes.
+    assert!(
+        (10 << 20..200 << 20).contains(&loaded.embedding_bytes),
+        "{loaded:?}"
+    );
+    assert_eq!(loaded.used_bytes, loaded.embedding_bytes, "{loaded:?}");
+    hearth.unload_models();
+    assert_eq!(hearth.loaded_models().unwrap().embedding_bytes, 0);
+}
+
+#[test]
 fn a_missing_embedding_model_says_how_to_get_one() {
     let dir = tempfile::tempdir().unwrap();
     let hearth = Hearth::open(OpenOptions {

@@ -18,6 +18,7 @@ mod events;
 mod json;
 pub mod openai;
 pub mod openapi;
+mod pool;
 pub mod state;
 mod ui;
 

@@ -944,6 +944,8 @@ async fn the_openapi_document_lists_every_endpoint() {
         "/api/translate",
         "/api/settings",
         "/api/messages/{id}/tool-calls/{call}",
+        "/api/workflow-check",
+        "/api/workflow-limits",
     ] {
         assert!(
             paths.contains_key(path),

@@ -55,6 +55,50 @@ async fn workflows_are_built_run_kept_and_exported_over_the_api() {
         "{bad}"
     );
 
+    // The editor's check: the same rules, all of them the server's, without saving.
+    let (status, limits) = server.get_json("/api/workflow-limits").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        limits,
+        json!({
+            "max_steps": hearth_core::workflows::MAX_STEPS,
+            "max_items": hearth_core::workflows::MAX_ITEMS,
+            "max_records": hearth_core::generate::MAX_RECORDS,
+        })
+    );
+    let step = json!({"task": "classify", "labels": ["calm", "angry"]});
+    let (status, checked) = server
+        .post_json(
+            "/api/workflow-check",
+            json!({"name": "mood", "steps": [step]}),
+        )
+        .await;
+    assert_eq!((status, checked), (200, json!({ "problems": [] })));
+    let (_, checked) = server
+        .post_json(
+            "/api/workflow-check",
+            json!({"name": "mood", "steps": [step, step]}),
+        )
+        .await;
+    assert!(
+        checked["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("step 2 (classify): another step has the same name"),
+        "{checked}"
+    );
+    let too_many = vec![step.clone(); hearth_core::workflows::MAX_STEPS + 1];
+    let (_, checked) = server
+        .post_json(
+            "/api/workflow-check",
+            json!({"name": "mood", "steps": too_many}),
+        )
+        .await;
+    assert!(
+        checked["problems"][0].as_str().unwrap().contains("at most"),
+        "{checked}"
+    );
+
     let saved = server
         .client
         .put(server.url("/api/workflows/mood"))

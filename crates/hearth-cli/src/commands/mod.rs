@@ -4,6 +4,7 @@ pub mod ask;
 pub mod audit;
 pub mod bench;
 pub mod chat;
+pub mod check;
 pub mod devices;
 pub mod docs;
 pub mod erase;

@@ -77,6 +77,16 @@ pub fn run(args: SummarizeArgs, json: bool) -> anyhow::Result<i32> {
         for warning in &summary.warnings {
             eprintln!("warning: {warning}");
         }
+        // The grounding check on stderr, so the summary itself stays clean to redirect.
+        if let Some(grounding) = summary.grounding.as_ref().filter(|g| g.not_found > 0) {
+            eprintln!("check: {}:", grounding.summary);
+            for point in summary.points.iter().filter(|p| !p.unsupported.is_empty()) {
+                eprintln!("  ✗ {}", point.text.trim());
+                for finding in &point.unsupported {
+                    eprintln!("      {}", finding.reason);
+                }
+            }
+        }
     }
     Ok(exit::OK)
 }

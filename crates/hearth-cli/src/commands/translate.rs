@@ -97,5 +97,13 @@ pub fn run(args: TranslateArgs, json: bool) -> anyhow::Result<i32> {
     for warning in source.warnings.iter().chain(&translation.warnings) {
         eprintln!("warning: {warning}");
     }
+    if let Some(grounding) = translation.grounding.as_ref().filter(|g| g.not_found > 0) {
+        eprintln!("check: {}:", grounding.summary);
+        for (index, unit) in translation.units.iter().enumerate() {
+            for finding in &unit.unsupported {
+                eprintln!("  unit {}: {}", index + 1, finding.reason);
+            }
+        }
+    }
     Ok(exit::OK)
 }

@@ -21,7 +21,8 @@ pub use language::{detect, DetectedLanguage, Language};
 pub use segment::{markdown_to_text, UnitKind};
 pub use steps::Cancellation;
 pub use summary::{
-    Summary, SummaryLength, SummaryOptions, SummaryPoint, SummaryProgress, SummaryStyle,
+    GroundingCount, Summary, SummaryLength, SummaryOptions, SummaryPoint, SummaryProgress,
+    SummaryStyle,
 };
 pub use translate::{AlignedUnit, GlossaryMiss, TranslateOptions, TranslateProgress, Translation};
 

@@ -168,6 +168,7 @@ impl<'a> Job<'a> {
             prompt_tokens: self.stats.prompt_tokens,
             completion_tokens: self.stats.completion_tokens,
             warnings: self.stats.warnings,
+            grounding: None,
         })
     }
 
@@ -415,6 +416,8 @@ impl<'a> Job<'a> {
             parts,
             quote,
             paragraph,
+            // The facade's grounding check fills it in, when it is on.
+            unsupported: Vec::new(),
         }
     }
 

@@ -116,6 +116,10 @@ pub struct SummaryPoint {
     pub quote: Option<String>,
     /// Paragraph number for paragraph styles (0-based); 0 for lists.
     pub paragraph: usize,
+    /// What the point states that the document does not have (the grounding check);
+    /// empty when everything checked was found, or nothing was checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unsupported: Vec<crate::grounding::Finding>,
 }
 
 /// A finished summary.
@@ -138,4 +142,21 @@ pub struct Summary {
     pub prompt_tokens: usize,
     pub completion_tokens: usize,
     pub warnings: Vec<String>,
+    /// The grounding check's count over the points ("1 of 6 points not found in the
+    /// document"); none when the check is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grounding: Option<GroundingCount>,
+}
+
+/// How many of a result's points (sentences, units) the grounding check could test and
+/// how many of those state something the source does not have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroundingCount {
+    pub checked: usize,
+    pub not_found: usize,
+    /// For people: "1 of 6 points not found in the document".
+    pub summary: String,
+    /// How long the check took, in milliseconds (what it adds to the job).
+    #[serde(default)]
+    pub millis: u64,
 }

@@ -43,6 +43,10 @@ pub struct AlignedUnit {
     pub kind: UnitKind,
     pub source: String,
     pub target: String,
+    /// Numbers, code and acronyms that differ between the unit and its translation (the
+    /// grounding check): written but not in the source, or in the source but left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unsupported: Vec<crate::grounding::Finding>,
 }
 
 /// A glossary term the model did not translate as required.
@@ -68,6 +72,9 @@ pub struct Translation {
     pub prompt_tokens: usize,
     pub completion_tokens: usize,
     pub warnings: Vec<String>,
+    /// The grounding check's count over the units; none when the check is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grounding: Option<super::GroundingCount>,
 }
 
 /// Tokens kept for instructions, glossary lines and the chat template.
@@ -225,6 +232,8 @@ pub(crate) fn translate(
             kind,
             source,
             target,
+            // The facade's grounding check fills it in, when it is on.
+            unsupported: Vec::new(),
         });
     }
     if !glossary_misses.is_empty() {
@@ -258,6 +267,7 @@ pub(crate) fn translate(
         prompt_tokens,
         completion_tokens,
         warnings,
+        grounding: None,
     })
 }
 

@@ -3,6 +3,7 @@
 //! unloaded. Dropping the last one marks the time of last use, which the memory budget
 //! and the idle timeout go by.
 
+use std::cell::Cell;
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 use std::time::Instant;
@@ -11,11 +12,42 @@ use hearth_llm::{
     ChatMessage, Engine, EngineRequest, Generation, GenerationOptions, ModelInfo, TemplateSource,
 };
 
+thread_local! {
+    /// Which piece of work this thread is doing: bumped by [`begin_work_on_this_thread`]
+    /// where a pool hands one thread many unrelated requests.
+    static WORK: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Marks the start of a new, unrelated piece of work on a pooled thread (a server's
+/// blocking-task pool): leases that earlier work on this thread took and handed on (an
+/// answer still streaming elsewhere) no longer count as held by this thread, so a load
+/// here waits for them like any other busy model instead of loading over the budget.
+/// Threads that run one job each need not call it.
+pub fn begin_work_on_this_thread() {
+    WORK.with(|work| work.set(work.get().wrapping_add(1)));
+}
+
+/// The thread and the piece of work on it that took a lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Holder {
+    thread: ThreadId,
+    work: u64,
+}
+
+impl Holder {
+    fn here() -> Self {
+        Self {
+            thread: std::thread::current().id(),
+            work: WORK.with(Cell::get),
+        }
+    }
+}
+
 /// A loaded model's use, shared by its registry entry and its leases.
 pub(crate) struct Usage {
     last_used: Mutex<Instant>,
-    /// The thread each lease out was taken on, once per lease.
-    holders: Mutex<Vec<ThreadId>>,
+    /// The thread (and the work on it) each lease out was taken by, once per lease.
+    holders: Mutex<Vec<Holder>>,
     /// Woken when a lease ends, for a load waiting for a busy model to finish.
     on_release: Box<dyn Fn() + Send + Sync>,
 }
@@ -47,10 +79,11 @@ impl Usage {
         Arc::strong_count(self) > 1
     }
 
-    /// Whether a lease out was taken on the calling thread: a load this thread waits
-    /// for could then wait for itself (a workflow holds each step's model for its run).
+    /// Whether a lease out was taken by the work running on the calling thread: a load
+    /// it waits for could then wait for itself (a workflow holds each step's model for
+    /// its run).
     pub(crate) fn is_held_here(&self) -> bool {
-        let here = std::thread::current().id();
+        let here = Holder::here();
         self.holders
             .lock()
             .map(|h| h.contains(&here))
@@ -59,7 +92,7 @@ impl Usage {
 
     pub(crate) fn lease(self: &Arc<Self>) -> Lease {
         self.touch();
-        let holder = std::thread::current().id();
+        let holder = Holder::here();
         if let Ok(mut holders) = self.holders.lock() {
             holders.push(holder);
         }
@@ -73,7 +106,7 @@ impl Usage {
 /// One claim on a loaded model.
 pub(crate) struct Lease {
     usage: Arc<Usage>,
-    holder: ThreadId,
+    holder: Holder,
 }
 
 impl Clone for Lease {
@@ -185,5 +218,23 @@ mod tests {
         assert_eq!(releases.load(Ordering::SeqCst), 2);
         assert!(usage.last_used() >= before);
         drop(generation);
+    }
+
+    #[test]
+    fn a_lease_from_earlier_work_on_a_pooled_thread_is_not_held_by_the_next() {
+        let usage = Usage::new(|| {});
+        let handed_on = usage.lease();
+        assert!(usage.is_held_here());
+        // The pool gives this thread an unrelated request; the first one's answer is
+        // still out, held by someone else now.
+        begin_work_on_this_thread();
+        assert!(usage.is_busy());
+        assert!(!usage.is_held_here());
+        let own = usage.lease();
+        assert!(usage.is_held_here());
+        drop(own);
+        assert!(!usage.is_held_here());
+        drop(handed_on);
+        assert!(!usage.is_busy());
     }
 }

@@ -36,6 +36,7 @@ use crate::hearth::poisoned;
 pub use budget::{Budget, MemoryCost};
 use budget::{Plan, Resident};
 pub use key::EngineKey;
+pub use lease::begin_work_on_this_thread;
 use lease::{Lease, LeasedEngine, Usage};
 
 /// How long a load waits for busy models to finish before it gives up with
@@ -60,11 +61,14 @@ impl LoadedModel {
     /// The engine as callers get it: wrapped by `wrap` (the audit log's wrapper), with the
     /// lease outermost, so the model counts as busy until the caller has read the end of
     /// every answer it started, not only until the model has written it.
-    pub(crate) fn into_engine(
-        self,
+    pub(crate) fn engine_with(
+        &self,
         wrap: impl FnOnce(Arc<dyn Engine>, Arc<ModelHash>) -> Arc<dyn Engine>,
     ) -> Arc<dyn Engine> {
-        Arc::new(LeasedEngine::new(wrap(self.engine, self.hash), self.lease))
+        Arc::new(LeasedEngine::new(
+            wrap(self.engine.clone(), self.hash.clone()),
+            self.lease.clone(),
+        ))
     }
 
     /// Whether a remote provider runs it.
@@ -97,8 +101,11 @@ pub struct LoadedModels {
     pub models: Vec<LoadedModelView>,
     /// Bytes of RAM the loaded models may hold together.
     pub budget_bytes: u64,
-    /// Bytes of RAM they hold now, by their estimates.
+    /// Bytes of RAM they hold now, by their estimates, embedding models included.
     pub used_bytes: u64,
+    /// Of those, what the embedding models (loaded for documents) hold: they come out
+    /// of the budget before the chat models are fitted into it.
+    pub embedding_bytes: u64,
     /// Minutes a model may sit idle before it is unloaded; 0 for never.
     pub unload_idle_minutes: u32,
 }

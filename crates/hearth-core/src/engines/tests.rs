@@ -125,7 +125,7 @@ fn a_model_loads_once_and_every_request_shares_it() {
     let first = lab.get("a", 10).unwrap();
     let second = lab.get("a", 10).unwrap();
     assert_eq!(lab.loads.load(Ordering::SeqCst), 1);
-    let path = |loaded: LoadedModel| loaded.into_engine(|engine, _| engine).info().path;
+    let path = |loaded: LoadedModel| loaded.engine_with(|engine, _| engine).info().path;
     assert_eq!(path(first), path(second));
     assert_eq!(lab.loaded(), ["a"]);
 }
@@ -173,7 +173,7 @@ fn a_load_in_progress_does_not_hold_up_a_loaded_model() {
             .fake
             .reply_with(["still here"]);
         let text = a
-            .into_engine(|engine, _| engine)
+            .engine_with(|engine, _| engine)
             .complete("hi".into(), GenerationOptions::default())
             .unwrap()
             .wait()
@@ -205,7 +205,7 @@ fn a_model_held_or_answering_is_never_unloaded_to_make_room() {
     let a = lab.get("a", 40).unwrap();
     // An answer running on "a", which is the least recently used from here on.
     let answer = a
-        .into_engine(|engine, _| engine)
+        .engine_with(|engine, _| engine)
         .complete("long".into(), GenerationOptions::default())
         .unwrap();
     drop(lab.get("b", 40).unwrap());

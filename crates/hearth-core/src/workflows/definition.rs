@@ -184,53 +184,62 @@ impl Workflow {
     }
 
     /// Everything that can be checked without a model: names, labels, languages,
-    /// schemas, counts and settings.
+    /// schemas, counts and settings. The first problem is the error.
     pub fn check(&self) -> Result<()> {
-        let invalid = |reason: String| CoreError::InvalidWorkflow { reason };
+        match self.problems().into_iter().next() {
+            None => Ok(()),
+            Some(reason) => Err(CoreError::InvalidWorkflow { reason }),
+        }
+    }
+
+    /// Every problem [`Workflow::check`] would find, each naming its step, in order: what
+    /// an editor shows at once, so the user fixes them all in one pass.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
         if self.name.trim().is_empty() {
-            return Err(invalid("the workflow needs a name".into()));
+            problems.push("the workflow needs a name".into());
         }
         if self.steps.is_empty() {
-            return Err(invalid(format!("`{}` has no steps; add one", self.name)));
+            problems.push(format!("`{}` has no steps; add one", self.name));
         }
         if self.steps.len() > MAX_STEPS {
-            return Err(invalid(format!(
+            problems.push(format!(
                 "`{}` has {} steps; at most {MAX_STEPS} are allowed",
                 self.name,
                 self.steps.len()
-            )));
+            ));
         }
         let mut titles = std::collections::BTreeSet::new();
         for (index, step) in self.steps.iter().enumerate() {
-            let at = |reason: String| {
-                invalid(format!("step {} ({}): {reason}", index + 1, step.title()))
+            let mut at = |reason: String| {
+                problems.push(format!("step {} ({}): {reason}", index + 1, step.title()))
             };
             if !titles.insert(step.title().to_lowercase()) {
-                return Err(at(
-                    "another step has the same name; give one of them a `name`".into(),
-                ));
+                at("another step has the same name; give one of them a `name`".into());
             }
             if let Some(t) = step.temperature {
                 if !(0.0..=2.0).contains(&t) {
-                    return Err(at(format!("temperature {t} is outside 0 to 2")));
+                    at(format!("temperature {t} is outside 0 to 2"));
                 }
             }
             if let Some(adapter) = &step.adapter {
                 if !adapter.scale.is_finite() || adapter.scale.abs() > hearth_llm::MAX_ADAPTER_SCALE
                 {
-                    return Err(at(format!(
+                    at(format!(
                         "adapter scale {} is outside -{max} to {max}",
                         adapter.scale,
                         max = hearth_llm::MAX_ADAPTER_SCALE
-                    )));
+                    ));
                 }
             }
             if step.max_tokens == Some(0) {
-                return Err(at("max_tokens must be at least 1".into()));
+                at("max_tokens must be at least 1".into());
             }
-            check_task(&step.task).map_err(at)?;
+            if let Err(reason) = check_task(&step.task) {
+                at(reason);
+            }
         }
-        Ok(())
+        problems
     }
 }
 
@@ -423,6 +432,34 @@ template = "Draft a reply to: {{source}}\nSummary: {{input}}"
             let error = Workflow::parse(&text, false).unwrap_err().to_string();
             assert!(error.contains(expected), "{expected:?} not in {error:?}");
         }
+    }
+
+    #[test]
+    fn problems_names_every_mistake_with_its_step_and_check_reports_the_first() {
+        let text = r#"
+name = "many"
+[[steps]]
+task = "classify"
+labels = ["yes", "Yes"]
+temperature = 3.0
+[[steps]]
+task = "classify"
+labels = ["a", "b"]
+max_tokens = 0
+"#;
+        let workflow: Workflow = toml::from_str(text).unwrap();
+        let problems = workflow.problems();
+        assert_eq!(
+            problems,
+            [
+                "step 1 (classify): temperature 3 is outside 0 to 2",
+                "step 1 (classify): give at least two different labels",
+                "step 2 (classify): another step has the same name; give one of them a `name`",
+                "step 2 (classify): max_tokens must be at least 1",
+            ]
+        );
+        let error = workflow.check().unwrap_err().to_string();
+        assert!(error.contains(&problems[0]), "{error}");
     }
 
     #[test]

@@ -148,7 +148,7 @@ fn ingestion(
     let entry = state.jobs.register(job_id.clone(), move || token.cancel());
     sender.send("started", json!({ "job_id": job_id }));
     let hearth = state.hearth.clone();
-    tokio::task::spawn_blocking(move || {
+    crate::pool::spawn_blocking(move || {
         let progress = sender.clone();
         match job(
             &hearth,
@@ -375,7 +375,7 @@ pub async fn ask(
                     let text = completion.text.clone();
                     let numbers = cited(&text, sources.len());
                     let matched =
-                        tokio::task::spawn_blocking(move || hearth.attribute(&text, &sources))
+                        crate::pool::spawn_blocking(move || hearth.attribute(&text, &sources))
                             .await
                             .ok()
                             .and_then(Result::ok)

@@ -501,5 +501,5 @@ pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce(&hearth_core::Hearth) -> hearth_core::Result<T> + Send + 'static,
 ) -> ApiResult<T> {
     let hearth = state.hearth.clone();
-    Ok(tokio::task::spawn_blocking(move || work(&hearth)).await??)
+    Ok(crate::pool::spawn_blocking(move || work(&hearth)).await??)
 }

@@ -158,7 +158,7 @@ pub async fn read(
     let file = source.check(&state)?;
     let hearth = state.hearth.clone();
     let document =
-        tokio::task::spawn_blocking(move || source.read(file.as_deref(), &hearth)).await??;
+        crate::pool::spawn_blocking(move || source.read(file.as_deref(), &hearth)).await??;
     Ok(Json(view(&document)))
 }
 
@@ -261,7 +261,7 @@ pub async fn summarize(
     let job = state.jobs.register(job_id.clone(), move || token.cancel());
     sender.send("started", json!({ "job_id": job_id }));
     let hearth = state.hearth.clone();
-    tokio::task::spawn_blocking(move || {
+    crate::pool::spawn_blocking(move || {
         let result = body
             .source
             .read(file.as_deref(), &hearth)
@@ -349,7 +349,7 @@ pub async fn translate(
     let job = state.jobs.register(job_id.clone(), move || token.cancel());
     sender.send("started", json!({ "job_id": job_id }));
     let hearth = state.hearth.clone();
-    tokio::task::spawn_blocking(move || {
+    crate::pool::spawn_blocking(move || {
         // Text and Markdown are translated exactly as written; other formats as the
         // Markdown rebuilt from their structure.
         let source = match (file, format) {

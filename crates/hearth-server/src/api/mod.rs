@@ -2,6 +2,7 @@
 //! screen's data and actions, each a thin call on the `Hearth` facade. Errors are
 //! `{ "code", "message", "details" }`.
 
+pub mod check;
 pub mod collections;
 pub mod conversations;
 pub mod documents;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
     use conversations as c;
     let documents = Router::new()
         .route("/api/documents/read", post(documents::read))
+        .route("/api/check", post(check::check))
         .route("/api/summarize", post(documents::summarize))
         .route("/api/workflows/run", post(workflows::run))
         .route("/api/generate", post(workflows::generate))
@@ -93,6 +95,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/jobs/{id}/cancel", post(documents::cancel))
         .route("/api/workflows", get(workflows::list))
         .route("/api/workflows/parse", post(workflows::parse))
+        .route("/api/workflow-check", post(workflows::check))
+        .route("/api/workflow-limits", get(workflows::limits))
         .route(
             "/api/workflows/{name}",
             get(workflows::show)

@@ -251,7 +251,7 @@ pub async fn pull(
         .register(job_id.clone(), move || flag.store(true, Ordering::SeqCst));
     sender.send("started", json!({ "job_id": job_id }));
     let hearth = state.hearth.clone();
-    tokio::task::spawn_blocking(move || {
+    crate::pool::spawn_blocking(move || {
         let progress = sender.clone();
         let mut last_sent = 0u64;
         let result = hearth.pull_model(&source, &cancel, |p| {

@@ -86,6 +86,46 @@ pub async fn parse(ValidJson(body): ValidJson<ParseBody>) -> ApiResult<Json<Work
     Ok(Json(WorkflowText { workflow, toml }))
 }
 
+/// What a workflow may hold, as the server enforces it: the editor asks rather than
+/// keeping copies of the numbers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkflowLimits {
+    pub max_steps: usize,
+    /// Items (texts, files) one run takes.
+    pub max_items: usize,
+    /// Records one generate job (or a `rows` step) makes.
+    pub max_records: usize,
+}
+
+#[utoipa::path(get, path = "/api/workflow-limits", tag = "workflows",
+    responses((status = 200, body = WorkflowLimits)), security(("bearer" = [])))]
+pub async fn limits() -> Json<WorkflowLimits> {
+    Json(WorkflowLimits {
+        max_steps: hearth_core::workflows::MAX_STEPS,
+        max_items: hearth_core::workflows::MAX_ITEMS,
+        max_records: hearth_core::generate::MAX_RECORDS,
+    })
+}
+
+/// What is wrong with a workflow, by the rules saving and running apply; empty when
+/// nothing is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkflowCheck {
+    pub problems: Vec<String>,
+}
+
+/// Checks a workflow without saving or running it: the editor's check, every problem
+/// at once, by the same rules (`Workflow::problems`) that saving and running apply. (Beside `/api/workflows/{name}`, not
+/// under it, so no workflow's name is shadowed.)
+#[utoipa::path(post, path = "/api/workflow-check", tag = "workflows", request_body = Object,
+    responses((status = 200, body = WorkflowCheck), (status = 400, description = "Not a workflow at all (a field of the wrong type)")),
+    security(("bearer" = [])))]
+pub async fn check(ValidJson(workflow): ValidJson<Workflow>) -> Json<WorkflowCheck> {
+    Json(WorkflowCheck {
+        problems: workflow.problems(),
+    })
+}
+
 #[utoipa::path(put, path = "/api/workflows/{name}", tag = "workflows",
     params(("name" = String, Path)), request_body = Object,
     responses((status = 200, body = Object), (status = 400, description = "INVALID_WORKFLOW with the step at fault")),
@@ -245,7 +285,7 @@ pub async fn run(
     let job = state.jobs.register(job_id.clone(), move || token.cancel());
     sender.send("started", json!({ "job_id": job_id }));
     let hearth = state.hearth.clone();
-    tokio::task::spawn_blocking(move || {
+    crate::pool::spawn_blocking(move || {
         let result = body
             .inputs
             .iter()
@@ -489,7 +529,7 @@ pub async fn generate(
     let job = state.jobs.register(job_id.clone(), move || token.cancel());
     sender.send("started", json!({ "job_id": job_id }));
     let hearth = state.hearth.clone();
-    tokio::task::spawn_blocking(move || {
+    crate::pool::spawn_blocking(move || {
         let result = (|| -> ApiResult<serde_json::Value> {
             if let Some(source) = &body.source {
                 request.source = Some(source.read(file.as_deref(), &hearth)?.to_markdown());

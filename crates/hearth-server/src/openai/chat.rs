@@ -62,7 +62,7 @@ pub async fn chat_completions(
     let model = model_spec(&request.model);
     let hearth = state.hearth.clone();
     let generation =
-        tokio::task::spawn_blocking(move || hearth.api_chat(model.as_deref(), &messages, options))
+        crate::pool::spawn_blocking(move || hearth.api_chat(model.as_deref(), &messages, options))
             .await?
             .map_err(|e| model_field(e.into()))?;
 
@@ -151,7 +151,7 @@ pub async fn completions(
     let options = request.sampling.apply(state.hearth.default_options())?;
     let model = model_spec(&request.model);
     let hearth = state.hearth.clone();
-    let generation = tokio::task::spawn_blocking(move || {
+    let generation = crate::pool::spawn_blocking(move || {
         hearth.api_completion(model.as_deref(), prompt, options)
     })
     .await?

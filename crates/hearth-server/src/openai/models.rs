@@ -24,7 +24,7 @@ use crate::state::AppState;
 )]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<ModelList>> {
     let hearth = state.hearth.clone();
-    let models = tokio::task::spawn_blocking(move || hearth.models()).await??;
+    let models = crate::pool::spawn_blocking(move || hearth.models()).await??;
     let data = models
         .into_iter()
         .filter(|m| m.problem.is_none())
@@ -106,7 +106,7 @@ pub async fn embeddings(
     };
     let hearth = state.hearth.clone();
     let model = request.model.clone();
-    let (id, embedder) = tokio::task::spawn_blocking(move || hearth.embedder(Some(&model)))
+    let (id, embedder) = crate::pool::spawn_blocking(move || hearth.embedder(Some(&model)))
         .await?
         .map_err(|e| with_field(ApiError::from(e), "model"))?;
     let width = embedder.info().dimensions;
@@ -117,7 +117,7 @@ pub async fn embeddings(
         ));
     }
     let max_tokens = embedder.info().max_tokens;
-    let embedded = tokio::task::spawn_blocking(move || embedder.embed(&texts)).await??;
+    let embedded = crate::pool::spawn_blocking(move || embedder.embed(&texts)).await??;
     if let Some(i) = embedded.iter().position(|e| e.truncated) {
         return Err(ApiError::invalid(
             if matches!(request.input, serde_json::Value::String(_)) {

@@ -1,0 +1,139 @@
+//! `hearth check`: a text checked against a real PDF (the R FAQ), with what the PDF does
+//! not have named per sentence, the JSON the API gives, stdin, and exit code 6 when a
+//! sentence is not found.
+
+mod support;
+
+use support::{describe, hearth, test_doc, text};
+
+#[test]
+fn a_text_is_checked_against_a_real_pdf_and_what_it_lacks_is_named() {
+    let home = tempfile::tempdir().unwrap();
+    let faq = test_doc("r-doc-pdf/R-FAQ.pdf");
+    let faq = faq.to_str().unwrap();
+
+    let grounded = "The R FAQ is maintained by Kurt Hornik.";
+    let output = hearth(home.path())
+        .args(["check", "--source", faq, grounded])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(
+        text(&output.stdout).starts_with("0 of 1 sentence not found in the document"),
+        "{}",
+        describe(&output)
+    );
+
+    let invented =
+        "The R FAQ is maintained by Kurt Hornik. It was first written by Hans Weber in 2031.";
+    let output = hearth(home.path())
+        .args(["--json", "check", "--source", faq, "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(invented.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(output.status.code(), Some(6), "{}", describe(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["not_found"], 1, "{report}");
+    assert_eq!(report["sentences"][0]["support"], "supported", "{report}");
+    let flagged = &report["sentences"][1];
+    assert_eq!(flagged["support"], "not_found", "{report}");
+    let reasons: Vec<&str> = flagged["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "the document never mentions Hans Weber",
+            "the document has no 2031"
+        ],
+        "{report}"
+    );
+    // Offsets are the text's own, for a front end to mark.
+    let (start, end) = (
+        flagged["start"].as_u64().unwrap() as usize,
+        flagged["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(
+        &invented[start..end],
+        "It was first written by Hans Weber in 2031."
+    );
+}
+
+#[test]
+fn a_check_without_a_readable_source_says_which_file() {
+    let home = tempfile::tempdir().unwrap();
+    let output = hearth(home.path())
+        .args(["check", "--source", "/nonexistent/report.pdf", "Some text."])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        text(&output.stderr).contains("reading the source /nonexistent/report.pdf"),
+        "{}",
+        describe(&output)
+    );
+}
+
+#[test]
+fn a_translation_is_compared_with_its_original_both_ways() {
+    let home = tempfile::tempdir().unwrap();
+    let original = home.path().join("original.md");
+    std::fs::write(
+        &original,
+        "Install 3 packages with `apt install`; the EU pays 1,234.5 euros.",
+    )
+    .unwrap();
+    let run = |text: &str| {
+        hearth(home.path())
+            .args(["--json", "check", "--translation", "--source"])
+            .arg(&original)
+            .arg(text)
+            .output()
+            .unwrap()
+    };
+    let faithful = run("Installiere 3 Pakete mit `apt install`; die EU zahlt 1.234,5 Euro.");
+    assert_eq!(faithful.status.code(), Some(0), "{}", describe(&faithful));
+    let changed = run("Installiere 4 Pakete mit `apt install`; die EU zahlt Geld.");
+    assert_eq!(changed.status.code(), Some(6), "{}", describe(&changed));
+    let report: serde_json::Value = serde_json::from_slice(&changed.stdout).unwrap();
+    let reasons: Vec<&str> = report["sentences"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "the source has no 4",
+            "the translation leaves out 3",
+            "the translation leaves out 1,234.5"
+        ],
+        "{report}"
+    );
+    // Two sources are refused: a translation has one original.
+    let two = hearth(home.path())
+        .args(["check", "--translation", "--source"])
+        .arg(&original)
+        .arg("--source")
+        .arg(&original)
+        .arg("x")
+        .output()
+        .unwrap();
+    assert_eq!(two.status.code(), Some(1), "{}", describe(&two));
+    assert!(
+        text(&two.stderr).contains("give one --source"),
+        "{}",
+        describe(&two)
+    );
+}
