@@ -262,21 +262,30 @@ await test("regenerating makes a second version and the switcher moves between t
   await shot("chat-versions");
 });
 
-await test("a summary point the document does not support is flagged with the reason", async () => {
-  // A document built to trigger it: three words of packing notes, from which the small
-  // default model writes a whole holiday (places and names the notes never mention).
+await test("a summary is checked against its document: the count agrees with the points marked, each with its reason", async () => {
+  // Three words of packing notes, from which the small default model often writes a
+  // whole holiday (places the notes never mention). Whether it does depends on what else
+  // the engine is batching at that moment, so the test holds the page to what it was
+  // given either way: the count in the header is the points marked, and each marked
+  // point says what the document lacks. (The Check page's test flags a built document
+  // every time; summarize.test.tsx renders a flagged summary.)
   await page.goto(`${url}/#/summarize`);
-  // A fresh page: the PDF chosen and summarized by the test before is not this one's.
   await page.reload();
   await page.fill("#summary-text", "# Trip\n\nPack the tent, the stove and two maps.\n");
   await page.click("button:has-text('Summarize')");
   const result = page.locator('article[aria-label="Summary"]');
   await result.waitFor(LONG);
+  const status = await result.locator('[aria-label="Checked against the document"]').innerText();
   const flagged = result.locator('.points li[data-grounding="not-found"]');
-  assert.ok((await flagged.count()) > 0, `no point flagged in: ${await result.innerText()}`);
-  assert.match(await flagged.first().locator(".not-found").innerText(), /^⚠ The document (never mentions|has no|does not say) /);
-  assert.match(await result.locator('[aria-label="Checked against the document"]').innerText(), /⚠ \d+ of \d+ points? not found in the document/);
-  await shot("summarize-flagged");
+  const count = await flagged.count();
+  if (count === 0) assert.match(status, /^✓ every number, date, name and quote found in the document$/);
+  else {
+    assert.match(status, new RegExp(`^⚠ ${count} of \\d+ points? not found in the document$`));
+    for (let i = 0; i < count; i++) {
+      assert.match(await flagged.nth(i).locator(".not-found").innerText(), /^⚠ The document (never mentions|has no|does not say) /);
+    }
+  }
+  await shot("summarize-checked");
 });
 
 await test("a PDF is summarized with page references", async () => {

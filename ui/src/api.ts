@@ -171,6 +171,8 @@ export interface ConversationView {
   summaries: ContextSummary[];
   /** For answers in a conversation attached to a collection: the passages each was given. */
   sources?: Record<string, AskSource[]>;
+  /** For those answers: the grounding check against their passages, by message id. */
+  grounding?: Record<string, GroundingReport>;
   /** Whether the conversation's model thinks, and can be told not to. */
   thinking?: ThinkingSupport;
   /** MCP tool servers that are on; their tools are offered unless `settings.tools` is false. */

@@ -9,6 +9,7 @@ import type { Live } from "./chat-live";
 import { CopyButton, MarkdownView } from "./markdown-view";
 import { ThinkingBlock, thinkingMillis } from "./thinking";
 import { ToolCalls } from "./tool-calls";
+import { GroundingNote } from "./grounding-note";
 
 interface Props {
   /** The conversation shown; none for a new chat. */
@@ -80,6 +81,7 @@ export function ChatMessages({ conversationId: id, view, live, folded, speeds, r
               </>
             )}
             {m.state !== "done" && m.role === "assistant" && <p class="state">{stateNote(m)}</p>}
+            {m.role === "assistant" && <GroundingNote report={view?.grounding?.[m.id]} />}
             {m.role === "assistant" && (view?.sources?.[m.id]?.length ?? 0) > 0 && (
               <ol class="sources" aria-label="Sources">
                 {view!.sources![m.id].map((s) => (

@@ -5,7 +5,8 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { jobError, useJob } from "./job";
-import type { AskSource, Attribution, Collection, CollectionFile, Passage } from "./api";
+import type { AskSource, Attribution, Collection, CollectionFile, GroundingReport, Passage } from "./api";
+import { GroundingNote } from "./grounding-note";
 import { ErrorNote, useApi } from "./shell";
 import { linkCitations } from "./format";
 import { MarkdownView } from "./markdown-view";
@@ -19,6 +20,8 @@ interface Exchange {
   sources: AskSource[];
   cited: number[];
   matched: Attribution[];
+  /** The grounding check against the passages; absent when it is off. */
+  grounding?: GroundingReport | null;
   nothing?: boolean;
   done: boolean;
 }
@@ -274,7 +277,7 @@ function AskPanel({ collection }: { collection: string | null }) {
           (e) => {
             if (e.event === "started") update(index, (x) => ({ ...x, query: e.data.query, sources: e.data.sources }));
             else if (e.event === "delta") update(index, (x) => ({ ...x, answer: x.answer + e.data.text }));
-            else if (e.event === "done") update(index, (x) => ({ ...x, answer: e.data.completion.text, cited: e.data.cited, matched: e.data.matched, done: true }));
+            else if (e.event === "done") update(index, (x) => ({ ...x, answer: e.data.completion.text, cited: e.data.cited, matched: e.data.matched, grounding: e.data.grounding, done: true }));
             else if (e.event === "nothing_relevant") update(index, (x) => ({ ...x, query: e.data.query, answer: e.data.message, nothing: true, done: true }));
             else if (e.event === "error") setError(new Error(e.data.message));
           },
@@ -316,6 +319,7 @@ function AskPanel({ collection }: { collection: string | null }) {
             >
               <MarkdownView text={linkCitations(x.answer || "…", x.sources.length)} />
             </div>
+            <GroundingNote report={x.grounding} />
             {x.sources.length > 0 && (
               <ol class="sources" aria-label="Sources">
                 {x.sources.map((s) => {

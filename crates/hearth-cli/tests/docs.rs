@@ -114,6 +114,13 @@ fn a_folder_becomes_a_collection_that_answers_with_sources() {
         answer["cited"].is_array() && answer["matched"].is_array(),
         "{answer}"
     );
+    assert!(
+        answer["grounding"]["summary"]
+            .as_str()
+            .unwrap()
+            .ends_with("not found in the passages"),
+        "{answer}"
+    );
     assert!(!answer["answer"].as_str().unwrap().trim().is_empty());
 
     let search = run(

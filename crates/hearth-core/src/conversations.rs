@@ -39,6 +39,9 @@ pub struct ConversationView {
     /// For answers in a conversation attached to a collection: the numbered passages
     /// each was given, by message id.
     pub sources: HashMap<String, serde_json::Value>,
+    /// For those answers: the grounding check against their passages, by message id
+    /// (none when the check is off).
+    pub grounding: HashMap<String, crate::grounding::GroundingReport>,
 }
 
 /// A change to a conversation's model or system prompt: `None` leaves it, `Some(None)`
@@ -96,18 +99,35 @@ impl Hearth {
             }
         }
         let summaries = self.store.context_summaries(id)?;
-        let sources = self
+        let sources: HashMap<String, serde_json::Value> = self
             .store
             .message_sources(id)?
             .into_iter()
             .map(|(message, sources)| (message.to_string(), sources))
             .collect();
+        // The check needs no model: it is made as the view is read, so answers written
+        // before it existed are checked too.
+        let mut grounding = HashMap::new();
+        for message in &messages {
+            let Some(listed) = sources.get(message.id.as_str()) else {
+                continue;
+            };
+            let Ok(passages) =
+                serde_json::from_value::<Vec<crate::ask::answer::Source>>(listed.clone())
+            else {
+                continue;
+            };
+            if let Some(report) = self.check_answer(&message.content, &passages) {
+                grounding.insert(message.id.to_string(), report);
+            }
+        }
         Ok(ConversationView {
             conversation,
             messages,
             siblings,
             summaries,
             sources,
+            grounding,
         })
     }
 

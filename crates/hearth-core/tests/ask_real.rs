@@ -492,6 +492,20 @@ fn a_conversation_attached_to_a_collection_answers_from_it_and_keeps_its_sources
         prompt_tokens > 100,
         "the passages were in the prompt: {prompt_tokens}"
     );
+    // The view checks the answer against its passages: every sentence marked, and any
+    // flagged one says what the passages lack.
+    let view = hearth.conversation_view(&conversation.id).unwrap();
+    let report = &view.grounding[answer.id.as_str()];
+    assert!(!report.sentences.is_empty(), "{report:#?}");
+    for sentence in report.flagged() {
+        assert!(
+            sentence
+                .findings
+                .iter()
+                .all(|f| f.reason.starts_with("the passages ")),
+            "{report:#?}"
+        );
+    }
 
     // A follow-up is rewritten before retrieval.
     let rewrites = answers_audited(&hearth, AuditPurpose::QueryRewrite);

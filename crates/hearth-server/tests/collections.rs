@@ -213,6 +213,18 @@ async fn embeddings_and_questions_about_documents_over_http() {
         done["cited"].is_array() && done["matched"].is_array(),
         "{done}"
     );
+    // The grounding check, against the passages: every sentence of the answer marked.
+    let marked = done["grounding"]["sentences"]
+        .as_array()
+        .expect("a grounding report");
+    assert!(!marked.is_empty(), "{done}");
+    assert!(
+        marked
+            .iter()
+            .all(|s| ["supported", "not_found", "unchecked"]
+                .contains(&s["support"].as_str().unwrap())),
+        "{done}"
+    );
 
     let passage_id = sources[0]["id"].as_i64().unwrap();
     let (status, passage) = server

@@ -72,6 +72,7 @@ pub fn run(args: AskArgs, json: bool) -> anyhow::Result<i32> {
             interrupts.clear();
             let cited = cited(&completion.text, sources.len());
             let matched = hearth.attribute(&completion.text, &sources)?;
+            let grounding = hearth.check_answer(&completion.text, &sources);
             if json {
                 println!(
                     "{}",
@@ -81,12 +82,22 @@ pub fn run(args: AskArgs, json: bool) -> anyhow::Result<i32> {
                         "nothing_relevant": false,
                         "cited": cited,
                         "matched": matched,
+                        "grounding": grounding,
                         "sources": sources,
                         "stop_reason": completion.stop_reason,
                     })
                 );
             } else {
                 print_sources(&sources, &cited, &matched);
+                if let Some(report) = grounding.as_ref().filter(|r| r.not_found > 0) {
+                    eprintln!("check: {}:", report.summary);
+                    for sentence in report.flagged() {
+                        eprintln!("  ✗ {}", sentence.text);
+                        for finding in &sentence.findings {
+                            eprintln!("      {}", finding.reason);
+                        }
+                    }
+                }
             }
             Ok(if completion.stop_reason == StopReason::Cancelled {
                 exit::INTERRUPTED

@@ -154,6 +154,23 @@ impl crate::Hearth {
         }
     }
 
+    /// Checks an answer against the passages it was written from (`hearth ask`, the
+    /// Documents page, a chat attached to a collection); `None` when the check is off.
+    pub fn check_answer(
+        &self,
+        answer: &str,
+        sources: &[crate::ask::answer::Source],
+    ) -> Option<GroundingReport> {
+        if self.config().grounding == GroundingMode::Off {
+            return None;
+        }
+        let passages: Vec<&str> = sources
+            .iter()
+            .map(|s| s.retrieved.passage.text.as_str())
+            .collect();
+        Some(check_text(answer, &passages, Sources::Passages))
+    }
+
     /// Checks any text (a draft, another app's answer) against documents the user
     /// gives: `hearth check` and `POST /api/check`.
     pub fn check_against_documents(&self, text: &str, documents: &[String]) -> GroundingReport {

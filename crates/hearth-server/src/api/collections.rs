@@ -374,15 +374,18 @@ pub async fn ask(
                 Some(GenerationEvent::Done { completion }) => {
                     let text = completion.text.clone();
                     let numbers = cited(&text, sources.len());
-                    let matched =
-                        crate::pool::spawn_blocking(move || hearth.attribute(&text, &sources))
-                            .await
-                            .ok()
-                            .and_then(Result::ok)
-                            .unwrap_or_default();
+                    let (matched, grounding) = crate::pool::spawn_blocking(move || {
+                        let grounding = hearth.check_answer(&text, &sources);
+                        (
+                            hearth.attribute(&text, &sources).unwrap_or_default(),
+                            grounding,
+                        )
+                    })
+                    .await
+                    .unwrap_or_default();
                     sender.send(
                         "done",
-                        json!({ "completion": completion, "cited": numbers, "matched": matched }),
+                        json!({ "completion": completion, "cited": numbers, "matched": matched, "grounding": grounding }),
                     );
                     break;
                 }

@@ -112,6 +112,10 @@ pub struct ConversationView {
     /// each was given, by message id.
     #[schema(value_type = Object)]
     pub sources: HashMap<String, serde_json::Value>,
+    /// For those answers: the grounding check against their passages (each sentence
+    /// supported, not_found with reasons, or unchecked), by message id.
+    #[schema(value_type = Object)]
+    pub grounding: HashMap<String, hearth_core::grounding::GroundingReport>,
     /// Whether the conversation's model thinks in marked blocks (`supports_thinking`)
     /// and its template can turn that on and off (`thinking_switch`); the switch's
     /// setting is `conversation.settings.thinking`.
@@ -140,6 +144,7 @@ pub async fn open(
             siblings: view.siblings,
             summaries: view.summaries,
             sources: view.sources,
+            grounding: view.grounding,
             thinking,
             tool_servers,
         })
