@@ -205,9 +205,23 @@ const NOT_NAMES: &[&str] = &[
     "sunday",
 ];
 
+/// Whether a language capitalises every noun (German, Luxembourgish): then a lone
+/// capitalised word is a noun far more often than a name, and only acronyms, CamelCase
+/// words and runs of capitalised words are taken as names.
+pub fn capitalises_nouns(text: &str) -> bool {
+    whatlang::detect(text)
+        .is_some_and(|info| matches!(info.lang(), whatlang::Lang::Deu) && info.confidence() > 0.5)
+}
+
 /// Every fact in `text`, in order of where it starts. Number facts inside a date are
-/// left to the date.
+/// left to the date. The name rule follows the text's language ([`capitalises_nouns`]).
 pub fn facts(text: &str) -> Vec<Fact> {
+    facts_with(text, capitalises_nouns(text))
+}
+
+/// [`facts`] with the language's noun capitals already known: a summary's points are
+/// too short to tell their language, the whole summary is not.
+pub fn facts_with(text: &str, nouns_capitalised: bool) -> Vec<Fact> {
     let mut found = Vec::new();
     let mut taken: Vec<Range<usize>> = Vec::new();
     for m in CODE.captures_iter(text) {
@@ -276,7 +290,7 @@ pub fn facts(text: &str) -> Vec<Fact> {
         });
         taken.push(whole.range());
     }
-    found.extend(names(text, &taken));
+    found.extend(names(text, &taken, nouns_capitalised));
     found.sort_by_key(|f| f.span.start);
     found
 }
@@ -495,7 +509,7 @@ fn date_value(m: &regex::Captures) -> Option<FactValue> {
 
 /// Runs of capitalised words that are not a sentence's first word (unless the run is
 /// longer than one word), acronyms, and CamelCase words.
-fn names(text: &str, taken: &[Range<usize>]) -> Vec<Fact> {
+fn names(text: &str, taken: &[Range<usize>], nouns_capitalised: bool) -> Vec<Fact> {
     let mut found = Vec::new();
     let mut run: Vec<(Range<usize>, String)> = Vec::new();
     let mut run_starts_sentence = false;
@@ -516,6 +530,10 @@ fn names(text: &str, taken: &[Range<usize>]) -> Vec<Fact> {
             words.remove(0);
         }
         if words.is_empty() {
+            return;
+        }
+        // "die Regierung": a German noun, not a name.
+        if nouns_capitalised && words.len() == 1 && !is_acronym_or_camel(&words[0].1) {
             return;
         }
         let span = words[0].0.start..words[words.len() - 1].0.end;
@@ -745,6 +763,14 @@ mod tests {
         assert_eq!(kinds("New York is big."), [(FactKind::Name, "York")]);
         assert_eq!(kinds("We met Anna."), [(FactKind::Name, "Anna")]);
         assert_eq!(kinds("And I'm sure I’ve seen it."), []);
+        // German capitalises nouns: a lone one is not a name; acronyms and runs still are.
+        assert_eq!(
+            kinds("Die Regierung plant neue Gesetze für die Europäische Zentralbank und die EU."),
+            [
+                (FactKind::Name, "Europäische Zentralbank"),
+                (FactKind::Name, "EU")
+            ]
+        );
     }
 
     #[test]

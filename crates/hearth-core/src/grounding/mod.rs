@@ -256,10 +256,11 @@ pub(crate) fn ground_summary(summary: &mut crate::documents::Summary, document: 
     const NOUN: Sources = Sources::Document;
     let started = std::time::Instant::now();
     let index = SourceIndex::new(&[document]);
+    let german = facts::capitalises_nouns(&summary.text);
     let point_facts: Vec<Vec<Fact>> = summary
         .points
         .iter()
-        .map(|p| facts::facts(&p.text))
+        .map(|p| facts::facts_with(&p.text, german))
         .collect();
     let contexts: Vec<HashSet<String>> = summary
         .points
@@ -362,7 +363,8 @@ pub(crate) fn compare_translation(source: &str, target: &str) -> Option<Vec<Find
 
 /// The facts a translation keeps as they are: numbers, percentages, code, acronyms.
 fn translation_facts(text: &str) -> Vec<Fact> {
-    let mut kept: Vec<Fact> = facts::facts(text)
+    // Names are not compared here (acronyms are, below): no language to detect.
+    let mut kept: Vec<Fact> = facts::facts_with(text, false)
         .into_iter()
         .filter(|f| {
             matches!(

@@ -142,7 +142,7 @@ impl SourceIndex {
             for (_, sentence) in super::sentences_of(source) {
                 let id = index.sentences.len();
                 index.sentences.push(content_words(sentence));
-                for fact in facts::facts(sentence) {
+                for fact in facts::facts_with(sentence, false) {
                     match fact.value {
                         FactValue::Number { value, other, .. } => {
                             index.numbers.push((value, id));
@@ -266,7 +266,7 @@ fn contained(haystack: &str, needles: &[&str]) -> Vec<bool> {
 
 /// A digit run as a number, read as the fact reader reads one.
 fn plain_number(text: &str) -> Option<f64> {
-    let facts = facts::facts(text);
+    let facts = facts::facts_with(text, false);
     match facts.first().map(|f| &f.value) {
         Some(FactValue::Number { value, .. }) => Some(*value),
         _ => None,
