@@ -6,6 +6,16 @@ mod support;
 
 use support::{describe, hearth, test_doc, text};
 
+/// The reasons given for one checked sentence of a `--json` report.
+fn reasons(sentence: &serde_json::Value) -> Vec<&str> {
+    sentence["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["reason"].as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn a_text_is_checked_against_a_real_pdf_and_what_it_lacks_is_named() {
     let home = tempfile::tempdir().unwrap();
@@ -44,14 +54,8 @@ fn a_text_is_checked_against_a_real_pdf_and_what_it_lacks_is_named() {
     assert_eq!(report["sentences"][0]["support"], "supported", "{report}");
     let flagged = &report["sentences"][1];
     assert_eq!(flagged["support"], "not_found", "{report}");
-    let reasons: Vec<&str> = flagged["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["reason"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        reasons,
+        reasons(flagged),
         [
             "the document never mentions Hans Weber",
             "the document has no 2031"
@@ -106,14 +110,8 @@ fn a_translation_is_compared_with_its_original_both_ways() {
     let changed = run("Installiere 4 Pakete mit `apt install`; die EU zahlt Geld.");
     assert_eq!(changed.status.code(), Some(6), "{}", describe(&changed));
     let report: serde_json::Value = serde_json::from_slice(&changed.stdout).unwrap();
-    let reasons: Vec<&str> = report["sentences"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["reason"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        reasons,
+        reasons(&report["sentences"][0]),
         [
             "the source has no 4",
             "the translation leaves out 3",

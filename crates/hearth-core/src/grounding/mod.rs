@@ -291,17 +291,15 @@ pub(crate) fn ground_summary(summary: &mut crate::documents::Summary, document: 
         }
         point.unsupported = unsupported;
     }
-    let total = summary.points.len();
-    summary.grounding = Some(crate::documents::GroundingCount {
+    let what = format!("not found in {}", NOUN.noun());
+    summary.grounding = Some(count(
         checked,
         not_found,
-        summary: format!(
-            "{not_found} of {total} point{} not found in {}",
-            if total == 1 { "" } else { "s" },
-            NOUN.noun()
-        ),
-        millis: started.elapsed().as_millis() as u64,
-    });
+        summary.points.len(),
+        "point",
+        &what,
+        started,
+    ));
 }
 
 /// Marks each unit of a translation whose numbers, percentages, code or acronyms differ
@@ -321,16 +319,33 @@ pub(crate) fn ground_translation(translation: &mut crate::documents::Translation
         }
         unit.unsupported = findings;
     }
-    let total = translation.units.len();
-    translation.grounding = Some(crate::documents::GroundingCount {
+    let what = "differ from the source in numbers, code or acronyms";
+    translation.grounding = Some(count(
         checked,
         not_found,
-        summary: format!(
-            "{not_found} of {total} unit{} differ from the source in numbers, code or acronyms",
-            if total == 1 { "" } else { "s" }
-        ),
+        translation.units.len(),
+        "unit",
+        what,
+        started,
+    ));
+}
+
+/// A result's count: "2 of 9 points not found in the document", and the check's time.
+fn count(
+    checked: usize,
+    not_found: usize,
+    total: usize,
+    item: &str,
+    what: &str,
+    started: std::time::Instant,
+) -> crate::documents::GroundingCount {
+    let plural = if total == 1 { "" } else { "s" };
+    crate::documents::GroundingCount {
+        checked,
+        not_found,
+        summary: format!("{not_found} of {total} {item}{plural} {what}"),
         millis: started.elapsed().as_millis() as u64,
-    });
+    }
 }
 
 /// What differs between a text and its translation in numbers, percentages, code and
