@@ -23,16 +23,28 @@ span), and each becomes several labelled items:
     clause       an unsupported clause added, without facts of its own (likewise)
 
 Every item is checked against its own document with `hearth --json check`; an item is
-"flagged" when the check marks it not_found. Prints precision and recall of "flagged"
-per perturbation and overall, and writes the items with their verdicts to
-OUT/items.jsonl and the tables to OUT/results.md.
+"flagged" when the check marks it not_found (or contradicted). Prints precision and
+recall of "flagged" per perturbation and overall, and writes the items with their
+verdicts to OUT/items.jsonl and the tables to OUT/results.md.
 
-    grounding.py HEARTH_BIN OUT_DIR [--per-doc N]
+With --thorough JUDGE.gguf the check runs in thorough mode (`--mode thorough`: the
+embedding model all-MiniLM-L6-v2 from .models/, then JUDGE as the model judge) on a
+sample of --sample N items of each kind (a generation per sentence is slow), with one
+more kind:
+
+    elsewhere    a sentence of another document, facts or not (what the similarity
+                 layer is for)
+
+and the tables say which layer flagged each item: facts alone, facts and similarity,
+all three.
+
+    grounding.py HEARTH_BIN OUT_DIR [--per-doc N] [--thorough JUDGE.gguf [--sample N]]
 """
 import html.parser
 import json
 import random
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -224,8 +236,46 @@ def build(per_doc, seed=7):
     return items
 
 
-def check(hearth, out, items):
-    """Runs `hearth check` once per document on all its items, one per line."""
+def elsewhere(per_doc, seed=11):
+    """Sentences of 8 to 60 words from another document, facts or not: not supported."""
+    rng = random.Random(seed)
+    docs = documents()
+    items = []
+    for name, _, _ in docs:
+        others = [text for other, text, _ in docs if other != name]
+        for _ in range(per_doc):
+            text = rng.choice(others)
+            pool = [s for p in text.split("\n\n") for s in sentences(p)
+                    if 8 <= len(s.split()) <= 60 and "\n" not in s and s.count("`") % 2 == 0]
+            if pool:
+                s = rng.choice(pool)
+                items.append({"doc": name, "kind": "elsewhere", "supported": False, "text": s, "from": s})
+    return items
+
+
+def sample(items, per_kind, seed=5):
+    """At most `per_kind` items of each kind, drawn at random."""
+    rng = random.Random(seed)
+    out = []
+    for kind in sorted({i["kind"] for i in items}):
+        group = [i for i in items if i["kind"] == kind]
+        rng.shuffle(group)
+        out.extend(group[:per_kind])
+    return out
+
+
+def prepare_home(hearth, home):
+    """A Hearth home with the embedding model where thorough mode finds it."""
+    models = home / "data" / "models"
+    target = models / "all-MiniLM-L6-v2"
+    if not target.exists():
+        models.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(ROOT / ".models" / "all-MiniLM-L6-v2", target)
+
+
+def check(hearth, out, items, judge=None):
+    """Runs `hearth check` once per document on all its items, one per line; thorough
+    with `judge` (a model file)."""
     by_doc = {}
     for i, item in enumerate(items):
         by_doc.setdefault(item["doc"], []).append(i)
@@ -236,8 +286,9 @@ def check(hearth, out, items):
         source = sources / (Path(doc).stem + ".md")
         source.write_text(texts[doc])
         lines = [items[i]["text"] for i in indexes]
+        mode = ["--mode", "thorough", "--judge", judge] if judge else []
         run = subprocess.run(
-            [hearth, "--json", "check", "--source", str(source), "-"],
+            [hearth, "--json", "check", *mode, "--source", str(source), "-"],
             input="\n".join(lines), capture_output=True, text=True,
             env={"HEARTH_HOME": str(out / "home"), "PATH": "/usr/bin:/bin"},
         )
@@ -251,30 +302,57 @@ def check(hearth, out, items):
             offset += len(line.encode()) + 1
         for (start, end), i in zip(starts, indexes):
             inside = [s for s in report["sentences"] if start <= s["start"] < end]
-            items[i]["flagged"] = any(s["support"] == "not_found" for s in inside)
+            flagged = [s for s in inside if s["support"] in ("not_found", "contradicted")]
+            items[i]["flagged"] = bool(flagged)
+            items[i]["layers"] = sorted({s.get("decided_by") for s in flagged})
+            items[i]["support"] = [s["support"] for s in inside]
+            items[i]["similarity"] = min((s["similarity"] for s in inside if "similarity" in s), default=None)
             items[i]["reasons"] = [f["reason"] for s in inside for f in s["findings"]]
+        for warning in report.get("warnings", []):
+            print(f"{doc}: {warning}", file=sys.stderr)
 
 
-def table(items):
-    rows = ["| items | kind | label | flagged | share flagged |", "|---|---|---|---:|---:|"]
-    kinds = ["copy", "reworded", "abstract", "number", "date", "name", "code", "negation", "clause"]
-    for kind in kinds:
+KINDS = ["copy", "reworded", "abstract", "number", "date", "name", "code", "negation", "clause", "elsewhere"]
+
+# Which layers' flags count, cumulatively: what each layer adds.
+LAYERS = [("facts", {"facts"}), ("facts + similarity", {"facts", "similarity"}),
+          ("facts + similarity + judge", {"facts", "similarity", "judge"})]
+
+
+def flagged_by(item, layers):
+    return item["flagged"] and bool(set(item.get("layers") or ["facts"]) & layers)
+
+
+def table(items, thorough=False):
+    layers = LAYERS if thorough else LAYERS[:1]
+    head = " | ".join(f"flagged: {name}" for name, _ in layers)
+    rows = [f"| items | kind | label | {head} |", "|---|---|---|" + "---:|" * len(layers)]
+    for kind in KINDS:
         group = [i for i in items if i["kind"] == kind]
         if not group:
             continue
-        flagged = sum(i["flagged"] for i in group)
         label = "supported" if group[0]["supported"] else "not supported"
-        rows.append(f"| {len(group)} | {kind} | {label} | {flagged} | {flagged / len(group):.2f} |")
+        cells = []
+        for _, wanted in layers:
+            flagged = sum(flagged_by(i, wanted) for i in group)
+            cells.append(f"{flagged} ({flagged / len(group):.2f})")
+        rows.append(f"| {len(group)} | {kind} | {label} | {' | '.join(cells)} |")
     lines = ["\n".join(rows), ""]
     fact_kinds = ["number", "date", "name", "code"]
-    for title, wanted in [("facts (number, date, name, code)", fact_kinds), ("everything", fact_kinds + ["negation", "clause"])]:
-        supported = [i for i in items if i["supported"]]
-        perturbed = [i for i in items if i["kind"] in wanted]
-        tp = sum(i["flagged"] for i in perturbed)
-        fp = sum(i["flagged"] for i in supported)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / len(perturbed) if perturbed else 0.0
-        lines.append(f"- {title}: precision {precision:.3f}, recall {recall:.3f} ({tp} of {len(perturbed)} flagged; {fp} of {len(supported)} supported items flagged)")
+    groups = [("facts (number, date, name, code)", fact_kinds),
+              ("negation and clause", ["negation", "clause"]),
+              ("everything", fact_kinds + ["negation", "clause", "elsewhere"])]
+    for layer_name, wanted_layers in layers:
+        for title, wanted in groups:
+            supported = [i for i in items if i["supported"]]
+            perturbed = [i for i in items if i["kind"] in wanted]
+            if not perturbed:
+                continue
+            tp = sum(flagged_by(i, wanted_layers) for i in perturbed)
+            fp = sum(flagged_by(i, wanted_layers) for i in supported)
+            precision = tp / (tp + fp) if tp + fp else 0.0
+            recall = tp / len(perturbed)
+            lines.append(f"- {layer_name}, {title}: precision {precision:.3f}, recall {recall:.3f} ({tp} of {len(perturbed)} flagged; {fp} of {len(supported)} supported items flagged)")
     return "\n".join(lines)
 
 
@@ -282,14 +360,20 @@ def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     hearth, out = sys.argv[1], Path(sys.argv[2])
-    per_doc = int(sys.argv[sys.argv.index("--per-doc") + 1]) if "--per-doc" in sys.argv else 40
+    arg = lambda name, default: sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
+    per_doc = int(arg("--per-doc", 40))
+    judge = arg("--thorough", None)
     out.mkdir(parents=True, exist_ok=True)
     items = build(per_doc)
-    check(hearth, out, items)
+    if judge:
+        judge = str(Path(judge).resolve())
+        items = sample(items + elsewhere(per_doc), int(arg("--sample", 40)))
+        prepare_home(hearth, out / "home")
+    check(hearth, out, items, judge)
     with open(out / "items.jsonl", "w") as f:
         for item in items:
             f.write(json.dumps(item, ensure_ascii=False) + "\n")
-    result = table(items)
+    result = table(items, thorough=bool(judge))
     (out / "results.md").write_text(result + "\n")
     print(result)
 

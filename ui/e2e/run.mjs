@@ -334,6 +334,20 @@ await test("check: a sentence whose figure the document lacks is flagged with th
   assert.match(await flagged.nth(1).innerText(), /the document never mentions Hans Weber/);
   assert.match(await result.locator('[role="status"]').innerText(), /2 of 4 sentences not found in the document/);
   await shot("check");
+
+  // Thorough: the embedding model finds nothing in the report close to "We will talk
+  // soon." (no word shared), and the judge (the real default model) reads the first
+  // sentence beside the report's closest sentences; its verdict is the model's own.
+  await page.check('label:has-text("Thorough") input');
+  await page.click("button:has-text('Check')");
+  await result.locator(".hint", { hasText: "the judge" }).waitFor(LONG);
+  assert.match(await result.locator(".hint").innerText(), /^checked by facts, similarity, the judge \(judge: .+\)$/);
+  const thorough = await result.locator(".checked-sentences > li").evaluateAll((items) => items.map((li) => li.dataset.grounding));
+  assert.deepEqual(thorough.slice(1), ["not_found", "not_found", "not_found"]);
+  assert.ok(["supported", "not_found", "contradicted"].includes(thorough[0]), thorough[0]);
+  assert.match(await result.locator(".checked-sentences > li").nth(3).innerText(), /nothing in the document is close to this/);
+  assert.match(await result.locator(".checked-sentences > li").nth(0).locator("details summary").innerText(), /^Closest in the documents \(similarity 0\.\d\d\)$/);
+  await shot("check-thorough");
 });
 
 await test("documents: a folder is indexed, an answer cites passages that open, and nothing relevant is said", async () => {

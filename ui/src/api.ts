@@ -316,21 +316,31 @@ export interface SourceRef {
 
 /** A fact of a generated text that its source does not have (the grounding check). */
 export interface Finding {
-  kind: "number" | "percent" | "date" | "quote" | "code" | "name";
-  /** The fact as the text writes it. */
+  /** A fact's kind; `statement` (not supported as a whole) and `contradiction` come from thorough mode's similarity and judge. */
+  kind: "number" | "percent" | "date" | "quote" | "code" | "name" | "statement" | "contradiction";
+  /** The fact as the text writes it (the whole sentence for a statement or contradiction). */
   text: string;
   /** "the document has no 17%" */
   reason: string;
 }
 
 /** How many points the grounding check tested, and how many state what the source lacks. */
+/** A layer of the grounding check: facts (fast), then similarity and the judge (thorough). */
+export type GroundingLayer = "facts" | "similarity" | "judge";
+
 export interface GroundingCount {
   checked: number;
+  /** Points flagged: not found in the document, or contradicted by it. */
   not_found: number;
   /** "1 of 6 points not found in the document" */
   summary: string;
   /** What the check took. */
   millis: number;
+  /** Of the flagged, those the judge read the document as contradicting (thorough). */
+  contradicted?: number;
+  layers?: GroundingLayer[];
+  /** The judge's model, when it ran. */
+  judge?: string;
 }
 
 /** One sentence of a checked text (`POST /api/check`). */
@@ -339,17 +349,32 @@ export interface SentenceCheck {
   start: number;
   end: number;
   text: string;
-  support: "supported" | "not_found" | "unchecked";
+  support: "supported" | "not_found" | "contradicted" | "unchecked";
   findings: Finding[];
+  /** The layer that set `support`. */
+  decided_by?: GroundingLayer;
+  /** Thorough: how close the nearest source sentence is (cosine). */
+  similarity?: number;
+  /** Thorough: the source sentences it was compared with, closest first. */
+  evidence?: string[];
 }
 
 export interface GroundingReport {
   sentences: SentenceCheck[];
   checked: number;
+  /** Sentences flagged: not found, or contradicted. */
   not_found: number;
+  contradicted?: number;
   /** "2 of 9 sentences not found in the document" */
   summary: string;
+  layers?: GroundingLayer[];
+  judge?: string;
+  /** Layers that could not run, and why. */
+  warnings?: string[];
 }
+
+/** How far the grounding check goes. */
+export type GroundingMode = "off" | "fast" | "thorough";
 
 export interface Summary {
   style: string;
@@ -437,8 +462,10 @@ export interface Settings {
   };
   /** Searches look into reasoning models' thinking too. */
   search_thinking?: boolean;
-  /** Summaries checked against their document (numbers, dates, names, quotes, code), or not. */
-  grounding?: "off" | "fast";
+  /** Summaries, answers and translations checked against their source: facts (fast), then similarity and a model judge (thorough), or not. */
+  grounding?: GroundingMode;
+  /** The model that judges sentences in thorough mode; null for the model that wrote the text. */
+  grounding_judge?: string | null;
 }
 
 export interface Collection {
@@ -906,9 +933,10 @@ export class Api {
     return this.transport.request<WorkflowText>("POST", "/api/workflows/parse", { text });
   }
   /** Marks each sentence of `text` whose numbers, dates, names, quotes or code the
-   * documents do not have. */
-  check(text: string, sources: DocumentSource[]) {
-    return this.transport.request<GroundingReport>("POST", "/api/check", { text, sources });
+   * documents do not have; `thorough` adds similarity and a model judge (`judge`, or
+   * the settings' one, or the default model). */
+  check(text: string, sources: DocumentSource[], options: { mode?: "fast" | "thorough"; judge?: string } = {}) {
+    return this.transport.request<GroundingReport>("POST", "/api/check", { text, sources, ...options });
   }
   /** Every problem the server's rules find in a workflow, each naming its step; empty
    * when it may be saved and run. Nothing is saved. */

@@ -1,15 +1,24 @@
 // Check: any text (an email draft, a report, another app's answer) against the documents
 // it should rest on. Each sentence whose numbers, dates, names, quotes or code the
 // documents do not have is marked with what is missing; the rest are marked found or
-// unchecked (nothing in them to test).
+// unchecked (nothing in them to test). Thorough also compares each sentence with the
+// closest source sentences (shown under it) and has a model judge it: supported, not
+// in the documents, or contradicted.
 
-import { useState } from "preact/hooks";
-import type { GroundingReport } from "./api";
+import { useEffect, useState } from "preact/hooks";
+import type { GroundingReport, ModelEntry, Provider } from "./api";
+import { ModelOptions } from "./model-options";
 import { ErrorNote, useApi } from "./shell";
 import { ChooseDocument, documentSource, useArrivingDocuments, type PickedDocument } from "./document-input";
 
-const MARKS = { supported: "✓", not_found: "⚠", unchecked: "·" } as const;
-const LABELS = { supported: "Found in the documents", not_found: "Not found in the documents", unchecked: "Nothing to check" } as const;
+const MARKS = { supported: "✓", not_found: "⚠", contradicted: "✗", unchecked: "·" } as const;
+const LABELS = {
+  supported: "Found in the documents",
+  not_found: "Not found in the documents",
+  contradicted: "The documents say otherwise",
+  unchecked: "Nothing to check",
+} as const;
+const LAYERS = { facts: "facts", similarity: "similarity", judge: "the judge" } as const;
 
 export function CheckPage() {
   const api = useApi();
@@ -18,6 +27,15 @@ export function CheckPage() {
   const [report, setReport] = useState<GroundingReport | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [thorough, setThorough] = useState(false);
+  const [judge, setJudge] = useState("");
+  const [models, setModels] = useState<ModelEntry[]>([]);
+  const [providers, setProviders] = useState<Provider[]>([]);
+  useEffect(() => {
+    api.settings().then((s) => setThorough(s.grounding === "thorough"), () => {});
+    api.models().then(setModels, () => {});
+    api.providers().then((p) => setProviders(p.providers), () => {});
+  }, []);
   useArrivingDocuments((arrived) => setFiles((list) => [...list, ...arrived]));
 
   async function run(event: Event) {
@@ -28,7 +46,8 @@ export function CheckPage() {
     if (files.length === 0) return setError(new Error("Choose the documents the text should rest on."));
     setBusy(true);
     try {
-      setReport(await api.check(text, await Promise.all(files.map(documentSource))));
+      const options = thorough ? { mode: "thorough" as const, judge: judge || undefined } : { mode: "fast" as const };
+      setReport(await api.check(text, await Promise.all(files.map(documentSource)), options));
     } catch (e) {
       setError(e);
     } finally {
@@ -54,6 +73,17 @@ export function CheckPage() {
           ))}
         </div>
         <div class="options">
+          <label title="Also compare each sentence with the closest ones in the documents and ask a model whether they support it (a generation per sentence)">
+            <input type="checkbox" checked={thorough} onChange={(e) => setThorough((e.target as HTMLInputElement).checked)} /> Thorough
+          </label>
+          {thorough && (
+            <label>
+              Judge{" "}
+              <select aria-label="Judge model" value={judge} onChange={(e) => setJudge((e.target as HTMLSelectElement).value)}>
+                <ModelOptions models={models} providers={providers} value={judge} empty="As in Settings" />
+              </select>
+            </label>
+          )}
           <button type="submit" class="primary" disabled={busy}>
             {busy ? "Checking…" : "Check"}
           </button>
@@ -65,7 +95,18 @@ export function CheckPage() {
           <header>
             <span class={report.not_found > 0 ? "grounding warning" : "grounding"} role="status">
               {report.not_found > 0 ? `⚠ ${report.summary}` : `✓ ${report.summary}`}
-            </span>
+            </span>{" "}
+            {report.layers && (
+              <span class="hint">
+                checked by {report.layers.map((l) => LAYERS[l]).join(", ")}
+                {report.judge ? ` (judge: ${report.judge})` : ""}
+              </span>
+            )}
+            {report.warnings?.map((w, i) => (
+              <p key={i} class="warning" role="alert">
+                {w}
+              </p>
+            ))}
           </header>
           <ol class="checked-sentences">
             {report.sentences.map((s, i) => (
@@ -80,6 +121,18 @@ export function CheckPage() {
                       <li key={j}>{f.reason}</li>
                     ))}
                   </ul>
+                )}
+                {s.evidence && s.evidence.length > 0 && (
+                  <details class="evidence">
+                    <summary>
+                      Closest in the documents{s.similarity !== undefined ? ` (similarity ${s.similarity.toFixed(2)})` : ""}
+                    </summary>
+                    <ol>
+                      {s.evidence.map((e, j) => (
+                        <li key={j}>{e}</li>
+                      ))}
+                    </ol>
+                  </details>
                 )}
               </li>
             ))}

@@ -5,7 +5,7 @@
 import type { GroundingReport } from "./api";
 
 export function GroundingNote({ report }: { report?: GroundingReport | null }) {
-  const flagged = report?.sentences.filter((s) => s.support === "not_found") ?? [];
+  const flagged = report?.sentences.filter((s) => s.support === "not_found" || s.support === "contradicted") ?? [];
   if (!report || flagged.length === 0) return null;
   return (
     <div class="grounding warning" role="note" aria-label="Not found in the passages">

@@ -43,6 +43,9 @@ export function McpServers() {
   }
 
   async function turn(server: McpServer, enabled: boolean) {
+    // Shown switched at once: the box is drawn from this list, and any redraw before the
+    // server answers would otherwise flip it back.
+    setServers((list) => list?.map((s) => (s.name === server.name ? { ...s, enabled } : s)) ?? list);
     try {
       await api.setMcpServerEnabled(server.name, enabled);
       setError(null);
@@ -51,6 +54,7 @@ export function McpServers() {
       await reload();
     } catch (e) {
       setError(e);
+      await reload();
     }
   }
 

@@ -4,13 +4,13 @@
 
 import type { ModelEntry, Provider } from "./api";
 
-export function ModelOptions({ models, providers, value }: { models: ModelEntry[]; providers: Provider[]; value: string }) {
+export function ModelOptions({ models, providers, value, empty }: { models: ModelEntry[]; providers: Provider[]; value: string; empty?: string }) {
   const usable = models.filter((m) => !m.problem);
   const fallback = usable.find((m) => m.is_default);
   const known = usable.some((m) => m.id === value) || providers.some((p) => p.models?.some((m) => `${p.name}:${m}` === value));
   return (
     <>
-      <option value="">Default{fallback ? ` (${fallback.id})` : ""}</option>
+      <option value="">{empty ?? `Default${fallback ? ` (${fallback.id})` : ""}`}</option>
       {usable.map((m) => (
         <option key={m.id} value={m.id}>
           {m.id}

@@ -1,9 +1,10 @@
 // Settings: theme, default model, GPU layers, sampling (with reasoning models' thinking budget),
-// context and parallel answers, whether search looks into thinking, remote providers,
+// context and parallel answers, the grounding check and its judge, whether search looks into thinking, remote providers,
 // MCP tool servers, where the data lives, what stays private, backups, and deleting everything.
 
 import { useEffect, useState } from "preact/hooks";
-import type { ModelEntry, Settings } from "./api";
+import type { GroundingMode, ModelEntry, Provider, Settings } from "./api";
+import { ModelOptions } from "./model-options";
 import { ErrorNote, useApi } from "./shell";
 import { RemoteProviders } from "./providers";
 import { McpServers } from "./mcp-servers";
@@ -182,15 +183,26 @@ export function SettingsPage() {
         </fieldset>
         <fieldset>
           <legend>Checking</legend>
-          <label>
-            <input
-              type="checkbox"
-              checked={(settings.grounding ?? "fast") !== "off"}
-              onChange={(e) => set((s) => (s.grounding = (e.target as HTMLInputElement).checked ? "fast" : "off"))}
-            />{" "}
-            Check summaries and translations against their source: mark each summary point whose numbers, dates, names, quotes or code the document does not
-            have, and each translated piece whose numbers, code or acronyms differ from the original
+          <label title="Fast looks up each number, date, name, quote and code span in the source, without a model. Thorough then compares each sentence with the closest ones in the source (the embedding model) and asks a model whether they support it: slower by a generation per sentence.">
+            Check what the model wrote against its source{" "}
+            <select aria-label="Grounding check" value={settings.grounding ?? "fast"} onChange={(e) => set((s) => (s.grounding = (e.target as HTMLSelectElement).value as GroundingMode))}>
+              <option value="off">Off</option>
+              <option value="fast">Fast: numbers, dates, names, quotes and code</option>
+              <option value="thorough">Thorough: also similarity and a model judge</option>
+            </select>
           </label>
+          <p class="hint">
+            Summary points, answers from documents and translated pieces whose facts the source does not have are marked with the reason. Thorough also catches a flipped “not” or an
+            added claim, for a generation per sentence.
+          </p>
+          {settings.grounding === "thorough" && (
+            <label>
+              Judge{" "}
+              <select aria-label="Judge model" value={settings.grounding_judge ?? ""} onChange={(e) => set((s) => (s.grounding_judge = (e.target as HTMLSelectElement).value || null))}>
+                <JudgeOptions models={models} value={settings.grounding_judge ?? ""} />
+              </select>
+            </label>
+          )}
         </fieldset>
         <fieldset>
           <legend>Search</legend>
@@ -266,4 +278,15 @@ export function SettingsPage() {
       />
     </section>
   );
+}
+
+/** The judge's choices: the local models, then the connected providers' models, which
+ * this fetches itself (so their arrival redraws only this list). */
+function JudgeOptions({ models, value }: { models: ModelEntry[]; value: string }) {
+  const api = useApi();
+  const [providers, setProviders] = useState<Provider[]>([]);
+  useEffect(() => {
+    api.providers().then((p) => setProviders(p.providers), () => {});
+  }, []);
+  return <ModelOptions models={models} providers={providers} value={value} empty="The model that wrote the text" />;
 }

@@ -135,7 +135,11 @@ export function SummarizePage() {
             </span>
             {summary.grounding && (
               <span class={summary.grounding.not_found > 0 ? "grounding warning" : "grounding"} role="status" aria-label="Checked against the document">
-                {summary.grounding.not_found > 0 ? `⚠ ${summary.grounding.summary}` : `✓ every number, date, name and quote found in the document`}
+                {summary.grounding.not_found > 0
+                  ? `⚠ ${summary.grounding.summary}`
+                  : summary.grounding.layers?.includes("judge")
+                    ? `✓ every point found in the document (judge: ${summary.grounding.judge})`
+                    : `✓ every number, date, name and quote found in the document`}
               </span>
             )}
             <CopyButton text={summary.text} />

@@ -319,6 +319,21 @@ pub struct CheckArgs {
     /// acronyms both ways instead of looking each fact up.
     #[arg(long)]
     pub translation: bool,
+    /// How far to check: `fast` (facts, no model) or `thorough` (facts, then the
+    /// embedding model's similarity and a model judge per sentence); the `grounding`
+    /// setting when absent (fast when it is off).
+    #[arg(long, value_enum, conflicts_with = "translation")]
+    pub mode: Option<CheckModeArg>,
+    /// The judge's model in thorough mode (a library id or PROVIDER:MODEL); the
+    /// `grounding_judge` setting, else the default model, when absent.
+    #[arg(long, value_name = "MODEL", conflicts_with = "translation")]
+    pub judge: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckModeArg {
+    Fast,
+    Thorough,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

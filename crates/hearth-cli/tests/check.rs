@@ -1,6 +1,7 @@
 //! `hearth check`: a text checked against a real PDF (the R FAQ), with what the PDF does
 //! not have named per sentence, the JSON the API gives, stdin, and exit code 6 when a
-//! sentence is not found.
+//! sentence is not found; `--mode thorough` with the real embedding model and a real
+//! judge.
 
 mod support;
 
@@ -134,4 +135,89 @@ fn a_translation_is_compared_with_its_original_both_ways() {
         "{}",
         describe(&two)
     );
+}
+
+#[test]
+fn thorough_mode_adds_the_embedding_model_and_the_judge() {
+    let home = tempfile::tempdir().unwrap();
+    let minilm = support::models::minilm_dir();
+    let convert = hearth(home.path())
+        .args([
+            "models",
+            "convert",
+            minilm.to_str().unwrap(),
+            "--id",
+            "all-MiniLM-L6-v2",
+        ])
+        .output()
+        .unwrap();
+    assert!(convert.status.success(), "{}", describe(&convert));
+    let faq = test_doc("r-doc-pdf/R-FAQ.pdf");
+    let smollm2 = support::models::smollm2();
+    let output = hearth(home.path())
+        .args(["--json", "check", "--mode", "thorough", "--judge"])
+        .arg(&smollm2)
+        .arg("--source")
+        .arg(&faq)
+        .arg(
+            "The R FAQ is maintained by Kurt Hornik. Cats prefer sleeping in warm cardboard boxes.",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(6), "{}", describe(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["layers"],
+        serde_json::json!(["facts", "similarity", "judge"]),
+        "{report}"
+    );
+    assert!(
+        report["judge"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("smollm2"),
+        "{report}"
+    );
+    // Nothing in the FAQ is about cats: the embedding model says so, with no model judge.
+    let cats = &report["sentences"][1];
+    assert_eq!(
+        (cats["support"].as_str(), cats["decided_by"].as_str()),
+        (Some("not_found"), Some("similarity")),
+        "{report}"
+    );
+    assert_eq!(reasons(cats), ["nothing in the document is close to this"]);
+    // The FAQ's maintainer went to the judge with the FAQ's closest sentences.
+    let hornik = &report["sentences"][0];
+    assert_eq!(hornik["decided_by"], "judge", "{report}");
+    assert!(hornik["similarity"].as_f64().unwrap() > 0.45, "{report}");
+    assert!(
+        hornik["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("Hornik")),
+        "{report}"
+    );
+
+    // The check's judge is in the audit log under its own purpose.
+    let audit = hearth(home.path())
+        .args(["--json", "audit", "list", "--purpose", "grounding_check"])
+        .output()
+        .unwrap();
+    assert!(audit.status.success(), "{}", describe(&audit));
+    assert!(
+        text(&audit.stdout).to_lowercase().contains("smollm2"),
+        "{}",
+        describe(&audit)
+    );
+
+    // A mode means nothing for a translation, which is compared both ways.
+    let refused = hearth(home.path())
+        .args(["check", "--translation", "--mode", "thorough", "--source"])
+        .arg(&faq)
+        .arg("x")
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{}", describe(&refused));
 }

@@ -58,11 +58,17 @@ pub struct Config {
     pub redaction: Redaction,
     /// Searches look into reasoning models' thinking too, not only what they answered.
     pub search_thinking: bool,
-    /// Whether summaries and translations are checked against their source (`fast`):
-    /// each summary point whose numbers, dates, names, quotes or code the document does
-    /// not have is marked, and each translated unit whose numbers, code or acronyms
-    /// differ from the original; `off` checks nothing.
+    /// Whether summaries, answers and translations are checked against their source
+    /// (`fast`): each summary point or sentence whose numbers, dates, names, quotes or
+    /// code the source does not have is marked, and each translated unit whose numbers,
+    /// code or acronyms differ from the original. `thorough` adds the embedding model's
+    /// similarity and a model judge for summaries, answers and `hearth check`; `off`
+    /// checks nothing.
     pub grounding: crate::grounding::GroundingMode,
+    /// The model that judges sentences in thorough mode (a library id or
+    /// `PROVIDER:MODEL`, redacted and audited like any remote request); unset for the
+    /// model that wrote the text (the default model for `hearth check`).
+    pub grounding_judge: Option<String>,
     pub sampling: Sampling,
     /// Remote model providers the user connected. Their API keys are not here but in
     /// the keyring (see `secrets`).
@@ -164,6 +170,7 @@ impl Default for Config {
             redaction: Redaction::default(),
             search_thinking: false,
             grounding: crate::grounding::GroundingMode::default(),
+            grounding_judge: None,
             sampling: Sampling::default(),
             providers: Vec::new(),
             mcp_servers: Vec::new(),

@@ -76,7 +76,9 @@ impl Hearth {
         let mut summary =
             documents::summarize(engine.as_ref(), document, options, progress, cancel)?;
         if self.config().grounding != crate::grounding::GroundingMode::Off {
-            crate::grounding::ground_summary(&mut summary, &document.to_markdown());
+            let text = document.to_markdown();
+            crate::grounding::ground_summary(&mut summary, &text);
+            self.check_summary_deeper(&mut summary, &text, model, cancel);
         }
         Ok(summary)
     }

@@ -572,3 +572,55 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[test]
+fn a_remote_judge_gets_redacted_text_and_is_audited_as_the_grounding_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let hearth = open(dir.path());
+    let mock = MockProvider::start(vec![Reply::openai_stream(&[
+        r#"{"reason": "Excerpt 1 names [EMA"#,
+        r#"IL_1] as the contact.", "verdict": "supported"}"#,
+    ])]);
+    hearth
+        .save_provider(provider("cloud", Protocol::OpenAi, &mock), None)
+        .unwrap();
+    hearth
+        .update_config(|c| {
+            c.grounding = hearth_core::grounding::GroundingMode::Thorough;
+            c.grounding_judge = Some("cloud:model-a".into());
+        })
+        .unwrap();
+    let source = "Questions about the archive go to anna@corp.example, who keeps the records.";
+    let report = hearth.check_against_documents(
+        "Write to anna@corp.example about the records.",
+        &[source.to_owned()],
+        None,
+        None,
+    );
+    // No embedding model in this home: the judge ran on the words shared.
+    assert_eq!(
+        report.layers,
+        [
+            hearth_core::grounding::Layer::Facts,
+            hearth_core::grounding::Layer::Judge
+        ]
+    );
+    assert_eq!(report.judge.as_deref(), Some("cloud:model-a"));
+    assert_eq!(report.not_found, 0, "{report:#?}");
+    let seen = mock.requests();
+    assert_eq!(seen.len(), 1);
+    let sent = seen[0].body.to_string();
+    assert!(!sent.contains("anna@corp.example"), "{sent}");
+    assert!(sent.contains("[EMAIL_1]"), "{sent}");
+    assert!(
+        seen[0].body["response_format"]["type"] == "json_schema",
+        "the verdict's schema goes along: {sent}"
+    );
+    let record = &records(&hearth, 1)[0];
+    assert_eq!(record.purpose, hearth_store::AuditPurpose::GroundingCheck);
+    assert_eq!(record.provider, "cloud");
+    assert!(record
+        .redactions
+        .iter()
+        .any(|(kind, n)| kind == "email" && *n >= 1));
+}

@@ -83,3 +83,62 @@ async fn a_check_needs_text_and_sources_and_reads_no_path_unless_allowed() {
     assert_eq!(status, 403, "{error}");
     assert_eq!(error["code"], "PATHS_DISABLED", "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thorough_check_has_the_model_judge_what_the_facts_leave() {
+    let server = start(Setup::default()).await;
+    let source = "The bridge opened in 1937. It is painted International Orange.";
+    let (status, report) = server
+        .post_json(
+            "/api/check",
+            json!({
+                "text": "The bridge opened in 1937. The bridge is not painted orange. It opened in 1950.",
+                "sources": [{"text": source}],
+                "mode": "thorough",
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    // This server's home has no embedding model: the judge (the default model, real)
+    // reads the two sentences the facts did not flag, on the words they share.
+    assert_eq!(report["layers"], json!(["facts", "judge"]), "{report}");
+    assert!(
+        report["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("similarity check did not run"),
+        "{report}"
+    );
+    assert!(
+        report["judge"].as_str().is_some_and(|j| !j.is_empty()),
+        "{report}"
+    );
+    let sentences = report["sentences"].as_array().unwrap();
+    assert_eq!(sentences[2]["decided_by"], "facts", "{report}");
+    assert_eq!(sentences[2]["support"], "not_found", "{report}");
+    for judged in &sentences[..2] {
+        // Whatever a 135M model decides, it decided it as the schema allows.
+        assert_eq!(judged["decided_by"], "judge", "{report}");
+        assert!(
+            ["supported", "not_found", "contradicted"]
+                .contains(&judged["support"].as_str().unwrap()),
+            "{report}"
+        );
+        assert!(
+            !judged["evidence"].as_array().unwrap().is_empty(),
+            "{report}"
+        );
+    }
+
+    let (status, error) = server
+        .post_json(
+            "/api/check",
+            json!({"text": "Hello.", "sources": [{"text": "x"}], "mode": "sometimes"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("mode"),
+        "{error}"
+    );
+}

@@ -46,6 +46,8 @@ pub enum AuditPurpose {
     /// A call to an MCP server's tool (the model asked, the user approved, or the user
     /// called it from the command line).
     ToolCall,
+    /// The grounding check's model judge: whether the sources support a sentence.
+    GroundingCheck,
     /// Anything else made through the engine.
     #[default]
     Other,
@@ -66,6 +68,7 @@ impl AuditPurpose {
             AuditPurpose::Workflow => "workflow",
             AuditPurpose::Generate => "generate",
             AuditPurpose::ToolCall => "tool_call",
+            AuditPurpose::GroundingCheck => "grounding_check",
             AuditPurpose::Other => "other",
         }
     }
@@ -85,6 +88,7 @@ impl AuditPurpose {
             "workflow" => AuditPurpose::Workflow,
             "generate" => AuditPurpose::Generate,
             "tool_call" => AuditPurpose::ToolCall,
+            "grounding_check" => AuditPurpose::GroundingCheck,
             // The CHECK constraint admits nothing else; a hand-edited row reads as other.
             _ => AuditPurpose::Other,
         }

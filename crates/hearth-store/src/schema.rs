@@ -690,6 +690,45 @@ ALTER TABLE messages ADD COLUMN tool_calls TEXT
     CHECK (tool_calls IS NULL OR json_valid(tool_calls));
 "#;
 
+/// Version 18: the audit log learns the purpose "grounding_check", the grounding check's
+/// model judge (a rebuild, as the CHECK cannot change in place).
+const V18_GROUNDING_CHECK: &str = r#"
+CREATE TABLE audit_log_v18 (
+    id                INTEGER PRIMARY KEY,
+    created_at        INTEGER NOT NULL,
+    model             TEXT NOT NULL,
+    model_sha256      TEXT,
+    provider          TEXT NOT NULL,
+    parameters        TEXT NOT NULL CHECK (json_valid(parameters)),
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    prompt_ms         REAL,
+    generation_ms     REAL,
+    stop_reason       TEXT,
+    error             TEXT,
+    prompt_sha256     TEXT NOT NULL,
+    output_sha256     TEXT NOT NULL,
+    conversation_id   TEXT,
+    purpose           TEXT NOT NULL
+                      CHECK (purpose IN ('answer', 'title', 'summary', 'run', 'other',
+                                         'document_summary', 'translation', 'api',
+                                         'document_answer', 'query_rewrite',
+                                         'workflow', 'generate', 'tool_call',
+                                         'grounding_check')),
+    redactions        TEXT CHECK (redactions IS NULL OR json_valid(redactions)),
+    sent_bytes        INTEGER CHECK (sent_bytes IS NULL OR sent_bytes >= 0),
+    adapter           TEXT
+);
+INSERT INTO audit_log_v18 SELECT id, created_at, model, model_sha256, provider, parameters,
+    prompt_tokens, completion_tokens, prompt_ms, generation_ms, stop_reason, error,
+    prompt_sha256, output_sha256, conversation_id, purpose, redactions, sent_bytes, adapter
+    FROM audit_log;
+DROP TABLE audit_log;
+ALTER TABLE audit_log_v18 RENAME TO audit_log;
+CREATE INDEX audit_log_created ON audit_log(created_at);
+CREATE INDEX audit_log_provider ON audit_log(provider, created_at);
+"#;
+
 /// Every migration in order; migration `i` takes the database to version `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
     V1_CORE,
@@ -709,6 +748,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     V15_REASONING,
     V16_TOOL_CALLS,
     V17_MESSAGE_TOOL_CALLS,
+    V18_GROUNDING_CHECK,
 ];
 
 /// The schema version this code writes.

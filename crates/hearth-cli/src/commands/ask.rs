@@ -72,7 +72,8 @@ pub fn run(args: AskArgs, json: bool) -> anyhow::Result<i32> {
             interrupts.clear();
             let cited = cited(&completion.text, sources.len());
             let matched = hearth.attribute(&completion.text, &sources)?;
-            let grounding = hearth.check_answer(&completion.text, &sources);
+            let grounding =
+                hearth.check_new_answer(&completion.text, &sources, args.model.model.as_deref());
             if json {
                 println!(
                     "{}",

@@ -86,7 +86,7 @@ fn filter_from(args: AuditFilterArgs) -> anyhow::Result<AuditFilter> {
         Some(name) => {
             let purpose = AuditPurpose::parse(name);
             if purpose.as_str() != name {
-                bail!("unknown purpose `{name}`; use answer, title, summary, run, document_summary, translation, api, document_answer, query_rewrite, workflow, generate, tool_call or other");
+                bail!("unknown purpose `{name}`; use answer, title, summary, run, document_summary, translation, api, document_answer, query_rewrite, workflow, generate, tool_call, grounding_check or other");
             }
             Some(purpose)
         }

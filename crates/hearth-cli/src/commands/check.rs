@@ -1,15 +1,16 @@
 //! `hearth check --source FILE… [TEXT|-]`: marks each sentence of a text whose numbers,
 //! dates, names, quotes or code the documents do not have; with `--translation`, what
-//! differs between a translation and its original. Exits 6 when something is found, so
-//! a script can stop on it.
+//! differs between a translation and its original. `--mode thorough` adds the embedding
+//! model's similarity and a model judge (`--judge MODEL`). Exits 6 when something is
+//! found, so a script can stop on it.
 
 use std::io::Read;
 
 use anyhow::Context;
-use hearth_core::grounding::Support;
+use hearth_core::grounding::{GroundingMode, Support};
 use hearth_core::Hearth;
 
-use crate::args::CheckArgs;
+use crate::args::{CheckArgs, CheckModeArg};
 use crate::exit;
 
 pub fn run(args: CheckArgs, json: bool) -> anyhow::Result<i32> {
@@ -39,7 +40,11 @@ pub fn run(args: CheckArgs, json: bool) -> anyhow::Result<i32> {
         };
         hearth.check_translation(&text, original)
     } else {
-        hearth.check_against_documents(&text, &documents)
+        let mode = args.mode.map(|mode| match mode {
+            CheckModeArg::Fast => GroundingMode::Fast,
+            CheckModeArg::Thorough => GroundingMode::Thorough,
+        });
+        hearth.check_against_documents(&text, &documents, mode, args.judge.as_deref())
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -49,6 +54,9 @@ pub fn run(args: CheckArgs, json: bool) -> anyhow::Result<i32> {
             for finding in &sentence.findings {
                 println!("    {}", finding.reason);
             }
+        }
+        for warning in &report.warnings {
+            eprintln!("warning: {warning}");
         }
         let supported = report
             .sentences

@@ -159,4 +159,13 @@ pub struct GroundingCount {
     /// How long the check took, in milliseconds (what it adds to the job).
     #[serde(default)]
     pub millis: u64,
+    /// Of the flagged, those the judge read the source as contradicting (thorough).
+    #[serde(default)]
+    pub contradicted: usize,
+    /// The layers that ran, cheapest first.
+    #[serde(default)]
+    pub layers: Vec<crate::grounding::Layer>,
+    /// The judge's model, when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judge: Option<String>,
 }

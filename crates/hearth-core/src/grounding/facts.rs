@@ -24,6 +24,12 @@ pub enum FactKind {
     Quote,
     Code,
     Name,
+    /// The sentence as a whole, which the thorough check's similarity or judge found no
+    /// support for (facts never have this kind).
+    Statement,
+    /// The sentence as a whole, which the thorough check's judge found the sources
+    /// contradict.
+    Contradiction,
 }
 
 /// One fact as written, where it is, and what it is compared by.

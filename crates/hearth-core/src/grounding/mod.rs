@@ -3,12 +3,25 @@
 //! (nothing in it this layer can test), with the reason for each fact that is missing:
 //! "the document has no 17%".
 //!
-//! This is the fast layer: facts a reader cannot check by eye — numbers, percentages,
-//! dates, quoted strings, code spans and names (`facts.rs`) — looked up in the sources
-//! normalised (`sources.rs`). It needs no model and runs in microseconds per sentence.
+//! Layers, cheapest first:
+//! - facts (the `fast` mode, the default): what a reader cannot check by eye —
+//!   numbers, percentages, dates, quoted strings, code spans and names (`facts.rs`) —
+//!   looked up in the sources normalised (`sources.rs`). It needs no model and runs in
+//!   microseconds per sentence.
+//! - similarity (`thorough`): each sentence the facts did not flag beside the source
+//!   sentences closest to it by the embedding model (`similarity.rs`); nothing close
+//!   means the sources do not talk about it.
+//! - the judge (`thorough`): a model reads each remaining sentence with those source
+//!   sentences and says supported, contradicted or not in the source (`judge.rs`),
+//!   which catches what facts cannot (a flipped "not", an added clause).
+//!
+//! `thorough.rs` runs the last two over a report's sentences or a summary's points.
 
 pub mod facts;
+mod judge;
+mod similarity;
 mod sources;
+mod thorough;
 
 use std::collections::HashSet;
 
@@ -28,6 +41,19 @@ pub enum GroundingMode {
     /// The fact check: numbers, dates, names, quotes and code, without a model.
     #[default]
     Fast,
+    /// The fact check, then the embedding model's similarity and a model judge on the
+    /// sentences it did not flag (summaries, answers as they are written, `hearth
+    /// check`): slower by a generation per sentence.
+    Thorough,
+}
+
+/// A layer of the check, as reports say which ran and which decided a sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    Facts,
+    Similarity,
+    Judge,
 }
 
 /// What the sources are, as reasons and summaries name them.
@@ -65,6 +91,11 @@ impl Sources {
             FactKind::Number | FactKind::Percent | FactKind::Code => {
                 format!("{noun} {has} no {written}")
             }
+            FactKind::Statement => format!("{noun} {does} not say this"),
+            FactKind::Contradiction => format!(
+                "{noun} {says} otherwise",
+                says = if plural { "say" } else { "says" }
+            ),
         }
     }
 }
@@ -75,10 +106,20 @@ impl Sources {
 pub enum Support {
     /// Every fact in it was found.
     Supported,
-    /// At least one fact in it is not in the sources.
+    /// At least one fact in it is not in the sources, or (thorough) nothing in them
+    /// is close to it, or the judge found no support.
     NotFound,
+    /// The judge read the sources as saying otherwise (thorough only).
+    Contradicted,
     /// It states nothing this check can test.
     Unchecked,
+}
+
+impl Support {
+    /// Marked for the reader: not found or contradicted.
+    pub fn is_flagged(self) -> bool {
+        matches!(self, Support::NotFound | Support::Contradicted)
+    }
 }
 
 /// A fact of the text that the sources do not have.
@@ -99,8 +140,39 @@ pub struct SentenceCheck {
     pub end: usize,
     pub text: String,
     pub support: Support,
-    /// What was not found; empty unless `support` is `not_found`.
+    /// What was not found; empty unless `support` is `not_found` or `contradicted`.
     pub findings: Vec<Finding>,
+    /// The layer that set `support`; absent for unchecked sentences.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<Layer>,
+    /// Thorough mode: the cosine similarity of the closest source sentence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
+    /// Thorough mode: the source sentences it was compared with, closest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+}
+
+impl SentenceCheck {
+    fn new(start: usize, end: usize, text: &str, findings: Vec<Finding>, facts: usize) -> Self {
+        let support = if !findings.is_empty() {
+            Support::NotFound
+        } else if facts == 0 {
+            Support::Unchecked
+        } else {
+            Support::Supported
+        };
+        SentenceCheck {
+            start,
+            end,
+            text: text.trim().to_owned(),
+            support,
+            findings,
+            decided_by: (support != Support::Unchecked).then_some(Layer::Facts),
+            similarity: None,
+            evidence: Vec::new(),
+        }
+    }
 }
 
 /// A text checked against its sources.
@@ -109,18 +181,60 @@ pub struct GroundingReport {
     pub sentences: Vec<SentenceCheck>,
     /// Sentences with something to check.
     pub checked: usize,
-    /// Sentences with a fact the sources do not have.
+    /// Sentences flagged: not found in the sources, or contradicted by them.
     pub not_found: usize,
+    /// Of those, the sentences the judge read the sources as contradicting.
+    pub contradicted: usize,
     /// For people: "2 of 9 sentences not found in the document".
     pub summary: String,
+    /// The layers that ran, cheapest first.
+    pub layers: Vec<Layer>,
+    /// The judge's model, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judge: Option<String>,
+    /// Layers that could not run, and why (the facts still stand).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl GroundingReport {
-    /// The sentences marked not found.
+    /// The sentences marked not found or contradicted.
     pub fn flagged(&self) -> impl Iterator<Item = &SentenceCheck> {
-        self.sentences
+        self.sentences.iter().filter(|s| s.support.is_flagged())
+    }
+
+    /// The report of `sentences` as `layers` left them, counted and summarised.
+    fn of(sentences: Vec<SentenceCheck>, noun: Sources, layers: Vec<Layer>) -> Self {
+        let checked = sentences
             .iter()
-            .filter(|s| s.support == Support::NotFound)
+            .filter(|s| s.support != Support::Unchecked)
+            .count();
+        let not_found = sentences.iter().filter(|s| s.support.is_flagged()).count();
+        let contradicted = sentences
+            .iter()
+            .filter(|s| s.support == Support::Contradicted)
+            .count();
+        let summary = format!(
+            "{not_found} of {} sentence{} not found in {}{}",
+            sentences.len(),
+            if sentences.len() == 1 { "" } else { "s" },
+            noun.noun(),
+            if contradicted > 0 {
+                format!(" ({contradicted} contradicted)")
+            } else {
+                String::new()
+            }
+        );
+        GroundingReport {
+            sentences,
+            checked,
+            not_found,
+            contradicted,
+            summary,
+            layers,
+            judge: None,
+            warnings: Vec::new(),
+        }
     }
 }
 
@@ -130,32 +244,30 @@ impl crate::Hearth {
     /// has one "sentence", the whole text.
     pub fn check_translation(&self, text: &str, original: &str) -> GroundingReport {
         let findings = compare_translation(original, text);
-        let support = match &findings {
-            None => Support::Unchecked,
-            Some(f) if f.is_empty() => Support::Supported,
-            Some(_) => Support::NotFound,
-        };
-        let not_found = usize::from(support == Support::NotFound);
-        GroundingReport {
-            sentences: vec![SentenceCheck {
-                start: 0,
-                end: text.len(),
-                text: text.trim().to_owned(),
-                support,
-                findings: findings.unwrap_or_default(),
-            }],
-            checked: usize::from(support != Support::Unchecked),
-            not_found,
-            summary: if not_found > 0 {
-                "the translation differs from the source in numbers, code or acronyms".into()
-            } else {
-                "the translation has the source's numbers, code and acronyms".into()
-            },
+        let checked = findings.is_some();
+        let mut sentence = SentenceCheck::new(
+            0,
+            text.len(),
+            text,
+            findings.unwrap_or_default(),
+            usize::from(checked),
+        );
+        if !checked {
+            sentence.support = Support::Unchecked;
+            sentence.decided_by = None;
         }
+        let mut report = GroundingReport::of(vec![sentence], Sources::Source, vec![Layer::Facts]);
+        report.summary = if report.not_found > 0 {
+            "the translation differs from the source in numbers, code or acronyms".into()
+        } else {
+            "the translation has the source's numbers, code and acronyms".into()
+        };
+        report
     }
 
-    /// Checks an answer against the passages it was written from (`hearth ask`, the
-    /// Documents page, a chat attached to a collection); `None` when the check is off.
+    /// Checks an answer against the passages it was written from, facts only, as a
+    /// conversation is read (so answers written before the check existed are checked
+    /// too); `None` when the check is off.
     pub fn check_answer(
         &self,
         answer: &str,
@@ -164,27 +276,92 @@ impl crate::Hearth {
         if self.config().grounding == GroundingMode::Off {
             return None;
         }
-        let passages: Vec<&str> = sources
-            .iter()
-            .map(|s| s.retrieved.passage.text.as_str())
-            .collect();
-        Some(check_text(answer, &passages, Sources::Passages))
+        Some(check_text(answer, &passages(sources), Sources::Passages))
+    }
+
+    /// Checks an answer as it is written (`hearth ask`, the Documents page) in the
+    /// configured mode: thorough adds the similarity and the judge, `writer` (the
+    /// model that answered) judging unless the settings name a judge.
+    pub fn check_new_answer(
+        &self,
+        answer: &str,
+        sources: &[crate::ask::answer::Source],
+        writer: Option<&str>,
+    ) -> Option<GroundingReport> {
+        let mode = self.config().grounding;
+        if mode == GroundingMode::Off {
+            return None;
+        }
+        let passages = passages(sources);
+        let report = check_text(answer, &passages, Sources::Passages);
+        let judge = self.judge_for(writer);
+        Some(self.deepen_report(report, mode, &passages, Sources::Passages, judge.as_deref()))
     }
 
     /// Checks any text (a draft, another app's answer) against documents the user
-    /// gives: `hearth check` and `POST /api/check`.
-    pub fn check_against_documents(&self, text: &str, documents: &[String]) -> GroundingReport {
+    /// gives: `hearth check` and `POST /api/check`. `mode` overrides the setting (fast
+    /// when the setting is off: the user asked for this check); `judge` overrides the
+    /// judge the settings name (the default model when neither does).
+    pub fn check_against_documents(
+        &self,
+        text: &str,
+        documents: &[String],
+        mode: Option<GroundingMode>,
+        judge: Option<&str>,
+    ) -> GroundingReport {
         let noun = if documents.len() == 1 {
             Sources::Document
         } else {
             Sources::Documents
         };
         let sources: Vec<&str> = documents.iter().map(String::as_str).collect();
-        check_text(text, &sources, noun)
+        let report = check_text(text, &sources, noun);
+        let mode = match mode.unwrap_or(self.config().grounding) {
+            GroundingMode::Off => GroundingMode::Fast,
+            mode => mode,
+        };
+        let judge = judge.map(str::to_owned).or_else(|| self.judge_for(None));
+        self.deepen_report(report, mode, &sources, noun, judge.as_deref())
+    }
+
+    /// The similarity and judge layers over a fact-checked report, in thorough mode,
+    /// with `judge`'s model (the default model when `None`).
+    fn deepen_report(
+        &self,
+        report: GroundingReport,
+        mode: GroundingMode,
+        sources: &[&str],
+        noun: Sources,
+        judge: Option<&str>,
+    ) -> GroundingReport {
+        if mode != GroundingMode::Thorough {
+            return report;
+        }
+        let mut sentences = report.sentences;
+        let deeper = self.check_deeper(
+            &mut sentences,
+            sources,
+            noun,
+            judge,
+            &crate::documents::Cancellation::new(),
+        );
+        let mut report = GroundingReport::of(sentences, noun, deeper.layers);
+        report.judge = deeper.judge;
+        report.warnings = deeper.warnings;
+        report
     }
 }
 
-/// Checks `text` against `sources`, which `noun` names in reasons and the summary.
+/// The texts of an answer's passages.
+fn passages(sources: &[crate::ask::answer::Source]) -> Vec<&str> {
+    sources
+        .iter()
+        .map(|s| s.retrieved.passage.text.as_str())
+        .collect()
+}
+
+/// Checks `text` against `sources`, which `noun` names in reasons and the summary:
+/// the facts layer.
 pub fn check_text(text: &str, sources: &[&str], noun: Sources) -> GroundingReport {
     let index = SourceIndex::new(sources);
     let facts = facts::facts(text);
@@ -201,54 +378,24 @@ pub fn check_text(text: &str, sources: &[&str], noun: Sources) -> GroundingRepor
         })
         .collect();
     let found = found_all(&index, &placed);
-    let mut sentences = Vec::new();
-    for (start, sentence) in spans {
-        let end = start + sentence.len();
-        let inside: Vec<(&Fact, bool)> = facts
-            .iter()
-            .zip(found.iter().copied())
-            .filter(|(f, _)| f.span.start >= start && f.span.start < end)
-            .collect();
-        let findings: Vec<Finding> = inside
-            .iter()
-            .filter(|(_, found)| !found)
-            .map(|(f, _)| finding(text, f, noun))
-            .collect();
-        let support = if !findings.is_empty() {
-            Support::NotFound
-        } else if inside.is_empty() {
-            Support::Unchecked
-        } else {
-            Support::Supported
-        };
-        sentences.push(SentenceCheck {
-            start,
-            end,
-            text: sentence.trim().to_owned(),
-            support,
-            findings,
-        });
-    }
-    let checked = sentences
-        .iter()
-        .filter(|s| s.support != Support::Unchecked)
-        .count();
-    let not_found = sentences
-        .iter()
-        .filter(|s| s.support == Support::NotFound)
-        .count();
-    let summary = format!(
-        "{not_found} of {} sentence{} not found in {}",
-        sentences.len(),
-        if sentences.len() == 1 { "" } else { "s" },
-        noun.noun()
-    );
-    GroundingReport {
-        sentences,
-        checked,
-        not_found,
-        summary,
-    }
+    let sentences = spans
+        .into_iter()
+        .map(|(start, sentence)| {
+            let end = start + sentence.len();
+            let inside: Vec<(&Fact, bool)> = facts
+                .iter()
+                .zip(found.iter().copied())
+                .filter(|(f, _)| f.span.start >= start && f.span.start < end)
+                .collect();
+            let findings: Vec<Finding> = inside
+                .iter()
+                .filter(|(_, found)| !found)
+                .map(|(f, _)| finding(text, f, noun))
+                .collect();
+            SentenceCheck::new(start, end, sentence, findings, inside.len())
+        })
+        .collect();
+    GroundingReport::of(sentences, noun, vec![Layer::Facts])
 }
 
 /// Marks each point of a summary whose facts `document` lacks, and counts them.
@@ -345,6 +492,9 @@ fn count(
         not_found,
         summary: format!("{not_found} of {total} {item}{plural} {what}"),
         millis: started.elapsed().as_millis() as u64,
+        contradicted: 0,
+        layers: vec![Layer::Facts],
+        judge: None,
     }
 }
 

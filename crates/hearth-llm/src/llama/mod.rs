@@ -271,6 +271,7 @@ impl LlamaEngine {
                         &saved_settings,
                         &path,
                         info.context_length,
+                        info.parallel,
                         settings.adapter.as_ref(),
                     )
                 });

@@ -3,8 +3,10 @@
 //! llama.cpp's sequence-state files; a later request whose prompt begins with those
 //! tokens loads the file instead of evaluating them again — also after an app restart.
 //!
-//! Files live in one folder per model file, context size and LoRA adapter (a state only
-//! fits the model and cache shape that wrote it, and the KV values an adapter changes
+//! Files live in one folder per model file, context size, number of sequences and LoRA
+//! adapter (a state only fits the model and cache shape that wrote it — llama.cpp
+//! refuses one written with another number of sequences, "n_stream mismatch" — and the
+//! KV values an adapter changes
 //! are only valid under that adapter at that scale). Each file starts with the tokens it holds
 //! (llama.cpp's format: magic, version, token count, tokens), so the index is rebuilt at
 //! start by reading headers only. A state that extends another replaces it, and the
@@ -64,15 +66,16 @@ pub(crate) struct SavedStates {
 pub(crate) const MIN_TOKENS: usize = 64;
 
 impl SavedStates {
-    /// Opens (and indexes) the folder for `model` at `context_length` tokens per
-    /// sequence, with `adapter` applied.
+    /// Opens (and indexes) the folder for `model` at `context_length` tokens for each
+    /// of `sequences` sequences, with `adapter` applied.
     pub fn open(
         settings: &SavedSettings,
         model: &Path,
         context_length: u32,
+        sequences: u32,
         adapter: Option<&LoraAdapter>,
     ) -> Self {
-        let mut key = model_key(model, context_length, adapter);
+        let mut key = model_key(model, context_length, sequences, adapter);
         if settings.kv_cache != super::KvCacheType::F16 {
             key = format!("{key}-{}", settings.kv_cache.name());
         }
@@ -352,10 +355,16 @@ fn read_tokens(path: &Path) -> Option<Vec<LlamaToken>> {
 /// rather than not saving with one keeps a tuned model's conversations fast to resume;
 /// without an adapter nothing is added to the hash, so states saved before adapters
 /// existed stay valid.
-fn model_key(model: &Path, context_length: u32, adapter: Option<&LoraAdapter>) -> String {
+fn model_key(
+    model: &Path,
+    context_length: u32,
+    sequences: u32,
+    adapter: Option<&LoraAdapter>,
+) -> String {
     let mut hash = Fnv::new();
     hash_file_identity(&mut hash, model);
     hash.write(&context_length.to_le_bytes());
+    hash.write(&sequences.to_le_bytes());
     if let Some(adapter) = adapter {
         hash.write(b"lora");
         hash_file_identity(&mut hash, &adapter.path);
@@ -465,7 +474,7 @@ mod tests {
             budget_bytes: u64::MAX,
             kv_cache: super::super::KvCacheType::F16,
         };
-        let dir = settings.root.join(model_key(&model, 2048, None));
+        let dir = settings.root.join(model_key(&model, 2048, 1, None));
         fs::create_dir_all(&dir).unwrap();
         let long: Vec<i32> = (0..200).collect();
         let other: Vec<i32> = (1000..1100).collect();
@@ -475,7 +484,7 @@ mod tests {
         fs::write(dir.join("broken-0000000c.kvstate"), b"nonsense").unwrap();
         fs::write(dir.join("cut.partial"), b"half").unwrap();
 
-        let states = SavedStates::open(&settings, &model, 2048, None);
+        let states = SavedStates::open(&settings, &model, 2048, 1, None);
         assert_eq!(states.len(), 2);
         assert!(!dir.join("broken-0000000c.kvstate").exists());
         assert!(!dir.join("no-checksum.kvstate").exists());
@@ -489,10 +498,18 @@ mod tests {
         let short: Vec<LlamaToken> = (0..10).map(LlamaToken).collect();
         assert!(states.best_match(&short).is_none(), "below MIN_TOKENS");
 
-        // Another context size or a changed model file is another folder.
-        assert_ne!(model_key(&model, 2048, None), model_key(&model, 4096, None));
+        // Another context size, number of sequences or a changed model file is another
+        // folder.
+        assert_ne!(
+            model_key(&model, 2048, 1, None),
+            model_key(&model, 4096, 1, None)
+        );
+        assert_ne!(
+            model_key(&model, 2048, 1, None),
+            model_key(&model, 2048, 4, None)
+        );
         fs::write(&model, b"model, changed").unwrap();
-        assert_ne!(dir, settings.root.join(model_key(&model, 2048, None)));
+        assert_ne!(dir, settings.root.join(model_key(&model, 2048, 1, None)));
     }
 
     #[test]
@@ -504,21 +521,21 @@ mod tests {
         for path in [&model, &first, &second] {
             fs::write(path, b"gguf").unwrap();
         }
-        let base = model_key(&model, 2048, None);
-        let a1 = model_key(&model, 2048, Some(&LoraAdapter::new(&first, 1.0)));
-        let a_half = model_key(&model, 2048, Some(&LoraAdapter::new(&first, 0.5)));
-        let b1 = model_key(&model, 2048, Some(&LoraAdapter::new(&second, 1.0)));
+        let base = model_key(&model, 2048, 1, None);
+        let a1 = model_key(&model, 2048, 1, Some(&LoraAdapter::new(&first, 1.0)));
+        let a_half = model_key(&model, 2048, 1, Some(&LoraAdapter::new(&first, 0.5)));
+        let b1 = model_key(&model, 2048, 1, Some(&LoraAdapter::new(&second, 1.0)));
         let keys: std::collections::HashSet<_> = [&base, &a1, &a_half, &b1].into_iter().collect();
         assert_eq!(keys.len(), 4, "{base} {a1} {a_half} {b1}");
         assert_eq!(
             a1,
-            model_key(&model, 2048, Some(&LoraAdapter::new(&first, 1.0)))
+            model_key(&model, 2048, 1, Some(&LoraAdapter::new(&first, 1.0)))
         );
         // A retrained adapter under the same name is another folder too.
         fs::write(&first, b"gguf, retrained").unwrap();
         assert_ne!(
             a1,
-            model_key(&model, 2048, Some(&LoraAdapter::new(&first, 1.0)))
+            model_key(&model, 2048, 1, Some(&LoraAdapter::new(&first, 1.0)))
         );
     }
 }

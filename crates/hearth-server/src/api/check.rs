@@ -1,10 +1,11 @@
 //! `POST /api/check`: any text checked against documents the caller gives (files as
 //! base64, pasted text, or paths where the server allows them), each sentence marked
-//! supported, not found (with what is missing) or unchecked.
+//! supported, not found (with what is missing), contradicted (thorough mode's judge) or
+//! unchecked.
 
 use axum::extract::State;
 use axum::Json;
-use hearth_core::grounding::GroundingReport;
+use hearth_core::grounding::{GroundingMode, GroundingReport};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -25,6 +26,15 @@ pub struct CheckBody {
     pub text: String,
     /// The documents it should rest on (1 to 20).
     pub sources: Vec<Source>,
+    /// `fast` (facts only) or `thorough` (then the embedding model's similarity and a
+    /// model judge); the `grounding` setting when absent, fast when that is off.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub mode: Option<GroundingMode>,
+    /// The judge's model in thorough mode; the `grounding_judge` setting, else the
+    /// default model, when absent.
+    #[serde(default)]
+    pub judge: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/check", tag = "documents", request_body = CheckBody,
@@ -71,7 +81,12 @@ pub async fn check(
         for (source, file) in body.sources.iter().zip(&files) {
             documents.push(source.read(file.as_deref(), &hearth)?.to_markdown());
         }
-        Ok::<_, ApiError>(hearth.check_against_documents(&body.text, &documents))
+        Ok::<_, ApiError>(hearth.check_against_documents(
+            &body.text,
+            &documents,
+            body.mode,
+            body.judge.as_deref(),
+        ))
     })
     .await??;
     Ok(Json(report))

@@ -332,6 +332,7 @@ pub async fn ask(
         history,
     };
     let question = body.question.clone();
+    let writer = body.model.clone();
     let reply = blocking(&state, move |h| h.ask_documents(&question, &options)).await?;
     let (sender, receiver) = events::channel();
     let (query, sources, mut generation) = match reply {
@@ -375,7 +376,7 @@ pub async fn ask(
                     let text = completion.text.clone();
                     let numbers = cited(&text, sources.len());
                     let (matched, grounding) = crate::pool::spawn_blocking(move || {
-                        let grounding = hearth.check_answer(&text, &sources);
+                        let grounding = hearth.check_new_answer(&text, &sources, writer.as_deref());
                         (
                             hearth.attribute(&text, &sources).unwrap_or_default(),
                             grounding,
