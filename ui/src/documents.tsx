@@ -22,6 +22,8 @@ interface Exchange {
   matched: Attribution[];
   /** The grounding check against the passages; absent when it is off. */
   grounding?: GroundingReport | null;
+  /** The answer is written and the thorough check is reading it. */
+  checking?: boolean;
   nothing?: boolean;
   done: boolean;
 }
@@ -277,7 +279,9 @@ function AskPanel({ collection }: { collection: string | null }) {
           (e) => {
             if (e.event === "started") update(index, (x) => ({ ...x, query: e.data.query, sources: e.data.sources }));
             else if (e.event === "delta") update(index, (x) => ({ ...x, answer: x.answer + e.data.text }));
-            else if (e.event === "done") update(index, (x) => ({ ...x, answer: e.data.completion.text, cited: e.data.cited, matched: e.data.matched, grounding: e.data.grounding, done: true }));
+            else if (e.event === "checking") update(index, (x) => ({ ...x, checking: true }));
+            else if (e.event === "done")
+              update(index, (x) => ({ ...x, answer: e.data.completion.text, cited: e.data.cited, matched: e.data.matched, grounding: e.data.grounding, checking: false, done: true }));
             else if (e.event === "nothing_relevant") update(index, (x) => ({ ...x, query: e.data.query, answer: e.data.message, nothing: true, done: true }));
             else if (e.event === "error") setError(new Error(e.data.message));
           },
@@ -319,6 +323,11 @@ function AskPanel({ collection }: { collection: string | null }) {
             >
               <MarkdownView text={linkCitations(x.answer || "…", x.sources.length)} />
             </div>
+            {x.checking && (
+              <p class="hint" role="status">
+                Checking the answer against its passages (thorough: a model reads each sentence)…
+              </p>
+            )}
             <GroundingNote report={x.grounding} />
             {x.sources.length > 0 && (
               <ol class="sources" aria-label="Sources">

@@ -226,6 +226,49 @@ async fn embeddings_and_questions_about_documents_over_http() {
         "{done}"
     );
 
+    assert!(
+        !events.iter().any(|e| e.name.as_deref() == Some("checking")),
+        "the fast check needs no notice"
+    );
+
+    // Thorough: the answer is written, then a `checking` notice, then the report with
+    // the similarity and the judge's marks.
+    server
+        .hearth
+        .update_config(|c| c.grounding = hearth_core::grounding::GroundingMode::Thorough)
+        .unwrap();
+    let events = read_events(
+        server
+            .post(
+                "/api/ask",
+                json!({ "question": "At what temperature do I bake the loaf?", "collections": ["Kitchen"], "options": { "temperature": 0.0, "max_tokens": 48 } }),
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let names: Vec<&str> = events.iter().filter_map(|e| e.name.as_deref()).collect();
+    let checking = names
+        .iter()
+        .position(|n| *n == "checking")
+        .expect("checking");
+    assert_eq!(names[checking + 1], "done", "{names:?}");
+    assert!(names[..checking].iter().all(|n| *n != "done"), "{names:?}");
+    let done = events.last().unwrap().json();
+    assert_eq!(done["grounding"]["layers"][0], "facts", "{done}");
+    assert!(
+        done["grounding"]["layers"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("similarity")),
+        "{done}"
+    );
+    server
+        .hearth
+        .update_config(|c| c.grounding = hearth_core::grounding::GroundingMode::Fast)
+        .unwrap();
+
     let passage_id = sources[0]["id"].as_i64().unwrap();
     let (status, passage) = server
         .get_json(&format!("/api/passages/{passage_id}"))

@@ -20,6 +20,7 @@ use hearth_core::ask::{
     RetrievedPassage, DEFAULT_MIN_SIMILARITY,
 };
 use hearth_core::documents::Cancellation;
+use hearth_core::grounding::GroundingMode;
 use hearth_core::Hearth;
 use hearth_llm::{ChatMessage, GenerationEvent, Role};
 use hearth_store::{Collection, CollectionFile, Passage};
@@ -299,7 +300,7 @@ pub struct AskBody {
 }
 
 #[utoipa::path(post, path = "/api/ask", tag = "collections", request_body = AskBody,
-    responses((status = 200, description = "Server-sent events: started {query, sources}, delta {text}, done {completion, cited, matched}; or nothing_relevant {query, message}; or error", content_type = "text/event-stream")),
+    responses((status = 200, description = "Server-sent events: started {query, sources}, delta {text}, checking {mode} (thorough grounding check only), done {completion, cited, matched, grounding}; or nothing_relevant {query, message}; or error", content_type = "text/event-stream")),
     security(("bearer" = [])))]
 pub async fn ask(
     State(state): State<AppState>,
@@ -375,6 +376,11 @@ pub async fn ask(
                 Some(GenerationEvent::Done { completion }) => {
                     let text = completion.text.clone();
                     let numbers = cited(&text, sources.len());
+                    // A thorough check has a model judge each sentence: say so, as the
+                    // answer is written but `done` is seconds away.
+                    if hearth.config().grounding == GroundingMode::Thorough {
+                        sender.send("checking", json!({ "mode": "thorough" }));
+                    }
                     let (matched, grounding) = crate::pool::spawn_blocking(move || {
                         let grounding = hearth.check_new_answer(&text, &sources, writer.as_deref());
                         (
