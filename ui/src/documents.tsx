@@ -244,7 +244,7 @@ export function DocumentsPage() {
 }
 
 /** A chat about one collection (or all): each answer streams, then shows its sources. */
-function AskPanel({ collection }: { collection: string | null }) {
+export function AskPanel({ collection }: { collection: string | null }) {
   const api = useApi();
   const [scope, setScope] = useState<"one" | "all">("one");
   const [question, setQuestion] = useState("");
