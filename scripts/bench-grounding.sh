@@ -10,16 +10,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-# The build the tests use (all targets), so this does not rebuild what they built.
-cargo build --release --workspace --all-targets --locked >&2
-scripts/fetch-test-docs.sh >/dev/null
-pdf="${1:-.testdata/r-doc-pdf/R-FAQ.pdf}"
-model="$(scripts/fetch-models.sh smollm2)"
-home="$(mktemp -d)"
-trap 'rm -rf "$home"' EXIT
-export HEARTH_HOME="$home"
-mkdir -p "$home/config"
-printf 'context_length = 4096\nparallel = 4\n' >"$home/config/config.toml"
+DEFAULT_PDF=.testdata/r-doc-pdf/R-FAQ.pdf
+source scripts/lib/bench-home.sh "$@"
 
 start=$(date +%s.%N)
 target/release/hearth --json summarize -m "$model" --style bullets "$pdf" >"$home/summary.json"

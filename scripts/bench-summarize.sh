@@ -10,18 +10,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-cargo build --release --workspace --bins >&2
-scripts/fetch-test-docs.sh >/dev/null
-pdf="${1:-.testdata/r-doc-pdf/R-intro.pdf}"
-model="$(scripts/fetch-models.sh smollm2)"
-home="$(mktemp -d)"
-trap 'rm -rf "$home"' EXIT
-export HEARTH_HOME="$home"
-
 # The engine is the same in every run (4 sequences of 4096 tokens); only the number of
 # map steps submitted at once changes, so the difference is the batching alone.
-mkdir -p "$home/config"
-printf 'context_length = 4096\nparallel = 4\n' >"$home/config/config.toml"
+DEFAULT_PDF=.testdata/r-doc-pdf/R-intro.pdf
+source scripts/lib/bench-home.sh "$@"
 
 run() { # window
   set -- 4 "$1"

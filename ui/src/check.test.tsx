@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { h } from "preact";
 import { act } from "preact/test-utils";
-import { mount, settle } from "./test-mount";
+import { mount, settle, submit, typeInto } from "./test-mount";
 import type { Api, GroundingReport } from "./api";
 import { ApiContext } from "./shell";
 import { CheckPage } from "./check";
@@ -63,11 +63,7 @@ async function check(grounding: "fast" | "thorough", judge?: string) {
   const page = mount(h(ApiContext.Provider, { value: api }, h(CheckPage, {})));
   await settle();
   act(() => deliverDocuments([{ name: "bridge.md", handle: "/docs/bridge.md" }]));
-  const text = page.querySelector<HTMLTextAreaElement>("#check-text")!;
-  await act(async () => {
-    text.value = "The bridge opened in 1937. The bridge is not painted orange.";
-    text.dispatchEvent(new Event("input", { bubbles: true }));
-  });
+  await typeInto(page.querySelector<HTMLTextAreaElement>("#check-text")!, "The bridge opened in 1937. The bridge is not painted orange.");
   if (judge) {
     const select = page.querySelector<HTMLSelectElement>('select[aria-label="Judge model"]')!;
     await act(async () => {
@@ -75,9 +71,7 @@ async function check(grounding: "fast" | "thorough", judge?: string) {
       select.dispatchEvent(new Event("change", { bubbles: true }));
     });
   }
-  await act(async () => {
-    page.querySelector<HTMLFormElement>("form.job")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
-  });
+  await submit(page, "form.job");
   await settle();
   return { page, sent };
 }

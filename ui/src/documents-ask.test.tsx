@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { h } from "preact";
 import { act } from "preact/test-utils";
-import { mount, settle } from "./test-mount";
+import { mount, settle, submit, typeInto } from "./test-mount";
 import type { Api } from "./api";
 import { ApiContext } from "./shell";
 import { AskPanel } from "./documents";
@@ -24,14 +24,8 @@ describe("asking documents with the thorough check", () => {
         }),
     } as unknown as Api;
     const page = mount(h(ApiContext.Provider, { value: api }, h(AskPanel, { collection: "Kitchen" })));
-    const input = page.querySelector<HTMLInputElement>("#ask-question")!;
-    await act(async () => {
-      input.value = "How hot is the oven?";
-      input.dispatchEvent(new Event("input", { bubbles: true }));
-    });
-    await act(async () => {
-      page.querySelector<HTMLFormElement>("form.composer")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
-    });
+    await typeInto(page.querySelector<HTMLInputElement>("#ask-question")!, "How hot is the oven?");
+    await submit(page, "form.composer");
     const answer = "Bake it at 250 degrees [1].";
     await act(async () => {
       send({ event: "started", data: { query: "How hot is the oven?", sources: [{ id: 1, number: 1, label: "bread.md", path: "/n/bread.md", text: "Bake at 230 degrees." }] } });

@@ -7,7 +7,7 @@ import { h } from "preact";
 import { act } from "preact/test-utils";
 import { ApiContext } from "./shell";
 import { SummarizePage } from "./summarize";
-import { mount } from "./test-mount";
+import { mount, submit, typeInto } from "./test-mount";
 import type { Api, Summary } from "./api";
 
 const part = { part: 0, section: ["Trip"], first_page: null, last_page: null };
@@ -46,14 +46,8 @@ async function summarize(result: Summary) {
     },
   } as unknown as Api;
   const page = mount(h(ApiContext.Provider, { value: api }, h(SummarizePage, {})));
-  const text = page.querySelector<HTMLTextAreaElement>("#summary-text")!;
-  await act(async () => {
-    text.value = "# Trip\n\nPack the tent and two maps.";
-    text.dispatchEvent(new Event("input", { bubbles: true }));
-  });
-  await act(async () => {
-    page.querySelector<HTMLFormElement>("form.job")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
-  });
+  await typeInto(page.querySelector<HTMLTextAreaElement>("#summary-text")!, "# Trip\n\nPack the tent and two maps.");
+  await submit(page, "form.job");
   await act(async () => {});
   return page;
 }

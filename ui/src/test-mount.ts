@@ -32,3 +32,18 @@ export function mount(node: ComponentChild): HTMLElement {
 export async function settle(rounds = 8) {
   for (let i = 0; i < rounds; i++) await act(async () => {});
 }
+
+/** Types `value` into a text field as a person would (the value, then an input event). */
+export async function typeInto(field: HTMLInputElement | HTMLTextAreaElement, value: string) {
+  await act(async () => {
+    field.value = value;
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+}
+
+/** Submits the form `selector` finds in `root`, as its submit button would. */
+export async function submit(root: Element, selector: string) {
+  await act(async () => {
+    root.querySelector<HTMLFormElement>(selector)!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+  });
+}

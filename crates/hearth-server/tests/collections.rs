@@ -173,17 +173,7 @@ async fn embeddings_and_questions_about_documents_over_http() {
     );
 
     // A cited answer, streamed.
-    let events = read_events(
-        server
-            .post(
-                "/api/ask",
-                json!({ "question": "At what temperature do I bake the loaf?", "collections": ["Kitchen"], "options": { "temperature": 0.0, "max_tokens": 48 } }),
-            )
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let events = ask_loaf(&server).await;
     let started = events
         .iter()
         .find(|e| e.name.as_deref() == Some("started"))
@@ -237,17 +227,7 @@ async fn embeddings_and_questions_about_documents_over_http() {
         .hearth
         .update_config(|c| c.grounding = hearth_core::grounding::GroundingMode::Thorough)
         .unwrap();
-    let events = read_events(
-        server
-            .post(
-                "/api/ask",
-                json!({ "question": "At what temperature do I bake the loaf?", "collections": ["Kitchen"], "options": { "temperature": 0.0, "max_tokens": 48 } }),
-            )
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let events = ask_loaf(&server).await;
     let names: Vec<&str> = events.iter().filter_map(|e| e.name.as_deref()).collect();
     let checking = names
         .iter()
@@ -388,4 +368,19 @@ async fn embeddings_and_questions_about_documents_over_http() {
     assert_eq!(response.status().as_u16(), 204);
     let (status, _) = server.get_json("/api/collections/Kitchen/files").await;
     assert_eq!(status, 404);
+}
+
+/// Asks the Kitchen collection the loaf question, greedily, and reads every event.
+async fn ask_loaf(server: &support::Server) -> Vec<support::SseEvent> {
+    read_events(
+        server
+            .post(
+                "/api/ask",
+                json!({ "question": "At what temperature do I bake the loaf?", "collections": ["Kitchen"], "options": { "temperature": 0.0, "max_tokens": 48 } }),
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
 }
