@@ -10,7 +10,7 @@ import { fileSource } from "./files";
 
 export type PickedDocument = File | LocalFile;
 
-export const DOCUMENT_ACCEPT = ".pdf,.docx,.epub,.html,.htm,.md,.markdown,.txt";
+export const DOCUMENT_ACCEPT = ".pdf,.docx,.epub,.odt,.rtf,.pptx,.xlsx,.ods,.csv,.tsv,.eml,.mbox,.html,.htm,.md,.markdown,.txt";
 
 export async function documentSource(document: PickedDocument): Promise<DocumentSource> {
   return document instanceof File ? fileSource(document) : { name: document.name, path: document.handle };

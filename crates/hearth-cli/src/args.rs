@@ -43,7 +43,7 @@ pub enum Command {
     Run(RunArgs),
     /// Talk with a model interactively (/help inside for commands).
     Chat(ChatArgs),
-    /// Summarize a document (txt, md, html, pdf, docx, epub) of any length.
+    /// Summarize a document (txt, md, html, pdf, docx, epub, odt, rtf, pptx, xlsx, ods, csv, eml, mbox) of any length.
     Summarize(SummarizeArgs),
     /// Translate a document or text, keeping its structure.
     Translate(TranslateArgs),
@@ -309,7 +309,7 @@ pub struct TranslateArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// A document the text should rest on (txt, md, html, pdf, docx, epub); repeat for
+    /// A document the text should rest on (txt, md, html, pdf, docx, epub, odt, rtf, pptx, xlsx, ods, csv, eml, mbox); repeat for
     /// several.
     #[arg(long = "source", value_name = "FILE", required = true)]
     pub sources: Vec<PathBuf>,
@@ -399,7 +399,8 @@ pub struct ServeArgs {
     /// Let API requests name documents on this computer by path (to read, summarize,
     /// translate, add to a collection or run a workflow on). Off by default: clients
     /// upload a document's contents instead. Only documents (.txt, .md, .html, .pdf,
-    /// .docx, .epub, by name and content) are read, never Hearth's own folders.
+    /// .docx, .epub, .odt, .rtf, .pptx, .xlsx, .ods, .csv, .eml, .mbox, by name and
+    /// content) are read, never Hearth's own folders.
     #[arg(long)]
     pub allow_paths: bool,
     /// Print the API token and where it is kept, and exit.
@@ -489,7 +490,7 @@ pub enum DocsCommand {
     Add {
         /// The collection's name.
         collection: String,
-        /// Files and folders (folders are searched for txt, md, html, pdf, docx, epub).
+        /// Files and folders (folders are searched for txt, md, html, pdf, docx, epub, odt, rtf, pptx, xlsx, ods, csv, eml, mbox).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },

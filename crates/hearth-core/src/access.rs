@@ -9,7 +9,7 @@
 //!   such as a `.env` file), whatever its name says;
 //! - and, for paths that come in a request rather than from the user at the command line
 //!   ([`require_document_name`]), only files whose name says a document format Hearth
-//!   reads (.txt, .md, .html, .pdf, .docx, .epub); the content must then agree, as the
+//!   reads ([`hearth_docs::READABLE`]); the content must then agree, as the
 //!   readers check (a .pdf must be a PDF, a .txt must be text).
 //!
 //! The bytes checked are the bytes read: [`DocumentGuard::read_bytes`] reads the file once.
@@ -135,10 +135,11 @@ pub fn require_document_name(path: &Path) -> Result<()> {
             return Err(CoreError::NotADocument {
                 path: path.to_path_buf(),
                 reason: format!(
-                    "{} is not the name of a document Hearth reads; only .txt, .md, .html, .pdf, .docx and .epub files are read from a path, so rename it or send its contents instead",
+                    "{} is not the name of a document Hearth reads; only {} files are read from a path, so rename it or send its contents instead",
                     name.file_name()
                         .map(|n| format!("`{}`", n.to_string_lossy()))
-                        .unwrap_or_else(|| "this".into())
+                        .unwrap_or_else(|| "this".into()),
+                    hearth_docs::READABLE
                 ),
             });
         }

@@ -12,6 +12,17 @@ pub enum Format {
     Pdf,
     Docx,
     Epub,
+    Odt,
+    Pptx,
+    Xlsx,
+    Ods,
+    /// Comma-, semicolon- or tab-separated values.
+    Csv,
+    Rtf,
+    /// One e-mail message (.eml).
+    Email,
+    /// A mailbox of messages (.mbox).
+    Mbox,
 }
 
 /// What a block is; headings carry their level (1 = top).
@@ -39,7 +50,8 @@ pub struct Block {
     #[serde(flatten)]
     pub kind: BlockKind,
     pub text: String,
-    /// 1-based page number (PDF), or `None` where the format has no pages.
+    /// 1-based page number (PDF) or slide number (pptx), or `None` where the format has
+    /// no pages.
     pub page: Option<u32>,
 }
 
@@ -50,7 +62,7 @@ pub struct Document {
     /// From the file's metadata or its first heading, when it has one.
     pub title: Option<String>,
     pub blocks: Vec<Block>,
-    /// Number of pages for paged formats (PDF).
+    /// Number of pages for paged formats (PDF; slides for pptx).
     pub pages: Option<u32>,
     /// The text encoding detected for plain-text formats ("UTF-8", "UTF-16LE", "windows-1252").
     pub encoding: Option<String>,

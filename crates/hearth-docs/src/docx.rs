@@ -9,7 +9,8 @@
 use std::collections::HashMap;
 
 use crate::builder::{collapse_whitespace, DocBuilder};
-use crate::xml::{walk, XmlEvent};
+use crate::opc;
+use crate::xml::{walk, Skipper, XmlEvent};
 use crate::zip_guard::ZipGuard;
 use crate::{BlockKind, DocError, Document, Format, Limits};
 
@@ -17,8 +18,8 @@ const FORMAT: &str = "docx";
 
 pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Document, DocError> {
     let mut zip = ZipGuard::open(bytes, FORMAT, limits)?;
-    let main = main_part(&mut zip)?;
-    let rels = part_rels(&mut zip, &main)?;
+    let main = opc::main_part(&mut zip, FORMAT, "word/document.xml")?;
+    let rels = opc::rels_by_kind(&mut zip, &main, FORMAT)?;
     let styles = match rels.get("styles") {
         Some(path) => read_styles(&zip.read_text(path)?.unwrap_or_default())?,
         None => Styles::default(),
@@ -43,75 +44,8 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Document, DocError> 
             }
         }
     }
-    if let Some(core) = zip.read_text("docProps/core.xml")? {
-        doc.set_title(core_title(&core));
-    }
+    doc.set_title(opc::core_title(&mut zip)?);
     doc.finish()
-}
-
-/// The main document part named by the package relationships; Word always writes
-/// word/document.xml, but other producers need not.
-fn main_part(zip: &mut ZipGuard<'_>) -> Result<String, DocError> {
-    if let Some(rels) = zip.read_text("_rels/.rels")? {
-        let targets = relationships(&rels, "")?;
-        if let Some(target) = targets.get("officeDocument") {
-            return Ok(target.clone());
-        }
-    }
-    if zip.contains("word/document.xml") {
-        return Ok("word/document.xml".into());
-    }
-    Err(DocError::corrupt(FORMAT, "it has no word/document.xml"))
-}
-
-/// Relationship targets of a part by the last segment of their type ("styles",
-/// "numbering", "footnotes"...), resolved to zip entry names.
-fn part_rels(zip: &mut ZipGuard<'_>, part: &str) -> Result<HashMap<String, String>, DocError> {
-    let (dir, file) = part.rsplit_once('/').unwrap_or(("", part));
-    let rels_name = if dir.is_empty() {
-        format!("_rels/{file}.rels")
-    } else {
-        format!("{dir}/_rels/{file}.rels")
-    };
-    match zip.read_text(&rels_name)? {
-        Some(rels) => relationships(&rels, dir),
-        None => Ok(HashMap::new()),
-    }
-}
-
-fn relationships(xml: &str, base_dir: &str) -> Result<HashMap<String, String>, DocError> {
-    let mut out = HashMap::new();
-    walk(xml, |e| {
-        if let XmlEvent::Start(t) = e {
-            if t.name == "Relationship" && t.attr("TargetMode") != Some("External") {
-                if let (Some(ty), Some(target)) = (t.attr("Type"), t.attr("Target")) {
-                    let kind = ty.rsplit('/').next().unwrap_or(ty).to_string();
-                    out.entry(kind).or_insert_with(|| resolve(base_dir, target));
-                }
-            }
-        }
-    })
-    .map_err(|e| DocError::corrupt(FORMAT, e))?;
-    Ok(out)
-}
-
-/// Joins a relationship target to the directory of the part that names it.
-pub(crate) fn resolve(base_dir: &str, target: &str) -> String {
-    let mut parts: Vec<&str> = if target.starts_with('/') {
-        Vec::new()
-    } else {
-        base_dir.split('/').filter(|s| !s.is_empty()).collect()
-    };
-    for seg in target.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    parts.join("/")
 }
 
 #[derive(Default)]
@@ -320,8 +254,7 @@ struct Body<'a, 'd> {
     numbering: &'a Numbering,
     paras: Vec<Para>,
     tables: Vec<Table>,
-    depth: usize,
-    skip_at: Option<usize>,
+    skipper: Skipper,
     in_ppr: bool,
     in_t: bool,
     /// The last block pushed was code, so the next code paragraph joins it.
@@ -336,8 +269,7 @@ impl<'a, 'd> Body<'a, 'd> {
             numbering,
             paras: Vec::new(),
             tables: Vec::new(),
-            depth: 0,
-            skip_at: None,
+            skipper: Skipper::new(SKIPPED),
             in_ppr: false,
             in_t: false,
             last_was_code: false,
@@ -345,30 +277,14 @@ impl<'a, 'd> Body<'a, 'd> {
     }
 
     fn event(&mut self, e: XmlEvent<'_>) {
+        if !self.skipper.keep(&e) {
+            return;
+        }
         match e {
-            XmlEvent::Start(t) => {
-                self.depth += 1;
-                if self.skip_at.is_some() {
-                    return;
-                }
-                if SKIPPED.contains(&t.name.as_str()) {
-                    self.skip_at = Some(self.depth);
-                    return;
-                }
-                self.start(&t.name, |k| t.attr(k).map(str::to_string));
-            }
-            XmlEvent::End(name) => {
-                if let Some(at) = self.skip_at {
-                    if at == self.depth {
-                        self.skip_at = None;
-                    }
-                } else {
-                    self.end(name);
-                }
-                self.depth = self.depth.saturating_sub(1);
-            }
+            XmlEvent::Start(t) => self.start(&t.name, |k| t.attr(k).map(str::to_string)),
+            XmlEvent::End(name) => self.end(name),
             XmlEvent::Text(s) => {
-                if self.in_t && self.skip_at.is_none() {
+                if self.in_t {
                     self.push_text(s);
                 }
             }
@@ -586,22 +502,6 @@ fn push_notes(doc: &mut DocBuilder, xml: &str, marker: &str) -> Result<(), DocEr
     Ok(())
 }
 
-fn core_title(xml: &str) -> Option<String> {
-    let mut in_title = false;
-    let mut title = String::new();
-    walk(xml, |e| match e {
-        XmlEvent::Start(t) => in_title = t.name == "title",
-        XmlEvent::End(_) => in_title = false,
-        XmlEvent::Text(s) => {
-            if in_title {
-                title.push_str(s);
-            }
-        }
-    })
-    .ok()?;
-    Some(title).filter(|t| !t.trim().is_empty())
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -757,18 +657,5 @@ pub(crate) mod tests {
         let bytes = w.finish().unwrap().into_inner();
         let err = read(&bytes, &Limits::default()).unwrap_err();
         assert!(matches!(err, DocError::Corrupt { .. }), "{err}");
-    }
-
-    #[test]
-    fn relationship_targets_resolve() {
-        assert_eq!(resolve("word", "styles.xml"), "word/styles.xml");
-        assert_eq!(
-            resolve("word", "/customXml/item1.xml"),
-            "customXml/item1.xml"
-        );
-        assert_eq!(
-            resolve("OEBPS/text", "../images/a.png"),
-            "OEBPS/images/a.png"
-        );
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::builder::DocBuilder;
-use crate::docx::resolve;
+use crate::opc::resolve;
 use crate::xml::{walk, XmlEvent};
 use crate::zip_guard::ZipGuard;
 use crate::{html, DocError, Document, Format, Limits};

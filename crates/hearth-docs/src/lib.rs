@@ -1,4 +1,5 @@
-//! Reading documents: text and structure out of .txt, .md, .html, .pdf, .docx and .epub.
+//! Reading documents: text and structure out of .txt, .md, .html, .pdf, .docx, .epub,
+//! .odt, .pptx, .xlsx, .ods, .csv, .rtf, .eml and .mbox.
 //!
 //! Every reader produces the same [`Document`]: a flat list of [`Block`]s (headings,
 //! paragraphs, list items, tables as text, code, quotes), each with the page it came from
@@ -14,23 +15,36 @@
 //! `spawn_blocking`. `examples/extract_bench.rs` prints pages per second and peak memory.
 //!
 //! Readers: plain text with `chardetng`/`encoding_rs` (`src/text.rs`); Markdown with
-//! `pulldown-cmark`; HTML (and EPUB chapters) with `scraper`/html5ever; docx and epub
-//! with `zip` and `quick-xml` behind `src/zip_guard.rs`; PDF with `pdf-extract` on `lopdf`
-//! behind `src/pdf_guard.rs`.
+//! `pulldown-cmark`; HTML (and EPUB chapters) with `scraper`/html5ever; the zip formats
+//! (docx, epub, odt, pptx, xlsx, ods) with `zip` and `quick-xml` behind
+//! `src/zip_guard.rs`, the Office ones sharing `src/opc.rs` and the OpenDocument ones
+//! `src/odf.rs`; spreadsheets and CSV (with the `csv` crate) through `src/table.rs`;
+//! RTF by its own single-pass reader; e-mail with `mail-parser`; PDF with `pdf-extract`
+//! on `lopdf` behind `src/pdf_guard.rs`.
 
 mod builder;
+mod delimited;
 mod document;
 mod docx;
 mod epub;
 mod error;
 mod html;
 mod limits;
+mod mail;
 mod markdown;
+mod odf;
+mod ods;
+mod odt;
+mod opc;
 mod pdf;
 mod pdf_guard;
 mod plain;
+mod pptx;
+mod rtf;
 mod sniff;
+mod table;
 mod text;
+mod xlsx;
 mod xml;
 mod zip_guard;
 
@@ -115,8 +129,20 @@ pub fn read_bytes(bytes: &[u8], format: Format, limits: &Limits) -> Result<Docum
         Format::Pdf => pdf::read(bytes, limits),
         Format::Docx => docx::read(bytes, limits),
         Format::Epub => epub::read(bytes, limits),
+        Format::Odt => odt::read(bytes, limits),
+        Format::Pptx => pptx::read(bytes, limits),
+        Format::Xlsx => xlsx::read(bytes, limits),
+        Format::Ods => ods::read(bytes, limits),
+        Format::Csv => delimited::read(text::decode(bytes, None)?, limits),
+        Format::Rtf => rtf::read(bytes, limits),
+        Format::Email => mail::read_eml(bytes, limits),
+        Format::Mbox => mail::read_mbox(bytes, limits),
     }
 }
+
+/// The document formats Hearth reads, for messages that tell the user what to send.
+pub const READABLE: &str =
+    ".txt, .md, .html, .pdf, .docx, .epub, .odt, .rtf, .pptx, .xlsx, .ods, .csv, .eml or .mbox";
 
 /// The format a file extension names, for callers that hold bytes and a file name.
 pub fn format_for_extension(ext: &str) -> Option<Format> {
@@ -127,6 +153,14 @@ pub fn format_for_extension(ext: &str) -> Option<Format> {
         "pdf" => Some(Format::Pdf),
         "docx" => Some(Format::Docx),
         "epub" => Some(Format::Epub),
+        "odt" => Some(Format::Odt),
+        "pptx" => Some(Format::Pptx),
+        "xlsx" | "xlsm" => Some(Format::Xlsx),
+        "ods" => Some(Format::Ods),
+        "csv" | "tsv" => Some(Format::Csv),
+        "rtf" => Some(Format::Rtf),
+        "eml" => Some(Format::Email),
+        "mbox" | "mbx" => Some(Format::Mbox),
         _ => None,
     }
 }

@@ -30,6 +30,10 @@ pub struct Limits {
     pub max_pages: u32,
     /// Most bytes of text kept from one document; the rest is dropped with a warning.
     pub max_text_bytes: usize,
+    /// Most table cells kept from one document (spreadsheets, CSV, tables in text
+    /// documents); the rest is dropped with a warning. 250,000 is a 10,000-row sheet of
+    /// 25 columns, more than a model can be asked about at once.
+    pub max_table_cells: usize,
 }
 
 impl Default for Limits {
@@ -45,6 +49,7 @@ impl Default for Limits {
             max_pdf_expansion: 100,
             max_pages: 10_000,
             max_text_bytes: 64 * 1024 * 1024,
+            max_table_cells: 250_000,
         }
     }
 }

@@ -11,20 +11,20 @@ use crate::{DocError, Format, Limits};
 /// Extensions of formats Hearth does not read, with what to do instead.
 const UNSUPPORTED: &[(&str, &str)] = &[
     ("doc", "the old Word format (.doc)"),
-    ("rtf", "rich text (.rtf)"),
-    ("odt", "OpenDocument text (.odt)"),
     ("pages", "Apple Pages"),
-    ("xls", "a spreadsheet"),
-    ("xlsx", "a spreadsheet"),
-    ("ods", "a spreadsheet"),
-    ("ppt", "a presentation"),
-    ("pptx", "a presentation"),
-    ("odp", "a presentation"),
+    ("numbers", "Apple Numbers"),
+    ("key", "Apple Keynote"),
+    ("xls", "the old Excel format (.xls)"),
+    ("xlsb", "binary Excel workbooks (.xlsb)"),
+    ("ppt", "the old PowerPoint format (.ppt)"),
+    ("odp", "an OpenDocument presentation (.odp)"),
+    ("msg", "an Outlook message (.msg)"),
     ("mobi", "a Kindle book (.mobi)"),
     ("azw3", "a Kindle book (.azw3)"),
 ];
 
-const EXPORT_HINT: &str = "save or export it as .docx, .pdf, .html, .md or .txt and try again";
+const EXPORT_HINT: &str =
+    "save or export it as .docx, .xlsx, .pptx, .odt, .pdf, .html, .md or .txt and try again";
 
 pub(crate) fn extension(path: &Path) -> Option<String> {
     path.extension()
@@ -43,22 +43,35 @@ pub(crate) fn detect(ext: Option<&str>, bytes: &[u8], limits: &Limits) -> Result
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         // An OLE compound file: either a pre-2007 Office file or a password-protected
         // modern one, which Office stores encrypted inside such a container.
-        if matches!(ext, Some("docx" | "xlsx" | "pptx")) {
+        if let Some(format @ ("docx" | "xlsx" | "pptx")) = ext {
+            let format = match format {
+                "docx" => "docx",
+                "xlsx" => "xlsx",
+                _ => "pptx",
+            };
             return Err(DocError::Encrypted {
-                format: "docx",
-                what_to_do: "open it in Word, save a copy without a password, and try again",
+                format,
+                what_to_do: "open it in Office, save a copy without a password, and try again",
             });
         }
         return Err(unsupported(ext, "an old Microsoft Office file"));
     }
+    if bytes.starts_with(b"{\\rtf") {
+        return Ok(Format::Rtf);
+    }
     match ext {
-        Some("txt" | "text" | "log" | "csv" | "tsv") => Ok(Format::Text),
+        Some("txt" | "text" | "log") => Ok(Format::Text),
+        Some("csv" | "tsv") => Ok(Format::Csv),
+        Some("eml") => Ok(Format::Email),
+        Some("mbox" | "mbx") => Ok(Format::Mbox),
+        Some("rtf") => Err(DocError::corrupt("rtf", "it does not start with {\\rtf")),
         Some("md" | "markdown" | "mdown" | "mkd" | "mkdn" | "mdx") => Ok(Format::Markdown),
         Some("html" | "htm" | "xhtml" | "xht") => Ok(Format::Html),
         // The name promises a binary format the content does not have.
         Some("pdf") => Err(DocError::corrupt("pdf", "it does not start with %PDF-")),
-        Some("docx") => Err(DocError::corrupt("docx", "it is not a zip file")),
-        Some("epub") => Err(DocError::corrupt("epub", "it is not a zip file")),
+        Some(e @ ("docx" | "epub" | "odt" | "pptx" | "xlsx" | "xlsm" | "ods")) => Err(
+            DocError::corrupt(zip_format_name(e), "it is not a zip file"),
+        ),
         Some(e) if UNSUPPORTED.iter().any(|(u, _)| *u == e) => Err(unsupported(Some(e), "")),
         _ if looks_like_html(bytes) => Ok(Format::Html),
         _ => Ok(Format::Text),
@@ -72,26 +85,57 @@ pub(crate) fn is_pdf(bytes: &[u8]) -> bool {
         .any(|w| w == b"%PDF-")
 }
 
+/// The name a zip format's errors use.
+fn zip_format_name(ext: &str) -> &'static str {
+    match ext {
+        "docx" => "docx",
+        "epub" => "epub",
+        "odt" => "odt",
+        "pptx" => "pptx",
+        "ods" => "ods",
+        _ => "xlsx",
+    }
+}
+
+/// A zip is told apart by what it holds: Office packages by their main folder,
+/// OpenDocument by its `mimetype` entry, EPUB by its container. The extension decides
+/// only when it names a zip format.
 fn zip_format(ext: Option<&str>, bytes: &[u8], limits: &Limits) -> Result<Format, DocError> {
     match ext {
         Some("docx") => return Ok(Format::Docx),
         Some("epub") => return Ok(Format::Epub),
+        Some("odt") => return Ok(Format::Odt),
+        Some("pptx") => return Ok(Format::Pptx),
+        Some("xlsx" | "xlsm") => return Ok(Format::Xlsx),
+        Some("ods") => return Ok(Format::Ods),
         _ => {}
     }
-    let zip = ZipGuard::open(bytes, "zip", limits)?;
-    if zip.contains("word/document.xml") {
+    let mut zip = ZipGuard::open(bytes, "zip", limits)?;
+    let names = zip.names();
+    let has_folder = |folder: &str| names.iter().any(|n| n.starts_with(folder));
+    if has_folder("word/") {
         return Ok(Format::Docx);
+    }
+    if has_folder("ppt/") {
+        return Ok(Format::Pptx);
+    }
+    if has_folder("xl/") {
+        return Ok(Format::Xlsx);
     }
     if zip.contains("META-INF/container.xml") {
         return Ok(Format::Epub);
     }
-    let names = zip.names();
-    if names.iter().any(|n| n.starts_with("word/")) {
-        return Ok(Format::Docx);
+    if let Some(mimetype) = zip.read_text("mimetype")? {
+        match mimetype.trim() {
+            "application/vnd.oasis.opendocument.text" => return Ok(Format::Odt),
+            "application/vnd.oasis.opendocument.spreadsheet" => return Ok(Format::Ods),
+            "application/epub+zip" => return Ok(Format::Epub),
+            _ => {}
+        }
     }
     Err(unsupported(
         ext,
-        "a zip archive that is not a Word document or an EPUB",
+        "a zip archive that is not a document Hearth reads (Office, OpenDocument or EPUB)",
     ))
 }
 
@@ -161,7 +205,12 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, DocError::Encrypted { .. }), "{err}");
+        let err = detect_as(Some("odp"), b"x").unwrap_err();
+        assert_eq!(err.to_string(), "hearth cannot read an OpenDocument presentation (.odp); save or export it as .docx, .xlsx, .pptx, .odt, .pdf, .html, .md or .txt and try again");
         let err = detect_as(Some("odt"), b"x").unwrap_err();
-        assert_eq!(err.to_string(), "hearth cannot read OpenDocument text (.odt); save or export it as .docx, .pdf, .html, .md or .txt and try again");
+        assert!(
+            matches!(err, DocError::Corrupt { format: "odt", .. }),
+            "{err}"
+        );
     }
 }

@@ -30,6 +30,56 @@ impl Tag {
             .find(|(k, _)| k == local)
             .map(|(_, v)| v.as_str())
     }
+
+    /// Every value of attributes with this local name: `<p:sldId id="256" r:id="rId2"/>`
+    /// has two `id`s.
+    pub(crate) fn attrs_named<'t>(&'t self, local: &'t str) -> impl Iterator<Item = &'t str> {
+        self.attrs
+            .iter()
+            .filter(move |(k, _)| k == local)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Leaves out elements whose content is not the document's text (deleted revisions,
+/// comments, generated indexes): [`Skipper::keep`] passes an event on unless it is one of
+/// those elements or inside one.
+pub(crate) struct Skipper {
+    skipped: &'static [&'static str],
+    depth: usize,
+    skip_at: Option<usize>,
+}
+
+impl Skipper {
+    pub(crate) fn new(skipped: &'static [&'static str]) -> Self {
+        Self {
+            skipped,
+            depth: 0,
+            skip_at: None,
+        }
+    }
+
+    /// Whether the caller should handle `e`.
+    pub(crate) fn keep(&mut self, e: &XmlEvent<'_>) -> bool {
+        match e {
+            XmlEvent::Start(t) => {
+                self.depth += 1;
+                if self.skip_at.is_none() && self.skipped.contains(&t.name.as_str()) {
+                    self.skip_at = Some(self.depth);
+                }
+                self.skip_at.is_none()
+            }
+            XmlEvent::End(_) => {
+                let keep = self.skip_at.is_none();
+                if self.skip_at == Some(self.depth) {
+                    self.skip_at = None;
+                }
+                self.depth = self.depth.saturating_sub(1);
+                keep
+            }
+            XmlEvent::Text(_) => self.skip_at.is_none(),
+        }
+    }
 }
 
 /// Calls `f` for every tag and text in `xml`. Errors are the parser's, for the caller to

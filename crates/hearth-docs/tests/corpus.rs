@@ -305,7 +305,8 @@ fn mammoth_files_that_are_not_documents() {
             "{file}: {err}"
         );
         assert!(
-            err.to_string().contains("not a Word document or an EPUB"),
+            err.to_string()
+                .contains("not a document Hearth reads (Office, OpenDocument or EPUB)"),
             "{err}"
         );
     }

@@ -6,11 +6,11 @@
 
 mod common;
 
-use std::io::{Cursor, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use common::pdf::Builder;
-use common::testdata;
+use common::{testdata, zip};
 use hearth_docs::{read_bytes, read_path, BlockKind, DocError, Document, Format, Limits};
 use pdf_extract::{dictionary, EncryptionState, EncryptionVersion, Object, Permissions, Stream};
 
@@ -33,16 +33,6 @@ fn junk(len: usize, seed: u32) -> Vec<u8> {
             (x >> 16) as u8
         })
         .collect()
-}
-
-fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, data) in entries {
-        w.start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
 }
 
 const DOCX_RELS: &str = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#;

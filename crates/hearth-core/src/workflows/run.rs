@@ -141,8 +141,10 @@ fn items_of(input: &WorkflowInput, guard: &DocumentGuard) -> Result<(Vec<Item>, 
             if files.is_empty() {
                 return Err(CoreError::NothingToIndex {
                     path: path.clone(),
-                    why: " (no file in it that Hearth reads: txt, md, html, pdf, docx, epub)"
-                        .into(),
+                    why: format!(
+                        " (no file in it that Hearth reads: {})",
+                        hearth_docs::READABLE
+                    ),
                 });
             }
             if files.len() > MAX_ITEMS {

@@ -35,6 +35,18 @@ pub fn testdata_files(dir: &str, extensions: &[&str]) -> Vec<PathBuf> {
     files
 }
 
+/// A zip archive of the given entries, for generated office files.
+pub fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in entries {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
 pub fn read(path: &Path) -> Document {
     hearth_docs::read_path(path, &Limits::default())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))

@@ -71,8 +71,9 @@ pub async fn delete(
 #[serde(deny_unknown_fields)]
 pub struct AddBody {
     /// Files and folders on this computer; refused with `PATHS_DISABLED` unless the
-    /// server was started with `--allow-paths`. A file must be a document (.txt, .md,
-    /// .html, .pdf, .docx, .epub); Hearth's own folders are never indexed.
+    /// server was started with `--allow-paths`. A file must be a document Hearth reads
+    /// (.txt, .md, .html, .pdf, .docx, .epub, .odt, .rtf, .pptx, .xlsx, .ods, .csv, .eml,
+    /// .mbox); Hearth's own folders are never indexed.
     pub paths: Vec<String>,
 }
 

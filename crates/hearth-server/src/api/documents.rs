@@ -31,7 +31,7 @@ use crate::state::AppState;
 /// the desktop app's open dialog and drag-and-drop give), or pasted text.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct Source {
-    /// The file name; its extension picks the reader (.pdf, .docx, .epub, .html, .md,
+    /// The file name; its extension picks the reader (.pdf, .docx, .epub, .odt, .rtf, .pptx, .xlsx, .ods, .csv, .eml, .mbox, .html, .md,
     /// .txt). Pasted text is read as Markdown when left out.
     pub name: Option<String>,
     /// Pasted text.
@@ -41,7 +41,7 @@ pub struct Source {
     /// A document on the computer Hearth runs on, read from there: refused with
     /// `PATHS_DISABLED` unless the server was started with `--allow-paths` (the desktop
     /// app sends the paths its open dialog and drops gave). Only documents are read this
-    /// way (.txt, .md, .html, .pdf, .docx, .epub, by name and content), never a file in
+    /// way (the document formats Hearth reads, by name and content), never a file in
     /// Hearth's own folders.
     pub path: Option<String>,
 }
@@ -58,7 +58,10 @@ impl Source {
                 hearth_docs::format_for_extension(&extension).ok_or_else(|| {
                     ApiError::invalid(
                         "name",
-                        format!("Hearth cannot read `{name}`: use a .pdf, .docx, .epub, .html, .md or .txt file"),
+                        format!(
+                            "Hearth cannot read `{name}`: use a {} file",
+                            hearth_docs::READABLE
+                        ),
                     )
                 })?
             }
