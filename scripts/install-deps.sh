@@ -5,7 +5,9 @@
 # Chromium (HTTP and browser tests), WebKitGTK and GTK (the desktop app), Xvfb,
 # WebKitWebDriver and tauri-driver (its end-to-end test), GNOME Keyring and secret-tool
 # (the keyring test), glslc and the Vulkan headers and software driver (GPU offload and
-# its tests), clippy (lint).
+# its tests), Tesseract with its English, German and French data and orientation
+# detection (OCR of scanned pages and images; libtesseract-dev and libleptonica-dev for
+# the build), clippy (lint).
 # Runs apt-get only when something is missing, with sudo when not root.
 set -euo pipefail
 
@@ -49,6 +51,11 @@ dpkg -s libvulkan-dev >/dev/null 2>&1 || need+=(libvulkan-dev)
 # ggml-vulkan's CMake asks for SPIR-V's headers by their CMake package (SPIRV-Headers)
 dpkg -s spirv-headers >/dev/null 2>&1 || need+=(spirv-headers)
 dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || need+=(mesa-vulkan-drivers)
+# OCR: Hearth links the distribution's libtesseract (bindgen reads its headers) and reads
+# scanned pages with the LSTM models of these languages
+for package in libtesseract-dev libleptonica-dev tesseract-ocr-osd tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra; do
+  dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
+done
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

@@ -18,6 +18,7 @@ scripts/fetch-models.sh smollm2 gemma3 minilm qwen-coder >/dev/null
 
 stage "test documents"
 scripts/fetch-test-docs.sh
+scripts/fetch-ocr-samples.sh
 
 stage "HTTP test clients"
 scripts/fetch-test-clients.sh >/dev/null

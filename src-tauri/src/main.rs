@@ -1,6 +1,7 @@
 //! `hearth-desktop`: the desktop app. Run with `worker` it is instead the model worker
 //! child that the app starts to keep llama.cpp apart (`isolate_models`), like `hearth
-//! worker`, so the app needs no second program.
+//! worker`, and with `ocr-worker` the OCR child (like `hearth ocr-worker`), so the app
+//! needs no second program.
 
 // No console window behind the app on Windows.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -18,6 +19,9 @@ fn main() {
             }
         };
         std::process::exit(code);
+    }
+    if std::env::args().nth(1).as_deref() == Some("ocr-worker") {
+        std::process::exit(hearth_core::ocr::serve_worker());
     }
     let _log = init_logging();
     if let Err(error) = hearth_desktop::run() {

@@ -38,6 +38,8 @@ const root = resolve(ui, "..");
 const hearthBin = join(root, "target/release/hearth");
 const model = join(root, ".models/SmolLM2-135M-Instruct.Q4_1.gguf");
 const pdf = join(root, ".testdata/pdf-parse/04-valid.pdf");
+// A printed-and-scanned page with no text layer (scripts/fetch-ocr-samples.sh).
+const scannedPdf = join(root, ".testdata/ocr/epson.pdf");
 const minilm = join(root, ".models/all-MiniLM-L6-v2");
 const toolModel = join(root, ".models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf");
 const filesystemServer = join(root, ".test-tools/mcp/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
@@ -392,6 +394,30 @@ await test("documents: a folder is indexed, an answer cites passages that open, 
   await chatSources.first().click();
   await page.locator('aside[aria-label="Passage"]', { hasText: "230 degrees" }).waitFor();
   await shot("chat-with-documents");
+});
+
+await test("documents: a scanned PDF is read by OCR into a collection and an answer cites its page", async () => {
+  const scans = join(home, "scans");
+  mkdirSync(scans);
+  writeFileSync(join(scans, "ocr-article.pdf"), readFileSync(scannedPdf));
+  await page.goto(`${url}/#/documents`);
+  await page.fill('form[aria-label="Add files"] input', "Scans");
+  await page.fill('form[aria-label="Add files"] textarea', scans);
+  await page.click("button:has-text('Add and index')");
+  await page.locator(".report", { hasText: "1 added" }).waitFor(LONG);
+  await page.locator("button.collection", { hasText: "Scans" }).click();
+  await page.fill("#ask-question", "What does optical character recognition convert images of text into?");
+  await page.click("button:has-text('Ask')");
+  const sources = page.locator('ol[aria-label="Sources"] button.ref');
+  await sources.first().waitFor(LONG);
+  assert.match(await sources.first().innerText(), /^\[1\] ocr-article\.pdf.*p\. 1/);
+  await page.locator("button:has-text('Ask')").waitFor(LONG);
+  await sources.first().click();
+  // The passage is OCR's text of the scan.
+  const scanned = page.locator('aside[aria-label="Passage"]');
+  await scanned.locator("text=pattern recognition").waitFor();
+  assert.match(await scanned.innerText(), /^ocr-article\.pdf, p\. 1\n/);
+  await shot("documents-scanned");
 });
 
 await test("the models page shows the default model with its details", async () => {

@@ -71,7 +71,8 @@ export function DocumentsPage() {
             if (p.event === "scanned") {
               total = Math.max(p.files, 1);
               show({ label: `${p.files} files to look at`, value: 0, max: total });
-            } else if (p.event === "embedding") show({ label: `${baseName(p.path)}: ${p.done} of ${p.total} passages`, value: p.index - 1, max: total });
+            } else if (p.event === "reading") show({ label: `${baseName(p.path)}: reading scanned page ${p.done} of ${p.total} (OCR)`, value: p.index - 1, max: total });
+            else if (p.event === "embedding") show({ label: `${baseName(p.path)}: ${p.done} of ${p.total} passages`, value: p.index - 1, max: total });
             else if (p.event === "file") show({ label: `${baseName(p.path)}: ${p.outcome}`, value: p.index, max: total });
           } else if (e.event === "done") {
             const r = e.data.report;

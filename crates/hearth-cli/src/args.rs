@@ -125,6 +125,10 @@ pub enum Command {
     /// Serve a model to the app over stdin/stdout (started by Hearth itself).
     #[command(hide = true)]
     Worker,
+    /// Read one document's scanned pages with OCR over stdin/stdout (started by Hearth
+    /// itself, so a hostile image can only take this process down).
+    #[command(hide = true, name = "ocr-worker")]
+    OcrWorker,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -50,6 +50,7 @@ fn main() {
         Command::Worker => hearth_llm::worker::serve_stdio()
             .map(|_| exit::OK)
             .map_err(Into::into),
+        Command::OcrWorker => Ok(hearth_core::ocr::serve_worker()),
     };
     let code = match result {
         Ok(code) => code,

@@ -5,17 +5,7 @@
 
 mod support;
 
-use std::path::Path;
-
-use support::{describe, hearth, test_doc, text};
-
-fn json(output: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", describe(output)))
-}
-
-fn run(home: &Path, args: &[&str]) -> std::process::Output {
-    hearth(home).args(args).output().unwrap()
-}
+use support::{describe, json, run, test_doc, text};
 
 #[test]
 fn a_folder_becomes_a_collection_that_answers_with_sources() {

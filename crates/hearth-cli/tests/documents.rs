@@ -3,14 +3,10 @@
 
 mod support;
 
-use support::{describe, hearth, test_doc, text};
+use support::{describe, hearth, json, test_doc, text};
 
 fn model() -> String {
     support::models::smollm2().display().to_string()
-}
-
-fn json(output: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", describe(output)))
 }
 
 #[test]

@@ -69,6 +69,9 @@ pub struct Config {
     /// `PROVIDER:MODEL`, redacted and audited like any remote request); unset for the
     /// model that wrote the text (the default model for `hearth check`).
     pub grounding_judge: Option<String>,
+    /// Tesseract languages for scanned pages and images ("eng+deu"); unset for English
+    /// and the system's language, then the language the first page is in.
+    pub ocr_languages: Option<String>,
     pub sampling: Sampling,
     /// Remote model providers the user connected. Their API keys are not here but in
     /// the keyring (see `secrets`).
@@ -171,6 +174,7 @@ impl Default for Config {
             search_thinking: false,
             grounding: crate::grounding::GroundingMode::default(),
             grounding_judge: None,
+            ocr_languages: None,
             sampling: Sampling::default(),
             providers: Vec::new(),
             mcp_servers: Vec::new(),

@@ -73,8 +73,11 @@ pub enum CoreError {
     NotAnEmbeddingModel { id: String, reason: String },
     #[error("{} does not exist; check the path, or remove it from the collection with `hearth docs rm`", .path.display())]
     SourceNotFound { path: PathBuf },
-    #[error("{} has no text to index{why}; if it is a scanned document, give it a text layer with OCR first", .path.display())]
+    #[error("{} has no text to index{why}", .path.display())]
     NothingToIndex { path: PathBuf, why: String },
+    /// Reading a scanned page or an image with OCR failed as a whole.
+    #[error("{reason}")]
+    Ocr { reason: String },
     #[error("{} is in Hearth's own folders (its settings, keys and history), which are never read as a document; copy the document somewhere else and use that copy", .path.display())]
     HearthFolder { path: PathBuf },
     #[error("{} is not read as a document: {reason}", .path.display())]
@@ -166,6 +169,7 @@ impl CoreError {
             CoreError::NotADocument { .. } => "NOT_A_DOCUMENT",
             CoreError::NoCollections => "NO_COLLECTIONS",
             CoreError::NothingToIndex { .. } => "NOTHING_TO_INDEX",
+            CoreError::Ocr { .. } => "OCR_FAILED",
             CoreError::Document(e) => e.code(),
             CoreError::EmptyDocument => "EMPTY_DOCUMENT",
             CoreError::Cancelled => "CANCELLED",

@@ -78,6 +78,7 @@ impl CoreError {
             | CoreError::LanguageNotDetected
             | CoreError::InvalidGlossary { .. }
             | CoreError::NothingToIndex { .. }
+            | CoreError::Ocr { .. }
             | CoreError::NotADocument { .. }
             | CoreError::InvalidProvider { .. }
             | CoreError::MissingVariables { .. }
@@ -202,6 +203,7 @@ fn document_kind(error: &DocError) -> ErrorKind {
         | DocError::Encrypted { .. }
         | DocError::Corrupt { .. }
         | DocError::NoTextLayer { .. }
+        | DocError::Image { .. }
         | DocError::Unsupported { .. } => Invalid,
     }
 }

@@ -44,7 +44,7 @@ pub struct Hearth {
     pub(crate) config: RwLock<Config>,
     pub(crate) library: Mutex<Library>,
     pub(crate) store: Arc<Store>,
-    isolation: Isolation,
+    pub(crate) isolation: Isolation,
     /// The loaded models, local and remote, and the memory budget they share.
     pub(crate) engines: Engines,
     /// Offline mode, shared by every remote engine.

@@ -15,13 +15,27 @@ use crate::documents::{
 };
 use crate::error::Result;
 use crate::hearth::Hearth;
+use crate::ocr::OcrProgress;
 
 impl Hearth {
     /// Reads a document with the default limits against hostile files; never one in
-    /// Hearth's own folders or one shaped like a secret (see [`crate::access`]).
+    /// Hearth's own folders or one shaped like a secret (see [`crate::access`]). Scanned
+    /// pages and images are read with OCR ([`crate::ocr`]).
     pub fn read_document(&self, path: &Path) -> Result<Document> {
-        self.document_guard()
-            .read_document(path, &Limits::default())
+        self.read_document_with(path, &mut |_| {}, &Cancellation::new())
+    }
+
+    /// [`Self::read_document`], hearing of each page OCR reads and stopping on `cancel`.
+    pub fn read_document_with(
+        &self,
+        path: &Path,
+        progress: &mut dyn FnMut(OcrProgress),
+        cancel: &Cancellation,
+    ) -> Result<Document> {
+        let limits = Limits::default();
+        let (resolved, bytes) = self.document_guard().read_bytes(path, &limits)?;
+        let read = hearth_docs::read_named_bytes(&resolved, &bytes, &limits);
+        self.complete_with_ocr(read, &bytes, progress, cancel)
     }
 
     /// What keeps document paths out of Hearth's folders and away from secrets.
@@ -29,9 +43,11 @@ impl Hearth {
         DocumentGuard::new(self.paths())
     }
 
-    /// Reads a document held in memory (pasted text, a file sent to the server).
+    /// Reads a document held in memory (pasted text, a file sent to the server), with
+    /// OCR for scanned pages and images.
     pub fn read_document_bytes(&self, bytes: &[u8], format: Format) -> Result<Document> {
-        Ok(hearth_docs::read_bytes(bytes, format, &Limits::default())?)
+        let read = hearth_docs::read_bytes(bytes, format, &Limits::default());
+        self.complete_with_ocr(read, bytes, &mut |_| {}, &Cancellation::new())
     }
 
     /// The text of a file to translate and whether it is Markdown: .txt and .md files

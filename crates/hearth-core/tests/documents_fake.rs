@@ -107,6 +107,7 @@ fn a_document_many_times_the_context_reaches_the_summary_through_several_levels(
         pages: Some(PARTS as u32),
         encoding: None,
         warnings: Vec::new(),
+        scanned_pages: Vec::new(),
     };
     let stop = Arc::new(AtomicBool::new(false));
     let answering = responder(fake.clone(), stop.clone());

@@ -151,6 +151,7 @@ fn a_short_document_is_one_step_and_key_point_quotes_are_verbatim() {
         pages: None,
         encoding: None,
         warnings: Vec::new(),
+        scanned_pages: Vec::new(),
     };
     let options = SummaryOptions {
         style: SummaryStyle::KeyPoints,

@@ -338,6 +338,7 @@ fn a_summary_in_thorough_mode_marks_points_the_judge_or_similarity_flag() {
         pages: None,
         encoding: None,
         warnings: Vec::new(),
+        scanned_pages: Vec::new(),
     };
     let options = SummaryOptions {
         style: SummaryStyle::Bullets,

@@ -11,6 +11,7 @@ pub(crate) struct DocBuilder {
     pages: Option<u32>,
     encoding: Option<String>,
     warnings: Vec<String>,
+    scanned_pages: Vec<u32>,
     text_bytes: usize,
     max_text_bytes: usize,
     full: bool,
@@ -25,6 +26,7 @@ impl DocBuilder {
             pages: None,
             encoding: None,
             warnings: Vec::new(),
+            scanned_pages: Vec::new(),
             text_bytes: 0,
             max_text_bytes,
             full: false,
@@ -48,6 +50,10 @@ impl DocBuilder {
 
     pub(crate) fn set_encoding(&mut self, encoding: &str) {
         self.encoding = Some(encoding.to_string());
+    }
+
+    pub(crate) fn set_scanned_pages(&mut self, pages: Vec<u32>) {
+        self.scanned_pages = pages;
     }
 
     pub(crate) fn warn(&mut self, warning: impl Into<String>) {
@@ -102,6 +108,7 @@ impl DocBuilder {
             pages: self.pages,
             encoding: self.encoding,
             warnings: self.warnings,
+            scanned_pages: self.scanned_pages,
         })
     }
 }

@@ -23,6 +23,8 @@ pub enum Format {
     Email,
     /// A mailbox of messages (.mbox).
     Mbox,
+    /// A picture (PNG, JPEG, TIFF, WebP, GIF, BMP): text only through OCR.
+    Image,
 }
 
 /// What a block is; headings carry their level (1 = top).
@@ -69,6 +71,9 @@ pub struct Document {
     /// Things a reader skipped or could not read, said for the user
     /// ("page 12 has no text layer (scanned?)").
     pub warnings: Vec<String>,
+    /// Pages of a PDF that are pictures with no text layer (scanned), for OCR to read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scanned_pages: Vec<u32>,
 }
 
 impl Block {

@@ -54,8 +54,12 @@ pub enum DocError {
     },
 
     /// A PDF whose pages carry no text at all, usually scanned images.
-    #[error("the pdf has no text layer on any of its {pages} pages (scanned?); run OCR on it (for example ocrmypdf) and try again")]
+    #[error("the pdf has no text layer on any of its {pages} pages (scanned?); reading it needs OCR: install tesseract-ocr and its English data (for example `sudo apt install tesseract-ocr tesseract-ocr-eng`) and try again")]
     NoTextLayer { pages: u32 },
+
+    /// A picture: its text can only be read with OCR, which the caller may run.
+    #[error("this is an image ({format}); its text can only be read with OCR, which needs Tesseract: install tesseract-ocr and its English data (for example `sudo apt install tesseract-ocr tesseract-ocr-eng`) and try again")]
+    Image { format: &'static str },
 
     #[error("{what}")]
     Unsupported { what: String },
@@ -73,6 +77,7 @@ impl DocError {
             DocError::Corrupt { .. } => "DOCUMENT_CORRUPT",
             DocError::ZipBomb { .. } => "DOCUMENT_BOMB",
             DocError::NoTextLayer { .. } => "NO_TEXT_LAYER",
+            DocError::Image { .. } => "IMAGE_NEEDS_OCR",
             DocError::Unsupported { .. } => "UNSUPPORTED_DOCUMENT",
         }
     }

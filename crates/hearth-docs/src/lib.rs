@@ -137,12 +137,15 @@ pub fn read_bytes(bytes: &[u8], format: Format, limits: &Limits) -> Result<Docum
         Format::Rtf => rtf::read(bytes, limits),
         Format::Email => mail::read_eml(bytes, limits),
         Format::Mbox => mail::read_mbox(bytes, limits),
+        Format::Image => Err(DocError::Image {
+            format: sniff::image_kind(bytes).unwrap_or("unknown"),
+        }),
     }
 }
 
 /// The document formats Hearth reads, for messages that tell the user what to send.
 pub const READABLE: &str =
-    ".txt, .md, .html, .pdf, .docx, .epub, .odt, .rtf, .pptx, .xlsx, .ods, .csv, .eml or .mbox";
+    ".txt, .md, .html, .pdf, .docx, .epub, .odt, .rtf, .pptx, .xlsx, .ods, .csv, .eml, .mbox or an image (.png, .jpg, .tiff, .webp)";
 
 /// The format a file extension names, for callers that hold bytes and a file name.
 pub fn format_for_extension(ext: &str) -> Option<Format> {
@@ -161,6 +164,7 @@ pub fn format_for_extension(ext: &str) -> Option<Format> {
         "rtf" => Some(Format::Rtf),
         "eml" => Some(Format::Email),
         "mbox" | "mbx" => Some(Format::Mbox),
+        "png" | "jpg" | "jpeg" | "tif" | "tiff" | "webp" | "gif" | "bmp" => Some(Format::Image),
         _ => None,
     }
 }

@@ -148,6 +148,7 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Document, DocError> 
             "{} no text layer (scanned?)",
             have(&page_list(&scanned), scanned.len())
         ));
+        out.set_scanned_pages(scanned);
     }
 
     if !out_has_title {

@@ -56,6 +56,9 @@ pub(crate) fn detect(ext: Option<&str>, bytes: &[u8], limits: &Limits) -> Result
         }
         return Err(unsupported(ext, "an old Microsoft Office file"));
     }
+    if image_kind(bytes).is_some() {
+        return Ok(Format::Image);
+    }
     if bytes.starts_with(b"{\\rtf") {
         return Ok(Format::Rtf);
     }
@@ -76,6 +79,23 @@ pub(crate) fn detect(ext: Option<&str>, bytes: &[u8], limits: &Limits) -> Result
         _ if looks_like_html(bytes) => Ok(Format::Html),
         _ => Ok(Format::Text),
     }
+}
+
+/// The kind of picture `bytes` are, by their signature.
+pub(crate) fn image_kind(bytes: &[u8]) -> Option<&'static str> {
+    let kind = match bytes {
+        [0x89, b'P', b'N', b'G', ..] => "PNG",
+        [0xFF, 0xD8, 0xFF, ..] => "JPEG",
+        [b'I', b'I', 42, 0, ..] | [b'M', b'M', 0, 42, ..] => "TIFF",
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "WebP",
+        [b'G', b'I', b'F', b'8', ..] => "GIF",
+        // "BM" alone starts plenty of text; a BMP's info header size follows at byte 14.
+        [b'B', b'M', _, _, _, _, _, _, _, _, _, _, _, _, 12 | 40 | 56 | 108 | 124, 0, 0, 0, ..] => {
+            "BMP"
+        }
+        _ => return None,
+    };
+    Some(kind)
 }
 
 pub(crate) fn is_pdf(bytes: &[u8]) -> bool {
@@ -210,6 +230,41 @@ mod tests {
         let err = detect_as(Some("odt"), b"x").unwrap_err();
         assert!(
             matches!(err, DocError::Corrupt { format: "odt", .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn pictures_by_signature_whatever_their_name() {
+        assert_eq!(
+            detect_as(Some("txt"), b"\x89PNG\r\n\x1a\n....").unwrap(),
+            Format::Image
+        );
+        assert_eq!(
+            detect_as(None, b"\xff\xd8\xff\xe0..JFIF").unwrap(),
+            Format::Image
+        );
+        assert_eq!(
+            detect_as(Some("tif"), b"II*\x00....").unwrap(),
+            Format::Image
+        );
+        assert_eq!(
+            detect_as(None, b"RIFF\x00\x00\x00\x00WEBPVP8 ").unwrap(),
+            Format::Image
+        );
+        let mut bmp = b"BM".to_vec();
+        bmp.extend_from_slice(&[0; 12]);
+        bmp.extend_from_slice(&[40, 0, 0, 0]);
+        assert_eq!(detect_as(None, &bmp).unwrap(), Format::Image);
+        // Text that happens to start like a bitmap is still text.
+        assert_eq!(
+            detect_as(Some("txt"), b"BMW quarterly report: sales rose").unwrap(),
+            Format::Text
+        );
+        let err = crate::read_bytes(b"\x89PNG\r\n\x1a\n....", Format::Image, &Limits::default())
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("sudo apt install tesseract-ocr"),
             "{err}"
         );
     }

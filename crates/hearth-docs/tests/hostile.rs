@@ -658,7 +658,7 @@ fn pdf_without_text_is_reported_as_scanned() {
     }
     let err = read_bytes(&b.finish(), Format::Pdf, &Limits::default()).unwrap_err();
     assert!(matches!(err, DocError::NoTextLayer { pages: 3 }), "{err}");
-    assert!(err.to_string().contains("run OCR on it"), "{err}");
+    assert!(err.to_string().contains("reading it needs OCR"), "{err}");
 }
 
 #[test]

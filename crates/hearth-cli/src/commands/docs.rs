@@ -104,6 +104,12 @@ fn ingest(
                 bar.set_length(files as u64);
                 bar.set_message("indexing files");
             }
+            IngestEvent::Reading {
+                path, done, total, ..
+            } => bar.set_message(format!(
+                "{} (OCR: {done}/{total} scanned pages)",
+                short(&path)
+            )),
             IngestEvent::Embedding {
                 path, done, total, ..
             } => bar.set_message(format!("{} ({done}/{total} passages)", short(&path))),

@@ -39,6 +39,16 @@ pub fn describe(output: &Output) -> String {
     )
 }
 
+/// The JSON a `--json` command printed; the whole output in the panic when it is not.
+pub fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", describe(output)))
+}
+
+/// Runs `hearth ARGS` with `home` as its home and waits for it.
+pub fn run(home: &Path, args: &[&str]) -> Output {
+    hearth(home).args(args).output().unwrap()
+}
+
 /// A file of the document corpus fetched by `scripts/fetch-test-docs.sh`; a missing one
 /// fails the test with the command that fetches it.
 pub fn test_doc(relative: &str) -> PathBuf {

@@ -47,6 +47,13 @@ pub enum FileOutcome {
 pub enum IngestEvent {
     /// The sources were walked: this many files will be looked at.
     Scanned { files: usize },
+    /// A file's scanned pages are being read with OCR: `done` of `total`.
+    Reading {
+        index: usize,
+        path: String,
+        done: u32,
+        total: u32,
+    },
     /// A file's passages are being embedded.
     Embedding {
         index: usize,
@@ -195,6 +202,7 @@ impl Hearth {
                         size,
                         ..Default::default()
                     };
+                    let read = self.read_for_index(path, &limits, index, &shown, progress, cancel);
                     let mut embedding = |done, total| {
                         progress(IngestEvent::Embedding {
                             index,
@@ -203,15 +211,16 @@ impl Hearth {
                             total,
                         })
                     };
-                    match index_file(
-                        path,
-                        &guard,
-                        record.clone(),
-                        &embedder,
-                        &limits,
-                        &mut embedding,
-                        cancel,
-                    ) {
+                    match read.and_then(|document| {
+                        index_file(
+                            path,
+                            document,
+                            record.clone(),
+                            &embedder,
+                            &mut embedding,
+                            cancel,
+                        )
+                    }) {
                         Ok((record, chunks, pages)) => {
                             self.store
                                 .put_collection_file(collection.id, &record, &chunks)?;
@@ -271,18 +280,41 @@ impl Hearth {
     }
 }
 
-/// Reads, splits and embeds one file: the record completed from the document, its
+impl Hearth {
+    /// Reads a file to index, scanned pages with OCR, telling `progress` of each page.
+    fn read_for_index(
+        &self,
+        path: &Path,
+        limits: &Limits,
+        index: usize,
+        shown: &str,
+        progress: &mut dyn FnMut(IngestEvent),
+        cancel: &Cancellation,
+    ) -> Result<hearth_docs::Document> {
+        let (resolved, bytes) = self.document_guard().read_bytes(path, limits)?;
+        let read = hearth_docs::read_named_bytes(&resolved, &bytes, limits);
+        let mut reading = |p: crate::ocr::OcrProgress| {
+            progress(IngestEvent::Reading {
+                index,
+                path: shown.to_string(),
+                done: p.done,
+                total: p.total,
+            })
+        };
+        self.complete_with_ocr(read, &bytes, &mut reading, cancel)
+    }
+}
+
+/// Splits and embeds one file's document: the record completed from the document, its
 /// passages with vectors, and its page count.
 fn index_file(
     path: &Path,
-    guard: &DocumentGuard,
+    document: hearth_docs::Document,
     mut record: IndexedFile,
     embedder: &LlamaEmbedder,
-    limits: &Limits,
     progress: &mut dyn FnMut(usize, usize),
     cancel: &Cancellation,
 ) -> Result<(IndexedFile, Vec<NewChunk>, usize)> {
-    let document = guard.read_document(path, limits)?;
     if document.text_len() == 0 {
         let why = document
             .warnings

@@ -147,6 +147,7 @@ mod tests {
             pages: None,
             encoding: None,
             warnings: Vec::new(),
+            scanned_pages: Vec::new(),
         }
     }
 

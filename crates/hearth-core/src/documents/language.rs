@@ -157,6 +157,15 @@ impl Language {
     }
 }
 
+/// The ISO 639-3 code (as whatlang and Tesseract name languages) of a language given
+/// the ways [`Language::parse`] accepts ("de_DE", "German", "deu").
+pub fn iso639_3(text: &str) -> Option<&'static str> {
+    let wanted = text.trim().to_lowercase().replace('_', "-");
+    lookup(&wanted)
+        .or_else(|| lookup(wanted.split_once('-')?.0))
+        .map(|lang| lang.code())
+}
+
 fn lookup(wanted: &str) -> Option<Lang> {
     let three_letter = ALIASES
         .iter()

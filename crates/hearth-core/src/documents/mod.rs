@@ -6,7 +6,7 @@
 
 mod chunk;
 mod glossary;
-mod language;
+pub(crate) mod language;
 mod points;
 mod render;
 mod segment;

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use hearth_docs::Limits;
 use hearth_store::{AuditPurpose, RunState, WorkflowRun};
 use serde::{Deserialize, Serialize};
 
@@ -245,7 +244,7 @@ impl Hearth {
                 state = RunState::Stopped;
                 break;
             }
-            let mut result = run_item(&steps, index, item, &guard, progress, cancel);
+            let mut result = run_item(&steps, index, item, self, progress, cancel);
             if cancel.is_cancelled() {
                 // The item was cut short: keep the steps it finished, marked as such.
                 state = RunState::Stopped;
@@ -304,7 +303,7 @@ fn run_item(
     steps: &[ReadyStep],
     index: usize,
     item: &Item,
-    guard: &DocumentGuard,
+    hearth: &Hearth,
     progress: &mut dyn FnMut(WorkflowProgress),
     cancel: &Cancellation,
 ) -> ItemResult {
@@ -316,7 +315,7 @@ fn run_item(
     };
     let (source, document) = match item {
         Item::Text { text, .. } => (text.clone(), None),
-        Item::File(path) => match read_item(path, guard) {
+        Item::File(path) => match read_item(path, hearth, cancel) {
             Ok(read) => read,
             Err(error) => {
                 result.error = Some(error.to_string());
@@ -358,9 +357,10 @@ fn run_item(
 /// A file's text (Markdown rebuilt from its structure) and the document itself.
 fn read_item(
     path: &Path,
-    guard: &DocumentGuard,
+    hearth: &Hearth,
+    cancel: &Cancellation,
 ) -> Result<(String, Option<hearth_docs::Document>)> {
-    let document = guard.read_document(path, &Limits::default())?;
+    let document = hearth.read_document_with(path, &mut |_| {}, cancel)?;
     let text = document.to_markdown();
     if text.trim().is_empty() {
         return Err(CoreError::EmptyDocument);
