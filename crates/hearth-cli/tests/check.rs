@@ -140,18 +140,7 @@ fn a_translation_is_compared_with_its_original_both_ways() {
 #[test]
 fn thorough_mode_adds_the_embedding_model_and_the_judge() {
     let home = tempfile::tempdir().unwrap();
-    let minilm = support::models::minilm_dir();
-    let convert = hearth(home.path())
-        .args([
-            "models",
-            "convert",
-            minilm.to_str().unwrap(),
-            "--id",
-            "all-MiniLM-L6-v2",
-        ])
-        .output()
-        .unwrap();
-    assert!(convert.status.success(), "{}", describe(&convert));
+    support::convert_minilm(home.path());
     let faq = test_doc("r-doc-pdf/R-FAQ.pdf");
     let smollm2 = support::models::smollm2();
     let output = hearth(home.path())

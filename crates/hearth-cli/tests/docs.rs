@@ -11,13 +11,7 @@ use support::{describe, json, run, test_doc, text};
 fn a_folder_becomes_a_collection_that_answers_with_sources() {
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
-    let smollm2 = support::models::smollm2();
-    let minilm = support::models::minilm_dir();
-    let add = run(
-        home,
-        &["models", "add", smollm2.to_str().unwrap(), "--default"],
-    );
-    assert!(add.status.success(), "{}", describe(&add));
+    support::add_default_smollm2(home);
 
     let docs = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -41,17 +35,7 @@ fn a_folder_becomes_a_collection_that_answers_with_sources() {
         describe(&missing)
     );
 
-    let convert = run(
-        home,
-        &[
-            "models",
-            "convert",
-            minilm.to_str().unwrap(),
-            "--id",
-            "all-MiniLM-L6-v2",
-        ],
-    );
-    assert!(convert.status.success(), "{}", describe(&convert));
+    support::convert_minilm(home);
     let added = run(home, &["--json", "docs", "add", "Kitchen", folder]);
     assert!(added.status.success(), "{}", describe(&added));
     let report = json(&added);

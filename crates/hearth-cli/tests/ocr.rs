@@ -27,18 +27,7 @@ fn scan(name: &str) -> std::path::PathBuf {
 fn scans_are_indexed_and_found_by_their_words_and_pages() {
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
-    let minilm = support::models::minilm_dir();
-    let convert = run(
-        home,
-        &[
-            "models",
-            "convert",
-            minilm.to_str().unwrap(),
-            "--id",
-            "all-MiniLM-L6-v2",
-        ],
-    );
-    assert!(convert.status.success(), "{}", describe(&convert));
+    support::convert_minilm(home);
 
     let docs = tempfile::tempdir().unwrap();
     for name in ["epson.pdf", "masks.pdf", "lucasta.047.jpg"] {
@@ -98,12 +87,7 @@ fn scans_are_indexed_and_found_by_their_words_and_pages() {
 fn a_scanned_pdf_is_summarized_with_page_references() {
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
-    let smollm2 = support::models::smollm2();
-    let add = run(
-        home,
-        &["models", "add", smollm2.to_str().unwrap(), "--default"],
-    );
-    assert!(add.status.success(), "{}", describe(&add));
+    support::add_default_smollm2(home);
     let pdf = scan("cardinal.pdf");
     let summary = run(
         home,

@@ -49,6 +49,33 @@ pub fn run(home: &Path, args: &[&str]) -> Output {
     hearth(home).args(args).output().unwrap()
 }
 
+/// Adds the fetched SmolLM2 to `home`'s models as the default model.
+pub fn add_default_smollm2(home: &Path) {
+    let smollm2 = models::smollm2();
+    let add = run(
+        home,
+        &["models", "add", smollm2.to_str().unwrap(), "--default"],
+    );
+    assert!(add.status.success(), "{}", describe(&add));
+}
+
+/// Converts the fetched all-MiniLM-L6-v2 folder into `home`'s models, as a user does once
+/// before indexing documents.
+pub fn convert_minilm(home: &Path) {
+    let minilm = models::minilm_dir();
+    let convert = run(
+        home,
+        &[
+            "models",
+            "convert",
+            minilm.to_str().unwrap(),
+            "--id",
+            "all-MiniLM-L6-v2",
+        ],
+    );
+    assert!(convert.status.success(), "{}", describe(&convert));
+}
+
 /// A file of the document corpus fetched by `scripts/fetch-test-docs.sh`; a missing one
 /// fails the test with the command that fetches it.
 pub fn test_doc(relative: &str) -> PathBuf {
