@@ -243,9 +243,15 @@ fn merge(
         }
     }
     let ocr_pages: Vec<u32> = read.iter().map(|p| p.page).collect();
-    // Earlier pages' warnings said "no text layer"; now they have text.
+    // Earlier warnings said "no text layer" or "garbled"; now those pages have OCR's
+    // text, which replaces a garbled layer's.
     if !ocr_pages.is_empty() {
-        document.warnings.retain(|w| !w.contains("no text layer"));
+        document
+            .warnings
+            .retain(|w| !w.contains("no text layer") && !w.contains("garbled text layer"));
+        document
+            .blocks
+            .retain(|b| !b.page.is_some_and(|p| ocr_pages.contains(&p)));
     }
     document.blocks.extend(blocks);
     // Stable: each page's own blocks keep their order, OCR's follow a page's text.

@@ -138,7 +138,7 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Document, DocError> 
         }
         return Err(DocError::Empty);
     }
-    let scanned: Vec<u32> = pages
+    let mut scanned: Vec<u32> = pages
         .iter()
         .filter(|p| p.is_empty() && p.has_images)
         .map(|p| p.number)
@@ -148,6 +148,21 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Document, DocError> 
             "{} no text layer (scanned?)",
             have(&page_list(&scanned), scanned.len())
         ));
+    }
+    let garbled: Vec<u32> = pages
+        .iter()
+        .filter(|p| garbled(&p.text))
+        .map(|p| p.number)
+        .collect();
+    if !garbled.is_empty() {
+        out.warn(format!(
+            "{} a garbled text layer (fonts without a character map?)",
+            have(&page_list(&garbled), garbled.len())
+        ));
+        scanned.extend(garbled);
+        scanned.sort_unstable();
+    }
+    if !scanned.is_empty() {
         out.set_scanned_pages(scanned);
     }
 
@@ -549,6 +564,22 @@ struct Line {
 /// page on the R reference manual (the small strings land in the holes left by each
 /// page's freed content stream, so the next page's stream needs fresh memory); one
 /// allocation a page made after the page is done keeps peak memory flat.
+/// Whether a page's text is not text: mostly private-use code points, replacement
+/// characters and control characters, as a font without a usable character map (or a
+/// broken OCR layer) extracts. Symbols and dot leaders are not counted against a page.
+fn garbled(text: &str) -> bool {
+    let mut chars = 0usize;
+    let mut junk = 0usize;
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        chars += 1;
+        let private = matches!(c as u32, 0xE000..=0xF8FF | 0xF0000..=0x10FFFF);
+        if private || c == '\u{FFFD}' || c.is_control() {
+            junk += 1;
+        }
+    }
+    chars >= 40 && junk * 4 > chars
+}
+
 struct PageText {
     number: u32,
     text: String,
@@ -1172,6 +1203,17 @@ fn join_line(para: &mut String, line: &str) {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    #[test]
+    fn garbled_text_layers() {
+        let junk: String = "\u{e001}\u{e002}\u{e003} \u{fffd}ab".repeat(10);
+        assert!(super::garbled(&junk));
+        assert!(!super::garbled(
+            "Contents ........................................ 5"
+        ));
+        assert!(!super::garbled(&"∑ x² ≤ ∫ f(x) dx → ∞; ".repeat(5)));
+        assert!(!super::garbled("\u{e001}\u{e002} short"));
+    }
+
     use super::*;
     use pdf_extract::{dictionary, Stream};
 

@@ -5,6 +5,7 @@ use std::io::Read;
 
 use anyhow::Context;
 use hearth_core::documents::{Cancellation, Language, SummaryOptions, SummaryProgress};
+use hearth_core::ocr::OcrProgress;
 use hearth_core::Hearth;
 use hearth_docs::Format;
 
@@ -16,6 +17,8 @@ use crate::interrupt::Interrupts;
 pub fn run(args: SummarizeArgs, json: bool) -> anyhow::Result<i32> {
     let interrupts = Interrupts::install(None);
     let hearth = Hearth::open_default()?;
+    let cancel = Cancellation::new();
+    interrupts.watch(cancel.token());
     let document = if args.file == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
@@ -23,7 +26,17 @@ pub fn run(args: SummarizeArgs, json: bool) -> anyhow::Result<i32> {
             .context("reading the document from stdin")?;
         hearth.read_document_bytes(&bytes, Format::Markdown)?
     } else {
-        hearth.read_document(std::path::Path::new(&args.file))?
+        // A scan is read page by page with OCR first: that can take a while, so say so.
+        let reading = job_bar(json);
+        let mut on_page = |p: OcrProgress| {
+            reading.set_length(u64::from(p.total));
+            reading.set_message("reading scanned pages (OCR)");
+            reading.set_position(u64::from(p.done));
+        };
+        let document =
+            hearth.read_document_with(std::path::Path::new(&args.file), &mut on_page, &cancel);
+        reading.finish_and_clear();
+        document?
     };
     let options = SummaryOptions {
         style: args.style.into(),
@@ -32,8 +45,6 @@ pub fn run(args: SummarizeArgs, json: bool) -> anyhow::Result<i32> {
         max_part_tokens: args.part_tokens,
         parallel: args.parallel,
     };
-    let cancel = Cancellation::new();
-    interrupts.watch(cancel.token());
 
     let loading = spinner("loading the model", json);
     let bar = job_bar(json);
