@@ -201,15 +201,9 @@ fn detected_language(read: &[PageText], installed: &[String], wanted: &str) -> O
 }
 
 fn empty_document(format: Format, pages: Option<u32>) -> Document {
-    Document {
-        format,
-        title: None,
-        blocks: Vec::new(),
-        pages,
-        encoding: None,
-        warnings: Vec::new(),
-        scanned_pages: Vec::new(),
-    }
+    let mut document = Document::new(format, Vec::new());
+    document.pages = pages;
+    document
 }
 
 /// OCR's paragraphs into the document at their pages, with warnings for pages read

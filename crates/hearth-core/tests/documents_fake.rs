@@ -100,15 +100,8 @@ fn a_document_many_times_the_context_reaches_the_summary_through_several_levels(
             page: Some(p as u32 + 1),
         })
         .collect();
-    let document = Document {
-        format: Format::Pdf,
-        title: None,
-        blocks,
-        pages: Some(PARTS as u32),
-        encoding: None,
-        warnings: Vec::new(),
-        scanned_pages: Vec::new(),
-    };
+    let mut document = Document::new(Format::Pdf, blocks);
+    document.pages = Some(PARTS as u32);
     let stop = Arc::new(AtomicBool::new(false));
     let answering = responder(fake.clone(), stop.clone());
     let options = SummaryOptions {

@@ -140,19 +140,11 @@ fn a_short_document_is_one_step_and_key_point_quotes_are_verbatim() {
                 the ancient world. Modern lighthouses use electric lamps and Fresnel lenses, \
                 which focus the light into a beam visible for more than twenty miles. Many \
                 lighthouses are now automated, and their keepers have left.";
-    let document = Document {
-        format: Format::Text,
-        title: Some("Lighthouses".into()),
-        blocks: vec![Block {
-            kind: BlockKind::Paragraph,
-            text: text.into(),
-            page: None,
-        }],
-        pages: None,
-        encoding: None,
-        warnings: Vec::new(),
-        scanned_pages: Vec::new(),
-    };
+    let mut document = Document::new(
+        Format::Text,
+        vec![Block::new(BlockKind::Paragraph, text, None)],
+    );
+    document.title = Some("Lighthouses".into());
     let options = SummaryOptions {
         style: SummaryStyle::KeyPoints,
         ..SummaryOptions::default()

@@ -327,19 +327,10 @@ fn a_summary_in_thorough_mode_marks_points_the_judge_or_similarity_flag() {
         "- The bridge opened in 1937.\n- Kangaroos dance gracefully beneath moonlit skies.\n- The bridge is not painted orange.",
         false,
     );
-    let document = Document {
-        format: Format::Markdown,
-        title: None,
-        blocks: vec![Block {
-            kind: BlockKind::Paragraph,
-            text: SOURCE.into(),
-            page: None,
-        }],
-        pages: None,
-        encoding: None,
-        warnings: Vec::new(),
-        scanned_pages: Vec::new(),
-    };
+    let document = Document::new(
+        Format::Markdown,
+        vec![Block::new(BlockKind::Paragraph, SOURCE, None)],
+    );
     let options = SummaryOptions {
         style: SummaryStyle::Bullets,
         ..SummaryOptions::default()

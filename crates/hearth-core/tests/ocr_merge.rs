@@ -34,18 +34,17 @@ fn a_garbled_page_is_replaced_by_what_ocr_read() {
     let hearth = hearth(home.path(), "");
     // What a reader made of cardinal.pdf if page 2's text layer were junk and page 1 had
     // a good one: page 2 is listed for OCR, page 1 is not.
-    let document = Document {
-        format: Format::Pdf,
-        title: None,
-        blocks: vec![
+    let mut document = Document::new(
+        Format::Pdf,
+        vec![
             Block::new(BlockKind::Paragraph, "Page one's own text.", Some(1)),
             Block::new(BlockKind::Paragraph, "\u{e001}\u{e002}\u{fffd}", Some(2)),
         ],
-        pages: Some(4),
-        encoding: None,
-        warnings: vec!["page 2 has a garbled text layer (fonts without a character map?)".into()],
-        scanned_pages: vec![2],
-    };
+    );
+    document.pages = Some(4);
+    document.warnings =
+        vec!["page 2 has a garbled text layer (fonts without a character map?)".into()];
+    document.scanned_pages = vec![2];
     let mut seen = Vec::new();
     let read = hearth
         .complete_with_ocr(

@@ -103,6 +103,20 @@ impl Block {
 }
 
 impl Document {
+    /// A document of these blocks and nothing else known about it (no title, pages,
+    /// encoding or warnings): text put together by a caller rather than read from a file.
+    pub fn new(format: Format, blocks: Vec<Block>) -> Self {
+        Self {
+            format,
+            title: None,
+            blocks,
+            pages: None,
+            encoding: None,
+            warnings: Vec::new(),
+            scanned_pages: Vec::new(),
+        }
+    }
+
     /// The whole document as Markdown: blocks separated by blank lines, except that
     /// consecutive list items stay one list.
     pub fn to_markdown(&self) -> String {

@@ -143,23 +143,26 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Document, DocError> 
         .filter(|p| p.is_empty() && p.has_images)
         .map(|p| p.number)
         .collect();
-    if !scanned.is_empty() {
-        out.warn(format!(
-            "{} no text layer (scanned?)",
-            have(&page_list(&scanned), scanned.len())
-        ));
-    }
-    let garbled: Vec<u32> = pages
+    let mut warn_pages = |numbers: &[u32], what: &str| {
+        if !numbers.is_empty() {
+            out.warn(format!(
+                "{} {what}",
+                have(&page_list(numbers), numbers.len())
+            ));
+        }
+    };
+    warn_pages(&scanned, "no text layer (scanned?)");
+    let garbled_pages: Vec<u32> = pages
         .iter()
         .filter(|p| garbled(&p.text))
         .map(|p| p.number)
         .collect();
-    if !garbled.is_empty() {
-        out.warn(format!(
-            "{} a garbled text layer (fonts without a character map?)",
-            have(&page_list(&garbled), garbled.len())
-        ));
-        scanned.extend(garbled);
+    warn_pages(
+        &garbled_pages,
+        "a garbled text layer (fonts without a character map?)",
+    );
+    if !garbled_pages.is_empty() {
+        scanned.extend(garbled_pages);
         scanned.sort_unstable();
     }
     if !scanned.is_empty() {

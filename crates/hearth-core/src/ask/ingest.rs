@@ -202,7 +202,7 @@ impl Hearth {
                         size,
                         ..Default::default()
                     };
-                    let read = self.read_for_index(path, &limits, index, &shown, progress, cancel);
+                    let read = self.read_for_index(path, index, &shown, progress, cancel);
                     let mut embedding = |done, total| {
                         progress(IngestEvent::Embedding {
                             index,
@@ -285,14 +285,11 @@ impl Hearth {
     fn read_for_index(
         &self,
         path: &Path,
-        limits: &Limits,
         index: usize,
         shown: &str,
         progress: &mut dyn FnMut(IngestEvent),
         cancel: &Cancellation,
     ) -> Result<hearth_docs::Document> {
-        let (resolved, bytes) = self.document_guard().read_bytes(path, limits)?;
-        let read = hearth_docs::read_named_bytes(&resolved, &bytes, limits);
         let mut reading = |p: crate::ocr::OcrProgress| {
             progress(IngestEvent::Reading {
                 index,
@@ -301,7 +298,7 @@ impl Hearth {
                 total: p.total,
             })
         };
-        self.complete_with_ocr(read, &bytes, &mut reading, cancel)
+        self.read_document_with(path, &mut reading, cancel)
     }
 }
 

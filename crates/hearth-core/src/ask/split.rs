@@ -140,15 +140,9 @@ mod tests {
     }
 
     fn document(blocks: Vec<Block>) -> Document {
-        Document {
-            format: Format::Markdown,
-            title: Some("Guide".into()),
-            blocks,
-            pages: None,
-            encoding: None,
-            warnings: Vec::new(),
-            scanned_pages: Vec::new(),
-        }
+        let mut document = Document::new(Format::Markdown, blocks);
+        document.title = Some("Guide".into());
+        document
     }
 
     #[test]

@@ -234,15 +234,7 @@ mod tests {
     }
 
     fn document(blocks: Vec<Block>) -> Document {
-        Document {
-            format: Format::Markdown,
-            title: None,
-            blocks,
-            pages: None,
-            encoding: None,
-            warnings: Vec::new(),
-            scanned_pages: Vec::new(),
-        }
+        Document::new(Format::Markdown, blocks)
     }
 
     fn render(chunks: &[Chunk]) -> String {
