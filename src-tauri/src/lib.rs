@@ -32,6 +32,8 @@ pub struct Desktop {
     api: Result<Arc<InProcessApi>, CommandError>,
     hearth: Option<Arc<Hearth>>,
     chosen: Arc<ChosenPaths>,
+    /// Keeps watched collections indexed while the app runs; stopped at exit.
+    watcher: std::sync::Mutex<Option<hearth_core::ask::CollectionWatcher>>,
 }
 
 impl Desktop {
@@ -40,10 +42,15 @@ impl Desktop {
         match hearth {
             Ok(hearth) => {
                 let hearth = Arc::new(hearth);
+                let watcher = hearth
+                    .watch_collections()
+                    .map_err(|error| tracing::warn!(%error, "collections' folders are not watched"))
+                    .ok();
                 Self {
                     api: Ok(Arc::new(InProcessApi::new(hearth.clone(), chosen.clone()))),
                     hearth: Some(hearth),
                     chosen,
+                    watcher: std::sync::Mutex::new(watcher),
                 }
             }
             Err(error) => {
@@ -55,6 +62,7 @@ impl Desktop {
                     )),
                     hearth: None,
                     chosen,
+                    watcher: std::sync::Mutex::new(None),
                 }
             }
         }
@@ -66,6 +74,10 @@ impl Desktop {
     pub fn shut_down(&self) {
         if let Ok(api) = &self.api {
             api.cancel_all();
+        }
+        // Stops after the file being indexed, if any; its index stays whole.
+        if let Ok(mut watcher) = self.watcher.lock() {
+            watcher.take();
         }
         if let Some(hearth) = &self.hearth {
             hearth.unload_models();

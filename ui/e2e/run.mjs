@@ -380,6 +380,16 @@ await test("documents: a folder is indexed, an answer cites passages that open, 
   await page.locator(".answer.nothing", { hasText: "found nothing" }).waitFor(LONG);
   await noInjectedScript();
 
+  // Watched: a note saved into the folder is indexed without a rescan, and the page
+  // lists it among the changes (every wait is for the page to show it, not a timer).
+  await page.locator("details.files summary").click();
+  assert.ok(await page.locator('label.toggle input[type="checkbox"]').isChecked(), "new collections are watched");
+  writeFileSync(join(notes, "kiln.md"), "# Kiln\n\nFire the bisque slowly before glazing the pots.\n");
+  await page.locator(".recent-changes li", { hasText: "kiln.md" }).waitFor(LONG);
+  assert.match(await page.locator(".recent-changes li").first().innerText(), /kiln\.md\s+added/);
+  await page.locator("button.collection", { hasText: "3 files" }).waitFor(LONG);
+  await shot("documents-watched");
+
   // A saved chat attached to the collection: its answer keeps its sources.
   await page.goto(`${url}/#/chat`);
   await page.fill("#composer", "Hello");

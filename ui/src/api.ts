@@ -477,8 +477,27 @@ export interface Collection {
   files: number;
   failed: number;
   chunks: number;
+  /** Its folders are watched while Hearth runs, so changes are indexed as they happen. */
+  watch: boolean;
   created_at: number;
   updated_at: number;
+}
+
+/** What the folder watcher is doing (GET /api/indexing). */
+export interface IndexingStatus {
+  /** This Hearth watches folders at all (the server and the desktop app do). */
+  running: boolean;
+  collections: { name: string; watched: string[]; problems: string[] }[];
+  /** The collection being brought up to date, with its latest progress event. */
+  indexing: {
+    collection: string;
+    rescan: boolean;
+    progress: { event: string; path?: string; done?: number; total?: number; files?: number } | null;
+  } | null;
+  /** Changed paths waiting for their folder to be quiet. */
+  waiting: number;
+  /** Latest changes that reached the index, newest first. */
+  recent: { collection: string; path: string; change: "added" | "updated" | "renamed" | "failed" | "removed"; at: number }[];
 }
 
 export interface CollectionFile {
@@ -899,6 +918,12 @@ export class Api {
   }
   collectionFiles(name: string) {
     return this.transport.request<CollectionFile[]>("GET", `/api/collections/${encodeURIComponent(name)}/files`);
+  }
+  setCollectionWatch(name: string, watch: boolean) {
+    return this.transport.request<Collection>("PATCH", `/api/collections/${encodeURIComponent(name)}`, { watch });
+  }
+  indexing() {
+    return this.transport.request<IndexingStatus>("GET", "/api/indexing");
   }
   deleteCollection(name: string) {
     return this.transport.request<void>("DELETE", `/api/collections/${encodeURIComponent(name)}`);

@@ -1,6 +1,7 @@
 // Documents: collections of the user's files and a chat about them. Add files and
 // folders by path (the app reads them where they are), watch ingestion progress, see
-// which files failed and why, rescan, remove; ask questions and follow-ups, with
+// which files failed and why, rescan, remove, keep a collection's folders watched (what
+// the watcher indexes shows as it happens); ask questions and follow-ups, with
 // citations that open the passage the answer came from.
 
 import { useEffect, useState } from "preact/hooks";
@@ -12,6 +13,7 @@ import { linkCitations } from "./format";
 import { MarkdownView } from "./markdown-view";
 import { PassagePanel } from "./passage";
 import { native, type LocalFile } from "./desktop";
+import { IndexingNote, WatchDetails, useIndexing } from "./indexing";
 
 interface Exchange {
   question: string;
@@ -58,6 +60,11 @@ export function DocumentsPage() {
     reload();
   }, []);
 
+  // A change the folder watcher indexed: the counts and the file list are new.
+  const indexing = useIndexing(api, () => {
+    if (!ingestion.progress) reload();
+  });
+
   async function ingest(run: (onEvent: (e: { event: string; data: any }) => void, signal: AbortSignal) => Promise<void>, target: string) { // eslint-disable-line @typescript-eslint/no-explicit-any
     setError(null);
     setReport(null);
@@ -77,7 +84,8 @@ export function DocumentsPage() {
           } else if (e.event === "done") {
             const r = e.data.report;
             setReport(
-              `${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.removed} removed, ${r.failed.length} failed — ${r.passages} passages in ${r.seconds.toFixed(1)} s`,
+              `${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.renamed ?? 0} renamed, ${r.removed} removed, ${r.failed.length} failed — ${r.passages} passages in ${r.seconds.toFixed(1)} s` +
+                (r.missing_sources?.length ? `. Not found (kept indexed until you remove them): ${r.missing_sources.join(", ")}` : ""),
             );
           } else if (e.event === "error") setError(jobError(e.data, "Cancelled; the files finished so far are indexed."));
         }, signal),
@@ -121,6 +129,7 @@ export function DocumentsPage() {
                   <strong>{c.name}</strong>
                   <span class="meta">
                     {c.files} files · {c.chunks} passages{c.failed ? ` · ${c.failed} failed` : ""}
+                    {c.watch ? " · watched" : ""}
                   </span>
                 </button>
               </li>
@@ -192,6 +201,7 @@ export function DocumentsPage() {
               {report}
             </p>
           )}
+          <IndexingNote status={indexing} />
           <ErrorNote error={error} onDismiss={() => setError(null)} />
         </nav>
         <div class="collection-detail">
@@ -204,6 +214,18 @@ export function DocumentsPage() {
                 <button type="button" disabled={!!progress} onClick={() => ingest((onEvent, signal) => api.reindexCollection(current.name, onEvent, signal), current.name)}>
                   Rescan
                 </button>
+                <label class="toggle" title="While Hearth runs, new, changed, renamed and deleted files in this collection's folders are indexed as they happen">
+                  <input
+                    type="checkbox"
+                    checked={current.watch}
+                    onChange={async (e) => {
+                      const watch = (e.target as HTMLInputElement).checked;
+                      await api.setCollectionWatch(current.name, watch).catch(setError);
+                      await reload(current.name);
+                    }}
+                  />{" "}
+                  Keep up to date as files change
+                </label>
                 <button
                   type="button"
                   class="danger"
@@ -216,6 +238,7 @@ export function DocumentsPage() {
                   Delete collection
                 </button>
               </div>
+              {current.watch && <WatchDetails status={indexing} collection={current.name} />}
               <ul>
                 {files.map((f) => (
                   <li key={f.id} class={f.status}>

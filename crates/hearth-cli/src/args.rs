@@ -509,6 +509,19 @@ pub enum DocsCommand {
     /// Scan a collection's files and folders again: index new and changed files, drop
     /// deleted ones.
     Reindex { collection: String },
+    /// With a collection and --on or --off: turn watching its folders on or off (on for
+    /// new collections). Alone: watch every watched collection in the foreground until
+    /// Ctrl-C, printing each change as it is indexed (`hearth serve` and the desktop
+    /// app watch while they run).
+    Watch {
+        collection: Option<String>,
+        /// Watch the collection's folders.
+        #[arg(long, conflicts_with = "off", requires = "collection")]
+        on: bool,
+        /// Stop watching the collection's folders (rescan by hand with `hearth docs reindex`).
+        #[arg(long, requires = "collection")]
+        off: bool,
+    },
 }
 
 #[derive(Debug, Args, Clone)]

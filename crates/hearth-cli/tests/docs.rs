@@ -157,3 +157,78 @@ fn a_folder_becomes_a_collection_that_answers_with_sources() {
         describe(&none)
     );
 }
+
+/// `hearth docs watch` in the foreground prints each change as it is indexed (JSON lines
+/// with --json) and stops cleanly on Ctrl-C; `--off` takes a collection out of watching.
+#[test]
+fn docs_watch_indexes_a_new_file_and_can_be_turned_off() {
+    use std::io::BufRead;
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    support::convert_minilm(home);
+    let docs = tempfile::tempdir().unwrap();
+    let folder = docs.path().canonicalize().unwrap();
+    std::fs::write(folder.join("bread.md"), "# Bread\n\nKnead the dough.").unwrap();
+    let added = run(home, &["docs", "add", "Kitchen", folder.to_str().unwrap()]);
+    assert!(added.status.success(), "{}", describe(&added));
+    assert!(text(&run(home, &["docs", "ls"]).stdout).contains("\twatched"));
+
+    let mut child = support::hearth(home)
+        .args(["--json", "docs", "watch"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next_until = |wanted: &dyn Fn(&serde_json::Value) -> bool| -> serde_json::Value {
+        let mut seen = Vec::new();
+        for line in lines.by_ref() {
+            let event: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+            if wanted(&event) {
+                return event;
+            }
+            seen.push(event);
+        }
+        panic!("the watcher ended before the event; seen: {seen:#?}");
+    };
+    // The start-up rescan ends before any change is made.
+    next_until(&|e| e["event"] == "synced" && e["rescan"] == true);
+    let kiln = folder.join("kiln.md");
+    std::fs::write(&kiln, "# Kiln\n\nFire the bisque slowly before glazing.").unwrap();
+    let added = next_until(&|e| {
+        e["event"] == "progress"
+            && e["progress"]["event"] == "file"
+            && e["progress"]["path"] == kiln.to_str().unwrap()
+    });
+    assert_eq!(added["collection"], "Kitchen");
+    assert_eq!(added["progress"]["outcome"], "added", "{added}");
+    next_until(&|e| e["event"] == "synced");
+    let found = run(home, &["--json", "ask", "bisque glazing", "--search-only"]);
+    assert!(
+        text(&found.stdout).contains("kiln.md"),
+        "{}",
+        describe(&found)
+    );
+
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "Ctrl-C stops the watcher cleanly: {status:?}"
+    );
+
+    let off = run(home, &["docs", "watch", "Kitchen", "--off"]);
+    assert!(off.status.success(), "{}", describe(&off));
+    assert!(text(&run(home, &["docs", "ls"]).stdout).contains("\tnot watched"));
+    let neither = run(home, &["docs", "watch", "Kitchen"]);
+    assert!(!neither.status.success());
+    assert!(
+        text(&neither.stderr).contains("--on or --off"),
+        "{}",
+        describe(&neither)
+    );
+}

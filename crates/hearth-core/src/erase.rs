@@ -34,6 +34,8 @@ impl Hearth {
     pub fn delete_everything(&self) -> Result<DeletedEverything> {
         self.unload_models();
         let history = self.store.erase_all()?;
+        // No collection is left to watch.
+        self.watch_hub.refresh(None);
         let mut deleted = DeletedEverything {
             history,
             ..DeletedEverything::default()

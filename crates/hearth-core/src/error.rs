@@ -84,6 +84,9 @@ pub enum CoreError {
     NotADocument { path: PathBuf, reason: String },
     #[error("there are no document collections yet; add documents with `hearth docs add NAME PATH...` or on the Documents page")]
     NoCollections,
+    /// Watching collections' folders could not start.
+    #[error("{reason}")]
+    Watch { reason: String },
     #[error("API keys: {reason}")]
     Secrets { reason: String },
     #[error("no provider named `{name}`; see `hearth providers list`, or add it with `hearth providers add`")]
@@ -137,6 +140,7 @@ impl CoreError {
             CoreError::Llm(e) => e.code(),
             CoreError::Models(e) => e.code(),
             CoreError::Convert(_) => "CONVERT_FAILED",
+            CoreError::Watch { .. } => "WATCH_FAILED",
             CoreError::Store(_) => "STORE_ERROR",
             CoreError::MessageTooLong { .. } => "MESSAGE_TOO_LONG",
             CoreError::SummaryFailed { .. } => "SUMMARY_FAILED",

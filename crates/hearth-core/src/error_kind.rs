@@ -88,7 +88,7 @@ impl CoreError {
             | CoreError::GenerateFailed { .. } => Invalid,
             CoreError::DuplicateModel { .. } | CoreError::ModelBusy { .. } => Conflict,
             CoreError::HearthFolder { .. } => Forbidden,
-            CoreError::MemoryBudgetBusy { .. } => Unavailable,
+            CoreError::MemoryBudgetBusy { .. } | CoreError::Watch { .. } => Unavailable,
             // Like a key the provider refused: the user sets it again.
             CoreError::KeyForAnotherAddress { .. } => Remote,
             CoreError::Cancelled => Cancelled,

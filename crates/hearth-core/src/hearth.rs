@@ -57,6 +57,11 @@ pub struct Hearth {
     pub(crate) mcp: crate::mcp::McpState,
     /// Tool calls that wait for the user's decision, shared with the turns.
     pub(crate) pending_calls: Arc<crate::chat_tools::PendingCalls>,
+    /// Held by whoever indexes a collection, so the folder watcher and the user's own
+    /// ingestion take turns.
+    pub(crate) indexing: Mutex<()>,
+    /// How collection changes reach the folder watcher, and what it reports.
+    pub(crate) watch_hub: crate::ask::watch::WatchHub,
 }
 
 /// A model loading in the background, or the last load of it that failed.
@@ -134,6 +139,8 @@ impl Hearth {
             embedders: Mutex::default(),
             mcp: Default::default(),
             pending_calls: Default::default(),
+            indexing: Mutex::new(()),
+            watch_hub: Default::default(),
         })
     }
 

@@ -89,6 +89,8 @@ use crate::{api, openai};
         api::collections::list,
         api::collections::files,
         api::collections::delete,
+        api::collections::update,
+        api::collections::indexing,
         api::collections::add,
         api::collections::reindex,
         api::collections::remove,

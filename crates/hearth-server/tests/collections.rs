@@ -160,6 +160,36 @@ async fn embeddings_and_questions_about_documents_over_http() {
     let (_, files) = server.get_json("/api/collections/Kitchen/files").await;
     assert_eq!(files.as_array().unwrap().len(), 2);
 
+    // Watching: on for a new collection, turned off and on by PATCH; the watcher's
+    // status says it does not run in this server (tests start none).
+    assert_eq!(list[0]["watch"], true);
+    let (status, kitchen) = server
+        .patch_json("/api/collections/kitchen", json!({ "watch": false }))
+        .await;
+    assert_eq!(
+        (status, kitchen["watch"].clone()),
+        (200, json!(false)),
+        "{kitchen}"
+    );
+    let (_, list) = server.get_json("/api/collections").await;
+    assert_eq!(list[0]["watch"], false);
+    let (status, error) = server
+        .patch_json("/api/collections/Kitchen", json!({ "watch": "yes" }))
+        .await;
+    assert_eq!(status, 400, "{error}");
+    let (status, error) = server
+        .patch_json("/api/collections/Kitchen", json!({ "name": "Pantry" }))
+        .await;
+    assert_eq!(status, 400, "unknown fields are refused: {error}");
+    let (status, _) = server
+        .patch_json("/api/collections/Nowhere", json!({ "watch": true }))
+        .await;
+    assert_eq!(status, 404);
+    let (status, indexing) = server.get_json("/api/indexing").await;
+    assert_eq!(status, 200, "{indexing}");
+    assert_eq!(indexing["running"], false, "{indexing}");
+    assert_eq!(indexing["recent"], json!([]));
+
     let (status, found) = server
         .post_json(
             "/api/retrieve",

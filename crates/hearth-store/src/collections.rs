@@ -32,6 +32,9 @@ pub struct Collection {
     /// Files that could not be read (see [`CollectionFile::error`]).
     pub failed: usize,
     pub chunks: usize,
+    /// Whether its folders are watched while Hearth runs, so new, changed, renamed and
+    /// deleted files reach the index without a rescan (on unless the user turned it off).
+    pub watch: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -90,7 +93,8 @@ const COLLECTION_COLUMNS: &str = "c.id, c.name, c.embedding_model, c.dimensions,
     c.updated_at, \
     (SELECT count(*) FROM collection_files f WHERE f.collection_id = c.id AND f.status = 'indexed'), \
     (SELECT count(*) FROM collection_files f WHERE f.collection_id = c.id AND f.status = 'failed'), \
-    (SELECT coalesce(sum(f.chunks), 0) FROM collection_files f WHERE f.collection_id = c.id)";
+    (SELECT coalesce(sum(f.chunks), 0) FROM collection_files f WHERE f.collection_id = c.id), \
+    c.watch";
 
 fn collection_from_row(row: &Row<'_>) -> rusqlite::Result<Collection> {
     Ok(Collection {
@@ -103,6 +107,7 @@ fn collection_from_row(row: &Row<'_>) -> rusqlite::Result<Collection> {
         files: row.get::<_, i64>(6)? as usize,
         failed: row.get::<_, i64>(7)? as usize,
         chunks: row.get::<_, i64>(8)? as usize,
+        watch: row.get::<_, i64>(9)? != 0,
         sources: Vec::new(),
     })
 }
@@ -419,6 +424,46 @@ impl Store {
         });
         self.vector_cache.invalidate(id);
         written
+    }
+
+    /// Turns watching the collection's folders on or off.
+    pub fn set_collection_watch(&self, id: i64, watch: bool) -> Result<Collection> {
+        self.write(|tx| {
+            load(tx, id)?;
+            tx.execute(
+                "UPDATE collections SET watch = ?2 WHERE id = ?1",
+                params![id, watch as i64],
+            )?;
+            touch(tx, id)?;
+            load(tx, id)
+        })
+    }
+
+    /// Moves a file's record, passages and vectors to its new path (a file renamed or
+    /// moved on disk with the same content, so nothing is read or embedded again); a
+    /// record already at `to` is replaced. `false` when `from` was not in the index.
+    pub fn rename_collection_file(&self, id: i64, from: &str, to: &str) -> Result<bool> {
+        if from == to {
+            return Ok(false);
+        }
+        let renamed = self.write(|tx| {
+            load(tx, id)?;
+            let Some(file) = file_id(tx, id, from)? else {
+                return Ok(false);
+            };
+            if let Some(replaced) = file_id(tx, id, to)? {
+                delete_chunks(tx, id, replaced)?;
+                tx.execute("DELETE FROM collection_files WHERE id = ?1", [replaced])?;
+            }
+            tx.execute(
+                "UPDATE collection_files SET path = ?2, indexed_at = ?3 WHERE id = ?1",
+                params![file, to, now_ms()],
+            )?;
+            touch(tx, id)?;
+            Ok(true)
+        })?;
+        self.vector_cache.invalidate(id);
+        Ok(renamed)
     }
 
     /// Takes a file out of the collection's index; `false` when it was not there.

@@ -206,37 +206,6 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_created ON audit_log(created_at);
 "#;
 
-/// Version 6: summarize and translate jobs get their own audit purposes.
-///
-/// SQLite cannot change a CHECK constraint in place, so the audit table is rebuilt with
-/// the same columns and rows.
-const V6_DOCUMENT_PURPOSES: &str = r#"
-CREATE TABLE audit_log_v6 (
-    id                INTEGER PRIMARY KEY,
-    created_at        INTEGER NOT NULL,
-    model             TEXT NOT NULL,
-    model_sha256      TEXT,
-    provider          TEXT NOT NULL,
-    parameters        TEXT NOT NULL CHECK (json_valid(parameters)),
-    prompt_tokens     INTEGER,
-    completion_tokens INTEGER,
-    prompt_ms         REAL,
-    generation_ms     REAL,
-    stop_reason       TEXT,
-    error             TEXT,
-    prompt_sha256     TEXT NOT NULL,
-    output_sha256     TEXT NOT NULL,
-    conversation_id   TEXT,
-    purpose           TEXT NOT NULL
-                      CHECK (purpose IN ('answer', 'title', 'summary', 'run', 'other',
-                                         'document_summary', 'translation'))
-);
-INSERT INTO audit_log_v6 SELECT * FROM audit_log;
-DROP TABLE audit_log;
-ALTER TABLE audit_log_v6 RENAME TO audit_log;
-CREATE INDEX audit_log_created ON audit_log(created_at);
-"#;
-
 /// Version 7: model-file hashes are cached.
 ///
 /// `file_hashes` remembers the SHA-256 of a model file by path, size and modification
@@ -250,36 +219,6 @@ CREATE TABLE file_hashes (
     sha256    TEXT NOT NULL,
     hashed_at INTEGER NOT NULL
 );
-"#;
-
-/// Version 8: requests from other programs through the OpenAI-compatible API get their
-/// own audit purpose, so the log tells them apart from the app's own work. The table is
-/// rebuilt as in version 6.
-const V8_API_PURPOSE: &str = r#"
-CREATE TABLE audit_log_v8 (
-    id                INTEGER PRIMARY KEY,
-    created_at        INTEGER NOT NULL,
-    model             TEXT NOT NULL,
-    model_sha256      TEXT,
-    provider          TEXT NOT NULL,
-    parameters        TEXT NOT NULL CHECK (json_valid(parameters)),
-    prompt_tokens     INTEGER,
-    completion_tokens INTEGER,
-    prompt_ms         REAL,
-    generation_ms     REAL,
-    stop_reason       TEXT,
-    error             TEXT,
-    prompt_sha256     TEXT NOT NULL,
-    output_sha256     TEXT NOT NULL,
-    conversation_id   TEXT,
-    purpose           TEXT NOT NULL
-                      CHECK (purpose IN ('answer', 'title', 'summary', 'run', 'other',
-                                         'document_summary', 'translation', 'api'))
-);
-INSERT INTO audit_log_v8 SELECT * FROM audit_log;
-DROP TABLE audit_log;
-ALTER TABLE audit_log_v8 RENAME TO audit_log;
-CREATE INDEX audit_log_created ON audit_log(created_at);
 "#;
 
 /// Version 9: an index for one- and two-character terms in scripts written without
@@ -399,34 +338,7 @@ END;
 CREATE TABLE message_sources (
     message_id TEXT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
     sources TEXT NOT NULL CHECK (json_valid(sources))
-);
-
-CREATE TABLE audit_log_v10 (
-    id                INTEGER PRIMARY KEY,
-    created_at        INTEGER NOT NULL,
-    model             TEXT NOT NULL,
-    model_sha256      TEXT,
-    provider          TEXT NOT NULL,
-    parameters        TEXT NOT NULL CHECK (json_valid(parameters)),
-    prompt_tokens     INTEGER,
-    completion_tokens INTEGER,
-    prompt_ms         REAL,
-    generation_ms     REAL,
-    stop_reason       TEXT,
-    error             TEXT,
-    prompt_sha256     TEXT NOT NULL,
-    output_sha256     TEXT NOT NULL,
-    conversation_id   TEXT,
-    purpose           TEXT NOT NULL
-                      CHECK (purpose IN ('answer', 'title', 'summary', 'run', 'other',
-                                         'document_summary', 'translation', 'api',
-                                         'document_answer', 'query_rewrite'))
-);
-INSERT INTO audit_log_v10 SELECT * FROM audit_log;
-DROP TABLE audit_log;
-ALTER TABLE audit_log_v10 RENAME TO audit_log;
-CREATE INDEX audit_log_created ON audit_log(created_at);
-"#;
+);"#;
 
 /// Version 11: where an answer was generated — NULL on this computer, else the remote
 /// provider's name — so every message can say whether its text left the machine.
@@ -448,42 +360,6 @@ CREATE INDEX audit_log_provider ON audit_log(provider, created_at);
 /// purposes "workflow" and "generate" (a rebuild, as the CHECK cannot change in place)
 /// and which LoRA adapter a generation ran with.
 const V13_WORKFLOWS: &str = r#"
-CREATE TABLE audit_log_v13 (
-    id                INTEGER PRIMARY KEY,
-    created_at        INTEGER NOT NULL,
-    model             TEXT NOT NULL,
-    model_sha256      TEXT,
-    provider          TEXT NOT NULL,
-    parameters        TEXT NOT NULL CHECK (json_valid(parameters)),
-    prompt_tokens     INTEGER,
-    completion_tokens INTEGER,
-    prompt_ms         REAL,
-    generation_ms     REAL,
-    stop_reason       TEXT,
-    error             TEXT,
-    prompt_sha256     TEXT NOT NULL,
-    output_sha256     TEXT NOT NULL,
-    conversation_id   TEXT,
-    purpose           TEXT NOT NULL
-                      CHECK (purpose IN ('answer', 'title', 'summary', 'run', 'other',
-                                         'document_summary', 'translation', 'api',
-                                         'document_answer', 'query_rewrite',
-                                         'workflow', 'generate')),
-    redactions        TEXT CHECK (redactions IS NULL OR json_valid(redactions)),
-    sent_bytes        INTEGER CHECK (sent_bytes IS NULL OR sent_bytes >= 0),
-    adapter           TEXT
-);
-INSERT INTO audit_log_v13 (id, created_at, model, model_sha256, provider, parameters,
-    prompt_tokens, completion_tokens, prompt_ms, generation_ms, stop_reason, error,
-    prompt_sha256, output_sha256, conversation_id, purpose, redactions, sent_bytes)
-SELECT id, created_at, model, model_sha256, provider, parameters, prompt_tokens,
-    completion_tokens, prompt_ms, generation_ms, stop_reason, error, prompt_sha256,
-    output_sha256, conversation_id, purpose, redactions, sent_bytes FROM audit_log;
-DROP TABLE audit_log;
-ALTER TABLE audit_log_v13 RENAME TO audit_log;
-CREATE INDEX audit_log_created ON audit_log(created_at);
-CREATE INDEX audit_log_provider ON audit_log(provider, created_at);
-
 -- Saved workflows and prompt templates, as their JSON definitions: the core owns their
 -- shape, the store keeps them by name (unique without regard to case).
 CREATE TABLE workflows (
@@ -645,44 +521,6 @@ INSERT INTO messages_unspaced(rowid, grams, reasoning_grams)
     ) WHERE grams IS NOT NULL;
 "#;
 
-/// Version 16: the audit log learns the purpose "tool_call", a call to an MCP server's
-/// tool (a rebuild, as the CHECK cannot change in place).
-const V16_TOOL_CALLS: &str = r#"
-CREATE TABLE audit_log_v16 (
-    id                INTEGER PRIMARY KEY,
-    created_at        INTEGER NOT NULL,
-    model             TEXT NOT NULL,
-    model_sha256      TEXT,
-    provider          TEXT NOT NULL,
-    parameters        TEXT NOT NULL CHECK (json_valid(parameters)),
-    prompt_tokens     INTEGER,
-    completion_tokens INTEGER,
-    prompt_ms         REAL,
-    generation_ms     REAL,
-    stop_reason       TEXT,
-    error             TEXT,
-    prompt_sha256     TEXT NOT NULL,
-    output_sha256     TEXT NOT NULL,
-    conversation_id   TEXT,
-    purpose           TEXT NOT NULL
-                      CHECK (purpose IN ('answer', 'title', 'summary', 'run', 'other',
-                                         'document_summary', 'translation', 'api',
-                                         'document_answer', 'query_rewrite',
-                                         'workflow', 'generate', 'tool_call')),
-    redactions        TEXT CHECK (redactions IS NULL OR json_valid(redactions)),
-    sent_bytes        INTEGER CHECK (sent_bytes IS NULL OR sent_bytes >= 0),
-    adapter           TEXT
-);
-INSERT INTO audit_log_v16 SELECT id, created_at, model, model_sha256, provider, parameters,
-    prompt_tokens, completion_tokens, prompt_ms, generation_ms, stop_reason, error,
-    prompt_sha256, output_sha256, conversation_id, purpose, redactions, sent_bytes, adapter
-    FROM audit_log;
-DROP TABLE audit_log;
-ALTER TABLE audit_log_v16 RENAME TO audit_log;
-CREATE INDEX audit_log_created ON audit_log(created_at);
-CREATE INDEX audit_log_provider ON audit_log(provider, created_at);
-"#;
-
 /// Version 17: the tool calls an answer made (a JSON array: each call's arguments, the
 /// user's decision and the tool's result), kept on the answer they belong to.
 const V17_MESSAGE_TOOL_CALLS: &str = r#"
@@ -690,66 +528,157 @@ ALTER TABLE messages ADD COLUMN tool_calls TEXT
     CHECK (tool_calls IS NULL OR json_valid(tool_calls));
 "#;
 
-/// Version 18: the audit log learns the purpose "grounding_check", the grounding check's
-/// model judge (a rebuild, as the CHECK cannot change in place).
-const V18_GROUNDING_CHECK: &str = r#"
-CREATE TABLE audit_log_v18 (
-    id                INTEGER PRIMARY KEY,
-    created_at        INTEGER NOT NULL,
-    model             TEXT NOT NULL,
-    model_sha256      TEXT,
-    provider          TEXT NOT NULL,
-    parameters        TEXT NOT NULL CHECK (json_valid(parameters)),
-    prompt_tokens     INTEGER,
-    completion_tokens INTEGER,
-    prompt_ms         REAL,
-    generation_ms     REAL,
-    stop_reason       TEXT,
-    error             TEXT,
-    prompt_sha256     TEXT NOT NULL,
-    output_sha256     TEXT NOT NULL,
-    conversation_id   TEXT,
-    purpose           TEXT NOT NULL
-                      CHECK (purpose IN ('answer', 'title', 'summary', 'run', 'other',
-                                         'document_summary', 'translation', 'api',
-                                         'document_answer', 'query_rewrite',
-                                         'workflow', 'generate', 'tool_call',
-                                         'grounding_check')),
-    redactions        TEXT CHECK (redactions IS NULL OR json_valid(redactions)),
-    sent_bytes        INTEGER CHECK (sent_bytes IS NULL OR sent_bytes >= 0),
-    adapter           TEXT
-);
-INSERT INTO audit_log_v18 SELECT id, created_at, model, model_sha256, provider, parameters,
-    prompt_tokens, completion_tokens, prompt_ms, generation_ms, stop_reason, error,
-    prompt_sha256, output_sha256, conversation_id, purpose, redactions, sent_bytes, adapter
-    FROM audit_log;
-DROP TABLE audit_log;
-ALTER TABLE audit_log_v18 RENAME TO audit_log;
-CREATE INDEX audit_log_created ON audit_log(created_at);
-CREATE INDEX audit_log_provider ON audit_log(provider, created_at);
+/// Version 19: whether a collection's folders are watched while Hearth runs (on unless
+/// the user turns it off).
+const V19_WATCHED_COLLECTIONS: &str = r#"
+ALTER TABLE collections ADD COLUMN watch INTEGER NOT NULL DEFAULT 1 CHECK (watch IN (0, 1));
 "#;
 
+/// One step of the schema.
+pub(crate) enum Migration {
+    /// SQL run as written.
+    Sql(&'static str),
+    /// SQL, then the audit table rebuilt to allow the purposes known at this version:
+    /// SQLite cannot change a CHECK constraint in place, so the table is made anew with
+    /// the same columns (and any this version adds) and every row copied over.
+    SqlThenAuditRebuild(&'static str),
+}
+
+use Migration::{Sql, SqlThenAuditRebuild};
+
 /// Every migration in order; migration `i` takes the database to version `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[
-    V1_CORE,
-    V2_SEARCH,
-    V3_PERSONAS,
-    V4_CONTEXT_SUMMARIES,
-    V5_AUDIT_LOG,
-    V6_DOCUMENT_PURPOSES,
-    V7_FILE_HASHES,
-    V8_API_PURPOSE,
-    V9_UNSPACED_INDEX,
-    V10_COLLECTIONS,
-    V11_MESSAGE_PROVIDER,
-    V12_AUDIT_EGRESS,
-    V13_WORKFLOWS,
-    V14_WRITER_OWNERS,
-    V15_REASONING,
-    V16_TOOL_CALLS,
-    V17_MESSAGE_TOOL_CALLS,
-    V18_GROUNDING_CHECK,
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Sql(V1_CORE),
+    Sql(V2_SEARCH),
+    Sql(V3_PERSONAS),
+    Sql(V4_CONTEXT_SUMMARIES),
+    Sql(V5_AUDIT_LOG),
+    // Version 6: summarize and translate jobs get their own audit purposes.
+    SqlThenAuditRebuild(""),
+    Sql(V7_FILE_HASHES),
+    // Version 8: requests from other programs through the OpenAI-compatible API get
+    // their own purpose, so the log tells them apart from the app's own work.
+    SqlThenAuditRebuild(""),
+    Sql(V9_UNSPACED_INDEX),
+    SqlThenAuditRebuild(V10_COLLECTIONS),
+    Sql(V11_MESSAGE_PROVIDER),
+    Sql(V12_AUDIT_EGRESS),
+    SqlThenAuditRebuild(V13_WORKFLOWS),
+    Sql(V14_WRITER_OWNERS),
+    Sql(V15_REASONING),
+    // Version 16: "tool_call", a call to an MCP server's tool.
+    SqlThenAuditRebuild(""),
+    Sql(V17_MESSAGE_TOOL_CALLS),
+    // Version 18: "grounding_check", the grounding check's model judge.
+    SqlThenAuditRebuild(""),
+    Sql(V19_WATCHED_COLLECTIONS),
 ];
+
+/// Every audit purpose with the schema version that first allowed it. Only ever
+/// appended (with a `SqlThenAuditRebuild` step at that version), so each old rebuild
+/// still allows exactly what it did when it was released.
+const AUDIT_PURPOSES: &[(u32, &str)] = &[
+    (5, "answer"),
+    (5, "title"),
+    (5, "summary"),
+    (5, "run"),
+    (5, "other"),
+    (6, "document_summary"),
+    (6, "translation"),
+    (8, "api"),
+    (10, "document_answer"),
+    (10, "query_rewrite"),
+    (13, "workflow"),
+    (13, "generate"),
+    (16, "tool_call"),
+    (18, "grounding_check"),
+];
+
+/// The audit table's columns, their definitions and the version that added each
+/// (`{purposes}` is filled with the purposes of the version being built).
+const AUDIT_COLUMNS: &[(&str, &str, u32)] = &[
+    ("id", "INTEGER PRIMARY KEY", 5),
+    ("created_at", "INTEGER NOT NULL", 5),
+    ("model", "TEXT NOT NULL", 5),
+    ("model_sha256", "TEXT", 5),
+    ("provider", "TEXT NOT NULL", 5),
+    (
+        "parameters",
+        "TEXT NOT NULL CHECK (json_valid(parameters))",
+        5,
+    ),
+    ("prompt_tokens", "INTEGER", 5),
+    ("completion_tokens", "INTEGER", 5),
+    ("prompt_ms", "REAL", 5),
+    ("generation_ms", "REAL", 5),
+    ("stop_reason", "TEXT", 5),
+    ("error", "TEXT", 5),
+    ("prompt_sha256", "TEXT NOT NULL", 5),
+    ("output_sha256", "TEXT NOT NULL", 5),
+    ("conversation_id", "TEXT", 5),
+    (
+        "purpose",
+        "TEXT NOT NULL CHECK (purpose IN ({purposes}))",
+        5,
+    ),
+    (
+        "redactions",
+        "TEXT CHECK (redactions IS NULL OR json_valid(redactions))",
+        12,
+    ),
+    (
+        "sent_bytes",
+        "INTEGER CHECK (sent_bytes IS NULL OR sent_bytes >= 0)",
+        12,
+    ),
+    ("adapter", "TEXT", 13),
+];
+
+/// The SQL that rebuilds the audit table as it is at `version`, keeping every row.
+fn audit_rebuild(version: u32) -> String {
+    let purposes = AUDIT_PURPOSES
+        .iter()
+        .filter(|(since, _)| *since <= version)
+        .map(|(_, purpose)| format!("'{purpose}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let columns = AUDIT_COLUMNS
+        .iter()
+        .filter(|(_, _, since)| *since <= version)
+        .map(|(name, definition, _)| {
+            format!("    {name} {}", definition.replace("{purposes}", &purposes))
+        })
+        .collect::<Vec<_>>()
+        .join(",\n");
+    // What the old table holds: columns from before this version.
+    let kept = AUDIT_COLUMNS
+        .iter()
+        .filter(|(_, _, since)| *since < version)
+        .map(|(name, _, _)| *name)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let provider_index = if version >= 12 {
+        "CREATE INDEX audit_log_provider ON audit_log(provider, created_at);\n"
+    } else {
+        ""
+    };
+    format!(
+        "CREATE TABLE audit_log_v{version} (\n{columns}\n);\n\
+         INSERT INTO audit_log_v{version} ({kept}) SELECT {kept} FROM audit_log;\n\
+         DROP TABLE audit_log;\n\
+         ALTER TABLE audit_log_v{version} RENAME TO audit_log;\n\
+         CREATE INDEX audit_log_created ON audit_log(created_at);\n\
+         {provider_index}"
+    )
+}
+
+/// The SQL of migration `index` (which takes the database to version `index + 1`).
+pub(crate) fn migration_sql(index: usize) -> std::borrow::Cow<'static, str> {
+    match MIGRATIONS[index] {
+        Sql(sql) => sql.into(),
+        SqlThenAuditRebuild(sql) => format!("{sql}\n{}", audit_rebuild(index as u32 + 1)).into(),
+    }
+}
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -776,7 +705,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
             supported: SCHEMA_VERSION,
         });
     }
-    for (index, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    for index in (found as usize)..MIGRATIONS.len() {
         let version = index as u32 + 1;
         // Immediate: take the write lock before reading anything, so two processes that
         // open an old history at once upgrade it one after the other.
@@ -785,7 +714,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
         if user_version(&tx)? >= version {
             continue;
         }
-        tx.execute_batch(step)?;
+        tx.execute_batch(&migration_sql(index))?;
         if version == 1 {
             tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         }
@@ -970,8 +899,8 @@ mod tests {
         let path = dir.path().join("history.db");
         {
             let conn = Connection::open(&path).unwrap();
-            for step in &MIGRATIONS[..5] {
-                conn.execute_batch(step).unwrap();
+            for index in 0..5 {
+                conn.execute_batch(&migration_sql(index)).unwrap();
             }
             conn.pragma_update(None, "application_id", APPLICATION_ID)
                 .unwrap();
@@ -1012,8 +941,8 @@ mod tests {
         let path = dir.path().join("history.db");
         {
             let conn = Connection::open(&path).unwrap();
-            for step in &MIGRATIONS[..7] {
-                conn.execute_batch(step).unwrap();
+            for index in 0..7 {
+                conn.execute_batch(&migration_sql(index)).unwrap();
             }
             conn.pragma_update(None, "application_id", APPLICATION_ID)
                 .unwrap();
@@ -1057,7 +986,8 @@ mod tests {
              DROP TRIGGER messages_unspaced_update; DROP TABLE messages_unspaced; \
              ALTER TABLE messages DROP COLUMN reasoning; \
              ALTER TABLE messages DROP COLUMN reasoning_ms; \
-             ALTER TABLE messages DROP COLUMN tool_calls;",
+             ALTER TABLE messages DROP COLUMN tool_calls; \
+             ALTER TABLE collections DROP COLUMN watch;",
         )
         .unwrap();
         conn.execute_batch(V2_SEARCH).unwrap();
@@ -1248,8 +1178,8 @@ mod tests {
         {
             let conn = Connection::open(&path).unwrap();
             crate::unspaced::register(&conn).unwrap();
-            for step in &MIGRATIONS[..9] {
-                conn.execute_batch(step).unwrap();
+            for index in 0..9 {
+                conn.execute_batch(&migration_sql(index)).unwrap();
             }
             conn.pragma_update(None, "application_id", APPLICATION_ID)
                 .unwrap();
@@ -1286,6 +1216,117 @@ mod tests {
         );
         let collection = store.create_collection("Notes", "minilm", 4).unwrap();
         assert_eq!(collection.files, 0);
+        store.check_integrity().unwrap();
+    }
+
+    /// Each generated rebuild keeps every column the audit table had, in order and with
+    /// its type and constraints, and every row; and allows the purposes of its version.
+    #[test]
+    fn every_audit_rebuild_keeps_the_columns_and_rows_it_found() {
+        let conn = Connection::open_in_memory().unwrap();
+        crate::unspaced::register(&conn).unwrap();
+        let columns = |conn: &Connection| -> Vec<(String, String, bool, bool)> {
+            conn.prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info('audit_log')")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let rows = |conn: &Connection| -> i64 {
+            conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+                .unwrap()
+        };
+        let mut rebuilds = 0;
+        for (index, step) in MIGRATIONS.iter().enumerate() {
+            let version = index as u32 + 1;
+            if version < 5 {
+                conn.execute_batch(&migration_sql(index)).unwrap();
+                continue;
+            }
+            let before = columns(&conn);
+            conn.execute_batch(&migration_sql(index)).unwrap();
+            let after = columns(&conn);
+            if matches!(step, SqlThenAuditRebuild(_)) {
+                rebuilds += 1;
+                assert_eq!(after[..before.len()], before[..], "version {version}");
+                assert_eq!(rows(&conn), version as i64 - 5, "version {version}");
+                for (since, purpose) in AUDIT_PURPOSES {
+                    let allowed = conn
+                        .execute(
+                            "INSERT INTO audit_log (created_at, model, provider, parameters, \
+                             prompt_sha256, output_sha256, purpose) \
+                             VALUES (0, 'm', 'local', '{}', 'a', 'b', ?1)",
+                            [purpose],
+                        )
+                        .is_ok();
+                    assert_eq!(allowed, *since <= version, "{purpose} at version {version}");
+                    conn.execute("DELETE FROM audit_log WHERE created_at = 0", [])
+                        .unwrap();
+                }
+            }
+            // One row per version from 5 on, for the next rebuild to carry.
+            conn.execute(
+                "INSERT INTO audit_log (created_at, model, provider, parameters, prompt_sha256, \
+                 output_sha256, purpose) VALUES (?1, 'm', 'local', '{}', 'a', 'b', 'answer')",
+                [version],
+            )
+            .unwrap();
+        }
+        assert_eq!(rebuilds, 6);
+        let names: Vec<String> = columns(&conn).into_iter().map(|c| c.0).collect();
+        assert_eq!(
+            names,
+            AUDIT_COLUMNS.iter().map(|c| c.0).collect::<Vec<_>>(),
+            "the table as the code reads it"
+        );
+    }
+
+    /// Every purpose the code writes is one the current schema allows, and nothing else.
+    #[test]
+    fn the_schema_allows_exactly_the_purposes_the_code_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("history.db")).unwrap();
+        let insert = |purpose: &str| {
+            store.conn().execute(
+                "INSERT INTO audit_log (created_at, model, provider, parameters, prompt_sha256, \
+                 output_sha256, purpose) VALUES (1, 'm', 'local', '{}', 'a', 'b', ?1)",
+                [purpose],
+            )
+        };
+        for (_, purpose) in AUDIT_PURPOSES {
+            assert_eq!(crate::AuditPurpose::parse(purpose).as_str(), *purpose);
+            insert(purpose).unwrap();
+        }
+        assert!(insert("sneaky").is_err());
+    }
+
+    /// Collections made before watching existed are watched after the upgrade.
+    #[test]
+    fn version_18_collections_are_watched_after_the_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            crate::unspaced::register(&conn).unwrap();
+            for index in 0..18 {
+                conn.execute_batch(&migration_sql(index)).unwrap();
+            }
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            conn.pragma_update(None, "user_version", 18).unwrap();
+            conn.execute(
+                "INSERT INTO collections (name, embedding_model, dimensions, created_at, updated_at) \
+                 VALUES ('Old notes', 'minilm', 4, 1000, 1000)",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let old = store.collection("Old notes").unwrap();
+        assert!(old.watch);
+        assert!(!store.set_collection_watch(old.id, false).unwrap().watch);
         store.check_integrity().unwrap();
     }
 

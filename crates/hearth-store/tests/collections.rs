@@ -451,3 +451,76 @@ fn another_process_changing_a_large_collection_is_seen_at_the_next_search() {
         "{after:?}"
     );
 }
+
+#[test]
+fn a_renamed_file_keeps_its_passages_and_vectors_under_its_new_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let notes = store.create_collection("Notes", "minilm", 8).unwrap();
+    let bees = store
+        .put_collection_file(
+            notes.id,
+            &file("/n/bees.md", "h1"),
+            &[chunk("A queen lays eggs.", "", None, vector(8, 0, 1, 0.1))],
+        )
+        .unwrap();
+    store
+        .put_collection_file(
+            notes.id,
+            &file("/n/old.md", "h2"),
+            &[chunk("Stale text.", "", None, vector(8, 2, 1, 0.1))],
+        )
+        .unwrap();
+
+    // Renamed over an existing record: that record and its passages go.
+    assert!(store
+        .rename_collection_file(notes.id, "/n/bees.md", "/n/old.md")
+        .unwrap());
+    let files = store.collection_files(notes.id).unwrap();
+    assert_eq!(
+        files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
+        ["/n/old.md"]
+    );
+    assert_eq!(files[0].id, bees, "the record moved, it was not re-made");
+    assert_eq!(files[0].content_hash, "h1");
+    let everywhere = PassageScope::default();
+    let near = store
+        .nearest_passages(&vector(8, 0, 1, 0.0), 10, &everywhere)
+        .unwrap();
+    assert_eq!(
+        near.len(),
+        1,
+        "the replaced file's vector is gone: {near:?}"
+    );
+    let passage = &store.passages(&[near[0].0]).unwrap()[0];
+    assert_eq!(
+        (passage.path.as_str(), passage.text.as_str()),
+        ("/n/old.md", "A queen lays eggs.")
+    );
+    assert!(store
+        .keyword_passages("stale", 10, &everywhere)
+        .unwrap()
+        .is_empty());
+
+    // Nothing at the old path: nothing to move.
+    assert!(!store
+        .rename_collection_file(notes.id, "/n/bees.md", "/n/elsewhere.md")
+        .unwrap());
+    store.check_integrity().unwrap();
+}
+
+#[test]
+fn watching_is_on_for_a_new_collection_and_turns_off_and_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let notes = store.create_collection("Notes", "minilm", 8).unwrap();
+    assert!(notes.watch, "new collections are watched");
+    assert!(!store.set_collection_watch(notes.id, false).unwrap().watch);
+    assert!(!store.collection("notes").unwrap().watch);
+    assert!(!store.collections().unwrap()[0].watch);
+    assert!(store.set_collection_watch(notes.id, true).unwrap().watch);
+    assert!(matches!(
+        store.set_collection_watch(notes.id + 1, false),
+        Err(StoreError::NotFound { .. })
+    ));
+}

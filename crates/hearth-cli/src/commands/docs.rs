@@ -1,5 +1,6 @@
-//! `hearth docs add|ls|rm|reindex`: document collections, with a progress bar while
-//! files are read and embedded, and a report of what was added, skipped or failed.
+//! `hearth docs add|ls|rm|reindex|watch`: document collections, with a progress bar
+//! while files are read and embedded, and a report of what was added, skipped or failed;
+//! watching a collection's folders on or off, or in the foreground.
 
 use hearth_core::ask::{FileOutcome, IngestEvent, IngestReport};
 use hearth_core::documents::Cancellation;
@@ -33,8 +34,9 @@ pub fn run(command: DocsCommand, json: bool) -> anyhow::Result<i32> {
                     } else {
                         String::new()
                     };
+                    let watched = if c.watch { "watched" } else { "not watched" };
                     println!(
-                        "{}\t{} files, {} passages{failed}\t{}",
+                        "{}\t{} files, {} passages{failed}\t{}\t{watched}",
                         c.name, c.files, c.chunks, c.embedding_model
                     );
                 }
@@ -61,6 +63,30 @@ pub fn run(command: DocsCommand, json: bool) -> anyhow::Result<i32> {
             }
             Ok(exit::OK)
         }
+        DocsCommand::Watch {
+            collection: Some(name),
+            on,
+            off,
+        } => {
+            if !on && !off {
+                anyhow::bail!("say --on or --off to turn watching \"{name}\" on or off, or run `hearth docs watch` alone to watch in the foreground");
+            }
+            let collection = hearth.set_collection_watch(&name, on)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&collection)?);
+            } else if collection.watch {
+                eprintln!("\"{}\" is watched: `hearth serve`, the desktop app and `hearth docs watch` index its changes as they happen.", collection.name);
+            } else {
+                eprintln!(
+                    "\"{}\" is no longer watched; rescan it with `hearth docs reindex`.",
+                    collection.name
+                );
+            }
+            Ok(exit::OK)
+        }
+        DocsCommand::Watch {
+            collection: None, ..
+        } => watch(hearth, json),
         DocsCommand::Rm {
             collection,
             path: None,
@@ -135,12 +161,16 @@ fn ingest(
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
+        for source in &report.missing_sources {
+            eprintln!("{source} is not there (deleted, moved, or on a drive not plugged in); its files stay indexed until you remove it with `hearth docs rm`");
+        }
         println!(
-            "\"{}\": {} added, {} updated, {} unchanged, {} removed, {} failed; {} passages written in {:.1} s ({} files, {} passages in the collection)",
+            "\"{}\": {} added, {} updated, {} unchanged, {} renamed, {} removed, {} failed; {} passages written in {:.1} s ({} files, {} passages in the collection)",
             report.collection.name,
             report.added,
             report.updated,
             report.unchanged,
+            report.renamed,
             report.removed,
             report.failed.len(),
             report.passages,
@@ -154,6 +184,69 @@ fn ingest(
     } else {
         exit::ERROR
     })
+}
+
+/// Watches every watched collection until Ctrl-C, printing what changes (JSON lines of
+/// watch events with --json).
+fn watch(hearth: Hearth, json: bool) -> anyhow::Result<i32> {
+    use hearth_core::ask::WatchEvent;
+    let hearth = std::sync::Arc::new(hearth);
+    let events = hearth.watch_events();
+    let interrupts = Interrupts::install(None);
+    let stop = Cancellation::new();
+    interrupts.watch(stop.token());
+    let watcher = hearth.watch_collections()?;
+    if !json {
+        eprintln!("Watching; changes are indexed as they happen. Press Ctrl-C to stop.");
+    }
+    while !stop.is_cancelled() {
+        let event = match events.recv_timeout(std::time::Duration::from_millis(200)) {
+            Ok(event) => event,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        if json {
+            println!("{}", serde_json::to_string(&event)?);
+            continue;
+        }
+        match event {
+            WatchEvent::Watching { collections } => {
+                for c in collections {
+                    for source in &c.watched {
+                        eprintln!("\"{}\": watching {source}", c.name);
+                    }
+                    for problem in &c.problems {
+                        eprintln!("\"{}\": {problem}", c.name);
+                    }
+                }
+            }
+            WatchEvent::Progress {
+                collection,
+                progress,
+            } => match progress {
+                IngestEvent::File { path, outcome, .. } => match outcome {
+                    FileOutcome::Unchanged => {}
+                    FileOutcome::Failed { error } => {
+                        println!("\"{collection}\": skipped {path}: {error}")
+                    }
+                    FileOutcome::Renamed { from } => {
+                        println!("\"{collection}\": renamed {from} -> {path}")
+                    }
+                    FileOutcome::Added => println!("\"{collection}\": added {path}"),
+                    FileOutcome::Updated => println!("\"{collection}\": updated {path}"),
+                },
+                IngestEvent::Removed { path } => println!("\"{collection}\": removed {path}"),
+                _ => {}
+            },
+            WatchEvent::Failed { collection, error } => {
+                eprintln!("\"{collection}\": {error}")
+            }
+            WatchEvent::Syncing { .. } | WatchEvent::Synced { .. } => {}
+        }
+    }
+    drop(watcher);
+    interrupts.clear();
+    Ok(exit::OK)
 }
 
 fn short(path: &str) -> String {

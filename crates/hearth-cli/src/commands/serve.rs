@@ -54,6 +54,12 @@ pub fn run(args: ServeArgs, json: bool) -> anyhow::Result<i32> {
         }
     }
     let hearth = Arc::new(hearth);
+    // Watched collections stay indexed while the server runs; without it (a system that
+    // refuses to watch folders) they are rescanned by hand, as before.
+    let _watching = hearth
+        .watch_collections()
+        .map_err(|error| tracing::warn!(%error, "collections' folders are not watched"))
+        .ok();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

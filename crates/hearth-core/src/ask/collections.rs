@@ -29,7 +29,9 @@ impl Hearth {
     /// Deletes a collection's index (its files stay on disk).
     pub fn delete_collection(&self, name: &str) -> Result<()> {
         let collection = self.store.collection(name)?;
-        Ok(self.store.delete_collection(collection.id)?)
+        self.store.delete_collection(collection.id)?;
+        self.watch_hub.refresh(None);
+        Ok(())
     }
 
     /// Takes a file or folder out of a collection: a source the user added is forgotten
@@ -45,9 +47,11 @@ impl Hearth {
         let given = path.to_string_lossy().into_owned();
         for candidate in [&absolute, &given] {
             if collection.sources.contains(candidate) {
-                return Ok(self
+                let removed = self
                     .store
-                    .remove_collection_source(collection.id, candidate)?);
+                    .remove_collection_source(collection.id, candidate)?;
+                self.watch_hub.refresh(None);
+                return Ok(removed);
             }
         }
         for candidate in [&absolute, &given] {

@@ -37,6 +37,9 @@ pub enum FileOutcome {
     Updated,
     /// Same content as last time; skipped.
     Unchanged,
+    /// The same content as a file gone from `from`: renamed or moved, so its passages
+    /// moved with it and nothing was read again.
+    Renamed { from: String },
     /// Could not be read; skipped, with the reason.
     Failed { error: String },
 }
@@ -87,8 +90,13 @@ pub struct IngestReport {
     pub added: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// Files found at a new path with the content of one that left its old path.
+    pub renamed: usize,
     pub removed: usize,
     pub failed: Vec<FailedFile>,
+    /// Sources (files or folders the user added) not found on disk; their files keep
+    /// their passages until the source is removed from the collection.
+    pub missing_sources: Vec<String>,
     /// Passages written by this run.
     pub passages: usize,
     /// Pages of the paged documents read by this run.
@@ -125,11 +133,19 @@ impl Hearth {
             self.store
                 .add_collection_source(collection.id, &source.to_string_lossy())?;
         }
-        self.ingest(&collection, &sources, false, progress, cancel)
+        // Watched before the walk, so a change made while this run reads is not missed.
+        self.watch_hub.refresh_and_wait();
+        let plan = IngestPlan {
+            files: find_files(&sources, &guard),
+            ..IngestPlan::default()
+        };
+        self.ingest(&collection, plan, progress, cancel)
     }
 
     /// Walks every source of the collection again: new and changed files are indexed,
-    /// files gone from disk leave the index.
+    /// files gone from disk leave the index. A source that is itself gone (a deleted
+    /// folder, an unplugged drive) keeps its files' passages and is reported in
+    /// `missing_sources`: removing it from the collection is the user's call.
     pub fn reindex_collection(
         &self,
         name: &str,
@@ -137,18 +153,105 @@ impl Hearth {
         cancel: &Cancellation,
     ) -> Result<IngestReport> {
         let collection = self.store.collection(name)?;
+        let guard = self.document_guard();
+        let (present, missing): (Vec<PathBuf>, Vec<PathBuf>) = collection
+            .sources
+            .iter()
+            .map(PathBuf::from)
+            .partition(|source| source.exists());
+        let files = find_files(&present, &guard);
+        let found: BTreeSet<&Path> = files.iter().map(PathBuf::as_path).collect();
+        let vanished = self.indexed_paths_where(&collection, |path| {
+            !found.contains(path) && !missing.iter().any(|m| path.starts_with(m))
+        })?;
+        let plan = IngestPlan {
+            files,
+            vanished,
+            missing_sources: missing
+                .iter()
+                .map(|m| m.to_string_lossy().into_owned())
+                .collect(),
+        };
+        self.ingest(&collection, plan, progress, cancel)
+    }
+
+    /// Brings the index up to date with `changed` paths only (what the folder watcher
+    /// saw): a file there is indexed unless its content is what the index holds, a
+    /// folder is walked, and an indexed file at or under a path that is gone leaves the
+    /// index (or moves, when the same content turned up at a new path of this batch).
+    /// Paths outside the collection's sources, hidden ones, Hearth's own folders and
+    /// anything reached through a link are ignored, as a full walk would.
+    pub fn sync_collection_paths(
+        &self,
+        name: &str,
+        changed: &[PathBuf],
+        progress: &mut dyn FnMut(IngestEvent),
+        cancel: &Cancellation,
+    ) -> Result<IngestReport> {
+        let collection = self.store.collection(name)?;
+        let guard = self.document_guard();
         let sources: Vec<PathBuf> = collection.sources.iter().map(PathBuf::from).collect();
-        self.ingest(&collection, &sources, true, progress, cancel)
+        let mut files = BTreeSet::new();
+        let mut looked_at = Vec::new();
+        for path in changed {
+            let Some(source) = sources.iter().find(|s| path.starts_with(s)) else {
+                continue;
+            };
+            if !is_plain_path_under(path, source, &guard) {
+                continue;
+            }
+            looked_at.push(path.as_path());
+            match std::fs::symlink_metadata(path) {
+                Ok(meta) if meta.is_dir() => {
+                    files.extend(find_files(std::slice::from_ref(path), &guard))
+                }
+                Ok(meta) if meta.is_file() && is_readable_name(path) => {
+                    files.insert(path.clone());
+                }
+                _ => {}
+            }
+        }
+        let vanished = self.indexed_paths_where(&collection, |path| {
+            !files.contains(path)
+                && looked_at.iter().any(|changed| path.starts_with(changed))
+                && !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+        })?;
+        let plan = IngestPlan {
+            files: files.into_iter().collect(),
+            vanished,
+            missing_sources: Vec::new(),
+        };
+        self.ingest(&collection, plan, progress, cancel)
+    }
+
+    /// The paths of the collection's files (indexed or failed) that `keep` picks.
+    fn indexed_paths_where(
+        &self,
+        collection: &Collection,
+        keep: impl Fn(&Path) -> bool,
+    ) -> Result<Vec<String>> {
+        Ok(self
+            .store
+            .collection_files(collection.id)?
+            .into_iter()
+            .map(|f| f.path)
+            .filter(|known| keep(Path::new(known)))
+            .collect())
     }
 
     fn ingest(
         &self,
         collection: &Collection,
-        sources: &[PathBuf],
-        rescan: bool,
+        plan: IngestPlan,
         progress: &mut dyn FnMut(IngestEvent),
         cancel: &Cancellation,
     ) -> Result<IngestReport> {
+        // One ingestion at a time: the folder watcher and a user's rescan of the same
+        // collection would otherwise read, embed and write the same files twice.
+        let _turn = self
+            .indexing
+            .lock()
+            .map_err(|_| crate::hearth::poisoned())?;
         let started = Instant::now();
         let (_, embedder) = self.embedder(Some(&collection.embedding_model))?;
         let known: HashMap<String, (String, FileStatus)> = self
@@ -157,16 +260,30 @@ impl Hearth {
             .into_iter()
             .map(|f| (f.path, (f.content_hash, f.status)))
             .collect();
-        let guard = self.document_guard();
-        let files = find_files(sources, &guard);
+        // An indexed file gone from its path, by content: a new file with the same
+        // bytes is that file renamed or moved, and keeps its passages.
+        let mut vanished: Vec<(String, Option<String>)> = plan
+            .vanished
+            .into_iter()
+            .map(|path| {
+                let hash = known
+                    .get(&path)
+                    .filter(|(_, status)| *status == FileStatus::Indexed)
+                    .map(|(hash, _)| hash.clone());
+                (path, hash)
+            })
+            .collect();
+        let files = plan.files;
         progress(IngestEvent::Scanned { files: files.len() });
         let mut report = IngestReport {
             collection: collection.clone(),
             added: 0,
             updated: 0,
             unchanged: 0,
+            renamed: 0,
             removed: 0,
             failed: Vec::new(),
+            missing_sources: plan.missing_sources,
             passages: 0,
             pages: 0,
             seconds: 0.0,
@@ -194,6 +311,19 @@ impl Hearth {
                     }) =>
                 {
                     (FileOutcome::Unchanged, 0)
+                }
+                Ok((hash, _))
+                    if previous.is_none()
+                        && vanished.iter().any(|(_, h)| h.as_ref() == Some(&hash)) =>
+                {
+                    let at = vanished
+                        .iter()
+                        .position(|(_, h)| h.as_ref() == Some(&hash))
+                        .expect("found above");
+                    let (from, _) = vanished.swap_remove(at);
+                    self.store
+                        .rename_collection_file(collection.id, &from, &shown)?;
+                    (FileOutcome::Renamed { from }, 0)
                 }
                 Ok((hash, size)) => {
                     let record = IndexedFile {
@@ -249,6 +379,7 @@ impl Hearth {
                 FileOutcome::Added => report.added += 1,
                 FileOutcome::Updated => report.updated += 1,
                 FileOutcome::Unchanged => report.unchanged += 1,
+                FileOutcome::Renamed { .. } => report.renamed += 1,
                 FileOutcome::Failed { error } => report.failed.push(FailedFile {
                     path: shown.clone(),
                     error: error.clone(),
@@ -262,22 +393,27 @@ impl Hearth {
                 passages,
             });
         }
-        if rescan {
-            let found: BTreeSet<String> = files
-                .iter()
-                .map(|p| p.to_string_lossy().into_owned())
-                .collect();
-            for path in known.keys().filter(|p| !found.contains(*p)) {
-                if self.store.remove_collection_file(collection.id, path)? {
-                    report.removed += 1;
-                    progress(IngestEvent::Removed { path: path.clone() });
-                }
+        for (path, _) in vanished {
+            if self.store.remove_collection_file(collection.id, &path)? {
+                report.removed += 1;
+                progress(IngestEvent::Removed { path });
             }
         }
         report.collection = self.store.collection(&collection.id.to_string())?;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
     }
+}
+
+/// What one ingestion run looks at.
+#[derive(Debug, Default)]
+struct IngestPlan {
+    /// Files to index (unless unchanged), in order.
+    files: Vec<PathBuf>,
+    /// Indexed paths that are gone: removed, unless one of `files` is the same content.
+    vanished: Vec<String>,
+    /// Sources not found on disk, whose files were kept.
+    missing_sources: Vec<String>,
 }
 
 impl Hearth {
@@ -398,18 +534,48 @@ pub(crate) fn find_files(sources: &[PathBuf], guard: &DocumentGuard) -> Vec<Path
                     && !guard.is_hearths(entry.path())
             });
         for entry in walk.filter_map(|e| e.ok()) {
-            let readable = entry
-                .path()
-                .extension()
-                .and_then(|e| e.to_str())
-                .and_then(hearth_docs::format_for_extension)
-                .is_some();
-            if entry.file_type().is_file() && readable {
+            if entry.file_type().is_file() && is_readable_name(entry.path()) {
                 found.insert(entry.into_path());
             }
         }
     }
     found.into_iter().collect()
+}
+
+/// Whether the file's extension is one of a document Hearth reads.
+fn is_readable_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .and_then(hearth_docs::format_for_extension)
+        .is_some()
+}
+
+/// Whether `path`, inside `source`, is one a walk of `source` could reach: no hidden
+/// file or folder on the way, not in Hearth's folders, and no link among the folders
+/// above it, so a link planted in a watched folder cannot lead indexing elsewhere (the
+/// path itself is looked at without following it: a link there is not a document).
+/// A path that is gone passes when its folder does, so what it held leaves the index.
+fn is_plain_path_under(path: &Path, source: &Path, guard: &DocumentGuard) -> bool {
+    let Ok(inside) = path.strip_prefix(source) else {
+        return false;
+    };
+    if inside.components().any(|c| is_hidden(c.as_os_str())) || guard.is_hearths(path) {
+        return false;
+    }
+    if path == source {
+        return true;
+    }
+    // The deepest folder above it that exists must be itself, with no link anywhere.
+    let mut folder = path;
+    loop {
+        match folder.parent() {
+            Some(parent) if parent.starts_with(source) => folder = parent,
+            _ => return false,
+        }
+        if std::fs::symlink_metadata(folder).is_ok() {
+            return folder.canonicalize().is_ok_and(|real| real == folder);
+        }
+    }
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {

@@ -1,5 +1,6 @@
 //! Document collections and questions about them: list, add files and folders (a job
-//! streaming progress), rescan, remove, delete; find passages; ask with citations.
+//! streaming progress), rescan, remove, delete, watch on or off (and what the folder
+//! watcher is doing, `GET /api/indexing`); find passages; ask with citations.
 //!
 //! Paths are paths on this computer, and the app indexes the user's files where they
 //! are, without copying them; so `hearth serve` takes them only with `--allow-paths`
@@ -17,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hearth_core::ask::{
     cited, label, AskOptions, AskReply, IngestReport, RetrievalMode, RetrievalOptions,
-    RetrievedPassage, DEFAULT_MIN_SIMILARITY,
+    RetrievedPassage, WatchStatus, DEFAULT_MIN_SIMILARITY,
 };
 use hearth_core::documents::Cancellation;
 use hearth_core::grounding::GroundingMode;
@@ -65,6 +66,35 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     blocking(&state, move |h| h.delete_collection(&name)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBody {
+    /// Watch the collection's folders while Hearth runs, indexing new, changed,
+    /// renamed and deleted files as they happen; turning it on rescans the collection.
+    pub watch: bool,
+}
+
+#[utoipa::path(patch, path = "/api/collections/{name}", tag = "collections",
+    params(("name" = String, Path, description = "Collection name or id")), request_body = UpdateBody,
+    responses((status = 200, description = "The collection with its new setting", body = Object), (status = 404, description = "No such collection")),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ValidJson(body): ValidJson<UpdateBody>,
+) -> ApiResult<Json<Collection>> {
+    Ok(Json(
+        blocking(&state, move |h| h.set_collection_watch(&name, body.watch)).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/indexing", tag = "collections",
+    responses((status = 200, description = "What the folder watcher does: the watched collections and their folders (or why one cannot be watched), the collection being indexed and how far, changed paths waiting, and the latest changes indexed", body = Object)),
+    security(("bearer" = [])))]
+pub async fn indexing(State(state): State<AppState>) -> Json<WatchStatus> {
+    Json(state.hearth.watch_status())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -118,8 +118,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/collections", get(collections::list))
         .route(
             "/api/collections/{name}",
-            axum::routing::delete(collections::delete),
+            axum::routing::delete(collections::delete).patch(collections::update),
         )
+        .route("/api/indexing", get(collections::indexing))
         .route("/api/collections/{name}/files", get(collections::files))
         .route("/api/collections/{name}/add", post(collections::add))
         .route(

@@ -127,6 +127,16 @@ impl Server {
         status_and_json(request.send().await.unwrap()).await
     }
 
+    /// PATCHes and returns the status and the JSON body.
+    pub async fn patch_json(&self, path: &str, body: Value) -> (u16, Value) {
+        let request = self
+            .client
+            .patch(self.url(path))
+            .bearer_auth(TOKEN)
+            .json(&body);
+        status_and_json(request.send().await.unwrap()).await
+    }
+
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
         status_and_json(self.get(path).send().await.unwrap()).await
     }
