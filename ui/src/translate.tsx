@@ -21,7 +21,7 @@ export function TranslatePage() {
   const [to, setTo] = useState("French");
   const [from, setFrom] = useState("");
   const [glossary, setGlossary] = useState("");
-  const job = useJob<{ done: number; total: number }>();
+  const job = useJob<{ done: number; total: number; reading?: boolean }>();
   const progress = job.progress;
   const [result, setResult] = useState<Translation | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -47,7 +47,7 @@ export function TranslatePage() {
       { done: 0, total: 1 },
       ({ signal, report }) =>
         api.translate({ ...input, to, from: from || undefined, glossary: parsed.entries }, (e) => {
-          if (e.event === "progress") report(e.data);
+          if (e.event === "progress") report({ done: e.data.done, total: e.data.total, reading: e.data.stage === "reading" });
           else if (e.event === "done") {
             setResult(e.data.translation);
             void native?.notifyFinished("Translation ready", file ? `${file.name} is translated.` : "Your text is translated.");
@@ -106,7 +106,8 @@ export function TranslatePage() {
       </form>
       {progress && (
         <div class="progress" role="status">
-          <progress value={progress.done} max={progress.total} aria-label="Translation progress" /> {progress.done} of {progress.total} pieces
+          <progress value={progress.done} max={progress.total} aria-label="Translation progress" />{" "}
+          {progress.reading ? `Reading scanned page ${progress.done} of ${progress.total} (OCR)` : `${progress.done} of ${progress.total} pieces`}
         </div>
       )}
       <ErrorNote error={error} onDismiss={() => setError(null)} />

@@ -46,14 +46,37 @@ impl Hearth {
     /// Reads a document held in memory (pasted text, a file sent to the server), with
     /// OCR for scanned pages and images.
     pub fn read_document_bytes(&self, bytes: &[u8], format: Format) -> Result<Document> {
+        self.read_document_bytes_with(bytes, format, &mut |_| {}, &Cancellation::new())
+    }
+
+    /// [`Self::read_document_bytes`], hearing of each page OCR reads and stopping on
+    /// `cancel`.
+    pub fn read_document_bytes_with(
+        &self,
+        bytes: &[u8],
+        format: Format,
+        progress: &mut dyn FnMut(OcrProgress),
+        cancel: &Cancellation,
+    ) -> Result<Document> {
         let read = hearth_docs::read_bytes(bytes, format, &Limits::default());
-        self.complete_with_ocr(read, bytes, &mut |_| {}, &Cancellation::new())
+        self.complete_with_ocr(read, bytes, progress, cancel)
     }
 
     /// The text of a file to translate and whether it is Markdown: .txt and .md files
     /// exactly as written (line breaks and all), other formats as Markdown rebuilt
     /// from their structure.
     pub fn read_for_translation(&self, path: &Path) -> Result<TranslationSource> {
+        self.read_for_translation_with(path, &mut |_| {}, &Cancellation::new())
+    }
+
+    /// [`Self::read_for_translation`], hearing of each page OCR reads and stopping on
+    /// `cancel`.
+    pub fn read_for_translation_with(
+        &self,
+        path: &Path,
+        progress: &mut dyn FnMut(OcrProgress),
+        cancel: &Cancellation,
+    ) -> Result<TranslationSource> {
         let extension = path
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase())
@@ -67,7 +90,7 @@ impl Hearth {
                 warnings: Vec::new(),
             });
         }
-        let document = self.read_document(path)?;
+        let document = self.read_document_with(path, progress, cancel)?;
         Ok(TranslationSource {
             text: document.to_markdown(),
             markdown: true,

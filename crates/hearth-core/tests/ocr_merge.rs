@@ -1,6 +1,7 @@
 //! OCR's text joining a document (real Tesseract, in process, on ocrmypdf's scans from
 //! scripts/fetch-ocr-samples.sh): a garbled text layer is replaced by what OCR read on
-//! that page while the other pages keep their own text, an image becomes a one-page
+//! that page while the other pages keep their own text (and a real PDF whose font has no
+//! Unicode map is read by OCR), an image becomes a one-page
 //! document, and a configured language without data is named with its package.
 
 use std::path::PathBuf;
@@ -110,4 +111,29 @@ fn a_configured_language_without_data_names_its_package() {
         err.to_string().contains("install tesseract-ocr-tlh"),
         "{err}"
     );
+}
+
+/// A real PDF whose font has no Unicode map (ocrmypdf's `truetype_font_nomapping.pdf`):
+/// its text layer reads as `"7+%-`, so the page is read by OCR instead, which reads the
+/// word the page shows.
+#[test]
+fn a_font_without_a_unicode_map_is_read_by_ocr() {
+    let home = tempfile::tempdir().unwrap();
+    let hearth = hearth(home.path(), "");
+    let bytes = scan("truetype_font_nomapping.pdf");
+    let layer = hearth_docs::read_bytes(&bytes, Format::Pdf, &Default::default()).unwrap();
+    assert_eq!(layer.scanned_pages, [1], "{:?}", layer.plain_text());
+    let document = hearth.read_document_bytes(&bytes, Format::Pdf).unwrap();
+    let text = document.plain_text();
+    assert!(!text.contains("7+%"), "{text:?}");
+    assert!(
+        document
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("page 1 read by OCR")),
+        "{:?}",
+        document.warnings
+    );
+    // The page shows the word "Phone" (its five glyphs are the five junk characters).
+    assert_eq!(text.trim(), "Phone");
 }

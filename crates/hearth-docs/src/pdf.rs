@@ -562,27 +562,36 @@ struct Line {
     heading: Option<u8>,
 }
 
+/// Whether a page's text is not text: mostly private-use code points, replacement
+/// characters and control characters, as a font without a usable character map (or a
+/// broken OCR layer) extracts; or, from a font whose glyph numbers come out as ASCII
+/// (ocrmypdf's `truetype_font_nomapping.pdf` reads `"7+%-`), no letter at all and
+/// mostly punctuation, where a table of figures would be mostly digits. Dot leaders are
+/// not counted against a page.
+fn garbled(text: &str) -> bool {
+    let (mut chars, mut junk, mut letters, mut digits) = (0usize, 0usize, 0usize, 0usize);
+    for c in text
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '.' | '·' | '…'))
+    {
+        chars += 1;
+        let private = matches!(c as u32, 0xE000..=0xF8FF | 0xF0000..=0x10FFFF);
+        if private || c == '\u{FFFD}' || c.is_control() {
+            junk += 1;
+        } else if c.is_alphabetic() {
+            letters += 1;
+        } else if c.is_numeric() {
+            digits += 1;
+        }
+    }
+    (chars >= 40 && junk * 4 > chars) || (chars >= 4 && letters == 0 && digits * 2 < chars)
+}
+
 /// A page's lines kept compactly: all text in one string, one small record a line.
 /// Keeping each line as its own small allocation made the heap grow by about 60 KB a
 /// page on the R reference manual (the small strings land in the holes left by each
 /// page's freed content stream, so the next page's stream needs fresh memory); one
 /// allocation a page made after the page is done keeps peak memory flat.
-/// Whether a page's text is not text: mostly private-use code points, replacement
-/// characters and control characters, as a font without a usable character map (or a
-/// broken OCR layer) extracts. Symbols and dot leaders are not counted against a page.
-fn garbled(text: &str) -> bool {
-    let mut chars = 0usize;
-    let mut junk = 0usize;
-    for c in text.chars().filter(|c| !c.is_whitespace()) {
-        chars += 1;
-        let private = matches!(c as u32, 0xE000..=0xF8FF | 0xF0000..=0x10FFFF);
-        if private || c == '\u{FFFD}' || c.is_control() {
-            junk += 1;
-        }
-    }
-    chars >= 40 && junk * 4 > chars
-}
-
 struct PageText {
     number: u32,
     text: String,
@@ -1215,6 +1224,13 @@ pub(crate) mod tests {
         ));
         assert!(!super::garbled(&"∑ x² ≤ ∫ f(x) dx → ∞; ".repeat(5)));
         assert!(!super::garbled("\u{e001}\u{e002} short"));
+        // Glyph numbers read as ASCII: no letter, mostly punctuation.
+        assert!(super::garbled("\"7+%-"));
+        assert!(super::garbled("#$% &'( )*+ ,-/ 012"));
+        // Figures, a section break and a page number are text.
+        assert!(!super::garbled("1 200 | 3 400 | 5,5 | -7"));
+        assert!(!super::garbled("* * *"));
+        assert!(!super::garbled("12"));
     }
 
     use super::*;

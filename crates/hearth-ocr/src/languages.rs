@@ -18,16 +18,30 @@ const KNOWN_FOLDERS: &[&str] = &[
 ];
 
 /// The folder with the language data: `TESSDATA_PREFIX` (itself or its `tessdata`
-/// subfolder) when it holds any, else the first known folder that does.
+/// subfolder) when it holds any, else the first known system folder that does, else the
+/// data shipped with the app (the AppImage carries English and orientation data in
+/// `usr/share/hearth/tessdata`, beside its `usr/bin`), so OCR works on a system without
+/// Tesseract's packages.
 pub fn tessdata_dir() -> Option<PathBuf> {
     let from_env = std::env::var_os("TESSDATA_PREFIX").map(PathBuf::from);
-    let candidates = from_env
-        .iter()
-        .flat_map(|p| [p.clone(), p.join("tessdata")])
-        .chain(KNOWN_FOLDERS.iter().map(PathBuf::from));
-    candidates
+    let exe = std::env::current_exe().ok();
+    candidates(from_env.as_deref(), exe.as_deref())
         .into_iter()
         .find(|dir| !installed_in(dir).is_empty())
+}
+
+/// Where language data is looked for, in order (see [`tessdata_dir`]).
+fn candidates(from_env: Option<&Path>, exe: Option<&Path>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Some(prefix) = from_env {
+        out.push(prefix.to_path_buf());
+        out.push(prefix.join("tessdata"));
+    }
+    out.extend(KNOWN_FOLDERS.iter().map(PathBuf::from));
+    if let Some(bin) = exe.and_then(Path::parent) {
+        out.push(bin.join("../share/hearth/tessdata"));
+    }
+    out
 }
 
 /// The languages with data in `dir`, sorted; `osd` (orientation detection) is not a
@@ -95,6 +109,35 @@ pub fn check(dir: Option<&Path>, wanted: &str) -> Result<(), crate::OcrError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_environment_comes_first_the_system_next_and_the_apps_own_data_last() {
+        let order = candidates(
+            Some(Path::new("/opt/tess")),
+            Some(Path::new("/tmp/.mount_hearth/usr/bin/hearth-desktop")),
+        );
+        assert_eq!(order[0], Path::new("/opt/tess"));
+        assert_eq!(order[1], Path::new("/opt/tess/tessdata"));
+        assert_eq!(order[2], Path::new(KNOWN_FOLDERS[0]));
+        assert_eq!(
+            order.last().unwrap(),
+            Path::new("/tmp/.mount_hearth/usr/bin/../share/hearth/tessdata")
+        );
+        assert_eq!(candidates(None, None).len(), KNOWN_FOLDERS.len());
+    }
+
+    /// The app's own folder, as an AppImage lays it out, is read through its `..`.
+    #[test]
+    fn data_beside_the_executable_is_found_through_the_bin_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("usr/share/hearth/tessdata");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(data.join("eng.traineddata"), b"data").unwrap();
+        std::fs::create_dir_all(root.path().join("usr/bin")).unwrap();
+        let exe = root.path().join("usr/bin/hearth-desktop");
+        let beside = candidates(None, Some(&exe)).pop().unwrap();
+        assert_eq!(installed_in(&beside), ["eng"]);
+    }
 
     #[test]
     fn packages_and_codes() {

@@ -1029,3 +1029,47 @@ async fn the_ui_page_needs_no_login_and_carries_no_token() {
         assert_eq!(response.status(), 404, "{escape}");
     }
 }
+
+/// A scanned PDF sent to `/api/summarize` is read by OCR page by page (each page a
+/// `progress` event of stage `reading`, before the `document` event) and summarized with
+/// page references, as a digital one is.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scanned_pdf_reports_each_page_read_and_is_summarized_with_references() {
+    let server = start(Setup::default()).await;
+    let pdf = std::fs::read(support::repo_root().join(".testdata/ocr/linn.pdf"))
+        .expect("the scans are missing: run scripts/fetch-ocr-samples.sh");
+    use base64::Engine as _;
+    let data = base64::engine::general_purpose::STANDARD.encode(pdf);
+    let events = turn(
+        &server,
+        "/api/summarize",
+        json!({ "name": "scan.pdf", "data_base64": data, "style": "key-points" }),
+    )
+    .await;
+    assert!(named(&events, "error").is_empty(), "{events:?}");
+    let document_at = events
+        .iter()
+        .position(|e| e.name.as_deref() == Some("document"))
+        .expect("a document event");
+    let reading: Vec<Value> = events[..document_at]
+        .iter()
+        .filter(|e| e.name.as_deref() == Some("progress"))
+        .map(|e| e.json())
+        .collect();
+    assert!(!reading.is_empty(), "{events:?}");
+    assert!(
+        reading.iter().all(|p| p["stage"] == "reading"),
+        "{reading:?}"
+    );
+    let last = reading.last().unwrap();
+    assert_eq!(last["done"], last["total"], "{reading:?}");
+    let document = events[document_at].json();
+    assert_eq!(document["format"], "pdf");
+    assert!(document["characters"].as_u64().unwrap() > 200, "{document}");
+    let summary = &named(&events, "done")[0].json()["summary"];
+    let text = summary["text"].as_str().unwrap();
+    assert!(
+        text.contains("[p. ") || text.contains("[pp. "),
+        "page references: {text}"
+    );
+}

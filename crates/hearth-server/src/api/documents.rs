@@ -16,6 +16,7 @@ use hearth_core::documents::{
     Cancellation, Glossary, GlossaryEntry, Language, SummaryLength, SummaryOptions, SummaryStyle,
     TranslateOptions,
 };
+use hearth_core::ocr::OcrProgress;
 use hearth_core::Hearth;
 use hearth_docs::{Document, Format};
 use serde::{Deserialize, Serialize};
@@ -117,11 +118,22 @@ impl Source {
         file: Option<&std::path::Path>,
         hearth: &Hearth,
     ) -> ApiResult<Document> {
+        self.read_with(file, hearth, &mut |_| {}, &Cancellation::new())
+    }
+
+    /// [`Self::read`], telling `progress` of each scanned page OCR reads.
+    pub(crate) fn read_with(
+        &self,
+        file: Option<&std::path::Path>,
+        hearth: &Hearth,
+        progress: &mut dyn FnMut(OcrProgress),
+        cancel: &Cancellation,
+    ) -> ApiResult<Document> {
         if let Some(path) = file {
-            return Ok(hearth.read_document(path)?);
+            return Ok(hearth.read_document_with(path, progress, cancel)?);
         }
         let (bytes, format) = self.bytes()?;
-        Ok(hearth.read_document_bytes(&bytes, format)?)
+        Ok(hearth.read_document_bytes_with(&bytes, format, progress, cancel)?)
     }
 }
 
@@ -247,7 +259,7 @@ fn summary_options(body: &SummarizeBody) -> ApiResult<SummaryOptions> {
 }
 
 #[utoipa::path(post, path = "/api/summarize", tag = "documents", request_body = SummarizeBody,
-    responses((status = 200, description = "Server-sent events: started {job_id}, document, progress {stage, ...}, done {summary} or error", content_type = "text/event-stream")),
+    responses((status = 200, description = "Server-sent events: started {job_id}, progress {stage: reading, page, done, total} for each scanned page read by OCR, document, progress {stage, ...}, done {summary} or error", content_type = "text/event-stream")),
     security(("bearer" = [])))]
 pub async fn summarize(
     State(state): State<AppState>,
@@ -265,9 +277,15 @@ pub async fn summarize(
     sender.send("started", json!({ "job_id": job_id }));
     let hearth = state.hearth.clone();
     crate::pool::spawn_blocking(move || {
+        let reading = sender.clone();
         let result = body
             .source
-            .read(file.as_deref(), &hearth)
+            .read_with(
+                file.as_deref(),
+                &hearth,
+                &mut |p| reading.send("progress", reading_progress(p)),
+                &cancel,
+            )
             .and_then(|document| {
                 sender.send("document", view(&document));
                 let progress = sender.clone();
@@ -314,7 +332,7 @@ pub struct TranslateBody {
 }
 
 #[utoipa::path(post, path = "/api/translate", tag = "documents", request_body = TranslateBody,
-    responses((status = 200, description = "Server-sent events: started {job_id}, progress {done, total}, done {translation} (with `units` aligned side by side) or error", content_type = "text/event-stream")),
+    responses((status = 200, description = "Server-sent events: started {job_id}, progress {stage: reading, page, done, total} for each scanned page read by OCR, progress {done, total}, done {translation} (with `units` aligned side by side) or error", content_type = "text/event-stream")),
     security(("bearer" = [])))]
 pub async fn translate(
     State(state): State<AppState>,
@@ -355,16 +373,18 @@ pub async fn translate(
     crate::pool::spawn_blocking(move || {
         // Text and Markdown are translated exactly as written; other formats as the
         // Markdown rebuilt from their structure.
+        let reading = sender.clone();
+        let mut read_progress = |p| reading.send("progress", reading_progress(p));
         let source = match (file, format) {
             (Some(path), _) => hearth
-                .read_for_translation(&path)
+                .read_for_translation_with(&path, &mut read_progress, &cancel)
                 .map(|s| (s.text, s.markdown, s.warnings))
                 .map_err(ApiError::from),
             (None, Format::Text | Format::Markdown) => String::from_utf8(bytes)
                 .map(|text| (text, format == Format::Markdown, Vec::new()))
                 .map_err(|_| ApiError::invalid("text", "the text is not UTF-8")),
             (None, _) => hearth
-                .read_document_bytes(&bytes, format)
+                .read_document_bytes_with(&bytes, format, &mut read_progress, &cancel)
                 .map(|d| (d.to_markdown(), true, d.warnings))
                 .map_err(ApiError::from),
         };
@@ -414,4 +434,10 @@ pub async fn cancel(
             "no running job {id}; it may have finished already"
         )))
     }
+}
+
+/// A scanned page read by OCR, as a `progress` event of a summary or translation job:
+/// `{"stage": "reading", "page", "done", "total"}`, before the job's own progress.
+fn reading_progress(p: OcrProgress) -> serde_json::Value {
+    json!({ "stage": "reading", "page": p.page, "done": p.done, "total": p.total })
 }
