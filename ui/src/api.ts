@@ -665,6 +665,7 @@ export interface ItemResult {
 /** A running workflow's `progress` events; items and steps are indexes. */
 export type WorkflowProgress =
   | { event: "started"; run_id: string; items: string[]; steps: string[] }
+  | { event: "reading"; item: number; done: number; total: number }
   | { event: "step"; item: number; step: number }
   | { event: "step_done"; item: number; step: number; output: StepOutput }
   | { event: "item_done"; item: number; result: ItemResult };

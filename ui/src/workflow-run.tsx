@@ -216,9 +216,11 @@ export function RunPanel({ workflows, choice, onChoose }: { workflows: WorkflowV
       {running && (
         <div class="progress" role="status">
           <progress value={progress?.done ?? 0} max={progress?.total || 1} aria-label="Workflow progress" />{" "}
-          {live?.current
-            ? `${progress!.done} of ${progress!.total} steps · item ${live.current.item + 1} of ${live.items.length} (${live.items[live.current.item]}): ${live.steps[live.current.step]}`
-            : "Starting…"}
+          {live?.reading
+            ? `item ${live.reading.item + 1} of ${live.items.length} (${live.items[live.reading.item]}): reading scanned page ${live.reading.done} of ${live.reading.total} (OCR)`
+            : live?.current
+              ? `${progress!.done} of ${progress!.total} steps · item ${live.current.item + 1} of ${live.items.length} (${live.items[live.current.item]}): ${live.steps[live.current.step]}`
+              : "Starting…"}
         </div>
       )}
       <ErrorNote error={error} onDismiss={() => setError(null)} />

@@ -34,6 +34,16 @@ describe("a live run", () => {
     ]);
   });
 
+  it("shows a scanned file's pages being read until its first step starts", () => {
+    let live = started();
+    live = applyProgress(live, { event: "reading", item: 1, done: 2, total: 5 })!;
+    expect(live.reading).toEqual({ item: 1, done: 2, total: 5 });
+    expect(runProgress(live)).toEqual({ done: 0, total: 4 });
+    live = applyProgress(live, { event: "step", item: 1, step: 0 })!;
+    expect(live.reading).toBeNull();
+    expect(live.current).toEqual({ item: 1, step: 0 });
+  });
+
   it("ignores events before it started or for items it does not have", () => {
     expect(applyProgress(null, { event: "step", item: 0, step: 0 })).toBeNull();
     const live = started();

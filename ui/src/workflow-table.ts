@@ -15,6 +15,8 @@ export interface LiveRun {
   finished: boolean[];
   /** The step running now. */
   current: { item: number; step: number } | null;
+  /** An item's scanned pages being read by OCR, before its first step. */
+  reading?: { item: number; done: number; total: number } | null;
 }
 
 /** The run with one more progress event; events before `started` are ignored. */
@@ -33,8 +35,12 @@ export function applyProgress(live: LiveRun | null, event: WorkflowProgress): Li
   if (!live || event.item < 0 || event.item >= live.items.length) return live;
   const next = { ...live };
   switch (event.event) {
+    case "reading":
+      next.reading = { item: event.item, done: event.done, total: event.total };
+      break;
     case "step":
       next.current = { item: event.item, step: event.step };
+      next.reading = null;
       break;
     case "step_done":
       next.outputs = replaceAt(live.outputs, event.item, replaceAt(live.outputs[event.item], event.step, event.output));

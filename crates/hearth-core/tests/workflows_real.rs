@@ -307,3 +307,83 @@ fn generated_records_follow_the_schema_and_differ() {
     let jsonl = table_string(&data.records, None, TableFormat::Jsonl).unwrap();
     assert_eq!(jsonl.lines().count(), data.records.len());
 }
+
+/// A scanned PDF as a workflow's input: its pages are read by OCR first, each page a
+/// `Reading` event of its item before the item's first step, and the step gets OCR's text.
+#[test]
+fn a_scanned_file_reports_its_pages_read_before_its_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let hearth = hearth(dir.path());
+    let mock = MockProvider::start(vec![Reply::openai_stream(&["{\"label\": \"neutral\"}"])]);
+    hearth
+        .save_provider(
+            ProviderConfig {
+                name: "cloud".into(),
+                kind: Protocol::OpenAi,
+                base_url: Some(mock.base_url()),
+                models: vec!["judge-1".into()],
+                context_length: 8192,
+                input_cost_per_1k: None,
+                output_cost_per_1k: None,
+            },
+            Some(ApiKey::new("sk-test")),
+        )
+        .unwrap();
+    let scan =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.testdata/ocr/linn.pdf");
+    assert!(scan.is_file(), "run scripts/fetch-ocr-samples.sh");
+    let inbox = dir.path().join("scans");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::copy(&scan, inbox.join("brochure.pdf")).unwrap();
+    let workflow = Workflow {
+        name: "tone".into(),
+        description: String::new(),
+        steps: vec![step(
+            "tone",
+            Task::Classify {
+                labels: vec!["positive".into(), "negative".into(), "neutral".into()],
+                instructions: None,
+            },
+            Some("cloud:judge-1"),
+        )],
+    };
+    let mut events = Vec::new();
+    let run = hearth
+        .run_workflow(
+            &workflow,
+            &[WorkflowInput::Path(inbox)],
+            &mut |event| events.push(event),
+            &Cancellation::new(),
+        )
+        .unwrap();
+    assert_eq!(run.state, RunState::Done);
+    let reading: Vec<(u32, u32)> = events
+        .iter()
+        .filter_map(|e| match e {
+            WorkflowProgress::Reading {
+                item: 0,
+                done,
+                total,
+            } => Some((*done, *total)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reading, [(1, 1)], "{events:?}");
+    let first_step = events
+        .iter()
+        .position(|e| matches!(e, WorkflowProgress::Step { item: 0, .. }))
+        .unwrap();
+    let read_at = events
+        .iter()
+        .position(|e| matches!(e, WorkflowProgress::Reading { .. }))
+        .unwrap();
+    assert!(read_at < first_step, "{events:?}");
+    // What went to the provider is OCR's text of the brochure.
+    let sent = mock.requests();
+    assert!(
+        sent.iter()
+            .any(|r| r.body.to_string().contains("LinnSequencer")),
+        "{:?}",
+        sent.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+}

@@ -131,6 +131,12 @@ fn run_workflow(hearth: &Hearth, args: WorkflowRunArgs, json: bool) -> anyhow::R
             bar.set_length((items.len() * steps) as u64);
             names = items;
         }
+        WorkflowProgress::Reading { item, done, total } => {
+            let name = names.get(item).map(String::as_str).unwrap_or("");
+            bar.set_message(format!(
+                "{name}: reading scanned page {done} of {total} (OCR)"
+            ));
+        }
         WorkflowProgress::Step { item, step } => {
             let name = names.get(item).map(String::as_str).unwrap_or("");
             bar.set_message(format!("{name}: {}", workflow.steps[step].title()));

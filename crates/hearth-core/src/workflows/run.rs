@@ -54,6 +54,12 @@ pub enum WorkflowProgress {
         items: Vec<String>,
         steps: Vec<String>,
     },
+    /// Item `item`'s file has scanned pages: OCR has read `done` of `total`.
+    Reading {
+        item: usize,
+        done: u32,
+        total: u32,
+    },
     /// Item `item` (index) starts step `step` (index).
     Step {
         item: usize,
@@ -315,7 +321,7 @@ fn run_item(
     };
     let (source, document) = match item {
         Item::Text { text, .. } => (text.clone(), None),
-        Item::File(path) => match read_item(path, hearth, cancel) {
+        Item::File(path) => match read_item(path, hearth, index, progress, cancel) {
             Ok(read) => read,
             Err(error) => {
                 result.error = Some(error.to_string());
@@ -354,13 +360,23 @@ fn run_item(
     result
 }
 
-/// A file's text (Markdown rebuilt from its structure) and the document itself.
+/// A file's text (Markdown rebuilt from its structure) and the document itself; each
+/// scanned page OCR reads is reported as item `index` reading.
 fn read_item(
     path: &Path,
     hearth: &Hearth,
+    index: usize,
+    progress: &mut dyn FnMut(WorkflowProgress),
     cancel: &Cancellation,
 ) -> Result<(String, Option<hearth_docs::Document>)> {
-    let document = hearth.read_document_with(path, &mut |_| {}, cancel)?;
+    let mut reading = |p: crate::ocr::OcrProgress| {
+        progress(WorkflowProgress::Reading {
+            item: index,
+            done: p.done,
+            total: p.total,
+        })
+    };
+    let document = hearth.read_document_with(path, &mut reading, cancel)?;
     let text = document.to_markdown();
     if text.trim().is_empty() {
         return Err(CoreError::EmptyDocument);
