@@ -24,6 +24,24 @@ fn hearth(dir: &std::path::Path) -> Hearth {
     common::hearth_on(dir, &support::smollm2(), 2048, 2)
 }
 
+/// The mock provider as "cloud", with its model "judge-1".
+fn add_cloud(hearth: &Hearth, mock: &MockProvider) {
+    hearth
+        .save_provider(
+            ProviderConfig {
+                name: "cloud".into(),
+                kind: Protocol::OpenAi,
+                base_url: Some(mock.base_url()),
+                models: vec!["judge-1".into()],
+                context_length: 8192,
+                input_cost_per_1k: None,
+                output_cost_per_1k: None,
+            },
+            Some(ApiKey::new("sk-test")),
+        )
+        .unwrap();
+}
+
 fn step(name: &str, task: Task, model: Option<&str>) -> Step {
     Step {
         model: model.map(Into::into),
@@ -48,20 +66,7 @@ fn a_folder_runs_through_local_and_remote_steps_into_a_results_table() {
         Reply::openai_stream(&["{\"label\": ", "\"negative\"}"]),
         Reply::openai_stream(&["{\"label\": \"neutral\"}"]),
     ]);
-    hearth
-        .save_provider(
-            ProviderConfig {
-                name: "cloud".into(),
-                kind: Protocol::OpenAi,
-                base_url: Some(mock.base_url()),
-                models: vec!["judge-1".into()],
-                context_length: 8192,
-                input_cost_per_1k: None,
-                output_cost_per_1k: None,
-            },
-            Some(ApiKey::new("sk-test")),
-        )
-        .unwrap();
+    add_cloud(&hearth, &mock);
     let inbox = dir.path().join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
     std::fs::write(inbox.join("a-review.md"), REVIEW).unwrap();
@@ -315,20 +320,7 @@ fn a_scanned_file_reports_its_pages_read_before_its_steps() {
     let dir = tempfile::tempdir().unwrap();
     let hearth = hearth(dir.path());
     let mock = MockProvider::start(vec![Reply::openai_stream(&["{\"label\": \"neutral\"}"])]);
-    hearth
-        .save_provider(
-            ProviderConfig {
-                name: "cloud".into(),
-                kind: Protocol::OpenAi,
-                base_url: Some(mock.base_url()),
-                models: vec!["judge-1".into()],
-                context_length: 8192,
-                input_cost_per_1k: None,
-                output_cost_per_1k: None,
-            },
-            Some(ApiKey::new("sk-test")),
-        )
-        .unwrap();
+    add_cloud(&hearth, &mock);
     let scan =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.testdata/ocr/linn.pdf");
     assert!(scan.is_file(), "run scripts/fetch-ocr-samples.sh");
