@@ -14,6 +14,7 @@ fn main() {
     // History, settings, logs and saved contexts are private: whatever creates a file
     // in this process (llama.cpp, the log appender), no other user may read it.
     hearth_core::files::restrict_umask();
+    end_quietly_when_stdout_closes();
     let cli = Cli::parse();
     let log_guard = init_logging(cli.verbose);
     let json = cli.json;
@@ -67,6 +68,30 @@ fn main() {
     // process::exit skips destructors: flush the log file first.
     drop(log_guard);
     std::process::exit(code);
+}
+
+/// `hearth history list | head` closes the pipe early; the next print then fails with
+/// EPIPE, which Rust's print macros turn into a panic and a backtrace. Stopping is what
+/// the reader asked for, so the process ends quietly with the status a shell gives a
+/// command stopped by SIGPIPE (141), as `cat` or `grep` would. Restoring SIGPIPE's
+/// default action instead would also kill Hearth when a crashed worker child's pipe
+/// breaks, which must be reported, not fatal.
+fn end_quietly_when_stdout_closes() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        // EPIPE is 32 on Linux and macOS; std words the panic "failed printing to
+        // stdout: Broken pipe (os error 32)".
+        if message.starts_with("failed printing to stdout") && message.ends_with("(os error 32)") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
 
 /// Logs go to stderr so stdout carries only answers (warnings only, unless -v), and to

@@ -26,6 +26,27 @@ fn help_lists_the_commands() {
     );
 }
 
+/// Output piped into a reader that stopped reading (`hearth … | head`) ends the command
+/// quietly with SIGPIPE's shell status, not a panic and a backtrace.
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let home = tempfile::tempdir().unwrap();
+    // The reading end is closed before Hearth starts, so its first print meets EPIPE.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = hearth(home.path())
+        .args(["--json", "history", "list"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 // SmolLM2's own template puts in a system prompt of its own when a chat has none ("You
 // are a helpful AI assistant named SmolLM…", as transformers and llama-server render
 // it), and with that one the 135M model derails on facts; the fact checks here give a
