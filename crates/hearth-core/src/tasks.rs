@@ -64,14 +64,9 @@ impl Hearth {
 
     /// The text of a file to translate and whether it is Markdown: .txt and .md files
     /// exactly as written (line breaks and all), other formats as Markdown rebuilt
-    /// from their structure.
-    pub fn read_for_translation(&self, path: &Path) -> Result<TranslationSource> {
-        self.read_for_translation_with(path, &mut |_| {}, &Cancellation::new())
-    }
-
-    /// [`Self::read_for_translation`], hearing of each page OCR reads and stopping on
-    /// `cancel`.
-    pub fn read_for_translation_with(
+    /// from their structure, scanned pages read with OCR (each page told to `progress`;
+    /// `cancel` stops it).
+    pub fn read_for_translation(
         &self,
         path: &Path,
         progress: &mut dyn FnMut(OcrProgress),

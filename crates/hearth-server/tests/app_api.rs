@@ -16,6 +16,19 @@ fn named<'a>(events: &'a [SseEvent], name: &str) -> Vec<&'a SseEvent> {
         .collect()
 }
 
+/// A file from `.testdata` as `data_base64` for an upload.
+fn test_file_base64(relative: &str) -> String {
+    use base64::Engine as _;
+    let path = support::repo_root().join(".testdata").join(relative);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run scripts/fetch-test-docs.sh and scripts/fetch-ocr-samples.sh",
+            path.display()
+        )
+    });
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 async fn turn(server: &support::Server, path: &str, body: Value) -> Vec<SseEvent> {
     read_events(server.post(path, body).send().await.unwrap()).await
 }
@@ -377,10 +390,7 @@ async fn export_import_personas_settings_and_models() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_document_is_summarized_with_references_and_text_is_translated() {
     let server = start(Setup::default()).await;
-    let pdf = std::fs::read(support::repo_root().join(".testdata/pdf-parse/04-valid.pdf"))
-        .expect("the test PDFs are missing: run scripts/fetch-test-docs.sh");
-    use base64::Engine as _;
-    let data = base64::engine::general_purpose::STANDARD.encode(pdf);
+    let data = test_file_base64("pdf-parse/04-valid.pdf");
     let events = turn(
         &server,
         "/api/summarize",
@@ -1036,10 +1046,7 @@ async fn the_ui_page_needs_no_login_and_carries_no_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_scanned_pdf_reports_each_page_read_and_is_summarized_with_references() {
     let server = start(Setup::default()).await;
-    let pdf = std::fs::read(support::repo_root().join(".testdata/ocr/linn.pdf"))
-        .expect("the scans are missing: run scripts/fetch-ocr-samples.sh");
-    use base64::Engine as _;
-    let data = base64::engine::general_purpose::STANDARD.encode(pdf);
+    let data = test_file_base64("ocr/linn.pdf");
     let events = turn(
         &server,
         "/api/summarize",

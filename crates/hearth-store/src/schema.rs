@@ -760,6 +760,20 @@ mod tests {
     use super::*;
     use crate::{NewConversation, NewMessage, SearchQuery, Store};
 
+    /// A history file as the Hearth of schema `version` left it: its migrations run as
+    /// they shipped, marked as Hearth's, at that version.
+    fn database_at(path: &std::path::Path, version: u32) -> Connection {
+        let conn = Connection::open(path).unwrap();
+        crate::unspaced::register(&conn).unwrap();
+        for index in 0..version as usize {
+            conn.execute_batch(&migration_sql(index)).unwrap();
+        }
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        conn.pragma_update(None, "user_version", version).unwrap();
+        conn
+    }
+
     /// An old history (made with the version 1 SQL alone, as Hearth 1 did) opens with the
     /// current code: its data is intact, later tables and columns exist, and old messages
     /// are searchable.
@@ -898,13 +912,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.db");
         {
-            let conn = Connection::open(&path).unwrap();
-            for index in 0..5 {
-                conn.execute_batch(&migration_sql(index)).unwrap();
-            }
-            conn.pragma_update(None, "application_id", APPLICATION_ID)
-                .unwrap();
-            conn.pragma_update(None, "user_version", 5).unwrap();
+            let conn = database_at(&path, 5);
             conn.execute(
                 "INSERT INTO audit_log (created_at, model, provider, parameters, prompt_sha256, \
                  output_sha256, purpose) VALUES (1000, 'smollm2', 'local', '{}', 'aa', 'bb', 'run')",
@@ -940,13 +948,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.db");
         {
-            let conn = Connection::open(&path).unwrap();
-            for index in 0..7 {
-                conn.execute_batch(&migration_sql(index)).unwrap();
-            }
-            conn.pragma_update(None, "application_id", APPLICATION_ID)
-                .unwrap();
-            conn.pragma_update(None, "user_version", 7).unwrap();
+            let conn = database_at(&path, 7);
             conn.execute(
                 "INSERT INTO audit_log (created_at, model, provider, parameters, prompt_sha256, \
                  output_sha256, purpose) VALUES (1000, 'smollm2', 'local', '{}', 'aa', 'bb', 'translation')",
@@ -1176,14 +1178,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.db");
         {
-            let conn = Connection::open(&path).unwrap();
-            crate::unspaced::register(&conn).unwrap();
-            for index in 0..9 {
-                conn.execute_batch(&migration_sql(index)).unwrap();
-            }
-            conn.pragma_update(None, "application_id", APPLICATION_ID)
-                .unwrap();
-            conn.pragma_update(None, "user_version", 9).unwrap();
+            let conn = database_at(&path, 9);
             conn.execute(
                 "INSERT INTO audit_log (created_at, model, provider, parameters, prompt_sha256, \
                  output_sha256, purpose) VALUES (1000, 'smollm2', 'local', '{}', 'aa', 'bb', 'api')",
@@ -1307,14 +1302,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.db");
         {
-            let conn = Connection::open(&path).unwrap();
-            crate::unspaced::register(&conn).unwrap();
-            for index in 0..18 {
-                conn.execute_batch(&migration_sql(index)).unwrap();
-            }
-            conn.pragma_update(None, "application_id", APPLICATION_ID)
-                .unwrap();
-            conn.pragma_update(None, "user_version", 18).unwrap();
+            let conn = database_at(&path, 18);
             conn.execute(
                 "INSERT INTO collections (name, embedding_model, dimensions, created_at, updated_at) \
                  VALUES ('Old notes', 'minilm', 4, 1000, 1000)",

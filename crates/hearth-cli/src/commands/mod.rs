@@ -203,6 +203,22 @@ pub fn job_bar(quiet: bool) -> ProgressBar {
     bar
 }
 
+/// Runs `read` with a bar for the scanned pages it reads with OCR (which can take a
+/// while, so the user sees it), cleared when the reading is done.
+pub fn reading_scans<T>(
+    json: bool,
+    read: impl FnOnce(&mut dyn FnMut(hearth_core::ocr::OcrProgress)) -> T,
+) -> T {
+    let bar = job_bar(json);
+    let read = read(&mut |p| {
+        bar.set_length(u64::from(p.total));
+        bar.set_message("reading scanned pages (OCR)");
+        bar.set_position(u64::from(p.done));
+    });
+    bar.finish_and_clear();
+    read
+}
+
 /// Writes a result to `path` (all or nothing: a temporary file renamed into place) or
 /// to stdout.
 pub fn write_output(path: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {

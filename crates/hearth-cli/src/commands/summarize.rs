@@ -5,11 +5,10 @@ use std::io::Read;
 
 use anyhow::Context;
 use hearth_core::documents::{Cancellation, Language, SummaryOptions, SummaryProgress};
-use hearth_core::ocr::OcrProgress;
 use hearth_core::Hearth;
 use hearth_docs::Format;
 
-use super::{job_bar, spinner, write_output};
+use super::{job_bar, reading_scans, spinner, write_output};
 use crate::args::SummarizeArgs;
 use crate::exit;
 use crate::interrupt::Interrupts;
@@ -26,17 +25,9 @@ pub fn run(args: SummarizeArgs, json: bool) -> anyhow::Result<i32> {
             .context("reading the document from stdin")?;
         hearth.read_document_bytes(&bytes, Format::Markdown)?
     } else {
-        // A scan is read page by page with OCR first: that can take a while, so say so.
-        let reading = job_bar(json);
-        let mut on_page = |p: OcrProgress| {
-            reading.set_length(u64::from(p.total));
-            reading.set_message("reading scanned pages (OCR)");
-            reading.set_position(u64::from(p.done));
-        };
-        let document =
-            hearth.read_document_with(std::path::Path::new(&args.file), &mut on_page, &cancel);
-        reading.finish_and_clear();
-        document?
+        reading_scans(json, |on_page| {
+            hearth.read_document_with(std::path::Path::new(&args.file), on_page, &cancel)
+        })?
     };
     let options = SummaryOptions {
         style: args.style.into(),

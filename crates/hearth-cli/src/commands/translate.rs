@@ -9,7 +9,7 @@ use hearth_core::documents::{
 };
 use hearth_core::{Hearth, TranslationSource};
 
-use super::{job_bar, spinner, write_output};
+use super::{job_bar, reading_scans, spinner, write_output};
 use crate::args::{TextFormatArg, TranslateArgs};
 use crate::exit;
 use crate::interrupt::Interrupts;
@@ -27,6 +27,8 @@ pub fn run(args: TranslateArgs, json: bool) -> anyhow::Result<i32> {
     };
     let interrupts = Interrupts::install(None);
     let hearth = Hearth::open_default()?;
+    let cancel = Cancellation::new();
+    interrupts.watch(cancel.token());
     let source = if args.file == "-" {
         let mut text = String::new();
         std::io::stdin()
@@ -38,7 +40,9 @@ pub fn run(args: TranslateArgs, json: bool) -> anyhow::Result<i32> {
             warnings: Vec::new(),
         }
     } else {
-        hearth.read_for_translation(std::path::Path::new(&args.file))?
+        reading_scans(json, |on_page| {
+            hearth.read_for_translation(std::path::Path::new(&args.file), on_page, &cancel)
+        })?
     };
     let options = TranslateOptions {
         to,
@@ -47,8 +51,6 @@ pub fn run(args: TranslateArgs, json: bool) -> anyhow::Result<i32> {
         markdown: source.markdown,
         parallel: args.parallel,
     };
-    let cancel = Cancellation::new();
-    interrupts.watch(cancel.token());
 
     let loading = spinner("loading the model", json);
     let bar = job_bar(json);

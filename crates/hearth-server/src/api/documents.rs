@@ -377,7 +377,7 @@ pub async fn translate(
         let mut read_progress = |p| reading.send("progress", reading_progress(p));
         let source = match (file, format) {
             (Some(path), _) => hearth
-                .read_for_translation_with(&path, &mut read_progress, &cancel)
+                .read_for_translation(&path, &mut read_progress, &cancel)
                 .map(|s| (s.text, s.markdown, s.warnings))
                 .map_err(ApiError::from),
             (None, Format::Text | Format::Markdown) => String::from_utf8(bytes)

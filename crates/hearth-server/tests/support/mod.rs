@@ -119,19 +119,18 @@ impl Server {
 
     /// PUTs and returns the status and the JSON body.
     pub async fn put_json(&self, path: &str, body: Value) -> (u16, Value) {
-        let request = self
-            .client
-            .put(self.url(path))
-            .bearer_auth(TOKEN)
-            .json(&body);
-        status_and_json(request.send().await.unwrap()).await
+        self.send_json(reqwest::Method::PUT, path, body).await
     }
 
     /// PATCHes and returns the status and the JSON body.
     pub async fn patch_json(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send_json(reqwest::Method::PATCH, path, body).await
+    }
+
+    async fn send_json(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
         let request = self
             .client
-            .patch(self.url(path))
+            .request(method, self.url(path))
             .bearer_auth(TOKEN)
             .json(&body);
         status_and_json(request.send().await.unwrap()).await
