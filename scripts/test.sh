@@ -66,6 +66,15 @@ npm --prefix ui test
 stage "web UI: end to end in Chromium on the real model"
 node ui/e2e/run.mjs
 
+stage "web UI: first-load JavaScript within its gzip budget"
+node ui/scripts/bundle-size.mjs
+
+stage "web UI: every page in both themes at three widths, by axe-core and against its baseline picture"
+node ui/e2e/pages.mjs
+
+stage "web UI: Lighthouse accessibility and best practices, 95 or more"
+node ui/e2e/lighthouse.mjs
+
 stage "desktop app: end to end in a real window (Xvfb, tauri-driver) on the real model"
 node tests/desktop/run.mjs
 

@@ -17,7 +17,8 @@
 // is in the audit log; a
 // chat refuses an adapter file that does not exist with the reason; and, last because it
 // wipes the shared home, Settings' "Delete everything" empties the history. Screenshots
-// of every page go to ui/e2e/screenshots/.
+// of every page go to ui/e2e/screenshots/, and each page photographed is checked with
+// axe-core (axe.mjs: a serious or critical violation fails).
 //
 //   node ui/e2e/run.mjs            (after `cargo build --release` and `npm run build`)
 //   HEARTH_E2E_ONLY=workflow node ui/e2e/run.mjs     (only the tests whose names match;
@@ -32,6 +33,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { checkAccessibility } from "./axe.mjs";
 
 const ui = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const root = resolve(ui, "..");
@@ -163,7 +165,21 @@ async function test(name, body) {
     await page.screenshot({ path: join(shots, `failed-${name.replace(/\W+/g, "-")}.png`), fullPage: true }).catch(() => {});
   }
 }
-const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+// Each page photographed is also checked with axe (serious and critical violations fail).
+/** Opens the chat's settings drawer (documents, tools, adapter, sampling). */
+async function openChatSettings(p) {
+  await p.click('button[aria-label="Chat settings"]');
+  await p.locator("dialog.drawer[open]").waitFor();
+}
+/** Closes it with Escape, as a keyboard user would. */
+async function closeChatSettings(p) {
+  await p.keyboard.press("Escape");
+  await p.locator("dialog.drawer").waitFor({ state: "detached" });
+}
+const shot = async (name) => {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  await checkAccessibility(page, name);
+};
 // Model work can take a while on a slow machine; these waits are for events, and the
 // test run as a whole has no time limit.
 const LONG = { timeout: 0 };
@@ -238,6 +254,17 @@ await test("a chat streams, is saved, and is found by search after a reload", as
   // The speed line says where the model ran (no GPU is visible here: the CPU).
   assert.match(await answer.locator(".readout").innerText(), /tokens\/s on CPU$/);
   assert.match(page.url(), /#\/chat\/.+/);
+  // The model picker names the model as people know it, with size and quantization.
+  assert.deepEqual(await page.locator('select[aria-label="Model"] option').allInnerTexts(), ["Default (SmolLM2 135M Instruct)", "SmolLM2 135M Instruct · 135M · Q4_1"]);
+  // After the first answer the conversation gets a title (the model's, or the question's
+  // first words when the model gives none), in the header and the history.
+  await page.locator(".toolbar h1:not(.untitled)").waitFor(LONG);
+  const title = (await page.locator(".toolbar h1").innerText()).trim();
+  assert.ok(title.length > 0 && title !== "Untitled conversation", title);
+  await page.locator(".conversations li.current a", { hasText: title }).waitFor(LONG);
+  // How full the model's context is, measured at this answer.
+  assert.match(await page.locator(".context-meter > span:not(.visually-hidden)").innerText(), /^Context \d+%$/);
+  assert.match(await page.locator(".context-meter").getAttribute("title"), /^\d+ of 2,048 tokens of the model's context at the latest answer$/);
   await shot("chat");
 
   await page.reload();
@@ -395,7 +422,11 @@ await test("documents: a folder is indexed, an answer cites passages that open, 
   await page.fill("#composer", "Hello");
   await page.keyboard.press("Enter");
   await page.locator('.message.assistant[data-state="done"]').first().waitFor(LONG);
+  await openChatSettings(page);
   await page.selectOption('select[aria-label="Answer from documents"]', "Kitchen");
+  await closeChatSettings(page);
+  // The header says the chat answers from the collection while the drawer is closed.
+  await page.locator(".setting-chips .chip", { hasText: "Documents: Kitchen" }).waitFor();
   await page.fill("#composer", "At what temperature should I bake the sourdough loaf?");
   await page.keyboard.press("Enter");
   const chatSources = page.locator('.message.assistant ol[aria-label="Sources"] button.ref');
@@ -446,7 +477,9 @@ await test("the models page compares models, with the speed measured from earlie
   await row.waitFor();
   const cells = async (r) => (await r.locator("th, td").allInnerTexts()).map((t) => t.trim());
   const [name, where, size, memory, speed, context, license, cost] = await cells(row);
-  assert.match(name, /^smollm2 Default/);
+  // Named as people know it (the catalog's name), with the library id beside it.
+  assert.match(name, /^SmolLM2 135M Instruct Default/);
+  assert.match(name, /smollm2$/);
   assert.equal(where, "On this computer");
   assert.equal(await row.getAttribute("data-private"), "yes");
   assert.match(size, /MB/);
@@ -880,6 +913,7 @@ await test(TOOL_TEST, async () => {
     assert.ok(args.includes(notesFile), args);
     assert.match(chat.url(), /#\/chat\/.+/);
     await chat.screenshot({ path: join(shots, "chat-tool-call-pending.png"), fullPage: true });
+    await checkAccessibility(chat, "chat-tool-call-pending");
     // Nothing ran before the decision.
     assert.equal((await apiGet("/api/audit", chat)).filter((r) => r.purpose === "tool_call").length, 0);
 
@@ -918,12 +952,14 @@ await test(TOOL_TEST, async () => {
     const text = (await answer.locator(".markdown:not(.tool-preamble)").innerText()).trim();
     assert.ok(text.length > 0, "the answer after the tool call is empty");
     await chat.screenshot({ path: join(shots, "chat-tool-call-done.png"), fullPage: true });
+    await checkAccessibility(chat, "chat-tool-call-done");
 
     // The call is in the audit log.
     const audit = await apiGet("/api/audit", chat);
     assert.ok(audit.some((r) => r.purpose === "tool_call"), `no tool_call record in the audit log: ${JSON.stringify(audit)}`);
 
     // The conversation can stop offering tools; the switch is kept with it.
+    await openChatSettings(chat);
     const toolsSwitch = chat.getByRole("checkbox", { name: "Tools" });
     assert.equal(await toolsSwitch.isChecked(), true);
     await toolsSwitch.uncheck();
@@ -946,6 +982,7 @@ await test(TOOL_TEST, async () => {
     const described = servers.locator(".mcp-tools dt", { hasText: "files__read_text_file" });
     await described.waitFor(LONG);
     await chat.screenshot({ path: join(shots, "settings-mcp-servers.png"), fullPage: true });
+    await checkAccessibility(chat, "settings-mcp-servers");
     // The listing reloads the servers after showing their tools; a switch flipped before
     // that reload lands would be drawn back to the state it read.
     await servers.getByRole("button", { name: "Show their tools" }).waitFor(LONG);
@@ -974,6 +1011,7 @@ await test("a chat's adapter: a file that does not exist is refused with the rea
   await page.fill("#composer", "Say hello.");
   await page.keyboard.press("Enter");
   await page.locator('.message.assistant[data-state="done"]').first().waitFor(LONG);
+  await openChatSettings(page);
   const form = page.locator('form[aria-label="LoRA adapter"]');
   await form.waitFor();
   const missing = join(home, "no-such-adapter.gguf");
@@ -982,7 +1020,7 @@ await test("a chat's adapter: a file that does not exist is refused with the rea
   // The browser logs the refused request (400) itself; the page shows why.
   expectedErrors.push(/status of 400/);
   await form.locator('button[type="submit"]').click();
-  const alert = page.locator('.chat > [role="alert"]');
+  const alert = page.locator('dialog.drawer [role="alert"]');
   await alert.waitFor(LONG);
   const message = await alert.innerText();
   assert.ok(message.includes(missing) && /LoRA adapter .* cannot be used: the file does not exist/.test(message), message);

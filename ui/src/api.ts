@@ -31,6 +31,9 @@ export interface Adapter {
 export interface ConversationSettings {
   collection?: string;
   adapter?: Adapter;
+  /** How much of the model's context the latest answer's prompt took (written by the
+   * server at each turn, exact: the model's own template and tokenizer). */
+  context_use?: { prompt_tokens: number; context_tokens: number };
   [key: string]: unknown;
 }
 
@@ -190,6 +193,10 @@ export interface SearchHit {
 
 export interface ModelEntry {
   id: string;
+  /** The name to show: the catalog's, else the header's cleaned, else the file's. */
+  display_name?: string;
+  /** An encoder-only model: it makes vectors for documents and cannot chat. */
+  embedding?: boolean;
   path: string;
   is_default: boolean;
   problem: string | null;
@@ -228,6 +235,8 @@ export interface ModelChoice {
   /** What to pass as the model: a library id, or `PROVIDER:MODEL`. */
   id: string;
   name: string;
+  /** The name to show a person (see ModelEntry.display_name). */
+  display_name?: string;
   /** The remote provider; null for a model on this computer. */
   provider: string | null;
   /** Whether text given to it stays on this computer. */
@@ -802,11 +811,11 @@ export class Api {
   send(conversationId: string, content: string, onEvent: (e: JobEvent) => void, signal?: AbortSignal, options: Record<string, number> = {}) {
     return this.transport.stream(`/api/conversations/${encodeURIComponent(conversationId)}/messages`, { content, options }, parsed(onEvent), signal);
   }
-  regenerate(messageId: string, onEvent: (e: JobEvent) => void, signal?: AbortSignal) {
-    return this.transport.stream(`/api/messages/${encodeURIComponent(messageId)}/regenerate`, {}, parsed(onEvent), signal);
+  regenerate(messageId: string, onEvent: (e: JobEvent) => void, signal?: AbortSignal, options: Record<string, number> = {}) {
+    return this.transport.stream(`/api/messages/${encodeURIComponent(messageId)}/regenerate`, { options }, parsed(onEvent), signal);
   }
-  edit(messageId: string, content: string, onEvent: (e: JobEvent) => void, signal?: AbortSignal) {
-    return this.transport.stream(`/api/messages/${encodeURIComponent(messageId)}/edit`, { content }, parsed(onEvent), signal);
+  edit(messageId: string, content: string, onEvent: (e: JobEvent) => void, signal?: AbortSignal, options: Record<string, number> = {}) {
+    return this.transport.stream(`/api/messages/${encodeURIComponent(messageId)}/edit`, { content, options }, parsed(onEvent), signal);
   }
   /** Decides a tool call the answer is waiting on (204); a call that is not waiting
    * (already decided, or the answer ended) is a 404 NO_PENDING_TOOL_CALL. */

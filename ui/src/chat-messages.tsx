@@ -10,6 +10,8 @@ import { CopyButton, MarkdownView } from "./markdown-view";
 import { ThinkingBlock, thinkingMillis } from "./thinking";
 import { ToolCalls } from "./tool-calls";
 import { GroundingNote } from "./grounding-note";
+import { ShowEarlier, useMessageWindow } from "./message-window";
+import { ChevronLeft, ChevronRight, MessageSquare, Pencil, RefreshCw } from "lucide-preact";
 
 interface Props {
   /** The conversation shown; none for a new chat. */
@@ -22,6 +24,8 @@ interface Props {
   speeds: Record<string, string>;
   /** The provider the chat's model is at, when it is a remote one. */
   remoteProvider?: string;
+  /** The name to show for the model an answer was recorded under (its header's name). */
+  modelName?: (recorded: string) => string;
   onEdit: (messageId: string, text: string) => void;
   onRegenerate: (messageId: string) => void;
   onSwitch: (messageId: string) => void;
@@ -30,17 +34,48 @@ interface Props {
   onToolDecided: () => void;
 }
 
-export function ChatMessages({ conversationId: id, view, live, folded, speeds, remoteProvider, onEdit, onRegenerate, onSwitch, onSource, onToolDecided }: Props) {
+export function ChatMessages({ conversationId: id, view, live, folded, speeds, remoteProvider, modelName, onEdit, onRegenerate, onSwitch, onSource, onToolDecided }: Props) {
   const [editing, setEditing] = useState<string | null>(null);
   const end = useRef<HTMLDivElement>(null);
-  useEffect(() => end.current?.scrollIntoView?.({ block: "end" }), [live?.text, view]);
+  // The view follows the end of the conversation (a new answer as it is written) while
+  // the reader is there; once they scroll up to read, it stays where they are.
+  const following = useRef(true);
+  const writing = !!live;
+  useEffect(() => {
+    following.current = true;
+  }, [id]);
+  useEffect(() => {
+    if (writing) following.current = true;
+  }, [writing]);
+  useEffect(() => {
+    const toEnd = () => following.current && end.current?.scrollIntoView?.({ block: "end" });
+    toEnd();
+    // Again once laid out: fonts and highlighted code can still change heights after this
+    // effect (a first scroll short of the end was seen at phone width).
+    const frame = requestAnimationFrame(toEnd);
+    document.fonts?.ready.then(toEnd);
+    return () => cancelAnimationFrame(frame);
+  }, [live?.text, view]);
   const messages = view?.messages ?? [];
+  // Long conversations render their newest messages first, earlier ones as scrolled to.
+  const windowed = useMessageWindow(messages, view?.conversation.id);
   return (
-    <div class="messages" aria-live="polite">
+    <div
+      class="messages"
+      aria-live="polite"
+      onScroll={(e) => {
+        const scroller = e.currentTarget as HTMLElement;
+        following.current = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
+      }}
+    >
       {!id && !live && (
-        <p class="empty">
-          Ask anything. {remoteProvider ? `Messages in this chat are sent to ${remoteProvider}.` : "Your conversation stays on this computer."} Press / to type, Ctrl+K to search.
-        </p>
+        <div class="empty-state">
+          <MessageSquare size={32} class="icon" aria-hidden="true" />
+          <h2>Ask anything</h2>
+          <p class="empty">
+            {remoteProvider ? `Messages in this chat are sent to ${remoteProvider}.` : "Your conversation stays on this computer."} Press <kbd>/</kbd> to type, <kbd>Ctrl</kbd>+<kbd>K</kbd> to search.
+          </p>
+        </div>
       )}
       {(folded !== null || (view?.summaries.length ?? 0) > 0) && (
         <details class="folded">
@@ -48,7 +83,8 @@ export function ChatMessages({ conversationId: id, view, live, folded, speeds, r
           <MarkdownView text={folded ?? view!.summaries[view!.summaries.length - 1].content} />
         </details>
       )}
-      {messages.map((m) => {
+      <ShowEarlier messages={windowed} />
+      {windowed.visible.map((m) => {
         const siblings = view?.siblings[m.id];
         const index = siblings?.indexOf(m.id) ?? 0;
         return (
@@ -96,27 +132,29 @@ export function ChatMessages({ conversationId: id, view, live, folded, speeds, r
             <footer>
               {siblings && (
                 <span class="branches" aria-label="Versions">
-                  <button type="button" class="ghost" aria-label="Previous version" disabled={index <= 0 || !!live} onClick={() => onSwitch(siblings[index - 1])}>
-                    ‹
+                  <button type="button" class="ghost icon-only small" aria-label="Previous version" disabled={index <= 0 || !!live} onClick={() => onSwitch(siblings[index - 1])}>
+                    <ChevronLeft size={14} aria-hidden="true" />
                   </button>
                   {index + 1} / {siblings.length}
-                  <button type="button" class="ghost" aria-label="Next version" disabled={index >= siblings.length - 1 || !!live} onClick={() => onSwitch(siblings[index + 1])}>
-                    ›
+                  <button type="button" class="ghost icon-only small" aria-label="Next version" disabled={index >= siblings.length - 1 || !!live} onClick={() => onSwitch(siblings[index + 1])}>
+                    <ChevronRight size={14} aria-hidden="true" />
                   </button>
                 </span>
               )}
-              <CopyButton text={m.content} />
-              {m.role === "user" && !live && (
-                <button type="button" class="ghost" onClick={() => setEditing(m.id)}>
-                  Edit
-                </button>
-              )}
-              {m.role === "assistant" && !live && id && (
-                <button type="button" class="ghost" onClick={() => onRegenerate(m.id)}>
-                  Regenerate
-                </button>
-              )}
-              {m.role === "assistant" && m.model && <Origin model={m.model} provider={m.provider} />}
+              <span class="message-actions">
+                <CopyButton text={m.content} label={m.role === "user" ? "Copy your message" : "Copy the answer"} />
+                {m.role === "user" && !live && (
+                  <button type="button" class="ghost small" onClick={() => setEditing(m.id)}>
+                    <Pencil size={14} aria-hidden="true" /> Edit
+                  </button>
+                )}
+                {m.role === "assistant" && !live && id && (
+                  <button type="button" class="ghost small" onClick={() => onRegenerate(m.id)}>
+                    <RefreshCw size={14} aria-hidden="true" /> Regenerate
+                  </button>
+                )}
+              </span>
+              {m.role === "assistant" && m.model && <Origin model={modelName ? modelName(m.model) : m.model} provider={m.provider} />}
               {speeds[m.id] && <span class="readout">{speeds[m.id]}</span>}
               {!speeds[m.id] && m.token_count != null && m.role === "assistant" && <span class="readout">{m.token_count} tokens</span>}
             </footer>

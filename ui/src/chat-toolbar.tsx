@@ -1,11 +1,13 @@
-// The chat's header: its title and the conversation's settings. The model; the thinking
-// switch (for a reasoning model) and the MCP tools switch; the document collection its
-// answers draw on; a LoRA adapter (for a local model); the persona, for a new chat.
+// The chat's header: its title, how full the model's context is, the model picker, and
+// the button to the chat's settings drawer (chat-settings), with a chip for each setting
+// that changes the answers (documents, adapter, thinking, tools off, sampling) so none
+// is hidden behind the drawer.
 
-import type { Collection, ConversationChange, ConversationView, ModelEntry, Persona, Provider } from "./api";
-import { AdapterControl } from "./adapter-control";
+import { SlidersHorizontal } from "lucide-preact";
+import type { ConversationView, ModelEntry, Provider } from "./api";
 import { ModelOptions } from "./model-options";
-import { ThinkingSwitch } from "./thinking";
+import { contextFullness, count } from "./format";
+import type { ChatSampling } from "./chat-settings";
 
 interface Props {
   /** The conversation shown; none for a new chat. */
@@ -14,68 +16,76 @@ interface Props {
   model: string;
   models: ModelEntry[];
   providers: Provider[];
-  /** The provider the chat's model is at, when it is a remote one. */
-  remoteProvider?: string;
-  collections: Collection[];
-  persona: string;
-  personas: Persona[];
-  /** An answer is being written: switches that change it wait. */
-  busy: boolean;
+  sampling: ChatSampling;
+  /** The settings drawer is open. */
+  settingsOpen: boolean;
   onModel: (model: string) => void;
-  onPersona: (persona: string) => void;
-  onChange: (change: ConversationChange) => void;
-  onAdapter: (adapter: { path: string; scale: number } | null) => Promise<void>;
+  onOpenSettings: () => void;
 }
 
-export function ChatToolbar({ conversationId: id, view, model, models, providers, remoteProvider, collections, persona, personas, busy, onModel, onPersona, onChange, onAdapter }: Props) {
-  const settings = view?.conversation.settings;
-  const thinking = settings?.thinking;
-  // Tools are offered unless the conversation turned them off.
-  const toolsOn = settings?.tools !== false;
+export function ChatToolbar({ conversationId: id, view, model, models, providers, sampling, settingsOpen, onModel, onOpenSettings }: Props) {
+  const title = view?.conversation.title;
+  const chips = settingChips(view, sampling);
   return (
     <header class="toolbar">
-      <h1>{view?.conversation.title || "New chat"}</h1>
-      <label>
-        Model{" "}
-        <select value={model} onChange={(e) => onModel((e.target as HTMLSelectElement).value)} aria-label="Model">
-          <ModelOptions models={models} providers={providers} value={model} />
-        </select>
-      </label>
-      {id && view?.thinking?.thinking_switch && (
-        <ThinkingSwitch value={typeof thinking === "boolean" ? thinking : undefined} disabled={busy} onChange={(mode) => onChange({ thinking: mode })} />
+      <h1 class={title ? "" : "untitled"}>{title || (id ? "Untitled conversation" : "New chat")}</h1>
+      {id && <ContextMeter view={view} />}
+      {chips.length > 0 && (
+        <ul class="setting-chips" aria-label="Settings of this chat">
+          {chips.map((chip) => (
+            <li key={chip}>
+              <button type="button" class="chip" onClick={onOpenSettings}>
+                {chip}
+              </button>
+            </li>
+          ))}
+        </ul>
       )}
-      {id && (view?.tool_servers ?? 0) > 0 && (
-        <label title="Offer the tools of your MCP servers to the model; every call still asks you first">
-          <input type="checkbox" checked={toolsOn} disabled={busy} onChange={(e) => onChange({ tools: (e.target as HTMLInputElement).checked })} /> Tools
-        </label>
-      )}
-      {id && collections.length > 0 && (
-        <label>
-          Documents{" "}
-          <select value={settings?.collection ?? ""} onChange={(e) => onChange({ collection: (e.target as HTMLSelectElement).value })} aria-label="Answer from documents">
-            <option value="">None</option>
-            {collections.map((c) => (
-              <option key={c.id} value={c.name}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
-      {id && view && !remoteProvider && <AdapterControl key={id} attached={settings?.adapter ?? null} onChange={onAdapter} />}
-      {!id && (
-        <label>
-          Persona{" "}
-          <select value={persona} onChange={(e) => onPersona((e.target as HTMLSelectElement).value)} aria-label="Persona">
-            <option value="">None</option>
-            {personas.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
+      <select class="model-picker" value={model} onChange={(e) => onModel((e.target as HTMLSelectElement).value)} aria-label="Model">
+        <ModelOptions models={models} providers={providers} value={model} />
+      </select>
+      <button type="button" class="ghost icon-only" aria-label="Chat settings" title="Chat settings" aria-haspopup="dialog" aria-expanded={settingsOpen} onClick={onOpenSettings}>
+        <SlidersHorizontal size={18} aria-hidden="true" />
+      </button>
     </header>
+  );
+}
+
+/** The settings that change this chat's answers, as short chips for the header. */
+export function settingChips(view: ConversationView | null, sampling: ChatSampling): string[] {
+  const settings = view?.conversation.settings;
+  const chips: string[] = [];
+  if (settings?.collection) chips.push(`Documents: ${settings.collection}`);
+  if (settings?.adapter) chips.push("Adapter");
+  if (settings?.thinking === true) chips.push("Thinking on");
+  if (settings?.thinking === false) chips.push("Thinking off");
+  if (settings?.tools === false && (view?.tool_servers ?? 0) > 0) chips.push("Tools off");
+  if (sampling.temperature !== undefined) chips.push(`Temperature ${sampling.temperature}`);
+  if (sampling.max_tokens !== undefined) chips.push(`Up to ${sampling.max_tokens} tokens`);
+  return chips;
+}
+
+/** How much of the model's context the conversation took at its latest answer, and
+ * whether older turns were folded into a summary to make it fit. */
+function ContextMeter({ view }: { view: ConversationView | null }) {
+  const fullness = contextFullness(view);
+  const folded = (view?.summaries.length ?? 0) > 0;
+  if (!fullness && !folded) return null;
+  const percent = fullness ? Math.round(fullness.share * 100) : null;
+  const detail = [
+    fullness ? `${fullness.used.toLocaleString()} of ${fullness.limit.toLocaleString()} tokens of the model's context at the latest answer` : "",
+    folded ? `Older turns were summarized to fit (${count(view!.summaries.length, "summary", "summaries")}); the summary stands in for them` : "",
+  ]
+    .filter(Boolean)
+    .join(". ");
+  return (
+    <span class={`context-meter ${folded || (fullness && fullness.share > 0.8) ? "full" : ""}`} title={detail}>
+      {fullness && <meter min={0} max={1} low={0.6} high={0.8} optimum={0} value={fullness.share} aria-label="Context used" aria-valuetext={`${percent}%`} />}
+      <span>
+        {percent !== null && `Context ${percent}%`}
+        {folded && (percent !== null ? " · older turns summarized" : "Older turns summarized")}
+      </span>
+      <span class="visually-hidden">{detail}</span>
+    </span>
   );
 }

@@ -1,9 +1,10 @@
 // The chat page: loads the conversation and the lists its pickers need, runs turns
 // (send, edit, regenerate) as streams folded into the answer being written, and keeps
 // the conversation's settings in step with the server. What is shown is in its parts:
-// the header's settings (chat-toolbar), the messages and the live answer
-// (chat-messages), the composer with attached documents and the prompt picker
-// (composer); the stream's event rules are in chat-live.
+// the header with the model and context meter (chat-toolbar), the settings drawer
+// (chat-settings), the messages and the live answer (chat-messages), the composer with
+// attached documents and the prompt picker (composer); the stream's event rules are in
+// chat-live. Sampling set in the drawer is this page's, sent with each turn.
 
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
 import type { Collection, ConversationChange, ConversationView, ModelEntry, Passage, Persona, Provider } from "./api";
@@ -12,6 +13,7 @@ import { PassagePanel } from "./passage";
 import { documentSource, useArrivingDocuments } from "./document-input";
 import { newLive, withTurnEvent, type Live, type TurnEvent } from "./chat-live";
 import { ChatToolbar } from "./chat-toolbar";
+import { ChatSettings, type ChatSampling } from "./chat-settings";
 import { ChatMessages } from "./chat-messages";
 import { Composer, withAttachments, type Attachment, type IncomingDocument } from "./composer";
 
@@ -35,6 +37,11 @@ export function ChatPage({ id }: { id?: string }) {
   const [speeds, setSpeeds] = useState<Record<string, string>>({});
   const [passage, setPassage] = useState<(Passage & { label: string }) | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  // Sampling set in the drawer, per conversation ("" for a new chat), for this visit.
+  const [samplings, setSamplings] = useState<Record<string, ChatSampling>>({});
+  const sampling = samplings[id ?? ""] ?? {};
+  const samplingOptions = (): Record<string, number> => Object.fromEntries(Object.entries(sampling).filter(([, v]) => v !== undefined)) as Record<string, number>;
   const abort = useRef<AbortController | null>(null);
   // The conversation on screen, for work that finishes after the user moved on.
   const shown = useRef(id);
@@ -137,10 +144,13 @@ export function ChatPage({ id }: { id?: string }) {
     const text = withAttachments(draft.trim(), attachments);
     if (!text || live) return;
     let conversationId = id;
+    const options = samplingOptions();
     try {
       if (!conversationId) {
         const conversation = await api.createConversation({ model: model || undefined, persona_id: persona || undefined });
         conversationId = conversation.id;
+        // The new chat keeps the sampling chosen before it had an id.
+        setSamplings((all) => ({ ...all, [conversation.id]: all[""] ?? {}, "": {} }));
         navigate(`#/chat/${encodeURIComponent(conversationId)}`);
       }
     } catch (e) {
@@ -149,7 +159,7 @@ export function ChatPage({ id }: { id?: string }) {
     }
     setDraft("");
     setAttachments([]);
-    await runTurn(conversationId!, text, (onEvent, signal) => api.send(conversationId!, text, onEvent, signal));
+    await runTurn(conversationId!, text, (onEvent, signal) => api.send(conversationId!, text, onEvent, signal, options));
   }
 
   const stop = () => abort.current?.abort();
@@ -201,16 +211,30 @@ export function ChatPage({ id }: { id?: string }) {
         model={model}
         models={models}
         providers={providers}
-        remoteProvider={remoteProvider}
-        collections={collections}
-        persona={persona}
-        personas={personas}
-        busy={!!live}
+        sampling={sampling}
+        settingsOpen={settingsOpen}
         onModel={changeModel}
-        onPersona={setPersona}
-        onChange={change}
-        onAdapter={changeAdapter}
+        onOpenSettings={() => setSettingsOpen(true)}
       />
+      {settingsOpen && (
+        <ChatSettings
+          conversationId={id}
+          view={view}
+          remote={!!remoteProvider}
+          collections={collections}
+          persona={persona}
+          personas={personas}
+          sampling={sampling}
+          busy={!!live}
+          onPersona={setPersona}
+          onChange={change}
+          onAdapter={changeAdapter}
+          onSampling={(next) => setSamplings((all) => ({ ...all, [id ?? ""]: next }))}
+          onClose={() => setSettingsOpen(false)}
+          error={error}
+          onDismissError={() => setError(null)}
+        />
+      )}
       <ErrorNote error={error} onDismiss={() => setError(null)} />
       {passage && <PassagePanel passage={passage} onClose={() => setPassage(null)} />}
       <ChatMessages
@@ -220,8 +244,9 @@ export function ChatPage({ id }: { id?: string }) {
         folded={folded}
         speeds={speeds}
         remoteProvider={remoteProvider}
-        onEdit={(messageId, text) => id && runTurn(id, text, (onEvent, signal) => api.edit(messageId, text, onEvent, signal))}
-        onRegenerate={(messageId) => id && runTurn(id, undefined, (onEvent, signal) => api.regenerate(messageId, onEvent, signal))}
+        modelName={(recorded) => models.find((m) => m.summary?.name === recorded || m.id === recorded)?.display_name ?? recorded}
+        onEdit={(messageId, text) => id && runTurn(id, text, (onEvent, signal) => api.edit(messageId, text, onEvent, signal, samplingOptions()))}
+        onRegenerate={(messageId) => id && runTurn(id, undefined, (onEvent, signal) => api.regenerate(messageId, onEvent, signal, samplingOptions()))}
         onSwitch={switchTo}
         onSource={(passageId) => api.passage(passageId).then(setPassage, setError)}
         onToolDecided={() => id && !live && load(id)}

@@ -6,6 +6,7 @@ import { useState } from "preact/hooks";
 import type { DocumentSource } from "./api";
 import { ChooseDocument, documentSource } from "./document-input";
 import { PromptPicker } from "./prompt-picker";
+import { BookMarked, FileText, Paperclip, SendHorizontal, Square, X } from "lucide-preact";
 
 /** A document dropped on the chat, sent as part of the next message. */
 export interface Attachment {
@@ -41,14 +42,15 @@ export function Composer({ draft, onDraft, attachments, onAttach, onRemove, busy
   const [choosingPrompt, setChoosingPrompt] = useState(false);
   const dropped = (files: File[]) => onAttach(files.map((f) => ({ name: f.name, source: () => documentSource(f) })));
   return (
-    <>
+    <div class="composer-area">
       {attachments.length > 0 && (
         <ul class="attachments" aria-label="Documents sent with the next message">
           {attachments.map((a, i) => (
             <li key={i} class="chip">
+              <FileText size={14} aria-hidden="true" />
               {a.name} · {a.characters.toLocaleString()} characters{" "}
-              <button type="button" class="ghost" aria-label={`Remove ${a.name}`} onClick={() => onRemove(i)}>
-                ×
+              <button type="button" class="ghost icon-only small" aria-label={`Remove ${a.name}`} onClick={() => onRemove(i)}>
+                <X size={14} aria-hidden="true" />
               </button>
             </li>
           ))}
@@ -81,8 +83,9 @@ export function Composer({ draft, onDraft, attachments, onAttach, onRemove, busy
         </label>
         <textarea
           id="composer"
-          rows={3}
-          placeholder="Message Hearth (Enter to send, Shift+Enter for a new line)"
+          rows={2}
+          placeholder="Message Hearth"
+          aria-describedby="composer-hint"
           value={draft}
           onInput={(e) => onDraft((e.target as HTMLTextAreaElement).value)}
           onKeyDown={(e) => {
@@ -92,20 +95,30 @@ export function Composer({ draft, onDraft, attachments, onAttach, onRemove, busy
             } else if (e.key === "Escape" && busy) onStop();
           }}
         />
-        <button type="button" aria-expanded={choosingPrompt} onClick={() => setChoosingPrompt(!choosingPrompt)}>
-          Prompts
-        </button>
-        <ChooseDocument label="Attach…" ariaLabel="Attach a document to the next message" onPick={(d) => d && onAttach([{ name: d.name, source: () => documentSource(d) }])} />
-        {busy ? (
-          <button type="button" class="danger" onClick={onStop}>
-            Stop
+        <div class="composer-actions">
+          <ChooseDocument
+            className="ghost"
+            label={<Paperclip size={17} aria-hidden="true" />}
+            ariaLabel="Attach a document to the next message"
+            onPick={(d) => d && onAttach([{ name: d.name, source: () => documentSource(d) }])}
+          />
+          <button type="button" class="ghost" aria-expanded={choosingPrompt} onClick={() => setChoosingPrompt(!choosingPrompt)}>
+            <BookMarked size={17} aria-hidden="true" /> Prompts
           </button>
-        ) : (
-          <button type="submit" class="primary" disabled={!draft.trim() && attachments.length === 0}>
-            Send
-          </button>
-        )}
+          {busy ? (
+            <button type="button" class="danger send" onClick={onStop}>
+              <Square size={15} aria-hidden="true" /> Stop
+            </button>
+          ) : (
+            <button type="submit" class="primary send" disabled={!draft.trim() && attachments.length === 0}>
+              <SendHorizontal size={16} aria-hidden="true" /> Send
+            </button>
+          )}
+        </div>
       </form>
-    </>
+      <p class="composer-hint" id="composer-hint">
+        Enter sends · Shift+Enter starts a new line{busy ? " · Escape stops the answer" : ""}
+      </p>
+    </div>
   );
 }

@@ -3,6 +3,7 @@
 // the native open dialog, files dropped anywhere on the window, and files opened from the
 // menu (only the app's handle for the file travels; Hearth reads the file itself).
 
+import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type { DocumentSource } from "./api";
 import { native, type LocalFile } from "./desktop";
@@ -44,20 +45,20 @@ export function useArrivingDocuments(handler: (files: LocalFile[]) => void) {
 }
 
 /** A "choose a file" button: the native dialog in the desktop app, else a file input. */
-export function ChooseDocument({ label, ariaLabel, onPick }: { label: string; ariaLabel: string; onPick: (document: PickedDocument | null) => void }) {
+export function ChooseDocument({ label, ariaLabel, onPick, className }: { label: ComponentChildren; ariaLabel: string; onPick: (document: PickedDocument | null) => void; className?: string }) {
   if (native) {
     const pick = async () => {
       const [file] = await native!.pickDocuments(false);
       if (file) onPick(file);
     };
     return (
-      <button type="button" aria-label={ariaLabel} onClick={pick}>
+      <button type="button" class={className} aria-label={ariaLabel} onClick={pick}>
         {label}
       </button>
     );
   }
   return (
-    <label class="button">
+    <label class={`button ${className ?? ""}`}>
       {label}
       <input type="file" accept={DOCUMENT_ACCEPT} class="visually-hidden" aria-label={ariaLabel} onChange={(e) => onPick((e.target as HTMLInputElement).files?.[0] ?? null)} />
     </label>

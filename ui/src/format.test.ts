@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backupFileName, confirmsDeletion, dateGroup, deletedSummary, importedSummary, formatBytes, groupConversations, linkCitations, referenceLabel } from "./format";
-import type { Conversation } from "./api";
+import { backupFileName, confirmsDeletion, contextFullness, dateGroup, formatParameters, modelLabel, deletedSummary, importedSummary, formatBytes, groupConversations, linkCitations, referenceLabel } from "./format";
+import type { Conversation, ConversationView, Message, ModelEntry } from "./api";
 
 const noon = new Date(2026, 10, 28, 12, 0, 0).getTime();
 const hour = 60 * 60 * 1000;
@@ -92,5 +92,56 @@ describe("importedSummary", () => {
 describe("backupFileName", () => {
   it("carries the day, zero-padded so names sort by date", () => {
     expect(backupFileName(new Date(2026, 0, 5, 23, 59))).toBe("hearth-backup-2026-01-05.json");
+  });
+});
+
+describe("model names", () => {
+  const entry = (over: Partial<ModelEntry>): ModelEntry => ({
+    id: "smollm2",
+    path: "/m/SmolLM2-135M-Instruct.Q4_1.gguf",
+    is_default: true,
+    problem: null,
+    details: null,
+    summary: { architecture: "llama", name: "Smollm2 135M 8k Lc100K Mix1 Ep2", license: null, parameter_count: 134_515_008, quantization: "Q4_1", context_length: 8192, has_chat_template: true, file_size: 1 },
+    ...over,
+  });
+
+  it("shows the server's display name with size and quantization as detail", () => {
+    expect(modelLabel(entry({ display_name: "SmolLM2 135M Instruct" }))).toEqual({ name: "SmolLM2 135M Instruct", detail: "135M · Q4_1" });
+  });
+
+  it("falls back to the header's name, then the id", () => {
+    expect(modelLabel(entry({})).name).toBe("Smollm2 135M 8k Lc100K Mix1 Ep2");
+    expect(modelLabel(entry({ summary: null }))).toEqual({ name: "smollm2", detail: "" });
+  });
+
+  it("writes parameter counts as people say them", () => {
+    expect(formatParameters(134_515_008)).toBe("135M");
+    expect(formatParameters(1_543_714_304)).toBe("1.5B");
+    expect(formatParameters(12_000_000_000)).toBe("12B");
+    expect(formatParameters(null)).toBe("");
+  });
+});
+
+describe("contextFullness", () => {
+  const message = (role: Message["role"], token_count: number | null): Message => ({
+    id: role + token_count, conversation_id: "c", parent_id: null, role, kind: "message", content: "", state: "done", error: null, model: null, token_count, created_at: 0,
+  });
+  const view = (settings: Conversation["settings"], messages: Message[]): ConversationView => ({
+    conversation: { ...conversation("c", 0), settings },
+    messages,
+    siblings: {},
+    summaries: [],
+  });
+
+  it("is the latest prompt plus its answer, out of the context", () => {
+    const full = contextFullness(view({ context_use: { prompt_tokens: 900, context_tokens: 2048 } }, [message("user", null), message("assistant", 124)]));
+    expect(full).toEqual({ used: 1024, limit: 2048, share: 0.5 });
+  });
+
+  it("is unknown before an answer measured it, and never above full", () => {
+    expect(contextFullness(view({}, []))).toBeNull();
+    expect(contextFullness(null)).toBeNull();
+    expect(contextFullness(view({ context_use: { prompt_tokens: 2000, context_tokens: 2048 } }, [message("assistant", 300)]))!.share).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { highlightCode, renderMarkdown, sanitizeSnippet } from "./markdown";
+import { copyCodeOnClick, highlightCode, renderMarkdown, sanitizeSnippet } from "./markdown";
 
 const payloads = [
   "<script>window.__xss = 1</script>",
@@ -67,6 +67,28 @@ describe("renderMarkdown", () => {
     expect(host.querySelector("img")).toBeNull();
     expect(host.textContent).toContain("<img src=x onerror=alert(1)>");
     expect(host.querySelector("code")!.classList.contains("hljs")).toBe(true);
+  });
+
+  it("puts the language and a copy button above each code block, the language as text", async () => {
+    const host = document.createElement("div");
+    host.innerHTML = renderMarkdown("```rust\nfn main() {}\n```\n\n```\nplain words here\n```\n\n```<b>x</b>\ny\n```");
+    highlightCode(host);
+    const bars = Array.from(host.querySelectorAll(".code-block > .code-head"));
+    expect(bars).toHaveLength(3);
+    expect(bars[0].querySelector("span")!.textContent).toBe("rust");
+    // A hostile info string never becomes markup.
+    expect(host.querySelector("b")).toBeNull();
+    // Highlighting twice (a re-render) adds no second bar.
+    highlightCode(host);
+    expect(host.querySelectorAll(".code-head")).toHaveLength(3);
+
+    let copied = "";
+    Object.defineProperty(navigator, "clipboard", { value: { writeText: async (t: string) => void (copied = t) }, configurable: true });
+    const button = bars[0].querySelector("button[data-copy-code]") as HTMLButtonElement;
+    expect(button.getAttribute("aria-label")).toBe("Copy rust code");
+    await copyCodeOnClick({ target: button } as unknown as MouseEvent);
+    expect(copied).toBe("fn main() {}\n");
+    expect(button.textContent).toBe("Copied");
   });
 });
 

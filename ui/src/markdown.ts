@@ -38,19 +38,62 @@ export function renderMarkdown(text: string): string {
   });
 }
 
-/** Highlights the code blocks inside an element rendered by `renderMarkdown`. */
+/** Highlights the code blocks inside an element rendered by `renderMarkdown`, and puts
+ * a bar above each with its language and a copy button (`data-copy-code`; the page
+ * listens for its clicks, see `copyCodeOnClick`). */
 export function highlightCode(root: HTMLElement): void {
   root.querySelectorAll<HTMLElement>("pre code").forEach((block) => {
     if (block.dataset.highlighted) return;
-    const language = /language-([\w-]+)/.exec(block.className)?.[1];
+    const named = /language-([\w-]+)/.exec(block.className)?.[1];
     const text = block.textContent ?? "";
-    const result =
-      language && hljs.getLanguage(language) ? hljs.highlight(text, { language }) : hljs.highlightAuto(text);
+    const result = named && hljs.getLanguage(named) ? hljs.highlight(text, { language: named }) : hljs.highlightAuto(text);
     // hljs escapes the text it wraps in spans; the result holds no markup of the input.
     block.innerHTML = result.value;
     block.classList.add("hljs");
     block.dataset.highlighted = "yes";
+    const pre = block.parentElement;
+    if (pre?.tagName === "PRE") addCodeBar(pre, named ?? result.language ?? "");
   });
+  // Code and tables too wide for the column scroll sideways: each can take keyboard focus
+  // so the arrow keys scroll it (WCAG 2.1.1; axe's scrollable-region-focusable).
+  root.querySelectorAll<HTMLElement>("pre, table").forEach((wide) => {
+    if (!wide.hasAttribute("tabindex")) wide.tabIndex = 0;
+  });
+}
+
+/** Wraps `pre` in a block with a bar: the language (as written, or as detected) and Copy.
+ * Built with DOM calls from our own strings; the language is set as text, never markup. */
+function addCodeBar(pre: HTMLElement, language: string): void {
+  const wrapper = document.createElement("div");
+  wrapper.className = "code-block";
+  const bar = document.createElement("div");
+  bar.className = "code-head";
+  const label = document.createElement("span");
+  label.textContent = language || "text";
+  const copy = document.createElement("button");
+  copy.type = "button";
+  copy.className = "ghost small";
+  copy.dataset.copyCode = "";
+  copy.textContent = "Copy";
+  copy.setAttribute("aria-label", `Copy ${language || "the"} code`);
+  bar.append(label, copy);
+  pre.replaceWith(wrapper);
+  wrapper.append(bar, pre);
+}
+
+/** A click on a code block's Copy button (anywhere under `event`'s target): copies the
+ * block's code and says so on the button for a moment. */
+export async function copyCodeOnClick(event: MouseEvent): Promise<void> {
+  const button = (event.target as Element | null)?.closest?.<HTMLButtonElement>("button[data-copy-code]");
+  const code = button?.closest(".code-block")?.querySelector("pre code");
+  if (!button || !code) return;
+  try {
+    await navigator.clipboard.writeText(code.textContent ?? "");
+    button.textContent = "Copied";
+  } catch {
+    button.textContent = "Copy failed";
+  }
+  setTimeout(() => (button.textContent = "Copy"), 1500);
 }
 
 /** Escapes text for HTML, for snippets built by hand. */

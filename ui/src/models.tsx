@@ -10,7 +10,7 @@ import type { CatalogEntry, ModelChoices, ModelEntry } from "./api";
 import { ErrorNote, useApi } from "./shell";
 import { contextText, costText, memoryText, sortChoices, speedText, whereItRuns } from "./choices";
 import { native } from "./desktop";
-import { formatBytes } from "./format";
+import { formatBytes, modelLabel } from "./format";
 import { LoadedModelsPanel } from "./loaded-models";
 
 const VERDICT: Record<string, [string, string]> = {
@@ -68,7 +68,8 @@ export function ModelsPage() {
           return (
             <li key={m.id} class="model" aria-label={`Model ${m.id}`}>
               <div class="model-head">
-                <strong>{m.id}</strong>
+                <strong>{modelLabel(m).name}</strong>
+                <span class="meta">{m.id}</span>
                 {m.is_default && <span class="badge default">Default</span>}
                 {verdict && (
                   <span class={`badge ${verdict[0]}`} title={`Needs about ${formatBytes(m.details!.memory.total)} at ${m.details!.memory.n_ctx} tokens; ${formatBytes(m.details!.available_memory)} free`}>
@@ -214,7 +215,7 @@ function Choosing({ choices, pulling, onPull, onCancel }: { choices: ModelChoice
       {choices.models.length === 0 ? (
         <p class="empty">No models to compare yet.</p>
       ) : (
-        <div class="table-scroll">
+        <div class="table-scroll" tabIndex={0} role="region" aria-label="Models compared">
           <table class="choices">
             <thead>
               <tr>
@@ -232,8 +233,8 @@ function Choosing({ choices, pulling, onPull, onCancel }: { choices: ModelChoice
               {sortChoices(choices.models).map((m) => (
                 <tr key={m.id} aria-label={`Choice ${m.id}`} data-private={m.private ? "yes" : "no"}>
                   <th scope="row">
-                    {m.id} {m.is_default && <span class="badge default">Default</span>} {m.embedding && <span class="badge">documents only</span>}
-                    {m.name !== m.id && <span class="meta block">{m.name}</span>}
+                    {m.display_name || m.name} {m.is_default && <span class="badge default">Default</span>} {m.embedding && <span class="badge">documents only</span>}
+                    <span class="meta block">{m.id}</span>
                   </th>
                   <td class={m.private ? "where local" : "where remote"}>
                     {whereItRuns(m)}

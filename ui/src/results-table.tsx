@@ -8,7 +8,7 @@ import { cellText, clip } from "./workflow-table";
 /** Rows of values under their columns; `running` marks the cell being worked on. */
 export function ResultsTable({ columns, rows, running }: { columns: string[]; rows: Record<string, unknown>[]; running?: { row: number; column: string } | null }) {
   return (
-    <div class="table-scroll">
+    <div class="table-scroll" tabIndex={0} role="region" aria-label="Results">
       <table class="results-table">
         <thead>
           <tr>

@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { GroundingMode, ModelEntry, Provider, Settings } from "./api";
 import { ModelOptions } from "./model-options";
 import { ErrorNote, useApi } from "./shell";
+import { modelLabel } from "./format";
 import { RemoteProviders } from "./providers";
 import { McpServers } from "./mcp-servers";
 import { Backup } from "./backup";
@@ -79,11 +80,13 @@ export function SettingsPage() {
             Default model{" "}
             <select value={settings.default_model ?? ""} onChange={(e) => set((s) => (s.default_model = (e.target as HTMLSelectElement).value || null))}>
               <option value="">None</option>
-              {models.map((m) => (
-                <option key={m.id} value={m.id}>
-                  {m.id}
-                </option>
-              ))}
+              {models
+                .filter((m) => !m.embedding || m.id === settings.default_model)
+                .map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {modelLabel(m).name}
+                  </option>
+                ))}
             </select>
           </label>
           <label>

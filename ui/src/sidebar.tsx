@@ -5,9 +5,21 @@ import { useContext, useEffect, useState } from "preact/hooks";
 import type { Conversation, SearchHit } from "./api";
 import { ErrorNote, HistoryContext, navigate, useApi } from "./shell";
 import { type Route } from "./routes";
-import { groupConversations } from "./format";
 import { sanitizeSnippet } from "./markdown";
-import { saveText } from "./save";
+import { ConversationList } from "./conversation-list";
+import { Activity, BookOpen, Cpu, FileText, Flame, Languages, MessageSquarePlus, Search, Settings, ShieldCheck, Workflow } from "lucide-preact";
+
+/** The pages besides the chat, in the order of the desktop app's Go menu. */
+const PAGES = [
+  { page: "documents", label: "Documents", Icon: BookOpen },
+  { page: "summarize", label: "Summarize", Icon: FileText },
+  { page: "translate", label: "Translate", Icon: Languages },
+  { page: "check", label: "Check", Icon: ShieldCheck },
+  { page: "workflows", label: "Workflows", Icon: Workflow },
+  { page: "models", label: "Models", Icon: Cpu },
+  { page: "activity", label: "Activity", Icon: Activity },
+  { page: "settings", label: "Settings", Icon: Settings },
+] as const;
 
 export function Sidebar({ route }: { route: Route }) {
   const api = useApi();
@@ -16,7 +28,6 @@ export function Sidebar({ route }: { route: Route }) {
   const [query, setQuery] = useState("");
   const [hits, setHits] = useState<SearchHit[] | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [renaming, setRenaming] = useState<string | null>(null);
 
   useEffect(() => {
     api.conversations().then(setConversations, setError);
@@ -36,15 +47,18 @@ export function Sidebar({ route }: { route: Route }) {
 
   return (
     <nav class="sidebar" aria-label="History and pages">
-      <div class="brand">Hearth</div>
+      <div class="brand">
+        <Flame size={20} class="icon" aria-hidden="true" /> Hearth
+      </div>
       <button type="button" class="primary new-chat" onClick={() => navigate("#/chat")} title="New chat (Ctrl+Shift+O)">
-        New chat
+        <MessageSquarePlus size={16} class="icon" aria-hidden="true" /> New chat
       </button>
       <ul class="pages">
-        {(["documents", "summarize", "translate", "check", "workflows", "models", "activity", "settings"] as const).map((page) => (
+        {PAGES.map(({ page, label, Icon }) => (
           <li key={page}>
             <a href={`#/${page}`} aria-current={route.page === page ? "page" : undefined}>
-              {page[0].toUpperCase() + page.slice(1)}
+              <Icon size={17} class="icon" aria-hidden="true" />
+              {label}
             </a>
           </li>
         ))}
@@ -52,13 +66,16 @@ export function Sidebar({ route }: { route: Route }) {
       <label class="visually-hidden" for="history-search">
         Search history
       </label>
-      <input
-        id="history-search"
-        type="search"
-        placeholder="Search history (Ctrl+K)"
-        value={query}
-        onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
-      />
+      <div class="search-box">
+        <Search size={15} class="icon" aria-hidden="true" />
+        <input
+          id="history-search"
+          type="search"
+          placeholder="Search history (Ctrl+K)"
+          value={query}
+          onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
+        />
+      </div>
       <ErrorNote error={error} onDismiss={() => setError(null)} />
       {hits !== null ? (
         <section aria-label="Search results" class="hits">
@@ -77,64 +94,7 @@ export function Sidebar({ route }: { route: Route }) {
       ) : (
         <section aria-label="Conversations" class="conversations">
           {conversations?.length === 0 && <p class="empty">No conversations yet. Start one with New chat.</p>}
-          {conversations &&
-            groupConversations(conversations).map(([group, list]) => (
-              <div key={group}>
-                <h2 class="group">{group}</h2>
-                <ul>
-                  {list.map((c) => (
-                    <li key={c.id} class={c.id === current ? "current" : ""}>
-                      {renaming === c.id ? (
-                        <form
-                          onSubmit={(e) => {
-                            e.preventDefault();
-                            const title = (new FormData(e.currentTarget as HTMLFormElement).get("title") as string).trim();
-                            setRenaming(null);
-                            if (title) act(api.changeConversation(c.id, { title }));
-                          }}
-                        >
-                          <input name="title" aria-label="New title" value={c.title} autoFocus onBlur={() => setRenaming(null)} />
-                        </form>
-                      ) : (
-                        <a href={`#/chat/${encodeURIComponent(c.id)}`} aria-current={c.id === current ? "page" : undefined}>
-                          {c.pinned ? "📌 " : ""}
-                          {c.title || "Untitled"}
-                        </a>
-                      )}
-                      <details class="actions">
-                        <summary aria-label={`Actions for ${c.title || "Untitled"}`}>⋯</summary>
-                        <div class="menu">
-                          <button type="button" onClick={() => setRenaming(c.id)}>
-                            Rename
-                          </button>
-                          <button type="button" onClick={() => act(api.changeConversation(c.id, { pinned: !c.pinned }))}>
-                            {c.pinned ? "Unpin" : "Pin"}
-                          </button>
-                          <button
-                            type="button"
-                            onClick={() => api.exportText("markdown", c.id).then((text) => saveText(`${c.title || "conversation"}.md`, text, "text/markdown")).catch(setError)}
-                          >
-                            Export
-                          </button>
-                          <button
-                            type="button"
-                            class="danger"
-                            onClick={() => {
-                              if (confirm(`Delete “${c.title || "Untitled"}”? This cannot be undone.`)) {
-                                act(api.deleteConversation(c.id));
-                                if (c.id === current) navigate("#/chat");
-                              }
-                            }}
-                          >
-                            Delete
-                          </button>
-                        </div>
-                      </details>
-                    </li>
-                  ))}
-                </ul>
-              </div>
-            ))}
+          {conversations && <ConversationList conversations={conversations} current={current} onChange={act} onError={setError} />}
         </section>
       )}
     </nav>

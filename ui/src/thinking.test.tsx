@@ -193,6 +193,9 @@ describe("ChatPage with a reasoning model", () => {
       </ApiContext.Provider>,
     );
     await settle();
+    // The switch is in the chat's settings drawer, closed until its button is pressed.
+    expect(page.querySelector('select[aria-label="Thinking"]')).toBeNull();
+    act(() => (page.querySelector('button[aria-label="Chat settings"]') as HTMLButtonElement).click());
     const select = page.querySelector('select[aria-label="Thinking"]') as HTMLSelectElement;
     expect(select.value).toBe("default");
     select.value = "off";
@@ -202,6 +205,8 @@ describe("ChatPage with a reasoning model", () => {
     await settle();
     expect(patches).toEqual([{ thinking: "off" }]);
     expect((page.querySelector('select[aria-label="Thinking"]') as HTMLSelectElement).value).toBe("off");
+    // The header says so while the drawer is closed.
+    expect(Array.from(page.querySelectorAll(".setting-chips .chip")).map((c) => c.textContent)).toContain("Thinking off");
 
     // A model without a switch shows none.
     unmount();
@@ -213,6 +218,8 @@ describe("ChatPage with a reasoning model", () => {
       </ApiContext.Provider>,
     );
     await settle();
+    act(() => (other.querySelector('button[aria-label="Chat settings"]') as HTMLButtonElement).click());
+    expect(other.querySelector("dialog.drawer")).not.toBeNull();
     expect(other.querySelector('select[aria-label="Thinking"]')).toBeNull();
   });
 });

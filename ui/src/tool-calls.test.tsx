@@ -288,7 +288,7 @@ describe("ChatPage with a model that calls tools", () => {
     expect(live().querySelectorAll(".markdown:not(.tool-preamble)")).toHaveLength(0);
     // The answer waits for the user: not busy, and the stop button is still there.
     expect(live().getAttribute("aria-busy")).toBe("false");
-    expect(Array.from(page.querySelectorAll("form.composer button")).some((b) => b.textContent === "Stop")).toBe(true);
+    expect(Array.from(page.querySelectorAll("form.composer button")).some((b) => b.textContent?.trim() === "Stop")).toBe(true);
 
     act(() => buttons(card())["Allow once"].click());
     await settle();

@@ -309,6 +309,7 @@ impl Hearth {
                 }
             }
         }
+        self.record_context_use(conversation, engine.as_ref(), &prompt, &options);
         let answer = self.store.add_message(
             conversation,
             NewMessage::assistant_streaming(Some(question.clone()), Some(info.name))
@@ -368,8 +369,10 @@ impl Hearth {
         }
         let store = self.store.clone();
         let answer_id = answer.id.clone();
-        let first_exchange = branch.iter().filter(|m| m.role == Role::User).count() == 1;
-        let title_engine = match first_exchange && details.title.is_empty() {
+        // Every conversation still without a title gets one after this answer: not only
+        // after the first exchange, so a chat whose first answer failed or was stopped is
+        // titled by the next one instead of staying untitled for good.
+        let title_engine = match details.title.is_empty() {
             true => Some(audited(AuditPurpose::Title)),
             false => None,
         };
@@ -484,6 +487,30 @@ impl Hearth {
         )?)
     }
 
+    /// Keeps how much of the model's context this answer's prompt takes, for the chat's
+    /// context meter. Measured as the engine sees the prompt (its template and tokenizer,
+    /// tools and passages included), so the meter agrees with the folding. A failure
+    /// only leaves the meter as it was.
+    fn record_context_use(
+        &self,
+        conversation: &ConversationId,
+        engine: &dyn Engine,
+        prompt: &[ChatMessage],
+        options: &GenerationOptions,
+    ) {
+        let measured = Budget::new(engine, options).measure(prompt);
+        let recorded = measured.and_then(|prompt_tokens| {
+            let value = serde_json::json!({
+                "prompt_tokens": prompt_tokens,
+                "context_tokens": engine.info().context_length,
+            });
+            self.set_conversation_setting(conversation, CONTEXT_USE_KEY, Some(value))
+        });
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "could not record the context the prompt uses");
+        }
+    }
+
     /// Stores `text` as the answer to `question` without asking a model (nothing in the
     /// attached collection is about it), as a turn that has already finished.
     fn answer_without_model(
@@ -521,6 +548,11 @@ pub const COLLECTION_KEY: &str = "collection";
 
 /// Where a conversation's LoRA adapter (`{path, scale}`) is kept in its settings.
 pub const ADAPTER_KEY: &str = "adapter";
+
+/// Where a conversation's settings keep how much of the model's context the latest
+/// answer's prompt took: `{"prompt_tokens": N, "context_tokens": M}`. Written by each
+/// turn, never by the user (the API's change request has no such field).
+pub const CONTEXT_USE_KEY: &str = "context_use";
 
 /// Where a conversation's thinking switch is kept in its settings: `true`, `false`, or
 /// absent for the model's default.
@@ -773,8 +805,12 @@ fn write_answer(
         }
     }
     drop(events);
-    if let (Some(job), true) = (title_job, finished_ok) {
-        job.run(&store, &outcome.content);
+    match (title_job, finished_ok) {
+        (Some(job), true) => job.run(&store, &outcome.content),
+        // No answer to title from: the question's first words stand in, so the history
+        // never shows a nameless conversation; a later answer does not replace them.
+        (Some(job), false) => job.store(&store, fallback_title(&job.question)),
+        (None, _) => {}
     }
 }
 
@@ -812,6 +848,10 @@ impl TitleJob {
             }
         };
         let title = title.unwrap_or_else(|| fallback_title(&self.question));
+        self.store(store, title);
+    }
+
+    fn store(&self, store: &Store, title: String) {
         if let Err(e) = store.set_auto_title(&self.conversation, &title) {
             tracing::warn!(error = %e, "could not store the generated title");
         }

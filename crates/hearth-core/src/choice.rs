@@ -23,7 +23,11 @@ const SPEED_WINDOW: usize = 50;
 pub struct ModelChoice {
     /// What to pass as the model: a library id, or `PROVIDER:MODEL`.
     pub id: String,
+    /// The name its answers are recorded under (the header's `general.name`, or the
+    /// file's stem), which the measured speeds are matched by.
     pub name: String,
+    /// The name to show a person (see [`crate::models::ModelView::display_name`]).
+    pub display_name: String,
     /// The remote provider; `None` for a model on this computer.
     pub provider: Option<String>,
     /// Whether text given to it stays on this computer.
@@ -127,15 +131,12 @@ impl Hearth {
             models.push(ModelChoice {
                 speed: speed_of(&name, crate::audit::PROVIDER_LOCAL),
                 id: view.id,
+                display_name: view.display_name,
                 name,
                 provider: None,
                 private: true,
                 is_default: view.is_default,
-                // Encoder-only architectures only make vectors; they cannot chat.
-                embedding: summary
-                    .as_ref()
-                    .and_then(|s| s.architecture.as_deref())
-                    .is_some_and(|a| matches!(a, "bert" | "nomic-bert" | "jina-bert-v2")),
+                embedding: view.embedding,
                 size_bytes: std::fs::metadata(&view.path).ok().map(|m| m.len()),
                 memory_bytes: memory,
                 fits: memory.and_then(|m| available_memory.map(|a| Verdict::for_sizes(m, a))),
@@ -152,6 +153,7 @@ impl Hearth {
                 models.push(ModelChoice {
                     id: format!("{}:{model}", provider.name),
                     name: model.clone(),
+                    display_name: model.clone(),
                     provider: Some(provider.name.clone()),
                     private: false,
                     is_default: config.default_model.as_deref()

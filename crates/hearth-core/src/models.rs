@@ -27,6 +27,13 @@ pub struct ModelView {
     pub path: PathBuf,
     pub source: ModelSource,
     pub is_default: bool,
+    /// The name to show: the catalog's name for a catalog model, else the header's
+    /// name without converter noise, else the file name without its quantization.
+    #[serde(default)]
+    pub display_name: String,
+    /// An encoder-only model: it makes vectors for documents and cannot chat.
+    #[serde(default)]
+    pub embedding: bool,
     pub summary: Option<ModelSummary>,
     /// Why the file cannot be used (missing, not a valid GGUF), if it cannot.
     pub problem: Option<String>,
@@ -541,8 +548,28 @@ fn view(entry: LibraryEntry, default: Option<&str>) -> ModelView {
         Ok(file) => (Some(file.summary()), None),
         Err(e) => (None, Some(e.to_string())),
     };
+    let file_name = entry
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| entry.id.clone());
+    let display_name = match hearth_models::catalog::builtin() {
+        Ok(catalog) => hearth_models::display_name(
+            catalog,
+            &file_name,
+            summary.as_ref().and_then(|s| s.name.as_deref()),
+        ),
+        Err(_) => file_name,
+    };
+    // Encoder-only architectures only make vectors; they cannot chat.
+    let embedding = summary
+        .as_ref()
+        .and_then(|s| s.architecture.as_deref())
+        .is_some_and(|a| matches!(a, "bert" | "nomic-bert" | "jina-bert-v2"));
     ModelView {
         is_default: default == Some(entry.id.as_str()),
+        display_name,
+        embedding,
         id: entry.id,
         path: entry.path,
         source: entry.source,

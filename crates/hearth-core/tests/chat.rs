@@ -657,3 +657,98 @@ fn a_message_too_long_for_the_context_is_refused_with_the_overflow_and_not_store
     let prompt = prompt_text(&f.fake.received()[0]);
     assert!(prompt.contains(&"y".repeat(600)), "the message was not cut");
 }
+
+#[test]
+fn a_first_answer_that_fails_is_titled_with_the_question_without_asking_the_model() {
+    let f = fixture();
+    let conversation = f.hearth.new_conversation(None, None).unwrap();
+    let turn = f
+        .hearth
+        .send_message(
+            &conversation.id,
+            "How do I fix a flat bicycle tyre quickly?",
+            options(),
+        )
+        .unwrap();
+    f.fake.next_request(WAIT).unwrap().fail(LlmError::Decode {
+        reason: "boom".into(),
+    });
+    let (_, answer) = collect(turn);
+    assert_eq!(answer.state, MessageState::Failed);
+    eventually("the fallback title", || {
+        f.hearth
+            .store()
+            .conversation(&conversation.id)
+            .unwrap()
+            .title
+            == "How do I fix a flat"
+    });
+    // The one request the model had was the answer: no title was asked of a model that
+    // just failed.
+    assert_eq!(f.fake.received().len(), 1);
+}
+
+#[test]
+fn a_conversation_left_untitled_by_an_earlier_exchange_is_titled_by_the_next_answer() {
+    let f = fixture();
+    let conversation = f.hearth.new_conversation(None, None).unwrap();
+    // An exchange that left no title (imported, or written before titles were).
+    let store = f.hearth.store();
+    let question = store
+        .add_message(
+            &conversation.id,
+            hearth_store::NewMessage::user(None, "Earlier question"),
+        )
+        .unwrap();
+    let answer = store
+        .add_message(
+            &conversation.id,
+            hearth_store::NewMessage::assistant_streaming(Some(question.id.clone()), None),
+        )
+        .unwrap();
+    store
+        .finish_message(
+            &answer.id,
+            &hearth_store::MessageFinish {
+                content: "Earlier answer".into(),
+                state: MessageState::Done,
+                error: None,
+                token_count: Some(2),
+                reasoning: None,
+                reasoning_ms: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(store.conversation(&conversation.id).unwrap().title, "");
+
+    f.fake.reply_with(["Later answer"]);
+    f.fake.reply_with(["Later title"]);
+    collect(
+        f.hearth
+            .send_message(&conversation.id, "Later question", options())
+            .unwrap(),
+    );
+    eventually("the title", || {
+        store.conversation(&conversation.id).unwrap().title == "Later title"
+    });
+}
+
+#[test]
+fn each_answer_records_how_much_of_the_context_its_prompt_takes() {
+    let f = fixture_with(FakeEngine::new().with_context_length(2048));
+    let conversation = f.hearth.new_conversation(None, None).unwrap();
+    first_answer(&f, &conversation.id, "Hello there", "Hi");
+    let settings = f
+        .hearth
+        .store()
+        .conversation(&conversation.id)
+        .unwrap()
+        .settings;
+    let used = &settings[hearth_core::chat::CONTEXT_USE_KEY];
+    assert_eq!(used["context_tokens"], 2048, "{settings}");
+    // The fake's tokens are bytes: the prompt as the template writes it, question included.
+    let Prompt::Text(prompt) = &f.fake.received()[0].prompt else {
+        panic!()
+    };
+    assert_eq!(used["prompt_tokens"], prompt.len(), "{settings}");
+}

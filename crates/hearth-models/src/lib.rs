@@ -12,6 +12,7 @@
 
 pub mod catalog;
 pub mod convert;
+pub mod display_name;
 pub mod download;
 pub mod error;
 pub mod hub;
@@ -19,6 +20,7 @@ pub mod scan;
 
 pub use catalog::{Catalog, CatalogEntry, ModelKind};
 pub use convert::{convert_bert, ConvertError, Converted, Pooling};
+pub use display_name::display_name;
 pub use download::{download, DownloadProgress, Downloaded};
 pub use error::ModelsError;
 pub use hub::{file_name_problem, DownloadRequest, FileMetadata, HubClient, RetryPolicy};

@@ -468,7 +468,7 @@ async fn login(State(gate): State<Gate>, Query(query): Query<LoginQuery>) -> Res
             StatusCode::FORBIDDEN,
             private_page(),
             Html(
-                "<!doctype html><meta charset=utf-8><title>Hearth: login link not valid</title>\
+                "<!doctype html><html lang=en><meta charset=utf-8><title>Hearth: login link not valid</title>\
                  <h1>This login link does not work</h1>\
                  <p>It was already used, it is older than ten minutes, or it is not one \
                  this server made. Use the link <code>hearth serve</code> printed when it \

@@ -74,7 +74,7 @@ fn not_built() -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
         Html(
-            "<!doctype html><title>Hearth</title><h1>The web UI is not built</h1>\
+            "<!doctype html><html lang=en><title>Hearth</title><h1>The web UI is not built</h1>\
              <p>Run <code>npm --prefix ui ci &amp;&amp; npm --prefix ui run build</code>, \
              then start <code>hearth serve</code> again. The APIs under /v1 and /api work \
              without it.</p>",
