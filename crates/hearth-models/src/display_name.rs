@@ -40,7 +40,7 @@ pub fn display_name(catalog: &Catalog, file_name: &str, general_name: Option<&st
 /// "smollm2-135m-instruct".
 fn base_name(file_name: &str) -> String {
     let stem = strip_quantization(strip_extension(file_name)).to_lowercase();
-    stem.split(|c: char| c == '-' || c == '_' || c == ' ' || c == '.')
+    stem.split(['-', '_', ' ', '.'])
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join("-")
