@@ -5,18 +5,13 @@
 // then `hearth serve` on it. Nothing here asks a model to write, so every page looks the
 // same on every run. Not run on its own: the scripts above import it.
 
-import { spawn, execFileSync } from "node:child_process";
-import { createInterface } from "node:readline";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { filesPresent, hearthBin, minilm, serveHearth, smollm2 as model, ui } from "./hearth-process.mjs";
 
-export const ui = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const root = resolve(ui, "..");
-const hearthBin = join(root, "target/release/hearth");
-const model = join(root, ".models/SmolLM2-135M-Instruct.Q4_1.gguf");
-const minilm = join(root, ".models/all-MiniLM-L6-v2");
+export { ui };
 
 /** The moment the browser's clock is frozen at: Monday 16 June 2025, 10:00 UTC. */
 export const NOW = Date.UTC(2025, 5, 16, 10, 0);
@@ -115,19 +110,12 @@ function history() {
 
 /** Whether the files the fixture needs are here; prints what is missing and how to get it. */
 export function fixtureReady() {
-  let ready = true;
-  for (const [path, how] of [
+  return filesPresent([
     [hearthBin, "build it with `cargo build --release`"],
     [join(ui, "dist/index.html"), "build the UI with `npm --prefix ui run build`"],
     [model, "fetch it with `scripts/fetch-models.sh smollm2`"],
     [minilm, "fetch it with `scripts/fetch-models.sh minilm`"],
-  ]) {
-    if (!existsSync(path)) {
-      console.error(`missing ${path}: ${how}`);
-      ready = false;
-    }
-  }
-  return ready;
+  ]);
 }
 
 /** Makes the fixture's home and starts `hearth serve` on it. Resolves with the server's
@@ -147,11 +135,7 @@ export async function startFixture() {
   writeFileSync(join(notes, "bike.txt"), "Fixing a flat bicycle tyre: remove the wheel, find the puncture under water, patch the tube and refit it.\n");
   run("docs", "add", "Kitchen notes", notes);
 
-  const child = spawn(hearthBin, ["--json", "serve", "--port", "0", "--ui", join(ui, "dist")], { env, stdio: ["ignore", "pipe", "inherit"] });
-  const started = await new Promise((ok, fail) => {
-    createInterface({ input: child.stdout }).once("line", (line) => ok(JSON.parse(line)));
-    child.once("exit", (code) => fail(new Error(`hearth serve exited with ${code} before listening`)));
-  });
+  const { child, started } = await serveHearth(env, join(ui, "dist"));
   async function stop() {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");

@@ -32,18 +32,13 @@
 // HEARTH_BENCH_JSON (a file to write the figures to), HEARTH_BENCH_UI (the built UI to
 // serve, ui/dist; another build to compare with), HEARTH_CHROMIUM (/usr/bin/chromium).
 
-import { spawn, execFileSync } from "node:child_process";
-import { createInterface } from "node:readline";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
+import { filesPresent, hearthBin, serveHearth, smollm2 as model, ui } from "./hearth-process.mjs";
 
-const ui = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const root = resolve(ui, "..");
-const hearthBin = join(root, "target/release/hearth");
-const model = join(root, ".models/SmolLM2-135M-Instruct.Q4_1.gguf");
 const browserPath = process.env.HEARTH_CHROMIUM ?? "/usr/bin/chromium";
 const uiDist = resolve(process.env.HEARTH_BENCH_UI ?? join(ui, "dist"));
 
@@ -57,17 +52,15 @@ const LONG_ID = "long-history";
 /** The last sentence of the long conversation's last message: it is rendered when this is. */
 const LAST_WORDS = "That is the end of this long conversation.";
 
-for (const [path, how] of [
-  [hearthBin, "build it with `cargo build --release`"],
-  [join(uiDist, "index.html"), "build the UI with `npm --prefix ui run build`"],
-  [model, "fetch it with `scripts/fetch-models.sh smollm2`"],
-  [browserPath, "install Debian's chromium (`scripts/install-deps.sh`)"],
-]) {
-  if (!existsSync(path)) {
-    console.error(`missing ${path}: ${how}`);
-    process.exit(1);
-  }
-}
+if (
+  !filesPresent([
+    [hearthBin, "build it with `cargo build --release`"],
+    [join(uiDist, "index.html"), "build the UI with `npm --prefix ui run build`"],
+    [model, "fetch it with `scripts/fetch-models.sh smollm2`"],
+    [browserPath, "install Debian's chromium (`scripts/install-deps.sh`)"],
+  ])
+)
+  process.exit(1);
 
 // ---- The history -------------------------------------------------------------------
 
@@ -186,11 +179,7 @@ execFileSync(hearthBin, ["history", "import", historyFile], { env, stdio: ["igno
 const importSeconds = (performance.now() - started) / 1000;
 execFileSync(hearthBin, ["models", "add", model, "--id", "smollm2", "--default"], { env, stdio: ["ignore", "ignore", "inherit"] });
 
-const server = spawn(hearthBin, ["--json", "serve", "--port", "0", "--ui", uiDist], { env, stdio: ["ignore", "pipe", "inherit"] });
-const serving = await new Promise((ok, fail) => {
-  createInterface({ input: server.stdout }).once("line", (line) => ok(JSON.parse(line)));
-  server.once("exit", (code) => fail(new Error(`hearth serve exited with ${code} before listening`)));
-});
+const { child: server, started: serving } = await serveHearth(env, uiDist);
 const url = serving.url;
 const token = readFileSync(serving.token_file, "utf8").trim();
 

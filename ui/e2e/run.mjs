@@ -24,25 +24,19 @@
 //   HEARTH_E2E_ONLY=workflow node ui/e2e/run.mjs     (only the tests whose names match;
 //                                                     matching none is a failure)
 
-import { spawn, execFileSync } from "node:child_process";
-import { createInterface } from "node:readline";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { checkAccessibility } from "./axe.mjs";
+import { filesPresent, hearthBin, minilm, root, serveHearth, smollm2 as model, ui } from "./hearth-process.mjs";
 
-const ui = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const root = resolve(ui, "..");
-const hearthBin = join(root, "target/release/hearth");
-const model = join(root, ".models/SmolLM2-135M-Instruct.Q4_1.gguf");
 const pdf = join(root, ".testdata/pdf-parse/04-valid.pdf");
 // A printed-and-scanned page with no text layer (scripts/fetch-ocr-samples.sh).
 const scannedPdf = join(root, ".testdata/ocr/epson.pdf");
-const minilm = join(root, ".models/all-MiniLM-L6-v2");
 const toolModel = join(root, ".models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf");
 const filesystemServer = join(root, ".test-tools/mcp/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
 const browserPath = process.env.HEARTH_CHROMIUM ?? "/usr/bin/chromium";
@@ -52,7 +46,7 @@ const only = process.env.HEARTH_E2E_ONLY ? new RegExp(process.env.HEARTH_E2E_ONL
 const TOOL_TEST = "tool calls: the model asks to read a file, runs once allowed, shows the result folded, and the call is audited";
 const runsToolTest = !only || only.test(TOOL_TEST);
 
-for (const [path, how] of [
+const needed = [
   [hearthBin, "build it with `cargo build --release`"],
   [join(ui, "dist/index.html"), "build the UI with `npm --prefix ui run build`"],
   [model, "fetch it with `scripts/fetch-models.sh smollm2`"],
@@ -65,12 +59,8 @@ for (const [path, how] of [
         [filesystemServer, "fetch it with `scripts/fetch-mcp-servers.sh`"],
       ]
     : []),
-]) {
-  if (!existsSync(path)) {
-    console.error(`missing ${path}: ${how}`);
-    process.exit(1);
-  }
-}
+];
+if (!filesPresent(needed)) process.exit(1);
 rmSync(shots, { recursive: true, force: true });
 mkdirSync(shots, { recursive: true });
 
@@ -92,14 +82,7 @@ writeFileSync(join(notes, "bike.txt"), "Fixing a flat bicycle tyre: remove the w
 
 /** Starts `hearth serve` on a free port with `env`'s HEARTH_HOME; resolves with the
  * process and what it printed (url, token_file, login_url) once it listens. */
-async function serve(env, ...flags) {
-  const child = spawn(hearthBin, ["--json", "serve", "--port", "0", ...flags, "--ui", join(ui, "dist")], { env, stdio: ["ignore", "pipe", "inherit"] });
-  const started = await new Promise((ok, fail) => {
-    createInterface({ input: child.stdout }).once("line", (line) => ok(JSON.parse(line)));
-    child.once("exit", (code) => fail(new Error(`hearth serve exited with ${code} before listening`)));
-  });
-  return { child, started };
-}
+const serve = (env, ...flags) => serveHearth(env, join(ui, "dist"), ...flags);
 const { child: server, started } = await serve(env, "--allow-paths");
 const url = started.url;
 const token = readFileSync(started.token_file, "utf8").trim();

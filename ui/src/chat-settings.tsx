@@ -72,18 +72,13 @@ export function ChatSettings({ conversationId: id, view, remote, collections, pe
         <div class="drawer-body">
           <ErrorNote error={error} onDismiss={onDismissError} />
           {!id && (
-            <label class="setting">
-              <span class="label">Persona</span>
-              <select value={persona} onChange={(e) => onPersona((e.target as HTMLSelectElement).value)} aria-label="Persona">
-                <option value="">None</option>
-                {personas.map((p) => (
-                  <option key={p.id} value={p.id}>
-                    {p.name}
-                  </option>
-                ))}
-              </select>
-              <p class="hint">How the model is told to behave in the new chat.</p>
-            </label>
+            <NoneOrOne
+              label="Persona"
+              value={persona}
+              choices={personas.map((p) => ({ value: p.id, name: p.name }))}
+              onChoose={onPersona}
+              hint="How the model is told to behave in the new chat."
+            />
           )}
           {id && view?.thinking?.thinking_switch && (
             <div class="setting">
@@ -100,18 +95,13 @@ export function ChatSettings({ conversationId: id, view, remote, collections, pe
             </div>
           )}
           {id && collections.length > 0 && (
-            <label class="setting">
-              <span class="label">Answer from documents</span>
-              <select value={settings?.collection ?? ""} onChange={(e) => onChange({ collection: (e.target as HTMLSelectElement).value })} aria-label="Answer from documents">
-                <option value="">None</option>
-                {collections.map((c) => (
-                  <option key={c.id} value={c.name}>
-                    {c.name}
-                  </option>
-                ))}
-              </select>
-              <p class="hint">Answers come from the collection's passages, with sources.</p>
-            </label>
+            <NoneOrOne
+              label="Answer from documents"
+              value={settings?.collection ?? ""}
+              choices={collections.map((c) => ({ value: c.name, name: c.name }))}
+              onChoose={(collection) => onChange({ collection })}
+              hint="Answers come from the collection's passages, with sources."
+            />
           )}
           {id && view && !remote && (
             <div class="setting">
@@ -121,34 +111,49 @@ export function ChatSettings({ conversationId: id, view, remote, collections, pe
           )}
           <fieldset class="setting">
             <legend>Sampling for this chat</legend>
-            <label>
-              Temperature{" "}
-              <input
-                type="number"
-                min={0}
-                max={2}
-                step={0.1}
-                placeholder="from Settings"
-                value={sampling.temperature ?? ""}
-                onInput={(e) => onSampling({ ...sampling, temperature: numberOrUndefined((e.target as HTMLInputElement).value) })}
-              />
-            </label>
-            <label>
-              Longest answer (tokens){" "}
-              <input
-                type="number"
-                min={1}
-                step={1}
-                placeholder="from Settings"
-                value={sampling.max_tokens ?? ""}
-                onInput={(e) => onSampling({ ...sampling, max_tokens: numberOrUndefined((e.target as HTMLInputElement).value) })}
-              />
-            </label>
+            <SamplingField label="Temperature" field="temperature" min={0} max={2} step={0.1} sampling={sampling} onSampling={onSampling} />
+            <SamplingField label="Longest answer (tokens)" field="max_tokens" min={1} step={1} sampling={sampling} onSampling={onSampling} />
             <p class="hint">Used for this chat's answers while this window is open; empty fields follow Settings.</p>
           </fieldset>
         </div>
       </div>
     </dialog>
+  );
+}
+
+/** A labelled choice of one of `choices` or none ("" is none), with a hint below. */
+function NoneOrOne({ label, value, choices, onChoose, hint }: { label: string; value: string; choices: { value: string; name: string }[]; onChoose: (value: string) => void; hint: string }) {
+  return (
+    <label class="setting">
+      <span class="label">{label}</span>
+      <select value={value} onChange={(e) => onChoose((e.target as HTMLSelectElement).value)} aria-label={label}>
+        <option value="">None</option>
+        {choices.map((c) => (
+          <option key={c.value} value={c.value}>
+            {c.name}
+          </option>
+        ))}
+      </select>
+      <p class="hint">{hint}</p>
+    </label>
+  );
+}
+
+/** One sampling value for this chat; empty means the value from Settings. */
+function SamplingField({ label, field, min, max, step, sampling, onSampling }: { label: string; field: keyof ChatSampling; min: number; max?: number; step: number; sampling: ChatSampling; onSampling: (sampling: ChatSampling) => void }) {
+  return (
+    <label>
+      {label}{" "}
+      <input
+        type="number"
+        min={min}
+        max={max}
+        step={step}
+        placeholder="from Settings"
+        value={sampling[field] ?? ""}
+        onInput={(e) => onSampling({ ...sampling, [field]: numberOrUndefined((e.target as HTMLInputElement).value) })}
+      />
+    </label>
   );
 }
 

@@ -3,7 +3,7 @@
 // that change the answers, and sampling from the drawer sent with the next message.
 import { describe, expect, it } from "vitest";
 import { act } from "preact/test-utils";
-import { mount, settle } from "./test-mount";
+import { mount, settle, sendFromComposer } from "./test-mount";
 import { Api, type ConversationView, type ModelEntry } from "./api";
 import { ApiContext } from "./shell";
 import { ChatPage } from "./chat";
@@ -106,14 +106,7 @@ describe("the chat's header", () => {
     });
     expect(Array.from(page.querySelectorAll(".setting-chips .chip")).map((c) => c.textContent)).toContain("Temperature 0.3");
 
-    const composer = page.querySelector("#composer") as HTMLTextAreaElement;
-    composer.value = "Again";
-    act(() => {
-      composer.dispatchEvent(new Event("input", { bubbles: true }));
-    });
-    act(() => {
-      (page.querySelector("form.composer") as HTMLFormElement).dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
-    });
+    sendFromComposer(page, "Again");
     await settle();
     expect(sent).toEqual([{ content: "Again", options: { temperature: 0.3 } }]);
   });

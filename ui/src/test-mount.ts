@@ -47,3 +47,15 @@ export async function submit(root: Element, selector: string) {
     root.querySelector<HTMLFormElement>(selector)!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
   });
 }
+
+/** Types `text` into the chat's composer and submits it, as the Enter key would. */
+export function sendFromComposer(page: HTMLElement, text: string) {
+  const composer = page.querySelector("#composer") as HTMLTextAreaElement;
+  composer.value = text;
+  act(() => {
+    composer.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  act(() => {
+    (page.querySelector("form.composer") as HTMLFormElement).dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+  });
+}

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import { act } from "preact/test-utils";
-import { mount, settle, unmount } from "./test-mount";
+import { mount, settle, unmount, sendFromComposer } from "./test-mount";
 import { Api, type ConversationView, type Message } from "./api";
 import { ApiContext } from "./shell";
 import { ChatPage } from "./chat";
@@ -149,14 +149,7 @@ describe("ChatPage with a reasoning model", () => {
     const stored = page.querySelector("details.thinking summary")!;
     expect(stored.textContent).toBe("Thought for 1 min 5 s");
 
-    const composer = page.querySelector("#composer") as HTMLTextAreaElement;
-    composer.value = "How many r's are in strawberry?";
-    act(() => {
-      composer.dispatchEvent(new Event("input", { bubbles: true }));
-    });
-    act(() => {
-      (page.querySelector("form.composer") as HTMLFormElement).dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
-    });
+    sendFromComposer(page, "How many r's are in strawberry?");
     await settle();
     // Mid-thought: the live block streams the thinking, folded, and no answer yet.
     const live = page.querySelector(".message.streaming details.thinking") as HTMLDetailsElement;

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import { act } from "preact/test-utils";
-import { mount, settle, unmount } from "./test-mount";
+import { mount, settle, unmount, sendFromComposer } from "./test-mount";
 import { Api, type ConversationView, type Message, type ToolCallRecord } from "./api";
 import { ApiContext } from "./shell";
 import { ChatPage } from "./chat";
@@ -259,14 +259,7 @@ describe("ChatPage with a model that calls tools", () => {
       </ApiContext.Provider>,
     );
     await settle();
-    const composer = page.querySelector("#composer") as HTMLTextAreaElement;
-    composer.value = `Read ${PATH}`;
-    act(() => {
-      composer.dispatchEvent(new Event("input", { bubbles: true }));
-    });
-    act(() => {
-      (page.querySelector("form.composer") as HTMLFormElement).dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
-    });
+    sendFromComposer(page, `Read ${PATH}`);
     await settle();
 
     const { send, end } = server.stream;

@@ -57,15 +57,28 @@ fn first_answer(
     question: &str,
     answer: &str,
 ) -> hearth_store::Message {
+    answer_then_title(f, conversation, question, answer, "A title", "A title")
+}
+
+/// Sends `question`, answered with `answer`; the model's next reply, `model_title`, is
+/// the title it writes in the background. Returns once the stored title is `stored`.
+fn answer_then_title(
+    f: &Fixture,
+    conversation: &hearth_store::ConversationId,
+    question: &str,
+    answer: &str,
+    model_title: &str,
+    stored: &str,
+) -> hearth_store::Message {
     f.fake.reply_with([answer]);
-    f.fake.reply_with(["A title"]);
+    f.fake.reply_with([model_title]);
     let (_, message) = collect(
         f.hearth
             .send_message(conversation, question, options())
             .unwrap(),
     );
     eventually("the title", || {
-        f.hearth.store().conversation(conversation).unwrap().title == "A title"
+        f.hearth.store().conversation(conversation).unwrap().title == stored
     });
     message
 }
@@ -303,21 +316,14 @@ fn editing_a_question_branches_and_answers_the_new_text() {
 fn the_first_exchange_gets_a_title_written_by_the_model() {
     let f = fixture();
     let conversation = f.hearth.new_conversation(None, None).unwrap();
-    f.fake.reply_with(["The sky scatters blue light."]);
-    f.fake.reply_with(["\"Why the Sky Is Blue.\""]);
-    collect(
-        f.hearth
-            .send_message(&conversation.id, "Why is the sky blue?", options())
-            .unwrap(),
+    answer_then_title(
+        &f,
+        &conversation.id,
+        "Why is the sky blue?",
+        "The sky scatters blue light.",
+        "\"Why the Sky Is Blue.\"",
+        "Why the Sky Is Blue",
     );
-    eventually("the title", || {
-        f.hearth
-            .store()
-            .conversation(&conversation.id)
-            .unwrap()
-            .title
-            == "Why the Sky Is Blue"
-    });
     // A title the user chose is never overwritten.
     f.hearth.store().rename(&conversation.id, "Mine").unwrap();
     assert_eq!(
@@ -721,16 +727,14 @@ fn a_conversation_left_untitled_by_an_earlier_exchange_is_titled_by_the_next_ans
         .unwrap();
     assert_eq!(store.conversation(&conversation.id).unwrap().title, "");
 
-    f.fake.reply_with(["Later answer"]);
-    f.fake.reply_with(["Later title"]);
-    collect(
-        f.hearth
-            .send_message(&conversation.id, "Later question", options())
-            .unwrap(),
+    answer_then_title(
+        &f,
+        &conversation.id,
+        "Later question",
+        "Later answer",
+        "Later title",
+        "Later title",
     );
-    eventually("the title", || {
-        store.conversation(&conversation.id).unwrap().title == "Later title"
-    });
 }
 
 #[test]
