@@ -8,9 +8,15 @@
 #   --fresh    run Hearth again (outputs are otherwise kept in .eval/out/ and only scored)
 #   --no-qwen  skip the Qwen2.5-Coder-1.5B translations (1.1 GB download, most of the time)
 #   --fr       also translate into French with Qwen (another ~15 minutes)
-#   --more-docs  also summarize zoo.Rnw and strucplot.Rnw (5,700 and 7,200 words)
 #
-# EVAL_PARAGRAPHS (default 30) sets how many aligned paragraphs are translated.
+# The Qwen translations are compared with a plain one-line prompt to llama.cpp's
+# llama-server on the same model file (built once with scripts/build-llama-bench.sh, or
+# LLAMA_SERVER=path); HEARTH_BEFORE=path also runs an older hearth build.
+#   --more-docs  also summarize zoo.Rnw and strucplot.Rnw (5,700 and 7,200 words)
+#   --no-summaries  translations only
+#
+# EVAL_PARAGRAPHS (default 45: fifteen runs of three consecutive paragraphs) sets how many
+# aligned paragraphs are translated.
 #
 # Needs: target/release/hearth (cargo build --release -p hearth-cli), python3 with venv,
 # apt-get and dpkg-deb (Debian packages are downloaded, never installed), pandoc (installed
@@ -26,16 +32,18 @@ fresh=0
 qwen=1
 french=0
 more_docs=0
+summaries=1
 data_only=0
-paragraphs="${EVAL_PARAGRAPHS:-30}"
+paragraphs="${EVAL_PARAGRAPHS:-45}"
 for arg in "$@"; do
   case "$arg" in
     --fresh) fresh=1 ;;
     --no-qwen) qwen=0 ;;
     --fr) french=1 ;;
     --more-docs) more_docs=1 ;;
+    --no-summaries) summaries=0 ;;
     --data-only) data_only=1 ;;
-    *) echo "error: unknown option $arg (known: --fresh --no-qwen --fr --more-docs --data-only)" >&2; exit 2 ;;
+    *) echo "error: unknown option $arg (known: --fresh --no-qwen --fr --more-docs --no-summaries --data-only)" >&2; exit 2 ;;
   esac
 done
 
@@ -137,19 +145,51 @@ printf 'context_length = 64\nparallel = 1\n' > "$work/count-home/config/config.t
 
 run() { "$py" "$root/scripts/eval/run_eval.py" "$@"; }
 
-log "summaries: hierarchical vs cut to the context, SmolLM2-135M"
-for doc in "${docs[@]}"; do
-  run summarize "$work" "$hearth" "$smollm2" smollm2 "$doc"
-  run baseline "$work" "$hearth" "$smollm2" smollm2 "$doc"
-done
+if [ "$summaries" = 1 ]; then
+  log "summaries: hierarchical vs cut to the context, SmolLM2-135M"
+  for doc in "${docs[@]}"; do
+    run summarize "$work" "$hearth" "$smollm2" smollm2 "$doc"
+    run baseline "$work" "$hearth" "$smollm2" smollm2 "$doc"
+  done
+fi
 
 log "translations: SmolLM2-135M"
 run translate "$work" "$hearth" "$smollm2" smollm2 de "$work/mt/sample.de.jsonl"
 if [ "$qwen" = 1 ]; then
-  log "translations: Qwen2.5-Coder-1.5B, glossary off and on"
-  run translate "$work" "$hearth" "$qwen15" qwen15 de "$work/mt/sample.de.jsonl"
+  langs=(de)
+  [ "$french" = 1 ] && langs+=(fr)
+  # The baseline: the same model file behind llama.cpp's own server, one plain prompt a
+  # paragraph (built once from llama.cpp's source, like llama-bench for BENCHMARKS.md).
+  server="${LLAMA_SERVER:-$(ls "$root"/target/llama-bench-*/bin/llama-server 2>/dev/null | head -n 1)}"
+  if [ -z "$server" ] || [ ! -x "$server" ]; then
+    log "building llama-server (scripts/build-llama-bench.sh, once)"
+    server="$(dirname "$(LLAMA_TARGET=llama-server bash "$root/scripts/build-llama-bench.sh")")/llama-server"
+  fi
+  port=$(( 20000 + RANDOM % 20000 ))
+  # Two slots of 4,096 tokens, as Hearth runs (context_length 4096, parallel 2).
+  "$server" -m "$qwen15" -c 8192 -np 2 --host 127.0.0.1 --port "$port" > "$work/llama-server.log" 2>&1 &
+  server_pid=$!
+  trap 'kill $server_pid 2>/dev/null || true' EXIT
+  until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do
+    kill -0 "$server_pid" 2>/dev/null || { echo "error: llama-server did not start; see $work/llama-server.log" >&2; exit 1; }
+    sleep 1
+  done
+  for lang in "${langs[@]}"; do
+    log "translations en->$lang: plain prompt through llama-server /v1, Qwen2.5-Coder-1.5B"
+    run plain "$work" "http://127.0.0.1:$port" qwen15 "$lang" "$work/mt/sample.$lang.jsonl"
+  done
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  for lang in "${langs[@]}"; do
+    log "translations en->$lang: hearth translate, Qwen2.5-Coder-1.5B"
+    run translate "$work" "$hearth" "$qwen15" qwen15 "$lang" "$work/mt/sample.$lang.jsonl"
+    # HEARTH_BEFORE: an older build, for the before/after table.
+    if [ -n "${HEARTH_BEFORE:-}" ]; then
+      EVAL_SYSTEM=hearth-before run translate "$work" "$HEARTH_BEFORE" "$qwen15" qwen15 "$lang" "$work/mt/sample.$lang.jsonl"
+    fi
+  done
+  log "translations en->de: hearth translate with the glossary, Qwen2.5-Coder-1.5B"
   run translate "$work" "$hearth" "$qwen15" qwen15 de "$work/mt/sample.de.jsonl" "$root/scripts/eval/glossary.de.txt"
-  [ "$french" = 1 ] && run translate "$work" "$hearth" "$qwen15" qwen15 fr "$work/mt/sample.fr.jsonl"
 fi
 
 log "scoring"

@@ -9,8 +9,9 @@ the paragraph has the same inline code spans and numbers on both sides, the
 translation is really translated (not the English fallback po4a leaves for
 untranslated strings), and the lengths are in proportion.
 
-Writes DIR/pairs.LANG.jsonl (all confident pairs) and DIR/sample.LANG.jsonl (an
-even spread of N of them over the chapters) and prints counts.
+Writes DIR/pairs.LANG.jsonl (all confident pairs) and DIR/sample.LANG.jsonl (N of
+them as runs of three consecutive paragraphs of a section, the runs spread evenly
+over the chapters; `doc` names the run) and prints counts.
 
     align_debref.py HTML_DIR OUT_DIR LANG N
 """
@@ -90,6 +91,33 @@ def confident(en, en_codes, tr, tr_codes, lang):
     return True
 
 
+RUN = 3
+
+
+def consecutive_sample(pairs, n):
+    """N pairs as runs of RUN consecutive paragraphs of one section, the runs spread
+    evenly over the manual: a translator sees each paragraph after the one before it,
+    as in a real document, so what a paragraph's neighbours add can be measured."""
+    by_section = {}
+    for pair in pairs:
+        section, index = pair["id"].rsplit("/", 1)
+        by_section.setdefault(section, []).append((int(index), pair))
+    runs = []
+    for section, items in by_section.items():
+        current = []
+        for index, pair in items:
+            if current and index != current[-1][0] + 1:
+                current = []
+            current.append((index, pair))
+            if len(current) == RUN:
+                runs.append([p for _, p in current])
+                current = []
+    wanted = max(1, n // RUN)
+    step = max(1, len(runs) // wanted)
+    chosen = runs[::step][:wanted]
+    return [dict(pair, doc=f"{chosen_run[0]['id']}") for chosen_run in chosen for pair in chosen_run]
+
+
 def main():
     html_dir, out_dir, lang, n = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -111,8 +139,7 @@ def main():
             seen.add(pair["en"])
             unique.append(pair)
     pairs = unique
-    step = max(1, len(pairs) // n)
-    sample = pairs[::step][:n]
+    sample = consecutive_sample(pairs, n)
     with open(out_dir / f"pairs.{lang}.jsonl", "w", encoding="utf-8") as f:
         for pair in pairs:
             f.write(json.dumps(pair, ensure_ascii=False) + "\n")
@@ -120,7 +147,7 @@ def main():
         for pair in sample:
             f.write(json.dumps(pair, ensure_ascii=False) + "\n")
     chapters = sorted({p["chapter"] for p in sample})
-    print(f"{lang}: {len(pairs)} confident pairs; sample of {len(sample)} from {len(chapters)} chapters, "
+    print(f"{lang}: {len(pairs)} confident pairs; sample of {len(sample)} ({len(sample) // RUN} runs of {RUN}) from {len(chapters)} chapters, "
           f"{sum(len(p['en'].split()) for p in sample)} English words")
 
 

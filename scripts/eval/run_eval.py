@@ -2,8 +2,15 @@
 """Runs Hearth on the evaluation data and keeps every raw output.
 
     run_eval.py translate WORK HEARTH MODEL_PATH NAME LANG PAIRS.jsonl [GLOSSARY]
+    run_eval.py plain     WORK URL NAME LANG PAIRS.jsonl
     run_eval.py summarize WORK HEARTH MODEL_PATH NAME DOC.md
     run_eval.py baseline  WORK HEARTH MODEL_PATH NAME DOC.md
+
+`plain` is the translation baseline: each paragraph sent on its own to an
+OpenAI-compatible /v1/chat/completions (llama.cpp's llama-server with the same model
+file) as one user message, "Translate the following text into German:" and the
+paragraph, greedy, and the answer taken as the model gives it: what a person gets
+from a plain chat prompt.
 
 Each command writes one JSON file under WORK/out/ (named after its arguments) with
 the command line, the wall-clock seconds and Hearth's --json answer; a file that is
@@ -75,14 +82,32 @@ def save(path, record):
     print(f"  {path.name}: {status} in {record['seconds']} s", file=sys.stderr)
 
 
-# Paragraphs per `hearth translate` call. Batches keep the engine's parallel
-# sequences busy; a batch that fails is retried one paragraph at a time so that one
-# paragraph that crashes Hearth costs that paragraph, not the whole run.
+# Paragraphs per `hearth translate` call when the sample has no runs (`doc`): a run of
+# consecutive paragraphs is always one call, a document as a user would give it. A call
+# that fails is retried one paragraph at a time so that one paragraph that crashes
+# Hearth costs that paragraph, not the whole run.
 BATCH = int(os.environ.get("EVAL_BATCH", "6"))
+
+# `hearth translate` exits 7 when it wrote a translation but flagged units the model
+# did not translate: the answer is complete.
+TRANSLATED_EXITS = (0, 7)
+
+
+def batches_of(pairs):
+    if all("doc" in p for p in pairs):
+        runs = {}
+        for pair in pairs:
+            runs.setdefault(pair["doc"], []).append(pair)
+        return list(runs.values())
+    return [pairs[i:i + BATCH] for i in range(0, len(pairs), BATCH)]
 
 
 def translate(work, hearth, model, name, lang, pairs_path, glossary=None):
-    tag = "glossary" if glossary else "plain"
+    tag = "glossary" if glossary else "hearth"
+    # EVAL_SYSTEM names a Hearth build other than the current one ("hearth-before").
+    system = os.environ.get("EVAL_SYSTEM", "hearth")
+    if system != "hearth":
+        tag = f"{tag}.{system}"
     out = Path(work) / "out" / "mt" / f"{name}.{lang}.{tag}.json"
     if out.exists():
         return
@@ -112,7 +137,9 @@ def translate(work, hearth, model, name, lang, pairs_path, glossary=None):
         prompt_tokens += answer.get("prompt_tokens", 0)
         completion_tokens += answer.get("completion_tokens", 0)
 
-    for number, start in enumerate(range(0, len(pairs), BATCH)):
+    batches = batches_of(pairs)
+    for number, batch in enumerate(batches):
+        start = sum(len(b) for b in batches[:number])
         if number < done_batches:
             continue
         if number > 0:
@@ -122,10 +149,9 @@ def translate(work, hearth, model, name, lang, pairs_path, glossary=None):
                 "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "batches": number,
                 "pairs_done": start, "model": name, "lang": lang, "glossary": glossary, "pairs": str(pairs_path),
             }, ensure_ascii=False), encoding="utf-8")
-        batch = pairs[start:start + BATCH]
         record = run_json(cmd, env, stdin_text="\n\n".join(p["en"] for p in batch) + "\n")
         calls.append({k: record[k] for k in ("exit_code", "seconds", "cpu_seconds", "stderr")} | {"paragraphs": len(batch)})
-        if record["exit_code"] == 0 and record["answer"] and "units" in record["answer"]:
+        if record["exit_code"] in TRANSLATED_EXITS and record["answer"] and "units" in record["answer"]:
             take(record, batch)
             continue
         print(f"  paragraphs {start + 1}-{start + len(batch)} failed (exit {record['exit_code']}); "
@@ -133,7 +159,7 @@ def translate(work, hearth, model, name, lang, pairs_path, glossary=None):
         for pair in batch:
             record = run_json(cmd, env, stdin_text=pair["en"] + "\n")
             calls.append({k: record[k] for k in ("exit_code", "seconds", "cpu_seconds", "stderr")} | {"paragraphs": 1})
-            if record["exit_code"] == 0 and record["answer"] and "units" in record["answer"]:
+            if record["exit_code"] in TRANSLATED_EXITS and record["answer"] and "units" in record["answer"]:
                 take(record, [pair])
             else:
                 failed.append({"id": pair["id"], "en": pair["en"], "exit_code": record["exit_code"],
@@ -147,12 +173,56 @@ def translate(work, hearth, model, name, lang, pairs_path, glossary=None):
                    "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens},
         "failed_paragraphs": failed,
         "calls": calls,
-        "model": name, "lang": lang, "glossary": glossary, "pairs": str(pairs_path),
+        "model": name, "lang": lang, "glossary": glossary, "pairs": str(pairs_path), "system": system,
     }
     save(out, record)
     partial.unlink(missing_ok=True)
     if failed:
         print(f"  {len(failed)} paragraph(s) made hearth translate fail; see failed_paragraphs in {out}", file=sys.stderr)
+
+
+LANGUAGE_NAMES = {"de": "German", "fr": "French"}
+
+
+def plain(work, url, name, lang, pairs_path):
+    """The one-prompt baseline through /v1, one request per paragraph, two at a time
+    (the server's two slots, as Hearth runs two sequences)."""
+    import concurrent.futures
+    import urllib.request
+    out = Path(work) / "out" / "mt" / f"{name}.{lang}.plain-prompt.json"
+    if out.exists():
+        return
+    pairs = [json.loads(line) for line in open(pairs_path, encoding="utf-8")]
+
+    def ask(pair):
+        body = {"messages": [{"role": "user", "content": f"Translate the following text into {LANGUAGE_NAMES[lang]}:\n\n{pair['en']}"}],
+                "temperature": 0, "seed": 0}
+        request = urllib.request.Request(url.rstrip("/") + "/v1/chat/completions", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=900) as response:
+            answer = json.load(response)
+        usage = answer.get("usage", {})
+        return answer["choices"][0]["message"]["content"].strip(), usage
+
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(ask, pairs))
+    seconds = time.monotonic() - started
+    record = {
+        "command": ["POST", url + "/v1/chat/completions"],
+        "exit_code": 0,
+        "seconds": round(seconds, 1),
+        "cpu_seconds": None,
+        "answer": {
+            "units": [{"kind": "paragraph", "source": p["en"], "target": text} for p, (text, _) in zip(pairs, answers)],
+            "glossary_misses": [], "warnings": [],
+            "prompt_tokens": sum(u.get("prompt_tokens", 0) for _, u in answers),
+            "completion_tokens": sum(u.get("completion_tokens", 0) for _, u in answers),
+        },
+        "failed_paragraphs": [],
+        "model": name, "lang": lang, "glossary": None, "pairs": str(pairs_path), "system": "plain-prompt",
+    }
+    save(out, record)
 
 
 def summarize(work, hearth, model, name, doc):
@@ -236,7 +306,7 @@ def baseline(work, hearth, model, name, doc):
 
 def main():
     command, args = sys.argv[1], sys.argv[2:]
-    {"translate": translate, "summarize": summarize, "baseline": baseline}[command](*args)
+    {"translate": translate, "plain": plain, "summarize": summarize, "baseline": baseline}[command](*args)
 
 
 if __name__ == "__main__":

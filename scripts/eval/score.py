@@ -125,6 +125,7 @@ def translation_row(record, pairs, lang, keep):
         "reference_strict": ref_strict,
         "reference_lenient": ref_lenient,
         "hearth_misses": len(misses),
+        "not_translated": sum(1 for i in kept_units if record["answer"]["units"][i].get("not_translated")),
         "misses": misses,
         "crashed": [f["id"] for f in record.get("failed_paragraphs", [])],
         "partial": bool(record.get("partial")),
@@ -151,6 +152,22 @@ def secs(record):
     return f"{record['seconds']:.0f} s / {cpu:.0f} s" if cpu is not None else f"{record['seconds']:.0f} s / –"
 
 
+SYSTEM_NAMES = {
+    "plain-prompt": "plain prompt (llama-server `/v1`)",
+    "hearth-before": "`hearth translate` before (7791eea)",
+    "hearth": "`hearth translate`",
+}
+# A page of prose: 250 English words.
+PAGE_WORDS = 250
+
+
+def per_page(record, pairs, keep):
+    words_translated = sum(len(p["en"].split()) for p in pairs if words(p["en"]) in keep)
+    if not words_translated or record.get("partial"):
+        return "–"
+    return f"{record['seconds'] * PAGE_WORDS / words_translated:.0f}"
+
+
 def pct(part, whole):
     return f"{100 * part / whole:.0f}% ({part}/{whole})" if whole else "–"
 
@@ -160,10 +177,11 @@ def translation_tables(work, results):
     runs = load_runs(out_dir) if out_dir.exists() else []
     if not runs:
         return "No translation runs found.\n"
-    lines = ["| model | pair | glossary | paragraphs scored | chrF | chrF++ | BLEU | glossary terms kept (whole word / also in compounds) | misses Hearth reported | time (wall / CPU) |",
-             "|---|---|---|---:|---:|---:|---:|---|---:|---:|"]
+    lines = ["| system | model | pair | glossary | paragraphs scored | chrF | chrF++ | BLEU | glossary terms kept (whole word / also in compounds) | misses Hearth reported | units flagged not translated | time (wall / CPU) | seconds per page |",
+             "|---|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
     seen = {}
-    order = sorted(runs, key=lambda r: (r["lang"], r["model"] != "qwen15", bool(r["glossary"])))
+    systems = ["plain-prompt", "hearth-before", "hearth"]
+    order = sorted(runs, key=lambda r: (r["lang"], r["model"] != "qwen15", systems.index(r.get("system", "hearth")) if r.get("system", "hearth") in systems else 9, bool(r["glossary"])))
     for record in order:
         lang = record["lang"]
         pairs = pairs_of(record["pairs"])
@@ -188,9 +206,11 @@ def translation_tables(work, results):
         if row["partial"]:
             notes.append("run unfinished")
         note = f" ({'; '.join(notes)})" if notes else ""
+        system = record.get("system", "hearth")
+        flagged = "–" if system != "hearth" else str(row["not_translated"])
         lines.append(
-            f"| {record['model']} | en→{lang} | {label} | {row['paragraphs']} of {len(pairs)}{note} | {row['chrf']:.1f} | {row['chrfpp']:.1f} | {row['bleu']:.1f} | "
-            f"{gloss} | {reported} | {secs(record)} |"
+            f"| {SYSTEM_NAMES.get(system, system)} | {record['model']} | en→{lang} | {label} | {row['paragraphs']} of {len(pairs)}{note} | {row['chrf']:.1f} | {row['chrfpp']:.1f} | {row['bleu']:.1f} | "
+            f"{gloss} | {reported} | {flagged} | {secs(record)} | {per_page(record, pairs, keep)} |"
         )
     for lang, (all_pairs, subsets) in sorted(seen.items()):
         for keep in sorted(subsets, key=len, reverse=True):
@@ -203,7 +223,7 @@ def translation_tables(work, results):
                 applicable, strict, lenient = glossary_figures(srcs, refs)
                 gloss = f"{pct(strict, applicable)} / {pct(lenient, applicable)} (the human translation)"
                 results["translation"][f"reference.de.{len(pairs)}"] = {"glossary_applicable": applicable, "strict": strict, "lenient": lenient}
-            lines.append(f"| *English source copied unchanged (floor)* | en→{lang} | – | {len(pairs)} of {len(all_pairs)} | {row['chrf']:.1f} | {row['chrfpp']:.1f} | {row['bleu']:.1f} | {gloss} | – | – |")
+            lines.append(f"| *English source copied unchanged (floor)* | – | en→{lang} | – | {len(pairs)} of {len(all_pairs)} | {row['chrf']:.1f} | {row['chrfpp']:.1f} | {row['bleu']:.1f} | {gloss} | – | – | – | – |")
             results["translation"][f"copy-source.{lang}.{len(pairs)}"] = row
     return "\n".join(lines) + "\n"
 
@@ -246,6 +266,8 @@ def summary_tables(work, results):
     sum_dir = work / "sum"
     docs = sorted(p for p in sum_dir.glob("*.md")) if sum_dir.exists() else []
     out_dir = work / "out" / "sum"
+    if not out_dir.exists():
+        return "No summary runs found (--no-summaries).\n"
     per_doc = ["| document | words | parts | Hearth R-1 / R-2 / R-L | parts cited | cut-to-context R-1 / R-2 / R-L | share seen | lead-180 R-1 / R-2 / R-L |",
                "|---|---:|---:|---|---:|---|---:|---|"]
     systems = {}

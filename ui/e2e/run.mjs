@@ -328,6 +328,27 @@ await test("a paragraph is translated side by side", async () => {
   await shot("translate");
 });
 
+await test("a translation the model could not make is marked, with the model to use instead", async () => {
+  // SmolLM2 (the default here) is an English model: asked for German it writes no
+  // translation, and the page must say so rather than show the text as German.
+  await page.goto(`${url}/#/translate`);
+  await page.fill(
+    "#translate-text",
+    "Upon starting the system, you are presented with the character based login screen if you did not install any graphical environment such as GNOME or KDE.\n\nMidnight Commander takes care of all file operations through its menu, requiring minimal user effort. Just press F1 to get the help screen.",
+  );
+  await page.fill('input[aria-label="Target language"]', "German");
+  await page.click("button:has-text('Translate')");
+  const advice = page.locator(".advice[role=alert]");
+  await advice.waitFor(LONG);
+  assert.match(await advice.locator("p").innerText(), /SmolLM2 135M Instruct was trained on English text and does not translate into German/);
+  assert.equal(await page.locator("table.side-by-side tbody tr.untranslated").count(), 2);
+  assert.match(await page.locator("tr.untranslated .not-translated").first().innerText(), /^⚠ Not translated: the model /);
+  assert.equal(await page.locator(".result header [role=status]").first().innerText(), "⚠ 2 of 2 not translated");
+  // The way out: a button when a multilingual model is here, else the Models page.
+  assert.equal(await advice.locator("button, a[href='#/models']").count(), 1);
+  await shot("translate-not-translated");
+});
+
 await test("check: a sentence whose figure the document lacks is flagged with the reason, the rest found", async () => {
   // A document built to trigger the check: a draft that gets one figure and one name wrong.
   const report = join(home, "annual-report.md");

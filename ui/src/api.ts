@@ -402,11 +402,37 @@ export interface Translation {
   to: { code: string; name: string };
   detected: { language: { code: string; name: string }; confidence: number } | null;
   text: string;
-  units: { kind: string; source: string; target: string; unsupported?: Finding[] }[];
+  units: TranslatedUnit[];
   glossary_misses: { unit: number; term: string; expected: string }[];
   warnings: string[];
   /** Absent when the check is off in the settings. */
   grounding?: GroundingCount;
+  /** Units the model did not translate, even when asked again. */
+  not_translated: number;
+  /** Which model to use instead, when some units were not translated. */
+  advice?: TranslationAdvice;
+}
+
+/** Why the model's answer for a unit is not a translation. */
+export type NotTranslated =
+  | { kind: "copied" | "empty" | "incomplete" | "repeating" | "facts_lost" }
+  | { kind: "wrong_language" | "untrained"; language: { code: string; name: string } };
+
+export interface TranslatedUnit {
+  kind: string;
+  source: string;
+  target: string;
+  unsupported?: Finding[];
+  not_translated?: NotTranslated;
+}
+
+export interface TranslationAdvice {
+  message: string;
+  /** A multilingual model on this computer (library id). */
+  model?: string;
+  model_name?: string;
+  /** Otherwise a catalog model to download. */
+  pull?: string;
 }
 
 /** A configured MCP tool server, without its secrets (GET /api/mcp/servers). */
@@ -914,7 +940,7 @@ export class Api {
     return this.transport.stream("/api/summarize", body, parsed(onEvent), signal);
   }
   translate(
-    body: DocumentSource & { to: string; from?: string; glossary: { term: string; translation: string }[] },
+    body: DocumentSource & { to: string; from?: string; glossary: { term: string; translation: string }[]; model?: string },
     onEvent: (e: JobEvent) => void,
     signal?: AbortSignal,
   ) {

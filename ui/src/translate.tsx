@@ -1,10 +1,12 @@
 // Translate: text or a file in, target language, optional source language (detected
 // otherwise) and glossary; the result side by side, unit by unit, with glossary misses
-// marked; copy or save the translation.
+// marked; units the model did not translate marked, with the model to use instead (and a
+// button to translate again with it when it is on this computer); copy or save the
+// translation.
 
 import { useState } from "preact/hooks";
 import { jobError, useJob } from "./job";
-import type { DocumentSource, Translation } from "./api";
+import type { DocumentSource, NotTranslated, Translation } from "./api";
 import { ErrorNote, useApi } from "./shell";
 import { parseGlossary } from "./files";
 import { ChooseDocument, documentSource, useArrivingDocuments, type PickedDocument } from "./document-input";
@@ -27,8 +29,8 @@ export function TranslatePage() {
   const [error, setError] = useState<unknown>(null);
   useArrivingDocuments((files) => setFile(files[0]));
 
-  async function run(event: Event) {
-    event.preventDefault();
+  async function run(event: Event | null, model?: string) {
+    event?.preventDefault();
     setError(null);
     setResult(null);
     const parsed = parseGlossary(glossary);
@@ -46,7 +48,7 @@ export function TranslatePage() {
     await job.start(
       { done: 0, total: 1 },
       ({ signal, report }) =>
-        api.translate({ ...input, to, from: from || undefined, glossary: parsed.entries }, (e) => {
+        api.translate({ ...input, to, from: from || undefined, glossary: parsed.entries, model }, (e) => {
           if (e.event === "progress") report({ done: e.data.done, total: e.data.total, reading: e.data.stage === "reading" });
           else if (e.event === "done") {
             setResult(e.data.translation);
@@ -120,6 +122,11 @@ export function TranslatePage() {
                 : `From ${result.from.name}`}{" "}
               → {result.to.name}
             </span>
+            {result.not_translated > 0 && (
+              <span class="warning" role="status">
+                ⚠ {result.not_translated} of {result.units.length} not translated
+              </span>
+            )}
             {result.grounding && result.grounding.not_found > 0 && (
               <span class="grounding warning" role="status" aria-label="Checked against the source">
                 ⚠ {result.grounding.summary}
@@ -130,6 +137,18 @@ export function TranslatePage() {
               Save
             </button>
           </header>
+          {result.advice && (
+            <div class="advice" role="alert">
+              <p>{result.advice.message}</p>
+              {result.advice.model ? (
+                <button type="button" class="primary" onClick={() => void run(null, result.advice?.model)}>
+                  Translate again with {result.advice.model_name}
+                </button>
+              ) : (
+                result.advice.pull && <a href="#/models">Get {result.advice.model_name} on the Models page</a>
+              )}
+            </div>
+          )}
           <table class="side-by-side">
             <thead>
               <tr>
@@ -139,9 +158,16 @@ export function TranslatePage() {
             </thead>
             <tbody>
               {result.units.map((unit, i) => (
-                <tr key={i} class={misses.has(i) || unit.unsupported?.length ? "miss" : ""} data-grounding={unit.unsupported?.length ? "not-found" : undefined}>
+                <tr
+                  key={i}
+                  class={unit.not_translated ? "untranslated" : misses.has(i) || unit.unsupported?.length ? "miss" : ""}
+                  data-grounding={unit.unsupported?.length ? "not-found" : undefined}
+                >
                   <td>{unit.source}</td>
                   <td>
+                    {unit.not_translated && (
+                      <p class="warning not-translated">⚠ Not translated: the model {notTranslated(unit.not_translated, result.from.name)}.</p>
+                    )}
                     {unit.target}
                     {unit.unsupported && unit.unsupported.length > 0 && (
                       <p class="warning not-found" aria-label="Differs from the source">
@@ -167,4 +193,24 @@ export function TranslatePage() {
       )}
     </section>
   );
+}
+
+/** Why a unit is not a translation, after "the model". */
+export function notTranslated(reason: NotTranslated, from: string): string {
+  switch (reason.kind) {
+    case "copied":
+      return `copied the ${from} text`;
+    case "empty":
+      return "wrote nothing";
+    case "incomplete":
+      return "left out most of the text";
+    case "repeating":
+      return "repeated itself instead of translating";
+    case "facts_lost":
+      return "wrote something without the text’s names, numbers and code";
+    case "wrong_language":
+      return `answered in ${reason.language.name}`;
+    case "untrained":
+      return `is not trained to write ${reason.language.name}`;
+  }
 }

@@ -45,7 +45,9 @@ pub enum Command {
     Chat(ChatArgs),
     /// Summarize a document (txt, md, html, pdf, docx, epub, odt, rtf, pptx, xlsx, ods, csv, eml, mbox) of any length.
     Summarize(SummarizeArgs),
-    /// Translate a document or text, keeping its structure.
+    /// Translate a document or text, keeping its structure. Units the model did not
+    /// translate (copied, or in another language) are listed with a better model to use
+    /// (exit 7).
     Translate(TranslateArgs),
     /// Check a text against documents: each sentence whose numbers, dates, names,
     /// quotes or code the documents do not have is shown with what is missing (exit 6).

@@ -9,6 +9,9 @@ pub const MODEL_INVALID: i32 = 4;
 pub const INPUT_TOO_LARGE: i32 = 5;
 /// `hearth check` found a sentence its sources do not support.
 pub const NOT_GROUNDED: i32 = 6;
+/// `hearth translate` wrote its output, but the model did not translate some units
+/// (it copied them or answered in another language); they are listed on stderr.
+pub const NOT_TRANSLATED: i32 = 7;
 pub const INTERRUPTED: i32 = 130;
 
 pub fn code_for(error: &anyhow::Error) -> i32 {

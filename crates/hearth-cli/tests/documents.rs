@@ -88,7 +88,9 @@ fn translate_keeps_markdown_structure_and_writes_text_or_markdown() {
         .arg(&source)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", describe(&output));
+    // SmolLM2 cannot translate into German: the structure is kept whatever it writes,
+    // and the units it did not translate make the status 7.
+    assert!(translated_or_flagged(&output), "{}", describe(&output));
     let translated = std::fs::read_to_string(&markdown).unwrap();
     assert!(translated.starts_with("# "), "{translated}");
     assert!(
@@ -115,7 +117,7 @@ fn translate_keeps_markdown_structure_and_writes_text_or_markdown() {
         .arg(&source)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", describe(&output));
+    assert!(translated_or_flagged(&output), "{}", describe(&output));
     let plain = text(&output.stdout);
     assert!(!plain.contains("```") && !plain.starts_with('#'), "{plain}");
     assert!(plain.contains("hearth run hi"), "{plain}");
@@ -146,7 +148,7 @@ fn translate_json_aligns_the_paragraphs_of_an_html_page() {
         .arg(&page)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", describe(&output));
+    assert!(translated_or_flagged(&output), "{}", describe(&output));
     let translation = json(&output);
     assert_eq!(translation["to"]["code"], "fr");
     assert!(translation["detected"].is_null());
@@ -174,6 +176,97 @@ fn translate_json_aligns_the_paragraphs_of_an_html_page() {
     let text = translation["text"].as_str().unwrap();
     assert!(text.starts_with("# ") && text.contains("\n- "), "{text}");
     assert!(!text.contains("alert"), "{text}");
+}
+
+/// A finished translation: status 0, or 7 when the model left units untranslated, which
+/// stderr then lists one by one (or the JSON answer counts, with `--json`).
+fn translated_or_flagged(output: &std::process::Output) -> bool {
+    let listed = text(&output.stderr).contains("not translated: unit ")
+        || serde_json::from_slice::<serde_json::Value>(&output.stdout)
+            .is_ok_and(|answer| answer["not_translated"].as_u64() > Some(0));
+    match output.status.code() {
+        Some(0) => !listed,
+        Some(7) => listed,
+        _ => false,
+    }
+}
+
+/// SmolLM2 asked for German: every paragraph is listed as not translated, the advice
+/// names a multilingual model and the command to use it, the status is 7, and the JSON
+/// answer marks each unit and carries the advice.
+#[test]
+fn translate_says_which_units_the_model_did_not_translate_and_what_to_use() {
+    let home = tempfile::tempdir().unwrap();
+    let source = home.path().join("manual.md");
+    std::fs::write(
+        &source,
+        "Upon starting the system, you are presented with the character based login screen \
+         if you did not install any graphical environment such as GNOME or KDE.\n\n\
+         Every file and directory is named by a path that lists the directories leading to \
+         it. The root directory is written as a single slash and cannot be renamed.\n",
+    )
+    .unwrap();
+    // One sequence at a time: the same answers on every run (two sequences decoded in
+    // one batch can differ in the last digits, and so in a greedy pick).
+    let output = hearth(home.path())
+        .args([
+            "translate",
+            "--model",
+            &model(),
+            "--to",
+            "de",
+            "--from",
+            "en",
+        ])
+        .args(["--parallel", "1"])
+        .arg(&source)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(7), "{}", describe(&output));
+    let stderr = text(&output.stderr);
+    for line in [
+        "2 of 2 unit(s) are not translated into German",
+        "not translated: unit 1 (the model ",
+        "not translated: unit 2 (the model ",
+        "advice: SmolLM2 135M Instruct was trained on English text and does not translate into German.",
+        "  hearth models pull ",
+    ] {
+        assert!(stderr.contains(line), "{line:?} missing: {}", describe(&output));
+    }
+    assert!(
+        stderr.contains(&format!(
+            "hearth translate {} --to de --model ",
+            source.display()
+        )),
+        "{}",
+        describe(&output)
+    );
+
+    let output = hearth(home.path())
+        .args([
+            "--json",
+            "translate",
+            "--model",
+            &model(),
+            "--to",
+            "de",
+            "--from",
+            "en",
+        ])
+        .args(["--parallel", "1"])
+        .arg(&source)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(7), "{}", describe(&output));
+    let translation = json(&output);
+    assert_eq!(translation["not_translated"], 2);
+    for unit in translation["units"].as_array().unwrap() {
+        assert!(unit["not_translated"]["kind"].is_string(), "{unit}");
+    }
+    assert!(translation["advice"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("German"));
 }
 
 #[test]

@@ -240,7 +240,7 @@ pub const READABLE_TOKENS_PER_SECOND: f64 = 5.0;
 /// between models that need the same memory the larger file (more weights, a more
 /// capable model) wins: Qwen2.5 7B over Mistral 7B, Gemma 3 4B over Phi-3.5 mini.
 /// Returns the model and its expected speed.
-fn pick<'a>(
+pub(crate) fn pick<'a>(
     candidates: &[&'a hearth_models::CatalogEntry],
     total: u64,
     measured: Option<(f64, u64)>,
@@ -285,6 +285,7 @@ mod tests {
             license: "apache-2.0".into(),
             context_length: 8192,
             description: String::new(),
+            multilingual: None,
         }
     }
 

@@ -28,6 +28,7 @@ pub mod history;
 pub mod library;
 pub mod mcp;
 mod models;
+pub mod multilingual;
 pub mod ocr;
 pub mod paths;
 pub mod prompts;

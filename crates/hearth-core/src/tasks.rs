@@ -128,10 +128,20 @@ impl Hearth {
     ) -> Result<Translation> {
         let engine =
             self.audited_engine(model, AuditContext::new(AuditPurpose::Translation, None))?;
-        let mut translation =
-            documents::translate(engine.as_ref(), text, options, progress, cancel)?;
+        let cannot_write = self.cannot_write(&engine.info(), &options.to)?;
+        let mut translation = documents::translate(
+            engine.as_ref(),
+            text,
+            options,
+            cannot_write,
+            progress,
+            cancel,
+        )?;
         if self.config().grounding != crate::grounding::GroundingMode::Off {
             crate::grounding::ground_translation(&mut translation);
+        }
+        if translation.not_translated > 0 {
+            translation.advice = Some(self.translation_advice(&engine.info(), &options.to)?);
         }
         Ok(translation)
     }

@@ -285,5 +285,69 @@ fn a_markdown_translation_keeps_the_structure() {
         let reported = translation.glossary_misses.iter().any(|m| m.unit == i);
         assert_eq!(reported, applies && !followed, "unit {i}: {unit:?}");
     }
+    // SmolLM2 writes English only: every unit is marked as not translated, and none is
+    // asked again (a stricter prompt cannot teach it German).
+    assert_eq!(translation.not_translated, translation.units.len());
     assert_eq!(progress.last().map(|p| (p.done, p.total)), Some((10, 10)));
+}
+
+/// Three paragraphs of a manual, long enough for the language check to judge.
+const MANUAL: &str = "Upon starting the system, you are presented with the character based \
+login screen if you did not install any graphical environment such as GNOME or KDE.\n\n\
+Every file and directory is named by a path that lists the directories leading to it. \
+The root directory is written as a single slash and cannot be renamed.\n\n\
+Midnight Commander takes care of all file operations through its menu, requiring minimal \
+user effort. Just press F1 to get the help screen.\n";
+
+/// SmolLM2 is an English model: asked for German it answers in English, hands the text
+/// back or writes German-looking words about something else. Every unit is marked as not
+/// translated, and the advice names a multilingual model instead.
+#[test]
+fn an_english_only_model_asked_for_german_has_every_unit_flagged_with_advice() {
+    let dir = tempfile::tempdir().unwrap();
+    let hearth = hearth(dir.path());
+    let options = TranslateOptions {
+        to: Language::parse("de").unwrap(),
+        from: Some(Language::parse("en").unwrap()),
+        glossary: Glossary::default(),
+        markdown: true,
+        // One sequence at a time: the same answers on every run.
+        parallel: Some(1),
+    };
+    let mut progress = Vec::new();
+    let translation = hearth
+        .translate(
+            None,
+            MANUAL,
+            &options,
+            &mut |p| progress.push(p),
+            &Cancellation::new(),
+        )
+        .unwrap();
+    assert_eq!(translation.units.len(), 3);
+    for unit in &translation.units {
+        assert!(unit.not_translated.is_some(), "not flagged: {unit:?}");
+    }
+    assert_eq!(translation.not_translated, 3);
+    assert!(
+        translation
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("3 of 3 unit(s) are not translated into German")),
+        "{:?}",
+        translation.warnings
+    );
+    // No unit is asked again: the model cannot write German whatever it is told.
+    assert_eq!(progress.last().map(|p| (p.done, p.total)), Some((3, 3)));
+    let advice = translation.advice.expect("advice");
+    assert!(
+        advice.message.contains("SmolLM2") && advice.message.contains("German"),
+        "{advice:?}"
+    );
+    // Nothing multilingual is in this library, so a catalog model to download.
+    let pull = advice.pull.expect("a catalog model to pull");
+    assert!(
+        hearth_models::catalog::lookup(&pull).unwrap().multilingual == Some(true),
+        "{pull}"
+    );
 }

@@ -49,6 +49,11 @@ pub struct CatalogEntry {
     pub context_length: u32,
     /// One line on what it is good for.
     pub description: String,
+    /// `true` when trained on many languages, so it can translate (Qwen2.5, Gemma 3,
+    /// Llama 3.2); `false` when it writes English only (SmolLM2); absent when the
+    /// catalog does not say (embedding models, models with partial support).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multilingual: Option<bool>,
 }
 
 impl CatalogEntry {

@@ -467,6 +467,45 @@ async fn a_document_is_summarized_with_references_and_text_is_translated() {
     );
 }
 
+/// The default model (SmolLM2, English only) asked for German: the done event marks every
+/// unit as not translated and carries the advice of a multilingual model.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_translation_the_model_could_not_make_is_marked_with_advice() {
+    // One sequence at a time: the same answers on every run.
+    let server = start(Setup {
+        parallel: 1,
+        ..Setup::default()
+    })
+    .await;
+    let text = "Upon starting the system, you are presented with the character based login \
+                screen if you did not install any graphical environment such as GNOME or KDE.\n\n\
+                Midnight Commander takes care of all file operations through its menu, requiring \
+                minimal user effort. Just press F1 to get the help screen.";
+    let events = turn(
+        &server,
+        "/api/translate",
+        json!({ "text": text, "to": "German", "from": "en" }),
+    )
+    .await;
+    assert!(named(&events, "error").is_empty(), "{events:?}");
+    let translation = &named(&events, "done")[0].json()["translation"];
+    let units = translation["units"].as_array().unwrap();
+    assert_eq!(units.len(), 2);
+    for unit in units {
+        assert!(unit["not_translated"]["kind"].is_string(), "{unit}");
+    }
+    assert_eq!(translation["not_translated"], 2);
+    let advice = &translation["advice"];
+    assert!(
+        advice["message"].as_str().unwrap().contains("German"),
+        "{advice}"
+    );
+    assert!(
+        advice["model"].is_string() || advice["pull"].is_string(),
+        "{advice}"
+    );
+}
+
 /// What the desktop app's open dialog and drops send: a document by its path, read by
 /// Hearth from there (no bytes over the wire), for reading, summarizing and translating.
 #[tokio::test(flavor = "multi_thread")]

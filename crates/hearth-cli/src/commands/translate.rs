@@ -71,9 +71,14 @@ pub fn run(args: TranslateArgs, json: bool) -> anyhow::Result<i32> {
     interrupts.clear();
     let translation = result?;
 
+    let status = if translation.not_translated > 0 {
+        exit::NOT_TRANSLATED
+    } else {
+        exit::OK
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&translation)?);
-        return Ok(exit::OK);
+        return Ok(status);
     }
     let text = match args.format {
         Some(TextFormatArg::Text) if source.markdown => markdown_to_text(&translation.text),
@@ -107,5 +112,29 @@ pub fn run(args: TranslateArgs, json: bool) -> anyhow::Result<i32> {
             }
         }
     }
-    Ok(exit::OK)
+    for (index, unit) in translation.units.iter().enumerate() {
+        if let Some(reason) = &unit.not_translated {
+            eprintln!(
+                "not translated: unit {} (the model {})",
+                index + 1,
+                reason.describe(&translation.from)
+            );
+        }
+    }
+    if let Some(advice) = &translation.advice {
+        eprintln!("advice: {}", advice.message);
+        let again = format!(
+            "hearth translate {} --to {}",
+            args.file, translation.to.code
+        );
+        match (&advice.model, &advice.pull) {
+            (Some(model), _) => eprintln!("  {again} --model {model}"),
+            (None, Some(pull)) => {
+                eprintln!("  hearth models pull {pull}");
+                eprintln!("  {again} --model {pull}");
+            }
+            (None, None) => {}
+        }
+    }
+    Ok(status)
 }

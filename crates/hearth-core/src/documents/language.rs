@@ -120,7 +120,7 @@ const ALIASES: &[(&str, &str)] = &[
 ];
 
 impl Language {
-    fn from_lang(lang: Lang) -> Self {
+    pub(crate) fn from_lang(lang: Lang) -> Self {
         let three = lang.code();
         let code = TWO_LETTER
             .iter()
@@ -137,6 +137,11 @@ impl Language {
             code: code.to_owned(),
             name: name.to_owned(),
         }
+    }
+
+    /// whatlang's language, for detecting it in a text.
+    pub(crate) fn whatlang(&self) -> Option<Lang> {
+        lookup(&self.code)
     }
 
     /// Finds a language by English name ("German"), native name ("Deutsch"), ISO 639-1

@@ -14,6 +14,9 @@ mod steps;
 mod summarize;
 mod summary;
 mod translate;
+mod translate_cleanup;
+mod translate_prompt;
+mod untranslated;
 
 pub use chunk::{chunk_document, Chunk, SourceRef};
 pub use glossary::{Glossary, GlossaryEntry};
@@ -25,6 +28,7 @@ pub use summary::{
     SummaryStyle,
 };
 pub use translate::{AlignedUnit, GlossaryMiss, TranslateOptions, TranslateProgress, Translation};
+pub use untranslated::NotTranslated;
 
 pub(crate) use steps::run_all;
 pub(crate) use summarize::summarize;

@@ -4,10 +4,13 @@
 //! reach the model. Units longer than a step allows are split between sentences. Units
 //! run as parallel sequences; each prompt carries the glossary entries its unit uses,
 //! and each translation is checked against them. Inline code and link targets the model
-//! changed are put back. The result keeps every unit's source beside its translation
-//! for a side-by-side view.
+//! changed are put back ([`super::translate_cleanup`]). An answer that is no translation
+//! (a copy of the source, the wrong language, nothing: [`super::untranslated`]) is asked
+//! for once more with stricter instructions and then marked, never passed off as a
+//! translation. The result keeps every unit's source beside its translation for a
+//! side-by-side view.
 
-use hearth_llm::{ChatMessage, Engine, GenerationOptions};
+use hearth_llm::{ChatMessage, Engine};
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -15,6 +18,9 @@ use super::glossary::Glossary;
 use super::language::{detect, DetectedLanguage, Language};
 use super::segment::{segment, wrap, Segment, UnitKind};
 use super::steps::{run_all, Cancellation};
+use super::translate_cleanup::{clean_output, restore_protected, typography};
+use super::translate_prompt;
+use super::untranslated::{self, NotTranslated};
 use crate::error::{CoreError, Result};
 
 /// How to translate.
@@ -47,6 +53,11 @@ pub struct AlignedUnit {
     /// grounding check): written but not in the source, or in the source but left out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unsupported: Vec<crate::grounding::Finding>,
+    /// Set when the model did not translate this unit (it copied the source or answered
+    /// in another language) even after a retry with a stricter prompt: `target` is what
+    /// it wrote, and is not a translation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_translated: Option<NotTranslated>,
 }
 
 /// A glossary term the model did not translate as required.
@@ -75,17 +86,27 @@ pub struct Translation {
     /// The grounding check's count over the units; none when the check is off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grounding: Option<super::GroundingCount>,
+    /// Units the model did not translate (see [`AlignedUnit::not_translated`]).
+    #[serde(default)]
+    pub not_translated: usize,
+    /// Which model to use instead, when some units were not translated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advice: Option<crate::multilingual::TranslationAdvice>,
 }
 
-/// Tokens kept for instructions, glossary lines and the chat template.
-const PROMPT_OVERHEAD: usize = 200;
+/// Tokens kept for instructions, the worked example, glossary lines and the template.
+const PROMPT_OVERHEAD: usize = 320;
 /// Largest piece of prose sent in one step.
 const MAX_UNIT_TOKENS: usize = 400;
 
+/// Translates `text`. `cannot_write` says the model writes English only (see
+/// [`crate::multilingual`]): then no piece is asked again, and every unit is marked
+/// whatever it says, since fluent-looking words are no sign of a translation.
 pub(crate) fn translate(
     engine: &dyn Engine,
     text: &str,
     options: &TranslateOptions,
+    cannot_write: bool,
     progress: &mut dyn FnMut(TranslateProgress),
     cancel: &Cancellation,
 ) -> Result<Translation> {
@@ -149,76 +170,124 @@ pub(crate) fn translate(
             pieces.push((index, piece));
         }
     }
-    let system = |entries: &[&super::glossary::GlossaryEntry]| {
-        let mut system = format!(
-            "You are a professional translator. Translate the text the user sends from {} into {}. \
-             Keep the meaning, the tone, names, numbers, inline code and links. Reply with the \
-             translation only, without notes or explanations.",
-            from.name, options.to.name
-        );
-        if !entries.is_empty() {
-            system.push_str("\nAlways translate these terms exactly as given:");
-            for entry in entries {
-                system.push_str(&format!("\n{} -> {}", entry.term, entry.translation));
-            }
-        }
-        system
+    let prompt = |piece: &str, strict: bool| {
+        let terms = options.glossary.matching(piece);
+        let system = if strict {
+            translate_prompt::strict_instructions(&from, &options.to, &terms)
+        } else {
+            translate_prompt::instructions(&from, &options.to, &terms)
+        };
+        let tokens = engine.count_tokens(piece).unwrap_or(piece_tokens);
+        let mut messages = vec![ChatMessage::system(system)];
+        messages.extend(translate_prompt::example(&from, &options.to));
+        messages.push(ChatMessage::user(piece));
+        (messages, translate_prompt::step_options(tokens))
     };
-    let prompts = pieces
-        .iter()
-        .map(|(_, piece)| {
-            let entries = options.glossary.matching(piece);
-            let tokens = engine.count_tokens(piece).unwrap_or(piece_tokens);
-            let step = GenerationOptions {
-                // Other languages take more tokens than English for the same words.
-                max_tokens: Some((tokens * 2 + 32) as u32),
-                // A unit is one paragraph at most; a blank line means the model moved on
-                // to chatter or repetition.
-                stop: vec!["\n\n".to_owned()],
-                temperature: 0.0,
-                seed: Some(0),
-                repeat_penalty: 1.05,
-                ..GenerationOptions::default()
-            };
-            (
-                vec![
-                    ChatMessage::system(system(&entries)),
-                    ChatMessage::user(piece.clone()),
-                ],
-                step,
-            )
-        })
-        .collect();
-    let total = pieces.len();
     let window = options.parallel.unwrap_or(info.parallel as usize);
-    let completions = run_all(engine, prompts, window, cancel, &mut |done| {
-        progress(TranslateProgress { done, total })
-    })?;
-
-    let mut targets = vec![String::new(); sources.len()];
+    let mut total = pieces.len();
+    let first = run_all(
+        engine,
+        pieces
+            .iter()
+            .map(|(_, piece)| prompt(piece, false))
+            .collect(),
+        window,
+        cancel,
+        &mut |done| progress(TranslateProgress { done, total }),
+    )?;
     let (mut prompt_tokens, mut completion_tokens) = (0, 0);
-    for ((index, piece), completion) in pieces.iter().zip(&completions) {
+    let mut answers: Vec<(String, Option<NotTranslated>)> = Vec::with_capacity(pieces.len());
+    for ((_, piece), completion) in pieces.iter().zip(&first) {
         prompt_tokens += completion.prompt_tokens;
         completion_tokens += completion.completion_tokens;
-        let mut cleaned = clean_output(&completion.text, piece);
-        if cleaned.is_empty() {
-            warnings.push(format!(
-                "unit {}: the model returned no translation; the source text is kept there",
-                index + 1
-            ));
-            cleaned = piece.clone();
+        let cleaned = clean_output(&completion.text, piece);
+        let verdict = judge(piece, &cleaned, &from, &options.to);
+        answers.push((cleaned, verdict));
+    }
+
+    // Pieces that came back untranslated get one more try with stricter instructions.
+    let retry: Vec<usize> = (0..pieces.len())
+        .filter(|&i| answers[i].1.is_some() && !cannot_write)
+        .collect();
+    if !retry.is_empty() {
+        let done_before = total;
+        total += retry.len();
+        let second = run_all(
+            engine,
+            retry.iter().map(|&i| prompt(&pieces[i].1, true)).collect(),
+            window,
+            cancel,
+            &mut |done| {
+                progress(TranslateProgress {
+                    done: done_before + done,
+                    total,
+                })
+            },
+        )?;
+        for (&i, completion) in retry.iter().zip(&second) {
+            prompt_tokens += completion.prompt_tokens;
+            completion_tokens += completion.completion_tokens;
+            let piece = &pieces[i].1;
+            let cleaned = clean_output(&completion.text, piece);
+            if judge(piece, &cleaned, &from, &options.to).is_none() {
+                answers[i] = (cleaned, None);
+            }
+        }
+    }
+
+    let mut targets = vec![String::new(); sources.len()];
+    let mut verdicts: Vec<Option<NotTranslated>> = vec![None; sources.len()];
+    for ((index, piece), (mut answer, verdict)) in pieces.iter().zip(answers) {
+        if answer.is_empty() {
+            // Nothing to show: the source stands there, marked as not translated.
+            answer = piece.clone();
+        }
+        if verdicts[*index].is_none() {
+            verdicts[*index] = verdict;
         }
         let target = &mut targets[*index];
         if !target.is_empty() {
             target.push(' ');
         }
-        target.push_str(&cleaned);
+        target.push_str(&answer);
+    }
+    if cannot_write {
+        for verdict in verdicts.iter_mut().filter(|v| v.is_none()) {
+            *verdict = Some(NotTranslated::Untrained {
+                language: options.to.clone(),
+            });
+        }
+    }
+    let not_translated = verdicts.iter().filter(|v| v.is_some()).count();
+    if not_translated > 0 {
+        let mut reasons: Vec<String> = verdicts
+            .iter()
+            .flatten()
+            .map(|v| v.describe(&from))
+            .collect();
+        reasons.sort();
+        reasons.dedup();
+        let again = if retry.is_empty() {
+            ""
+        } else {
+            ", even when asked again"
+        };
+        warnings.push(format!(
+            "{not_translated} of {} unit(s) are not translated into {}: the model {}{again}; \
+             they are marked",
+            sources.len(),
+            options.to.name,
+            reasons.join(" or ")
+        ));
     }
 
     let mut units = Vec::with_capacity(sources.len());
     let mut glossary_misses = Vec::new();
-    for (index, ((kind, source), target)) in sources.into_iter().zip(targets).enumerate() {
+    for (index, (((kind, source), target), not_translated)) in
+        sources.into_iter().zip(targets).zip(verdicts).enumerate()
+    {
         let target = restore_protected(&source, &target, &mut warnings, index);
+        let target = typography(&target, &options.to);
         for entry in options.glossary.matching(&source) {
             if !entry.followed_in(&target) {
                 glossary_misses.push(GlossaryMiss {
@@ -234,6 +303,7 @@ pub(crate) fn translate(
             target,
             // The facade's grounding check fills it in, when it is on.
             unsupported: Vec::new(),
+            not_translated,
         });
     }
     if !glossary_misses.is_empty() {
@@ -268,7 +338,18 @@ pub(crate) fn translate(
         completion_tokens,
         warnings,
         grounding: None,
+        not_translated,
+        // The facade, which knows the library, fills it in.
+        advice: None,
     })
+}
+
+/// The check of one answer; an empty answer is not a translation either.
+fn judge(piece: &str, answer: &str, from: &Language, to: &Language) -> Option<NotTranslated> {
+    if answer.trim().is_empty() {
+        return Some(NotTranslated::Empty);
+    }
+    untranslated::check(piece, answer, from, to)
 }
 
 fn one_line(text: &str) -> String {
@@ -298,132 +379,92 @@ fn split_for_steps(engine: &dyn Engine, text: &str, max_tokens: usize) -> Result
         .collect())
 }
 
-/// Removes what models add around a translation: a "Translation:" label, wrapping
-/// quotes the source did not have, and extra lines after a one-line source.
-fn clean_output(output: &str, source: &str) -> String {
-    let mut text = output.trim();
-    for label in [
-        "Translation:",
-        "Translated text:",
-        "Here is the translation:",
-    ] {
-        // `get` rather than slicing: the output's first bytes may be part of a
-        // multi-byte character.
-        if text
-            .get(..label.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(label))
-        {
-            text = text[label.len()..].trim();
-        }
-    }
-    if !source.contains('\n') {
-        text = text
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("");
-    }
-    for (open, close) in [('"', '"'), ('“', '”'), ('«', '»')] {
-        if text.starts_with(open)
-            && text.ends_with(close)
-            && text.chars().count() > 1
-            && !source.trim().starts_with(open)
-        {
-            text = text[open.len_utf8()..text.len() - close.len_utf8()].trim();
-        }
-    }
-    text.to_owned()
-}
-
-/// Puts back inline code spans and link targets the model altered, matching them in
-/// order; warns when their number changed so they cannot be matched.
-fn restore_protected(
-    source: &str,
-    target: &str,
-    warnings: &mut Vec<String>,
-    unit: usize,
-) -> String {
-    let mut restored = target.to_owned();
-    for (open, close) in [("`", "`"), ("](", ")")] {
-        let wanted = spans(source, open, close);
-        if wanted.is_empty() {
-            continue;
-        }
-        let found = spans(&restored, open, close);
-        if found.len() != wanted.len() {
-            warnings.push(format!(
-                "unit {}: the translation has {} {} where the source has {}; check it by hand",
-                unit + 1,
-                found.len(),
-                if open == "`" { "code spans" } else { "links" },
-                wanted.len()
-            ));
-            continue;
-        }
-        // Replace from the end so earlier byte ranges stay valid.
-        for ((start, end), original) in found.into_iter().zip(wanted).rev() {
-            restored.replace_range(start..end, &source[original.0..original.1]);
-        }
-    }
-    restored
-}
-
-/// Byte ranges of the contents between `open` and `close`.
-fn spans(text: &str, open: &str, close: &str) -> Vec<(usize, usize)> {
-    let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(start) = text[from..].find(open).map(|i| from + i + open.len()) {
-        let Some(end) = text[start..].find(close).map(|i| start + i) else {
-            break;
-        };
-        found.push((start, end));
-        from = end + close.len();
-    }
-    found
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hearth_llm::fake::FakeEngine;
+
+    const SOURCE: &str = "Upon starting the system, you are presented with the character \
+        based login screen if you did not install any graphical environment.";
+    const GERMAN: &str = "Nach dem Starten des Systems sehen Sie einen textbasierten \
+        Anmeldebildschirm, wenn Sie keine grafische Oberfläche installiert haben.";
+
+    fn options() -> TranslateOptions {
+        TranslateOptions {
+            to: Language::parse("de").unwrap(),
+            from: Some(Language::parse("en").unwrap()),
+            glossary: Glossary::default(),
+            markdown: true,
+            parallel: Some(1),
+        }
+    }
+
+    fn run(engine: &FakeEngine, cannot_write: bool) -> (Translation, Vec<(usize, usize)>) {
+        let mut progress = Vec::new();
+        let translation = translate(
+            engine,
+            SOURCE,
+            &options(),
+            cannot_write,
+            &mut |p| progress.push((p.done, p.total)),
+            &Cancellation::new(),
+        )
+        .unwrap();
+        (translation, progress)
+    }
 
     #[test]
-    fn model_chatter_around_a_translation_is_removed() {
-        assert_eq!(
-            clean_output(
-                "Translation: \"Hallo Welt\"\nI hope this helps!",
-                "Hello world"
-            ),
-            "Hallo Welt"
-        );
-        assert_eq!(clean_output("«Bonjour»", "\"Hello\""), "Bonjour");
-        // Multi-byte characters where a label would end.
-        assert_eq!(
-            clean_output("Öffnungszeiten für alle", "Opening hours"),
-            "Öffnungszeiten für alle"
-        );
-        assert_eq!(
-            clean_output("営業時間のお知らせです", "Opening hours"),
-            "営業時間のお知らせです"
-        );
-        assert_eq!(
-            clean_output("Zeile eins\nZeile zwei", "line one\nline two"),
-            "Zeile eins\nZeile zwei"
+    fn a_copied_answer_is_asked_for_again_with_stricter_instructions() {
+        let engine = FakeEngine::new();
+        engine.reply_with([SOURCE]);
+        engine.reply_with([GERMAN]);
+        let (translation, progress) = run(&engine, false);
+        assert_eq!(translation.units[0].target, GERMAN);
+        assert_eq!(translation.units[0].not_translated, None);
+        assert_eq!(translation.not_translated, 0);
+        assert_eq!(progress, [(1, 1), (2, 2)]);
+        let requests = engine.received();
+        assert_eq!(requests.len(), 2);
+        let system = |i: usize| format!("{:?}", requests[i]);
+        assert!(
+            system(1).contains("Write every sentence in German"),
+            "{}",
+            system(1)
         );
     }
 
     #[test]
-    fn changed_code_and_links_are_put_back() {
-        let mut warnings = Vec::new();
-        let source = "Run `hearth run` and read [the guide](https://example.org/guide).";
-        let target =
-            "Führe `hearth laufen` aus und lies [die Anleitung](https://beispiel.org/anleitung).";
+    fn an_answer_that_stays_a_copy_is_marked_and_said() {
+        let engine = FakeEngine::new();
+        engine.reply_with([SOURCE]);
+        engine.reply_with([SOURCE]);
+        let (translation, _) = run(&engine, false);
         assert_eq!(
-            restore_protected(source, target, &mut warnings, 0),
-            "Führe `hearth run` aus und lies [die Anleitung](https://example.org/guide)."
+            translation.units[0].not_translated,
+            Some(NotTranslated::Copied)
         );
-        assert!(warnings.is_empty());
-        let dropped = restore_protected(source, "Führe hearth aus.", &mut warnings, 0);
-        assert_eq!(dropped, "Führe hearth aus.");
-        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert_eq!(translation.not_translated, 1);
+        assert!(
+            translation.warnings.iter().any(|w| w
+                == "1 of 1 unit(s) are not translated into German: the model copied the English \
+                    text, even when asked again; they are marked"),
+            "{:?}",
+            translation.warnings
+        );
+    }
+
+    #[test]
+    fn an_english_only_model_is_not_asked_again_and_every_unit_is_marked() {
+        let engine = FakeEngine::new();
+        engine.reply_with([GERMAN]);
+        let (translation, progress) = run(&engine, true);
+        assert_eq!(
+            translation.units[0].not_translated,
+            Some(NotTranslated::Untrained {
+                language: Language::parse("de").unwrap()
+            })
+        );
+        assert_eq!(progress, [(1, 1)]);
+        assert_eq!(engine.received().len(), 1);
     }
 }

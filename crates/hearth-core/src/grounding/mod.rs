@@ -526,6 +526,18 @@ pub(crate) fn compare_translation(source: &str, target: &str) -> Option<Vec<Find
     )
 }
 
+/// How many of the source's numbers, percentages, code and acronyms the translation
+/// has: `(kept, of)`.
+pub(crate) fn facts_kept(source: &str, target: &str) -> (usize, usize) {
+    let source_facts = translation_facts(source);
+    if source_facts.is_empty() {
+        return (0, 0);
+    }
+    let target_index = SourceIndex::new(&[target]);
+    let found = found_all(&target_index, &anywhere(&source_facts));
+    (found.iter().filter(|f| **f).count(), source_facts.len())
+}
+
 /// The facts a translation keeps as they are: numbers, percentages, code, acronyms.
 fn translation_facts(text: &str) -> Vec<Fact> {
     // Names are not compared here (acronyms are, below): no language to detect.
@@ -777,6 +789,7 @@ mod tests {
             source: source.into(),
             target: target.into(),
             unsupported: Vec::new(),
+            not_translated: None,
         };
         let mut translation = Translation {
             from: Language::parse("en").unwrap(),
@@ -804,6 +817,8 @@ mod tests {
             completion_tokens: 0,
             warnings: Vec::new(),
             grounding: None,
+            not_translated: 0,
+            advice: None,
         };
         ground_translation(&mut translation);
         let reasons: Vec<Vec<&str>> = translation

@@ -294,10 +294,17 @@ impl Hearth {
                     } => Some(self.prompt(name)?),
                     _ => None,
                 };
+                let cannot_write = match &step.task {
+                    Task::Translate { to, .. } => {
+                        self.cannot_write(&engine.info(), &crate::documents::Language::parse(to)?)?
+                    }
+                    _ => false,
+                };
                 Ok(ReadyStep {
                     step: step.clone(),
                     engine,
                     library_prompt,
+                    cannot_write,
                 })
             })
             .collect()

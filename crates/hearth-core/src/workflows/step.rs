@@ -48,6 +48,8 @@ pub(crate) struct ReadyStep {
     pub step: Step,
     pub engine: std::sync::Arc<dyn Engine>,
     pub library_prompt: Option<PromptTemplate>,
+    /// A translate step's model writes English only (see [`crate::multilingual`]).
+    pub cannot_write: bool,
 }
 
 impl ReadyStep {
@@ -98,6 +100,7 @@ impl ReadyStep {
                     self.engine.as_ref(),
                     input.text,
                     &options,
+                    self.cannot_write,
                     &mut |_| {},
                     cancel,
                 )?;
@@ -383,6 +386,7 @@ mod tests {
             library_prompt: crate::prompts::builtin_prompts()
                 .into_iter()
                 .find(|p| p.name == "email"),
+            cannot_write: false,
         };
         let output = step
             .run(

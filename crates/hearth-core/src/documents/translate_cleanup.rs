@@ -1,0 +1,249 @@
+//! Cleaning a model's answer into a translation: labels, wrapping quotes and chatter
+//! removed, inline code and link targets the model altered put back, and the target
+//! language's typography where small models write ASCII (French: ’, « », and a space
+//! before : ; ! ?).
+
+/// Removes what models add around a translation: a "Translation:" label, wrapping
+/// quotes the source did not have, and extra lines after a one-line source.
+pub(super) fn clean_output(output: &str, source: &str) -> String {
+    let mut text = output.trim();
+    for label in [
+        "Translation:",
+        "Translated text:",
+        "Here is the translation:",
+    ] {
+        // `get` rather than slicing: the output's first bytes may be part of a
+        // multi-byte character.
+        if text
+            .get(..label.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(label))
+        {
+            text = text[label.len()..].trim();
+        }
+    }
+    if !source.contains('\n') {
+        text = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("");
+    }
+    for (open, close) in [('"', '"'), ('“', '”'), ('«', '»')] {
+        if text.starts_with(open)
+            && text.ends_with(close)
+            && text.chars().count() > 1
+            && !source.trim().starts_with(open)
+        {
+            text = text[open.len_utf8()..text.len() - close.len_utf8()].trim();
+        }
+    }
+    text.to_owned()
+}
+
+/// Puts back inline code spans and link targets the model altered, matching them in
+/// order; warns when their number changed so they cannot be matched.
+pub(super) fn restore_protected(
+    source: &str,
+    target: &str,
+    warnings: &mut Vec<String>,
+    unit: usize,
+) -> String {
+    let mut restored = target.to_owned();
+    for (open, close) in [("`", "`"), ("](", ")")] {
+        let wanted = spans(source, open, close);
+        if wanted.is_empty() {
+            continue;
+        }
+        let found = spans(&restored, open, close);
+        if found.len() != wanted.len() {
+            warnings.push(format!(
+                "unit {}: the translation has {} {} where the source has {}; check it by hand",
+                unit + 1,
+                found.len(),
+                if open == "`" { "code spans" } else { "links" },
+                wanted.len()
+            ));
+            continue;
+        }
+        // Replace from the end so earlier byte ranges stay valid.
+        for ((start, end), original) in found.into_iter().zip(wanted).rev() {
+            restored.replace_range(start..end, &source[original.0..original.1]);
+        }
+    }
+    restored
+}
+
+/// Byte ranges of the contents between `open` and `close`.
+fn spans(text: &str, open: &str, close: &str) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(start) = text[from..].find(open).map(|i| from + i + open.len()) {
+        let Some(end) = text[start..].find(close).map(|i| start + i) else {
+            break;
+        };
+        found.push((start, end));
+        from = end + close.len();
+    }
+    found
+}
+
+/// The no-break space French puts inside guillemets and before : ; ! ?
+const NO_BREAK: char = '\u{a0}';
+
+/// Writes the target language's punctuation where models write ASCII. Only French has
+/// rules here (the typographic apostrophe, « guillemets », a no-break space before a
+/// high sign); German manuals commonly keep ASCII quotes, so nothing changes for
+/// other languages. Inline code and link targets are never touched.
+pub(super) fn typography(text: &str, to: &super::language::Language) -> String {
+    if to.code != "fr" {
+        return text.to_owned();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let protected = protected_chars(&chars);
+    let prose = |i: usize| !protected[i];
+    // Quotes are paired only when their number in the prose is even.
+    let quotes = (0..chars.len())
+        .filter(|&i| prose(i) && chars[i] == '"')
+        .count();
+    let pair_quotes = quotes % 2 == 0;
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut quote_open = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if !prose(i) {
+            out.push(c);
+            continue;
+        }
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i + 1).copied();
+        match c {
+            '\'' if before.is_some_and(char::is_alphabetic)
+                && after.is_some_and(char::is_alphabetic) =>
+            {
+                out.push('’')
+            }
+            '"' if pair_quotes => {
+                if quote_open {
+                    while out.ends_with(' ') {
+                        out.pop();
+                    }
+                    out.push(NO_BREAK);
+                    out.push('»');
+                } else {
+                    out.push('«');
+                    out.push(NO_BREAK);
+                }
+                quote_open = !quote_open;
+            }
+            ' ' if out.ends_with(NO_BREAK) => {}
+            ';' | ':' | '!' | '?'
+                if before
+                    .is_some_and(|b| b.is_alphanumeric() || matches!(b, ')' | '»' | '`' | ' '))
+                    && after.is_none_or(char::is_whitespace) =>
+            {
+                while out.ends_with(' ') {
+                    out.pop();
+                }
+                if !out.ends_with(NO_BREAK) {
+                    out.push(NO_BREAK);
+                }
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Which characters are inside an inline code span (backticks included) or a link
+/// target (`](…)`).
+fn protected_chars(chars: &[char]) -> Vec<bool> {
+    let mut protected = vec![false; chars.len()];
+    let mut i = 0;
+    while i < chars.len() {
+        let end = match chars[i] {
+            '`' => chars[i + 1..]
+                .iter()
+                .position(|c| *c == '`')
+                .map(|j| i + 1 + j),
+            ']' if chars.get(i + 1) == Some(&'(') => chars[i + 2..]
+                .iter()
+                .position(|c| *c == ')')
+                .map(|j| i + 2 + j),
+            _ => None,
+        };
+        match end {
+            Some(end) => {
+                protected[i..=end].iter_mut().for_each(|p| *p = true);
+                i = end + 1;
+            }
+            None => i += 1,
+        }
+    }
+    protected
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_chatter_around_a_translation_is_removed() {
+        assert_eq!(
+            clean_output(
+                "Translation: \"Hallo Welt\"\nI hope this helps!",
+                "Hello world"
+            ),
+            "Hallo Welt"
+        );
+        assert_eq!(clean_output("«Bonjour»", "\"Hello\""), "Bonjour");
+        // Multi-byte characters where a label would end.
+        assert_eq!(
+            clean_output("Öffnungszeiten für alle", "Opening hours"),
+            "Öffnungszeiten für alle"
+        );
+        assert_eq!(
+            clean_output("営業時間のお知らせです", "Opening hours"),
+            "営業時間のお知らせです"
+        );
+        assert_eq!(
+            clean_output("Zeile eins\nZeile zwei", "line one\nline two"),
+            "Zeile eins\nZeile zwei"
+        );
+    }
+
+    #[test]
+    fn french_gets_its_typography_and_code_stays_as_it_is() {
+        let french = super::super::language::Language::parse("fr").unwrap();
+        let text = "Si vous voulez l'utiliser, tapez \"`sudo -H aptitude`\" : voir [l'aide](https://ex.org/l'aide?x=1). Prêt? Lancez `echo 'a'`.";
+        assert_eq!(
+            typography(text, &french),
+            "Si vous voulez l’utiliser, tapez «\u{a0}`sudo -H aptitude`\u{a0}»\u{a0}: voir [l’aide](https://ex.org/l'aide?x=1). Prêt\u{a0}? Lancez `echo 'a'`."
+        );
+        // Times, addresses and an odd number of quotes are left alone.
+        assert_eq!(
+            typography("À 10:30 sur https://ex.org, dit \"oui", &french),
+            "À 10:30 sur https://ex.org, dit \"oui"
+        );
+        let german = super::super::language::Language::parse("de").unwrap();
+        assert_eq!(
+            typography("Er sagt \"ja\": gut.", &german),
+            "Er sagt \"ja\": gut."
+        );
+    }
+
+    #[test]
+    fn changed_code_and_links_are_put_back() {
+        let mut warnings = Vec::new();
+        let source = "Run `hearth run` and read [the guide](https://example.org/guide).";
+        let target =
+            "Führe `hearth laufen` aus und lies [die Anleitung](https://beispiel.org/anleitung).";
+        assert_eq!(
+            restore_protected(source, target, &mut warnings, 0),
+            "Führe `hearth run` aus und lies [die Anleitung](https://example.org/guide)."
+        );
+        assert!(warnings.is_empty());
+        let dropped = restore_protected(source, "Führe hearth aus.", &mut warnings, 0);
+        assert_eq!(dropped, "Führe hearth aus.");
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+    }
+}
