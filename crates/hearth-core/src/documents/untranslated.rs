@@ -338,6 +338,16 @@ mod tests {
     }
 
     #[test]
+    fn an_acronym_after_an_elided_article_counts_as_kept() {
+        // From the evaluation: "l'ID" keeps the source's "ID".
+        let source = "Setting set user ID on an executable file allows a user to execute \
+            it with the owner ID of the file.";
+        let french = "Activer l'ID utilisateur sur un fichier exécutable permet de \
+            l’exécuter avec l'ID du propriétaire du fichier.";
+        assert_eq!(check(source, french, &lang("en"), &lang("fr")), None);
+    }
+
+    #[test]
     fn short_units_names_and_code_are_not_judged() {
         // Too few words to tell: a heading or a product name stays as it is.
         for unit in ["GNOME Shell", "Debian GNU/Linux", "`apt-get install hello`"] {

@@ -533,7 +533,10 @@ pub(crate) fn facts_kept(source: &str, target: &str) -> (usize, usize) {
     if source_facts.is_empty() {
         return (0, 0);
     }
-    let target_index = SourceIndex::new(&[target]);
+    // French and Italian elide articles onto the next word ("l'ID"): the apostrophe
+    // must not hide a kept acronym.
+    let target = target.replace(['\'', '’'], " ");
+    let target_index = SourceIndex::new(&[target.as_str()]);
     let found = found_all(&target_index, &anywhere(&source_facts));
     (found.iter().filter(|f| **f).count(), source_facts.len())
 }
