@@ -208,20 +208,27 @@ fn translate_says_which_units_the_model_did_not_translate_and_what_to_use() {
     .unwrap();
     // One sequence at a time: the same answers on every run (two sequences decoded in
     // one batch can differ in the last digits, and so in a greedy pick).
-    let output = hearth(home.path())
-        .args([
-            "translate",
-            "--model",
-            &model(),
-            "--to",
-            "de",
-            "--from",
-            "en",
-        ])
-        .args(["--parallel", "1"])
-        .arg(&source)
-        .output()
-        .unwrap();
+    let to_german = |json: bool| {
+        let mut command = hearth(home.path());
+        if json {
+            command.arg("--json");
+        }
+        command
+            .args([
+                "translate",
+                "--model",
+                &model(),
+                "--to",
+                "de",
+                "--from",
+                "en",
+            ])
+            .args(["--parallel", "1"])
+            .arg(&source)
+            .output()
+            .unwrap()
+    };
+    let output = to_german(false);
     assert_eq!(output.status.code(), Some(7), "{}", describe(&output));
     let stderr = text(&output.stderr);
     for line in [
@@ -242,21 +249,7 @@ fn translate_says_which_units_the_model_did_not_translate_and_what_to_use() {
         describe(&output)
     );
 
-    let output = hearth(home.path())
-        .args([
-            "--json",
-            "translate",
-            "--model",
-            &model(),
-            "--to",
-            "de",
-            "--from",
-            "en",
-        ])
-        .args(["--parallel", "1"])
-        .arg(&source)
-        .output()
-        .unwrap();
+    let output = to_german(true);
     assert_eq!(output.status.code(), Some(7), "{}", describe(&output));
     let translation = json(&output);
     assert_eq!(translation["not_translated"], 2);
