@@ -8,6 +8,7 @@
 #   --fresh    run Hearth again (outputs are otherwise kept in .eval/out/ and only scored)
 #   --no-qwen  skip the Qwen2.5-Coder-1.5B translations (1.1 GB download, most of the time)
 #   --fr       also translate into French with Qwen (another ~15 minutes)
+#   --best-of=N  also run the Qwen translations with N candidates per paragraph
 #
 # The Qwen translations are compared with a plain one-line prompt to llama.cpp's
 # llama-server on the same model file (built once with scripts/build-llama-bench.sh, or
@@ -34,6 +35,7 @@ french=0
 more_docs=0
 summaries=1
 data_only=0
+best_of=""
 paragraphs="${EVAL_PARAGRAPHS:-45}"
 for arg in "$@"; do
   case "$arg" in
@@ -43,7 +45,8 @@ for arg in "$@"; do
     --more-docs) more_docs=1 ;;
     --no-summaries) summaries=0 ;;
     --data-only) data_only=1 ;;
-    *) echo "error: unknown option $arg (known: --fresh --no-qwen --fr --more-docs --no-summaries --data-only)" >&2; exit 2 ;;
+    --best-of=[1-8]) best_of="${arg#--best-of=}" ;;
+    *) echo "error: unknown option $arg (known: --fresh --no-qwen --fr --more-docs --no-summaries --data-only --best-of=N, N from 1 to 8)" >&2; exit 2 ;;
   esac
 done
 
@@ -188,6 +191,13 @@ if [ "$qwen" = 1 ]; then
       EVAL_SYSTEM=hearth-before run translate "$work" "$HEARTH_BEFORE" "$qwen15" qwen15 "$lang" "$work/mt/sample.$lang.jsonl"
     fi
   done
+  # --best-of N: the same, with N candidates per paragraph.
+  if [ -n "$best_of" ]; then
+    for lang in "${langs[@]}"; do
+      log "translations en->$lang: hearth translate --best-of $best_of, Qwen2.5-Coder-1.5B"
+      EVAL_BEST_OF="$best_of" run translate "$work" "$hearth" "$qwen15" qwen15 "$lang" "$work/mt/sample.$lang.jsonl"
+    done
+  fi
   log "translations en->de: hearth translate with the glossary, Qwen2.5-Coder-1.5B"
   run translate "$work" "$hearth" "$qwen15" qwen15 de "$work/mt/sample.de.jsonl" "$root/scripts/eval/glossary.de.txt"
 fi

@@ -8,10 +8,40 @@ cd "$root"
 
 # Each stage's header says how long the run has taken so far, so CI's log shows where
 # the time goes.
-stage() { printf '\n==== %s  [%dm%02ds] ====\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)) >&2; }
+# CI keeps only the log's tail, so the stages' times are printed again at the end, and
+# when a stage fails.
+stages=()
+stage() {
+  stages+=("$(printf '%3dm%02ds  %s' $((SECONDS / 60)) $((SECONDS % 60)) "${1:0:72}")")
+  printf '\n==== %s  [%dm%02ds] ====\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)) >&2
+}
+summary() {
+  local status=${1:-$?}
+  printf '\n==== where the time went (each stage starts at) ====\n' >&2
+  printf '%s\n' "${stages[@]}" >&2
+  printf '%3dm%02ds  end (exit %d)\n' $((SECONDS / 60)) $((SECONDS % 60)) "$status" >&2
+}
+trap summary EXIT
 
 stage "system packages"
 scripts/install-deps.sh
+
+stage "format"
+cargo fmt --all -- --check
+
+# The build embeds the web UI (the server and the desktop app carry it), so the UI is
+# built first.
+stage "web UI: dependencies, type check and build"
+npm --prefix ui ci --no-audit --no-fund
+npm --prefix ui run build
+
+# The release build (the llama.cpp libraries are most of it) runs while the downloads
+# below wait on the network.
+stage "build (release, all targets), in the background while the test data downloads"
+build_log="$(mktemp)"
+cargo build --release --workspace --all-targets --locked >"$build_log" 2>&1 &
+build_pid=$!
+trap 'status=$?; kill $build_pid 2>/dev/null || true; summary $status' EXIT
 
 stage "test models"
 scripts/fetch-models.sh smollm2 gemma3 minilm qwen-coder >/dev/null
@@ -30,15 +60,14 @@ python3 tests/templates/reference.py
 stage "MCP test servers (npm, pinned)"
 scripts/fetch-mcp-servers.sh
 
-stage "format"
-cargo fmt --all -- --check
-
-stage "web UI: dependencies, type check and build"
-npm --prefix ui ci --no-audit --no-fund
-npm --prefix ui run build
-
-stage "build (release, all targets)"
-cargo build --release --workspace --all-targets --locked
+stage "build: waiting for it to finish"
+if ! wait "$build_pid"; then
+  tail -120 "$build_log" >&2
+  echo "the release build failed; its whole log is $build_log" >&2
+  exit 1
+fi
+trap summary EXIT
+tail -3 "$build_log" >&2
 
 stage "tests (GPU offload among them, on Mesa's software Vulkan driver: gpu_vulkan, gpu, gpu_config)"
 # The GPU tests need lavapipe; they run once, in the workspace run.

@@ -20,6 +20,12 @@ German:" and the paragraph; the answer as the model gives it), or features joine
   retry     ask again, with stricter instructions, when the answer is a copy, English,
             or under half the source's words (a rough stand-in for Hearth's check)
   sent      each sentence translated on its own
+  fill      when the answer has fewer sentences than the source, or under 80% of its
+            words, each sentence asked for on its own
+  terms     the terms found in two or more of the run's paragraphs, translated by the model
+            in one request first, then given with each paragraph as a glossary
+  mbrN      minimum Bayes risk: the greedy answer and N sampled ones (temperature 0.7), the
+            one closest to the others by chrF kept
 
 The names of the first experiments stand for their feature sets: `greedy` (none),
 `context` (context), `review` (context+review).
@@ -45,7 +51,8 @@ NAMES = {"de": "German", "fr": "French"}
 
 
 def chat(url, messages, **options):
-    body = {"messages": messages, "temperature": 0, "seed": 0, **options}
+    body = {"messages": messages, "temperature": 0, "seed": 0}
+    body.update(options)
     request = urllib.request.Request(url.rstrip("/") + "/v1/chat/completions",
                                      data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     started = time.monotonic()
@@ -137,6 +144,14 @@ def sentences(text):
     return [p for p in parts if p.strip()]
 
 
+def lost_sentences(source, out):
+    """Fewer sentences than the source, or under 80% of its words: something left out."""
+    import re
+    def count(text):
+        return len([x for x in re.split(r"(?<=[.!?])\s+", text.strip()) if x])
+    return count(out) < count(source) or len(out.split()) < 0.8 * len(source.split())
+
+
 def step_options(source, repeat_penalty):
     # Hearth's budget: twice the source's tokens (about 1.4 per word) plus 32.
     return {"max_tokens": int(len(source.split()) * 1.4 * 2 + 32), "stop": ["\n\n"],
@@ -153,11 +168,70 @@ ALIASES = {
 }
 
 
+def consensus(candidates):
+    """The candidate with the highest mean chrF against the others."""
+    from sacrebleu.metrics import CHRF
+    chrf = CHRF()
+    candidates = [c for c in candidates if c.strip()] or candidates
+    scores = [sum(chrf.sentence_score(c, [o]).score for j, o in enumerate(candidates) if j != i)
+              for i, c in enumerate(candidates)]
+    return candidates[scores.index(max(scores))]
+
+
+STOP = set("a an the and or of to in on for with by at from as is are be was were it its this that these "
+           "those you your can will may not no if then than into via per each all any some such which who what "
+           "when where how also more most other only same so there their they them we our us do does done use "
+           "used using see should during".split())
+
+
+def repeated_terms(paragraphs):
+    """Words and phrases (up to three words) found in two or more paragraphs: the document's
+    terms, which should be translated the same way each time."""
+    import collections
+    import re
+    counts = collections.Counter()
+    for text in paragraphs:
+        words = re.findall(r"[A-Za-z][A-Za-z0-9+._-]*[A-Za-z0-9]", text)
+        found = set()
+        for n in (1, 2, 3):
+            for i in range(len(words) - n + 1):
+                gram = words[i:i + n]
+                if gram[0].lower() in STOP or gram[-1].lower() in STOP or (n == 1 and len(gram[0]) < 5):
+                    continue
+                found.add(" ".join(w.lower() for w in gram))
+        counts.update(found)
+    terms = [t for t, k in counts.items() if k >= 2]
+    # A phrase found as often as a longer one holding it is part of that one.
+    return sorted(t for t in terms if not any(t != u and t in u and counts[u] == counts[t] for u in terms))
+
+
+def term_glossary(url, lang, paragraphs, used):
+    """The document's repeated terms, translated by the model in one request."""
+    terms = repeated_terms(paragraphs)
+    if not terms:
+        return {}
+    messages = [{"role": "system", "content": (
+        f"You are a terminologist. Give the usual {NAMES[lang]} term for each English term from a software "
+        f"manual. Keep commands, program names and protocol names as they are. Reply with one line per term, "
+        f"as `term = translation`, and nothing else.")},
+        {"role": "user", "content": "\n".join(terms)}]
+    text, usage = chat(url, messages, max_tokens=24 * len(terms) + 16)
+    used.append(usage)
+    glossary = {}
+    for line in text.splitlines():
+        term, sep, translation = line.strip().strip("`-* ").partition("=")
+        if sep and term.strip().lower() in terms and translation.strip():
+            glossary[term.strip().lower()] = translation.strip().strip("`")
+    return glossary
+
+
 def translate_doc(url, lang, strategy, paragraphs):
     """Outputs and usage for one run of consecutive paragraphs."""
     features = set(filter(None, ALIASES.get(strategy, strategy).split("+")))
     outputs, usages = [], []
     previous = None
+    glossary_usage = []
+    glossary = term_glossary(url, lang, paragraphs, glossary_usage) if "terms" in features else {}
     for source in paragraphs:
         if strategy == "plain":
             text, usage = chat(url, [{"role": "user", "content": f"Translate the following text into {NAMES[lang]}:\n\n{source}"}])
@@ -165,12 +239,17 @@ def translate_doc(url, lang, strategy, paragraphs):
             usages.append(usage)
             continue
         penalty = 1.05 if "rp" in features else 1.0
+        samples = next((int(f[3:]) for f in features if f.startswith("mbr")), 0)
         used = []
 
         def one(piece, strict=False):
             system = hearth_system(lang, "formal" in features, "complete" in features, "native" in features)
             if strict:
                 system = strict_system(lang)
+            matching = [t for t in glossary if t in piece.lower()]
+            if matching:
+                system += "\nAlways translate these terms exactly as given:" + "".join(
+                    f"\n{t} -> {glossary[t]}" for t in matching)
             messages = [{"role": "system", "content": system}]
             if "example" in features:
                 messages += [{"role": "user", "content": EXAMPLE_EN}, {"role": "assistant", "content": EXAMPLES[lang]}]
@@ -180,6 +259,15 @@ def translate_doc(url, lang, strategy, paragraphs):
             text, usage = chat(url, messages, **step_options(piece, penalty))
             used.append(usage)
             out = first_line(text)
+            if samples and not strict:
+                # Minimum Bayes risk: the greedy answer and `samples` sampled ones; the
+                # one that agrees most with the others (chrF) wins.
+                with concurrent.futures.ThreadPoolExecutor(samples) as pool:
+                    drawn = list(pool.map(lambda seed: chat(url, messages, **step_options(piece, penalty),
+                                                            temperature=0.7, top_p=0.95, seed=seed),
+                                          range(1, samples + 1)))
+                used.extend(u for _, u in drawn)
+                out = consensus([out] + [first_line(t) for t, _ in drawn])
             if "retry" in features and not strict and not_translated(piece, out):
                 again = one(piece, strict=True)
                 if not not_translated(piece, again):
@@ -190,6 +278,8 @@ def translate_doc(url, lang, strategy, paragraphs):
             draft = " ".join(one(s) for s in sentences(source))
         else:
             draft = one(source)
+            if "fill" in features and lost_sentences(source, draft):
+                draft = " ".join(one(s) for s in sentences(source))
         if "review" in features:
             review = [{"role": "system", "content": (
                 f"You are a professional editor of {NAMES[lang]} translations. You get an English text and a "
@@ -201,6 +291,9 @@ def translate_doc(url, lang, strategy, paragraphs):
             used.append(usage)
             draft = first_line(fixed) or draft
         outputs.append(draft)
+        # The term request is counted with the run's first paragraph.
+        used.extend(glossary_usage)
+        glossary_usage = []
         usages.append({k: sum(u[k] for u in used) for k in used[0]})
         previous = (source, draft)
     return outputs, usages

@@ -108,6 +108,10 @@ def translate(work, hearth, model, name, lang, pairs_path, glossary=None):
     system = os.environ.get("EVAL_SYSTEM", "hearth")
     if system != "hearth":
         tag = f"{tag}.{system}"
+    # EVAL_BEST_OF: candidates per paragraph (`hearth translate --best-of N`).
+    best_of = os.environ.get("EVAL_BEST_OF")
+    if best_of:
+        tag = f"{tag}.best{best_of}"
     out = Path(work) / "out" / "mt" / f"{name}.{lang}.{tag}.json"
     if out.exists():
         return
@@ -115,6 +119,8 @@ def translate(work, hearth, model, name, lang, pairs_path, glossary=None):
     cmd = [hearth, "translate", "-", "--from", "en", "--to", lang, "-m", model, "--json"]
     if glossary:
         cmd += ["--glossary", glossary]
+    if best_of:
+        cmd += ["--best-of", best_of]
     env = hearth_env(work)
     calls, failed = [], []
     units, misses, warnings = [], [], []
@@ -174,6 +180,7 @@ def translate(work, hearth, model, name, lang, pairs_path, glossary=None):
         "failed_paragraphs": failed,
         "calls": calls,
         "model": name, "lang": lang, "glossary": glossary, "pairs": str(pairs_path), "system": system,
+        "best_of": int(best_of or 1),
     }
     save(out, record)
     partial.unlink(missing_ok=True)

@@ -155,6 +155,7 @@ def secs(record):
 SYSTEM_NAMES = {
     "plain-prompt": "plain prompt (llama-server `/v1`)",
     "hearth-before": "`hearth translate` before (7791eea)",
+    "hearth-872ce73": "`hearth translate` at 872ce73 (untranslated units marked, prompt measured)",
     "hearth": "`hearth translate`",
 }
 # A page of prose: 250 English words.
@@ -180,8 +181,8 @@ def translation_tables(work, results):
     lines = ["| system | model | pair | glossary | paragraphs scored | chrF | chrF++ | BLEU | glossary terms kept (whole word / also in compounds) | misses Hearth reported | units flagged not translated | time (wall / CPU) | seconds per page |",
              "|---|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
     seen = {}
-    systems = ["plain-prompt", "hearth-before", "hearth"]
-    order = sorted(runs, key=lambda r: (r["lang"], r["model"] != "qwen15", systems.index(r.get("system", "hearth")) if r.get("system", "hearth") in systems else 9, bool(r["glossary"])))
+    systems = ["plain-prompt", "hearth-before", "hearth-872ce73", "hearth"]
+    order = sorted(runs, key=lambda r: (r["lang"], r["model"] != "qwen15", systems.index(r.get("system", "hearth")) if r.get("system", "hearth") in systems else 9, r.get("best_of", 1), bool(r["glossary"])))
     for record in order:
         lang = record["lang"]
         pairs = pairs_of(record["pairs"])
@@ -207,9 +208,12 @@ def translation_tables(work, results):
             notes.append("run unfinished")
         note = f" ({'; '.join(notes)})" if notes else ""
         system = record.get("system", "hearth")
-        flagged = "–" if system != "hearth" else str(row["not_translated"])
+        flagged = "–" if not system.startswith("hearth") or system == "hearth-before" else str(row["not_translated"])
+        name = SYSTEM_NAMES.get(system, system)
+        if record.get("best_of", 1) > 1:
+            name = f"`hearth translate --best-of {record['best_of']}`"
         lines.append(
-            f"| {SYSTEM_NAMES.get(system, system)} | {record['model']} | en→{lang} | {label} | {row['paragraphs']} of {len(pairs)}{note} | {row['chrf']:.1f} | {row['chrfpp']:.1f} | {row['bleu']:.1f} | "
+            f"| {name} | {record['model']} | en→{lang} | {label} | {row['paragraphs']} of {len(pairs)}{note} | {row['chrf']:.1f} | {row['chrfpp']:.1f} | {row['bleu']:.1f} | "
             f"{gloss} | {reported} | {flagged} | {secs(record)} | {per_page(record, pairs, keep)} |"
         )
     for lang, (all_pairs, subsets) in sorted(seen.items()):

@@ -2,7 +2,8 @@
 # Every local feature with no network at all: the built `hearth` inside a fresh network
 # namespace (`unshare --net`), where no interface but a down loopback exists and no
 # packet can leave. On a fresh HEARTH_HOME with the real default model (SmolLM2) and
-# the embedding model: a chat answer, a PDF summarized, a text translated, a folder
+# the embedding model: a chat answer, a PDF summarized, a text translated (by Qwen2.5
+# Coder; SmolLM2's English-only attempt marked, exit 7), a folder
 # indexed and asked about, history listed and exported, the audit log exported; a
 # remote provider configured there fails with a clear "could not reach" instead of
 # hanging; then, with only loopback brought up, `hearth serve` answers its own API.
@@ -13,11 +14,14 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 hearth="$root/target/release/hearth"
 model="$root/.models/SmolLM2-135M-Instruct.Q4_1.gguf"
+# SmolLM2 is English-only: translations use this multilingual one.
+coder="$root/.models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 minilm="$root/.models/all-MiniLM-L6-v2"
 pdf="$root/.testdata/pdf-parse/04-valid.pdf"
 
 if [ -z "${HEARTH_IN_NETNS:-}" ]; then
   for need in "$hearth:cargo build --release" "$model:scripts/fetch-models.sh smollm2" \
+    "$coder:scripts/fetch-models.sh qwen-coder" \
     "$minilm:scripts/fetch-models.sh minilm" "$pdf:scripts/fetch-test-docs.sh"; do
     [ -e "${need%%:*}" ] || { echo "missing ${need%%:*}: ${need#*:}" >&2; exit 1; }
   done
@@ -48,6 +52,7 @@ export HEARTH_HOME="$home" HEARTH_KEYRING=off
 mkdir -p "$home/config"
 printf 'context_length = 2048\nparallel = 2\n\n[sampling]\ntemperature = 0.0\nmax_tokens = 48\n' > "$home/config/config.toml"
 "$hearth" models add "$model" --id smollm2 --default >/dev/null 2>>"$log"
+"$hearth" models add "$coder" --id qwen-coder >/dev/null 2>>"$log"
 "$hearth" models convert "$minilm" --id all-MiniLM-L6-v2 >/dev/null 2>>"$log"
 
 check "chat: hearth run answers"
@@ -67,9 +72,18 @@ ok "${#summary} characters"
 
 check "translate a text"
 printf 'The train leaves at nine.\n\nBring the tent and the stove.\n' > "$home/trip.txt"
-translation="$("$hearth" translate --to German "$home/trip.txt" 2>>"$log")"
-[ -n "$translation" ] || { echo "empty translation" >&2; exit 1; }
+translation="$("$hearth" translate --to German --model qwen-coder "$home/trip.txt" 2>>"$log")"
+grep -q "Zug" <<<"$translation" || { echo "no German train in the translation: $translation" >&2; exit 1; }
 ok "${#translation} characters"
+
+check "translate: an English-only model's units are marked, exit 7"
+status=0
+"$hearth" translate --to German "$home/trip.txt" >/dev/null 2>"$home/marked.txt" || status=$?
+cat "$home/marked.txt" >>"$log"
+[ "$status" -eq 7 ] || { echo "SmolLM2's German should exit 7 (not translated), got $status" >&2; exit 1; }
+grep -q "not translated: unit 2" "$home/marked.txt" || { echo "unit 2 is not marked" >&2; exit 1; }
+grep -q "hearth translate .* --model qwen-coder" "$home/marked.txt" || { echo "the advice does not name the multilingual model here" >&2; exit 1; }
+ok
 
 check "index a folder and ask it"
 mkdir -p "$home/notes"

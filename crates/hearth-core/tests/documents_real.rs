@@ -223,6 +223,7 @@ fn a_markdown_translation_keeps_the_structure() {
         glossary: Glossary::parse("app = Anwendung").unwrap(),
         markdown: true,
         parallel: None,
+        best_of: 1,
     };
     let mut progress = Vec::new();
     let translation = hearth
@@ -313,6 +314,7 @@ fn an_english_only_model_asked_for_german_has_every_unit_flagged_with_advice() {
         markdown: true,
         // One sequence at a time: the same answers on every run.
         parallel: Some(1),
+        best_of: 1,
     };
     let mut progress = Vec::new();
     let translation = hearth

@@ -453,6 +453,8 @@ async fn a_document_is_summarized_with_references_and_text_is_translated() {
             json!({ "text": "hi", "to": "fr", "glossary": [{ "term": "", "translation": "x" }] }),
             "glossary[0]",
         ),
+        (json!({ "text": "hi", "to": "fr", "best_of": 0 }), "best_of"),
+        (json!({ "text": "hi", "to": "fr", "best_of": 9 }), "best_of"),
     ] {
         let (status, error) = server.post_json("/api/translate", body.clone()).await;
         assert_eq!(status, 400, "{body} -> {error}");

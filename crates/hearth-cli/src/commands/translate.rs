@@ -50,6 +50,7 @@ pub fn run(args: TranslateArgs, json: bool) -> anyhow::Result<i32> {
         glossary,
         markdown: source.markdown,
         parallel: args.parallel,
+        best_of: usize::from(args.best_of),
     };
 
     let loading = spinner("loading the model", json);

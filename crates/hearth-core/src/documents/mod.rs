@@ -5,8 +5,10 @@
 //! call per task.
 
 mod chunk;
+mod consensus;
 mod glossary;
 pub(crate) mod language;
+mod lost_sentences;
 mod points;
 mod render;
 mod segment;
@@ -27,7 +29,9 @@ pub use summary::{
     GroundingCount, Summary, SummaryLength, SummaryOptions, SummaryPoint, SummaryProgress,
     SummaryStyle,
 };
-pub use translate::{AlignedUnit, GlossaryMiss, TranslateOptions, TranslateProgress, Translation};
+pub use translate::{
+    AlignedUnit, GlossaryMiss, TranslateOptions, TranslateProgress, Translation, MAX_BEST_OF,
+};
 pub use untranslated::NotTranslated;
 
 pub(crate) use steps::run_all;

@@ -5,17 +5,23 @@
 //! run as parallel sequences; each prompt carries the glossary entries its unit uses,
 //! and each translation is checked against them. Inline code and link targets the model
 //! changed are put back ([`super::translate_cleanup`]). An answer that is no translation
+//! An answer that left sentences out ([`super::lost_sentences`]) is asked for again a
+//! sentence at a time. An answer that is no translation
 //! (a copy of the source, the wrong language, nothing: [`super::untranslated`]) is asked
 //! for once more with stricter instructions and then marked, never passed off as a
 //! translation. The result keeps every unit's source beside its translation for a
 //! side-by-side view.
 
-use hearth_llm::{ChatMessage, Engine};
+use std::collections::BTreeMap;
+
+use hearth_llm::{ChatMessage, Completion, Engine, GenerationOptions};
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
+use super::consensus;
 use super::glossary::Glossary;
 use super::language::{detect, DetectedLanguage, Language};
+use super::lost_sentences;
 use super::segment::{segment, wrap, Segment, UnitKind};
 use super::steps::{run_all, Cancellation};
 use super::translate_cleanup::{clean_output, restore_protected, typography};
@@ -34,6 +40,18 @@ pub struct TranslateOptions {
     pub markdown: bool,
     /// Units translated at once; `None` uses every sequence the engine has.
     pub parallel: Option<usize>,
+    /// Candidate translations written for each piece: 1 is the greedy one alone; more
+    /// adds sampled ones and keeps the one they agree on most ([`super::consensus`]),
+    /// better and that many times slower.
+    #[serde(default = "one")]
+    pub best_of: usize,
+}
+
+/// The most candidates a piece gets: past this the choice barely changes.
+pub const MAX_BEST_OF: usize = 8;
+
+fn one() -> usize {
+    1
 }
 
 /// Where a translation job is.
@@ -184,25 +202,100 @@ pub(crate) fn translate(
         (messages, translate_prompt::step_options(tokens))
     };
     let window = options.parallel.unwrap_or(info.parallel as usize);
-    let mut total = pieces.len();
-    let first = run_all(
+    let mut steps = Steps {
         engine,
-        pieces
-            .iter()
-            .map(|(_, piece)| prompt(piece, false))
-            .collect(),
         window,
         cancel,
-        &mut |done| progress(TranslateProgress { done, total }),
+        progress,
+        total: 0,
+        prompt_tokens: 0,
+        completion_tokens: 0,
+    };
+    // The greedy answer first, then the sampled candidates, piece after piece.
+    let best_of = options.best_of.clamp(1, MAX_BEST_OF);
+    let first = steps.run(
+        pieces
+            .iter()
+            .flat_map(|(_, piece)| {
+                let (messages, greedy) = prompt(piece, false);
+                (0..best_of).map(move |candidate| {
+                    let options = match candidate {
+                        0 => greedy.clone(),
+                        seed => translate_prompt::sampled(&greedy, seed as u32),
+                    };
+                    (messages.clone(), options)
+                })
+            })
+            .collect(),
     )?;
-    let (mut prompt_tokens, mut completion_tokens) = (0, 0);
-    let mut answers: Vec<(String, Option<NotTranslated>)> = Vec::with_capacity(pieces.len());
-    for ((_, piece), completion) in pieces.iter().zip(&first) {
-        prompt_tokens += completion.prompt_tokens;
-        completion_tokens += completion.completion_tokens;
-        let cleaned = clean_output(&completion.text, piece);
-        let verdict = judge(piece, &cleaned, &from, &options.to);
-        answers.push((cleaned, verdict));
+    let mut answers: Vec<(String, Option<NotTranslated>)> = pieces
+        .iter()
+        .zip(first.chunks(best_of))
+        .map(|((_, piece), completions)| {
+            let mut candidates: Vec<(String, Option<NotTranslated>)> = completions
+                .iter()
+                .map(|completion| {
+                    let cleaned = clean_output(&completion.text, piece);
+                    let verdict = judge(piece, &cleaned, &from, &options.to);
+                    (cleaned, verdict)
+                })
+                .collect();
+            // The choice is among the translations; when none is one, the greedy
+            // answer stands for the piece.
+            let translated: Vec<usize> = (0..candidates.len())
+                .filter(|&i| candidates[i].1.is_none())
+                .collect();
+            let chosen = match translated.len() {
+                0 => 0,
+                1 => translated[0],
+                _ => {
+                    let texts: Vec<String> = translated
+                        .iter()
+                        .map(|&i| candidates[i].0.clone())
+                        .collect();
+                    translated[consensus::choose(&texts)]
+                }
+            };
+            candidates.swap_remove(chosen)
+        })
+        .collect();
+
+    // Answers that left sentences out are asked for again a sentence at a time.
+    let lost: Vec<usize> = (0..pieces.len())
+        .filter(|&i| {
+            !cannot_write
+                && answers[i].1.is_none()
+                && lost_sentences::lost(&pieces[i].1, &answers[i].0)
+        })
+        .collect();
+    if !lost.is_empty() {
+        let split: Vec<(usize, &str)> = lost
+            .iter()
+            .flat_map(|&i| {
+                lost_sentences::sentences(&pieces[i].1)
+                    .into_iter()
+                    .map(move |sentence| (i, sentence))
+            })
+            .collect();
+        let completions = steps.run(
+            split
+                .iter()
+                .map(|(_, sentence)| prompt(sentence, false))
+                .collect(),
+        )?;
+        let mut joined: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for ((i, sentence), completion) in split.iter().zip(&completions) {
+            joined
+                .entry(*i)
+                .or_default()
+                .push(clean_output(&completion.text, sentence));
+        }
+        for (i, parts) in joined {
+            let answer = parts.join(" ");
+            if judge(&pieces[i].1, &answer, &from, &options.to).is_none() {
+                answers[i] = (answer, None);
+            }
+        }
     }
 
     // Pieces that came back untranslated get one more try with stricter instructions.
@@ -210,23 +303,8 @@ pub(crate) fn translate(
         .filter(|&i| answers[i].1.is_some() && !cannot_write)
         .collect();
     if !retry.is_empty() {
-        let done_before = total;
-        total += retry.len();
-        let second = run_all(
-            engine,
-            retry.iter().map(|&i| prompt(&pieces[i].1, true)).collect(),
-            window,
-            cancel,
-            &mut |done| {
-                progress(TranslateProgress {
-                    done: done_before + done,
-                    total,
-                })
-            },
-        )?;
+        let second = steps.run(retry.iter().map(|&i| prompt(&pieces[i].1, true)).collect())?;
         for (&i, completion) in retry.iter().zip(&second) {
-            prompt_tokens += completion.prompt_tokens;
-            completion_tokens += completion.completion_tokens;
             let piece = &pieces[i].1;
             let cleaned = clean_output(&completion.text, piece);
             if judge(piece, &cleaned, &from, &options.to).is_none() {
@@ -234,6 +312,7 @@ pub(crate) fn translate(
             }
         }
     }
+    let (prompt_tokens, completion_tokens) = (steps.prompt_tokens, steps.completion_tokens);
 
     let mut targets = vec![String::new(); sources.len()];
     let mut verdicts: Vec<Option<NotTranslated>> = vec![None; sources.len()];
@@ -344,6 +423,47 @@ pub(crate) fn translate(
     })
 }
 
+/// Runs the translator's requests in rounds (first answers, sentence by sentence, the
+/// stricter retry), keeping one progress count and the token totals across them.
+struct Steps<'a> {
+    engine: &'a dyn Engine,
+    window: usize,
+    cancel: &'a Cancellation,
+    progress: &'a mut dyn FnMut(TranslateProgress),
+    total: usize,
+    prompt_tokens: usize,
+    completion_tokens: usize,
+}
+
+impl Steps<'_> {
+    fn run(
+        &mut self,
+        requests: Vec<(Vec<ChatMessage>, GenerationOptions)>,
+    ) -> Result<Vec<Completion>> {
+        let done_before = self.total;
+        self.total += requests.len();
+        let total = self.total;
+        let progress = &mut self.progress;
+        let completions = run_all(
+            self.engine,
+            requests,
+            self.window,
+            self.cancel,
+            &mut |done| {
+                progress(TranslateProgress {
+                    done: done_before + done,
+                    total,
+                })
+            },
+        )?;
+        for completion in &completions {
+            self.prompt_tokens += completion.prompt_tokens;
+            self.completion_tokens += completion.completion_tokens;
+        }
+        Ok(completions)
+    }
+}
+
 /// The check of one answer; an empty answer is not a translation either.
 fn judge(piece: &str, answer: &str, from: &Language, to: &Language) -> Option<NotTranslated> {
     if answer.trim().is_empty() {
@@ -396,6 +516,7 @@ mod tests {
             glossary: Glossary::default(),
             markdown: true,
             parallel: Some(1),
+            best_of: 1,
         }
     }
 
@@ -430,6 +551,79 @@ mod tests {
             system(1).contains("Write every sentence in German"),
             "{}",
             system(1)
+        );
+    }
+
+    #[test]
+    fn an_answer_that_left_a_sentence_out_is_asked_for_again_a_sentence_at_a_time() {
+        let second = "Type your user name and your password at the prompt.";
+        let source = format!("{SOURCE} {second}");
+        let engine = FakeEngine::new();
+        // The first answer translates the first sentence only.
+        engine.reply_with([GERMAN]);
+        engine.reply_with([GERMAN]);
+        let german_second =
+            "Geben Sie an der Eingabeaufforderung Ihren Benutzernamen und Ihr Passwort ein.";
+        engine.reply_with([german_second]);
+        let mut progress = Vec::new();
+        let translation = translate(
+            &engine,
+            &source,
+            &options(),
+            false,
+            &mut |p| progress.push((p.done, p.total)),
+            &Cancellation::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            translation.units[0].target,
+            format!("{GERMAN} {german_second}")
+        );
+        assert_eq!(translation.not_translated, 0);
+        assert_eq!(progress, [(1, 1), (2, 3), (3, 3)]);
+        let requests = engine.received();
+        assert_eq!(requests.len(), 3);
+        // Each sentence went on its own, with the same instructions as the paragraph.
+        assert!(format!("{:?}", requests[2]).contains(second));
+        assert!(!format!("{:?}", requests[2]).contains("login screen"));
+        assert!(format!("{:?}", requests[2]).contains("professional translator"));
+    }
+
+    #[test]
+    fn with_best_of_the_candidate_the_others_agree_with_is_kept() {
+        let engine = FakeEngine::new();
+        let odd = "Wenn Sie das System starten, erscheint ein Anmeldebildschirm im Textmodus, \
+            sofern keine grafische Umgebung installiert wurde.";
+        // The greedy answer is the odd one out; two sampled ones agree, one copies.
+        engine.reply_with([odd]);
+        engine.reply_with([GERMAN]);
+        engine.reply_with([SOURCE]);
+        engine.reply_with([GERMAN]);
+        let mut options = options();
+        options.best_of = 4;
+        let translation = translate(
+            &engine,
+            SOURCE,
+            &options,
+            false,
+            &mut |_| {},
+            &Cancellation::new(),
+        )
+        .unwrap();
+        assert_eq!(translation.units[0].target, GERMAN);
+        assert_eq!(translation.not_translated, 0);
+        let requests = format!("{:?}", engine.received());
+        // One greedy request and three sampled with their own seeds.
+        for seed in 1..=3 {
+            assert!(
+                requests.contains(&format!("seed: Some({seed})")),
+                "{requests}"
+            );
+        }
+        assert_eq!(
+            requests.matches("temperature: 0.7").count(),
+            3,
+            "{requests}"
         );
     }
 

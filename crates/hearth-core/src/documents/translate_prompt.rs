@@ -138,6 +138,17 @@ pub(super) fn step_options(source_tokens: usize) -> GenerationOptions {
     }
 }
 
+/// A sampled candidate's options (`seed` from 1): the greedy options with the
+/// temperature the candidate comparison was measured with (0.7, top-p 0.95).
+pub(super) fn sampled(greedy: &GenerationOptions, seed: u32) -> GenerationOptions {
+    GenerationOptions {
+        temperature: 0.7,
+        top_p: 0.95,
+        seed: Some(seed),
+        ..greedy.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -338,6 +338,25 @@ mod tests {
     }
 
     #[test]
+    fn one_fact_said_many_times_and_rendered_in_words_is_no_alarm() {
+        // From the evaluation: "ID" four times, translated as "identité".
+        let source = "Setting set user ID on an executable file allows a user to execute \
+            the executable file with the owner ID of the file (for example root). Similarly, \
+            setting set group ID on an executable file allows a user to execute the \
+            executable file with the group ID of the file (for example root).";
+        let french = "En activant les droits d’exécution utilisateur sur un fichier \
+            exécutable, vous permettez à un utilisateur de l’exécuter avec l’identité de \
+            l’utilisateur du fichier (par exemple, root). De même, en activant les droits \
+            d’exécution de groupe sur un fichier exécutable, vous permettez à un utilisateur \
+            de l’exécuter avec l’identité du groupe du fichier (par exemple, root).";
+        let (en, fr) = (
+            Language::parse("en").unwrap(),
+            Language::parse("fr").unwrap(),
+        );
+        assert_eq!(check(source, french, &en, &fr), None);
+    }
+
+    #[test]
     fn an_acronym_after_an_elided_article_counts_as_kept() {
         // From the evaluation: "l'ID" keeps the source's "ID".
         let source = "Setting set user ID on an executable file allows a user to execute \

@@ -527,9 +527,20 @@ pub(crate) fn compare_translation(source: &str, target: &str) -> Option<Vec<Find
 }
 
 /// How many of the source's numbers, percentages, code and acronyms the translation
-/// has: `(kept, of)`.
+/// has: `(kept, of)`, each fact counted once.
 pub(crate) fn facts_kept(source: &str, target: &str) -> (usize, usize) {
-    let source_facts = translation_facts(source);
+    // Each fact counts once: "user ID … group ID … owner ID" is one fact, and one
+    // fact rendered in words ("identité") is no sign of a text about something else.
+    let mut seen = Vec::new();
+    let source_facts: Vec<Fact> = translation_facts(source)
+        .into_iter()
+        .filter(|f| {
+            let text = &source[f.span.clone()];
+            let new = !seen.contains(&text);
+            seen.push(text);
+            new
+        })
+        .collect();
     if source_facts.is_empty() {
         return (0, 0);
     }

@@ -95,6 +95,7 @@ impl ReadyStep {
                     glossary: Glossary::default(),
                     markdown: true,
                     parallel: None,
+                    best_of: 1,
                 };
                 let translation = documents::translate(
                     self.engine.as_ref(),

@@ -95,6 +95,11 @@ pub struct WorkerEngine {
     info: Mutex<ModelInfo>,
     current: Mutex<Option<Arc<WorkerProcess>>>,
     restarts: AtomicU32,
+    /// Set by [`Engine::stop`]: the engine was unloaded on purpose (the app quits, or
+    /// its memory went to another model), so a request from a holder that outlived it
+    /// (a title written in the background) fails instead of starting a worker no one
+    /// manages, which would take back the memory or die when the process exits.
+    stopped: AtomicBool,
 }
 
 impl WorkerEngine {
@@ -123,6 +128,7 @@ impl WorkerEngine {
             info: Mutex::new(info),
             current: Mutex::new(Some(process)),
             restarts: AtomicU32::new(0),
+            stopped: AtomicBool::new(false),
         })
     }
 
@@ -143,6 +149,9 @@ impl WorkerEngine {
     /// The live worker, starting a fresh one if the last one died.
     fn process(&self) -> Result<Arc<WorkerProcess>> {
         let mut current = self.current.lock().map_err(|_| LlmError::EngineStopped)?;
+        if self.stopped.load(Ordering::SeqCst) {
+            return Err(LlmError::EngineStopped);
+        }
         if let Some(process) = current.as_ref() {
             if process.alive.load(Ordering::SeqCst) {
                 return Ok(process.clone());
@@ -519,6 +528,7 @@ impl Engine for WorkerEngine {
     }
 
     fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
         self.stop_worker();
     }
 }
@@ -531,7 +541,7 @@ impl Drop for WorkerEngine {
 
 impl WorkerEngine {
     /// Asks the worker to shut down (it saves its contexts) and waits up to five seconds
-    /// before killing it. A later request starts a new worker.
+    /// before killing it. After [`Engine::stop`] no request starts another.
     fn stop_worker(&self) {
         let Ok(mut current) = self.current.lock() else {
             return;

@@ -14,7 +14,7 @@ use axum::Json;
 use base64::Engine as _;
 use hearth_core::documents::{
     Cancellation, Glossary, GlossaryEntry, Language, SummaryLength, SummaryOptions, SummaryStyle,
-    TranslateOptions,
+    TranslateOptions, MAX_BEST_OF,
 };
 use hearth_core::ocr::OcrProgress;
 use hearth_core::Hearth;
@@ -329,6 +329,10 @@ pub struct TranslateBody {
     pub glossary: Vec<GlossaryItem>,
     #[serde(default)]
     pub model: Option<String>,
+    /// Candidate translations per paragraph, 1 to 8 (default 1): more keeps the one
+    /// the candidates agree on most, better and that many times slower.
+    #[serde(default)]
+    pub best_of: Option<usize>,
 }
 
 #[utoipa::path(post, path = "/api/translate", tag = "documents", request_body = TranslateBody,
@@ -339,6 +343,13 @@ pub async fn translate(
     ValidJson(body): ValidJson<TranslateBody>,
 ) -> ApiResult<Response> {
     let to = Language::parse(&body.to).map_err(|e| ApiError::invalid("to", e.to_string()))?;
+    let best_of = body.best_of.unwrap_or(1);
+    if !(1..=MAX_BEST_OF).contains(&best_of) {
+        return Err(ApiError::invalid(
+            "best_of",
+            format!("give 1 to {MAX_BEST_OF} candidates per paragraph"),
+        ));
+    }
     let from = match body.from.as_deref().filter(|f| !f.trim().is_empty()) {
         Some(name) => {
             Some(Language::parse(name).map_err(|e| ApiError::invalid("from", e.to_string()))?)
@@ -395,6 +406,7 @@ pub async fn translate(
                 glossary,
                 markdown,
                 parallel: None,
+                best_of,
             };
             let progress = sender.clone();
             hearth
