@@ -312,7 +312,7 @@ pub struct TranslateArgs {
     #[arg(long, value_name = "N")]
     pub parallel: Option<usize>,
     /// Write N candidate translations of each paragraph and keep the one they agree on
-    /// most: better (+0.7 chrF measured with 5), N times slower.
+    /// most: about N times slower; measured with 5, +0.9 chrF into German, +0.1 into French.
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u8).range(1..=8))]
     pub best_of: u8,
