@@ -9,7 +9,7 @@ mod support;
 
 use hearth_core::documents::{
     Cancellation, Glossary, Language, SummaryLength, SummaryOptions, SummaryProgress, SummaryStyle,
-    TranslateOptions, UnitKind,
+    TranslateOptions, TranslateProgress, Translation, UnitKind,
 };
 use hearth_core::Hearth;
 use hearth_docs::{Block, BlockKind, Document, Format, Limits};
@@ -218,23 +218,10 @@ fn a_markdown_translation_keeps_the_structure() {
     let dir = tempfile::tempdir().unwrap();
     let hearth = hearth(dir.path());
     let options = TranslateOptions {
-        to: Language::parse("German").unwrap(),
-        from: None,
         glossary: Glossary::parse("app = Anwendung").unwrap(),
-        markdown: true,
-        parallel: None,
-        best_of: 1,
+        ..TranslateOptions::new(Language::parse("German").unwrap())
     };
-    let mut progress = Vec::new();
-    let translation = hearth
-        .translate(
-            None,
-            MARKDOWN,
-            &options,
-            &mut |p| progress.push(p),
-            &Cancellation::new(),
-        )
-        .unwrap();
+    let (translation, progress) = translate(&hearth, MARKDOWN, &options);
     assert_eq!(translation.from.code, "en");
     assert!(translation.detected.is_some());
     let text = &translation.text;
@@ -308,24 +295,12 @@ fn an_english_only_model_asked_for_german_has_every_unit_flagged_with_advice() {
     let dir = tempfile::tempdir().unwrap();
     let hearth = hearth(dir.path());
     let options = TranslateOptions {
-        to: Language::parse("de").unwrap(),
         from: Some(Language::parse("en").unwrap()),
-        glossary: Glossary::default(),
-        markdown: true,
         // One sequence at a time: the same answers on every run.
         parallel: Some(1),
-        best_of: 1,
+        ..TranslateOptions::new(Language::parse("de").unwrap())
     };
-    let mut progress = Vec::new();
-    let translation = hearth
-        .translate(
-            None,
-            MANUAL,
-            &options,
-            &mut |p| progress.push(p),
-            &Cancellation::new(),
-        )
-        .unwrap();
+    let (translation, progress) = translate(&hearth, MANUAL, &options);
     assert_eq!(translation.units.len(), 3);
     for unit in &translation.units {
         assert!(unit.not_translated.is_some(), "not flagged: {unit:?}");
@@ -352,4 +327,23 @@ fn an_english_only_model_asked_for_german_has_every_unit_flagged_with_advice() {
         hearth_models::catalog::lookup(&pull).unwrap().multilingual == Some(true),
         "{pull}"
     );
+}
+
+/// Translates `text` with the default model; the progress reports beside the result.
+fn translate(
+    hearth: &Hearth,
+    text: &str,
+    options: &TranslateOptions,
+) -> (Translation, Vec<TranslateProgress>) {
+    let mut progress = Vec::new();
+    let translation = hearth
+        .translate(
+            None,
+            text,
+            options,
+            &mut |p| progress.push(p),
+            &Cancellation::new(),
+        )
+        .unwrap();
+    (translation, progress)
 }

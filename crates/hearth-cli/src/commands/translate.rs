@@ -45,12 +45,12 @@ pub fn run(args: TranslateArgs, json: bool) -> anyhow::Result<i32> {
         })?
     };
     let options = TranslateOptions {
-        to,
         from,
         glossary,
         markdown: source.markdown,
         parallel: args.parallel,
         best_of: usize::from(args.best_of),
+        ..TranslateOptions::new(to)
     };
 
     let loading = spinner("loading the model", json);

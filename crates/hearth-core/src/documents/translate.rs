@@ -47,6 +47,22 @@ pub struct TranslateOptions {
     pub best_of: usize,
 }
 
+impl TranslateOptions {
+    /// Into `to`, the source language detected, no glossary, Markdown, every sequence
+    /// the engine has, one candidate per piece; callers change what they need with
+    /// struct update syntax.
+    pub fn new(to: Language) -> Self {
+        Self {
+            to,
+            from: None,
+            glossary: Glossary::default(),
+            markdown: true,
+            parallel: None,
+            best_of: 1,
+        }
+    }
+}
+
 /// The most candidates a piece gets: past this the choice barely changes.
 pub const MAX_BEST_OF: usize = 8;
 
@@ -511,12 +527,9 @@ mod tests {
 
     fn options() -> TranslateOptions {
         TranslateOptions {
-            to: Language::parse("de").unwrap(),
             from: Some(Language::parse("en").unwrap()),
-            glossary: Glossary::default(),
-            markdown: true,
             parallel: Some(1),
-            best_of: 1,
+            ..TranslateOptions::new(Language::parse("de").unwrap())
         }
     }
 

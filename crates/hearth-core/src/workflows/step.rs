@@ -10,7 +10,7 @@ use hearth_llm::{ChatMessage, Engine, GenerationOptions};
 use serde::{Deserialize, Serialize};
 
 use super::definition::{Step, Task};
-use crate::documents::{self, Cancellation, Glossary, Language, SummaryOptions, TranslateOptions};
+use crate::documents::{self, Cancellation, Language, SummaryOptions, TranslateOptions};
 use crate::error::{CoreError, Result};
 use crate::generate::{self, GenerateRequest};
 use crate::prompts::{fill, PromptTemplate};
@@ -90,12 +90,8 @@ impl ReadyStep {
             }
             Task::Translate { to, from } => {
                 let options = TranslateOptions {
-                    to: Language::parse(to)?,
                     from: from.as_deref().map(Language::parse).transpose()?,
-                    glossary: Glossary::default(),
-                    markdown: true,
-                    parallel: None,
-                    best_of: 1,
+                    ..TranslateOptions::new(Language::parse(to)?)
                 };
                 let translation = documents::translate(
                     self.engine.as_ref(),

@@ -401,12 +401,11 @@ pub async fn translate(
         };
         let result = source.and_then(|(text, markdown, warnings)| {
             let options = TranslateOptions {
-                to,
                 from,
                 glossary,
                 markdown,
-                parallel: None,
                 best_of,
+                ..TranslateOptions::new(to)
             };
             let progress = sender.clone();
             hearth
