@@ -57,6 +57,16 @@ for package in libtesseract-dev libleptonica-dev tesseract-ocr-osd tesseract-ocr
   dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
 done
 
+# tauri-driver (the desktop app's end-to-end test, below) is compiled from source: where a
+# C toolchain is already here, it compiles while apt-get downloads and unpacks, which
+# leaves the processor idle.
+driver_log=""
+if command -v cargo >/dev/null && ! command -v tauri-driver >/dev/null && command -v cc >/dev/null; then
+  driver_log="$(mktemp)"
+  cargo install tauri-driver --version 2.1.0 --locked >"$driver_log" 2>&1 &
+  driver_pid=$!
+fi
+
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -74,6 +84,10 @@ if ! command -v cargo >/dev/null; then
 fi
 
 # tauri-driver bridges WebDriver to WebKitWebDriver for the desktop app's end-to-end test
+if [ -n "$driver_log" ] && ! wait "$driver_pid"; then
+  echo "installing tauri-driver beside apt-get failed; trying again:" >&2
+  tail -5 "$driver_log" >&2
+fi
 if ! command -v tauri-driver >/dev/null; then
   echo "installing tauri-driver (cargo install)" >&2
   cargo install tauri-driver --version 2.1.0 --locked >&2

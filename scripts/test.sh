@@ -23,6 +23,14 @@ summary() {
 }
 trap summary EXIT
 
+# cargo-fuzz (the fuzz stage) is compiled from source: where a C toolchain is already
+# here, it compiles while the system packages download. scripts/fuzz.sh installs it
+# itself if this did not.
+if ! cargo fuzz --version >/dev/null 2>&1 && command -v cc >/dev/null; then
+  cargo install cargo-fuzz --version 0.13.2 --locked >/dev/null 2>&1 &
+  fuzz_install_pid=$!
+fi
+
 stage "system packages"
 scripts/install-deps.sh
 
@@ -35,9 +43,29 @@ stage "web UI: dependencies, type check and build"
 npm --prefix ui ci --no-audit --no-fund
 npm --prefix ui run build
 
+# The build is linted as it compiles: clippy-driver wraps rustc for the workspace's own
+# crates, as `cargo clippy` does, but the compiler still writes the binaries, so the lint
+# costs no second pass over the code. Warnings are errors. Every cargo command below runs
+# with these variables (without them cargo would rebuild the workspace).
+export RUSTC_WORKSPACE_WRAPPER
+RUSTC_WORKSPACE_WRAPPER="$(command -v clippy-driver)" || {
+  echo "clippy is missing: rustup component add clippy" >&2
+  exit 1
+}
+export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+
+# Of ggml's fourteen x86 CPU backends, the tests need only the one this machine runs
+# (chosen as crates/hearth-llm/src/cpu.rs chooses) and the baseline: the other twelve are
+# minutes of compiling that no test loads. Releases build them all.
+best_cpu_variant="$(scripts/best-cpu-variant.sh)"
+if [ -n "$best_cpu_variant" ]; then
+  export HEARTH_CPU_VARIANTS="x64 $best_cpu_variant"
+  export CMAKE_PROJECT_ggml_INCLUDE="$root/scripts/cmake/only-these-cpu-variants.cmake"
+fi
+
 # The release build (the llama.cpp libraries are most of it) runs while the downloads
 # below wait on the network.
-stage "build (release, all targets), in the background while the test data downloads"
+stage "build (release, all targets, linted by clippy), in the background while the test data downloads"
 build_log="$(mktemp)"
 cargo build --release --workspace --all-targets --locked >"$build_log" 2>&1 &
 build_pid=$!
@@ -63,7 +91,7 @@ scripts/fetch-mcp-servers.sh
 stage "build: waiting for it to finish"
 if ! wait "$build_pid"; then
   tail -120 "$build_log" >&2
-  echo "the release build failed; its whole log is $build_log" >&2
+  echo "the release build failed (clippy lints it as it compiles: a warning is an error); its whole log is $build_log" >&2
   exit 1
 fi
 trap summary EXIT
@@ -84,10 +112,9 @@ stage "keyring: API keys in a real Secret Service (GNOME Keyring on its own D-Bu
 tests/keyring/run.sh
 
 stage "fuzz: the GGUF header reader, 60 seconds"
-scripts/fuzz.sh 60
-
-stage "lint: clippy on every target, warnings are errors"
-cargo clippy --release --workspace --all-targets --locked -- -D warnings
+[ -z "${fuzz_install_pid:-}" ] || wait "$fuzz_install_pid" || true
+# The fuzz target is its own workspace, built with the sanitizer's flags, not linted.
+env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS scripts/fuzz.sh 60
 
 stage "web UI: unit tests"
 npm --prefix ui test
