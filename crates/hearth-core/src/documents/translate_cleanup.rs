@@ -1,7 +1,7 @@
 //! Cleaning a model's answer into a translation: labels, wrapping quotes and chatter
 //! removed, inline code and link targets the model altered put back, and the target
-//! language's typography where small models write ASCII (French: ’, « », and a space
-//! before : ; ! ?).
+//! language's typography where small models write ASCII (French: ’, « », a space
+//! before : ; ! ?, and bytes as octets: Mo, Go).
 
 /// Removes what models add around a translation: a "Translation:" label, wrapping
 /// quotes the source did not have, and extra lines after a one-line source.
@@ -92,12 +92,13 @@ const NO_BREAK: char = '\u{a0}';
 
 /// Writes the target language's punctuation where models write ASCII. Only French has
 /// rules here (the typographic apostrophe, « guillemets », a no-break space before a
-/// high sign); German manuals commonly keep ASCII quotes, so nothing changes for
+/// high sign, octets for bytes); German manuals commonly keep ASCII quotes, so nothing changes for
 /// other languages. Inline code and link targets are never touched.
 pub(super) fn typography(text: &str, to: &super::language::Language) -> String {
     if to.code != "fr" {
         return text.to_owned();
     }
+    let text = &french_byte_units(text);
     let chars: Vec<char> = text.chars().collect();
     let protected = protected_chars(&chars);
     let prose = |i: usize| !protected[i];
@@ -151,6 +152,43 @@ pub(super) fn typography(text: &str, to: &super::language::Language) -> String {
             _ => out.push(c),
         }
     }
+    out
+}
+
+/// French writes bytes as octets: "990 MB" is "990 Mo", "4 GiB" "4 Gio", with a no-break
+/// space after the number. Only a unit that follows a number in the prose changes, so a
+/// name such as "MB" alone, a command or a path stays as it is.
+fn french_byte_units(text: &str) -> String {
+    static UNIT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(\d)[ \u{a0}]?([kKMGT])(i?)B\b").expect("a valid pattern")
+    });
+    let chars: Vec<char> = text.chars().collect();
+    let protected = protected_chars(&chars);
+    // Character index of each byte offset, to ask whether a match is in code.
+    let char_at = |byte: usize| text[..byte].chars().count();
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for found in UNIT.captures_iter(text) {
+        let whole = found.get(0).expect("the whole match");
+        if protected[char_at(whole.start())] {
+            continue;
+        }
+        // A kilobyte is a "ko", a kibibyte a "Kio".
+        let binary = &found[3] == "i";
+        let prefix = match &found[2] {
+            "k" | "K" if binary => "K",
+            "k" | "K" => "k",
+            other => other,
+        };
+        out.push_str(&text[last..whole.start()]);
+        out.push_str(&found[1]);
+        out.push(NO_BREAK);
+        out.push_str(prefix);
+        out.push_str(&found[3]);
+        out.push('o');
+        last = whole.end();
+    }
+    out.push_str(&text[last..]);
     out
 }
 
@@ -218,6 +256,11 @@ mod tests {
         assert_eq!(
             typography(text, &french),
             "Si vous voulez l’utiliser, tapez «\u{a0}`sudo -H aptitude`\u{a0}»\u{a0}: voir [l’aide](https://ex.org/l'aide?x=1). Prêt\u{a0}? Lancez `echo 'a'`."
+        );
+        // Bytes are octets after a number in the prose, never in code or on their own.
+        assert_eq!(
+            typography("dmesg dit 990 MB, free 320MB et 4 GiB; 2 kB, 8 KiB. `du -h 5MB` MB", &french),
+            "dmesg dit 990\u{a0}Mo, free 320\u{a0}Mo et 4\u{a0}Gio\u{a0}; 2\u{a0}ko, 8\u{a0}Kio. `du -h 5MB` MB"
         );
         // Times, addresses and an odd number of quotes are left alone.
         assert_eq!(
