@@ -26,6 +26,10 @@ German:" and the paragraph; the answer as the model gives it), or features joine
             in one request first, then given with each paragraph as a glossary
   mbrN      minimum Bayes risk: the greedy answer and N sampled ones (temperature 0.7), the
             one closest to the others by chrF kept
+  withsent  with mbrN: the sentence-by-sentence greedy answer as one more candidate
+  sys3      three greedy answers from different requests (the paragraph, its sentences
+            one by one, the paragraph with the instructions in the target language), the
+            one closest to the other two by chrF kept
 
 The names of the first experiments stand for their feature sets: `greedy` (none),
 `context` (context), `review` (context+review).
@@ -239,10 +243,19 @@ def translate_doc(url, lang, strategy, paragraphs):
             usages.append(usage)
             continue
         penalty = 1.05 if "rp" in features else 1.0
-        samples = next((int(f[3:]) for f in features if f.startswith("mbr")), 0)
         used = []
 
+        def one_plain(piece):
+            saved = set(features)
+            for f in [f for f in features if f.startswith("mbr")]:
+                features.discard(f)
+            try:
+                return one(piece)
+            finally:
+                features.clear(); features.update(saved)
+
         def one(piece, strict=False):
+            samples = next((int(f[3:]) for f in features if f.startswith("mbr")), 0)
             system = hearth_system(lang, "formal" in features, "complete" in features, "native" in features)
             if strict:
                 system = strict_system(lang)
@@ -267,7 +280,11 @@ def translate_doc(url, lang, strategy, paragraphs):
                                                             temperature=0.7, top_p=0.95, seed=seed),
                                           range(1, samples + 1)))
                 used.extend(u for _, u in drawn)
-                out = consensus([out] + [first_line(t) for t, _ in drawn])
+                pool_ = [out] + [first_line(t) for t, _ in drawn]
+                if "withsent" in features and len(sentences(piece)) > 1:
+                    # The sentence-by-sentence answer as one more candidate.
+                    pool_.append(" ".join(one_plain(s) for s in sentences(piece)))
+                out = consensus(pool_)
             if "retry" in features and not strict and not_translated(piece, out):
                 again = one(piece, strict=True)
                 if not not_translated(piece, again):
@@ -276,6 +293,15 @@ def translate_doc(url, lang, strategy, paragraphs):
 
         if "sent" in features:
             draft = " ".join(one(s) for s in sentences(source))
+        elif "sys3" in features:
+            # Three greedy answers from different requests (the paragraph, its sentences
+            # one by one, the paragraph with instructions in the target language); the
+            # one that agrees most with the other two is kept.
+            candidates = [one(source), " ".join(one(s) for s in sentences(source))]
+            features.add("native")
+            candidates.append(one(source))
+            features.discard("native")
+            draft = consensus(candidates)
         else:
             draft = one(source)
             if "fill" in features and lost_sentences(source, draft):
