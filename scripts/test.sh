@@ -59,7 +59,7 @@ export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 # minutes of compiling that no test loads. Releases build them all.
 best_cpu_variant="$(scripts/best-cpu-variant.sh)"
 if [ -n "$best_cpu_variant" ]; then
-  export HEARTH_CPU_VARIANTS="x64 $best_cpu_variant"
+  export HEARTH_BUILD_CPU_VARIANTS="x64 $best_cpu_variant"
   export CMAKE_PROJECT_ggml_INCLUDE="$root/scripts/cmake/only-these-cpu-variants.cmake"
 fi
 

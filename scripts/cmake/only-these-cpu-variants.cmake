@@ -1,12 +1,12 @@
 # Builds only some of ggml's CPU backend variants: those named in the environment
-# variable HEARTH_CPU_VARIANTS (for example "x64 zen4"). A release of Hearth carries every
+# variable HEARTH_BUILD_CPU_VARIANTS (for example "x64 zen4"). A release of Hearth carries every
 # variant (`libggml-cpu-<variant>.so`, chosen at run time by crates/hearth-llm/src/cpu.rs),
 # but a test build runs on one machine and needs only the one that machine's CPU runs
 # best: compiling the other twelve is about seven minutes of CPU in CI's build.
 #
 # scripts/test.sh points CMAKE_PROJECT_ggml_INCLUDE here; llama-cpp-sys-2 hands every
 # CMAKE_* environment variable to CMake, and CMake reads this file right after ggml's
-# project() call, before ggml defines its targets. Without HEARTH_CPU_VARIANTS this file
+# project() call, before ggml defines its targets. Without HEARTH_BUILD_CPU_VARIANTS this file
 # does nothing.
 #
 # ggml creates each variant with add_library(ggml-cpu-<variant> MODULE ...), makes the
@@ -15,10 +15,10 @@
 # ggml's dependencies and out of the install, so it is neither compiled nor shipped.
 # Every other call passes through unchanged.
 
-if(NOT DEFINED ENV{HEARTH_CPU_VARIANTS} OR "$ENV{HEARTH_CPU_VARIANTS}" STREQUAL "")
+if(NOT DEFINED ENV{HEARTH_BUILD_CPU_VARIANTS} OR "$ENV{HEARTH_BUILD_CPU_VARIANTS}" STREQUAL "")
   return()
 endif()
-separate_arguments(HEARTH_KEPT_CPU_VARIANTS UNIX_COMMAND "$ENV{HEARTH_CPU_VARIANTS}")
+separate_arguments(HEARTH_KEPT_CPU_VARIANTS UNIX_COMMAND "$ENV{HEARTH_BUILD_CPU_VARIANTS}")
 message(STATUS "Hearth: building only the CPU variants ${HEARTH_KEPT_CPU_VARIANTS}")
 
 # Sets `out` to TRUE when `target` is a CPU variant (or its feature-probe object library)
