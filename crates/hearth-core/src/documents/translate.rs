@@ -4,13 +4,14 @@
 //! reach the model. Units longer than a step allows are split between sentences. Units
 //! run as parallel sequences; each prompt carries the glossary entries its unit uses,
 //! and each translation is checked against them. Inline code and link targets the model
-//! changed are put back ([`super::translate_cleanup`]). An answer that is no translation
-//! An answer that left sentences out ([`super::lost_sentences`]) is asked for again a
-//! sentence at a time. An answer that is no translation
-//! (a copy of the source, the wrong language, nothing: [`super::untranslated`]) is asked
-//! for once more with stricter instructions and then marked, never passed off as a
-//! translation. The result keeps every unit's source beside its translation for a
-//! side-by-side view.
+//! changed are put back ([`super::translate_cleanup`]). An answer that left sentences out
+//! ([`super::lost_sentences`]) is asked for again a sentence at a time. An answer that
+//! is no translation (a copy of the source, the wrong language, nothing:
+//! [`super::untranslated`]) is asked for once more with stricter instructions and then
+//! marked, never passed off as a translation. With several candidates per piece
+//! ([`TranslateOptions::best_of`]) the one the others agree with most is kept
+//! ([`super::consensus`]). The result keeps every unit's source beside its translation
+//! for a side-by-side view.
 
 use std::collections::BTreeMap;
 
@@ -41,8 +42,9 @@ pub struct TranslateOptions {
     /// Units translated at once; `None` uses every sequence the engine has.
     pub parallel: Option<usize>,
     /// Candidate translations written for each piece: 1 is the greedy one alone; more
-    /// adds sampled ones and keeps the one they agree on most ([`super::consensus`]),
-    /// better and that many times slower.
+    /// adds sampled ones (and, for a piece of several sentences, the piece translated a
+    /// sentence at a time) and keeps the one they agree on most ([`super::consensus`]),
+    /// better and about that many times slower.
     #[serde(default = "one")]
     pub best_of: usize,
 }
@@ -227,31 +229,63 @@ pub(crate) fn translate(
         prompt_tokens: 0,
         completion_tokens: 0,
     };
-    // The greedy answer first, then the sampled candidates, piece after piece.
+    // The greedy answer first, then the sampled candidates, piece after piece. With
+    // several candidates, the instructions written in the target language (where they
+    // are) bring one more greedy answer: other requests make other mistakes, which
+    // sampling one request does not.
     let best_of = options.best_of.clamp(1, MAX_BEST_OF);
+    let native =
+        best_of > 1 && translate_prompt::native_instructions(&from, &options.to, &[]).is_some();
+    let per_piece = best_of + usize::from(native);
     let first = steps.run(
         pieces
             .iter()
             .flat_map(|(_, piece)| {
                 let (messages, greedy) = prompt(piece, false);
-                (0..best_of).map(move |candidate| {
-                    let options = match candidate {
-                        0 => greedy.clone(),
-                        seed => translate_prompt::sampled(&greedy, seed as u32),
-                    };
-                    (messages.clone(), options)
-                })
+                let native_request = native.then(|| {
+                    let terms = options.glossary.matching(piece);
+                    let mut messages = messages.clone();
+                    if let Some(system) =
+                        translate_prompt::native_instructions(&from, &options.to, &terms)
+                    {
+                        messages[0] = ChatMessage::system(system);
+                    }
+                    (messages, greedy.clone())
+                });
+                (0..best_of)
+                    .map(move |candidate| {
+                        let options = match candidate {
+                            0 => greedy.clone(),
+                            seed => translate_prompt::sampled(&greedy, seed as u32),
+                        };
+                        (messages.clone(), options)
+                    })
+                    .chain(native_request)
             })
             .collect(),
     )?;
+    // With several candidates, each piece of two sentences or more is also translated a
+    // sentence at a time, greedily: a request that makes other mistakes than the
+    // paragraph's (it never drops a sentence, it may lose a link between them), so it
+    // adds to the choice what sampling alone does not.
+    let mut by_sentence = if best_of > 1 {
+        let several: Vec<usize> = (0..pieces.len())
+            .filter(|&i| lost_sentences::sentences(&pieces[i].1).len() > 1)
+            .collect();
+        sentence_by_sentence(&mut steps, &pieces, &several, &prompt)?
+    } else {
+        BTreeMap::new()
+    };
     let mut answers: Vec<(String, Option<NotTranslated>)> = pieces
         .iter()
-        .zip(first.chunks(best_of))
-        .map(|((_, piece), completions)| {
+        .enumerate()
+        .zip(first.chunks(per_piece))
+        .map(|((i, (_, piece)), completions)| {
             let mut candidates: Vec<(String, Option<NotTranslated>)> = completions
                 .iter()
-                .map(|completion| {
-                    let cleaned = clean_output(&completion.text, piece);
+                .map(|completion| clean_output(&completion.text, piece))
+                .chain(by_sentence.get(&i).cloned())
+                .map(|cleaned| {
                     let verdict = judge(piece, &cleaned, &from, &options.to);
                     (cleaned, verdict)
                 })
@@ -276,7 +310,8 @@ pub(crate) fn translate(
         })
         .collect();
 
-    // Answers that left sentences out are asked for again a sentence at a time.
+    // Answers that left sentences out are asked for again a sentence at a time (with
+    // several candidates, that answer was written already).
     let lost: Vec<usize> = (0..pieces.len())
         .filter(|&i| {
             !cannot_write
@@ -284,30 +319,16 @@ pub(crate) fn translate(
                 && lost_sentences::lost(&pieces[i].1, &answers[i].0)
         })
         .collect();
-    if !lost.is_empty() {
-        let split: Vec<(usize, &str)> = lost
-            .iter()
-            .flat_map(|&i| {
-                lost_sentences::sentences(&pieces[i].1)
-                    .into_iter()
-                    .map(move |sentence| (i, sentence))
-            })
-            .collect();
-        let completions = steps.run(
-            split
-                .iter()
-                .map(|(_, sentence)| prompt(sentence, false))
-                .collect(),
-        )?;
-        let mut joined: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-        for ((i, sentence), completion) in split.iter().zip(&completions) {
-            joined
-                .entry(*i)
-                .or_default()
-                .push(clean_output(&completion.text, sentence));
-        }
-        for (i, parts) in joined {
-            let answer = parts.join(" ");
+    let unasked: Vec<usize> = lost
+        .iter()
+        .copied()
+        .filter(|i| !by_sentence.contains_key(i))
+        .collect();
+    by_sentence.extend(sentence_by_sentence(
+        &mut steps, &pieces, &unasked, &prompt,
+    )?);
+    for i in lost {
+        if let Some(answer) = by_sentence.remove(&i) {
             if judge(&pieces[i].1, &answer, &from, &options.to).is_none() {
                 answers[i] = (answer, None);
             }
@@ -439,6 +460,47 @@ pub(crate) fn translate(
     })
 }
 
+/// One request to the model: the messages and how to sample the answer.
+type Request = (Vec<ChatMessage>, GenerationOptions);
+
+/// The pieces at `which` translated a sentence at a time, the sentences' answers joined,
+/// by piece index.
+fn sentence_by_sentence(
+    steps: &mut Steps<'_>,
+    pieces: &[(usize, String)],
+    which: &[usize],
+    prompt: &dyn Fn(&str, bool) -> Request,
+) -> Result<BTreeMap<usize, String>> {
+    let split: Vec<(usize, &str)> = which
+        .iter()
+        .flat_map(|&i| {
+            lost_sentences::sentences(&pieces[i].1)
+                .into_iter()
+                .map(move |sentence| (i, sentence))
+        })
+        .collect();
+    if split.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let completions = steps.run(
+        split
+            .iter()
+            .map(|(_, sentence)| prompt(sentence, false))
+            .collect(),
+    )?;
+    let mut joined: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for ((i, sentence), completion) in split.iter().zip(&completions) {
+        joined
+            .entry(*i)
+            .or_default()
+            .push(clean_output(&completion.text, sentence));
+    }
+    Ok(joined
+        .into_iter()
+        .map(|(i, parts)| (i, parts.join(" ")))
+        .collect())
+}
+
 /// Runs the translator's requests in rounds (first answers, sentence by sentence, the
 /// stricter retry), keeping one progress count and the token totals across them.
 struct Steps<'a> {
@@ -452,10 +514,7 @@ struct Steps<'a> {
 }
 
 impl Steps<'_> {
-    fn run(
-        &mut self,
-        requests: Vec<(Vec<ChatMessage>, GenerationOptions)>,
-    ) -> Result<Vec<Completion>> {
+    fn run(&mut self, requests: Vec<Request>) -> Result<Vec<Completion>> {
         let done_before = self.total;
         self.total += requests.len();
         let total = self.total;
@@ -638,6 +697,115 @@ mod tests {
             3,
             "{requests}"
         );
+        // Into German, no candidate asked in German (it lowered the score).
+        assert_eq!(engine.received().len(), 4);
+    }
+
+    #[test]
+    fn with_best_of_into_french_one_more_candidate_is_asked_in_french() {
+        let french = "Au démarrage du système, l’écran de connexion en mode texte s’affiche \
+            si vous n’avez installé aucun environnement graphique.";
+        let engine = FakeEngine::new();
+        for _ in 0..3 {
+            engine.reply_with([french]);
+        }
+        let mut options = options();
+        options.to = Language::parse("fr").unwrap();
+        options.best_of = 2;
+        let translation = translate(
+            &engine,
+            SOURCE,
+            &options,
+            false,
+            &mut |_| {},
+            &Cancellation::new(),
+        )
+        .unwrap();
+        assert_eq!(translation.units[0].target, french);
+        let received = engine.received();
+        assert_eq!(received.len(), 3);
+        let native = format!("{:?}", received[2]);
+        assert!(
+            native.contains("Tu es un traducteur professionnel"),
+            "{native}"
+        );
+        assert!(native.contains("temperature: 0.0"), "{native}");
+        assert!(!format!("{:?}", received[0]).contains("Tu es un"));
+    }
+
+    const SECOND: &str = "Type your user name and your password at the prompt.";
+    const GERMAN_SECOND: &str =
+        "Geben Sie an der Eingabeaufforderung Ihren Benutzernamen und Ihr Passwort ein.";
+
+    fn best_of_three(source: &str, engine: &FakeEngine) -> Translation {
+        let mut options = options();
+        options.best_of = 3;
+        translate(
+            engine,
+            source,
+            &options,
+            false,
+            &mut |_| {},
+            &Cancellation::new(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn with_best_of_the_piece_translated_a_sentence_at_a_time_is_one_more_candidate() {
+        let source = format!("{SOURCE} {SECOND}");
+        let whole = format!("{GERMAN} {GERMAN_SECOND}");
+        let engine = FakeEngine::new();
+        // The greedy answer drops the second sentence; the two sampled ones disagree.
+        engine.reply_with([GERMAN]);
+        engine.reply_with([format!(
+            "Beim Start erscheint ein Anmeldebildschirm im Textmodus. {GERMAN_SECOND}"
+        )]);
+        engine.reply_with([whole.clone()]);
+        // Then each sentence on its own, greedy.
+        engine.reply_with([GERMAN]);
+        engine.reply_with([GERMAN_SECOND]);
+        let translation = best_of_three(&source, &engine);
+        // The sentence-by-sentence answer agrees with the second sample: one of the two.
+        assert_eq!(translation.units[0].target, whole);
+        let requests = engine.received();
+        assert_eq!(requests.len(), 5);
+        let last = format!("{:?}", requests[4]);
+        assert!(
+            last.contains(SECOND) && !last.contains("login screen"),
+            "{last}"
+        );
+        assert!(last.contains("temperature: 0.0"), "greedy: {last}");
+    }
+
+    #[test]
+    fn with_best_of_a_chosen_answer_that_lost_a_sentence_takes_the_one_already_written() {
+        let source = format!("{SOURCE} {SECOND}");
+        let engine = FakeEngine::new();
+        // Every paragraph answer drops the second sentence, so they agree on it.
+        for _ in 0..3 {
+            engine.reply_with([GERMAN]);
+        }
+        engine.reply_with([GERMAN]);
+        engine.reply_with([GERMAN_SECOND]);
+        let translation = best_of_three(&source, &engine);
+        assert_eq!(
+            translation.units[0].target,
+            format!("{GERMAN} {GERMAN_SECOND}")
+        );
+        // Not asked a third time: the sentence-by-sentence answer was there.
+        assert_eq!(engine.received().len(), 5);
+    }
+
+    #[test]
+    fn with_best_of_a_single_sentence_is_not_asked_again_on_its_own() {
+        let engine = FakeEngine::new();
+        for _ in 0..3 {
+            engine.reply_with([GERMAN]);
+        }
+        let translation = best_of_three(SOURCE, &engine);
+        assert_eq!(translation.units[0].target, GERMAN);
+        assert_eq!(engine.received().len(), 3);
     }
 
     #[test]

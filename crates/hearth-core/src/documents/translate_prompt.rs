@@ -43,6 +43,30 @@ pub(super) fn strict_instructions(
     system
 }
 
+/// The instructions written in the target language, where that was measured to help
+/// (from English into French): a request that leads the model to other wording than the
+/// English instructions do, one more candidate when several are asked for. Into French
+/// it raised `--best-of 5` by 1.4 chrF; into German the same candidate in German
+/// instructions lowered it, so there is none (EVALUATION.md, "What each change
+/// contributed").
+pub(super) fn native_instructions(
+    from: &Language,
+    to: &Language,
+    terms: &[&GlossaryEntry],
+) -> Option<String> {
+    if from.code != "en" || to.code != "fr" {
+        return None;
+    }
+    let mut system = "Tu es un traducteur professionnel. Traduis de l'anglais vers le français \
+        le texte que l'utilisateur envoie. Conserve le sens, le ton, les noms, les nombres, le \
+        code en ligne et les liens. Vouvoie le lecteur, comme un manuel, et emploie les termes \
+        techniques usuels en français. Réponds uniquement par la traduction, sans notes ni \
+        explications."
+        .to_owned();
+    push_terms(&mut system, terms);
+    Some(system)
+}
+
 /// A worked example shown before the text, as an earlier exchange, where one is written
 /// for the pair: it shows a small model the register, that code stays as it is, and that
 /// the answer is the translation alone. English sources only; the example is the same
@@ -187,5 +211,18 @@ mod tests {
             "{strict}"
         );
         assert!(!strict.contains("formally"), "{strict}");
+    }
+
+    #[test]
+    fn instructions_in_the_target_language_exist_where_they_helped() {
+        let fr = native_instructions(&lang("en"), &lang("fr"), &[]).unwrap();
+        assert!(
+            fr.contains("vers le français") && fr.contains("Vouvoie"),
+            "{fr}"
+        );
+        // Measured worse into German; never from another source language.
+        assert_eq!(native_instructions(&lang("en"), &lang("de"), &[]), None);
+        assert_eq!(native_instructions(&lang("en"), &lang("ja"), &[]), None);
+        assert_eq!(native_instructions(&lang("de"), &lang("fr"), &[]), None);
     }
 }
