@@ -475,6 +475,8 @@ export interface Settings {
   saved_contexts_mb: number;
   /** Guess the next tokens from the text and check them in one step: same answers, faster copies. */
   speculative_decoding: boolean;
+  /** A smaller model of the same family guessing tokens for the answering one: a library id or path, "auto" for the catalog's pair, null for none. */
+  draft_model?: string | null;
   /** The KV cache's element type: more context in the same memory for a little quality. */
   kv_cache: "f16" | "q8_0" | "q8_0_k_q4_0_v";
   /** Memory the loaded models may hold together, in MB; 0 = 70% of the computer's. */

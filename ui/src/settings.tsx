@@ -146,6 +146,10 @@ export function SettingsPage() {
             <input type="checkbox" checked={settings.speculative_decoding} onChange={(e) => set((s) => (s.speculative_decoding = (e.target as HTMLInputElement).checked))} /> Write copied text faster
             (speculative decoding)
           </label>
+          <label title="A smaller model of the same family (Qwen2.5 0.5B for the larger Qwen2.5 models) guesses the next tokens and the answering model checks them in one step: the same answers, faster where a batch costs little more than one token (a GPU). On a CPU Hearth guesses only where its measured step costs say it pays. 'auto' uses the catalog's pair when your library has it.">
+            Draft model (a library id, "auto", or empty for none){" "}
+            <input value={settings.draft_model ?? ""} placeholder="none" disabled={!settings.speculative_decoding} onInput={(e) => set((s) => (s.draft_model = (e.target as HTMLInputElement).value.trim() || null))} />
+          </label>
           <label title="How the conversation's working memory (the KV cache) is stored. Smaller types fit longer conversations and documents in the same memory, for a small loss of quality measured in BENCHMARKS.md.">
             Conversation memory{" "}
             <select aria-label="KV cache type" value={settings.kv_cache} onChange={(e) => set((s) => (s.kv_cache = (e.target as HTMLSelectElement).value as "f16" | "q8_0" | "q8_0_k_q4_0_v"))}>

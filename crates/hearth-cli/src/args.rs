@@ -313,7 +313,8 @@ pub struct TranslateArgs {
     pub parallel: Option<usize>,
     /// Write N candidate translations of each paragraph (and, into French, one asked in
     /// French) and keep the one they agree on most: about N times slower; measured with 5,
-    /// +0.9 chrF into German and +1.5 into French over one candidate (EVALUATION.md).
+    /// +1.8 chrF into French over one candidate, and into German between −0.7 and +0.9 by
+    /// run (EVALUATION.md).
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u8).range(1..=8))]
     pub best_of: u8,
@@ -473,6 +474,11 @@ pub struct BenchArgs {
     /// "--spec-type ngram-mod" and "--spec-type ngram-simple").
     #[arg(long, value_name = "ARGS", requires = "llama_server")]
     pub server_spec: Vec<String>,
+    /// A smaller model of the same tokenizer (a .gguf path): Hearth also runs with it
+    /// guessing the next tokens ("hearth, draft model"); compare llama-server's with
+    /// --server-spec "-md PATH".
+    #[arg(long, value_name = "PATH", requires = "task")]
+    pub draft_model: Option<PathBuf>,
 }
 
 /// A `--task` value: one task, or all of them.

@@ -286,6 +286,7 @@ mod tests {
             context_length: 8192,
             description: String::new(),
             multilingual: None,
+            draft: None,
         }
     }
 

@@ -34,6 +34,13 @@ pub struct Config {
     /// guess in one step (speculative decoding): the same answers, written faster
     /// where they copy the text they are about (rewrites, quotes, extractions).
     pub speculative_decoding: bool,
+    /// A smaller model of the same family that guesses the next tokens where the text
+    /// offers no copy, checked by the answering model in the same step (speculative
+    /// decoding with a draft model): a library id or a path, `"auto"` for the catalog's
+    /// pair of the model when the library has it, unset or `"off"` for none. It pays
+    /// where a batch of tokens costs little more than one (a GPU); BENCHMARKS.md has the
+    /// figures for a CPU. A model it does not fit runs without it.
+    pub draft_model: Option<String>,
     /// The KV cache's element type: `"f16"` (llama.cpp's default), `"q8_0"` (about
     /// 1.9 times the context in the same memory) or `"q8_0_k_q4_0_v"` (8-bit keys,
     /// 4-bit values: about 2.5 times), for the quality cost BENCHMARKS.md measures.
@@ -164,6 +171,7 @@ impl Default for Config {
             gpu_layers: GpuLayers::Auto,
             gpu_device: None,
             speculative_decoding: true,
+            draft_model: None,
             kv_cache: KvCacheType::F16,
             memory_budget_mb: 0,
             unload_idle_minutes: 30,

@@ -110,7 +110,8 @@ fn llm_kind(error: &LlmError) -> ErrorKind {
         LlmError::ModelNotFound { .. } => ModelNotFound,
         LlmError::InvalidModelFile { .. }
         | LlmError::NotAnEmbeddingModel { .. }
-        | LlmError::BadAdapter { .. } => ModelUnusable,
+        | LlmError::BadAdapter { .. }
+        | LlmError::BadDraftModel { .. } => ModelUnusable,
         LlmError::LoadFailed { .. } => LoadFailed,
         LlmError::PromptTooLarge { .. } => TooLarge,
         LlmError::NoSuchGpu { .. }

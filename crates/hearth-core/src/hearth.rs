@@ -306,13 +306,28 @@ impl Hearth {
         if settings.saved_contexts_budget > 0 {
             settings.saved_contexts = Some(self.paths.contexts_dir());
         }
+        settings.draft_model = self.draft_model_for(&path)?;
         self.engines.get_or_load(
             &key,
             LoadPlan {
                 cost: Box::new(|| self.memory_cost(&path, &settings)),
                 budget: Box::new(|| self.chat_model_budget()),
                 waiting: Box::new(|busy| self.track_wait(&path, busy)),
-                load: Box::new(|| self.load_engine(&path, settings.clone(), adapter.is_some())),
+                load: Box::new(|| {
+                    match self.load_engine(&path, settings.clone(), adapter.is_some()) {
+                        // The setting names one draft model for every model: one of
+                        // another family runs without it, as the log and its info say.
+                        Err(CoreError::Llm(error @ hearth_llm::LlmError::BadDraftModel { .. })) => {
+                            tracing::warn!(%error, model = %path.display(), "loading without the draft model");
+                            let plain = EngineSettings {
+                                draft_model: None,
+                                ..settings.clone()
+                            };
+                            self.load_engine(&path, plain, adapter.is_some())
+                        }
+                        loaded => loaded,
+                    }
+                }),
             },
         )
     }

@@ -15,6 +15,7 @@ pub mod choice;
 pub mod config;
 pub mod conversations;
 pub mod documents;
+mod draft;
 pub mod engines;
 pub mod erase;
 pub mod error;

@@ -196,9 +196,23 @@ impl Hearth {
             .as_ref()
             .and_then(|a| std::fs::metadata(&a.path).ok())
             .map_or(0, |m| m.len());
+        // A draft model is loaded beside the model, with a cache as long as its own.
+        let draft = settings.draft_model.as_deref().map(|draft| {
+            let alone = EngineSettings {
+                draft_model: None,
+                adapter: None,
+                ..settings.clone()
+            };
+            self.memory_cost(draft, &alone)
+        });
         MemoryCost {
-            ram: ram_share(&memory, gpu.as_ref()).saturating_add(adapter),
-            vram: gpu.as_ref().map_or(0, |g| g.vram_needed),
+            ram: ram_share(&memory, gpu.as_ref())
+                .saturating_add(adapter)
+                .saturating_add(draft.as_ref().map_or(0, |d| d.ram)),
+            vram: gpu
+                .as_ref()
+                .map_or(0, |g| g.vram_needed)
+                .saturating_add(draft.as_ref().map_or(0, |d| d.vram)),
             device: gpu.map(|g| g.device),
         }
     }

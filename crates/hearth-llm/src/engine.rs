@@ -55,6 +55,10 @@ pub struct ModelInfo {
     /// for a remote model.
     #[serde(default)]
     pub placement: Option<crate::gpu::Placement>,
+    /// The draft model guessing for this one (speculative decoding), by file; `None`
+    /// when it guesses from the text alone or not at all.
+    #[serde(default)]
+    pub draft_model: Option<std::path::PathBuf>,
 }
 
 /// A loaded model that takes requests. Implementations own their threads or

@@ -21,6 +21,8 @@ pub enum LlmError {
     NotAnEmbeddingModel { path: PathBuf, reason: String },
     #[error("the LoRA adapter {} cannot be used: {reason}", .path.display())]
     BadAdapter { path: PathBuf, reason: String },
+    #[error("the draft model {} cannot guess for this model: {reason}; choose a smaller model of the same family (the catalog names one), or none", .path.display())]
+    BadDraftModel { path: PathBuf, reason: String },
     #[error("there is no GPU named '{name}'; the ones found are: {available} (`hearth devices` lists them), or set gpu_device to nothing to use any")]
     NoSuchGpu { name: String, available: String },
     #[error("no usable CPU backend for llama.cpp: {reason}")]
@@ -94,6 +96,7 @@ impl LlmError {
             LlmError::LoadFailed { .. } => "MODEL_LOAD_FAILED",
             LlmError::NotAnEmbeddingModel { .. } => "NOT_AN_EMBEDDING_MODEL",
             LlmError::BadAdapter { .. } => "BAD_ADAPTER",
+            LlmError::BadDraftModel { .. } => "BAD_DRAFT_MODEL",
             LlmError::NoSuchGpu { .. } => "NO_SUCH_GPU",
             LlmError::BackendUnavailable { .. } => "BACKEND_UNAVAILABLE",
             LlmError::PromptTooLarge { .. } => "PROMPT_TOO_LARGE",

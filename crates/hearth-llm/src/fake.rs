@@ -62,6 +62,7 @@ impl FakeStream {
             completion_tokens: self.chunks,
             drafted_tokens: 0,
             accepted_tokens: 0,
+            accepted_from_draft_model: 0,
             prompt_ms: 0.0,
             generation_ms: 0.0,
             queue_ms: 0.0,
@@ -115,6 +116,7 @@ impl FakeEngine {
             provider: None,
             adapter: None,
             placement: None,
+            draft_model: None,
         };
         Self {
             info,

@@ -346,6 +346,10 @@ pub struct Completion {
     /// Of the guessed tokens, those the model agreed with (they are in `completion_tokens`).
     #[serde(default)]
     pub accepted_tokens: usize,
+    /// Of the accepted tokens, those a draft model guessed (the rest were copied from
+    /// the text by prompt lookup).
+    #[serde(default)]
+    pub accepted_from_draft_model: usize,
     /// Time from accepting the request to the first sampled token (prompt processing).
     pub prompt_ms: f64,
     /// Time from the first sampled token to the end.

@@ -1,4 +1,4 @@
-//! Speculative decoding (prompt lookup) on the real default model, over document tasks
+//! Speculative decoding (prompt lookup, and a draft model) on the real default model, over document tasks
 //! on real public text (paragraphs of the Debian Reference, `scripts/fetch-test-docs.sh`).
 //!
 //! The reference is llama.cpp decoding the same prompt one token at a time with no
@@ -11,7 +11,10 @@
 //! many answers match exactly, checks that guesses were made and held (or it would test
 //! nothing), and checks that sampled answers with a seed are the same with and without
 //! guessing: verification samples every position from the model's own distribution,
-//! one draw per token written, as plain decoding does.
+//! one draw per token written, as plain decoding does. The same checks run with a draft
+//! model guessing (the model drafting for itself, a fixed length, so guesses are made
+//! whatever this machine's step costs say), and a draft model of another tokenizer is
+//! refused with the reason.
 
 mod support;
 
@@ -175,11 +178,13 @@ fn parting(reference: &[Position], text: &[u8]) -> Option<(usize, Option<f32>)> 
     None
 }
 
+/// An answer: its text, tokens written, tokens guessed, guesses held, and of those the
+/// ones a draft model guessed.
 fn answer(
     engine: &LlamaEngine,
     prompt: &[u32],
     options: &GenerationOptions,
-) -> (String, usize, usize, usize) {
+) -> (String, usize, usize, usize, usize) {
     let request =
         hearth_llm::prepare_request(Prompt::Tokens(prompt.to_vec()), options.clone()).unwrap();
     let completion = engine.submit(request).unwrap().stream(|_| {}).unwrap();
@@ -188,19 +193,68 @@ fn answer(
         completion.completion_tokens,
         completion.drafted_tokens,
         completion.accepted_tokens,
+        completion.accepted_from_draft_model,
     )
 }
 
+/// What one engine's greedy answers with guessing came to over all prompts.
+#[derive(Default)]
+struct GreedyOutcome {
+    /// Answers identical to the engine's answer without guessing.
+    same: usize,
+    written: usize,
+    drafted: usize,
+    accepted: usize,
+    /// Of the guesses held, the draft model's.
+    from_model: usize,
+}
+
+/// Checks `text`, an answer to prompt `i`, against llama.cpp's unbatched `reference`:
+/// where it parts, only a near-tie may have been tipped.
+fn check_parting(reference: &[Position], text: &str, what: &str, partings: &mut Vec<String>) {
+    if let Some((position, gap)) = parting(reference, text.as_bytes()) {
+        partings.push(format!("{what}: parts at token {position}, gap {gap:?}"));
+        let gap = gap.unwrap_or_else(|| {
+            panic!(
+                "{what}: the answer parts from llama.cpp's at token {position} \
+                 with a token that is not among its best:\n{text}"
+            )
+        });
+        assert!(
+            gap <= NEAR_TIE,
+            "{what}: the answer parts from llama.cpp's at token {position} \
+             with a token {gap} below the best, not a near-tie"
+        );
+    }
+}
+
+fn engine_settings(parallel: u32) -> EngineSettings {
+    EngineSettings {
+        context_length: 1024,
+        parallel,
+        threads: Some(THREADS),
+        ..Default::default()
+    }
+}
+
+/// A draft model that always guesses (a fixed length): the model itself, the one draft
+/// whose every confident guess the model should hold.
+fn with_draft(settings: EngineSettings) -> EngineSettings {
+    EngineSettings {
+        draft_model: Some(support::smollm2()),
+        draft_tokens: Some(4),
+        ..settings
+    }
+}
+
+/// Every prompt answered greedily without guessing, with prompt lookup, and with a draft
+/// model too: each answer is llama.cpp's unbatched one but for near-ties.
 #[test]
 fn greedy_answers_are_llama_cpps_but_for_near_ties_and_guesses_hold() {
     let path = support::smollm2();
-    let settings = EngineSettings {
-        context_length: 1024,
-        parallel: 1,
-        threads: Some(THREADS),
-        ..Default::default()
-    };
-    let engine = LlamaEngine::load(&path, &settings).unwrap();
+    let lookup_engine = LlamaEngine::load(&path, &engine_settings(1)).unwrap();
+    let draft_engine = LlamaEngine::load(&path, &with_draft(engine_settings(1))).unwrap();
+    assert_eq!(draft_engine.info().draft_model, Some(path.clone()));
     let runtime = hearth_llm::cpu::runtime().unwrap();
     let model =
         LlamaModel::load_from_file(&runtime.backend, &path, &LlamaModelParams::default()).unwrap();
@@ -212,62 +266,129 @@ fn greedy_answers_are_llama_cpps_but_for_near_ties_and_guesses_hold() {
         speculative: Some(false),
         ..greedy.clone()
     };
-    let (mut same, mut written, mut drafted, mut accepted) = (0, 0, 0, 0);
+    let (mut lookup, mut drafted) = (GreedyOutcome::default(), GreedyOutcome::default());
     let mut partings = Vec::new();
     let prompts = prompts();
     assert_eq!(prompts.len(), PROMPTS, "paragraphs of the Debian Reference");
     for (i, prompt) in prompts.iter().enumerate() {
-        let tokens = engine.tokenize(prompt, true).unwrap();
+        let tokens = lookup_engine.tokenize(prompt, true).unwrap();
         let reference = reference_answer(&model, &tokens);
-        let (plain, _, plain_drafted, _) = answer(&engine, &tokens, &plain_options);
+        let (plain, _, plain_drafted, ..) = answer(&lookup_engine, &tokens, &plain_options);
         assert_eq!(plain_drafted, 0, "speculative: false guesses nothing");
-        let (guessed, n, d, a) = answer(&engine, &tokens, &greedy);
-        written += n;
-        drafted += d;
-        accepted += a;
-        same += usize::from(plain == guessed);
-        for (which, text) in [("plain", &plain), ("speculative", &guessed)] {
-            if let Some((position, gap)) = parting(&reference, text.as_bytes()) {
-                partings.push(format!(
-                    "prompt {i} {which}: parts at token {position}, gap {gap:?}"
-                ));
-                let gap = gap.unwrap_or_else(|| {
-                    panic!(
-                        "prompt {i}: the {which} answer parts from llama.cpp's at token {position} \
-                         with a token that is not among its best:\n{text}"
-                    )
-                });
-                assert!(
-                    gap <= NEAR_TIE,
-                    "prompt {i}: the {which} answer parts from llama.cpp's at token {position} \
-                     with a token {gap} below the best, not a near-tie"
-                );
-            }
+        check_parting(
+            &reference,
+            &plain,
+            &format!("prompt {i} plain"),
+            &mut partings,
+        );
+        for (engine, outcome, which) in [
+            (&lookup_engine, &mut lookup, "prompt lookup"),
+            (&draft_engine, &mut drafted, "draft model"),
+        ] {
+            let (guessed, n, d, a, m) = answer(engine, &tokens, &greedy);
+            outcome.written += n;
+            outcome.drafted += d;
+            outcome.accepted += a;
+            outcome.from_model += m;
+            outcome.same += usize::from(plain == guessed);
+            check_parting(
+                &reference,
+                &guessed,
+                &format!("prompt {i} {which}"),
+                &mut partings,
+            );
         }
     }
-    eprintln!(
-        "{same}/{PROMPTS} greedy answers identical with and without guessing; \
-         {accepted} of {drafted} guessed tokens held, {written} tokens written; partings: {partings:?}"
+    for (outcome, which) in [(&lookup, "prompt lookup"), (&drafted, "draft model")] {
+        eprintln!(
+            "{which}: {}/{PROMPTS} greedy answers identical with and without guessing; \
+             {} of {} guessed tokens held ({} of them the draft model's), {} tokens written",
+            outcome.same, outcome.accepted, outcome.drafted, outcome.from_model, outcome.written
+        );
+        assert!(
+            outcome.same * 2 >= PROMPTS,
+            "{which}: most answers are identical: {}/{PROMPTS}",
+            outcome.same
+        );
+    }
+    eprintln!("partings: {partings:?}");
+    assert!(
+        lookup.accepted * 10 >= lookup.written,
+        "guesses held for at least a tenth of the tokens written: {} of {}",
+        lookup.accepted,
+        lookup.written
+    );
+    // The draft model guesses where the text offers no copy (the answer's own words),
+    // and a model drafting for itself is right wherever it is sure. (How many tokens
+    // each kind of guess brings depends on what this machine's steps cost, which sizes
+    // the lookup's guesses, so the two engines' totals are not compared.)
+    assert_eq!(
+        lookup.from_model, 0,
+        "no draft model, no draft-model guesses"
     );
     assert!(
-        accepted * 10 >= written,
-        "guesses held for at least a tenth of the tokens written: {accepted} of {written}"
+        drafted.from_model * 20 >= drafted.written,
+        "the draft model's guesses held for at least a twentieth of the tokens written: {} of {}",
+        drafted.from_model,
+        drafted.written
     );
     assert!(
-        same * 2 >= PROMPTS,
-        "most answers are identical: {same}/{PROMPTS}"
+        drafted.accepted * 2 >= drafted.written,
+        "guesses held for at least half the tokens written: {} of {}",
+        drafted.accepted,
+        drafted.written
+    );
+    assert!(
+        drafted.accepted * 10 >= drafted.drafted * 7,
+        "a model's confident guesses of itself mostly hold: {} of {}",
+        drafted.accepted,
+        drafted.drafted
     );
 }
 
 #[test]
-fn sampled_answers_with_a_seed_are_the_same_with_and_without_guessing() {
+fn a_draft_model_of_another_tokenizer_is_refused_with_the_reason() {
     let settings = EngineSettings {
-        context_length: 1024,
-        parallel: 2,
-        threads: Some(THREADS),
-        ..Default::default()
+        draft_model: Some(support::gemma3()),
+        ..engine_settings(1)
     };
-    let engine = LlamaEngine::load(&support::smollm2(), &settings).unwrap();
+    match LlamaEngine::load(&support::smollm2(), &settings) {
+        Err(error @ hearth_llm::LlmError::BadDraftModel { .. }) => {
+            let message = error.to_string();
+            assert_eq!(error.code(), "BAD_DRAFT_MODEL");
+            assert!(message.contains("gemma"), "names the file: {message}");
+            assert!(
+                message.contains("tokenizer") || message.contains("vocabulary"),
+                "says why: {message}"
+            );
+            assert!(
+                message.contains("same family"),
+                "says what to do: {message}"
+            );
+        }
+        Err(other) => panic!("expected BadDraftModel, got {other}"),
+        Ok(_) => panic!("a draft model of another tokenizer was accepted"),
+    }
+    // A draft model that is no model file at all is refused before anything loads.
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("draft.gguf");
+    std::fs::write(&junk, b"not a model").unwrap();
+    let settings = EngineSettings {
+        draft_model: Some(junk.clone()),
+        ..engine_settings(1)
+    };
+    match LlamaEngine::load(&support::smollm2(), &settings) {
+        Err(hearth_llm::LlmError::BadDraftModel { path, .. }) => assert_eq!(path, junk),
+        Err(other) => panic!("expected BadDraftModel, got {other}"),
+        Ok(_) => panic!("a junk draft model was accepted"),
+    }
+}
+
+#[test]
+fn sampled_answers_with_a_seed_are_the_same_with_and_without_guessing() {
+    let lookup_engine = LlamaEngine::load(&support::smollm2(), &engine_settings(2)).unwrap();
+    let draft_engine =
+        LlamaEngine::load(&support::smollm2(), &with_draft(engine_settings(2))).unwrap();
     let sampled = GenerationOptions {
         max_tokens: Some(ANSWER_TOKENS),
         seed: Some(7),
@@ -278,32 +399,49 @@ fn sampled_answers_with_a_seed_are_the_same_with_and_without_guessing() {
         speculative: Some(false),
         ..sampled.clone()
     };
-    let (mut same, mut accepted) = (0, 0);
+    let mut same = [0usize; 2];
+    let mut accepted = [0usize; 2];
+    let mut from_model = [0usize; 2];
     let prompts = prompts();
     for prompt in &prompts[..6] {
-        let tokens = engine.tokenize(prompt, true).unwrap();
-        // The prompt once before, so both answers compared find it in the cache alike:
+        let tokens = lookup_engine.tokenize(prompt, true).unwrap();
+        // The prompt once before, so the answers compared find it in the cache alike:
         // a prompt evaluated whole and one whose last token is evaluated alone (the
         // rest cached) give logits that differ in the last bits, which can tip a
         // sampled token with or without guessing.
-        answer(&engine, &tokens, &plain_options);
-        let (plain, ..) = answer(&engine, &tokens, &plain_options);
-        let (guessed, _, _, a) = answer(&engine, &tokens, &sampled);
-        accepted += a;
-        same += usize::from(plain == guessed);
-        if plain != guessed {
-            let at = plain
-                .bytes()
-                .zip(guessed.bytes())
-                .take_while(|(a, b)| a == b)
-                .count();
-            eprintln!("a sampled answer parts at byte {at}:\n{plain}\n---\n{guessed}");
+        answer(&lookup_engine, &tokens, &plain_options);
+        answer(&draft_engine, &tokens, &plain_options);
+        let (plain, ..) = answer(&lookup_engine, &tokens, &plain_options);
+        for (k, engine) in [&lookup_engine, &draft_engine].into_iter().enumerate() {
+            let (guessed, _, _, a, m) = answer(engine, &tokens, &sampled);
+            accepted[k] += a;
+            from_model[k] += m;
+            same[k] += usize::from(plain == guessed);
+            if plain != guessed {
+                let at = plain
+                    .bytes()
+                    .zip(guessed.bytes())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                eprintln!("a sampled answer parts at byte {at}:\n{plain}\n---\n{guessed}");
+            }
         }
     }
-    eprintln!("{same}/6 sampled answers identical; {accepted} guessed tokens held");
-    assert!(accepted > 0, "guesses were made and held");
+    for (k, label) in ["prompt lookup", "draft model"].into_iter().enumerate() {
+        eprintln!(
+            "{label}: {}/6 sampled answers identical; {} guessed tokens held",
+            same[k], accepted[k]
+        );
+        assert!(accepted[k] > 0, "{label}: guesses were made and held");
+        assert!(
+            same[k] >= 5,
+            "{label}: sampled answers are the same with and without guessing: {}/6",
+            same[k]
+        );
+    }
+    assert_eq!(from_model[0], 0);
     assert!(
-        same >= 5,
-        "sampled answers are the same with and without guessing: {same}/6"
+        from_model[1] > 0,
+        "the draft model's guesses were made and held"
     );
 }

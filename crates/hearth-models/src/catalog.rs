@@ -54,6 +54,10 @@ pub struct CatalogEntry {
     /// catalog does not say (embedding models, models with partial support).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multilingual: Option<bool>,
+    /// The catalog id of a smaller model of the same family and tokenizer, to guess
+    /// tokens for this one (speculative decoding with a draft model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<String>,
 }
 
 impl CatalogEntry {
@@ -104,6 +108,27 @@ impl Catalog {
             }
             if let Err(error) = entry.download_request().validate() {
                 return bad(format!("{}: {error}", entry.id));
+            }
+        }
+        // A draft model guesses for a larger one of the same kind.
+        for entry in &self.models {
+            let Some(draft) = entry.draft.as_deref() else {
+                continue;
+            };
+            match self.get(draft) {
+                Some(small) if small.kind == entry.kind && small.size_bytes < entry.size_bytes => {}
+                Some(_) => {
+                    return bad(format!(
+                        "{}: its draft '{draft}' must be a smaller model of the same kind",
+                        entry.id
+                    ))
+                }
+                None => {
+                    return bad(format!(
+                        "{}: its draft '{draft}' is not in the catalog",
+                        entry.id
+                    ))
+                }
             }
         }
         Ok(())
@@ -220,6 +245,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("lowercase"), "{error}");
+        let drafted = |draft: &str, size: u64| {
+            format!(
+                "{}draft = \"{draft}\"\n{}",
+                entry("big", "big.gguf"),
+                entry("small", "small.gguf")
+                    .replace("size_bytes = 1", &format!("size_bytes = {size}"))
+            )
+        };
+        assert!(Catalog::parse(&drafted("small", 0)).is_ok());
+        let error = Catalog::parse(&drafted("tiny", 0)).unwrap_err().to_string();
+        assert!(error.contains("'tiny' is not in the catalog"), "{error}");
+        let error = Catalog::parse(&drafted("small", 5))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("smaller model"), "{error}");
         let error = Catalog::parse("[[models]]\nid = 3\n").unwrap_err();
         assert_eq!(error.code(), "INVALID_CATALOG");
     }

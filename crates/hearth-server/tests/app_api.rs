@@ -345,6 +345,22 @@ async fn export_import_personas_settings_and_models() {
     assert_eq!(response.status(), 400);
     let error: Value = response.json().await.unwrap();
     assert_eq!(error["details"]["field"], "sampling.top_p");
+    // A draft model is named by library id, never by a path the loader would open.
+    for path in ["/home/user/.ssh/id_rsa", "../secret.gguf", "model.gguf"] {
+        let mut probe = settings.clone();
+        probe["draft_model"] = json!(path);
+        let response = server
+            .client
+            .put(server.url("/api/settings"))
+            .bearer_auth(TOKEN)
+            .json(&probe)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{path}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["details"]["field"], "draft_model", "{path}");
+    }
     let mut unknown = settings.clone();
     unknown["colour"] = json!("blue");
     let response = server
@@ -368,6 +384,18 @@ async fn export_import_personas_settings_and_models() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(server.hearth.config().sampling.temperature, 0.5);
+    let mut auto = settings.clone();
+    auto["draft_model"] = json!("auto");
+    let response = server
+        .client
+        .put(server.url("/api/settings"))
+        .bearer_auth(TOKEN)
+        .json(&auto)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(server.hearth.config().draft_model.as_deref(), Some("auto"));
 
     let (status, models) = server.get_json("/api/models").await;
     assert_eq!(status, 200);
@@ -522,19 +550,20 @@ async fn a_document_given_by_its_path_is_read_summarized_and_translated() {
     assert_eq!(read["format"], "pdf");
     assert!(read["characters"].as_u64().unwrap() > 100);
 
-    let events = turn(
-        &server,
-        "/api/summarize",
-        json!({ "path": pdf, "style": "tldr", "length": "short" }),
-    )
-    .await;
-    assert!(named(&events, "error").is_empty(), "{events:?}");
-    assert_eq!(named(&events, "document")[0].json()["format"], "pdf");
-    assert!(!named(&events, "done").is_empty());
-
+    // Summarized by its path: a short file (summarizing the PDF itself is
+    // `a_document_is_summarized_with_references_and_text_is_translated`'s work).
     let dir = tempfile::tempdir().unwrap();
     let notes = dir.path().join("notes.txt");
     std::fs::write(&notes, "Good morning.\nThe train leaves at nine.\n").unwrap();
+    let events = turn(
+        &server,
+        "/api/summarize",
+        json!({ "path": notes, "style": "tldr", "length": "short" }),
+    )
+    .await;
+    assert!(named(&events, "error").is_empty(), "{events:?}");
+    assert_eq!(named(&events, "document")[0].json()["format"], "text");
+    assert!(!named(&events, "done").is_empty());
     let events = turn(
         &server,
         "/api/translate",

@@ -123,6 +123,7 @@ fn run_tasks(
         max_tokens: args.max_tokens,
         llama_server: args.llama_server.clone(),
         server_speculative,
+        draft_model: args.draft_model.clone(),
         gpu_layers: gpu.0,
         gpu_device: gpu.1,
     };

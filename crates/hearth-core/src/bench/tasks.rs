@@ -1,8 +1,9 @@
 //! `hearth bench --task`: the work our users do with documents — rewrite a paragraph,
 //! quote the passage that answers a question, extract names, summarize a section,
 //! translate a page — on passages of a real document, timed side by side for Hearth
-//! with and without speculative decoding and, when its path is given, for llama.cpp's
-//! llama-server without and with its n-gram speculative settings.
+//! with and without speculative decoding (and with a draft model, when one is given)
+//! and, when its path is given, for llama.cpp's llama-server without and with its
+//! speculative settings.
 //!
 //! Every runner gets the same prompt tokens (made with the model's own chat template)
 //! and decodes greedily to the same limit; every answer evaluates its whole prompt
@@ -87,6 +88,8 @@ pub struct TaskBenchSettings {
     /// llama-server's speculative settings to compare, each its command-line arguments
     /// (`--spec-type ngram-mod`); it also always runs without.
     pub server_speculative: Vec<Vec<String>>,
+    /// A small model of the same tokenizer: Hearth also runs with it guessing.
+    pub draft_model: Option<PathBuf>,
     pub gpu_layers: GpuLayers,
     pub gpu_device: Option<String>,
 }
@@ -134,6 +137,7 @@ impl TaskReport {
 
 pub const HEARTH: &str = "hearth";
 pub const HEARTH_PLAIN: &str = "hearth, no guessing";
+pub const HEARTH_DRAFT: &str = "hearth, draft model";
 pub const SERVER_PLAIN: &str = "llama-server";
 
 /// One answer, whoever wrote it.
@@ -221,6 +225,17 @@ pub fn run(settings: &TaskBenchSettings, mut progress: impl FnMut(&str)) -> Resu
         ),
         (HEARTH.to_owned(), Runner::Hearth { speculative: true }),
     ];
+    if let Some(draft) = &settings.draft_model {
+        progress("loading the model with its draft model");
+        let drafted = LlamaEngine::load(
+            &settings.model,
+            &EngineSettings {
+                draft_model: Some(draft.clone()),
+                ..engine_settings(engine.info().context_length)
+            },
+        )?;
+        runners.push((HEARTH_DRAFT.to_owned(), Runner::Drafted(Box::new(drafted))));
+    }
     if let Some(program) = &settings.llama_server {
         let mut configs = vec![(SERVER_PLAIN.to_owned(), Vec::new())];
         for args in &settings.server_speculative {
@@ -306,7 +321,11 @@ pub fn run(settings: &TaskBenchSettings, mut progress: impl FnMut(&str)) -> Resu
 
 /// Who writes the answers.
 enum Runner {
-    Hearth { speculative: bool },
+    Hearth {
+        speculative: bool,
+    },
+    /// Hearth with its draft model, in an engine of its own.
+    Drafted(Box<LlamaEngine>),
     Server(LlamaServer),
 }
 
@@ -316,6 +335,7 @@ impl Runner {
             Runner::Hearth { speculative } => {
                 hearth_answer(engine, prompt, max_tokens, *speculative)
             }
+            Runner::Drafted(drafted) => hearth_answer(drafted, prompt, max_tokens, true),
             Runner::Server(server) => server_answer(server, prompt, max_tokens),
         }
     }

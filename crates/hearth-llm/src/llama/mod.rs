@@ -6,6 +6,7 @@
 //! slots), batching their decode steps together.
 
 mod adapter;
+mod draft;
 mod embed;
 mod kv_cache;
 mod placement;
@@ -76,6 +77,14 @@ pub struct EngineSettings {
     pub speculative: bool,
     /// The KV cache's element type: quantized types hold more context in the same memory.
     pub kv_cache: KvCacheType,
+    /// A small model of the same tokenizer that guesses the next tokens where the text
+    /// offers no copy (`draft.rs`), verified as the other guesses are; only used while
+    /// `speculative` is on. It is loaded beside the model with its own KV cache.
+    pub draft_model: Option<PathBuf>,
+    /// How many tokens the draft model guesses each step (llama.cpp's `--draft-max`),
+    /// still stopping where it is unsure; `None` sizes each guess by what this
+    /// machine's steps cost and how often guesses held, which on a CPU often means none.
+    pub draft_tokens: Option<u32>,
 }
 
 impl Default for EngineSettings {
@@ -94,6 +103,8 @@ impl Default for EngineSettings {
             gpu_device: None,
             speculative: true,
             kv_cache: KvCacheType::F16,
+            draft_model: None,
+            draft_tokens: None,
         }
     }
 }
@@ -188,6 +199,12 @@ impl LlamaEngine {
         progress: Option<LoadProgress>,
     ) -> Result<Self> {
         crate::validate::check_model_file(path)?;
+        if let Some(draft) = &settings.draft_model {
+            crate::validate::check_model_file(draft).map_err(|e| LlmError::BadDraftModel {
+                path: draft.clone(),
+                reason: e.to_string(),
+            })?;
+        }
         let adapter_info = match &settings.adapter {
             Some(adapter) => Some(adapter::check(adapter, path)?),
             None => None,
@@ -248,6 +265,32 @@ impl LlamaEngine {
                 info.adapter = adapter_info;
                 info.placement = Some(placement);
                 warm_up(&model, &mut ctx);
+                let guessing = settings.speculative && !model.is_recurrent() && !model.is_hybrid();
+                let draft_path = settings.draft_model.clone().filter(|_| guessing);
+                let draft_weights = match draft_path
+                    .as_deref()
+                    .map(|p| load_draft_weights(p, &settings, runtime, &model))
+                    .transpose()
+                {
+                    Ok(weights) => weights,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let draft_model = match (&draft_weights, &draft_path) {
+                    (Some(weights), Some(p)) => {
+                        match draft_context(weights, p, &model, &settings, runtime, &info) {
+                            Ok(draft) => Some(draft),
+                            Err(e) => {
+                                let _ = ready_tx.send(Err(e));
+                                return;
+                            }
+                        }
+                    }
+                    _ => None,
+                };
+                info.draft_model = draft_path;
                 info.load_ms = started.elapsed().as_secs_f64() * 1000.0;
                 if let Some(progress) = &progress {
                     progress.report(1.0);
@@ -257,9 +300,7 @@ impl LlamaEngine {
                     parallel: info.parallel as usize,
                     batch_size: settings.batch_size.max(1) as usize,
                     queue_capacity: settings.queue_capacity.max(1),
-                    speculative: settings.speculative
-                        && !model.is_recurrent()
-                        && !model.is_hybrid(),
+                    speculative: guessing,
                 };
                 let saved = settings.saved_contexts.as_ref().map(|root| {
                     let saved_settings = saved::SavedSettings {
@@ -278,7 +319,7 @@ impl LlamaEngine {
                 if ready_tx.send(Ok(info)).is_err() {
                     return;
                 }
-                scheduler::Scheduler::new(&model, ctx, limits, saved).run(command_rx);
+                scheduler::Scheduler::new(&model, ctx, limits, saved, draft_model).run(command_rx);
                 return;
             }
         })?;
@@ -385,6 +426,65 @@ fn gpu_failure(raw: &str) -> String {
     } else {
         format!("{said} there; the log has llama.cpp's reason")
     }
+}
+
+/// Loads the draft model's weights (placed on the GPU as the settings say, as the
+/// model's are) and checks it shares `target`'s tokenizer.
+fn load_draft_weights(
+    path: &Path,
+    settings: &EngineSettings,
+    runtime: &cpu::Runtime,
+    target: &LlamaModel,
+) -> Result<LlamaModel> {
+    let refuse = |reason: String| LlmError::BadDraftModel {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let (weights, _) =
+        load_model(path, settings, runtime, None, &mut None).map_err(|e| match e {
+            LlmError::LoadFailed { reason, .. } => {
+                refuse(format!("llama.cpp could not load it ({reason})"))
+            }
+            other => refuse(other.to_string()),
+        })?;
+    match draft::incompatibility(target, &weights) {
+        Some(reason) => Err(refuse(reason)),
+        None => Ok(weights),
+    }
+}
+
+/// The draft model's context: as many sequences of as many tokens as the model's, so
+/// every sequence can be guessed for, warmed up as the model's is.
+fn draft_context<'d>(
+    weights: &'d LlamaModel,
+    path: &Path,
+    target: &LlamaModel,
+    settings: &EngineSettings,
+    runtime: &cpu::Runtime,
+    info: &ModelInfo,
+) -> Result<draft::DraftModel<'d>> {
+    let sized = EngineSettings {
+        context_length: info.context_length,
+        parallel: info.parallel,
+        ..settings.clone()
+    };
+    let (params, sizes) = context_params(&sized, weights.n_ctx_train());
+    let mut ctx =
+        weights
+            .new_context(&runtime.backend, params)
+            .map_err(|e| LlmError::BadDraftModel {
+                path: path.to_path_buf(),
+                reason: format!("cannot create its context of {} tokens: {e}", sizes.total()),
+            })?;
+    warm_up(weights, &mut ctx);
+    Ok(draft::DraftModel::new(
+        weights,
+        ctx,
+        sizes.parallel as usize,
+        settings.batch_size.max(1) as usize,
+        target,
+        settings.draft_tokens.map(|n| n as usize),
+    ))
 }
 
 /// Where a model's layers would go if it were loaded now with `settings`, without
@@ -538,6 +638,7 @@ fn new_context<'m>(
         provider: None,
         adapter: None,
         placement: None,
+        draft_model: None,
     };
     Ok((ctx, info))
 }

@@ -26,6 +26,7 @@ use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use llama_cpp_2::token::LlamaToken;
 
+use super::draft::{DraftModel, ModelGuesses, Want};
 use super::saved::{common_prefix, SavedStates, MIN_TOKENS};
 use super::speculative::{Draft, Drafter, StepCost};
 use super::{sampler, Command};
@@ -73,9 +74,12 @@ struct Slot {
     logits_at: Option<i32>,
     /// Guesses this slot's next tokens; `None` when speculative decoding is off.
     drafter: Option<Drafter>,
-    /// The guess evaluated in this step after `next_token`, at the batch indices after
-    /// `logits_at`.
+    /// The guess evaluated in this step after `next_token`, and the batch index of
+    /// each of its tokens.
     draft: Draft<LlamaToken>,
+    draft_at: Vec<i32>,
+    /// How this request's draft-model guesses fared; `None` without a draft model.
+    model_guesses: Option<ModelGuesses>,
     stream: TextStream,
     /// Special tokens this request wants written out as text (tool-call markers).
     preserved: Vec<LlamaToken>,
@@ -151,6 +155,9 @@ pub(crate) struct Scheduler<'m> {
     waiting: VecDeque<Waiting>,
     /// What decode steps cost by size, to size the guesses.
     step_cost: StepCost,
+    /// The small model of the same tokenizer that guesses where the text offers no
+    /// copy (`draft.rs`), when the engine was given one.
+    draft_model: Option<DraftModel<'m>>,
 }
 
 impl<'m> Scheduler<'m> {
@@ -159,6 +166,7 @@ impl<'m> Scheduler<'m> {
         ctx: LlamaContext<'m>,
         limits: Limits,
         saved: Option<SavedStates>,
+        draft_model: Option<DraftModel<'m>>,
     ) -> Self {
         let batch = LlamaBatch::new(
             limits.batch_size.max(limits.parallel),
@@ -177,6 +185,7 @@ impl<'m> Scheduler<'m> {
             clock: 0,
             waiting: VecDeque::new(),
             step_cost: StepCost::default(),
+            draft_model,
         }
     }
 
@@ -442,6 +451,11 @@ impl<'m> Scheduler<'m> {
                 let _ = self.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
                 self.sequences[seq].tokens.clear();
             }
+            // The draft model's cache holds the same text: it goes too (a busy
+            // sequence's draft is brought level with its new tokens at the next step).
+            if let Some(draft_model) = self.draft_model.as_mut() {
+                draft_model.forget(seq);
+            }
         }
         if let Some(saved) = self.saved.as_mut() {
             saved.forget();
@@ -506,6 +520,7 @@ impl<'m> Scheduler<'m> {
         }
         let reused = self.truncate_cache(seq, reusable)?;
         let started = Instant::now();
+        let guessing = self.limits.speculative && request.options.speculative.unwrap_or(true);
         Ok(Slot {
             seq: seq as i32,
             events: waiting.events.clone(),
@@ -518,9 +533,10 @@ impl<'m> Scheduler<'m> {
             restored: restored.min(reused),
             next_token: None,
             logits_at: None,
-            drafter: (self.limits.speculative && request.options.speculative.unwrap_or(true))
-                .then(Drafter::default),
+            drafter: guessing.then(Drafter::default),
             draft: Draft::default(),
+            draft_at: Vec::new(),
+            model_guesses: (guessing && self.draft_model.is_some()).then(ModelGuesses::default),
             stream: TextStream::new(request.options.stop.clone()),
             preserved,
             guarded: request.grammar.is_some() && !request.grammar_triggers.is_empty(),
@@ -563,10 +579,16 @@ impl<'m> Scheduler<'m> {
             .filter(|s| s.next_token.is_some())
             .count();
         // Answering slots first: one token each keeps every stream moving, and after it
-        // the slot's guess of the tokens that follow, if one is worth its cost.
-        for slot in self.slots.iter_mut().flatten() {
+        // the slot's guess of the tokens that follow, if one is worth its cost: copied
+        // from the text where it offers a copy, else asked of the draft model (below).
+        let mut model_wants: Vec<(usize, usize)> = Vec::new();
+        for (index, slot) in self.slots.iter_mut().enumerate() {
+            let Some(slot) = slot.as_mut() else {
+                continue;
+            };
             slot.logits_at = None;
             slot.draft = Draft::default();
+            slot.draft_at.clear();
             let Some(token) = slot.next_token.take() else {
                 continue;
             };
@@ -603,23 +625,23 @@ impl<'m> Scheduler<'m> {
                 answering - 1,
                 &self.step_cost,
             );
-            for (i, &guess) in draft.tokens.iter().enumerate() {
-                if self
-                    .batch
-                    .add(guess, slot.n_past + i as i32, &[slot.seq], true)
-                    .is_err()
-                {
-                    break;
+            if draft.tokens.is_empty() {
+                if slot.model_guesses.is_some() && room > 0 {
+                    model_wants.push((index, room));
                 }
-                slot.draft.tokens.push(guess);
+                continue;
             }
             slot.draft.matched = draft.matched;
-            let guessed = slot.draft.tokens.len();
-            slot.n_past += guessed as i32;
-            used += guessed;
-            self.sequences[seq]
-                .tokens
-                .extend_from_slice(&slot.draft.tokens);
+            used = add_guesses(
+                &mut self.batch,
+                slot,
+                &mut self.sequences[seq],
+                &draft.tokens,
+                used,
+            );
+        }
+        if !model_wants.is_empty() {
+            used = self.add_model_drafts(&model_wants, used, capacity, answering);
         }
         let generating_only = used > 0;
         // Then prompt chunks in slot order, as much as the batch holds.
@@ -686,6 +708,54 @@ impl<'m> Scheduler<'m> {
         }
     }
 
+    /// Asks the draft model for the guesses of the slots in `wants` (slot index, room)
+    /// and adds them to the batch after the `used` entries already there; returns the
+    /// entries used now.
+    fn add_model_drafts(
+        &mut self,
+        wants: &[(usize, usize)],
+        mut used: usize,
+        capacity: usize,
+        answering: usize,
+    ) -> usize {
+        let Some(draft_model) = self.draft_model.as_mut() else {
+            return used;
+        };
+        let free = capacity.saturating_sub(used);
+        let asks: Vec<Want<'_>> = wants
+            .iter()
+            .filter_map(|&(index, room)| {
+                let slot = self.slots[index].as_ref()?;
+                let seq = slot.seq as usize;
+                Some(Want {
+                    seq,
+                    history: &self.sequences[seq].tokens,
+                    limit: room.min(free / wants.len()),
+                    rate: slot.model_guesses.as_ref()?.rate.rate(),
+                    others: answering - 1,
+                })
+            })
+            .collect();
+        let asked: Vec<usize> = asks.iter().map(|want| want.seq).collect();
+        let drafts = draft_model.draft(&asks, &self.step_cost);
+        drop(asks);
+        // Slots are indexed by their sequence.
+        for (seq, guesses) in asked.into_iter().zip(drafts) {
+            let Some(slot) = self.slots[seq].as_mut() else {
+                continue;
+            };
+            slot.draft.from_model = true;
+            used = add_guesses(
+                &mut self.batch,
+                slot,
+                &mut self.sequences[seq],
+                &guesses,
+                used,
+            );
+        }
+        used
+    }
+
     /// Samples the slot at `index` from this step's logits: its next token, then, while
     /// each sample equals the slot's guess, the token after it. Keeps the guessed tokens
     /// that held and drops the rest from the cache.
@@ -697,12 +767,18 @@ impl<'m> Scheduler<'m> {
             return;
         };
         let draft = std::mem::take(&mut slot.draft);
+        let draft_at = std::mem::take(&mut slot.draft_at);
         // Positions count only what the model has agreed to so far.
         slot.n_past -= draft.tokens.len() as i32;
         let mut accepted = 0usize;
         let mut ended: Option<std::result::Result<StopReason, LlmError>> = None;
         while let Some(slot) = self.slots[index].as_mut() {
-            let at = at + accepted as i32;
+            // The logits after the last token that held: the answering token's, then
+            // each guessed token's.
+            let at = match accepted {
+                0 => at,
+                n => draft_at[n - 1],
+            };
             let token = match slot.forced.pop_front() {
                 Some(token) => {
                     // Written, not sampled: the sampler still sees it, so repetition
@@ -743,16 +819,23 @@ impl<'m> Scheduler<'m> {
         let Some(slot) = self.slots[index].as_mut() else {
             return;
         };
-        if let Some(drafter) = slot.drafter.as_mut() {
-            if !draft.tokens.is_empty() {
-                tracing::trace!(
-                    matched = draft.matched,
-                    guessed = draft.tokens.len(),
-                    accepted,
-                    "guess checked"
-                );
-            }
-            drafter.record(&draft, accepted);
+        if !draft.tokens.is_empty() {
+            tracing::trace!(
+                matched = draft.matched,
+                from_model = draft.from_model,
+                guessed = draft.tokens.len(),
+                accepted,
+                "guess checked"
+            );
+        }
+        match (
+            draft.from_model,
+            slot.drafter.as_mut(),
+            slot.model_guesses.as_mut(),
+        ) {
+            (true, _, Some(guesses)) => guesses.record(draft.tokens.len(), accepted),
+            (false, Some(drafter), _) => drafter.record(&draft, accepted),
+            _ => {}
         }
         let seq = slot.seq as usize;
         let keep = slot.n_past as usize;
@@ -872,8 +955,11 @@ impl<'m> Scheduler<'m> {
             cached_tokens: slot.reused,
             restored_tokens: slot.restored,
             completion_tokens: slot.generated,
-            drafted_tokens: slot.drafter.as_ref().map_or(0, |d| d.drafted),
-            accepted_tokens: slot.drafter.as_ref().map_or(0, |d| d.accepted),
+            drafted_tokens: slot.drafter.as_ref().map_or(0, |d| d.drafted)
+                + slot.model_guesses.map_or(0, |g| g.drafted),
+            accepted_tokens: slot.drafter.as_ref().map_or(0, |d| d.accepted)
+                + slot.model_guesses.map_or(0, |g| g.accepted),
+            accepted_from_draft_model: slot.model_guesses.map_or(0, |g| g.accepted),
             prompt_ms: first.duration_since(slot.started).as_secs_f64() * 1000.0,
             generation_ms: now.duration_since(first).as_secs_f64() * 1000.0,
             queue_ms: slot.queue_ms,
@@ -888,6 +974,29 @@ impl<'m> Scheduler<'m> {
         }
         let _ = slot.events.send(GenerationEvent::Done { completion });
     }
+}
+
+/// Puts `guesses` into the batch after `slot`'s token, from batch index `used` on, as
+/// many as the batch takes: they become the slot's draft (with their batch indices) and
+/// the tail of its sequence's tokens. Returns the batch entries used now.
+fn add_guesses(
+    batch: &mut LlamaBatch<'static>,
+    slot: &mut Slot,
+    sequence: &mut Sequence,
+    guesses: &[LlamaToken],
+    mut used: usize,
+) -> usize {
+    for &guess in guesses {
+        if batch.add(guess, slot.n_past, &[slot.seq], true).is_err() {
+            break;
+        }
+        slot.draft.tokens.push(guess);
+        slot.draft_at.push(used as i32);
+        slot.n_past += 1;
+        used += 1;
+    }
+    sequence.tokens.extend_from_slice(&slot.draft.tokens);
+    used
 }
 
 /// The token with the highest logit, the first on a tie, as llama.cpp's greedy sampler

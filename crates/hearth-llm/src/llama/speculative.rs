@@ -50,6 +50,9 @@ pub(crate) struct Drafter {
     /// corrected), one token equal to one a little further on is enough to pick the
     /// copy up again, where anywhere else one token in common would be chance.
     copy_from: Option<usize>,
+    /// How much of the text `copy_from` has followed: tokens written since (one per
+    /// step, or several when a draft model's guess held) are checked against the copy.
+    seen: usize,
     /// Long matches passed over since the last guess made on one.
     passed_over: u32,
     /// Drafted tokens evaluated, and of them accepted, over the whole request.
@@ -58,7 +61,7 @@ pub(crate) struct Drafter {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Acceptance {
+pub(crate) struct Acceptance {
     held: f64,
     cut: f64,
     prior_held: f64,
@@ -70,7 +73,7 @@ struct Acceptance {
 const FADE: f64 = 0.8;
 
 impl Acceptance {
-    fn new(prior: f64) -> Self {
+    pub fn new(prior: f64) -> Self {
         // A prior worth two drafts' outcomes.
         Self {
             held: 0.0,
@@ -81,13 +84,13 @@ impl Acceptance {
     }
 
     /// The chance that the next drafted token holds, given the one before did.
-    fn rate(&self) -> f64 {
+    pub fn rate(&self) -> f64 {
         let held = self.held + self.prior_held;
         let cut = self.cut + self.prior_cut;
         (held / (held + cut)).clamp(0.0, 0.995)
     }
 
-    fn record(&mut self, drafted: usize, accepted: usize) {
+    pub fn record(&mut self, drafted: usize, accepted: usize) {
         self.held = self.held * FADE + accepted as f64;
         self.cut = self.cut * FADE + if accepted < drafted { 1.0 } else { 0.0 };
     }
@@ -111,6 +114,8 @@ pub(crate) struct Draft<T> {
     pub matched: usize,
     /// Where in the text the guess was copied from.
     pub start: usize,
+    /// Drafted by a draft model (`draft.rs`), not copied from the text.
+    pub from_model: bool,
 }
 
 impl<T> Default for Draft<T> {
@@ -119,6 +124,7 @@ impl<T> Default for Draft<T> {
             tokens: Vec::new(),
             matched: 0,
             start: 0,
+            from_model: false,
         }
     }
 }
@@ -135,6 +141,7 @@ impl Default for Drafter {
                 Acceptance::new(0.6),
             ],
             copy_from: None,
+            seen: 0,
             passed_over: 0,
             drafted: 0,
             accepted: 0,
@@ -154,12 +161,18 @@ impl Drafter {
         cost: &StepCost,
     ) -> Draft<T> {
         let n = history.len();
-        // The answer wrote the token it was copying next: the copy goes on.
-        if let Some(from) = self.copy_from {
-            if from + 1 < n && history.get(from) == history.last() {
-                self.copy_from = Some(from + 1);
+        // The answer wrote the tokens it was copying next: the copy goes on.
+        if let Some(mut from) = self.copy_from {
+            for j in self.seen..n {
+                if from < j && history[from] == history[j] {
+                    from += 1;
+                } else {
+                    break;
+                }
             }
+            self.copy_from = Some(from);
         }
+        self.seen = n;
         let limit = limit.min(MAX_DRAFT);
         if limit == 0 || n == 0 {
             return Draft::default();
@@ -173,7 +186,7 @@ impl Drafter {
         };
         self.copy_from = Some(start);
         let rate = self.buckets[bucket(matched)].rate();
-        let mut length = best_length(rate, limit, others, cost);
+        let mut length = best_length(rate, limit, others, cost, 0.0);
         if matched > 8 {
             if length == 0 {
                 self.passed_over += 1;
@@ -197,6 +210,7 @@ impl Drafter {
             tokens,
             matched,
             start,
+            from_model: false,
         }
     }
 
@@ -219,6 +233,7 @@ impl Drafter {
         self.buckets[bucket(draft.matched)].record(draft.tokens.len(), accepted);
         // The answer parted from the text here (or goes on past the guess).
         self.copy_from = Some(draft.start + accepted);
+        self.seen += accepted;
         self.drafted += draft.tokens.len();
         self.accepted += accepted;
     }
@@ -257,9 +272,16 @@ pub(crate) fn find_continuation<T: Eq>(history: &[T]) -> Option<(usize, usize)> 
 
 /// The draft length that brings the most tokens per second: with each drafted token
 /// holding with chance `rate` (given the one before held), a draft of `k` brings
-/// `1 + rate + ... + rate^k` tokens for one step of `others + 1 + k` tokens, against
-/// one token for a step of `others + 1`.
-fn best_length(rate: f64, available: usize, others: usize, cost: &StepCost) -> usize {
+/// `1 + rate + ... + rate^k` tokens for one step of `others + 1 + k` tokens, and
+/// `drafting_ms` for each drafted token (a draft model's step; nothing for a lookup),
+/// against one token for a step of `others + 1`.
+pub(crate) fn best_length(
+    rate: f64,
+    available: usize,
+    others: usize,
+    cost: &StepCost,
+    drafting_ms: f64,
+) -> usize {
     let base = others + 1;
     let plain = (others as f64 + 1.0) / cost.estimate(base);
     let mut best = (0, plain * MIN_GAIN);
@@ -268,7 +290,7 @@ fn best_length(rate: f64, available: usize, others: usize, cost: &StepCost) -> u
     for k in 1..=available {
         term *= rate;
         expected += term;
-        let speed = (others as f64 + expected) / cost.estimate(base + k);
+        let speed = (others as f64 + expected) / (cost.estimate(base + k) + drafting_ms * k as f64);
         if speed > best.1 {
             best = (k, speed);
         }
@@ -322,6 +344,11 @@ impl StepCost {
         for (sum, value) in self.sums.iter_mut().zip([1.0, b, b * b, ms, b * ms]) {
             *sum = *sum * COST_FADE + value;
         }
+    }
+
+    /// Whether any step has been measured.
+    pub fn measured(&self) -> bool {
+        self.single.is_some() || self.sums[0] > 0.0
     }
 
     /// The line through the multi-token steps: (fixed, per token), when two or more
@@ -464,6 +491,7 @@ mod tests {
                     tokens: vec![1],
                     matched: 6,
                     start: 0,
+                    from_model: false,
                 }
             } else {
                 draft

@@ -208,6 +208,7 @@ fn reasoning_prompt_that_opens_thinking_splits_an_output_without_the_opener() {
         completion_tokens: transcript.tokens.len(),
         drafted_tokens: 0,
         accepted_tokens: 0,
+        accepted_from_draft_model: 0,
         prompt_ms: 0.0,
         generation_ms: 0.0,
         queue_ms: 0.0,

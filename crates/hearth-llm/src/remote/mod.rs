@@ -275,6 +275,7 @@ impl Engine for RemoteEngine {
             provider: Some(s.provider.clone()),
             adapter: None,
             placement: None,
+            draft_model: None,
         }
     }
 
@@ -704,6 +705,7 @@ impl Assembled {
                 completion_tokens: self.completion_tokens.unwrap_or(self.deltas),
                 drafted_tokens: 0,
                 accepted_tokens: 0,
+                accepted_from_draft_model: 0,
                 prompt_ms: (first - self.started).as_secs_f64() * 1000.0,
                 generation_ms: (end - first).as_secs_f64() * 1000.0,
                 queue_ms: 0.0,

@@ -366,6 +366,19 @@ fn check_config(config: &Config) -> ApiResult<()> {
             "threads must be at least 1, or left out",
         ));
     }
+    // A draft model is named by library id here: a path in a request would make the
+    // loader open a file no one chose (the settings file and the command line may name
+    // one).
+    if config
+        .draft_model
+        .as_deref()
+        .is_some_and(|d| d.contains(['/', '\\']) || d.ends_with(".gguf"))
+    {
+        return Err(ApiError::invalid(
+            "draft_model",
+            "name the draft model by its library id (`hearth models list`), or \"auto\" for the catalog's pair of each model; a path can be set in config.toml",
+        ));
+    }
     if config.embedding_model.trim().is_empty() {
         return Err(ApiError::invalid(
             "embedding_model",
