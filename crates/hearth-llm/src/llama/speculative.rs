@@ -3,7 +3,9 @@
 //! it exactly, an extraction copies names and figures — so the tokens that followed the
 //! last few tokens where they appeared before, in the prompt or in the answer so far,
 //! are a good guess of what comes next. The scheduler evaluates that guess in the same
-//! batch as the next token and keeps the longest run the model agrees with.
+//! batch as the next token and keeps the longest run the model agrees with. Where the
+//! text offers no copy, a draft model may guess instead (`draft.rs`), sized by the same
+//! cost model ([`best_length`]) and verified by the same rule.
 //!
 //! How long a guess pays is a cost question. On a CPU each extra token in a batch costs
 //! a good part of a whole step (for a 135M model a batch of 2 takes 1.7 times as long as
