@@ -16,7 +16,7 @@ use hearth_core::ask::{
     cited, AskOptions, AskReply, FileOutcome, IngestEvent, RetrievalMode, RetrievalOptions,
 };
 use hearth_core::documents::Cancellation;
-use hearth_core::{Hearth, Isolation, OpenOptions, Paths};
+use hearth_core::Hearth;
 use hearth_llm::{ChatMessage, GenerationOptions};
 use hearth_store::{AuditPurpose, FileStatus};
 
@@ -386,11 +386,7 @@ fn a_loaded_embedding_model_is_counted_in_the_memory_the_models_hold() {
 #[test]
 fn a_missing_embedding_model_says_how_to_get_one() {
     let dir = tempfile::tempdir().unwrap();
-    let hearth = Hearth::open(OpenOptions {
-        paths: Paths::under(dir.path()),
-        isolation: Some(Isolation::InProcess),
-    })
-    .unwrap();
+    let hearth = common::hearth_in(dir.path());
     let notes = dir.path().join("a.md");
     std::fs::write(&notes, "# A\n\ntext").unwrap();
     let error = hearth

@@ -2,20 +2,15 @@
 //! failed with its reason until it is tried again, and nothing for a model that loaded;
 //! which draft model a load gets from the settings.
 
+mod common;
 #[path = "../../hearth-llm/tests/support/mod.rs"]
 #[allow(dead_code)] // SmolLM2 and Gemma 3 are used here
 mod support;
 
-use hearth_core::{Hearth, Isolation, OpenOptions, Paths};
-
 #[test]
 fn a_failed_load_is_listed_with_its_reason_and_a_loaded_model_is_not() {
     let home = tempfile::tempdir().unwrap();
-    let hearth = Hearth::open(OpenOptions {
-        paths: Paths::under(home.path()),
-        isolation: Some(Isolation::InProcess),
-    })
-    .unwrap();
+    let hearth = common::hearth_in(home.path());
     assert!(hearth.model_loads().is_empty());
 
     let broken = home.path().join("broken.gguf");
@@ -47,11 +42,7 @@ fn a_failed_load_is_listed_with_its_reason_and_a_loaded_model_is_not() {
 #[test]
 fn the_draft_model_setting_picks_the_catalogs_pair_and_never_blocks_a_load() {
     let home = tempfile::tempdir().unwrap();
-    let hearth = Hearth::open(OpenOptions {
-        paths: Paths::under(home.path()),
-        isolation: Some(Isolation::InProcess),
-    })
-    .unwrap();
+    let hearth = common::hearth_in(home.path());
     let model = support::smollm2();
     let large = hearth
         .add_model(&model, Some("smollm2-360m"), false, true)

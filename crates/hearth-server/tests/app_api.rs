@@ -332,69 +332,45 @@ async fn export_import_personas_settings_and_models() {
     let (status, settings) = server.get_json("/api/settings").await;
     assert_eq!(status, 200);
     assert_eq!(settings["parallel"], 2);
-    let mut bad = settings.clone();
-    bad["sampling"]["top_p"] = json!(7);
-    let response = server
-        .client
-        .put(server.url("/api/settings"))
-        .bearer_auth(TOKEN)
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-    let error: Value = response.json().await.unwrap();
+    // Each change is the settings GET returned with one field changed.
+    let changed = |field: &[&str], value: Value| {
+        let mut changed = settings.clone();
+        let mut at = &mut changed;
+        for key in &field[..field.len() - 1] {
+            at = &mut at[*key];
+        }
+        at[field[field.len() - 1]] = value;
+        changed
+    };
+    let (status, error) = server
+        .put_json("/api/settings", changed(&["sampling", "top_p"], json!(7)))
+        .await;
+    assert_eq!(status, 400);
     assert_eq!(error["details"]["field"], "sampling.top_p");
     // A draft model is named by library id, never by a path the loader would open.
     for path in ["/home/user/.ssh/id_rsa", "../secret.gguf", "model.gguf"] {
-        let mut probe = settings.clone();
-        probe["draft_model"] = json!(path);
-        let response = server
-            .client
-            .put(server.url("/api/settings"))
-            .bearer_auth(TOKEN)
-            .json(&probe)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 400, "{path}");
-        let error: Value = response.json().await.unwrap();
+        let (status, error) = server
+            .put_json("/api/settings", changed(&["draft_model"], json!(path)))
+            .await;
+        assert_eq!(status, 400, "{path}");
         assert_eq!(error["details"]["field"], "draft_model", "{path}");
     }
-    let mut unknown = settings.clone();
-    unknown["colour"] = json!("blue");
-    let response = server
-        .client
-        .put(server.url("/api/settings"))
-        .bearer_auth(TOKEN)
-        .json(&unknown)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-    let mut good = settings.clone();
-    good["sampling"]["temperature"] = json!(0.5);
-    let response = server
-        .client
-        .put(server.url("/api/settings"))
-        .bearer_auth(TOKEN)
-        .json(&good)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let (status, _) = server
+        .put_json("/api/settings", changed(&["colour"], json!("blue")))
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = server
+        .put_json(
+            "/api/settings",
+            changed(&["sampling", "temperature"], json!(0.5)),
+        )
+        .await;
+    assert_eq!(status, 200);
     assert_eq!(server.hearth.config().sampling.temperature, 0.5);
-    let mut auto = settings.clone();
-    auto["draft_model"] = json!("auto");
-    let response = server
-        .client
-        .put(server.url("/api/settings"))
-        .bearer_auth(TOKEN)
-        .json(&auto)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let (status, _) = server
+        .put_json("/api/settings", changed(&["draft_model"], json!("auto")))
+        .await;
+    assert_eq!(status, 200);
     assert_eq!(server.hearth.config().draft_model.as_deref(), Some("auto"));
 
     let (status, models) = server.get_json("/api/models").await;

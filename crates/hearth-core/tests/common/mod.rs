@@ -7,6 +7,21 @@ use std::path::Path;
 
 use hearth_core::{Hearth, Isolation, OpenOptions, Paths, ProviderConfig};
 
+/// Opens Hearth on `paths`, its models run in this process.
+pub fn open_in_process(paths: Paths) -> Hearth {
+    Hearth::open(OpenOptions {
+        paths,
+        isolation: Some(Isolation::InProcess),
+    })
+    .unwrap()
+}
+
+/// Opens Hearth (models in process) on a new, empty home at `root`.
+#[allow(dead_code)] // not every test file uses every helper
+pub fn hearth_in(root: &Path) -> Hearth {
+    open_in_process(Paths::under(root))
+}
+
 /// Opens Hearth (models in process) on a new home at `root`, with `minilm` (the
 /// fetched sentence-transformers folder) linked into its models folder.
 #[allow(dead_code)] // not every test file uses both helpers
@@ -14,11 +29,7 @@ pub fn hearth_with_minilm(root: &Path, minilm: &Path) -> Hearth {
     let paths = Paths::under(root);
     paths.create_all().unwrap();
     std::os::unix::fs::symlink(minilm, paths.models_dir().join("all-MiniLM-L6-v2")).unwrap();
-    Hearth::open(OpenOptions {
-        paths,
-        isolation: Some(Isolation::InProcess),
-    })
-    .unwrap()
+    open_in_process(paths)
 }
 
 /// Opens Hearth (models in process, keys never in the machine's keyring) on a new home
@@ -37,11 +48,7 @@ pub fn hearth_on(root: &Path, model: &Path, context_length: u32, parallel: u32) 
         ),
     )
     .unwrap();
-    Hearth::open(OpenOptions {
-        paths,
-        isolation: Some(Isolation::InProcess),
-    })
-    .unwrap()
+    open_in_process(paths)
 }
 
 /// An OpenAI-compatible provider named `name` on a loopback port nothing listens on,
