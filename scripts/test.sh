@@ -54,6 +54,13 @@ RUSTC_WORKSPACE_WRAPPER="$(command -v clippy-driver)" || {
 }
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
+# The test build carries no debugger's data: the release profile's line tables, and the
+# standard library's debug info linked into every program, were about four fifths of
+# each test program (hearth: 190 of its 238 MB), written again for each of the ~90
+# programs the build links. Panics still name their file and line (the compiler puts
+# those in the program), backtraces their functions. Releases keep the line tables.
+export CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=debuginfo
+
 # Of ggml's fourteen x86 CPU backends, the tests need only the one this machine runs
 # (chosen as crates/hearth-llm/src/cpu.rs chooses) and the baseline: the other twelve are
 # minutes of compiling that no test loads. Releases build them all.
@@ -113,8 +120,9 @@ tests/keyring/run.sh
 
 stage "fuzz: the GGUF header reader, 60 seconds"
 [ -z "${fuzz_install_pid:-}" ] || wait "$fuzz_install_pid" || true
-# The fuzz target is its own workspace, built with the sanitizer's flags, not linted.
-env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS scripts/fuzz.sh 60
+# The fuzz target is its own workspace, built with the sanitizer's flags and its own
+# profile (line tables for libFuzzer's reports), not linted.
+env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS -u CARGO_PROFILE_RELEASE_DEBUG -u CARGO_PROFILE_RELEASE_STRIP scripts/fuzz.sh 60
 
 stage "web UI: unit tests"
 npm --prefix ui test

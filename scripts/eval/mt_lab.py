@@ -34,7 +34,8 @@ German:" and the paragraph; the answer as the model gives it), or features joine
 The names of the first experiments stand for their feature sets: `greedy` (none),
 `context` (context), `review` (context+review).
 
-Run it against llama-server with the evaluation's model file, for example:
+Run it against llama-server with the evaluation's model file (or `hearth serve` with that
+file in its library, named in LAB_MODEL, its API token in LAB_TOKEN), for example:
 
     target/llama-bench-zen4/bin/llama-server -m .models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf \
         -c 8192 -np 2 --port 8811 &
@@ -46,6 +47,7 @@ and seconds; prints chrF against the human translation (sacrebleu).
 """
 import concurrent.futures
 import json
+import os
 import sys
 import time
 import urllib.request
@@ -56,9 +58,16 @@ NAMES = {"de": "German", "fr": "French"}
 
 def chat(url, messages, **options):
     body = {"messages": messages, "temperature": 0, "seed": 0}
+    if os.environ.get("LAB_MODEL"):
+        # `hearth serve` answers for the model the request names (its library id)
+        body["model"] = os.environ["LAB_MODEL"]
     body.update(options)
+    headers = {"Content-Type": "application/json"}
+    if os.environ.get("LAB_TOKEN"):
+        # `hearth serve` asks for its API token (`hearth serve --show-token`)
+        headers["Authorization"] = "Bearer " + os.environ["LAB_TOKEN"]
     request = urllib.request.Request(url.rstrip("/") + "/v1/chat/completions",
-                                     data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+                                     data=json.dumps(body).encode(), headers=headers)
     started = time.monotonic()
     with urllib.request.urlopen(request, timeout=600) as response:
         answer = json.load(response)

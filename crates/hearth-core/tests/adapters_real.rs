@@ -4,12 +4,9 @@
 //! workflow step changes nothing, and adapters that cannot apply are refused when
 //! attached, before any answer.
 
-mod common;
-#[path = "../../hearth-llm/tests/support/lora_adapter.rs"]
-mod lora_adapter;
-#[path = "../../hearth-llm/tests/support/mod.rs"]
-#[allow(dead_code)] // only the default model is used here
-mod support;
+use crate::common;
+use crate::lora_adapter;
+use crate::support;
 
 use std::collections::BTreeMap;
 

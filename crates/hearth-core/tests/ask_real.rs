@@ -4,11 +4,9 @@
 //! Reference chapter in HTML, a .docx, Markdown), a broken PDF, and short notes written
 //! here so questions have one right answer.
 
-#[path = "../../hearth-llm/tests/support/mod.rs"]
-#[allow(dead_code)]
-mod support;
+use crate::support;
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -362,8 +362,9 @@ fn an_empty_message_is_refused_and_nothing_is_written() {
 /// Set in the child of the crash test below: the Hearth home it writes to until it
 /// ends in the middle of an answer.
 const CRASH_CHILD_HOME: &str = "HEARTH_CHAT_CRASH_CHILD_HOME";
+/// Its full name in the tests' program (tests/integration.rs): this file's module, then the test.
 const CRASH_CHILD_TEST: &str =
-    "answers_cut_off_by_a_crash_are_marked_interrupted_at_the_next_start";
+    "chat::answers_cut_off_by_a_crash_are_marked_interrupted_at_the_next_start";
 const ANSWER_LINE: &str = "HEARTH-ANSWER";
 
 /// A real crash: a child process (this test binary again) starts an answer and ends

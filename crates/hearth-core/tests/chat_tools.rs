@@ -27,8 +27,7 @@ use hearth_store::{
 };
 use serde_json::json;
 
-#[path = "../../hearth-mcp/tests/support/servers.rs"]
-mod servers;
+use crate::servers;
 use servers::everything_entry;
 
 const QWEN25: &str = "Qwen-Qwen2.5-7B-Instruct.jinja";

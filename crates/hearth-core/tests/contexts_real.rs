@@ -2,9 +2,7 @@
 //! context is on disk after the app closes, the next turn after reopening is answered,
 //! and deleting the conversation deletes every saved context.
 
-#[path = "../../hearth-llm/tests/support/mod.rs"]
-#[allow(dead_code)] // only the default model is used here
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -4,9 +4,8 @@
 //! holds a marker word in many places; after the deletion no byte sequence of it is
 //! found in any file under the home, and Hearth works again at once.
 
-mod common;
-#[path = "../../hearth-llm/tests/support/mod.rs"]
-mod support;
+use crate::common;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

@@ -2,10 +2,8 @@
 //! model is too small for good prose, so these tests check what Hearth guarantees
 //! whatever the model writes: structure, references, coverage, progress, cancellation.
 
-mod common;
-#[path = "../../hearth-llm/tests/support/mod.rs"]
-#[allow(dead_code)] // only the default model is used here
-mod support;
+use crate::common;
+use crate::support;
 
 use hearth_core::documents::{
     Cancellation, Glossary, Language, SummaryLength, SummaryOptions, SummaryProgress, SummaryStyle,

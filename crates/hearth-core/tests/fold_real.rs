@@ -2,9 +2,7 @@
 //! long turns outgrows it, older turns are summarized by the model and stored, and every
 //! turn is still answered.
 
-#[path = "../../hearth-llm/tests/support/mod.rs"]
-#[allow(dead_code)] // only the default model is used here
-mod support;
+use crate::support;
 
 use hearth_core::{Hearth, Isolation, OpenOptions, Paths, TurnEvent};
 use hearth_llm::GenerationOptions;

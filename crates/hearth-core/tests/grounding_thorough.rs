@@ -6,11 +6,9 @@
 //! closest source sentences, is audited as the grounding check, and a layer that
 //! cannot run leaves a warning and the earlier marks. A summary's points get the same.
 
-#[path = "../../hearth-llm/tests/support/mod.rs"]
-#[allow(dead_code)]
-mod support;
+use crate::support;
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -2,10 +2,8 @@
 //! failed with its reason until it is tried again, and nothing for a model that loaded;
 //! which draft model a load gets from the settings.
 
-mod common;
-#[path = "../../hearth-llm/tests/support/mod.rs"]
-#[allow(dead_code)] // SmolLM2 and Gemma 3 are used here
-mod support;
+use crate::common;
+use crate::support;
 
 #[test]
 fn a_failed_load_is_listed_with_its_reason_and_a_loaded_model_is_not() {

@@ -4,7 +4,7 @@
 //! left readable by others (an older Hearth, a lax umask) is narrowed when Hearth opens.
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! once, and no temporary file is left behind. (`hearth-cli/tests/shared_settings.rs`
 //! does the same with real processes.)
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -6,11 +6,9 @@
 //! Every wait is for the watcher's own event saying the change was indexed (a generous
 //! limit only turns a hang into a failure that lists what arrived); nothing sleeps.
 
-#[path = "../../hearth-llm/tests/support/mod.rs"]
-#[allow(dead_code)]
-mod support;
+use crate::support;
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;

@@ -3,10 +3,8 @@
 //! local and remote steps, the rows, the failures, the audit and the redaction; a run
 //! stopped part way; records generated to a schema and checked against it.
 
-mod common;
-#[path = "../../hearth-llm/tests/support/mod.rs"]
-#[allow(dead_code)] // only the default model is used here
-mod support;
+use crate::common;
+use crate::support;
 
 use std::collections::BTreeMap;
 

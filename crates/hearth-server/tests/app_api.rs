@@ -3,7 +3,7 @@
 //! personas; settings validation; models; summarize and translate jobs with progress
 //! and cancellation; CORS; the OpenAPI document; the UI page with its token.
 
-mod support;
+use crate::support;
 
 use hearth_server::RouterOptions;
 use serde_json::{json, Value};

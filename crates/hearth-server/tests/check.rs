@@ -1,7 +1,7 @@
 //! `POST /api/check`: a text checked against pasted text and a real PDF sent as base64;
 //! requests without text or sources, or naming a path the server may not read, refused.
 
-mod support;
+use crate::support;
 
 use base64::Engine as _;
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! as a job streaming progress, listing, retrieval, a streamed cited answer whose sources
 //! open as passages, "nothing relevant", removal.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::{read_events, start, Setup};

@@ -3,7 +3,7 @@
 //! cookie; requests from other web sites cannot change anything with that cookie; and a
 //! server bound to every interface still answers only to the names it was given.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

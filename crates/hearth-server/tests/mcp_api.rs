@@ -4,10 +4,9 @@
 //! off and on; and the settings endpoint, which neither shows the servers' secrets nor
 //! adds a server.
 
-mod support;
+use crate::support;
 
-#[path = "../../hearth-mcp/tests/support/servers.rs"]
-mod mcp_servers;
+use crate::mcp_servers;
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! streamed answers, sampling fields, JSON schemas, OpenAI-shaped errors naming the
 //! field, the token gate, disconnects cancelling generation, and 32 concurrent streams.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::{parse_events, start, Setup, TOKEN};

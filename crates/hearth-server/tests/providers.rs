@@ -4,7 +4,7 @@
 //! any connection, bad settings refused with the field, disconnection; a changed
 //! address removing the key, so it never reaches the new one.
 
-mod support;
+use crate::support;
 
 use hearth_llm::remote::mock::{MockProvider, Reply};
 use serde_json::{json, Value};

@@ -4,7 +4,7 @@
 //! message), the conversation's thinking switch and the model's support for it, and the
 //! OpenAI-compatible `/v1` (`reasoning_content`, whole and streamed).
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -4,7 +4,7 @@
 //! `parallel_tool_calls: false`; `tool_choice: none`; a conversation carrying calls and
 //! their results.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::{parse_events, start, Setup};

@@ -4,7 +4,7 @@
 //! model choices; conversation adapters refused when they cannot apply; and "delete
 //! everything" behind its confirmation.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::{read_events, start, Setup, SseEvent};
