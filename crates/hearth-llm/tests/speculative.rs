@@ -312,12 +312,7 @@ fn greedy_answers_are_llama_cpps_but_for_near_ties_and_guesses_hold() {
         );
     }
     eprintln!("partings: {partings:?}");
-    assert!(
-        lookup.accepted * 10 >= lookup.written,
-        "guesses held for at least a tenth of the tokens written: {} of {}",
-        lookup.accepted,
-        lookup.written
-    );
+    assert_share(lookup.accepted, lookup.written, 10, "guesses held");
     // The draft model guesses where the text offers no copy (the answer's own words),
     // and a model drafting for itself is right wherever it is sure. (How many tokens
     // each kind of guess brings depends on what this machine's steps cost, which sizes
@@ -326,18 +321,13 @@ fn greedy_answers_are_llama_cpps_but_for_near_ties_and_guesses_hold() {
         lookup.from_model, 0,
         "no draft model, no draft-model guesses"
     );
-    assert!(
-        drafted.from_model * 20 >= drafted.written,
-        "the draft model's guesses held for at least a twentieth of the tokens written: {} of {}",
+    assert_share(
         drafted.from_model,
-        drafted.written
+        drafted.written,
+        20,
+        "the draft model's guesses held",
     );
-    assert!(
-        drafted.accepted * 2 >= drafted.written,
-        "guesses held for at least half the tokens written: {} of {}",
-        drafted.accepted,
-        drafted.written
-    );
+    assert_share(drafted.accepted, drafted.written, 2, "guesses held");
     assert!(
         drafted.accepted * 10 >= drafted.drafted * 7,
         "a model's confident guesses of itself mostly hold: {} of {}",
@@ -443,5 +433,13 @@ fn sampled_answers_with_a_seed_are_the_same_with_and_without_guessing() {
     assert!(
         from_model[1] > 0,
         "the draft model's guesses were made and held"
+    );
+}
+
+/// Fails unless `part` is at least one `denominator`-th of the `written` tokens.
+fn assert_share(part: usize, written: usize, denominator: usize, what: &str) {
+    assert!(
+        part * denominator >= written,
+        "{what} for at least 1/{denominator} of the tokens written: {part} of {written}"
     );
 }
