@@ -9,9 +9,11 @@ the paragraph has the same inline code spans and numbers on both sides, the
 translation is really translated (not the English fallback po4a leaves for
 untranslated strings), and the lengths are in proportion.
 
-Writes DIR/pairs.LANG.jsonl (all confident pairs) and DIR/sample.LANG.jsonl (N of
+Writes DIR/pairs.LANG.jsonl (all confident pairs), DIR/sample.LANG.jsonl (N of
 them as runs of three consecutive paragraphs of a section, the runs spread evenly
-over the chapters; `doc` names the run) and prints counts.
+over the chapters; `doc` names the run) and DIR/dev.LANG.jsonl (N more, the runs
+halfway between the sample's: a development set that shares no paragraph with the
+sample, to check that a change tuned on one set holds on the other) and prints counts.
 
     align_debref.py HTML_DIR OUT_DIR LANG N
 """
@@ -94,10 +96,12 @@ def confident(en, en_codes, tr, tr_codes, lang):
 RUN = 3
 
 
-def consecutive_sample(pairs, n):
+def consecutive_sample(pairs, n, between=False):
     """N pairs as runs of RUN consecutive paragraphs of one section, the runs spread
     evenly over the manual: a translator sees each paragraph after the one before it,
-    as in a real document, so what a paragraph's neighbours add can be measured."""
+    as in a real document, so what a paragraph's neighbours add can be measured.
+    `between`: the runs halfway between those of the sample, a second set of the same
+    kind that shares no paragraph with it (the development set)."""
     by_section = {}
     for pair in pairs:
         section, index = pair["id"].rsplit("/", 1)
@@ -114,7 +118,7 @@ def consecutive_sample(pairs, n):
                 current = []
     wanted = max(1, n // RUN)
     step = max(1, len(runs) // wanted)
-    chosen = runs[::step][:wanted]
+    chosen = runs[step // 2 if between else 0::step][:wanted]
     return [dict(pair, doc=f"{chosen_run[0]['id']}") for chosen_run in chosen for pair in chosen_run]
 
 
@@ -140,11 +144,16 @@ def main():
             unique.append(pair)
     pairs = unique
     sample = consecutive_sample(pairs, n)
+    dev = consecutive_sample(pairs, n, between=True)
+    assert not {p["id"] for p in sample} & {p["id"] for p in dev}
     with open(out_dir / f"pairs.{lang}.jsonl", "w", encoding="utf-8") as f:
         for pair in pairs:
             f.write(json.dumps(pair, ensure_ascii=False) + "\n")
     with open(out_dir / f"sample.{lang}.jsonl", "w", encoding="utf-8") as f:
         for pair in sample:
+            f.write(json.dumps(pair, ensure_ascii=False) + "\n")
+    with open(out_dir / f"dev.{lang}.jsonl", "w", encoding="utf-8") as f:
+        for pair in dev:
             f.write(json.dumps(pair, ensure_ascii=False) + "\n")
     chapters = sorted({p["chapter"] for p in sample})
     print(f"{lang}: {len(pairs)} confident pairs; sample of {len(sample)} ({len(sample) // RUN} runs of {RUN}) from {len(chapters)} chapters, "

@@ -14,6 +14,8 @@ German:" and the paragraph; the answer as the model gives it), or features joine
   formal    address the reader formally and use the usual technical terms
   complete  translate every sentence completely, nothing shortened or left out
   example   a worked example (one English sentence and its translation) as an earlier turn
+  example2  a second worked example, with technical terms the language has words for (German)
+  termsde   "use the target language's established word for a technical term" (German)
   native    the instructions written in the target language
   context   the previous paragraph and its translation as an earlier turn
   review    a second pass that corrects the draft against the source
@@ -119,6 +121,17 @@ def hearth_system(lang, formal=False, complete=False, native=False):
 
 
 ENGLISH = {"the", "and", "is", "are", "to", "of", "a", "for", "with", "you", "it", "this", "that", "on", "by", "be", "or", "in", "if", "as"}
+
+# A second worked example, with technical terms the target language has its own words for.
+EXAMPLE2_EN = ("The file system of the host is mounted read-only at boot time. The system administrator can "
+               "change this in `/etc/fstab`; see the manual page for details.")
+EXAMPLES2 = {
+    "de": ("Das Dateisystem des Rechners wird beim Systemstart schreibgeschützt eingehängt. Der "
+           "Systemadministrator kann dies in `/etc/fstab` ändern; Einzelheiten finden Sie auf der Handbuchseite."),
+}
+TERMS_INSTRUCTION = ("Where the target language has an established word for an English technical term, use it "
+                     "rather than the English word, as manuals in that language do; keep commands, file and "
+                     "package names and inline code as they are.")
 
 
 def not_translated(source, out):
@@ -266,6 +279,8 @@ def translate_doc(url, lang, strategy, paragraphs):
         def one(piece, strict=False):
             samples = next((int(f[3:]) for f in features if f.startswith("mbr")), 0)
             system = hearth_system(lang, "formal" in features, "complete" in features, "native" in features)
+            if "terms" + lang in features:
+                system += " " + TERMS_INSTRUCTION
             if strict:
                 system = strict_system(lang)
             matching = [t for t in glossary if t in piece.lower()]
@@ -275,6 +290,8 @@ def translate_doc(url, lang, strategy, paragraphs):
             messages = [{"role": "system", "content": system}]
             if "example" in features:
                 messages += [{"role": "user", "content": EXAMPLE_EN}, {"role": "assistant", "content": EXAMPLES[lang]}]
+            if "example2" in features:
+                messages += [{"role": "user", "content": EXAMPLE2_EN}, {"role": "assistant", "content": EXAMPLES2[lang]}]
             if "context" in features and previous:
                 messages += [{"role": "user", "content": previous[0]}, {"role": "assistant", "content": previous[1]}]
             messages.append({"role": "user", "content": piece})

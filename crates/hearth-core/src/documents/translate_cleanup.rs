@@ -1,7 +1,7 @@
 //! Cleaning a model's answer into a translation: labels, wrapping quotes and chatter
 //! removed, inline code and link targets the model altered put back, and the target
-//! language's typography where small models write ASCII (French: ’, « », a space
-//! before : ; ! ?, and bytes as octets: Mo, Go).
+//! language's typography where small models write ASCII or keep the English (French: ’,
+//! « », a space before : ; ! ?, and bytes as octets: Mo, Go; German: „…“).
 
 /// Removes what models add around a translation: a "Translation:" label, wrapping
 /// quotes the source did not have, and extra lines after a one-line source.
@@ -90,14 +90,45 @@ fn spans(text: &str, open: &str, close: &str) -> Vec<(usize, usize)> {
 /// The no-break space French puts inside guillemets and before : ; ! ?
 const NO_BREAK: char = '\u{a0}';
 
-/// Writes the target language's punctuation where models write ASCII. Only French has
-/// rules here (the typographic apostrophe, « guillemets », a no-break space before a
-/// high sign, octets for bytes); German manuals commonly keep ASCII quotes, so nothing changes for
-/// other languages. Inline code and link targets are never touched.
+/// Writes the target language's punctuation where models write ASCII or copy the
+/// English: French gets its typographic apostrophe, « guillemets », a no-break space
+/// before a high sign and octets for bytes; German its „quotation marks“ where the model
+/// kept English “curly” ones (German manuals keep ASCII quotes, which stay). Other
+/// languages are left as they are. Inline code and link targets are never touched.
 pub(super) fn typography(text: &str, to: &super::language::Language) -> String {
-    if to.code != "fr" {
-        return text.to_owned();
+    match to.code.as_str() {
+        "fr" => french(text),
+        "de" => german_quotes(text),
+        _ => text.to_owned(),
     }
+}
+
+/// German opens a quotation low and closes it high („…“). Models translating an English
+/// “…” often keep it, or close a low opening with the English ” („…”); each such pair in
+/// the prose becomes „…“. An opening mark with no closing one is left alone, so a
+/// quotation split across units is never half changed.
+fn german_quotes(text: &str) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    let protected = protected_chars(&chars);
+    let mut open: Option<usize> = None;
+    for i in 0..chars.len() {
+        if protected[i] {
+            continue;
+        }
+        match (chars[i], open) {
+            ('“' | '„', None) => open = Some(i),
+            ('”' | '“', Some(start)) => {
+                chars[start] = '„';
+                chars[i] = '“';
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    chars.into_iter().collect()
+}
+
+fn french(text: &str) -> String {
     let text = &french_byte_units(text);
     let chars: Vec<char> = text.chars().collect();
     let protected = protected_chars(&chars);
@@ -267,11 +298,35 @@ mod tests {
             typography("À 10:30 sur https://ex.org, dit \"oui", &french),
             "À 10:30 sur https://ex.org, dit \"oui"
         );
+    }
+
+    #[test]
+    fn german_gets_its_quotation_marks_and_keeps_ascii_ones() {
         let german = super::super::language::Language::parse("de").unwrap();
+        // ASCII quotes and colons stay: German manuals keep them.
         assert_eq!(
             typography("Er sagt \"ja\": gut.", &german),
             "Er sagt \"ja\": gut."
         );
+        // English “…” kept by the model, and a low opening closed the English way.
+        assert_eq!(
+            typography(
+                "Siehe Abschnitt 1.5.3, “Die Variable `$PATH`”, und „Pakete”.",
+                &german
+            ),
+            "Siehe Abschnitt 1.5.3, „Die Variable `$PATH`“, und „Pakete“."
+        );
+        // Already German, inside code, or with no closing mark: left as it is.
+        for text in [
+            "Lesen Sie „Die Auflösung des Rechnernamens“.",
+            "Führen Sie `echo “a”` aus.",
+            "Er sagte: “Das Paket",
+        ] {
+            assert_eq!(typography(text, &german), text);
+        }
+        // Other languages keep what the model wrote.
+        let dutch = super::super::language::Language::parse("nl").unwrap();
+        assert_eq!(typography("Zie “PATH”.", &dutch), "Zie “PATH”.");
     }
 
     #[test]
