@@ -109,7 +109,7 @@ echo "pandoc $(pandoc --version | head -n 1 | awk '{print $2}')" >> "$work/sourc
 html="$work/pkgroot/usr/share/debian-reference"
 for lang in de fr; do
   sample="$work/mt/sample.$lang.jsonl"
-  if [ ! -f "$sample" ] || [ "$(wc -l < "$sample")" != "$paragraphs" ]; then
+  if [ ! -f "$sample" ] || [ ! -f "$work/mt/dev.$lang.jsonl" ] || [ "$(wc -l < "$sample")" != "$paragraphs" ]; then
     "$py" "$root/scripts/eval/align_debref.py" "$html" "$work/mt" "$lang" "$paragraphs" >&2
   fi
 done
