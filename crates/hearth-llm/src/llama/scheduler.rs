@@ -703,8 +703,9 @@ impl<'m> Scheduler<'m> {
         // prompt) are the ones a guess makes longer; their time includes sampling, as
         // the tokens a guess brings would each be sampled anyway.
         if generating_only && !reading {
-            self.step_cost
-                .record(used, decoding.elapsed().as_secs_f64() * 1000.0);
+            let ms = decoding.elapsed().as_secs_f64() * 1000.0;
+            tracing::trace!(tokens = used, ms, "answering step");
+            self.step_cost.record(used, ms);
         }
     }
 
