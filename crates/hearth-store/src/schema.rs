@@ -684,15 +684,39 @@ pub(crate) fn migration_sql(index: usize) -> std::borrow::Cow<'static, str> {
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Refuses databases from a newer Hearth and databases that are not Hearth's.
+///
+/// The schema version, the tables and the application id are read by one statement, so
+/// from one snapshot of the file: read one by one, another process creating the history
+/// could commit between the reads, and its half-seen file (no version yet, tables
+/// already) would pass for another application's database.
 pub(crate) fn check_openable(conn: &Connection, path: &std::path::Path) -> Result<()> {
-    let found = user_version(conn)?;
+    let (version, tables, app_id): (i64, i64, i32) = conn
+        .query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version), \
+                    (SELECT count(*) FROM sqlite_schema), \
+                    (SELECT application_id FROM pragma_application_id)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .map_err(StoreError::from_sqlite)?;
+    let found = schema_version(version)?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::TooNew {
             found,
             supported: SCHEMA_VERSION,
         });
     }
-    check_ownership(conn, found, path)
+    let ours = if found == 0 {
+        tables == 0
+    } else {
+        app_id == APPLICATION_ID
+    };
+    if !ours {
+        return Err(StoreError::NotHearth {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
 }
 
 /// Brings the database up to [`SCHEMA_VERSION`]; call [`check_openable`] first.
@@ -729,30 +753,14 @@ pub(crate) fn user_version(conn: &Connection) -> Result<u32> {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .map_err(StoreError::from_sqlite)?;
-    // user_version is a signed 32-bit header field; a negative one was not written by us.
+    schema_version(version)
+}
+
+/// `user_version` is a signed 32-bit header field; a negative one was not written by us.
+fn schema_version(version: i64) -> Result<u32> {
     u32::try_from(version).map_err(|_| StoreError::Corrupt {
         detail: format!("schema version {version} is negative"),
     })
-}
-
-fn check_ownership(conn: &Connection, version: u32, path: &std::path::Path) -> Result<()> {
-    let not_hearth = || StoreError::NotHearth {
-        path: path.to_path_buf(),
-    };
-    if version == 0 {
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
-            .map_err(StoreError::from_sqlite)?;
-        if tables > 0 {
-            return Err(not_hearth());
-        }
-        return Ok(());
-    }
-    let app_id: i32 = conn.query_row("PRAGMA application_id", [], |row| row.get(0))?;
-    if app_id != APPLICATION_ID {
-        return Err(not_hearth());
-    }
-    Ok(())
 }
 
 #[cfg(test)]

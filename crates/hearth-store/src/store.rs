@@ -287,7 +287,7 @@ fn prepare(mut conn: Connection, shown_path: &Path) -> Result<Connection> {
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // Write-ahead log: readers never block the writer, and a commit appends to the log
     // instead of rewriting pages in place.
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    let mode = switch_to_wal(conn)?;
     if mode != "wal" && mode != "memory" {
         tracing::warn!(mode, "history database is not in WAL mode");
     }
@@ -301,6 +301,27 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // Deleted rows are overwritten with zeros, so "delete" removes the words from the file.
     conn.pragma_update(None, "secure_delete", true)?;
     Ok(())
+}
+
+/// Puts the file in write-ahead-log mode (it stays so) and says the mode it is in.
+///
+/// The switch needs the file to itself, and SQLite answers "database is locked" at once,
+/// without the busy timeout, when another connection has it open: processes that open a
+/// new history together (a script beside the app) would fail. So the switch is tried again
+/// until the busy timeout has passed; once the file is in WAL mode it is a no-op.
+fn switch_to_wal(conn: &Connection) -> rusqlite::Result<String> {
+    let give_up = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)) {
+            Err(error)
+                if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < give_up =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            answer => return answer,
+        }
+    }
 }
 
 /// Milliseconds since the Unix epoch. A clock set before 1970 counts as 0.
@@ -341,6 +362,32 @@ mod tests {
             .list_conversations(&crate::ConversationFilter::default())
             .unwrap();
         assert_eq!(all.len(), 4);
+    }
+
+    /// Processes that start at once (a script's `hearth` commands beside the desktop app)
+    /// all open a history none of them has created yet: one creates it, the others wait
+    /// for it and open it. None may take the half-made file for another application's.
+    #[test]
+    fn a_new_history_opened_by_many_at_once_opens_for_each() {
+        const OPENERS: usize = 8;
+        for round in 0..25 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("history.db");
+            let start = std::sync::Arc::new(std::sync::Barrier::new(OPENERS));
+            let openers: Vec<_> = (0..OPENERS)
+                .map(|_| {
+                    let (path, start) = (path.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        Store::open(&path).map(|_| ())
+                    })
+                })
+                .collect();
+            for opener in openers {
+                let opened = opener.join().unwrap();
+                assert!(opened.is_ok(), "round {round}: {opened:?}");
+            }
+        }
     }
 
     #[test]
