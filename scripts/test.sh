@@ -78,6 +78,14 @@ if [ -n "$best_cpu_variant" ]; then
   export CMAKE_PROJECT_ggml_INCLUDE="$root/scripts/cmake/only-these-cpu-variants.cmake"
 fi
 
+# llama.cpp's threads wait for each other at every step of a model's graph, and by
+# default they wait spinning (OpenMP's active wait), which is fastest with the cores to
+# themselves. The tests run two at a time, each with its own model process, on two cores:
+# a spinning thread then burns the time slice the thread it waits for needs. Waiting
+# asleep instead, hearth-cli's documents.rs took 101 s instead of 343 s; one test alone
+# took as long either way (67 s against 69 s). The product keeps llama.cpp's default.
+export OMP_WAIT_POLICY=passive
+
 # The release build (the llama.cpp libraries are most of it) runs while the downloads
 # below wait on the network.
 stage "build (release, all targets, linted by clippy), in the background while the test data downloads"
