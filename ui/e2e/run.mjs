@@ -590,6 +590,9 @@ await test("workflows: the editor lists the server's problems; a built-in runs o
   // with one label reach the server's check, whose every problem is listed by step.
   await page.locator("button", { hasText: "New workflow" }).click();
   const editor = page.locator('form[aria-label="Workflow editor"]');
+  // The model list arrives after the page opens and widens each step's model menu, which
+  // moves "Add a step" down a line: a click aimed before that lands on the step above.
+  await editor.locator('select[aria-label="Step 1 model"] option', { hasText: "SmolLM2" }).first().waitFor({ state: "attached" });
   await editor.locator('input[aria-label="Workflow name"]').fill("e2e-rules");
   await editor.locator("button", { hasText: "Add a step" }).click();
   await editor.locator('select[aria-label="Step 2 task"]').selectOption("summarize");
