@@ -11,7 +11,7 @@ seconds="${1:-60}"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "installing cargo-fuzz (cargo install)" >&2
-  cargo install cargo-fuzz --version 0.13.2 --locked >&2
+  cargo install cargo-fuzz --version 0.13.2 --locked --debug >&2
 fi
 
 cd "$root/fuzz"

@@ -4,10 +4,10 @@
 # but a test build runs on one machine and needs only the one that machine's CPU runs
 # best: compiling the other twelve is about seven minutes of CPU in CI's build.
 #
-# scripts/test.sh points CMAKE_PROJECT_ggml_INCLUDE here; llama-cpp-sys-2 hands every
-# CMAKE_* environment variable to CMake, and CMake reads this file right after ggml's
-# project() call, before ggml defines its targets. Without HEARTH_BUILD_CPU_VARIANTS this file
-# does nothing.
+# test-build.cmake includes this file (scripts/test.sh points CMAKE_PROJECT_ggml_INCLUDE
+# there; llama-cpp-sys-2 hands every CMAKE_* environment variable to CMake, and CMake
+# reads it right after ggml's project() call, before ggml defines its targets). Without
+# HEARTH_BUILD_CPU_VARIANTS this file does nothing.
 #
 # ggml creates each variant with add_library(ggml-cpu-<variant> MODULE ...), makes the
 # `ggml` library depend on it (add_dependencies) and installs it (install(TARGETS ...)).
