@@ -115,7 +115,8 @@ def build_programs():
             # library path of the programs it runs; so does this.
             for linked in message.get("linked_paths", []):
                 path = linked.split("=", 1)[-1]
-                if Path(path).is_relative_to(target_dir) and path not in library_dirs:
+                inside = os.path.isabs(path) and os.path.commonpath([path, str(target_dir)]) == str(target_dir)
+                if inside and path not in library_dirs:
                     library_dirs.append(path)
     if build.wait() != 0:
         sys.exit(f"the test build failed: {' '.join(BUILD)} exited with {build.returncode}")
