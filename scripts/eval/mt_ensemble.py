@@ -19,7 +19,6 @@ requests: `llama-server -m MODEL -c 16384 -np 4 --port 8811`.
 import concurrent.futures
 import json
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -89,59 +88,14 @@ def translate(url, lang, variant, piece, slots):
     return mt_lab.first_line(text), len(answer)
 
 
-def translate_doc(url, lang, variant, paragraphs, worker):
-    count = len(variant.split("+"))
-    slots = [worker * count + k for k in range(count)]
-    outputs, usages = [], []
-    for source in paragraphs:
-        started = time.monotonic()
-        out, tokens = translate(url, lang, variant, source, slots)
-        if mt_lab.lost_sentences(source, out):
-            pieces = [translate(url, lang, variant, s, slots) for s in mt_lab.sentences(source)]
-            out = " ".join(p[0] for p in pieces)
-            tokens += sum(p[1] for p in pieces)
-        outputs.append(out)
-        usages.append({"completion_tokens": tokens, "seconds": time.monotonic() - started})
-    return outputs, usages
-
-
 def main():
     url, lang, pairs_path, out_dir, *variants = sys.argv[1:]
-    pairs = [json.loads(line) for line in open(pairs_path, encoding="utf-8")]
-    docs = {}
-    for pair in pairs:
-        docs.setdefault(pair.get("doc", pair["id"]), []).append(pair)
-    import sacrebleu
+    runs = mt_lab.load_runs(pairs_path)
     for variant in variants:
-        out = Path(out_dir) / f"ens-{variant}.{lang}.json"
-        if out.exists():
-            record = json.loads(out.read_text(encoding="utf-8"))
-        else:
-            started = time.monotonic()
-            jobs = list(docs.values())
-            results = [None] * len(jobs)
-
-            def work(worker):
-                for i in range(worker, len(jobs), 2):
-                    results[i] = translate_doc(url, lang, variant, [p["en"] for p in jobs[i]], worker)
-                    print(f"  {variant}: run {i + 1}/{len(jobs)}", file=sys.stderr, flush=True)
-
-            with concurrent.futures.ThreadPoolExecutor(2) as pool:
-                list(pool.map(work, range(2)))
-            outputs = [o for r in results for o in r[0]]
-            usages = [u for r in results for u in r[1]]
-            record = {"variant": variant, "lang": lang, "seconds": round(time.monotonic() - started, 1),
-                      "paragraphs": [{"id": p["id"], "output": o, **u} for p, o, u in
-                                     zip([p for d in jobs for p in d], outputs, usages)]}
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-        ordered = [p for d in docs.values() for p in d]
-        hyps = [r["output"].replace("`", "") for r in record["paragraphs"]]
-        refs = [p[lang] for p in ordered]
-        chrf = sacrebleu.corpus_chrf(hyps, [refs]).score
-        tokens = sum(r["completion_tokens"] for r in record["paragraphs"])
-        print(f"{variant:20s} {lang} chrF {chrf:5.1f}  {record['seconds']:6.1f} s  {tokens} answer tokens",
-              flush=True)
+        mt_lab.run_and_score(lang, runs, variant, Path(out_dir) / f"ens-{variant}.{lang}.json",
+                             lambda paragraphs, worker: mt_lab.translate_pinned(
+                                 paragraphs, worker, len(variant.split("+")),
+                                 lambda text, slots: translate(url, lang, variant, text, slots)))
 
 
 if __name__ == "__main__":

@@ -351,34 +351,77 @@ def translate_doc(url, lang, strategy, paragraphs):
     return outputs, usages
 
 
+def load_runs(pairs_path):
+    """The test set's paragraphs grouped by run (three consecutive paragraphs of a section)."""
+    runs = {}
+    for line in open(pairs_path, encoding="utf-8"):
+        pair = json.loads(line)
+        runs.setdefault(pair.get("doc", pair["id"]), []).append(pair)
+    return list(runs.values())
+
+
+def run_and_score(lang, runs, name, out, translate_run, label=None):
+    """Translates every run with `translate_run(paragraphs, worker)` -> (outputs, usages),
+    two workers each taking every other run (worker 0 or 1, for scripts that pin server
+    slots), keeps the answers in `out` (an existing file is only scored again) and prints
+    chrF against the human translations."""
+    import sacrebleu
+    if out.exists():
+        record = json.loads(out.read_text(encoding="utf-8"))
+    else:
+        started = time.monotonic()
+        results = [None] * len(runs)
+
+        def work(worker):
+            for i in range(worker, len(runs), 2):
+                results[i] = translate_run([p["en"] for p in runs[i]], worker)
+                print(f"  {name}: run {i + 1}/{len(runs)}", file=sys.stderr, flush=True)
+
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            list(pool.map(work, range(2)))
+        outputs = [o for r in results for o in r[0]]
+        usages = [u for r in results for u in r[1]]
+        record = {"strategy": name, "lang": lang, "seconds": round(time.monotonic() - started, 1),
+                  "paragraphs": [{"id": p["id"], "output": o, **u} for p, o, u in
+                                 zip([p for run in runs for p in run], outputs, usages)]}
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    hyps = [r["output"].replace("`", "") for r in record["paragraphs"]]
+    refs = [p[lang] for run in runs for p in run]
+    chrf = sacrebleu.corpus_chrf(hyps, [refs]).score
+    tokens = sum(r["completion_tokens"] for r in record["paragraphs"])
+    print(f"{label or name:20s} {lang} chrF {chrf:5.1f}  {record['seconds']:6.1f} s  {tokens} answer tokens",
+          flush=True)
+
+
+def with_sentences_asked_again(source, translate):
+    """`translate(text)` -> (answer, tokens) for the paragraph, and again a sentence at a
+    time when its answer lost a sentence (Hearth's built pipeline); the answer, its
+    tokens and seconds."""
+    started = time.monotonic()
+    out, tokens = translate(source)
+    if lost_sentences(source, out):
+        pieces = [translate(s) for s in sentences(source)]
+        out = " ".join(p[0] for p in pieces)
+        tokens += sum(p[1] for p in pieces)
+    return out, {"completion_tokens": tokens, "seconds": time.monotonic() - started}
+
+
+def translate_pinned(paragraphs, worker, slots_per_worker, translate):
+    """Each paragraph by `translate(text, slots)` -> (answer, tokens) on the server slots
+    of this worker (scripts that decode token by token keep a slot's cache per request),
+    asked again a sentence at a time where it lost one; the outputs and usages."""
+    slots = [worker * slots_per_worker + k for k in range(slots_per_worker)]
+    answers = [with_sentences_asked_again(source, lambda text: translate(text, slots)) for source in paragraphs]
+    return [a[0] for a in answers], [a[1] for a in answers]
+
+
 def main():
     url, lang, pairs_path, out_dir, *strategies = sys.argv[1:]
-    pairs = [json.loads(line) for line in open(pairs_path, encoding="utf-8")]
-    docs = {}
-    for pair in pairs:
-        docs.setdefault(pair.get("doc", pair["id"]), []).append(pair)
-    import sacrebleu
+    runs = load_runs(pairs_path)
     for strategy in strategies:
-        out = Path(out_dir) / f"{strategy}.{lang}.json"
-        if out.exists():
-            record = json.loads(out.read_text(encoding="utf-8"))
-        else:
-            started = time.monotonic()
-            with concurrent.futures.ThreadPoolExecutor(2) as pool:
-                results = list(pool.map(lambda d: translate_doc(url, lang, strategy, [p["en"] for p in d]), docs.values()))
-            outputs = [o for r in results for o in r[0]]
-            usages = [u for r in results for u in r[1]]
-            record = {"strategy": strategy, "lang": lang, "seconds": round(time.monotonic() - started, 1),
-                      "paragraphs": [{"id": p["id"], "output": o, **u} for p, o, u in
-                                     zip([p for d in docs.values() for p in d], outputs, usages)]}
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-        ordered = [p for d in docs.values() for p in d]
-        hyps = [r["output"].replace("`", "") for r in record["paragraphs"]]
-        refs = [p[lang] for p in ordered]
-        chrf = sacrebleu.corpus_chrf(hyps, [refs]).score
-        tokens = sum(r["completion_tokens"] for r in record["paragraphs"])
-        print(f"{strategy:10s} {lang} chrF {chrf:5.1f}  {record['seconds']:6.1f} s  {tokens} answer tokens", flush=True)
+        run_and_score(lang, runs, strategy, Path(out_dir) / f"{strategy}.{lang}.json",
+                      lambda paragraphs, _worker: translate_doc(url, lang, strategy, paragraphs))
 
 
 if __name__ == "__main__":
