@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs the workspace's test programs side by side, as `cargo test` runs them one by one.
 
-    scripts/run-tests.py [--jobs N] [--update-hints] [-- ARGS FOR EVERY TEST PROGRAM]
+    scripts/run-tests.py [--jobs N] [--update-hints] [--cargo-config FILE] [-- ARGS FOR EVERY TEST PROGRAM]
 
 `cargo test` runs its test programs one after the other, and a program's run ends with
 its slowest test alone on the machine: a property test on one thread (46 s), a program
@@ -54,8 +54,8 @@ class DocTests:
     name = "doc tests (cargo test --doc)"
     executable = "cargo"
 
-    def __init__(self):
-        self.command = [CARGO, "test", "--release", "--workspace", "--locked", "--doc"]
+    def __init__(self, cargo_options):
+        self.command = [CARGO, "test", "--release", "--workspace", "--locked", "--doc"] + cargo_options
         self.cwd = str(ROOT)
         self.output = None
         self.seconds = None
@@ -86,7 +86,7 @@ class Program:
         self.status = None
 
 
-def build_programs():
+def build_programs(cargo_options):
     """Builds (or finds built) every test program; returns them and the library path."""
     metadata = json.loads(
         subprocess.run(
@@ -97,7 +97,7 @@ def build_programs():
     packages = {p["id"]: p for p in metadata["packages"]}
     target_dir = Path(metadata["target_directory"])
     build = subprocess.Popen(
-        BUILD + ["--message-format=json-render-diagnostics"],
+        BUILD + cargo_options + ["--message-format=json-render-diagnostics"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )
     programs, library_dirs = [], []
@@ -160,11 +160,15 @@ def main():
     # its tests on every core, some with models of a gigabyte or more.
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("HEARTH_TEST_JOBS", 2)))
     parser.add_argument("--update-hints", action="store_true")
+    # Settings the build was made with (scripts/test.sh's scripts/cargo/test-build.toml):
+    # without the same ones, cargo would build everything again to other settings.
+    parser.add_argument("--cargo-config", action="append", default=[], metavar="FILE")
     parser.add_argument("args", nargs="*", help="handed to every test program (after --)")
     options = parser.parse_args()
 
-    programs, library_dirs = build_programs()
-    programs.append(DocTests())
+    cargo_options = [option for path in options.cargo_config for option in ("--config", str(Path(path).resolve()))]
+    programs, library_dirs = build_programs(cargo_options)
+    programs.append(DocTests(cargo_options))
     queue = order(programs)
     print(f"running {len(queue) - 1} test programs and the doc tests, {options.jobs} at a time", file=sys.stderr, flush=True)
 

@@ -70,6 +70,12 @@ export CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=debuginfo
 # build at opt-level 3.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=1
 
+# And the crates we depend on, but for those the tests spend their time in, are not
+# optimized at all: 42 min for the whole build against 52.5, and the test stage no slower
+# (954 s; scripts/cargo/test-build.toml says which crates and why). Every cargo command of
+# the test stages is given the same file, or cargo would build everything again.
+cargo_config="$root/scripts/cargo/test-build.toml"
+
 # llama.cpp's CMake build is lightened for the tests (scripts/cmake/test-build.cmake): of
 # ggml's fourteen x86 CPU backends, only the one this machine runs (chosen as
 # crates/hearth-llm/src/cpu.rs chooses) and the baseline, the other twelve being minutes
@@ -94,7 +100,7 @@ export OMP_WAIT_POLICY=passive
 # below wait on the network.
 stage "build (release, all targets, linted by clippy), in the background while the test data downloads"
 build_log="$(mktemp)"
-cargo build --release --workspace --all-targets --locked >"$build_log" 2>&1 &
+cargo build --release --workspace --all-targets --locked --config "$cargo_config" >"$build_log" 2>&1 &
 build_pid=$!
 trap 'status=$?; kill $build_pid 2>/dev/null || true; summary $status' EXIT
 
@@ -130,7 +136,7 @@ ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null
 # cargo test's programs, two at a time rather than one after another (a program's last
 # test often runs alone, on one core); every program runs even after one fails, and the
 # failures are listed again at the end. The stage took 990–1,062 s against 1,130–1,148.
-scripts/run-tests.py
+scripts/run-tests.py --cargo-config "$cargo_config"
 
 stage "no network: every local feature inside a network namespace"
 tests/offline/run.sh
